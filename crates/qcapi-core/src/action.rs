@@ -1,0 +1,169 @@
+//! The traits every action and output implements (generated from spec/), and the untyped escape hatch.
+
+use serde::de::DeserializeOwned;
+
+use crate::Params;
+use crate::spec::ActionSpec;
+
+/// One legacy API action: its name, its parameters, and what it returns.
+/// Implemented by the generated request types in [`crate::vpc`] and by [`RawAction`].
+pub trait Action {
+    /// What a successful call returns.
+    type Output: Output;
+    /// The business error codes this action can return, typed.
+    type ErrorCode: BusinessCode;
+
+    /// The wire name, e.g. `RejectVpcPeeringConnection`.
+    fn name(&self) -> &str;
+
+    /// The action's spec (parameters, constraints, flags), when it is known.
+    fn spec(&self) -> Option<&'static ActionSpec>;
+
+    /// Writes the action's own parameters (not the common ones).
+    fn write_params(&self, params: &mut Params);
+
+    /// Whether a request that may have reached the server can be sent again safely.
+    fn is_idempotent(&self) -> bool {
+        self.spec().is_some_and(|s| s.idempotent)
+    }
+}
+
+/// What every response carries besides its typed fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseMeta {
+    /// The whole response body.
+    pub raw: String,
+    /// `codeDesc`, when present (`Success` on success).
+    pub code_desc: Option<String>,
+    /// `message`.
+    pub message: String,
+}
+
+/// A typed successful response.
+pub trait Output: DeserializeOwned {
+    /// Body, `codeDesc` and `message`.
+    fn meta(&self) -> &ResponseMeta;
+    /// Attaches the body and envelope fields after parsing.
+    fn set_meta(&mut self, meta: ResponseMeta);
+    /// The task to poll, for asynchronous actions.
+    fn task_id(&self) -> Option<i64> {
+        None
+    }
+    /// Sets the task id found elsewhere than the typed field (e.g. under `data`),
+    /// unless the typed field already has one.
+    fn fill_task_id(&mut self, _task_id: Option<i64>) {}
+    /// The whole response body.
+    fn raw(&self) -> &str {
+        &self.meta().raw
+    }
+}
+
+/// A typed business error code (`codeDesc`), with an `Other` fallback.
+pub trait BusinessCode: Sized {
+    /// Reads a `codeDesc` value; unknown names become the fallback.
+    fn from_name(name: &str) -> Self;
+    /// The wire name, e.g. `InvalidVpc.NotFound`.
+    fn as_str(&self) -> &str;
+}
+
+impl BusinessCode for String {
+    fn from_name(name: &str) -> Self {
+        name.to_owned()
+    }
+    fn as_str(&self) -> &str {
+        self
+    }
+}
+
+/// Any action by name with flat parameters: reaches actions qcapi has no type for.
+/// Known actions are still validated against their spec before sending.
+///
+/// ```
+/// let action = qcapi_core::RawAction::new("DescribeVpcEx").param("limit", "5");
+/// assert_eq!(qcapi_core::Action::name(&action), "DescribeVpcEx");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAction {
+    name: String,
+    params: Params,
+}
+
+impl RawAction {
+    /// An action by wire name, without parameters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            params: Params::new(),
+        }
+    }
+
+    /// Adds a flat parameter (`subnetSet.0.zoneId`).
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.params.push(name, value);
+        self
+    }
+
+    /// Adds flat parameters.
+    pub fn params(mut self, params: impl IntoIterator<Item = (String, String)>) -> Self {
+        for (n, v) in params {
+            self.params.push(n, v);
+        }
+        self
+    }
+
+    /// Adds a JSON value, flattened (`[{"a":1}]` under `x` becomes `x.0.a=1`).
+    pub fn json_param(mut self, name: &str, value: &serde_json::Value) -> Self {
+        self.params.put_json(name, value);
+        self
+    }
+}
+
+impl Action for RawAction {
+    type Output = RawOutput;
+    type ErrorCode = String;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn spec(&self) -> Option<&'static ActionSpec> {
+        crate::vpc::catalog::find(&self.name)
+    }
+    fn write_params(&self, params: &mut Params) {
+        for (n, v) in self.params.iter() {
+            params.push(n, v);
+        }
+    }
+}
+
+/// The untyped response of a [`RawAction`]: the body as JSON.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawOutput {
+    /// The whole response as JSON.
+    pub json: serde_json::Value,
+    task_id: Option<i64>,
+    meta: ResponseMeta,
+}
+
+impl<'de> serde::Deserialize<'de> for RawOutput {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            json: serde_json::Value::deserialize(d)?,
+            ..Self::default()
+        })
+    }
+}
+
+impl Output for RawOutput {
+    fn meta(&self) -> &ResponseMeta {
+        &self.meta
+    }
+    fn set_meta(&mut self, meta: ResponseMeta) {
+        self.meta = meta;
+    }
+    fn task_id(&self) -> Option<i64> {
+        self.task_id
+    }
+    fn fill_task_id(&mut self, task_id: Option<i64>) {
+        self.task_id = self.task_id.or(task_id);
+    }
+}

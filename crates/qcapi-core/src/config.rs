@@ -1,0 +1,342 @@
+//! Client configuration shared by every transport: where to send, how to sign, how long to wait.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Credentials, Error, SignatureMethod};
+
+/// The legacy VPC endpoint.
+pub const DEFAULT_ENDPOINT: &str = "https://vpc.api.qcloud.com";
+/// The path every legacy module serves.
+pub const DEFAULT_PATH: &str = "/v2/index.php";
+
+/// How a request carries its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HttpMethod {
+    /// Parameters in the query string (the official SDKs' default).
+    #[default]
+    Get,
+    /// Parameters in an `application/x-www-form-urlencoded` body (the official CLI's default).
+    Post,
+}
+
+impl HttpMethod {
+    /// `GET` or `POST`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+impl std::str::FromStr for HttpMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Self::Get),
+            "POST" => Ok(Self::Post),
+            _ => Err(format!("unknown HTTP method `{s}` (expected GET or POST)")),
+        }
+    }
+}
+
+impl std::fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where requests go: scheme, authority and path, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    scheme: String,
+    authority: String,
+    path: String,
+}
+
+impl Endpoint {
+    /// Parses `https://host[:port][/path]`. Without a path, `/v2/index.php` is used.
+    ///
+    /// ```
+    /// use qcapi_core::Endpoint;
+    /// let e = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+    /// assert_eq!(e.host(), "127.0.0.1:8080");
+    /// assert_eq!(Endpoint::parse("https://vpc.api.qcloud.com:443").unwrap().host(), "vpc.api.qcloud.com");
+    /// assert!(Endpoint::parse("vpc.api.qcloud.com").is_err());
+    /// ```
+    pub fn parse(url: &str) -> Result<Self, Error> {
+        let invalid = |reason: &str| Error::invalid_input("endpoint", format!("`{url}`: {reason}"));
+        let uri: http::Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
+        let scheme = match uri.scheme_str() {
+            Some(s @ ("http" | "https")) => s.to_owned(),
+            Some(other) => return Err(invalid(&format!("unsupported scheme `{other}`"))),
+            None => return Err(invalid("missing scheme (use https://...)")),
+        };
+        let authority = uri.authority().ok_or_else(|| invalid("missing host"))?;
+        if authority.as_str().contains('@') {
+            return Err(invalid("user information is not allowed"));
+        }
+        let default_port = if scheme == "https" { 443 } else { 80 };
+        // The signed host is the Host header's value: the port only when it is not the default.
+        let host = match authority.port_u16() {
+            Some(port) if port != default_port => format!("{}:{port}", authority.host()),
+            _ => authority.host().to_owned(),
+        };
+        if uri.query().is_some() {
+            return Err(invalid("a query string is not allowed"));
+        }
+        let path = match uri.path() {
+            "" | "/" => DEFAULT_PATH.to_owned(),
+            p => p.to_owned(),
+        };
+        Ok(Self {
+            scheme,
+            authority: host,
+            path,
+        })
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The authority as signed and sent in Host: `host`, or `host:port` for a non-default port.
+    pub fn host(&self) -> &str {
+        &self.authority
+    }
+
+    /// The request path, `/v2/index.php` by default.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `scheme://host/path`, without a query.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}{}", self.scheme, self.authority, self.path)
+    }
+}
+
+/// A source of the current UNIX time in seconds (injectable for tests).
+pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+/// A source of request nonces (injectable for tests).
+pub type NonceSource = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// Everything a client needs besides a transport. Build one with [`Config::builder`].
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) credentials: Option<Credentials>,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) region: Option<String>,
+    pub(crate) signature_method: SignatureMethod,
+    pub(crate) http_method: HttpMethod,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) timeout: Duration,
+    pub(crate) pool_idle_timeout: Duration,
+    pub(crate) clock: Option<Clock>,
+    pub(crate) nonce: Option<NonceSource>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("credentials", &self.credentials)
+            .field("endpoint", &self.endpoint.base_url())
+            .field("region", &self.region)
+            .field("signature_method", &self.signature_method)
+            .field("http_method", &self.http_method)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .field("nonce", &self.nonce.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+impl Config {
+    /// A builder with the defaults: the VPC endpoint, HmacSHA256, GET,
+    /// 5 s to connect, 30 s per request, idle connections dropped after 50 s
+    /// (the service closes them at 60 s).
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// The credentials, if set.
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+    /// The endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+    /// The region sent as `Region`, if set.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+    /// The signature method.
+    pub fn signature_method(&self) -> SignatureMethod {
+        self.signature_method
+    }
+    /// GET or POST.
+    pub fn http_method(&self) -> HttpMethod {
+        self.http_method
+    }
+    /// Time allowed to open a connection.
+    pub fn connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+    /// Time allowed for a whole request, connection included.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    /// How long an idle pooled connection is kept.
+    pub fn pool_idle_timeout(&self) -> Duration {
+        self.pool_idle_timeout
+    }
+    /// The injected clock, if any (transports fall back to the system clock).
+    pub fn clock(&self) -> Option<&Clock> {
+        self.clock.as_ref()
+    }
+    /// The injected nonce source, if any (transports fall back to a CSPRNG).
+    pub fn nonce_source(&self) -> Option<&NonceSource> {
+        self.nonce.as_ref()
+    }
+}
+
+/// Something built from a [`Config`]: the config itself, or a client.
+pub trait FromConfig: Sized {
+    /// Builds `Self` from a validated configuration.
+    fn from_config(config: Config) -> Result<Self, Error>;
+}
+
+impl FromConfig for Config {
+    fn from_config(config: Config) -> Result<Self, Error> {
+        Ok(config)
+    }
+}
+
+/// Builder for a [`Config`] or, through `Client::builder()`, for a client
+/// (`C`); every client shares these settings.
+pub struct ConfigBuilder<C = Config> {
+    credentials: Option<Credentials>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    signature_method: SignatureMethod,
+    http_method: HttpMethod,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    pool_idle_timeout: Option<Duration>,
+    clock: Option<Clock>,
+    nonce: Option<NonceSource>,
+    target: PhantomData<fn() -> C>,
+}
+
+impl<C> Default for ConfigBuilder<C> {
+    fn default() -> Self {
+        Self {
+            credentials: None,
+            endpoint: None,
+            region: None,
+            signature_method: SignatureMethod::default(),
+            http_method: HttpMethod::default(),
+            connect_timeout: None,
+            timeout: None,
+            pool_idle_timeout: None,
+            clock: None,
+            nonce: None,
+            target: PhantomData,
+        }
+    }
+}
+
+impl<C: FromConfig> ConfigBuilder<C> {
+    /// The credentials that sign every request.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+    /// The endpoint, e.g. `https://vpc.api.qcloud.com` (the default) or an emulator's URL.
+    pub fn endpoint(mut self, url: impl Into<String>) -> Self {
+        self.endpoint = Some(url.into());
+        self
+    }
+    /// The region sent as `Region`, e.g. `gz`.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+    /// HmacSHA256 (default) or HmacSHA1.
+    pub fn signature_method(mut self, method: SignatureMethod) -> Self {
+        self.signature_method = method;
+        self
+    }
+    /// GET (default) or POST.
+    pub fn http_method(mut self, method: HttpMethod) -> Self {
+        self.http_method = method;
+        self
+    }
+    /// Time allowed to open a connection (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+    /// Time allowed for a whole request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+    /// How long idle pooled connections are kept (default 50 s; keep it under the service's 60 s).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = Some(timeout);
+        self
+    }
+    /// Replaces the system clock (UNIX seconds), e.g. for reproducible tests.
+    pub fn clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+    /// Replaces the CSPRNG nonce source, e.g. for reproducible tests.
+    pub fn nonce_source(mut self, nonce: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        self.nonce = Some(Arc::new(nonce));
+        self
+    }
+
+    /// Validates the settings and builds `C`.
+    pub fn build(self) -> Result<C, Error> {
+        C::from_config(self.build_config()?)
+    }
+
+    fn build_config(self) -> Result<Config, Error> {
+        let endpoint = Endpoint::parse(self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT))?;
+        let nonzero = |name: &str, d: Option<Duration>, default: Duration| match d {
+            Some(d) if d.is_zero() => Err(Error::invalid_input(name, "must be greater than zero")),
+            Some(d) => Ok(d),
+            None => Ok(default),
+        };
+        if let Some(region) = &self.region {
+            if region.is_empty() {
+                return Err(Error::invalid_input("region", "must not be empty"));
+            }
+        }
+        Ok(Config {
+            credentials: self.credentials,
+            endpoint,
+            region: self.region,
+            signature_method: self.signature_method,
+            http_method: self.http_method,
+            connect_timeout: nonzero("connect_timeout", self.connect_timeout, Duration::from_secs(5))?,
+            timeout: nonzero("timeout", self.timeout, Duration::from_secs(30))?,
+            pool_idle_timeout: nonzero(
+                "pool_idle_timeout",
+                self.pool_idle_timeout,
+                Duration::from_secs(50),
+            )?,
+            clock: self.clock,
+            nonce: self.nonce,
+        })
+    }
+}

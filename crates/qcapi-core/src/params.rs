@@ -1,0 +1,214 @@
+//! Flattening typed values into the legacy API's flat `name=value` parameters.
+//!
+//! Arrays become `name.0`, `name.1`, ...; objects become `name.field`; arrays of
+//! objects `name.0.field`. Order is insertion order (deterministic); the signer
+//! sorts by name anyway.
+
+/// An ordered list of flat request parameters.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    entries: Vec<(String, String)>,
+}
+
+impl Params {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes `value` under `name`, flattening arrays and objects.
+    pub fn put(&mut self, name: &str, value: &(impl ParamValue + ?Sized)) {
+        value.write_param(name, self);
+    }
+
+    /// Appends one flat parameter as is.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.entries.push((name.into(), value.into()));
+    }
+
+    /// Sets a flat parameter, replacing every earlier value of that name.
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.entries.retain(|(n, _)| n != name);
+        self.entries.push((name.to_owned(), value.into()));
+    }
+
+    /// Removes every value of `name`.
+    pub fn remove(&mut self, name: &str) {
+        self.entries.retain(|(n, _)| n != name);
+    }
+
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The parameters in insertion order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &str)> + ExactSizeIterator {
+        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// How many flat parameters there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Flattens a JSON value: arrays to `name.N`, objects to `name.key`, scalars
+    /// as text (strings without quotes). `null` writes nothing. The CLI uses this
+    /// for `--subnetSet '[{...}]'`.
+    pub fn put_json(&mut self, name: &str, value: &serde_json::Value) {
+        use serde_json::Value;
+        match value {
+            Value::Null => {}
+            Value::Bool(b) => self.push(name, b.to_string()),
+            Value::Number(n) => self.push(name, n.to_string()),
+            Value::String(s) => self.push(name, s.clone()),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.put_json(&format!("{name}.{i}"), item);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    self.put_json(&format!("{name}.{key}"), item);
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Params {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `Token` is a secret; nothing else a caller puts here is.
+        f.debug_map()
+            .entries(self.entries.iter().map(|(n, v)| {
+                let shown = if crate::http::is_secret_param(n) {
+                    "<redacted>"
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), shown)
+            }))
+            .finish()
+    }
+}
+
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        Self {
+            entries: iter
+                .into_iter()
+                .map(|(n, v)| (n.into(), v.into()))
+                .collect(),
+        }
+    }
+}
+
+/// A value that can be written as one or more flat parameters under a name.
+pub trait ParamValue {
+    /// Writes `self` under `name`.
+    fn write_param(&self, name: &str, params: &mut Params);
+}
+
+impl ParamValue for str {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        params.push(name, self);
+    }
+}
+
+impl ParamValue for String {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        params.push(name, self.as_str());
+    }
+}
+
+macro_rules! display_param {
+    ($($t:ty),*) => {$(
+        impl ParamValue for $t {
+            fn write_param(&self, name: &str, params: &mut Params) {
+                params.push(name, self.to_string());
+            }
+        }
+    )*};
+}
+display_param!(i64, u64, i32, u32, bool, f64);
+
+impl ParamValue for serde_json::Value {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        params.put_json(name, self);
+    }
+}
+
+impl<T: ParamValue> ParamValue for [T] {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        for (i, item) in self.iter().enumerate() {
+            item.write_param(&format!("{name}.{i}"), params);
+        }
+    }
+}
+
+impl<T: ParamValue> ParamValue for Vec<T> {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        self.as_slice().write_param(name, params);
+    }
+}
+
+impl<T: ParamValue> ParamValue for Option<T> {
+    fn write_param(&self, name: &str, params: &mut Params) {
+        if let Some(value) = self {
+            value.write_param(name, params);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(write: impl FnOnce(&mut Params), expected: &[(&str, &str)]) {
+        let mut params = Params::new();
+        write(&mut params);
+        let got: Vec<(&str, &str)> = params.iter().collect();
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn flattening() {
+        check(|p| p.put("vpcId", "vpc-1"), &[("vpcId", "vpc-1")]);
+        check(|p| p.put("zoneId", &100003i64), &[("zoneId", "100003")]);
+        check(
+            |p| p.put("type", &vec![1i64, 2]),
+            &[("type.0", "1"), ("type.1", "2")],
+        );
+        check(|p| p.put("ids", &Vec::<String>::new()), &[]);
+        check(|p| p.put("name", &None::<String>), &[]);
+        check(
+            |p| {
+                p.put_json(
+                    "subnetSet",
+                    &serde_json::json!([{"subnetName": "a", "zoneId": 100003}]),
+                )
+            },
+            &[("subnetSet.0.subnetName", "a"), ("subnetSet.0.zoneId", "100003")],
+        );
+        check(
+            |p| p.put_json("chargePrepaid", &serde_json::json!({"period": 1})),
+            &[("chargePrepaid.period", "1")],
+        );
+    }
+
+    #[test]
+    fn debug_redacts_token() {
+        let params: Params = [("Token", "tok-secret"), ("vpcId", "vpc-1")].into_iter().collect();
+        let shown = format!("{params:?}");
+        assert!(!shown.contains("tok-secret"), "{shown}");
+        assert!(shown.contains("vpc-1"));
+    }
+}

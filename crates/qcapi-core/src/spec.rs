@@ -1,0 +1,259 @@
+//! Runtime metadata of actions, generated from spec/, and the one parameter validator
+//! that both the clients (before sending) and the emulator (on receipt) use.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::Params;
+
+/// The JSON or wire type of a parameter or output field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// Text.
+    String,
+    /// A whole number.
+    Integer,
+    /// `true`/`false` (the validator also accepts `0`/`1`).
+    Boolean,
+    /// A decimal number.
+    Float,
+    /// Any JSON; undocumented shapes.
+    Json,
+    /// An object with [`FieldSpec::fields`].
+    Object,
+}
+
+/// One parameter or output field of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// The wire name, exactly as the API spells it.
+    pub name: &'static str,
+    /// The element type.
+    pub ty: FieldType,
+    /// Whether it is an array (`name.N` on the wire).
+    pub list: bool,
+    /// Whether it must be present.
+    pub required: bool,
+    /// Whether the documentation describes it (`false`: known only from the official CLI).
+    pub documented: bool,
+    /// Shortest allowed length in characters.
+    pub min_length: Option<u32>,
+    /// Longest allowed length in characters.
+    pub max_length: Option<u32>,
+    /// Smallest allowed integer.
+    pub minimum: Option<i64>,
+    /// Largest allowed integer.
+    pub maximum: Option<i64>,
+    /// The allowed values, if restricted.
+    pub allowed: &'static [&'static str],
+    /// Fields of an object.
+    pub fields: &'static [FieldSpec],
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// One action of the legacy API, as spec/ describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionSpec {
+    /// The wire name.
+    pub name: &'static str,
+    /// The resource family, e.g. `peering`.
+    pub family: &'static str,
+    /// One-line purpose.
+    pub summary: &'static str,
+    /// Safe to send again after it may have reached the server.
+    pub idempotent: bool,
+    /// Returns a `taskId` to poll with DescribeVpcTaskResult.
+    pub asynchronous: bool,
+    /// Whether the documentation describes it (`false`: known only by name and CLI parameters).
+    pub documented: bool,
+    /// The action's own parameters.
+    pub params: &'static [FieldSpec],
+    /// The fields of a successful response (besides `code` and `message`).
+    pub outputs: &'static [FieldSpec],
+    /// The business error codes (`codeDesc` values) it can return.
+    pub errors: &'static [&'static str],
+}
+
+/// A parameter that breaks its spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidParam {
+    /// The flat wire name, e.g. `subnetSet.0.zoneId`.
+    pub parameter: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+impl std::fmt::Display for InvalidParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid parameter `{}`: {}", self.parameter, self.reason)
+    }
+}
+
+fn invalid(parameter: &str, reason: impl Into<String>) -> InvalidParam {
+    InvalidParam {
+        parameter: parameter.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+impl ActionSpec {
+    /// Checks flat parameters against the spec: required parameters present,
+    /// values of the right type, lengths, ranges and allowed values respected.
+    /// Parameters the spec does not know are left alone (the service ignores them).
+    pub fn validate(&self, params: &Params) -> Result<(), InvalidParam> {
+        let flat: BTreeMap<&str, &str> = params.iter().rev().collect();
+        validate_fields(self.params, "", &flat)
+    }
+
+    /// Whether it pages with `offset`/`limit` and reports `totalCount`.
+    pub fn is_paged(&self) -> bool {
+        let has_param = |n: &str| self.params.iter().any(|p| p.name == n);
+        has_param("offset")
+            && has_param("limit")
+            && self.outputs.iter().any(|o| o.name == "totalCount")
+    }
+
+    /// The parameter spec of a top-level name.
+    pub fn param(&self, name: &str) -> Option<&'static FieldSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
+fn indices(flat: &BTreeMap<&str, &str>, prefix: &str) -> BTreeSet<u64> {
+    let dotted = format!("{prefix}.");
+    flat.range::<&str, _>(dotted.as_str()..)
+        .take_while(|(k, _)| k.starts_with(&dotted))
+        .filter_map(|(k, _)| k[dotted.len()..].split('.').next()?.parse().ok())
+        .collect()
+}
+
+fn has_prefix(flat: &BTreeMap<&str, &str>, prefix: &str) -> bool {
+    let dotted = format!("{prefix}.");
+    flat.range::<&str, _>(dotted.as_str()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(&dotted))
+}
+
+fn validate_fields(
+    fields: &[FieldSpec],
+    prefix: &str,
+    flat: &BTreeMap<&str, &str>,
+) -> Result<(), InvalidParam> {
+    for field in fields {
+        let name = format!("{prefix}{}", field.name);
+        validate_field(field, &name, flat)?;
+    }
+    Ok(())
+}
+
+fn validate_field(
+    field: &FieldSpec,
+    name: &str,
+    flat: &BTreeMap<&str, &str>,
+) -> Result<(), InvalidParam> {
+    let missing = || invalid(name, "missing required parameter");
+    if field.list {
+        let found = indices(flat, name);
+        if found.is_empty() {
+            return if field.required && !flat.contains_key(name) {
+                Err(missing())
+            } else if let Some(v) = flat.get(name) {
+                // A bare `name=value` where an array is expected.
+                Err(invalid(
+                    name,
+                    format!("expected an array (`{name}.0=...`), got `{v}`"),
+                ))
+            } else {
+                Ok(())
+            };
+        }
+        for i in found {
+            let item = format!("{name}.{i}");
+            validate_value(field, &item, flat)?;
+        }
+        return Ok(());
+    }
+    let present = flat.contains_key(name) || has_prefix(flat, name);
+    if !present {
+        return if field.required { Err(missing()) } else { Ok(()) };
+    }
+    validate_value(field, name, flat)
+}
+
+/// Validates one (non-list) value at `name`.
+fn validate_value(
+    field: &FieldSpec,
+    name: &str,
+    flat: &BTreeMap<&str, &str>,
+) -> Result<(), InvalidParam> {
+    match field.ty {
+        FieldType::Object => validate_fields(field.fields, &format!("{name}."), flat),
+        FieldType::Json => Ok(()),
+        ty => {
+            let value = flat
+                .get(name)
+                .ok_or_else(|| invalid(name, "expected a value"))?;
+            validate_scalar(field, ty, name, value)
+        }
+    }
+}
+
+fn validate_scalar(
+    field: &FieldSpec,
+    ty: FieldType,
+    name: &str,
+    value: &str,
+) -> Result<(), InvalidParam> {
+    match ty {
+        FieldType::Integer => {
+            let n: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| invalid(name, format!("expected an integer, got `{value}`")))?;
+            if let Some(min) = field.minimum.filter(|min| n < *min) {
+                return Err(invalid(name, format!("must be at least {min}, got {n}")));
+            }
+            if let Some(max) = field.maximum.filter(|max| n > *max) {
+                return Err(invalid(name, format!("must be at most {max}, got {n}")));
+            }
+        }
+        FieldType::Float => {
+            value
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| invalid(name, format!("expected a number, got `{value}`")))?;
+        }
+        FieldType::Boolean => {
+            if !matches!(value, "true" | "false" | "0" | "1" | "True" | "False") {
+                return Err(invalid(
+                    name,
+                    format!("expected true/false or 1/0, got `{value}`"),
+                ));
+            }
+        }
+        FieldType::String => {
+            let len = value.chars().count();
+            if let Some(min) = field.min_length.filter(|min| len < *min as usize) {
+                return Err(invalid(
+                    name,
+                    format!("must be at least {min} characters, got {len}"),
+                ));
+            }
+            if let Some(max) = field.max_length.filter(|max| len > *max as usize) {
+                return Err(invalid(
+                    name,
+                    format!("must be at most {max} characters, got {len}"),
+                ));
+            }
+        }
+        FieldType::Json | FieldType::Object => {}
+    }
+    if !field.allowed.is_empty() && !field.allowed.contains(&value) {
+        return Err(invalid(
+            name,
+            format!("must be one of {}, got `{value}`", field.allowed.join(", ")),
+        ));
+    }
+    Ok(())
+}

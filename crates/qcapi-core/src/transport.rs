@@ -1,0 +1,50 @@
+//! The two transport traits: move a [`HttpRequest`] to the server and bring back a [`HttpResponse`].
+//!
+//! Transports never see action names, JSON or secrets beyond the signed bytes.
+//! A closure is a transport, which makes test doubles one line long:
+//!
+//! ```
+//! use qcapi_core::{BlockingTransport, HttpRequest, HttpResponse, TransportError};
+//! let fake = |_req: HttpRequest| -> Result<HttpResponse, TransportError> {
+//!     Ok(HttpResponse::new(200, r#"{"code":0,"message":""}"#))
+//! };
+//! # fn takes(_: impl BlockingTransport) {}
+//! takes(fake);
+//! ```
+
+use std::future::Future;
+
+use crate::{HttpRequest, HttpResponse, TransportError};
+
+/// A blocking HTTP transport.
+pub trait BlockingTransport {
+    /// Sends the request and returns the whole response.
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+impl<F> BlockingTransport for F
+where
+    F: Fn(HttpRequest) -> Result<HttpResponse, TransportError>,
+{
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self(request)
+    }
+}
+
+/// An async HTTP transport.
+#[async_trait::async_trait]
+pub trait AsyncTransport: Send + Sync {
+    /// Sends the request and returns the whole response.
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+}
+
+#[async_trait::async_trait]
+impl<F, Fut> AsyncTransport for F
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<HttpResponse, TransportError>> + Send,
+{
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self(request).await
+    }
+}
