@@ -95,7 +95,11 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, Vec<String>> {
                 .filter(|c| c.retryable)
                 .map(|c| format!("Self::{}", c.variant))
                 .collect();
-            if v.is_empty() { "Self::Other(_) if false".to_owned() } else { v.join(" | ") }
+            if v.is_empty() {
+                "Self::Other(_) if false".to_owned()
+            } else {
+                v.join(" | ")
+            }
         },
     }
     .render()
@@ -103,9 +107,18 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, Vec<String>> {
     files.push((dir.join("mod.rs"), root_file));
     for m in &models {
         let service_dir = dir.join(&m.module);
-        files.push((service_dir.join("mod.rs"), ServiceTemplate { m }.render().map_err(render_err)?));
-        files.push((service_dir.join("types.rs"), TypesTemplate { m }.render().map_err(render_err)?));
-        files.push((service_dir.join("catalog.rs"), CatalogTemplate { m }.render().map_err(render_err)?));
+        files.push((
+            service_dir.join("mod.rs"),
+            ServiceTemplate { m }.render().map_err(render_err)?,
+        ));
+        files.push((
+            service_dir.join("types.rs"),
+            TypesTemplate { m }.render().map_err(render_err)?,
+        ));
+        files.push((
+            service_dir.join("catalog.rs"),
+            CatalogTemplate { m }.render().map_err(render_err)?,
+        ));
         for a in &m.actions {
             files.push((
                 service_dir.join(format!("{}.rs", a.module)),
@@ -131,7 +144,9 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`"))?;
+        .map_err(|e| {
+            format!("cannot run rustfmt ({e}); install it with `rustup component add rustfmt`")
+        })?;
     let mut stdin = child.stdin.take().ok_or("rustfmt has no stdin")?;
     let input = source.to_owned();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -152,7 +167,9 @@ pub fn rustfmt(source: &str) -> Result<String, String> {
 /// Every `.rs` file currently under the generated directory.
 pub fn existing_generated(root: &Path) -> Vec<PathBuf> {
     fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -180,7 +197,10 @@ pub fn stale_files(root: &Path, files: &[(PathBuf, String)]) -> Vec<String> {
     }
     for path in existing_generated(root) {
         if !files.iter().any(|(p, _)| *p == path) {
-            problems.push(format!("{} should not exist (its action was removed)", path.display()));
+            problems.push(format!(
+                "{} should not exist (its action was removed)",
+                path.display()
+            ));
         }
     }
     problems

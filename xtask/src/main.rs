@@ -36,7 +36,10 @@ fn codegen(check: bool) -> Result<(), String> {
             println!("generated code is up to date ({} files)", files.len());
             return Ok(());
         }
-        return Err(format!("{}\nrun `cargo xtask codegen`", problems.join("\n")));
+        return Err(format!(
+            "{}\nrun `cargo xtask codegen`",
+            problems.join("\n")
+        ));
     }
     let changed = write_generated(&root, &files).map_err(|e| e.to_string())?;
     println!("{} files generated, {changed} changed", files.len());
@@ -47,7 +50,15 @@ fn check_spec() -> Result<(), String> {
     let root = workspace_root();
     let models = xtask::load_models(&root).map_err(|e| e.join("\n"))?;
     for m in &models {
-        let undocumented = m.actions.iter().filter(|a| a.doc_lines.iter().any(|l| l.contains("Undocumented action"))).count();
+        let undocumented = m
+            .actions
+            .iter()
+            .filter(|a| {
+                a.doc_lines
+                    .iter()
+                    .any(|l| l.contains("Undocumented action"))
+            })
+            .count();
         println!(
             "spec/{}: {} actions ({} undocumented), {} shared types, {} common codes: OK",
             m.module,
@@ -68,11 +79,19 @@ fn new_action(args: &[String]) -> Result<(), String> {
     let flag = |f: &str| args.windows(2).find(|w| w[0] == f).map(|w| w[1].clone());
     let family = flag("--family").unwrap_or_else(|| "misc".to_owned());
     let service = flag("--service").unwrap_or_else(|| "vpc".to_owned());
-    let path = workspace_root().join("spec").join(&service).join("actions").join(format!("{name}.toml"));
+    let path = workspace_root()
+        .join("spec")
+        .join(&service)
+        .join("actions")
+        .join(format!("{name}.toml"));
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
-    std::fs::write(&path, action_skeleton(name, &family)).map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("wrote {}; fill in the TODOs, then run `cargo xtask codegen`", path.display());
+    std::fs::write(&path, action_skeleton(name, &family))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!(
+        "wrote {}; fill in the TODOs, then run `cargo xtask codegen`",
+        path.display()
+    );
     Ok(())
 }

@@ -154,7 +154,10 @@ pub fn ident(wire: &str) -> String {
 
 /// Splits documentation into `///` lines.
 pub fn doc_lines(text: &str) -> Vec<String> {
-    text.trim().lines().map(|l| l.trim_end().to_owned()).collect()
+    text.trim()
+        .lines()
+        .map(|l| l.trim_end().to_owned())
+        .collect()
 }
 
 fn rust_str(s: &str) -> String {
@@ -169,7 +172,13 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
         .iter()
         .map(|t| {
             let mut extra = Vec::new();
-            let s = lower_struct(&t.name, &doc_lines(&t.doc), t.direction == Direction::Input, &t.field, &mut extra);
+            let s = lower_struct(
+                &t.name,
+                &doc_lines(&t.doc),
+                t.direction == Direction::Input,
+                &t.field,
+                &mut extra,
+            );
             assert!(extra.is_empty(), "shared types may not nest inline objects");
             s
         })
@@ -287,7 +296,12 @@ fn lower_struct(
 ) -> StructModel {
     let lowered: Vec<(bool, FieldModel)> = fields
         .iter()
-        .map(|f| (f.required, lower_field(name, if input { "Param" } else { "" }, f, input, structs)))
+        .map(|f| {
+            (
+                f.required,
+                lower_field(name, if input { "Param" } else { "" }, f, input, structs),
+            )
+        })
         .collect();
     let mut required = Vec::new();
     let mut optional = Vec::new();
@@ -327,9 +341,18 @@ impl FieldModel {
 }
 
 /// Lowers one field; inline objects become structs named `{owner}{Field}{suffix}`.
-fn lower_field(owner: &str, suffix: &str, f: &Field, input: bool, structs: &mut Vec<StructModel>) -> FieldModel {
+fn lower_field(
+    owner: &str,
+    suffix: &str,
+    f: &Field,
+    input: bool,
+    structs: &mut Vec<StructModel>,
+) -> FieldModel {
     // Validated before lowering.
-    let ty = TypeExpr::parse(&f.ty).unwrap_or(TypeExpr { list: false, base: Base::Json });
+    let ty = TypeExpr::parse(&f.ty).unwrap_or(TypeExpr {
+        list: false,
+        base: Base::Json,
+    });
     let owner_base = owner.strip_suffix("Output").unwrap_or(owner);
     let elem = match &ty.base {
         Base::String => "String".to_owned(),
@@ -345,7 +368,11 @@ fn lower_field(owner: &str, suffix: &str, f: &Field, input: bool, structs: &mut 
             name
         }
     };
-    let ty_text = if ty.list { format!("Vec<{elem}>") } else { elem.clone() };
+    let ty_text = if ty.list {
+        format!("Vec<{elem}>")
+    } else {
+        elem.clone()
+    };
     let (arg_ty, conv) = match (ty.list, &ty.base) {
         (false, Base::String) => ("impl Into<String>".to_owned(), "value.into()".to_owned()),
         (false, _) => (elem.clone(), "value".to_owned()),
@@ -372,7 +399,9 @@ fn lower_field(owner: &str, suffix: &str, f: &Field, input: bool, structs: &mut 
     let mut docs = doc_lines(&f.doc);
     if !f.documented {
         docs.push(String::new());
-        docs.push("Undocumented: known from the official CLI, not from Tencent's documentation.".into());
+        docs.push(
+            "Undocumented: known from the official CLI, not from Tencent's documentation.".into(),
+        );
     }
     let mut rules = Vec::new();
     if let Some(n) = f.min_length {
@@ -388,7 +417,14 @@ fn lower_field(owner: &str, suffix: &str, f: &Field, input: bool, structs: &mut 
         rules.push(format!("at most {n}"));
     }
     if !f.allowed.is_empty() {
-        rules.push(format!("one of {}", f.allowed.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")));
+        rules.push(format!(
+            "one of {}",
+            f.allowed
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !rules.is_empty() {
         docs.push(String::new());
@@ -430,11 +466,18 @@ fn action_literal(spec: &ServiceSpec, a: &ActionFile) -> String {
 }
 
 fn fields_literal(spec: &ServiceSpec, fields: &[Field]) -> String {
-    fields.iter().map(|f| field_literal(spec, f)).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|f| field_literal(spec, f))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn field_literal(spec: &ServiceSpec, f: &Field) -> String {
-    let ty = TypeExpr::parse(&f.ty).unwrap_or(TypeExpr { list: false, base: Base::Json });
+    let ty = TypeExpr::parse(&f.ty).unwrap_or(TypeExpr {
+        list: false,
+        base: Base::Json,
+    });
     let (kind, sub) = match &ty.base {
         Base::String => ("String", String::new()),
         Base::Integer => ("Integer", String::new()),
@@ -443,7 +486,13 @@ fn field_literal(spec: &ServiceSpec, f: &Field) -> String {
         Base::Json => ("Json", String::new()),
         Base::Object => ("Object", fields_literal(spec, &f.field)),
         Base::Named(n) => {
-            let fields = spec.types.types.iter().find(|t| &t.name == n).map(|t| t.field.as_slice()).unwrap_or_default();
+            let fields = spec
+                .types
+                .types
+                .iter()
+                .find(|t| &t.name == n)
+                .map(|t| t.field.as_slice())
+                .unwrap_or_default();
             ("Object", fields_literal(spec, fields))
         }
     };
@@ -458,7 +507,11 @@ fn field_literal(spec: &ServiceSpec, f: &Field) -> String {
         opt(f.max_length.map(|v| v.to_string())),
         opt(f.minimum.map(|v| v.to_string())),
         opt(f.maximum.map(|v| v.to_string())),
-        f.allowed.iter().map(|v| rust_str(v)).collect::<Vec<_>>().join(", "),
+        f.allowed
+            .iter()
+            .map(|v| rust_str(v))
+            .collect::<Vec<_>>()
+            .join(", "),
         rust_str(f.doc.trim()),
     )
 }
@@ -476,8 +529,16 @@ mod tests {
         check(snake_case, "totalIPNum", "total_ip_num");
         check(snake_case, "IKESet", "ike_set");
         check(snake_case, "unVpcId", "un_vpc_id");
-        check(snake_case, "RejectVpcPeeringConnection", "reject_vpc_peering_connection");
-        check(snake_case, "DeleteLocalIPTranslationNatRule", "delete_local_ip_translation_nat_rule");
+        check(
+            snake_case,
+            "RejectVpcPeeringConnection",
+            "reject_vpc_peering_connection",
+        );
+        check(
+            snake_case,
+            "DeleteLocalIPTranslationNatRule",
+            "delete_local_ip_translation_nat_rule",
+        );
         check(snake_case, "localIPTranslation", "local_ip_translation");
         check(snake_case, "SSLVpnDomain", "ssl_vpn_domain");
         check(snake_case, "a_b", "a_b");

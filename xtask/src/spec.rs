@@ -169,7 +169,11 @@ pub struct ServiceSpec {
 
 /// Reads and parses a TOML file, naming it in errors.
 fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path, root: &Path) -> Result<T, String> {
-    let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     toml::from_str(&text).map_err(|e| format!("{shown}: {e}"))
 }
@@ -211,8 +215,14 @@ pub fn load(root: &Path) -> Result<Vec<ServiceSpec>, Vec<String>> {
         let mut actions = Vec::new();
         for file in files {
             if file.extension().and_then(|e| e.to_str()) != Some("toml") {
-                let shown = file.strip_prefix(root).unwrap_or(&file).display().to_string();
-                errors.push(format!("{shown}: not a .toml file; spec/*/actions holds only action specs"));
+                let shown = file
+                    .strip_prefix(root)
+                    .unwrap_or(&file)
+                    .display()
+                    .to_string();
+                errors.push(format!(
+                    "{shown}: not a .toml file; spec/*/actions holds only action specs"
+                ));
                 continue;
             }
             match read_toml::<ActionFile>(&file, root) {
@@ -227,7 +237,11 @@ pub fn load(root: &Path) -> Result<Vec<ServiceSpec>, Vec<String>> {
             actions,
         });
     }
-    if errors.is_empty() { Ok(services) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(services)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Checks everything serde cannot: names, types, constraints, references.
@@ -240,13 +254,24 @@ pub fn validate(spec: &ServiceSpec) -> Vec<String> {
     let mut names = BTreeSet::new();
     for (i, e) in spec.service.common_error.iter().enumerate() {
         if !codes.insert(e.code) {
-            errors.push(format!("{service_file}: common_error[{i}].code: {} is listed twice", e.code));
+            errors.push(format!(
+                "{service_file}: common_error[{i}].code: {} is listed twice",
+                e.code
+            ));
         }
         if !is_pascal(&e.name) || !names.insert(e.name.clone()) {
-            errors.push(format!("{service_file}: common_error[{i}].name: `{}` must be a unique PascalCase name", e.name));
+            errors.push(format!(
+                "{service_file}: common_error[{i}].name: `{}` must be a unique PascalCase name",
+                e.name
+            ));
         }
     }
-    let type_dirs: Vec<(String, Direction)> = spec.types.types.iter().map(|t| (t.name.clone(), t.direction)).collect();
+    let type_dirs: Vec<(String, Direction)> = spec
+        .types
+        .types
+        .iter()
+        .map(|t| (t.name.clone(), t.direction))
+        .collect();
     let mut type_names = BTreeSet::new();
     for (i, t) in spec.types.types.iter().enumerate() {
         let at = format!("{types_file}: type[{i}] `{}`", t.name);
@@ -261,43 +286,83 @@ pub fn validate(spec: &ServiceSpec) -> Vec<String> {
     let mut action_names = BTreeSet::new();
     for (path, a) in &spec.actions {
         let file = path.display().to_string();
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if a.name != stem {
-            errors.push(format!("{file}: name: `{}` must match the file name `{stem}`", a.name));
+            errors.push(format!(
+                "{file}: name: `{}` must match the file name `{stem}`",
+                a.name
+            ));
         }
         if !is_pascal(&a.name) {
-            errors.push(format!("{file}: name: `{}` must be PascalCase ASCII", a.name));
+            errors.push(format!(
+                "{file}: name: `{}` must be PascalCase ASCII",
+                a.name
+            ));
         }
         if !action_names.insert(a.name.to_ascii_lowercase()) {
             errors.push(format!("{file}: name: `{}` is defined twice", a.name));
         }
         if a.family.is_empty() || !a.family.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-            errors.push(format!("{file}: family: `{}` must be lower_snake_case", a.family));
+            errors.push(format!(
+                "{file}: family: `{}` must be lower_snake_case",
+                a.family
+            ));
         }
         if a.summary.trim().is_empty() {
             errors.push(format!("{file}: summary: must not be empty"));
         }
-        check_fields(&a.param, Direction::Input, &type_dirs, &file, "param", &mut errors);
-        check_fields(&a.output, Direction::Output, &type_dirs, &file, "output", &mut errors);
+        check_fields(
+            &a.param,
+            Direction::Input,
+            &type_dirs,
+            &file,
+            "param",
+            &mut errors,
+        );
+        check_fields(
+            &a.output,
+            Direction::Output,
+            &type_dirs,
+            &file,
+            "output",
+            &mut errors,
+        );
         for (i, o) in a.output.iter().enumerate() {
             if matches!(o.name.as_str(), "code" | "message" | "codeDesc") {
-                errors.push(format!("{file}: output[{i}].name: `{}` is part of every envelope; do not list it", o.name));
+                errors.push(format!(
+                    "{file}: output[{i}].name: `{}` is part of every envelope; do not list it",
+                    o.name
+                ));
             }
             if o.required {
                 errors.push(format!("{file}: output[{i}].required: outputs are never required (the service omits fields freely)"));
             }
         }
-        let has_task = a.output.iter().any(|o| o.name == "taskId" && o.ty == "integer");
+        let has_task = a
+            .output
+            .iter()
+            .any(|o| o.name == "taskId" && o.ty == "integer");
         if a.asynchronous && !has_task {
-            errors.push(format!("{file}: asynchronous: an asynchronous action needs an integer `taskId` output"));
+            errors.push(format!(
+                "{file}: asynchronous: an asynchronous action needs an integer `taskId` output"
+            ));
         }
         let mut seen = BTreeSet::new();
         for (i, e) in a.error.iter().enumerate() {
             if e.code.trim().is_empty() || e.code.contains(char::is_whitespace) {
-                errors.push(format!("{file}: error[{i}].code: `{}` must be a non-empty name without spaces", e.code));
+                errors.push(format!(
+                    "{file}: error[{i}].code: `{}` must be a non-empty name without spaces",
+                    e.code
+                ));
             }
             if !seen.insert(e.code.clone()) {
-                errors.push(format!("{file}: error[{i}].code: `{}` is listed twice", e.code));
+                errors.push(format!(
+                    "{file}: error[{i}].code: `{}` is listed twice",
+                    e.code
+                ));
             }
         }
     }
@@ -315,11 +380,18 @@ fn check_fields(
     let mut seen = BTreeSet::new();
     for (i, f) in fields.iter().enumerate() {
         let here = format!("{at}: {kind}[{i}] `{}`", f.name);
-        if f.name.is_empty() || !f.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if f.name.is_empty()
+            || !f
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
             errors.push(format!("{here}.name: must be ASCII letters, digits or `_`"));
         }
         if !seen.insert(crate::model::snake_case(&f.name)) {
-            errors.push(format!("{here}.name: another {kind} maps to the same Rust name"));
+            errors.push(format!(
+                "{here}.name: another {kind} maps to the same Rust name"
+            ));
         }
         let ty = match TypeExpr::parse(&f.ty) {
             Ok(t) => t,
@@ -354,7 +426,9 @@ fn check_fields(
         let is_string = ty.base == Base::String;
         let is_integer = ty.base == Base::Integer;
         if (f.min_length.is_some() || f.max_length.is_some()) && !is_string {
-            errors.push(format!("{here}: min_length/max_length apply to strings only"));
+            errors.push(format!(
+                "{here}: min_length/max_length apply to strings only"
+            ));
         }
         if (f.minimum.is_some() || f.maximum.is_some()) && !is_integer {
             errors.push(format!("{here}: minimum/maximum apply to integers only"));
@@ -374,11 +448,16 @@ fn check_fields(
                 errors.push(format!("{here}.allowed: `{v}` is not an integer"));
             }
             if !(is_integer || is_string) {
-                errors.push(format!("{here}.allowed: applies to strings and integers only"));
+                errors.push(format!(
+                    "{here}.allowed: applies to strings and integers only"
+                ));
             }
         }
         if direction == Direction::Output
-            && (f.min_length.is_some() || f.max_length.is_some() || f.minimum.is_some() || f.maximum.is_some())
+            && (f.min_length.is_some()
+                || f.max_length.is_some()
+                || f.minimum.is_some()
+                || f.maximum.is_some())
         {
             errors.push(format!("{here}: constraints apply to parameters only"));
         }

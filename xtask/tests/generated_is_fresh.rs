@@ -3,7 +3,8 @@
 #[test]
 fn generated_code_is_fresh() {
     let root = xtask::workspace_root();
-    let files = xtask::generate(&root).unwrap_or_else(|e| panic!("spec/ is invalid:\n{}", e.join("\n")));
+    let files =
+        xtask::generate(&root).unwrap_or_else(|e| panic!("spec/ is invalid:\n{}", e.join("\n")));
     let problems = xtask::stale_files(&root, &files);
     assert!(
         problems.is_empty(),

@@ -40,7 +40,7 @@ pub struct ResponseMeta {
 }
 
 /// A typed successful response.
-pub trait Output: DeserializeOwned {
+pub trait Output: DeserializeOwned + std::fmt::Debug {
     /// Body, `codeDesc` and `message`.
     fn meta(&self) -> &ResponseMeta;
     /// Attaches the body and envelope fields after parsing.

@@ -35,26 +35,23 @@ impl Stamp {
         };
         Ok(Self {
             clock: config.clock.clone().ok_or_else(|| missing("clock"))?,
-            nonce: config.nonce.clone().ok_or_else(|| missing("nonce_source"))?,
+            nonce: config
+                .nonce
+                .clone()
+                .ok_or_else(|| missing("nonce_source"))?,
         })
     }
 
     fn with_defaults<T: TransportFactory>(config: &Config) -> Self {
         Self {
-            clock: config
-                .clock
-                .clone()
-                .unwrap_or_else(|| {
-                    let now: fn() -> u64 = T::unix_time;
-                    std::sync::Arc::new(now)
-                }),
-            nonce: config
-                .nonce
-                .clone()
-                .unwrap_or_else(|| {
-                    let nonce: fn() -> u64 = T::random_nonce;
-                    std::sync::Arc::new(nonce)
-                }),
+            clock: config.clock.clone().unwrap_or_else(|| {
+                let now: fn() -> u64 = T::unix_time;
+                std::sync::Arc::new(now)
+            }),
+            nonce: config.nonce.clone().unwrap_or_else(|| {
+                let nonce: fn() -> u64 = T::random_nonce;
+                std::sync::Arc::new(nonce)
+            }),
         }
     }
 

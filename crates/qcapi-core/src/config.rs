@@ -328,7 +328,11 @@ impl<C: FromConfig> ConfigBuilder<C> {
             region: self.region,
             signature_method: self.signature_method,
             http_method: self.http_method,
-            connect_timeout: nonzero("connect_timeout", self.connect_timeout, Duration::from_secs(5))?,
+            connect_timeout: nonzero(
+                "connect_timeout",
+                self.connect_timeout,
+                Duration::from_secs(5),
+            )?,
             timeout: nonzero("timeout", self.timeout, Duration::from_secs(30))?,
             pool_idle_timeout: nonzero(
                 "pool_idle_timeout",

@@ -164,10 +164,22 @@ mod tests {
 
     #[test]
     fn tolerant_scalars() {
-        check(json!({"n": 8, "b": true, "s": "x"}), Ok((Some(8), Some(true), Some("x".into()))));
-        check(json!({"n": "8", "b": "1", "s": 20}), Ok((Some(8), Some(true), Some("20".into()))));
-        check(json!({"n": " -3 ", "b": 0, "s": null}), Ok((Some(-3), Some(false), None)));
-        check(json!({"n": "", "b": "", "s": ""}), Ok((None, None, Some(String::new()))));
+        check(
+            json!({"n": 8, "b": true, "s": "x"}),
+            Ok((Some(8), Some(true), Some("x".into()))),
+        );
+        check(
+            json!({"n": "8", "b": "1", "s": 20}),
+            Ok((Some(8), Some(true), Some("20".into()))),
+        );
+        check(
+            json!({"n": " -3 ", "b": 0, "s": null}),
+            Ok((Some(-3), Some(false), None)),
+        );
+        check(
+            json!({"n": "", "b": "", "s": ""}),
+            Ok((None, None, Some(String::new()))),
+        );
         check(json!({"n": null}), Ok((None, None, None)));
         check(json!({}), Ok((None, None, None)));
         check(json!({"n": 2.0}), Ok((Some(2), None, None)));

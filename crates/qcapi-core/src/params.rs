@@ -196,7 +196,10 @@ mod tests {
                     &serde_json::json!([{"subnetName": "a", "zoneId": 100003}]),
                 )
             },
-            &[("subnetSet.0.subnetName", "a"), ("subnetSet.0.zoneId", "100003")],
+            &[
+                ("subnetSet.0.subnetName", "a"),
+                ("subnetSet.0.zoneId", "100003"),
+            ],
         );
         check(
             |p| p.put_json("chargePrepaid", &serde_json::json!({"period": 1})),
@@ -206,7 +209,9 @@ mod tests {
 
     #[test]
     fn debug_redacts_token() {
-        let params: Params = [("Token", "tok-secret"), ("vpcId", "vpc-1")].into_iter().collect();
+        let params: Params = [("Token", "tok-secret"), ("vpcId", "vpc-1")]
+            .into_iter()
+            .collect();
         let shown = format!("{params:?}");
         assert!(!shown.contains("tok-secret"), "{shown}");
         assert!(shown.contains("vpc-1"));

@@ -67,8 +67,12 @@ pub fn build_request(
 /// Signs complete parameters (see [`request_params`]) into an HTTP request.
 pub fn sign_params(mut params: Params, config: &Config, method: HttpMethod) -> HttpRequest {
     let endpoint = &config.endpoint;
-    let string_to_sign =
-        sign::string_to_sign(method.as_str(), endpoint.host(), endpoint.path(), params.iter());
+    let string_to_sign = sign::string_to_sign(
+        method.as_str(),
+        endpoint.host(),
+        endpoint.path(),
+        params.iter(),
+    );
     let secret_key = config
         .credentials
         .as_ref()

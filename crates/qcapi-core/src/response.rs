@@ -12,11 +12,19 @@ use crate::{Action, ApiError, Error, HttpResponse, Output, ResponseMeta};
 struct Head {
     #[serde(default, deserialize_with = "code")]
     code: Option<Code>,
-    #[serde(default, rename = "codeDesc", deserialize_with = "crate::lenient::string")]
+    #[serde(
+        default,
+        rename = "codeDesc",
+        deserialize_with = "crate::lenient::string"
+    )]
     code_desc: Option<String>,
     #[serde(default, deserialize_with = "crate::lenient::string")]
     message: Option<String>,
-    #[serde(default, rename = "taskId", deserialize_with = "crate::lenient::integer")]
+    #[serde(
+        default,
+        rename = "taskId",
+        deserialize_with = "crate::lenient::integer"
+    )]
     task_id: Option<i64>,
     #[serde(default)]
     data: DataHead,
@@ -29,10 +37,12 @@ enum Code {
 }
 
 fn code<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Code>, D::Error> {
-    Ok(crate::lenient::string(d)?.map(|s| match s.trim().parse::<i64>() {
-        Ok(n) => Code::Number(n),
-        Err(_) => Code::Text(s),
-    }))
+    Ok(
+        crate::lenient::string(d)?.map(|s| match s.trim().parse::<i64>() {
+            Ok(n) => Code::Number(n),
+            Err(_) => Code::Text(s),
+        }),
+    )
 }
 
 /// `data.taskId` when `data` is an object; anything else in `data` is skipped.
@@ -134,7 +144,10 @@ pub fn parse_response<A: Action + ?Sized>(
             let code = match code {
                 Code::Number(n) => n,
                 Code::Text(text) => {
-                    return Err(decode_error(format!("`code` is not a number: {text:?}"), &body));
+                    return Err(decode_error(
+                        format!("`code` is not a number: {text:?}"),
+                        &body,
+                    ));
                 }
             };
             return Err(Error::Api(Box::new(ApiError {

@@ -86,7 +86,10 @@ pub fn string_to_sign<'a>(
         + host.len()
         + path.len()
         + 1
-        + pairs.iter().map(|(n, v)| n.len() + v.len() + 2).sum::<usize>();
+        + pairs
+            .iter()
+            .map(|(n, v)| n.len() + v.len() + 2)
+            .sum::<usize>();
     let mut out = String::with_capacity(capacity);
     out.push_str(&method.to_ascii_uppercase());
     out.push_str(host);
@@ -114,7 +117,9 @@ pub fn string_to_sign<'a>(
 pub fn sign(secret_key: &str, method: SignatureMethod, string_to_sign: &str) -> String {
     let engine = base64::engine::general_purpose::STANDARD;
     match method {
-        SignatureMethod::HmacSha1 => engine.encode(hmac_digest::<sha1::Sha1>(secret_key, string_to_sign)),
+        SignatureMethod::HmacSha1 => {
+            engine.encode(hmac_digest::<sha1::Sha1>(secret_key, string_to_sign))
+        }
         SignatureMethod::HmacSha256 => {
             engine.encode(hmac_digest::<sha2::Sha256>(secret_key, string_to_sign))
         }

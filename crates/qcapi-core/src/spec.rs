@@ -176,7 +176,11 @@ fn validate_field(
     }
     let present = flat.contains_key(name) || has_prefix(flat, name);
     if !present {
-        return if field.required { Err(missing()) } else { Ok(()) };
+        return if field.required {
+            Err(missing())
+        } else {
+            Ok(())
+        };
     }
     validate_value(field, name, flat)
 }

@@ -85,8 +85,9 @@ impl Action for AcceptVpcPeeringConnection {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AcceptVpcPeeringConnectionOutput {
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for AcceptVpcPeeringConnectionOutput {

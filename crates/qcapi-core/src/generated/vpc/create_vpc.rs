@@ -454,8 +454,9 @@ pub struct CreateVpcOutput {
         skip_serializing_if = "Option::is_none"
     )]
     pub route_table_set: Option<Vec<CreateVpcRouteTableSet>>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for CreateVpcOutput {

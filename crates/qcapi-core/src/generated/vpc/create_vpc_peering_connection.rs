@@ -184,8 +184,9 @@ pub struct CreateVpcPeeringConnectionOutput {
         deserialize_with = "crate::lenient::string"
     )]
     pub peering_connection_id: Option<String>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for CreateVpcPeeringConnectionOutput {

@@ -338,8 +338,9 @@ pub struct CreateVpcPeeringConnectionExOutput {
         deserialize_with = "crate::lenient::string"
     )]
     pub uniq_vpc_peer_id: Option<String>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for CreateVpcPeeringConnectionExOutput {

@@ -85,8 +85,9 @@ impl Action for DeleteVpc {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteVpcOutput {
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for DeleteVpcOutput {

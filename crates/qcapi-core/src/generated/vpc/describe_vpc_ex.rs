@@ -485,8 +485,9 @@ pub struct DescribeVpcExOutput {
     /// Wire name: `data`.
     #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<DescribeVpcExData>>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for DescribeVpcExOutput {

@@ -582,8 +582,9 @@ pub struct DescribeVpcPeeringConnectionsOutput {
     /// Wire name: `data`.
     #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<PeeringConnection>>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for DescribeVpcPeeringConnectionsOutput {

@@ -156,8 +156,9 @@ pub struct DescribeVpcTaskResultOutput {
     /// Wire name: `data`.
     #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DescribeVpcTaskResultData>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for DescribeVpcTaskResultOutput {

@@ -85,8 +85,9 @@ impl Action for EnableVpcPeeringConnection {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EnableVpcPeeringConnectionOutput {
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for EnableVpcPeeringConnectionOutput {

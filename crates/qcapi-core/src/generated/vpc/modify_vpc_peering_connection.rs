@@ -119,8 +119,9 @@ impl Action for ModifyVpcPeeringConnection {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModifyVpcPeeringConnectionOutput {
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for ModifyVpcPeeringConnectionOutput {

@@ -108,8 +108,9 @@ pub struct RejectVpcPeeringConnectionExOutput {
         deserialize_with = "crate::lenient::integer"
     )]
     pub task_id: Option<i64>,
+    /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
-    meta: ResponseMeta,
+    pub meta: ResponseMeta,
 }
 
 impl Output for RejectVpcPeeringConnectionExOutput {
