@@ -1,1 +1,99 @@
-//! Shared helpers for qcapi's end-to-end tests (the tests live in `tests/tests/`).
+//! Shared helpers for qcapi's end-to-end tests: one [`Driver`] type runs the same
+//! flow through the blocking (ureq) and the async (reqwest) client.
+
+use std::time::Duration;
+
+use qcapi_core::{Action, Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc};
+use qcapi_emulator::{Account, Emulator};
+
+/// A client of either kind, with the same `send`.
+pub enum Driver {
+    /// The blocking client.
+    Blocking(qcapi_ureq::Client),
+    /// The async client, driven by its own runtime.
+    Async(Box<tokio::runtime::Runtime>, qcapi_reqwest::Client),
+}
+
+impl Driver {
+    /// Sends an action through whichever client this is.
+    pub fn send<A: Action + Sync>(&self, action: &A) -> Result<A::Output, Error> {
+        match self {
+            Self::Blocking(client) => client.send(action),
+            Self::Async(rt, client) => rt.block_on(client.send(action)),
+        }
+    }
+
+    /// Polls DescribeVpcTaskResult until the task leaves the running state (at most 20 polls).
+    pub fn wait_task(&self, task_id: i64) -> i64 {
+        for _ in 0..20 {
+            let out = self.send(&vpc::DescribeVpcTaskResult::new(task_id)).expect("task query");
+            match out.data.and_then(|d| d.status) {
+                Some(2) => std::thread::sleep(Duration::from_millis(10)),
+                Some(status) => return status,
+                None => panic!("task {task_id}: no status in {:?}", out.meta.raw),
+            }
+        }
+        panic!("task {task_id} still running after 20 polls")
+    }
+}
+
+/// One combination of client kind, HTTP method and signature method.
+#[derive(Debug, Clone, Copy)]
+pub struct Variant {
+    /// Async (reqwest) or blocking (ureq).
+    pub asynchronous: bool,
+    /// GET or POST.
+    pub http_method: HttpMethod,
+    /// HmacSHA1 or HmacSHA256.
+    pub signature_method: SignatureMethod,
+}
+
+/// Every client × HTTP method × signature method.
+pub fn variants() -> Vec<Variant> {
+    let mut out = Vec::new();
+    for asynchronous in [false, true] {
+        for http_method in [HttpMethod::Get, HttpMethod::Post] {
+            for signature_method in [SignatureMethod::HmacSha1, SignatureMethod::HmacSha256] {
+                out.push(Variant { asynchronous, http_method, signature_method });
+            }
+        }
+    }
+    out
+}
+
+/// Settings for `account` against `emulator`, before any customisation.
+pub fn settings<C: qcapi_core::FromConfig>(emulator: &Emulator, account: &Account, v: Variant) -> ConfigBuilder<C> {
+    ConfigBuilder::<C>::default()
+        .endpoint(emulator.base_url())
+        .credentials(Credentials::new(account.secret_id.clone(), account.secret_key.clone()))
+        .region("gz")
+        .http_method(v.http_method)
+        .signature_method(v.signature_method)
+        .timeout(Duration::from_secs(10))
+}
+
+/// A client of the variant's kind, configured by `customise`.
+pub fn driver(v: Variant, config: ConfigBuilder<Config>) -> Driver {
+    let config = config.build().expect("valid config");
+    if v.asynchronous {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let client = {
+            let _guard = rt.enter();
+            qcapi_reqwest::Client::new(config).expect("client")
+        };
+        Driver::Async(Box::new(rt), client)
+    } else {
+        Driver::Blocking(qcapi_ureq::Client::new(config).expect("client"))
+    }
+}
+
+/// A client for `account` against `emulator`.
+pub fn client(emulator: &Emulator, account: &Account, v: Variant) -> Driver {
+    driver(v, settings(emulator, account, v))
+}
+
+/// Creates a VPC and returns its unified ID.
+pub fn create_vpc(d: &Driver, name: &str, cidr: &str) -> String {
+    let out = d.send(&vpc::CreateVpc::new(name, cidr)).expect("CreateVpc");
+    out.un_vpc_id.or(out.uniq_vpc_id).expect("a VPC id")
+}

@@ -28,11 +28,12 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    /// A transport error of `kind`.
+    /// A transport error of `kind`. Values of `Token=` and `Signature=` in the
+    /// message (an HTTP library may quote the URL) are redacted.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
-            message: message.into(),
+            message: crate::http::redact_text(&message.into()),
         }
     }
 }

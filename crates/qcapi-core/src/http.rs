@@ -54,6 +54,30 @@ pub(crate) fn redact_query(query: &str) -> String {
         .join("&")
 }
 
+/// Redacts the values of secret parameters wherever `Name=value` appears in free text.
+pub(crate) fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for name in ["Token=", "Signature="] {
+            if let Some(tail) = rest.strip_prefix(name) {
+                let starts_param = out.is_empty() || out.ends_with(['?', '&', ' ', '"', '\'', '\n']);
+                if starts_param {
+                    out.push_str(name);
+                    out.push_str("<redacted>");
+                    let end = tail.find(['&', ' ', '"', '\'', '\n', ')']).unwrap_or(tail.len());
+                    rest = &tail[end..];
+                    continue 'scan;
+                }
+            }
+        }
+        let ch = rest.chars().next().map_or(1, char::len_utf8);
+        out.push_str(&rest[..ch]);
+        rest = &rest[ch..];
+    }
+    out
+}
+
 fn redact_url(url: &str) -> String {
     match url.split_once('?') {
         Some((base, query)) => format!("{base}?{}", redact_query(query)),
@@ -75,6 +99,20 @@ impl std::fmt::Debug for HttpRequest {
             .field("body", &redact_query(&body))
             .field("string_to_sign", &string_to_sign)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_secret_parameters_in_text() {
+        fn check(input: &str, expected: &str) {
+            assert_eq!(super::redact_text(input), expected, "{input}");
+        }
+        check("GET http://h/p?a=1&Token=abc&b=2 failed", "GET http://h/p?a=1&Token=<redacted>&b=2 failed");
+        check("Signature=xyz%3D", "Signature=<redacted>");
+        check("MyToken=keep", "MyToken=keep");
+        check("名字 Token=秘密", "名字 Token=<redacted>");
     }
 }
 

@@ -1,0 +1,123 @@
+//! Blocking client for Tencent Cloud's legacy API ("API 2.0"), on [ureq].
+//!
+//! [`Client`] is qcapi-core's generic [`BlockingClient`] with a ureq transport:
+//! every API-specific line (signing, parameters, parsing, errors) lives in
+//! `qcapi-core`; this crate only moves bytes. No async runtime is involved.
+//!
+//! ```no_run
+//! use qcapi_ureq::{Client, Credentials, vpc};
+//!
+//! let client = Client::builder()
+//!     .credentials(Credentials::new("AKID...", "secret-key"))
+//!     .region("gz")
+//!     .build()?;
+//! let peerings = client.send(&vpc::DescribeVpcPeeringConnections::new().limit(10))?;
+//! println!("{} peering connections", peerings.total_count.unwrap_or(0));
+//! # Ok::<(), qcapi_ureq::Error>(())
+//! ```
+
+use std::io;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use qcapi_core::{
+    self as core, Action, Config, Credentials, Error, HttpMethod, Output, RawAction,
+    SignatureMethod, vpc,
+};
+use qcapi_core::{
+    BlockingClient, BlockingTransport, HttpRequest, HttpResponse, TransportError,
+    TransportErrorKind, TransportFactory,
+};
+
+/// The blocking client: build one with [`Client::builder`].
+pub type Client = BlockingClient<UreqTransport>;
+
+/// Moves qcapi requests over a pooled [`ureq::Agent`].
+#[derive(Debug, Clone)]
+pub struct UreqTransport {
+    agent: ureq::Agent,
+}
+
+impl UreqTransport {
+    /// A transport over an agent you configured yourself (status codes must not be errors:
+    /// set `http_status_as_error(false)`).
+    pub fn from_agent(agent: ureq::Agent) -> Self {
+        Self { agent }
+    }
+}
+
+impl TransportFactory for UreqTransport {
+    fn from_config(config: &Config) -> Result<Self, Error> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(config.connect_timeout()))
+            .timeout_global(Some(config.timeout()))
+            .max_idle_age(config.pool_idle_timeout())
+            .proxy(ureq::Proxy::try_from_env())
+            .user_agent(qcapi_core::REQUEST_CLIENT)
+            .build()
+            .into();
+        Ok(Self { agent })
+    }
+
+    fn unix_time() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    fn random_nonce() -> u64 {
+        // A positive 63-bit integer, as the official SDKs draw it.
+        let n = getrandom::u64().unwrap_or_else(|_| Self::unix_time() ^ 0x5DEE_CE66_D1CE_4E5B);
+        (n >> 1).max(1)
+    }
+}
+
+impl BlockingTransport for UreqTransport {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let result = match request.method() {
+            HttpMethod::Get => self.agent.get(request.url()).call(),
+            HttpMethod::Post => {
+                let mut builder = self.agent.post(request.url());
+                for (name, value) in request.headers() {
+                    builder = builder.header(*name, value);
+                }
+                builder.send(request.body())
+            }
+        };
+        let mut response = result.map_err(map_error)?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .map_err(map_error)?;
+        Ok(HttpResponse::new(status, body))
+    }
+}
+
+/// Sorts ureq's errors into the kinds retry decisions need.
+fn map_error(e: ureq::Error) -> TransportError {
+    use ureq::Error as E;
+    let kind = match &e {
+        E::Timeout(_) => TransportErrorKind::Timeout,
+        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
+            TransportErrorKind::Connect
+        }
+        E::Io(io) => match io.kind() {
+            io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::NetworkUnreachable
+            | io::ErrorKind::HostUnreachable => TransportErrorKind::Connect,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => TransportErrorKind::ConnectionClosed,
+            _ => TransportErrorKind::Other,
+        },
+        E::Protocol(_) => TransportErrorKind::ConnectionClosed,
+        _ => TransportErrorKind::Other,
+    };
+    TransportError::new(kind, e.to_string())
+}
