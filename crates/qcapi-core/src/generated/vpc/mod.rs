@@ -12,6 +12,90 @@ pub use accept_vpc_peering_connection::*;
 mod accept_vpc_peering_connection_ex;
 pub use accept_vpc_peering_connection_ex::*;
 
+mod add_dnapt_rule;
+pub use add_dnapt_rule::*;
+
+mod add_user_gw;
+pub use add_user_gw::*;
+
+mod add_vpn_conn_ex;
+pub use add_vpn_conn_ex::*;
+
+mod apply_ips;
+pub use apply_ips::*;
+
+mod assign_private_ip_addresses;
+pub use assign_private_ip_addresses::*;
+
+mod associate_route_table;
+pub use associate_route_table::*;
+
+mod associate_vip;
+pub use associate_vip::*;
+
+mod attach_classic_link_vpc;
+pub use attach_classic_link_vpc::*;
+
+mod attach_network_interface;
+pub use attach_network_interface::*;
+
+mod check_default_subnet;
+pub use check_default_subnet::*;
+
+mod create_bm_interface;
+pub use create_bm_interface::*;
+
+mod create_bm_nat_gateway;
+pub use create_bm_nat_gateway::*;
+
+mod create_bm_subnet;
+pub use create_bm_subnet::*;
+
+mod create_direct_connect_gateway;
+pub use create_direct_connect_gateway::*;
+
+mod create_flow_log;
+pub use create_flow_log::*;
+
+mod create_local_destination_ip_port_translation_nat_rule;
+pub use create_local_destination_ip_port_translation_nat_rule::*;
+
+mod create_local_ip_translation_acl_rule;
+pub use create_local_ip_translation_acl_rule::*;
+
+mod create_local_ip_translation_nat_rule;
+pub use create_local_ip_translation_nat_rule::*;
+
+mod create_local_source_ip_port_translation_acl_rule;
+pub use create_local_source_ip_port_translation_acl_rule::*;
+
+mod create_local_source_ip_port_translation_nat_rule;
+pub use create_local_source_ip_port_translation_nat_rule::*;
+
+mod create_nat_gateway;
+pub use create_nat_gateway::*;
+
+mod create_network_acl;
+pub use create_network_acl::*;
+
+mod create_network_interface;
+pub use create_network_interface::*;
+
+mod create_peer_ip_translation_nat_rule;
+pub use create_peer_ip_translation_nat_rule::*;
+
+mod create_route;
+pub use create_route::*;
+
+mod create_route_table;
+pub use create_route_table::*;
+
+mod create_subnet;
+pub use create_subnet::*;
+
+mod create_subnet_acl_rule;
+pub use create_subnet_acl_rule::*;
+
 mod create_vpc;
 pub use create_vpc::*;
 
@@ -20,6 +104,66 @@ pub use create_vpc_peering_connection::*;
 
 mod create_vpc_peering_connection_ex;
 pub use create_vpc_peering_connection_ex::*;
+
+mod create_vpn;
+pub use create_vpn::*;
+
+mod del_bm_interface;
+pub use del_bm_interface::*;
+
+mod delete_bm_nat_gateway;
+pub use delete_bm_nat_gateway::*;
+
+mod delete_bm_subnet;
+pub use delete_bm_subnet::*;
+
+mod delete_direct_connect_gateway;
+pub use delete_direct_connect_gateway::*;
+
+mod delete_dnapt_rule;
+pub use delete_dnapt_rule::*;
+
+mod delete_flow_log;
+pub use delete_flow_log::*;
+
+mod delete_local_destination_ip_port_translation_nat_rule;
+pub use delete_local_destination_ip_port_translation_nat_rule::*;
+
+mod delete_local_ip_translation_acl_rule;
+pub use delete_local_ip_translation_acl_rule::*;
+
+mod delete_local_ip_translation_nat_rule;
+pub use delete_local_ip_translation_nat_rule::*;
+
+mod delete_local_source_ip_port_translation_acl_rule;
+pub use delete_local_source_ip_port_translation_acl_rule::*;
+
+mod delete_local_source_ip_port_translation_nat_rule;
+pub use delete_local_source_ip_port_translation_nat_rule::*;
+
+mod delete_nat_gateway;
+pub use delete_nat_gateway::*;
+
+mod delete_network_acl;
+pub use delete_network_acl::*;
+
+mod delete_network_interface;
+pub use delete_network_interface::*;
+
+mod delete_peer_ip_translation_nat_rule;
+pub use delete_peer_ip_translation_nat_rule::*;
+
+mod delete_route;
+pub use delete_route::*;
+
+mod delete_route_table;
+pub use delete_route_table::*;
+
+mod delete_subnet;
+pub use delete_subnet::*;
+
+mod delete_user_gw;
+pub use delete_user_gw::*;
 
 mod delete_vpc;
 pub use delete_vpc::*;
@@ -30,8 +174,95 @@ pub use delete_vpc_peering_connection::*;
 mod delete_vpc_peering_connection_ex;
 pub use delete_vpc_peering_connection_ex::*;
 
+mod delete_vpn_conn;
+pub use delete_vpn_conn::*;
+
+mod describe_acl;
+pub use describe_acl::*;
+
+mod describe_bm_cpm_by_subnet_id;
+pub use describe_bm_cpm_by_subnet_id::*;
+
+mod describe_bm_nat_gateway;
+pub use describe_bm_nat_gateway::*;
+
+mod describe_bm_subnet_by_cpm_id;
+pub use describe_bm_subnet_by_cpm_id::*;
+
+mod describe_bm_subnet_ex;
+pub use describe_bm_subnet_ex::*;
+
+mod describe_bm_subnet_ips;
+pub use describe_bm_subnet_ips::*;
+
+mod describe_bm_vpc_ex;
+pub use describe_bm_vpc_ex::*;
+
+mod describe_direct_connect_gateway;
+pub use describe_direct_connect_gateway::*;
+
+mod describe_flow_log;
+pub use describe_flow_log::*;
+
+mod describe_flow_logs;
+pub use describe_flow_logs::*;
+
+mod describe_local_destination_ip_port_translation_nat_rule;
+pub use describe_local_destination_ip_port_translation_nat_rule::*;
+
+mod describe_local_ip_translation_acl_rule;
+pub use describe_local_ip_translation_acl_rule::*;
+
+mod describe_local_ip_translation_nat_rule;
+pub use describe_local_ip_translation_nat_rule::*;
+
+mod describe_local_source_ip_port_translation_acl_rule;
+pub use describe_local_source_ip_port_translation_acl_rule::*;
+
+mod describe_local_source_ip_port_translation_nat_rule;
+pub use describe_local_source_ip_port_translation_nat_rule::*;
+
+mod describe_nat_gateway;
+pub use describe_nat_gateway::*;
+
+mod describe_network_acl;
+pub use describe_network_acl::*;
+
+mod describe_network_interfaces;
+pub use describe_network_interfaces::*;
+
+mod describe_peer_ip_translation_nat_rule;
+pub use describe_peer_ip_translation_nat_rule::*;
+
+mod describe_route_table;
+pub use describe_route_table::*;
+
+mod describe_ssl_vpn;
+pub use describe_ssl_vpn::*;
+
+mod describe_ssl_vpn_domain;
+pub use describe_ssl_vpn_domain::*;
+
+mod describe_subnet;
+pub use describe_subnet::*;
+
+mod describe_subnet_ex;
+pub use describe_subnet_ex::*;
+
+mod describe_user_gw;
+pub use describe_user_gw::*;
+
+mod describe_user_gw_vendor;
+pub use describe_user_gw_vendor::*;
+
+mod describe_vpc_classic_link;
+pub use describe_vpc_classic_link::*;
+
 mod describe_vpc_ex;
 pub use describe_vpc_ex::*;
+
+mod describe_vpc_limit;
+pub use describe_vpc_limit::*;
 
 mod describe_vpc_peering_connections;
 pub use describe_vpc_peering_connections::*;
@@ -39,11 +270,116 @@ pub use describe_vpc_peering_connections::*;
 mod describe_vpc_task_result;
 pub use describe_vpc_task_result::*;
 
+mod describe_vpcs;
+pub use describe_vpcs::*;
+
+mod describe_vpn_conn;
+pub use describe_vpn_conn::*;
+
+mod describe_vpn_conn_monitor;
+pub use describe_vpn_conn_monitor::*;
+
+mod describe_vpn_gw;
+pub use describe_vpn_gw::*;
+
+mod detach_classic_link_vpc;
+pub use detach_classic_link_vpc::*;
+
+mod detach_network_interface;
+pub use detach_network_interface::*;
+
+mod detele_subnet_acl_rule;
+pub use detele_subnet_acl_rule::*;
+
+mod eip_bind_bm_nat_gateway;
+pub use eip_bind_bm_nat_gateway::*;
+
+mod eip_bind_nat_gateway;
+pub use eip_bind_nat_gateway::*;
+
+mod eip_un_bind_bm_nat_gateway;
+pub use eip_un_bind_bm_nat_gateway::*;
+
+mod eip_un_bind_nat_gateway;
+pub use eip_un_bind_nat_gateway::*;
+
 mod enable_vpc_peering_connection;
 pub use enable_vpc_peering_connection::*;
 
 mod enable_vpc_peering_connection_ex;
 pub use enable_vpc_peering_connection_ex::*;
+
+mod get_vpn_conn_config;
+pub use get_vpn_conn_config::*;
+
+mod inquiry_nat_price;
+pub use inquiry_nat_price::*;
+
+mod inquiry_price_run_vpn_gw;
+pub use inquiry_price_run_vpn_gw::*;
+
+mod inquiry_vpn_price;
+pub use inquiry_vpn_price::*;
+
+mod migrate_network_interface;
+pub use migrate_network_interface::*;
+
+mod migrate_private_ip_address;
+pub use migrate_private_ip_address::*;
+
+mod modify_bm_nat_gateway;
+pub use modify_bm_nat_gateway::*;
+
+mod modify_direct_connect_gateway;
+pub use modify_direct_connect_gateway::*;
+
+mod modify_dnapt_rule;
+pub use modify_dnapt_rule::*;
+
+mod modify_flow_log_attribute;
+pub use modify_flow_log_attribute::*;
+
+mod modify_local_destination_ip_port_translation_nat_rule;
+pub use modify_local_destination_ip_port_translation_nat_rule::*;
+
+mod modify_local_ip_translation_acl_rule;
+pub use modify_local_ip_translation_acl_rule::*;
+
+mod modify_local_ip_translation_nat_rule;
+pub use modify_local_ip_translation_nat_rule::*;
+
+mod modify_local_source_ip_port_translation_acl_rule;
+pub use modify_local_source_ip_port_translation_acl_rule::*;
+
+mod modify_local_source_ip_port_translation_nat_rule;
+pub use modify_local_source_ip_port_translation_nat_rule::*;
+
+mod modify_nat_gateway;
+pub use modify_nat_gateway::*;
+
+mod modify_network_acl;
+pub use modify_network_acl::*;
+
+mod modify_network_acl_entry;
+pub use modify_network_acl_entry::*;
+
+mod modify_network_interface;
+pub use modify_network_interface::*;
+
+mod modify_peer_ip_translation_nat_rule;
+pub use modify_peer_ip_translation_nat_rule::*;
+
+mod modify_route_table_attribute;
+pub use modify_route_table_attribute::*;
+
+mod modify_subnet_attribute;
+pub use modify_subnet_attribute::*;
+
+mod modify_user_gw;
+pub use modify_user_gw::*;
+
+mod modify_vpc_attribute;
+pub use modify_vpc_attribute::*;
 
 mod modify_vpc_peering_connection;
 pub use modify_vpc_peering_connection::*;
@@ -51,11 +387,56 @@ pub use modify_vpc_peering_connection::*;
 mod modify_vpc_peering_connection_ex;
 pub use modify_vpc_peering_connection_ex::*;
 
+mod modify_vpn_conn_ex;
+pub use modify_vpn_conn_ex::*;
+
+mod modify_vpn_gw;
+pub use modify_vpn_gw::*;
+
+mod query_bm_task_result;
+pub use query_bm_task_result::*;
+
+mod query_nat_gateway_production_status;
+pub use query_nat_gateway_production_status::*;
+
+mod register_batch_ip;
+pub use register_batch_ip::*;
+
 mod reject_vpc_peering_connection;
 pub use reject_vpc_peering_connection::*;
 
 mod reject_vpc_peering_connection_ex;
 pub use reject_vpc_peering_connection_ex::*;
+
+mod renew_vpn;
+pub use renew_vpn::*;
+
+mod reset_vpn_conn_sa;
+pub use reset_vpn_conn_sa::*;
+
+mod return_ips;
+pub use return_ips::*;
+
+mod run_vpn_gw;
+pub use run_vpn_gw::*;
+
+mod set_ssl_vpn_domain;
+pub use set_ssl_vpn_domain::*;
+
+mod subnet_bind_bm_nat_gateway;
+pub use subnet_bind_bm_nat_gateway::*;
+
+mod subnet_un_bind_bm_nat_gateway;
+pub use subnet_un_bind_bm_nat_gateway::*;
+
+mod unassign_private_ip_addresses;
+pub use unassign_private_ip_addresses::*;
+
+mod upgrade_bm_nat_gateway;
+pub use upgrade_bm_nat_gateway::*;
+
+mod upgrade_nat_gateway;
+pub use upgrade_nat_gateway::*;
 
 /// The service's host.
 pub const HOST: &str = "vpc.api.qcloud.com";
