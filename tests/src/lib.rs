@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use qcapi_core::{Action, Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc};
+use qcapi_core::{
+    Action, Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc,
+};
 use qcapi_emulator::{Account, Emulator};
 
 /// A client of either kind, with the same `send`.
@@ -26,7 +28,9 @@ impl Driver {
     /// Polls DescribeVpcTaskResult until the task leaves the running state (at most 20 polls).
     pub fn wait_task(&self, task_id: i64) -> i64 {
         for _ in 0..20 {
-            let out = self.send(&vpc::DescribeVpcTaskResult::new(task_id)).expect("task query");
+            let out = self
+                .send(&vpc::DescribeVpcTaskResult::new(task_id))
+                .expect("task query");
             match out.data.and_then(|d| d.status) {
                 Some(2) => std::thread::sleep(Duration::from_millis(10)),
                 Some(status) => return status,
@@ -54,7 +58,11 @@ pub fn variants() -> Vec<Variant> {
     for asynchronous in [false, true] {
         for http_method in [HttpMethod::Get, HttpMethod::Post] {
             for signature_method in [SignatureMethod::HmacSha1, SignatureMethod::HmacSha256] {
-                out.push(Variant { asynchronous, http_method, signature_method });
+                out.push(Variant {
+                    asynchronous,
+                    http_method,
+                    signature_method,
+                });
             }
         }
     }
@@ -62,10 +70,17 @@ pub fn variants() -> Vec<Variant> {
 }
 
 /// Settings for `account` against `emulator`, before any customisation.
-pub fn settings<C: qcapi_core::FromConfig>(emulator: &Emulator, account: &Account, v: Variant) -> ConfigBuilder<C> {
+pub fn settings<C: qcapi_core::FromConfig>(
+    emulator: &Emulator,
+    account: &Account,
+    v: Variant,
+) -> ConfigBuilder<C> {
     ConfigBuilder::<C>::default()
         .endpoint(emulator.base_url())
-        .credentials(Credentials::new(account.secret_id.clone(), account.secret_key.clone()))
+        .credentials(Credentials::new(
+            account.secret_id.clone(),
+            account.secret_key.clone(),
+        ))
         .region("gz")
         .http_method(v.http_method)
         .signature_method(v.signature_method)
@@ -76,7 +91,10 @@ pub fn settings<C: qcapi_core::FromConfig>(emulator: &Emulator, account: &Accoun
 pub fn driver(v: Variant, config: ConfigBuilder<Config>) -> Driver {
     let config = config.build().expect("valid config");
     if v.asynchronous {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
         let client = {
             let _guard = rt.enter();
             qcapi_reqwest::Client::new(config).expect("client")

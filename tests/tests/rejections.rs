@@ -35,19 +35,34 @@ fn authentication_and_replay_rejections() {
         let a = Account::demo_a();
         for v in variants() {
             let with = |b: qcapi_core::ConfigBuilder<Config>| driver(v, b);
-            let unknown = with(settings(&emulator, &a, v).credentials(Credentials::new("AKIDnobody", "x")));
+            let unknown =
+                with(settings(&emulator, &a, v).credentials(Credentials::new("AKIDnobody", "x")));
             let (code, _, _) = api_code(unknown.send(&DescribeVpcEx::new()));
             assert_eq!(CommonCode::from_code(code), CommonCode::SecretIdNotFound);
 
-            let wrong_key = with(settings(&emulator, &a, v).credentials(Credentials::new(a.secret_id.clone(), "not-the-key")));
+            let wrong_key = with(
+                settings(&emulator, &a, v)
+                    .credentials(Credentials::new(a.secret_id.clone(), "not-the-key")),
+            );
             assert_eq!(api_code(wrong_key.send(&DescribeVpcEx::new())).0, 4100);
 
             let skewed = with(settings(&emulator, &a, v).clock(|| qcapi_ureq_now() - 1000));
             assert_eq!(api_code(skewed.send(&DescribeVpcEx::new())).0, 4500);
 
-            let fixed_nonce = with(settings(&emulator, &a, v).nonce_source(move || 4242 + v.asynchronous as u64 * 10 + v.http_method as u64 * 100 + v.signature_method as u64 * 1000 + quirks as u64 * 10000));
-            fixed_nonce.send(&DescribeVpcEx::new()).expect("first use of a nonce");
-            assert_eq!(api_code(fixed_nonce.send(&DescribeVpcEx::new())).0, 4500, "replayed nonce");
+            let fixed_nonce = with(settings(&emulator, &a, v).nonce_source(move || {
+                4242 + v.asynchronous as u64 * 10
+                    + v.http_method as u64 * 100
+                    + v.signature_method as u64 * 1000
+                    + quirks as u64 * 10000
+            }));
+            fixed_nonce
+                .send(&DescribeVpcEx::new())
+                .expect("first use of a nonce");
+            assert_eq!(
+                api_code(fixed_nonce.send(&DescribeVpcEx::new())).0,
+                4500,
+                "replayed nonce"
+            );
 
             let good = client(&emulator, &a, v);
             let (code, _, message) = api_code(good.send(&UncheckedReject));
@@ -61,13 +76,21 @@ fn authentication_and_replay_rejections() {
 }
 
 fn qcapi_ureq_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
 }
 
-fn business<A: Action>(d: &Driver, action: &A) -> A::ErrorCode {
+fn business<A: Action + Sync>(d: &Driver, action: &A) -> A::ErrorCode {
     match d.send(action) {
-        Err(Error::Api(e)) => e.business_code::<A>().unwrap_or_else(|| panic!("no codeDesc in {e:?}")),
-        other => panic!("{}: expected a business error, got {other:?}", action.name()),
+        Err(Error::Api(e)) => e
+            .business_code::<A>()
+            .unwrap_or_else(|| panic!("no codeDesc in {e:?}")),
+        other => panic!(
+            "{}: expected a business error, got {other:?}",
+            action.name()
+        ),
     }
 }
 
@@ -87,16 +110,25 @@ fn business_rejections_are_typed() {
                 business(&ca, &EnableVpcPeeringConnectionEx::new("pcx-nothere")),
                 EnableVpcPeeringConnectionExErrorCode::InvalidPeeringConnectionNotFound
             );
-            assert_eq!(business(&ca, &DeleteVpc::new("vpc-nothere")), DeleteVpcErrorCode::InvalidVpcNotFound);
+            assert_eq!(
+                business(&ca, &DeleteVpc::new("vpc-nothere")),
+                DeleteVpcErrorCode::InvalidVpcNotFound
+            );
             let base = 20 + i * 2;
             let vpc_a = create_vpc(&ca, &format!("a{i}"), &format!("10.{base}.0.0/16"));
             let vpc_b = create_vpc(&cb, &format!("b{i}"), &format!("10.{base}.0.0/16"));
             assert_eq!(
-                business(&ca, &CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "overlap")),
+                business(
+                    &ca,
+                    &CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "overlap")
+                ),
                 CreateVpcPeeringConnectionErrorCode::PeeringConnectionVpcConflict
             );
             assert_eq!(
-                business(&ca, &CreateVpcPeeringConnection::new(&vpc_a, "vpc-nothere", &b.uin, "x")),
+                business(
+                    &ca,
+                    &CreateVpcPeeringConnection::new(&vpc_a, "vpc-nothere", &b.uin, "x")
+                ),
                 CreateVpcPeeringConnectionErrorCode::InvalidVpcNotFound
             );
             let code = business(&ca, &CreateVpc::new(format!("a{i}"), "10.99.0.0/16"));

@@ -11,7 +11,12 @@ use qcapi_tests::{Driver, Variant, client, create_vpc, driver, settings, variant
 fn emulators() -> Vec<Emulator> {
     [false, true]
         .into_iter()
-        .map(|quirks| Emulator::builder().string_quirks(quirks).start().expect("emulator"))
+        .map(|quirks| {
+            Emulator::builder()
+                .string_quirks(quirks)
+                .start()
+                .expect("emulator")
+        })
         .collect()
 }
 
@@ -31,11 +36,18 @@ fn reject_flow(emulator: &Emulator, v: Variant) {
     let vpc_a = create_vpc(&ca, "a-vpc", "10.0.0.0/16");
     let vpc_b = create_vpc(&cb, "b-vpc", "10.1.0.0/16");
     let created = ca
-        .send(&CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "a-to-b"))
+        .send(&CreateVpcPeeringConnection::new(
+            &vpc_a, &vpc_b, &b.uin, "a-to-b",
+        ))
         .expect("Create");
     let id = created.peering_connection_id.expect("an id");
-    assert_eq!(peering_state(&cb, &id), 0, "cross-account peerings start pending");
-    cb.send(&RejectVpcPeeringConnection::new(&id)).expect("Reject");
+    assert_eq!(
+        peering_state(&cb, &id),
+        0,
+        "cross-account peerings start pending"
+    );
+    cb.send(&RejectVpcPeeringConnection::new(&id))
+        .expect("Reject");
     assert_eq!(peering_state(&ca, &id), 3);
     assert_eq!(peering_state(&cb, &id), 3);
 }
@@ -48,26 +60,32 @@ fn enable_flow(emulator: &Emulator, v: Variant) {
     let vpc_a = create_vpc(&ca, "a-vpc-x", "10.2.0.0/16");
     let vpc_b = create_vpc(&cb_sh, "b-vpc-x", "10.3.0.0/16");
     let out = ca
-        .send(&CreateVpcPeeringConnectionEx::new(&vpc_a, &vpc_b, &b.uin, "cross", "sh", "20"))
+        .send(&CreateVpcPeeringConnectionEx::new(
+            &vpc_a, &vpc_b, &b.uin, "cross", "sh", "20",
+        ))
         .expect("CreateEx");
     let task = out.task_id().expect("a task");
     assert_eq!(ca.wait_task(task), 0, "creation succeeds");
     let id = out.uniq_vpc_peer_id.clone().unwrap_or_else(|| {
-        let list = ca.send(&DescribeVpcPeeringConnections::new().vpc_id(&vpc_a)).unwrap();
+        let list = ca
+            .send(&DescribeVpcPeeringConnections::new().vpc_id(&vpc_a))
+            .unwrap();
         list.data.unwrap()[0].peering_connection_id.clone().unwrap()
     });
     assert_eq!(peering_state(&ca, &id), 0);
     emulator.advance_clock(Duration::from_secs(8 * 24 * 3600));
     assert_eq!(peering_state(&ca, &id), 2, "expired after 7 days");
-    let enabled = ca.send(&EnableVpcPeeringConnectionEx::new(&id)).expect("EnableEx");
+    let enabled = ca
+        .send(&EnableVpcPeeringConnectionEx::new(&id))
+        .expect("EnableEx");
     assert_eq!(ca.wait_task(enabled.task_id().expect("a task")), 0);
     assert_eq!(peering_state(&ca, &id), 0, "pending again");
 }
 
 #[test]
 fn seed_flow_reject_with_every_client_and_signing_variant() {
-    for emulator in emulators() {
-        for v in variants() {
+    for v in variants() {
+        for emulator in emulators() {
             reject_flow(&emulator, v);
         }
     }

@@ -232,7 +232,7 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
     let mut doc = doc_lines(&a.summary);
     if !a.documented {
         doc.push(String::new());
-        doc.push("**Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.".into());
+        doc.push("**Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).".into());
     }
     if let Some(note) = &a.note {
         doc.push(String::new());

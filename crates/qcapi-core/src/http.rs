@@ -61,11 +61,14 @@ pub(crate) fn redact_text(text: &str) -> String {
     'scan: while !rest.is_empty() {
         for name in ["Token=", "Signature="] {
             if let Some(tail) = rest.strip_prefix(name) {
-                let starts_param = out.is_empty() || out.ends_with(['?', '&', ' ', '"', '\'', '\n']);
+                let starts_param =
+                    out.is_empty() || out.ends_with(['?', '&', ' ', '"', '\'', '\n']);
                 if starts_param {
                     out.push_str(name);
                     out.push_str("<redacted>");
-                    let end = tail.find(['&', ' ', '"', '\'', '\n', ')']).unwrap_or(tail.len());
+                    let end = tail
+                        .find(['&', ' ', '"', '\'', '\n', ')'])
+                        .unwrap_or(tail.len());
                     rest = &tail[end..];
                     continue 'scan;
                 }
@@ -109,7 +112,10 @@ mod tests {
         fn check(input: &str, expected: &str) {
             assert_eq!(super::redact_text(input), expected, "{input}");
         }
-        check("GET http://h/p?a=1&Token=abc&b=2 failed", "GET http://h/p?a=1&Token=<redacted>&b=2 failed");
+        check(
+            "GET http://h/p?a=1&Token=abc&b=2 failed",
+            "GET http://h/p?a=1&Token=<redacted>&b=2 failed",
+        );
         check("Signature=xyz%3D", "Signature=<redacted>");
         check("MyToken=keep", "MyToken=keep");
         check("名字 Token=秘密", "名字 Token=<redacted>");

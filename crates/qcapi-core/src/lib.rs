@@ -45,7 +45,7 @@ pub use generated::{CommonCode, vpc};
 pub use http::{HttpRequest, HttpResponse};
 pub use params::{ParamValue, Params};
 pub use request::{SignContext, build_request, signed_url};
-pub use response::parse_response;
+pub use response::{parse_output, parse_response};
 pub use sign::SignatureMethod;
 pub use transport::{AsyncTransport, BlockingTransport};
 

@@ -128,6 +128,11 @@ pub fn parse_response<A: Action + ?Sized>(
     action: &A,
     response: HttpResponse,
 ) -> Result<A::Output, Error> {
+    parse_output(action.name(), response)
+}
+
+/// Parses a response to the action named `action` into the output type `O`.
+pub fn parse_output<O: Output>(action: &str, response: HttpResponse) -> Result<O, Error> {
     let body = response.body;
     if response.status != 200 {
         return Err(Error::HttpStatus {
@@ -151,7 +156,7 @@ pub fn parse_response<A: Action + ?Sized>(
                 }
             };
             return Err(Error::Api(Box::new(ApiError {
-                action: action.name().to_owned(),
+                action: action.to_owned(),
                 code,
                 code_desc: head.code_desc,
                 message,
@@ -159,8 +164,7 @@ pub fn parse_response<A: Action + ?Sized>(
             })));
         }
     }
-    let mut output: A::Output =
-        serde_json::from_slice(&body).map_err(|e| decode_error(e, &body))?;
+    let mut output: O = serde_json::from_slice(&body).map_err(|e| decode_error(e, &body))?;
     output.fill_task_id(head.task_id.or(head.data.task_id));
     output.set_meta(ResponseMeta {
         // The body parsed as JSON above, so it is valid UTF-8.

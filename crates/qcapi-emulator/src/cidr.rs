@@ -43,7 +43,9 @@ impl Cidr {
     }
 
     fn mask(self) -> u32 {
-        u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0)
+        u32::MAX
+            .checked_shl(32 - u32::from(self.prefix))
+            .unwrap_or(0)
     }
 
     /// Whether every address of `other` is in `self`.
@@ -84,7 +86,11 @@ mod tests {
     #[test]
     fn parsing() {
         fn check(text: &str, expected: Option<&str>) {
-            assert_eq!(Cidr::parse(text).map(|c| c.to_string()).as_deref(), expected, "{text}");
+            assert_eq!(
+                Cidr::parse(text).map(|c| c.to_string()).as_deref(),
+                expected,
+                "{text}"
+            );
         }
         check("10.0.0.0/16", Some("10.0.0.0/16"));
         check("192.168.1.0/24", Some("192.168.1.0/24"));

@@ -1,1 +1,364 @@
-//! x
+//! A local HTTP server speaking Tencent Cloud's legacy API 2.0 (VPC module), for
+//! testing qcapi and its users offline.
+//!
+//! It checks requests like the service does (required common parameters,
+//! SecretId, HmacSHA1/HmacSHA256 signature over the real Host header, Timestamp
+//! freshness, Nonce replay), validates parameters against qcapi-core's action
+//! specs, and keeps real state: VPCs, same- and cross-region peering
+//! connections with their accept/reject/expire life cycle, and asynchronous
+//! tasks. Actions the catalog knows but the emulator does not model answer a
+//! success shaped like their spec.
+//!
+//! ```
+//! let emulator = qcapi_emulator::Emulator::start()?;
+//! let account = &emulator.accounts()[0];
+//! let config = qcapi_core::Config::builder()
+//!     .endpoint(emulator.base_url())
+//!     .credentials(account.credentials())
+//!     .region("gz")
+//!     .build()
+//!     .expect("a valid configuration");
+//! assert_eq!(config.endpoint().host(), emulator.addr().to_string());
+//! drop(emulator); // stops the server
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Admin endpoint: `POST /_emulator/clock/advance?seconds=N` (unsigned) moves
+//! emulator time, which drives resource lifetimes (a pending peering expires
+//! after 7 days); signature freshness always uses the real clock.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+mod cidr;
+mod cli;
+mod clock;
+mod render;
+mod server;
+mod shape;
+mod state;
+
+pub use cli::{EmulatorArgs, run_cli};
+
+/// Demo account A's SecretId.
+pub const DEMO_A_SECRET_ID: &str = "AKIDemulatorAccountA0000000000000001";
+/// Demo account A's SecretKey (a local, published test credential).
+pub const DEMO_A_SECRET_KEY: &str = "emulator-secret-key-A";
+/// Demo account A's uin.
+pub const DEMO_A_UIN: &str = "100000000001";
+/// Demo account B's SecretId.
+pub const DEMO_B_SECRET_ID: &str = "AKIDemulatorAccountB0000000000000002";
+/// Demo account B's SecretKey (a local, published test credential).
+pub const DEMO_B_SECRET_KEY: &str = "emulator-secret-key-B";
+/// Demo account B's uin.
+pub const DEMO_B_UIN: &str = "100000000002";
+
+/// The default listen address of [`EmulatorBuilder`]: loopback, any free port.
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// An account the emulator accepts: an API key pair and the account's uin.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Account {
+    /// The key id, sent as `SecretId`.
+    pub secret_id: String,
+    /// The key that signs requests. Never shown by `Debug`.
+    pub secret_key: String,
+    /// The account id; resources and peerings belong to it (`peerUin` names it).
+    pub uin: String,
+}
+
+impl Account {
+    /// An account from its key pair and uin.
+    pub fn new(
+        secret_id: impl Into<String>,
+        secret_key: impl Into<String>,
+        uin: impl Into<String>,
+    ) -> Self {
+        Self {
+            secret_id: secret_id.into(),
+            secret_key: secret_key.into(),
+            uin: uin.into(),
+        }
+    }
+
+    /// Demo account A (uin `100000000001`).
+    pub fn demo_a() -> Self {
+        Self::new(DEMO_A_SECRET_ID, DEMO_A_SECRET_KEY, DEMO_A_UIN)
+    }
+
+    /// Demo account B (uin `100000000002`).
+    pub fn demo_b() -> Self {
+        Self::new(DEMO_B_SECRET_ID, DEMO_B_SECRET_KEY, DEMO_B_UIN)
+    }
+
+    /// The credentials a qcapi client signs with for this account.
+    pub fn credentials(&self) -> qcapi_core::Credentials {
+        qcapi_core::Credentials::new(self.secret_id.as_str(), self.secret_key.as_str())
+    }
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &"<redacted>")
+            .field("uin", &self.uin)
+            .finish()
+    }
+}
+
+impl std::str::FromStr for Account {
+    type Err = String;
+
+    /// Parses `SECRET_ID:SECRET_KEY:UIN`. The key may itself contain `:`;
+    /// the id is before the first colon and the uin after the last.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let shape = "expected SECRET_ID:SECRET_KEY:UIN";
+        let (secret_id, rest) = text.split_once(':').ok_or(shape)?;
+        let (secret_key, uin) = rest.rsplit_once(':').ok_or(shape)?;
+        if secret_id.is_empty() || secret_key.is_empty() {
+            return Err(format!("{shape}, with a non-empty id and key"));
+        }
+        if uin.is_empty() || !uin.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{shape}: the uin must be digits, got `{uin}`"));
+        }
+        Ok(Self::new(secret_id, secret_key, uin))
+    }
+}
+
+/// Checks an account list: at least one, SecretIds unique.
+fn check_accounts(accounts: &[Account]) -> io::Result<()> {
+    let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
+    if accounts.is_empty() {
+        return Err(invalid(
+            "the emulator needs at least one account".to_owned(),
+        ));
+    }
+    for (i, a) in accounts.iter().enumerate() {
+        if accounts[..i].iter().any(|b| b.secret_id == a.secret_id) {
+            return Err(invalid(format!(
+                "SecretId `{}` is given twice",
+                a.secret_id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The two demo accounts used when none is configured.
+fn demo_accounts() -> Vec<Account> {
+    vec![Account::demo_a(), Account::demo_b()]
+}
+
+/// Settings for an [`Emulator`]; start it with [`EmulatorBuilder::start`].
+#[derive(Debug, Clone)]
+pub struct EmulatorBuilder {
+    accounts: Vec<Account>,
+    listen: SocketAddr,
+    string_quirks: bool,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        Self {
+            accounts: Vec::new(),
+            listen: DEFAULT_LISTEN,
+            string_quirks: false,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// Adds an account (repeatable). Without any, the two demo accounts are used.
+    pub fn account(mut self, account: Account) -> Self {
+        self.accounts.push(account);
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Renders `code` and every JSON number as a string (`"code":"0"`), as
+    /// Tencent's documentation examples show them.
+    pub fn string_quirks(mut self, on: bool) -> Self {
+        self.string_quirks = on;
+        self
+    }
+
+    /// Binds the socket and serves on a thread of its own with its own tokio
+    /// runtime, so it works from plain and async tests alike. Returns once listening.
+    pub fn start(self) -> io::Result<Emulator> {
+        let accounts = if self.accounts.is_empty() {
+            demo_accounts()
+        } else {
+            self.accounts
+        };
+        check_accounts(&accounts)?;
+        let listener = std::net::TcpListener::bind(self.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+        let serving = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name(format!("qcapi-emulator-{}", addr.port()))
+            .spawn(move || {
+                // The runtime is built, used and dropped on this thread: dropping a
+                // runtime inside another runtime's async context would panic.
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => listener,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    // A dropped sender (Emulator leaked its handle) also means stop.
+                    let stop = async move {
+                        let _ = stop_rx.await;
+                    };
+                    let _ = server::serve(listener, serving, stop).await;
+                });
+            })?;
+        let ready = ready_rx
+            .recv()
+            .unwrap_or_else(|_| Err(io::Error::other("the emulator thread exited early")));
+        if let Err(e) = ready {
+            let _ = thread.join();
+            return Err(e);
+        }
+        Ok(Emulator {
+            addr,
+            accounts,
+            shared,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server and joins its thread.
+pub struct Emulator {
+    addr: SocketAddr,
+    accounts: Vec<Account>,
+    shared: Arc<server::Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator")
+            .field("addr", &self.addr)
+            .field("accounts", &self.accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator on `127.0.0.1` at a free port with the two demo accounts.
+    pub fn start() -> io::Result<Self> {
+        Self::builder().start()
+    }
+
+    /// Settings for an emulator.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`: the endpoint to configure; clients sign `/v2/index.php` themselves.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address (the real port when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The accounts it accepts.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// Moves emulator time forward (whole seconds), like `POST /_emulator/clock/advance`.
+    /// Emulator time drives resource lifetimes only; signatures are checked against the real clock.
+    /// Advances beyond the admin endpoint's limit (100 years) are ignored.
+    pub fn advance_clock(&self, by: Duration) {
+        let _ = self.shared.advance_clock(by.as_secs());
+    }
+
+    /// How many requests for `action` were executed, i.e. passed authentication
+    /// and parameter validation (business errors included).
+    pub fn request_count(&self, action: &str) -> u64 {
+        self.shared.request_count(action)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_debug_redacts_the_key() {
+        let shown = format!("{:?}", Account::demo_a());
+        assert!(!shown.contains(DEMO_A_SECRET_KEY), "{shown}");
+        assert!(shown.contains(DEMO_A_SECRET_ID), "{shown}");
+        assert!(shown.contains(DEMO_A_UIN), "{shown}");
+    }
+
+    #[test]
+    fn account_parsing() {
+        fn check(text: &str, expected: Option<(&str, &str, &str)>) {
+            let got = text.parse::<Account>().ok();
+            let expected = expected.map(|(i, k, u)| Account::new(i, k, u));
+            assert_eq!(got, expected, "{text}");
+        }
+        check("AKID1:key:123", Some(("AKID1", "key", "123")));
+        check("AKID1:k:e:y:123", Some(("AKID1", "k:e:y", "123")));
+        check("AKID1:key", None);
+        check("AKID1::123", None);
+        check(":key:123", None);
+        check("AKID1:key:", None);
+        check("AKID1:key:12a", None);
+        check("", None);
+    }
+
+    #[test]
+    fn account_lists() {
+        assert!(check_accounts(&demo_accounts()).is_ok());
+        assert!(check_accounts(&[]).is_err());
+        assert!(check_accounts(&[Account::demo_a(), Account::demo_a()]).is_err());
+    }
+}

@@ -86,7 +86,11 @@ mod tests {
 
     #[test]
     fn success_envelopes() {
-        check_success(json!({}), false, r#"{"code":0,"message":"","codeDesc":"Success"}"#);
+        check_success(
+            json!({}),
+            false,
+            r#"{"code":0,"message":"","codeDesc":"Success"}"#,
+        );
         check_success(
             json!({"taskId": 7}),
             false,

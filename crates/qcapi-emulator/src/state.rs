@@ -279,9 +279,24 @@ pub(crate) fn transition(
 ) -> Result<PeeringState, ApiFailure> {
     use PeeringState::*;
     let (role_ok, role, from_ok, to) = match op {
-        PeeringOp::Accept => (caller_is_receiver, "the receiver", current == Pending, Active),
-        PeeringOp::Reject => (caller_is_receiver, "the receiver", current == Pending, Rejected),
-        PeeringOp::Enable => (caller_is_initiator, "the initiator", current == Expired, Pending),
+        PeeringOp::Accept => (
+            caller_is_receiver,
+            "the receiver",
+            current == Pending,
+            Active,
+        ),
+        PeeringOp::Reject => (
+            caller_is_receiver,
+            "the receiver",
+            current == Pending,
+            Rejected,
+        ),
+        PeeringOp::Enable => (
+            caller_is_initiator,
+            "the initiator",
+            current == Expired,
+            Pending,
+        ),
         PeeringOp::Delete => (true, "either side", current != Deleted, Deleted),
         PeeringOp::Modify => (true, "either side", current != Deleted, current),
     };
@@ -305,16 +320,18 @@ pub(crate) fn transition(
 }
 
 fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, ApiFailure> {
-    params
-        .get(name)
-        .ok_or_else(|| ApiFailure::invalid_parameter(format!("missing required parameter `{name}`")))
+    params.get(name).ok_or_else(|| {
+        ApiFailure::invalid_parameter(format!("missing required parameter `{name}`"))
+    })
 }
 
 fn int_param(params: &Params, name: &str, default: i64) -> Result<i64, ApiFailure> {
     match params.get(name) {
         None => Ok(default),
         Some(text) => text.trim().parse().map_err(|_| {
-            ApiFailure::invalid_parameter(format!("parameter `{name}` must be an integer, got `{text}`"))
+            ApiFailure::invalid_parameter(format!(
+                "parameter `{name}` must be an integer, got `{text}`"
+            ))
         }),
     }
 }
@@ -396,7 +413,8 @@ impl State {
     /// Pending peerings left unanswered for 7 days expire (evaluated lazily, on each request).
     fn expire_pending(&mut self, now: i64) {
         for p in &mut self.peerings {
-            if p.state == PeeringState::Pending && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
+            if p.state == PeeringState::Pending
+                && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
             {
                 p.state = PeeringState::Expired;
             }
@@ -424,7 +442,12 @@ impl State {
             .count()
     }
 
-    fn create_vpc(&mut self, caller: &Caller, params: &Params, now: i64) -> Result<Fields, ApiFailure> {
+    fn create_vpc(
+        &mut self,
+        caller: &Caller,
+        params: &Params,
+        now: i64,
+    ) -> Result<Fields, ApiFailure> {
         let name = required(params, "vpcName")?;
         let cidr_text = required(params, "cidrBlock")?;
         check_name(name, VPC_NAME_INVALID)?;
@@ -445,7 +468,10 @@ impl State {
         if taken {
             return Err(ApiFailure::business(
                 VPC_NAME_IN_USE,
-                format!("a VPC named `{name}` already exists in region `{}`", caller.region),
+                format!(
+                    "a VPC named `{name}` already exists in region `{}`",
+                    caller.region
+                ),
             ));
         }
         // Check every subnet before allocating anything, so a failure changes nothing.
@@ -694,7 +720,10 @@ impl State {
             .iter()
             .position(|p| p.id == id && p.involves(&caller.uin))
             .ok_or_else(|| {
-                ApiFailure::business(PEERING_NOT_FOUND, format!("peering connection `{id}` not found"))
+                ApiFailure::business(
+                    PEERING_NOT_FOUND,
+                    format!("peering connection `{id}` not found"),
+                )
             })?;
         let p = &self.peerings[index];
         let decided = transition(
@@ -728,13 +757,21 @@ impl State {
     }
 
     /// Checks that only apply once role and state allow the change.
-    fn check_change(&self, index: usize, op: PeeringOp, new_name: Option<&str>) -> Result<(), ApiFailure> {
+    fn check_change(
+        &self,
+        index: usize,
+        op: PeeringOp,
+        new_name: Option<&str>,
+    ) -> Result<(), ApiFailure> {
         let p = &self.peerings[index];
         match op {
             // A revived request must still connect two existing VPCs.
             PeeringOp::Enable => {
                 for side in [&p.initiator, &p.receiver] {
-                    if self.find_vpc(&side.uin, &side.region, &side.vpc_id).is_none() {
+                    if self
+                        .find_vpc(&side.uin, &side.region, &side.vpc_id)
+                        .is_none()
+                    {
                         return Err(Self::vpc_not_found(&side.vpc_id, &side.uin, &side.region));
                     }
                 }
@@ -751,7 +788,10 @@ impl State {
                 if clash {
                     return Err(ApiFailure::business(
                         PEERING_NAME_IN_USE,
-                        format!("VPC `{}` already has a peering connection named `{name}`", p.initiator.vpc_id),
+                        format!(
+                            "VPC `{}` already has a peering connection named `{name}`",
+                            p.initiator.vpc_id
+                        ),
                     ));
                 }
             }
@@ -764,7 +804,10 @@ impl State {
         let vpc_id = params.get("vpcId");
         let id = params.get("peeringConnectionId");
         let name = params.get("peeringConnectionName");
-        let state = params.get("state").map(|_| int_param(params, "state", 0)).transpose()?;
+        let state = params
+            .get("state")
+            .map(|_| int_param(params, "state", 0))
+            .transpose()?;
         let mut found: Vec<&Peering> = self
             .peerings
             .iter()

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::spec::ActionSpec;
+use crate::{Error, HttpResponse};
 
 /// Every action, sorted by name.
 pub static ACTIONS: &[&ActionSpec] = &[
@@ -158,4 +159,505 @@ pub fn find(name: &str) -> Option<&'static ActionSpec> {
         .binary_search_by(|a| a.name.cmp(name))
         .ok()
         .map(|i| ACTIONS[i])
+}
+
+/// Parses a response to the action `name` with its typed output, and returns that
+/// output as normalized JSON (numbers as numbers, wire names); `None` for an unknown action.
+pub fn parse_typed(name: &str, response: HttpResponse) -> Option<Result<serde_json::Value, Error>> {
+    let typed = match name {
+        "AcceptVpcPeeringConnection" => {
+            crate::response::parse_output::<AcceptVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "AcceptVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<AcceptVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "AddDnaptRule" => crate::response::parse_output::<AddDnaptRuleOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "AddUserGw" => crate::response::parse_output::<AddUserGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "AddVpnConnEx" => crate::response::parse_output::<AddVpnConnExOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ApplyIps" => crate::response::parse_output::<ApplyIpsOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "AssignPrivateIpAddresses" => {
+            crate::response::parse_output::<AssignPrivateIpAddressesOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "AssociateRouteTable" => {
+            crate::response::parse_output::<AssociateRouteTableOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "AssociateVip" => crate::response::parse_output::<AssociateVipOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "AttachClassicLinkVpc" => {
+            crate::response::parse_output::<AttachClassicLinkVpcOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "AttachNetworkInterface" => {
+            crate::response::parse_output::<AttachNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CheckDefaultSubnet" => {
+            crate::response::parse_output::<CheckDefaultSubnetOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateBmInterface" => {
+            crate::response::parse_output::<CreateBmInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateBmNatGateway" => {
+            crate::response::parse_output::<CreateBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateBmSubnet" => crate::response::parse_output::<CreateBmSubnetOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "CreateDirectConnectGateway" => {
+            crate::response::parse_output::<CreateDirectConnectGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateFlowLog" => crate::response::parse_output::<CreateFlowLogOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "CreateLocalDestinationIPPortTranslationNatRule" => crate::response::parse_output::<
+            CreateLocalDestinationIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "CreateLocalIPTranslationAclRule" => {
+            crate::response::parse_output::<CreateLocalIPTranslationAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateLocalIPTranslationNatRule" => {
+            crate::response::parse_output::<CreateLocalIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateLocalSourceIPPortTranslationAclRule" => crate::response::parse_output::<
+            CreateLocalSourceIPPortTranslationAclRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "CreateLocalSourceIPPortTranslationNatRule" => crate::response::parse_output::<
+            CreateLocalSourceIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "CreateNatGateway" => {
+            crate::response::parse_output::<CreateNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateNetworkAcl" => {
+            crate::response::parse_output::<CreateNetworkAclOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateNetworkInterface" => {
+            crate::response::parse_output::<CreateNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreatePeerIPTranslationNatRule" => {
+            crate::response::parse_output::<CreatePeerIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateRoute" => crate::response::parse_output::<CreateRouteOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "CreateRouteTable" => {
+            crate::response::parse_output::<CreateRouteTableOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateSubnet" => crate::response::parse_output::<CreateSubnetOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "CreateSubnetAclRule" => {
+            crate::response::parse_output::<CreateSubnetAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateVpc" => crate::response::parse_output::<CreateVpcOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "CreateVpcPeeringConnection" => {
+            crate::response::parse_output::<CreateVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<CreateVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "CreateVpn" => crate::response::parse_output::<CreateVpnOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DelBmInterface" => crate::response::parse_output::<DelBmInterfaceOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteBmNatGateway" => {
+            crate::response::parse_output::<DeleteBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteBmSubnet" => crate::response::parse_output::<DeleteBmSubnetOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteDirectConnectGateway" => {
+            crate::response::parse_output::<DeleteDirectConnectGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteDnaptRule" => crate::response::parse_output::<DeleteDnaptRuleOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteFlowLog" => crate::response::parse_output::<DeleteFlowLogOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteLocalDestinationIPPortTranslationNatRule" => crate::response::parse_output::<
+            DeleteLocalDestinationIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DeleteLocalIPTranslationAclRule" => {
+            crate::response::parse_output::<DeleteLocalIPTranslationAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteLocalIPTranslationNatRule" => {
+            crate::response::parse_output::<DeleteLocalIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteLocalSourceIPPortTranslationAclRule" => crate::response::parse_output::<
+            DeleteLocalSourceIPPortTranslationAclRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DeleteLocalSourceIPPortTranslationNatRule" => crate::response::parse_output::<
+            DeleteLocalSourceIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DeleteNatGateway" => {
+            crate::response::parse_output::<DeleteNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteNetworkAcl" => {
+            crate::response::parse_output::<DeleteNetworkAclOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteNetworkInterface" => {
+            crate::response::parse_output::<DeleteNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeletePeerIPTranslationNatRule" => {
+            crate::response::parse_output::<DeletePeerIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteRoute" => crate::response::parse_output::<DeleteRouteOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteRouteTable" => {
+            crate::response::parse_output::<DeleteRouteTableOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteSubnet" => crate::response::parse_output::<DeleteSubnetOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteUserGw" => crate::response::parse_output::<DeleteUserGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteVpc" => crate::response::parse_output::<DeleteVpcOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DeleteVpcPeeringConnection" => {
+            crate::response::parse_output::<DeleteVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<DeleteVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeleteVpnConn" => crate::response::parse_output::<DeleteVpnConnOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeAcl" => crate::response::parse_output::<DescribeAclOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeBmCpmBySubnetId" => {
+            crate::response::parse_output::<DescribeBmCpmBySubnetIdOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeBmNatGateway" => {
+            crate::response::parse_output::<DescribeBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeBmSubnetByCpmId" => {
+            crate::response::parse_output::<DescribeBmSubnetByCpmIdOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeBmSubnetEx" => {
+            crate::response::parse_output::<DescribeBmSubnetExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeBmSubnetIps" => {
+            crate::response::parse_output::<DescribeBmSubnetIpsOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeBmVpcEx" => crate::response::parse_output::<DescribeBmVpcExOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeDirectConnectGateway" => {
+            crate::response::parse_output::<DescribeDirectConnectGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeFlowLog" => crate::response::parse_output::<DescribeFlowLogOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeFlowLogs" => {
+            crate::response::parse_output::<DescribeFlowLogsOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeLocalDestinationIPPortTranslationNatRule" => crate::response::parse_output::<
+            DescribeLocalDestinationIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DescribeLocalIPTranslationAclRule" => {
+            crate::response::parse_output::<DescribeLocalIPTranslationAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeLocalIPTranslationNatRule" => {
+            crate::response::parse_output::<DescribeLocalIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeLocalSourceIPPortTranslationAclRule" => crate::response::parse_output::<
+            DescribeLocalSourceIPPortTranslationAclRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DescribeLocalSourceIPPortTranslationNatRule" => crate::response::parse_output::<
+            DescribeLocalSourceIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "DescribeNatGateway" => {
+            crate::response::parse_output::<DescribeNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeNetworkAcl" => {
+            crate::response::parse_output::<DescribeNetworkAclOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeNetworkInterfaces" => {
+            crate::response::parse_output::<DescribeNetworkInterfacesOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribePeerIPTranslationNatRule" => {
+            crate::response::parse_output::<DescribePeerIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeRouteTable" => {
+            crate::response::parse_output::<DescribeRouteTableOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeSSLVpn" => crate::response::parse_output::<DescribeSSLVpnOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeSSLVpnDomain" => {
+            crate::response::parse_output::<DescribeSSLVpnDomainOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeSubnet" => crate::response::parse_output::<DescribeSubnetOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeSubnetEx" => {
+            crate::response::parse_output::<DescribeSubnetExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeUserGw" => crate::response::parse_output::<DescribeUserGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeUserGwVendor" => {
+            crate::response::parse_output::<DescribeUserGwVendorOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpcClassicLink" => {
+            crate::response::parse_output::<DescribeVpcClassicLinkOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpcEx" => crate::response::parse_output::<DescribeVpcExOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeVpcLimit" => {
+            crate::response::parse_output::<DescribeVpcLimitOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpcPeeringConnections" => {
+            crate::response::parse_output::<DescribeVpcPeeringConnectionsOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpcTaskResult" => {
+            crate::response::parse_output::<DescribeVpcTaskResultOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpcs" => crate::response::parse_output::<DescribeVpcsOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeVpnConn" => crate::response::parse_output::<DescribeVpnConnOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DescribeVpnConnMonitor" => {
+            crate::response::parse_output::<DescribeVpnConnMonitorOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DescribeVpnGw" => crate::response::parse_output::<DescribeVpnGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "DetachClassicLinkVpc" => {
+            crate::response::parse_output::<DetachClassicLinkVpcOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DetachNetworkInterface" => {
+            crate::response::parse_output::<DetachNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "DeteleSubnetAclRule" => {
+            crate::response::parse_output::<DeteleSubnetAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EipBindBmNatGateway" => {
+            crate::response::parse_output::<EipBindBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EipBindNatGateway" => {
+            crate::response::parse_output::<EipBindNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EipUnBindBmNatGateway" => {
+            crate::response::parse_output::<EipUnBindBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EipUnBindNatGateway" => {
+            crate::response::parse_output::<EipUnBindNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EnableVpcPeeringConnection" => {
+            crate::response::parse_output::<EnableVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "EnableVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<EnableVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "GetVpnConnConfig" => {
+            crate::response::parse_output::<GetVpnConnConfigOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "InquiryNatPrice" => crate::response::parse_output::<InquiryNatPriceOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "InquiryPriceRunVpnGw" => {
+            crate::response::parse_output::<InquiryPriceRunVpnGwOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "InquiryVpnPrice" => crate::response::parse_output::<InquiryVpnPriceOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "MigrateNetworkInterface" => {
+            crate::response::parse_output::<MigrateNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "MigratePrivateIpAddress" => {
+            crate::response::parse_output::<MigratePrivateIpAddressOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyBmNatGateway" => {
+            crate::response::parse_output::<ModifyBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyDirectConnectGateway" => {
+            crate::response::parse_output::<ModifyDirectConnectGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyDnaptRule" => crate::response::parse_output::<ModifyDnaptRuleOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ModifyFlowLogAttribute" => {
+            crate::response::parse_output::<ModifyFlowLogAttributeOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyLocalDestinationIPPortTranslationNatRule" => crate::response::parse_output::<
+            ModifyLocalDestinationIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "ModifyLocalIPTranslationAclRule" => {
+            crate::response::parse_output::<ModifyLocalIPTranslationAclRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyLocalIPTranslationNatRule" => {
+            crate::response::parse_output::<ModifyLocalIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyLocalSourceIPPortTranslationAclRule" => crate::response::parse_output::<
+            ModifyLocalSourceIPPortTranslationAclRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "ModifyLocalSourceIPPortTranslationNatRule" => crate::response::parse_output::<
+            ModifyLocalSourceIPPortTranslationNatRuleOutput,
+        >(name, response)
+        .map(|o| serde_json::to_value(&o)),
+        "ModifyNatGateway" => {
+            crate::response::parse_output::<ModifyNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyNetworkAcl" => {
+            crate::response::parse_output::<ModifyNetworkAclOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyNetworkAclEntry" => {
+            crate::response::parse_output::<ModifyNetworkAclEntryOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyNetworkInterface" => {
+            crate::response::parse_output::<ModifyNetworkInterfaceOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyPeerIPTranslationNatRule" => {
+            crate::response::parse_output::<ModifyPeerIPTranslationNatRuleOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyRouteTableAttribute" => {
+            crate::response::parse_output::<ModifyRouteTableAttributeOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifySubnetAttribute" => {
+            crate::response::parse_output::<ModifySubnetAttributeOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyUserGw" => crate::response::parse_output::<ModifyUserGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ModifyVpcAttribute" => {
+            crate::response::parse_output::<ModifyVpcAttributeOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyVpcPeeringConnection" => {
+            crate::response::parse_output::<ModifyVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<ModifyVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "ModifyVpnConnEx" => crate::response::parse_output::<ModifyVpnConnExOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ModifyVpnGw" => crate::response::parse_output::<ModifyVpnGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "QueryBmTaskResult" => {
+            crate::response::parse_output::<QueryBmTaskResultOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "QueryNatGatewayProductionStatus" => {
+            crate::response::parse_output::<QueryNatGatewayProductionStatusOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "RegisterBatchIp" => crate::response::parse_output::<RegisterBatchIpOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "RejectVpcPeeringConnection" => {
+            crate::response::parse_output::<RejectVpcPeeringConnectionOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "RejectVpcPeeringConnectionEx" => {
+            crate::response::parse_output::<RejectVpcPeeringConnectionExOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "RenewVpn" => crate::response::parse_output::<RenewVpnOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ResetVpnConnSA" => crate::response::parse_output::<ResetVpnConnSAOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "ReturnIps" => crate::response::parse_output::<ReturnIpsOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "RunVpnGw" => crate::response::parse_output::<RunVpnGwOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "SetSSLVpnDomain" => crate::response::parse_output::<SetSSLVpnDomainOutput>(name, response)
+            .map(|o| serde_json::to_value(&o)),
+        "SubnetBindBmNatGateway" => {
+            crate::response::parse_output::<SubnetBindBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "SubnetUnBindBmNatGateway" => {
+            crate::response::parse_output::<SubnetUnBindBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "UnassignPrivateIpAddresses" => {
+            crate::response::parse_output::<UnassignPrivateIpAddressesOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "UpgradeBmNatGateway" => {
+            crate::response::parse_output::<UpgradeBmNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        "UpgradeNatGateway" => {
+            crate::response::parse_output::<UpgradeNatGatewayOutput>(name, response)
+                .map(|o| serde_json::to_value(&o))
+        }
+        _ => return None,
+    };
+    Some(typed.map(|v| v.unwrap_or(serde_json::Value::Null)))
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes a bare-metal NAT gateway (inferred from the name).
 ///
-/// **Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.
+/// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
 ///

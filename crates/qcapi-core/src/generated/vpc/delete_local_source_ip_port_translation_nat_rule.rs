@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes source NAPT rules from a direct-connect gateway.
 ///
-/// **Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.
+/// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localSourceIPPortTranslation` has the same name as in CreateLocalSourceIPPortTranslationNatRule, so it is typed like that documented action (`localSourceIPPortTranslation.N.translationIPPool`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling is asynchronous, so this one may return a task ID too): read the raw response.
 ///

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes peer IP translation rules from a direct-connect gateway.
 ///
-/// **Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.
+/// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `peerIPTranslation` has the same name as in CreatePeerIPTranslationNatRule, so it is typed like that documented action (`peerIPTranslation.N.originalIP`/`translationIP`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling returns no task ID): read the raw response.
 ///

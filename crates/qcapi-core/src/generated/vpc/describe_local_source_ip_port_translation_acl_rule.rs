@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Lists ACL rules of a source NAPT pool of a direct-connect gateway.
 ///
-/// **Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.
+/// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
 ///

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Quotes the price of a RunVpnGw purchase (inferred from its name and parameters).
 ///
-/// **Undocumented action**: Tencent's documentation does not describe it; its parameters come from the official CLI and are typed as strings.
+/// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only from the official CLI; its parameters match RunVpnGw's billing parameters, so `chargePrepaid` is presumably the same `{period, isAutoRenewals}` object, sent flattened (`chargePrepaid.period`). The response is undocumented: read the raw response.
 ///

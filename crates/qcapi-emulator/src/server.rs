@@ -1,0 +1,522 @@
+//! HTTP side: routing, parameter extraction, authentication, replay protection,
+//! dispatch to the state machine, and the admin clock endpoint.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use qcapi_core::spec::InvalidParam;
+use qcapi_core::{Params, SignatureMethod, sign};
+use serde_json::json;
+
+use crate::Account;
+use crate::clock::{format_datetime, real_now};
+use crate::render;
+use crate::state::{self, ApiFailure, Caller, DEFAULT_REGION, State};
+
+/// The path every legacy module serves.
+pub(crate) const API_PATH: &str = "/v2/index.php";
+/// The admin endpoint that moves emulator time forward.
+pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
+
+/// How far a request's Timestamp may be from the real clock, in seconds.
+const FRESHNESS_SECS: i64 = 300;
+/// How long a used nonce is remembered. A request stamped up to 300 s in the
+/// future stays fresh for 600 s after it arrived, so it must stay blocked that long.
+const NONCE_MEMORY_SECS: i64 = 2 * FRESHNESS_SECS;
+/// The most a single clock advance may move (100 years): keeps arithmetic far from overflow.
+const MAX_ADVANCE_SECS: u64 = 100 * 365 * 24 * 3600;
+/// Largest request body read (POST forms are a few KiB).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// After a shutdown signal, how long open requests may still finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+/// The common parameters every request needs, checked in this order.
+const REQUIRED_COMMON: [&str; 5] = ["Action", "SecretId", "Timestamp", "Nonce", "Signature"];
+
+/// Nonces of one SecretId, with when to forget them.
+#[derive(Debug, Default)]
+struct NonceLog {
+    seen: HashSet<u64>,
+    /// In arrival order, so forgetting pops from the front (amortized O(1)).
+    forget_at: VecDeque<(i64, u64)>,
+}
+
+impl NonceLog {
+    /// Records `nonce` at real time `now`; `false` if it was used recently.
+    /// Memory is bounded by the requests accepted within the last 600 s.
+    fn record(&mut self, nonce: u64, now: i64) -> bool {
+        while let Some(&(when, old)) = self.forget_at.front() {
+            if when > now {
+                break;
+            }
+            self.forget_at.pop_front();
+            self.seen.remove(&old);
+        }
+        if !self.seen.insert(nonce) {
+            return false;
+        }
+        self.forget_at
+            .push_back((now.saturating_add(NONCE_MEMORY_SECS), nonce));
+        true
+    }
+}
+
+/// Mutable server data, behind one lock (requests are short and never await while holding it).
+#[derive(Debug, Default)]
+struct Inner {
+    state: State,
+    nonces: HashMap<String, NonceLog>,
+    executed: HashMap<String, u64>,
+    /// Emulator time minus real time, in seconds.
+    clock_offset: i64,
+}
+
+/// What every request handler shares: accounts, rendering mode and the lock-protected data.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    accounts: HashMap<String, Account>,
+    string_quirks: bool,
+    inner: Mutex<Inner>,
+}
+
+/// One API request, decoded: method, Host header, path and all parameters.
+#[derive(Debug)]
+pub(crate) struct ApiRequest<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) host: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) params: Params,
+}
+
+impl Shared {
+    pub(crate) fn new(accounts: &[Account], string_quirks: bool) -> Self {
+        Self {
+            accounts: accounts
+                .iter()
+                .map(|a| (a.secret_id.clone(), a.clone()))
+                .collect(),
+            string_quirks,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Nothing panics while holding the lock; recover the data if it ever did.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Moves emulator time forward; returns the new offset from real time.
+    pub(crate) fn advance_clock(&self, seconds: u64) -> Result<i64, String> {
+        if seconds > MAX_ADVANCE_SECS {
+            return Err(format!("at most {MAX_ADVANCE_SECS} seconds per advance"));
+        }
+        let mut inner = self.lock();
+        // Within MAX_ADVANCE_SECS, so the cast is exact.
+        let offset = inner
+            .clock_offset
+            .checked_add(seconds as i64)
+            .filter(|o| o.checked_add(real_now()).is_some())
+            .ok_or("the emulator clock cannot move that far")?;
+        inner.clock_offset = offset;
+        Ok(offset)
+    }
+
+    /// Emulator time: real time plus every advance.
+    pub(crate) fn emulator_now(&self) -> i64 {
+        real_now().saturating_add(self.lock().clock_offset)
+    }
+
+    /// How many requests for `action` passed authentication and validation.
+    pub(crate) fn request_count(&self, action: &str) -> u64 {
+        self.lock().executed.get(action).copied().unwrap_or(0)
+    }
+
+    /// Runs a request through authentication, validation and the state machine,
+    /// and renders the JSON body (always an envelope).
+    pub(crate) fn process(&self, request: &ApiRequest<'_>) -> String {
+        match self.execute(request) {
+            Ok(fields) => render::success(fields, self.string_quirks),
+            Err(failure) => render::failure(&failure, self.string_quirks),
+        }
+    }
+
+    fn execute(&self, request: &ApiRequest<'_>) -> Result<state::Fields, ApiFailure> {
+        let params = &request.params;
+        for name in REQUIRED_COMMON {
+            if params.get(name).is_none() {
+                return Err(invalid_param(name, "missing required parameter"));
+            }
+        }
+        let get = |name: &str| params.get(name).unwrap_or_default();
+        let secret_id = get("SecretId");
+        let account = self.accounts.get(secret_id).ok_or_else(|| {
+            ApiFailure::new(
+                4104,
+                "SecretIdNotFound",
+                format!("SecretId `{secret_id}` does not exist"),
+            )
+        })?;
+        let method = SignatureMethod::from_param(params.get("SignatureMethod"));
+        let string_to_sign =
+            sign::string_to_sign(request.method, request.host, request.path, params.iter());
+        let expected = sign::sign(&account.secret_key, method, &string_to_sign);
+        if !constant_time_eq(expected.as_bytes(), get("Signature").as_bytes()) {
+            return Err(ApiFailure::new(
+                4100,
+                "AuthFailure",
+                format!(
+                    "signature mismatch ({method} over {} {}{})",
+                    request.method, request.host, request.path
+                ),
+            ));
+        }
+        let timestamp: i64 = get("Timestamp")
+            .parse()
+            .map_err(|_| invalid_param("Timestamp", "expected UNIX time in seconds"))?;
+        let now = real_now();
+        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
+            return Err(ApiFailure::new(
+                4500,
+                "ReplayAttack",
+                format!(
+                    "Timestamp {timestamp} is more than {FRESHNESS_SECS} s from the server time {now}"
+                ),
+            ));
+        }
+        let nonce = get("Nonce")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| invalid_param("Nonce", "expected a positive integer"))?;
+
+        let mut inner = self.lock();
+        if !inner
+            .nonces
+            .entry(secret_id.to_owned())
+            .or_default()
+            .record(nonce, now)
+        {
+            return Err(ApiFailure::new(
+                4500,
+                "ReplayAttack",
+                format!("Nonce {nonce} was already used"),
+            ));
+        }
+        let action = get("Action");
+        let spec = qcapi_core::vpc::catalog::find(action).ok_or_else(|| {
+            ApiFailure::new(4000, "InvalidAction", format!("unknown Action `{action}`"))
+        })?;
+        spec.validate(params)
+            .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
+        *inner.executed.entry(spec.name.to_owned()).or_default() += 1;
+        let region = params.get("Region").filter(|r| !r.is_empty());
+        let caller = Caller {
+            uin: account.uin.clone(),
+            region: region.unwrap_or(DEFAULT_REGION).to_owned(),
+        };
+        let emulator_now = now.saturating_add(inner.clock_offset);
+        state::handle(&mut inner.state, &caller, spec, params, emulator_now)
+    }
+}
+
+fn invalid_param(name: &str, reason: &str) -> ApiFailure {
+    let param = InvalidParam {
+        parameter: name.to_owned(),
+        reason: reason.to_owned(),
+    };
+    ApiFailure::invalid_parameter(param.to_string())
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a signature matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Decodes `a=1&b=%20` (`+` is a space; bad UTF-8 becomes U+FFFD, never an error).
+fn decode_pairs(bytes: &[u8], into: &mut Params) {
+    for (name, value) in form_urlencoded::parse(bytes) {
+        into.push(name, value);
+    }
+}
+
+/// The routes: the API by GET and POST, the admin clock, 404 elsewhere.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(API_PATH, get(api).post(api))
+        .route(CLOCK_ADVANCE_PATH, post(advance_clock))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
+        .with_state(shared)
+}
+
+async fn api(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if body.len() > MAX_BODY_BYTES {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large\n").into_response();
+    }
+    let mut params = Params::new();
+    decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut params);
+    // The body is read as a form whatever its Content-Type: anything else
+    // (e.g. multipart) simply yields parameters that fail verification.
+    if method == Method::POST {
+        decode_pairs(&body, &mut params);
+    }
+    // The client signed the Host header's value; fall back to an absolute URI's authority.
+    let host = match headers.get(header::HOST) {
+        Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        None => uri.authority().map(|a| a.to_string()).unwrap_or_default(),
+    };
+    let request = ApiRequest {
+        // HEAD is answered by the GET route; it is signed as GET.
+        method: if method == Method::POST {
+            "POST"
+        } else {
+            "GET"
+        },
+        host: &host,
+        path: uri.path(),
+        params,
+    };
+    json_response(StatusCode::OK, shared.process(&request))
+}
+
+async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
+    let query = uri.query().unwrap_or_default();
+    let seconds = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "seconds")
+        .map(|(_, value)| value.into_owned());
+    let Some(parsed) = seconds.as_deref().and_then(|s| s.parse::<u64>().ok()) else {
+        let error = json!({"error": "expected ?seconds=N with N a non-negative integer"});
+        return json_response(StatusCode::BAD_REQUEST, error.to_string());
+    };
+    match shared.advance_clock(parsed) {
+        Ok(offset) => {
+            let now = shared.emulator_now();
+            let body =
+                json!({"offsetSeconds": offset, "now": now, "nowText": format_datetime(now)});
+            json_response(StatusCode::OK, body.to_string())
+        }
+        Err(reason) => json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": reason}).to_string(),
+        ),
+    }
+}
+
+fn json_response(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Serves until `shutdown` completes, then lets open requests finish for a
+/// short grace period (a stalled client must not block shutdown forever).
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let graceful = axum::serve(listener, router(shared)).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = signalled_tx.send(());
+    });
+    let deadline = async move {
+        match signalled_rx.await {
+            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+            // The server ended on its own; the other branch has finished.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        result = graceful => result,
+        () = deadline => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOST: &str = "127.0.0.1:9000";
+
+    fn shared() -> Shared {
+        Shared::new(&[Account::demo_a(), Account::demo_b()], false)
+    }
+
+    /// A request signed like a client would, with `edit` applied before signing.
+    fn signed(method: &str, nonce: u64, edit: impl FnOnce(&mut Params)) -> Params {
+        let account = Account::demo_a();
+        let mut params = Params::new();
+        params.push("Action", "DescribeVpcEx");
+        params.push("Region", "gz");
+        params.push("SecretId", account.secret_id.as_str());
+        params.push("Timestamp", real_now().to_string());
+        params.push("Nonce", nonce.to_string());
+        params.push("SignatureMethod", "HmacSHA256");
+        edit(&mut params);
+        let method_param = SignatureMethod::from_param(params.get("SignatureMethod"));
+        let text = sign::string_to_sign(method, HOST, API_PATH, params.iter());
+        params.push(
+            "Signature",
+            sign::sign(&account.secret_key, method_param, &text),
+        );
+        params
+    }
+
+    fn run(shared: &Shared, params: Params) -> serde_json::Value {
+        let request = ApiRequest {
+            method: "GET",
+            host: HOST,
+            path: API_PATH,
+            params,
+        };
+        serde_json::from_str(&shared.process(&request)).unwrap_or_default()
+    }
+
+    fn check(params: Params, code: i64, code_desc: &str) {
+        let body = run(&shared(), params);
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["codeDesc"], code_desc, "{body}");
+    }
+
+    #[test]
+    fn authentication_rules() {
+        check(signed("GET", 1, |_| {}), 0, "Success");
+        check(
+            signed("GET", 1, |p| p.set("SignatureMethod", "HmacSHA1")),
+            0,
+            "Success",
+        );
+        check(
+            signed("GET", 1, |p| p.remove("SignatureMethod")),
+            0,
+            "Success",
+        );
+        // Signed as POST, received as GET.
+        check(signed("POST", 1, |_| {}), 4100, "AuthFailure");
+        check(
+            signed("GET", 1, |p| p.set("SecretId", "AKIDnobody")),
+            4104,
+            "SecretIdNotFound",
+        );
+        check(
+            signed("GET", 1, |p| p.set("Timestamp", "soon")),
+            4000,
+            "InvalidParameter",
+        );
+        check(
+            signed("GET", 1, |p| {
+                p.set("Timestamp", (real_now() - 301).to_string())
+            }),
+            4500,
+            "ReplayAttack",
+        );
+        check(
+            signed("GET", 1, |p| {
+                p.set("Timestamp", (real_now() + 290).to_string())
+            }),
+            0,
+            "Success",
+        );
+        check(
+            signed("GET", 1, |p| p.set("Nonce", "0")),
+            4000,
+            "InvalidParameter",
+        );
+        check(
+            signed("GET", 1, |p| p.set("Nonce", "-5")),
+            4000,
+            "InvalidParameter",
+        );
+        check(
+            signed("GET", 1, |p| p.set("Action", "Nope")),
+            4000,
+            "InvalidAction",
+        );
+        check(
+            signed("GET", 1, |p| p.set("limit", "x")),
+            4000,
+            "InvalidParameter",
+        );
+        for name in REQUIRED_COMMON {
+            let mut params = signed("GET", 1, |_| {});
+            params.remove(name);
+            let body = run(&shared(), params);
+            assert_eq!(body["code"], 4000, "{body}");
+            let message = body["message"].as_str().unwrap_or_default();
+            assert!(message.contains(&format!("`{name}`")), "{message}");
+        }
+    }
+
+    #[test]
+    fn nonces_are_single_use_per_secret_id() {
+        let shared = shared();
+        let first = signed("GET", 42, |_| {});
+        assert_eq!(run(&shared, first.clone())["code"], 0);
+        assert_eq!(run(&shared, first)["code"], 4500);
+        assert_eq!(run(&shared, signed("GET", 43, |_| {}))["code"], 0);
+        // A bad signature does not burn the nonce.
+        let mut forged = signed("GET", 44, |_| {});
+        forged.set("Signature", "AAAA");
+        assert_eq!(run(&shared, forged)["code"], 4100);
+        assert_eq!(run(&shared, signed("GET", 44, |_| {}))["code"], 0);
+        assert_eq!(shared.request_count("DescribeVpcEx"), 3);
+    }
+
+    #[test]
+    fn nonce_log_forgets_after_its_window() {
+        let mut log = NonceLog::default();
+        assert!(log.record(7, 1000));
+        assert!(!log.record(7, 1000 + NONCE_MEMORY_SECS - 1));
+        assert!(log.record(8, 1000 + NONCE_MEMORY_SECS - 1));
+        assert!(log.record(7, 1000 + NONCE_MEMORY_SECS));
+        assert_eq!(log.seen.len(), 2);
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn clock_advance_limits() {
+        let shared = shared();
+        assert_eq!(shared.advance_clock(60), Ok(60));
+        assert_eq!(shared.advance_clock(40), Ok(100));
+        assert!(shared.advance_clock(MAX_ADVANCE_SECS + 1).is_err());
+        assert!(shared.emulator_now() >= real_now() + 100);
+    }
+
+    #[test]
+    fn decoding_never_fails() {
+        fn check(raw: &[u8], expected: &[(&str, &str)]) {
+            let mut params = Params::new();
+            decode_pairs(raw, &mut params);
+            let got: Vec<(&str, &str)> = params.iter().collect();
+            assert_eq!(got, expected, "{}", String::from_utf8_lossy(raw));
+        }
+        check(b"a=1&b=x+y", &[("a", "1"), ("b", "x y")]);
+        check(b"sig=ab%2Fc%3D", &[("sig", "ab/c=")]);
+        check(b"bad=%ZZ&pct=%", &[("bad", "%ZZ"), ("pct", "%")]);
+        check(b"u=%FF", &[("u", "\u{FFFD}")]);
+        check(b"\xff=1", &[("\u{FFFD}", "1")]);
+        check(b"", &[]);
+        check(b"novalue", &[("novalue", "")]);
+    }
+}

@@ -1,0 +1,917 @@
+//! Unit tests of the state machine: transitions, expiry, VPC rules, tasks, fallback shapes.
+
+use super::*;
+use qcapi_core::spec::FieldType;
+
+const A: &str = "100000000001";
+const B: &str = "100000000002";
+const DAY: i64 = 24 * 3600;
+const T0: i64 = 1_700_000_000;
+
+fn caller(uin: &str, region: &str) -> Caller {
+    Caller {
+        uin: uin.to_owned(),
+        region: region.to_owned(),
+    }
+}
+
+/// Runs `action` like the server does after authentication: validation, then the handler.
+fn call(
+    state: &mut State,
+    who: &Caller,
+    action: &str,
+    pairs: &[(&str, &str)],
+    now: i64,
+) -> Result<Value, ApiFailure> {
+    let spec = qcapi_core::vpc::catalog::find(action).expect("a known action");
+    let params: Params = pairs.iter().copied().collect();
+    spec.validate(&params)
+        .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
+    handle(state, who, spec, &params, now).map(Value::Object)
+}
+
+fn ok(result: Result<Value, ApiFailure>) -> Value {
+    result.unwrap_or_else(|e| panic!("expected success, got {e:?}"))
+}
+
+fn err_desc(result: Result<Value, ApiFailure>) -> String {
+    match result {
+        Ok(v) => panic!("expected an error, got {v}"),
+        Err(e) => e.code_desc,
+    }
+}
+
+fn create_vpc(state: &mut State, who: &Caller, name: &str, cidr: &str) -> String {
+    let out = ok(call(
+        state,
+        who,
+        "CreateVpc",
+        &[("vpcName", name), ("cidrBlock", cidr)],
+        T0,
+    ));
+    out["unVpcId"].as_str().expect("unVpcId").to_owned()
+}
+
+/// A's VPC 10.0.0.0/16 and B's VPC 10.1.0.0/16 in gz, and a pending A→B peering created at T0.
+fn pending_pair(state: &mut State) -> String {
+    let a_vpc = create_vpc(state, &caller(A, "gz"), "a", "10.0.0.0/16");
+    let b_vpc = create_vpc(state, &caller(B, "gz"), "b", "10.1.0.0/16");
+    let out = ok(call(
+        state,
+        &caller(A, "gz"),
+        "CreateVpcPeeringConnection",
+        &[
+            ("vpcId", &a_vpc),
+            ("peerVpcId", &b_vpc),
+            ("peerUin", B),
+            ("peeringConnectionName", "ab"),
+        ],
+        T0,
+    ));
+    out["peeringConnectionId"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+fn peering_state(state: &mut State, who: &Caller, id: &str, now: i64) -> i64 {
+    let out = ok(call(
+        state,
+        who,
+        "DescribeVpcPeeringConnections",
+        &[("peeringConnectionId", id)],
+        now,
+    ));
+    out["data"][0]["state"].as_i64().expect("a state")
+}
+
+#[test]
+fn transition_matrix() {
+    use PeeringOp::*;
+    use PeeringState::*;
+    /// (state, caller is initiator, caller is receiver, op, expected new state or codeDesc)
+    type Case = (
+        PeeringState,
+        bool,
+        bool,
+        PeeringOp,
+        Result<PeeringState, &'static str>,
+    );
+    let cases: &[Case] = &[
+        (Pending, false, true, Accept, Ok(Active)),
+        (Pending, true, false, Accept, Err(WRONG_ROLE)),
+        (Active, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
+        (Expired, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
+        (Rejected, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
+        (Pending, false, true, Reject, Ok(Rejected)),
+        (Pending, true, false, Reject, Err(WRONG_ROLE)),
+        (Deleted, false, true, Reject, Err(PEERING_STATE_CONFLICT)),
+        (Expired, true, false, Enable, Ok(Pending)),
+        (Expired, false, true, Enable, Err(WRONG_ROLE)),
+        (Pending, true, false, Enable, Err(PEERING_STATE_CONFLICT)),
+        (Active, true, false, Enable, Err(PEERING_STATE_CONFLICT)),
+        (Active, true, false, Delete, Ok(Deleted)),
+        (Active, false, true, Delete, Ok(Deleted)),
+        (Pending, true, false, Delete, Ok(Deleted)),
+        (Rejected, false, true, Delete, Ok(Deleted)),
+        (Deleted, true, false, Delete, Err(PEERING_STATE_CONFLICT)),
+        (Active, false, true, Modify, Ok(Active)),
+        (Expired, true, false, Modify, Ok(Expired)),
+        (Deleted, true, false, Modify, Err(PEERING_STATE_CONFLICT)),
+        // One account on both sides: role is fine, state decides.
+        (Active, true, true, Accept, Err(PEERING_STATE_CONFLICT)),
+    ];
+    for &(from, initiator, receiver, op, expected) in cases {
+        let got = transition(from, initiator, receiver, op).map_err(|e| {
+            assert_eq!(e.code, 5100, "{e:?}");
+            e.code_desc
+        });
+        assert_eq!(
+            got,
+            expected.map_err(str::to_owned),
+            "{op:?} from {from:?} (initiator {initiator}, receiver {receiver})"
+        );
+    }
+}
+
+#[test]
+fn action_names_map_to_operations() {
+    fn check(name: &str, expected: Option<(PeeringOp, bool)>) {
+        assert_eq!(PeeringOp::from_action(name), expected, "{name}");
+    }
+    check(
+        "AcceptVpcPeeringConnection",
+        Some((PeeringOp::Accept, false)),
+    );
+    check(
+        "AcceptVpcPeeringConnectionEx",
+        Some((PeeringOp::Accept, true)),
+    );
+    check(
+        "EnableVpcPeeringConnectionEx",
+        Some((PeeringOp::Enable, true)),
+    );
+    check(
+        "ModifyVpcPeeringConnection",
+        Some((PeeringOp::Modify, false)),
+    );
+    check("DescribeVpcEx", None);
+    check("CreateVpcPeeringConnectionEx", None);
+}
+
+#[test]
+fn business_codes() {
+    fn check(name: &str, code: i64) {
+        assert_eq!(ApiFailure::business(name, "m").code, code, "{name}");
+    }
+    check(VPC_NOT_FOUND, 5000);
+    check(PEERING_NOT_FOUND, 5000);
+    check(TASK_NOT_FOUND, 5000);
+    check(PEERING_VPC_CONFLICT, 5100);
+    check(VPC_NAME_IN_USE, 5100);
+    check(WRONG_ROLE, 5100);
+    check(PEERING_STATE_CONFLICT, 5100);
+}
+
+#[test]
+fn unified_ids_are_distinct_and_well_formed() {
+    let ids: BTreeSet<String> = (0..10_000).map(unified_suffix).collect();
+    assert_eq!(ids.len(), 10_000);
+    for id in ids.iter().take(50) {
+        assert_eq!(id.len(), 8);
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn pending_peering_expires_after_seven_days_and_can_be_revived() {
+    let mut state = State::default();
+    let id = pending_pair(&mut state);
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    assert_eq!(peering_state(&mut state, &b, &id, T0), 0);
+    assert_eq!(peering_state(&mut state, &a, &id, T0 + 7 * DAY - 1), 0);
+    assert_eq!(peering_state(&mut state, &a, &id, T0 + 7 * DAY), 2);
+    // Expired: the receiver can no longer accept; only the initiator can revive it.
+    let now = T0 + 8 * DAY;
+    let accept = [("peeringConnectionId", id.as_str())];
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &b,
+            "AcceptVpcPeeringConnection",
+            &accept,
+            now
+        )),
+        PEERING_STATE_CONFLICT
+    );
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &b,
+            "EnableVpcPeeringConnection",
+            &accept,
+            now
+        )),
+        WRONG_ROLE
+    );
+    ok(call(
+        &mut state,
+        &a,
+        "EnableVpcPeeringConnection",
+        &accept,
+        now,
+    ));
+    assert_eq!(peering_state(&mut state, &b, &id, now), 0);
+    // A fresh 7-day window from the revival.
+    assert_eq!(peering_state(&mut state, &b, &id, now + 7 * DAY - 1), 0);
+    assert_eq!(peering_state(&mut state, &b, &id, now + 7 * DAY), 2);
+}
+
+#[test]
+fn accept_reject_delete_life_cycle() {
+    let mut state = State::default();
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    let id = pending_pair(&mut state);
+    let pcx = [("peeringConnectionId", id.as_str())];
+    assert_eq!(
+        err_desc(call(&mut state, &a, "AcceptVpcPeeringConnection", &pcx, T0)),
+        WRONG_ROLE
+    );
+    ok(call(&mut state, &b, "AcceptVpcPeeringConnection", &pcx, T0));
+    assert_eq!(peering_state(&mut state, &a, &id, T0), 1);
+    // Active peerings never expire.
+    assert_eq!(peering_state(&mut state, &a, &id, T0 + 30 * DAY), 1);
+    assert_eq!(
+        err_desc(call(&mut state, &b, "RejectVpcPeeringConnection", &pcx, T0)),
+        PEERING_STATE_CONFLICT
+    );
+    ok(call(&mut state, &b, "DeleteVpcPeeringConnection", &pcx, T0));
+    // Deleted peerings stay visible with state 4.
+    assert_eq!(peering_state(&mut state, &a, &id, T0), 4);
+    assert_eq!(
+        err_desc(call(&mut state, &a, "DeleteVpcPeeringConnection", &pcx, T0)),
+        PEERING_STATE_CONFLICT
+    );
+
+    let other = pending_pair_again(&mut state);
+    let pcx = [("peeringConnectionId", other.as_str())];
+    ok(call(&mut state, &b, "RejectVpcPeeringConnection", &pcx, T0));
+    assert_eq!(peering_state(&mut state, &a, &other, T0), 3);
+}
+
+/// Another pending A→B peering between the VPCs `pending_pair` created.
+fn pending_pair_again(state: &mut State) -> String {
+    let out = ok(call(
+        state,
+        &caller(A, "gz"),
+        "CreateVpcPeeringConnection",
+        &[
+            ("vpcId", "gz_vpc_1"),
+            ("peerVpcId", "gz_vpc_3"),
+            ("peerUin", B),
+            ("peeringConnectionName", "again"),
+        ],
+        T0,
+    ));
+    out["peeringConnectionId"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
+#[test]
+fn peering_visibility_and_lookup_errors() {
+    let mut state = State::default();
+    let id = pending_pair(&mut state);
+    let stranger = caller("100000000003", "gz");
+    let pcx = [("peeringConnectionId", id.as_str())];
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &stranger,
+            "DeleteVpcPeeringConnection",
+            &pcx,
+            T0
+        )),
+        PEERING_NOT_FOUND
+    );
+    let none = ok(call(
+        &mut state,
+        &stranger,
+        "DescribeVpcPeeringConnections",
+        &[],
+        T0,
+    ));
+    assert_eq!(none["totalCount"], 0);
+    let unknown = [("peeringConnectionId", "pcx-00000000")];
+    let failure = call(
+        &mut state,
+        &caller(A, "gz"),
+        "AcceptVpcPeeringConnection",
+        &unknown,
+        T0,
+    )
+    .expect_err("unknown id");
+    assert_eq!(
+        (failure.code, failure.code_desc.as_str()),
+        (5000, PEERING_NOT_FOUND)
+    );
+}
+
+#[test]
+fn peering_creation_rules() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let a1 = create_vpc(&mut state, &a, "a1", "10.0.0.0/16");
+    let a2 = create_vpc(&mut state, &a, "a2", "10.0.128.0/24"); // overlaps a1
+    let a3 = create_vpc(&mut state, &a, "a3", "192.168.0.0/16");
+    let b_sh = create_vpc(&mut state, &caller(B, "sh"), "b", "172.16.0.0/16");
+    let create = |state: &mut State, vpc: &str, peer: &str, uin: &str| {
+        call(
+            state,
+            &a,
+            "CreateVpcPeeringConnection",
+            &[
+                ("vpcId", vpc),
+                ("peerVpcId", peer),
+                ("peerUin", uin),
+                ("peeringConnectionName", "p"),
+            ],
+            T0,
+        )
+    };
+    assert_eq!(
+        err_desc(create(&mut state, &a1, &a2, A)),
+        PEERING_VPC_CONFLICT
+    );
+    assert_eq!(
+        err_desc(create(&mut state, &a1, &a1, A)),
+        PEERING_VPC_CONFLICT
+    );
+    assert_eq!(
+        err_desc(create(&mut state, "vpc-nothere", &a3, A)),
+        VPC_NOT_FOUND
+    );
+    assert_eq!(err_desc(create(&mut state, &a1, &a3, B)), VPC_NOT_FOUND); // wrong owner
+    assert_eq!(err_desc(create(&mut state, &a1, &b_sh, B)), VPC_NOT_FOUND); // other region
+    // Same account: active at once; old-style ids work too.
+    let out = ok(create(&mut state, "gz_vpc_1", &a3, A));
+    let id = out["peeringConnectionId"].as_str().expect("id");
+    assert!(id.starts_with("pcx-") && id.len() == 12, "{id}");
+    assert_eq!(peering_state(&mut state, &a, id, T0), 1);
+
+    // Cross-region: found in peerRegion, asynchronous, keeps the bandwidth.
+    let out = ok(call(
+        &mut state,
+        &a,
+        "CreateVpcPeeringConnectionEx",
+        &[
+            ("vpcId", &a1),
+            ("peerVpcId", &b_sh),
+            ("peerUin", B),
+            ("peeringConnectionName", "x"),
+            ("peerRegion", "sh"),
+            ("bandwidth", "20"),
+        ],
+        T0,
+    ));
+    let ex_id = out["uniqVpcPeerId"]
+        .as_str()
+        .expect("uniqVpcPeerId")
+        .to_owned();
+    let task = out["taskId"].as_u64().expect("taskId").to_string();
+    let listed = ok(call(
+        &mut state,
+        &caller(B, "sh"),
+        "DescribeVpcPeeringConnections",
+        &[("peeringConnectionId", &ex_id)],
+        T0,
+    ));
+    let item = &listed["data"][0];
+    assert_eq!(item["state"], 0);
+    assert_eq!(item["bandwidth"], "20");
+    assert_eq!(
+        (item["region"].as_str(), item["peerRegion"].as_str()),
+        (Some("gz"), Some("sh"))
+    );
+    assert_eq!(
+        (
+            item["uin"].as_str(),
+            item["peerUin"].as_str(),
+            item["appId"].as_str()
+        ),
+        (Some(A), Some(B), Some(A))
+    );
+    let first = ok(call(
+        &mut state,
+        &a,
+        "DescribeVpcTaskResult",
+        &[("taskId", &task)],
+        T0,
+    ));
+    assert_eq!(first["data"], json!({"status": 2}));
+    let second = ok(call(
+        &mut state,
+        &a,
+        "DescribeVpcTaskResult",
+        &[("taskId", &task)],
+        T0,
+    ));
+    assert_eq!(
+        second["data"],
+        json!({"status": 0, "output": {"uniqVpcPeerId": ex_id}})
+    );
+}
+
+#[test]
+fn ex_conflicts_fail_the_task_and_change_nothing() {
+    let mut state = State::default();
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    let id = pending_pair(&mut state);
+    let pcx = [("peeringConnectionId", id.as_str())];
+    let out = ok(call(
+        &mut state,
+        &a,
+        "AcceptVpcPeeringConnectionEx",
+        &pcx,
+        T0,
+    ));
+    let task = out["taskId"].as_u64().expect("taskId").to_string();
+    assert_eq!(peering_state(&mut state, &a, &id, T0), 0);
+    let query = [("taskId", task.as_str())];
+    assert_eq!(
+        ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0))["data"]["status"],
+        2
+    );
+    let failed = ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0));
+    assert_eq!(failed["data"]["status"], 1);
+    assert_eq!(failed["data"]["output"]["errorCode"], 5100);
+    assert_eq!(failed["data"]["output"]["codeDesc"], WRONG_ROLE);
+    // Tasks belong to their creator.
+    assert_eq!(
+        err_desc(call(&mut state, &b, "DescribeVpcTaskResult", &query, T0)),
+        TASK_NOT_FOUND
+    );
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &a,
+            "DescribeVpcTaskResult",
+            &[("taskId", "999999")],
+            T0
+        )),
+        TASK_NOT_FOUND
+    );
+    // Not-found stays synchronous for Ex actions.
+    let unknown = [("peeringConnectionId", "pcx-zzzzzzzz")];
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &b,
+            "AcceptVpcPeeringConnectionEx",
+            &unknown,
+            T0
+        )),
+        PEERING_NOT_FOUND
+    );
+    // The right side succeeds, and the effect is immediate.
+    ok(call(
+        &mut state,
+        &b,
+        "AcceptVpcPeeringConnectionEx",
+        &pcx,
+        T0,
+    ));
+    assert_eq!(peering_state(&mut state, &a, &id, T0), 1);
+}
+
+#[test]
+fn modify_renames_with_unique_names() {
+    let mut state = State::default();
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    let first = pending_pair(&mut state);
+    let second = pending_pair_again(&mut state);
+    let rename = |id: &str, name: &str| {
+        [
+            ("peeringConnectionId", id.to_owned()),
+            ("peeringConnectionName", name.to_owned()),
+        ]
+    };
+    let pairs = rename(&first, "renamed");
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    ok(call(
+        &mut state,
+        &b,
+        "ModifyVpcPeeringConnection",
+        &pairs,
+        T0,
+    ));
+    let listed = ok(call(
+        &mut state,
+        &a,
+        "DescribeVpcPeeringConnections",
+        &[("peeringConnectionName", "renamed")],
+        T0,
+    ));
+    assert_eq!(listed["totalCount"], 1);
+    let pairs = rename(&second, "renamed");
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &a,
+            "ModifyVpcPeeringConnectionEx",
+            &pairs,
+            T0
+        )),
+        PEERING_NAME_IN_USE
+    );
+    // Too long a name is a parameter error (the spec says 1 to 60 characters).
+    let long = "n".repeat(61);
+    let pairs = rename(&second, &long);
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let failure =
+        call(&mut state, &a, "ModifyVpcPeeringConnection", &pairs, T0).expect_err("too long");
+    assert_eq!(failure.code, 4000);
+}
+
+#[test]
+fn vpc_creation_rules() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let check = |state: &mut State, pairs: &[(&str, &str)], expected: Result<(), &str>| {
+        let got = call(state, &a, "CreateVpc", pairs, T0)
+            .map(|_| ())
+            .map_err(|e| e.code_desc);
+        assert_eq!(got, expected.map_err(str::to_owned), "{pairs:?}");
+    };
+    check(
+        &mut state,
+        &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+        Ok(()),
+    );
+    check(
+        &mut state,
+        &[("vpcName", "v1"), ("cidrBlock", "10.1.0.0/16")],
+        Err(VPC_NAME_IN_USE),
+    );
+    check(
+        &mut state,
+        &[("vpcName", "v2"), ("cidrBlock", "11.0.0.0/16")],
+        Err(VPC_CIDR_INVALID),
+    );
+    check(
+        &mut state,
+        &[("vpcName", "v2"), ("cidrBlock", "10.0.0.0/12")],
+        Err(VPC_CIDR_INVALID),
+    );
+    check(
+        &mut state,
+        &[("vpcName", "v2"), ("cidrBlock", "10.0.0.1/16")],
+        Err(VPC_CIDR_INVALID),
+    );
+    check(
+        &mut state,
+        &[("vpcName", "v2"), ("cidrBlock", "garbage")],
+        Err(VPC_CIDR_INVALID),
+    );
+    check(&mut state, &[("vpcName", "v2")], Err("InvalidParameter"));
+    let subnet = |name: &'static str, cidr: &'static str, i: usize| {
+        [
+            (
+                ["subnetSet.0.subnetName", "subnetSet.1.subnetName"][i],
+                name,
+            ),
+            (["subnetSet.0.cidrBlock", "subnetSet.1.cidrBlock"][i], cidr),
+            (["subnetSet.0.zoneId", "subnetSet.1.zoneId"][i], "100003"),
+        ]
+    };
+    let with = |name: &'static str, subnets: &[[(&'static str, &'static str); 3]]| {
+        let mut pairs = vec![("vpcName", name), ("cidrBlock", "10.5.0.0/16")];
+        pairs.extend(subnets.iter().flatten().copied());
+        pairs
+    };
+    check(
+        &mut state,
+        &with("s1", &[subnet("x", "10.6.0.0/24", 0)]),
+        Err(SUBNET_CIDR_INVALID),
+    );
+    check(
+        &mut state,
+        &with(
+            "s1",
+            &[subnet("x", "10.5.0.0/24", 0), subnet("y", "10.5.0.0/25", 1)],
+        ),
+        Err(SUBNET_CONFLICT),
+    );
+    check(
+        &mut state,
+        &with(
+            "s1",
+            &[subnet("x", "10.5.0.0/24", 0), subnet("x", "10.5.1.0/24", 1)],
+        ),
+        Err(SUBNET_NAME_IN_USE),
+    );
+    // Failed attempts allocated nothing: the name is still free.
+    let pairs = with(
+        "s1",
+        &[subnet("x", "10.5.0.0/24", 0), subnet("y", "10.5.1.0/24", 1)],
+    );
+    let out = ok(call(&mut state, &a, "CreateVpc", &pairs, T0));
+    assert_eq!(out["vpcId"], "gz_vpc_3");
+    assert_eq!(out["vpcCreateTime"], "2023-11-14 22:13:20");
+    assert_eq!(out["uniqVpcId"], out["unVpcId"]);
+    assert_eq!(out["subnetSet"].as_array().map(Vec::len), Some(2));
+    assert_eq!(out["subnetSet"][1]["cidrBlock"], "10.5.1.0/24");
+    assert_eq!(out["subnetSet"][1]["zoneId"], 100003);
+    assert_eq!(out["routeTableSet"][0]["routeTableType"], 1);
+    assert_eq!(
+        out["subnetSet"][0]["routeTableId"],
+        out["routeTableSet"][0]["routeTableId"]
+    );
+    // Names are unique per account and region only.
+    ok(call(
+        &mut state,
+        &caller(A, "sh"),
+        "CreateVpc",
+        &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+        T0,
+    ));
+    ok(call(
+        &mut state,
+        &caller(B, "gz"),
+        "CreateVpc",
+        &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+        T0,
+    ));
+}
+
+#[test]
+fn describe_vpcs_filters_orders_and_pages() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    for (i, name) in ["charlie", "alpha", "bravo"].into_iter().enumerate() {
+        let cidr = format!("10.{i}.0.0/16");
+        ok(call(
+            &mut state,
+            &a,
+            "CreateVpc",
+            &[("vpcName", name), ("cidrBlock", &cidr)],
+            T0 + i as i64,
+        ));
+    }
+    ok(call(
+        &mut state,
+        &caller(B, "gz"),
+        "CreateVpc",
+        &[("vpcName", "other"), ("cidrBlock", "10.0.0.0/16")],
+        T0,
+    ));
+    let names = |state: &mut State, pairs: &[(&str, &str)]| {
+        let out = ok(call(state, &a, "DescribeVpcEx", pairs, T0));
+        let names: Vec<String> = out["data"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v["vpcName"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (out["totalCount"].as_u64().unwrap_or(99), names)
+    };
+    let check = |state: &mut State, pairs: &[(&str, &str)], total: u64, expected: &[&str]| {
+        assert_eq!(
+            names(state, pairs),
+            (total, expected.iter().map(|s| s.to_string()).collect()),
+            "{pairs:?}"
+        );
+    };
+    check(&mut state, &[], 3, &["charlie", "alpha", "bravo"]);
+    check(
+        &mut state,
+        &[("orderDirection", "desc")],
+        3,
+        &["bravo", "alpha", "charlie"],
+    );
+    check(
+        &mut state,
+        &[("orderField", "vpcName")],
+        3,
+        &["alpha", "bravo", "charlie"],
+    );
+    check(
+        &mut state,
+        &[("offset", "1"), ("limit", "1")],
+        3,
+        &["alpha"],
+    );
+    check(&mut state, &[("offset", "5")], 3, &[]);
+    check(
+        &mut state,
+        &[("vpcName", "a")],
+        3,
+        &["charlie", "alpha", "bravo"],
+    );
+    check(&mut state, &[("vpcName", "rav")], 1, &["bravo"]);
+    check(&mut state, &[("vpcId", "gz_vpc_3")], 1, &["alpha"]);
+    check(&mut state, &[("vpcId", "vpc-unknown0")], 0, &[]);
+    let out = ok(call(&mut state, &a, "DescribeVpcEx", &[("limit", "1")], T0));
+    let item = &out["data"][0];
+    assert_eq!(
+        (
+            item["subnetNum"].as_i64(),
+            item["routeTableNum"].as_i64(),
+            item["vpcPeerNum"].as_i64()
+        ),
+        (Some(0), Some(1), Some(0))
+    );
+    assert_eq!(item["createTime"], "2023-11-14 22:13:20");
+}
+
+#[test]
+fn vpc_deletion_waits_for_peerings() {
+    let mut state = State::default();
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    let id = pending_pair(&mut state);
+    let count = |state: &mut State, who: &Caller| {
+        ok(call(state, who, "DescribeVpcEx", &[], T0))["data"][0]["vpcPeerNum"].as_i64()
+    };
+    assert_eq!(count(&mut state, &a), Some(1));
+    assert_eq!(count(&mut state, &b), Some(1));
+    for (who, vpc) in [(&a, "gz_vpc_1"), (&b, "gz_vpc_3")] {
+        let failure =
+            call(&mut state, who, "DeleteVpc", &[("vpcId", vpc)], T0).expect_err("blocked");
+        assert_eq!(
+            (failure.code, failure.code_desc.as_str()),
+            (5100, VPC_CANNOT_DELETE)
+        );
+    }
+    ok(call(
+        &mut state,
+        &b,
+        "RejectVpcPeeringConnection",
+        &[("peeringConnectionId", &id)],
+        T0,
+    ));
+    ok(call(
+        &mut state,
+        &b,
+        "DeleteVpc",
+        &[("vpcId", "gz_vpc_3")],
+        T0,
+    ));
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &b,
+            "DeleteVpc",
+            &[("vpcId", "gz_vpc_3")],
+            T0
+        )),
+        VPC_NOT_FOUND
+    );
+    // The rejected peering still lists, and still counts for A's VPC (it is not deleted).
+    assert_eq!(count(&mut state, &a), Some(1));
+    assert_eq!(peering_state(&mut state, &a, &id, T0), 3);
+}
+
+#[test]
+fn enabling_needs_both_vpcs() {
+    let mut state = State::default();
+    let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+    let id = pending_pair(&mut state);
+    let later = T0 + 7 * DAY;
+    assert_eq!(peering_state(&mut state, &a, &id, later), 2);
+    ok(call(
+        &mut state,
+        &b,
+        "DeleteVpc",
+        &[("vpcId", "gz_vpc_3")],
+        later,
+    ));
+    let pcx = [("peeringConnectionId", id.as_str())];
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &a,
+            "EnableVpcPeeringConnectionEx",
+            &pcx,
+            later
+        )),
+        VPC_NOT_FOUND
+    );
+    assert_eq!(peering_state(&mut state, &a, &id, later), 2);
+}
+
+#[test]
+fn describe_peerings_filters() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let first = pending_pair(&mut state);
+    let second = pending_pair_again(&mut state);
+    ok(call(
+        &mut state,
+        &caller(B, "gz"),
+        "AcceptVpcPeeringConnection",
+        &[("peeringConnectionId", &second)],
+        T0,
+    ));
+    let ids = |state: &mut State, pairs: &[(&str, &str)]| -> (u64, Vec<String>) {
+        let out = ok(call(state, &a, "DescribeVpcPeeringConnections", pairs, T0));
+        let ids = out["data"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v["peeringConnectionId"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        (out["totalCount"].as_u64().unwrap_or(99), ids)
+    };
+    let both = vec![first.clone(), second.clone()];
+    assert_eq!(ids(&mut state, &[]), (2, both.clone()));
+    assert_eq!(ids(&mut state, &[("vpcId", "gz_vpc_3")]), (2, both.clone())); // receiver side matches too
+    assert_eq!(
+        ids(&mut state, &[("state", "1")]),
+        (1, vec![second.clone()])
+    );
+    assert_eq!(
+        ids(&mut state, &[("peeringConnectionName", "ab")]),
+        (1, vec![first.clone()])
+    );
+    assert_eq!(
+        ids(&mut state, &[("orderField", "peeringConnectionname")]),
+        (2, vec![first.clone(), second.clone()])
+    );
+    assert_eq!(
+        ids(
+            &mut state,
+            &[("orderField", "createTime"), ("orderDirection", "desc")]
+        ),
+        (2, vec![second.clone(), first.clone()])
+    );
+    assert_eq!(
+        ids(&mut state, &[("limit", "1"), ("offset", "1")]),
+        (2, vec![second])
+    );
+    let out = ok(call(
+        &mut state,
+        &a,
+        "DescribeVpcPeeringConnections",
+        &[("limit", "1")],
+        T0,
+    ));
+    let item = &out["data"][0];
+    assert_eq!(item["vpcId"], "gz_vpc_1");
+    assert_eq!(item["peerVpcId"], "gz_vpc_3");
+    assert_eq!(item["uniqVpcId"], item["unVpcId"]);
+    assert!(
+        item.get("bandwidth").is_none(),
+        "same-region peerings have no bandwidth: {item}"
+    );
+}
+
+#[test]
+fn actions_without_handlers_answer_their_shape() {
+    const OUTPUTS: &[qcapi_core::spec::FieldSpec] = &[qcapi_core::spec::FieldSpec {
+        name: "totalCount",
+        ty: FieldType::Integer,
+        list: false,
+        required: false,
+        documented: true,
+        min_length: None,
+        max_length: None,
+        minimum: None,
+        maximum: None,
+        allowed: &[],
+        fields: &[],
+        doc: "",
+    }];
+    let mut spec = *qcapi_core::vpc::catalog::find("DescribeVpcEx").expect("known");
+    spec.name = "DescribeSomethingNew";
+    spec.outputs = OUTPUTS;
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0).expect("a success");
+    assert_eq!(Value::Object(out), json!({"totalCount": 0}));
+
+    spec.name = "RunSomethingNew";
+    spec.asynchronous = true;
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0).expect("a success");
+    let task = out["taskId"].as_u64().expect("a task").to_string();
+    let query = [("taskId", task.as_str())];
+    assert_eq!(
+        ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0))["data"]["status"],
+        2
+    );
+    assert_eq!(
+        ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0))["data"],
+        json!({"status": 0, "output": {}})
+    );
+}

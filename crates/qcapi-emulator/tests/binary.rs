@@ -1,0 +1,147 @@
+//! The `qcapi-emulator` binary: flags, the `listening on` line, serving, usage errors.
+
+mod common;
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::expect_ok;
+use qcapi_core::vpc;
+use qcapi_emulator::{Account, Emulator};
+
+const BIN: &str = env!("CARGO_BIN_EXE_qcapi-emulator");
+
+/// Kills the child on drop, so a failing test leaves no server behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary and reads stdout up to the `listening on` line.
+fn spawn(args: &[&str]) -> (Running, Vec<String>, String) {
+    let child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the binary");
+    let mut running = Running(child);
+    let stdout = running.0.stdout.take().expect("piped stdout");
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            let url = url.to_owned();
+            return (running, lines, url);
+        }
+        lines.push(line);
+    }
+    panic!("the binary exited without listening; printed {lines:?}");
+}
+
+#[test]
+fn serves_with_demo_accounts() {
+    let (_running, lines, url) = spawn(&["--listen", "127.0.0.1:0"]);
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "account {}:{}:{}",
+                qcapi_emulator::DEMO_A_SECRET_ID,
+                qcapi_emulator::DEMO_A_SECRET_KEY,
+                qcapi_emulator::DEMO_A_UIN
+            ),
+            format!(
+                "account {}:{}:{}",
+                qcapi_emulator::DEMO_B_SECRET_ID,
+                qcapi_emulator::DEMO_B_SECRET_KEY,
+                qcapi_emulator::DEMO_B_UIN
+            ),
+        ]
+    );
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(!url.ends_with(":0"), "the real port is printed: {url}");
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    let body = call_at(port, &Account::demo_b());
+    expect_ok(body);
+}
+
+#[test]
+fn custom_accounts_and_quirks() {
+    let (_running, lines, url) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--account",
+        "AKIDcli:cli-key:777",
+        "--string-quirks",
+    ]);
+    assert!(
+        lines.is_empty(),
+        "custom accounts are not printed: {lines:?}"
+    );
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    let body = call_at(port, &Account::new("AKIDcli", "cli-key", "777"));
+    assert_eq!(body["code"], "0", "{body}");
+    let body = call_at(port, &Account::demo_a());
+    assert_eq!(body["code"], "4104", "{body}");
+}
+
+#[test]
+fn bad_flags_exit_with_2() {
+    for args in [
+        &["--listen", "not-an-address"][..],
+        &["--account", "missing-parts"],
+        &["--bogus"],
+    ] {
+        let status = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run the binary");
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn a_taken_port_is_an_error() {
+    let emulator = Emulator::start().expect("start");
+    let addr = emulator.addr().to_string();
+    let output = Command::new(BIN)
+        .args(["--listen", &addr])
+        .output()
+        .expect("run the binary");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot listen"));
+}
+
+/// Calls DescribeVpcEx as `account` on the binary listening at `port`.
+fn call_at(port: u16, account: &Account) -> serde_json::Value {
+    let config = qcapi_core::Config::builder()
+        .endpoint(format!("http://127.0.0.1:{port}"))
+        .credentials(account.credentials())
+        .region("gz")
+        .build()
+        .expect("config");
+    let request = qcapi_core::build_request(
+        &vpc::DescribeVpcEx::new(),
+        &config,
+        qcapi_core::SignContext::new(common::now(), common::nonce()),
+    )
+    .expect("request");
+    let (status, body) = common::send(&request);
+    assert_eq!(status, 200);
+    body
+}
