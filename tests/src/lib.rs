@@ -115,3 +115,74 @@ pub fn create_vpc(d: &Driver, name: &str, cidr: &str) -> String {
     let out = d.send(&vpc::CreateVpc::new(name, cidr)).expect("CreateVpc");
     out.un_vpc_id.or(out.uniq_vpc_id).expect("a VPC id")
 }
+
+/// Writes a valid sample value for every required parameter of `fields` (recursively),
+/// respecting allowed values, lengths and ranges.
+pub fn sample_params(
+    fields: &[qcapi_core::spec::FieldSpec],
+    prefix: &str,
+    params: &mut qcapi_core::Params,
+) {
+    use qcapi_core::spec::FieldType;
+    for f in fields.iter().filter(|f| f.required) {
+        let name = if f.list {
+            format!("{prefix}{}.0", f.name)
+        } else {
+            format!("{prefix}{}", f.name)
+        };
+        let value = match f.ty {
+            FieldType::Object => {
+                sample_params(f.fields, &format!("{name}."), params);
+                if f.fields.iter().any(|sub| sub.required) {
+                    continue;
+                }
+                // An object without required fields still needs to be present.
+                match f.fields.first() {
+                    Some(first) => (format!("{name}.{}", first.name), "1".to_owned()),
+                    None => (name, "1".to_owned()),
+                }
+            }
+            _ if !f.allowed.is_empty() => (name, f.allowed[0].to_owned()),
+            FieldType::Integer => {
+                let n = f
+                    .minimum
+                    .unwrap_or(1)
+                    .max(1)
+                    .min(f.maximum.unwrap_or(i64::MAX));
+                (name, n.to_string())
+            }
+            FieldType::Float => (name, "1.5".to_owned()),
+            FieldType::Boolean => (name, "true".to_owned()),
+            FieldType::String | FieldType::Json => {
+                let len = f.min_length.unwrap_or(1).max(1) as usize;
+                (name, "s".repeat(len))
+            }
+        };
+        params.push(value.0, value.1);
+    }
+}
+
+/// An action sent exactly as given, without client-side validation (no spec),
+/// to observe what the server answers.
+pub struct Unchecked {
+    /// The wire name.
+    pub name: String,
+    /// The flat parameters.
+    pub params: qcapi_core::Params,
+}
+
+impl Action for Unchecked {
+    type Output = qcapi_core::RawOutput;
+    type ErrorCode = String;
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn spec(&self) -> Option<&'static qcapi_core::spec::ActionSpec> {
+        None
+    }
+    fn write_params(&self, params: &mut qcapi_core::Params) {
+        for (n, v) in self.params.iter() {
+            params.push(n, v);
+        }
+    }
+}
