@@ -49,6 +49,7 @@ fn codegen(check: bool) -> Result<(), String> {
 fn check_spec() -> Result<(), String> {
     let root = workspace_root();
     let models = xtask::load_models(&root).map_err(|e| e.join("\n"))?;
+    let stateful = xtask::emulator_stateful_actions(&root);
     for m in &models {
         let undocumented = m
             .actions
@@ -67,6 +68,25 @@ fn check_spec() -> Result<(), String> {
             m.shared_types.len(),
             m.common_codes.len()
         );
+        match &stateful {
+            Some(names) => {
+                let shape_only: Vec<&str> = m
+                    .actions
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .filter(|n| !names.iter().any(|s| s == n))
+                    .collect();
+                println!(
+                    "emulator: {} actions stateful, {} answered from the spec's output shape only:",
+                    m.actions.len() - shape_only.len(),
+                    shape_only.len()
+                );
+                for chunk in shape_only.chunks(4) {
+                    println!("  {}", chunk.join(", "));
+                }
+            }
+            None => println!("emulator: STATEFUL_ACTIONS not found in crates/qcapi-emulator/src"),
+        }
     }
     Ok(())
 }

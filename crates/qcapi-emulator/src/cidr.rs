@@ -42,6 +42,11 @@ impl Cidr {
         (network & cidr.mask() == network).then_some(cidr)
     }
 
+    /// The prefix length `n`.
+    pub(crate) fn prefix_len(self) -> u8 {
+        self.prefix
+    }
+
     fn mask(self) -> u32 {
         u32::MAX
             .checked_shl(32 - u32::from(self.prefix))

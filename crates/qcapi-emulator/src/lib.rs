@@ -42,6 +42,7 @@ mod shape;
 mod state;
 
 pub use cli::{EmulatorArgs, run_cli};
+pub use state::STATEFUL_ACTIONS;
 
 /// Demo account A's SecretId.
 pub const DEMO_A_SECRET_ID: &str = "AKIDemulatorAccountA0000000000000001";

@@ -145,6 +145,82 @@ struct Subnet {
     cidr: Cidr,
     zone_id: i64,
     route_table_id: String,
+    created: i64,
+    serial: u64,
+}
+
+impl Subnet {
+    fn has_id(&self, id: &str) -> bool {
+        self.subnet_id == id || self.un_subnet_id == id
+    }
+}
+
+/// A subnet to create: name, block and zone, already checked.
+#[derive(Debug, Clone)]
+struct SubnetWish {
+    name: String,
+    cidr: Cidr,
+    zone_id: i64,
+}
+
+/// Reads and checks `subnetSet.N.*` against the VPC block and the VPC's
+/// `existing` subnets (names unique, blocks inside the VPC and disjoint).
+fn subnet_specs(
+    params: &Params,
+    vpc_cidr: Cidr,
+    existing: &[Subnet],
+) -> Result<Vec<SubnetWish>, ApiFailure> {
+    let mut wanted: Vec<SubnetWish> = Vec::new();
+    for i in list_indices(params, "subnetSet") {
+        let field = |f: &str| required(params, &format!("subnetSet.{i}.{f}"));
+        let subnet_name = field("subnetName")?;
+        let subnet_cidr_text = field("cidrBlock")?;
+        let zone_text = field("zoneId")?;
+        check_name(subnet_name, SUBNET_NAME_INVALID)?;
+        let subnet_cidr = Cidr::parse(subnet_cidr_text)
+            .filter(|c| c.is_subnet_of(vpc_cidr))
+            .ok_or_else(|| {
+                ApiFailure::business(
+                    SUBNET_CIDR_INVALID,
+                    format!(
+                        "subnet block `{subnet_cidr_text}` is not a /16 to /28 block inside {vpc_cidr}"
+                    ),
+                )
+            })?;
+        let zone_id: i64 = zone_text.trim().parse().map_err(|_| {
+            ApiFailure::invalid_parameter(format!(
+                "parameter `subnetSet.{i}.zoneId` must be an integer, got `{zone_text}`"
+            ))
+        })?;
+        let names = existing
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(wanted.iter().map(|w| w.name.as_str()));
+        if names.into_iter().any(|n| n == subnet_name) {
+            return Err(ApiFailure::business(
+                SUBNET_NAME_IN_USE,
+                format!("a subnet named `{subnet_name}` already exists in the VPC"),
+            ));
+        }
+        let blocks = existing
+            .iter()
+            .map(|s| (s.name.as_str(), s.cidr))
+            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
+        if let Some((other, block)) = blocks.into_iter().find(|(_, c)| c.overlaps(subnet_cidr)) {
+            return Err(ApiFailure::business(
+                SUBNET_CONFLICT,
+                format!(
+                    "subnet `{subnet_name}` ({subnet_cidr}) overlaps subnet `{other}` ({block})"
+                ),
+            ));
+        }
+        wanted.push(SubnetWish {
+            name: subnet_name.to_owned(),
+            cidr: subnet_cidr,
+            zone_id,
+        });
+    }
+    Ok(wanted)
 }
 
 #[derive(Debug, Clone)]
@@ -254,10 +330,50 @@ pub(crate) fn handle(
     now: i64,
 ) -> Result<Fields, ApiFailure> {
     state.expire_pending(now);
-    if let Some((op, ex)) = PeeringOp::from_action(spec.name) {
-        return state.change_peering(caller, params, op, ex, now);
+    match dispatch(state, caller, spec.name, params, now) {
+        Some(result) => result,
+        None => Ok(state.generic(caller, spec)),
     }
-    match spec.name {
+}
+
+/// Every action with a real handler (the rest answer their spec's shape), sorted.
+pub const STATEFUL_ACTIONS: &[&str] = &[
+    "AcceptVpcPeeringConnection",
+    "AcceptVpcPeeringConnectionEx",
+    "CreateSubnet",
+    "CreateVpc",
+    "CreateVpcPeeringConnection",
+    "CreateVpcPeeringConnectionEx",
+    "DeleteSubnet",
+    "DeleteVpc",
+    "DeleteVpcPeeringConnection",
+    "DeleteVpcPeeringConnectionEx",
+    "DescribeSubnet",
+    "DescribeSubnetEx",
+    "DescribeVpcEx",
+    "DescribeVpcPeeringConnections",
+    "DescribeVpcTaskResult",
+    "EnableVpcPeeringConnection",
+    "EnableVpcPeeringConnectionEx",
+    "ModifySubnetAttribute",
+    "ModifyVpcPeeringConnection",
+    "ModifyVpcPeeringConnectionEx",
+    "RejectVpcPeeringConnection",
+    "RejectVpcPeeringConnectionEx",
+];
+
+/// Runs the handler of `action`, or `None` when it has none (the shape fallback).
+fn dispatch(
+    state: &mut State,
+    caller: &Caller,
+    action: &str,
+    params: &Params,
+    now: i64,
+) -> Option<Result<Fields, ApiFailure>> {
+    if let Some((op, ex)) = PeeringOp::from_action(action) {
+        return Some(state.change_peering(caller, params, op, ex, now));
+    }
+    Some(match action {
         "CreateVpc" => state.create_vpc(caller, params, now),
         "DescribeVpcEx" => state.describe_vpcs(caller, params),
         "DeleteVpc" => state.delete_vpc(caller, params),
@@ -265,8 +381,13 @@ pub(crate) fn handle(
         "CreateVpcPeeringConnectionEx" => state.create_peering(caller, params, true, now),
         "DescribeVpcPeeringConnections" => state.describe_peerings(caller, params),
         "DescribeVpcTaskResult" => state.describe_task(caller, params),
-        _ => Ok(state.generic(caller, spec)),
-    }
+        "CreateSubnet" => state.create_subnet(caller, params, now),
+        "DescribeSubnetEx" => state.describe_subnets(caller, params),
+        "DescribeSubnet" => state.describe_subnet(caller, params),
+        "ModifySubnetAttribute" => state.modify_subnet(caller, params),
+        "DeleteSubnet" => state.delete_subnet(caller, params),
+        _ => return None,
+    })
 }
 
 /// The role and state rules of a peering operation: the state it leads to, or
@@ -395,6 +516,26 @@ impl State {
         self.next_serial
     }
 
+    fn new_subnet(
+        &mut self,
+        region: &str,
+        wish: SubnetWish,
+        route_table_id: &str,
+        now: i64,
+    ) -> Subnet {
+        let s = self.serial();
+        Subnet {
+            subnet_id: format!("{region}_subnet_{s}"),
+            un_subnet_id: format!("subnet-{}", unified_suffix(s)),
+            name: wish.name,
+            cidr: wish.cidr,
+            zone_id: wish.zone_id,
+            route_table_id: route_table_id.to_owned(),
+            created: now,
+            serial: s,
+        }
+    }
+
     fn new_task(&mut self, owner: &str, outcome: Result<Value, ApiFailure>) -> u64 {
         self.next_task += 1;
         // Start at a realistic-looking number; ids are per emulator.
@@ -475,40 +616,7 @@ impl State {
             ));
         }
         // Check every subnet before allocating anything, so a failure changes nothing.
-        let mut wanted: Vec<(String, Cidr, i64)> = Vec::new();
-        for i in list_indices(params, "subnetSet") {
-            let field = |f: &str| required(params, &format!("subnetSet.{i}.{f}"));
-            let subnet_name = field("subnetName")?;
-            let subnet_cidr_text = field("cidrBlock")?;
-            let zone_text = field("zoneId")?;
-            check_name(subnet_name, SUBNET_NAME_INVALID)?;
-            let subnet_cidr = Cidr::parse(subnet_cidr_text)
-                .filter(|c| c.is_subnet_of(cidr))
-                .ok_or_else(|| {
-                    ApiFailure::business(
-                        SUBNET_CIDR_INVALID,
-                        format!("subnet block `{subnet_cidr_text}` is not a /16 to /28 block inside {cidr}"),
-                    )
-                })?;
-            let zone_id: i64 = zone_text.trim().parse().map_err(|_| {
-                ApiFailure::invalid_parameter(format!(
-                    "parameter `subnetSet.{i}.zoneId` must be an integer, got `{zone_text}`"
-                ))
-            })?;
-            if wanted.iter().any(|(n, _, _)| n == subnet_name) {
-                return Err(ApiFailure::business(
-                    SUBNET_NAME_IN_USE,
-                    format!("two subnets are named `{subnet_name}`"),
-                ));
-            }
-            if let Some((other, _, _)) = wanted.iter().find(|(_, c, _)| c.overlaps(subnet_cidr)) {
-                return Err(ApiFailure::business(
-                    SUBNET_CONFLICT,
-                    format!("subnet `{subnet_name}` ({subnet_cidr}) overlaps subnet `{other}`"),
-                ));
-            }
-            wanted.push((subnet_name.to_owned(), subnet_cidr, zone_id));
-        }
+        let wanted = subnet_specs(params, cidr, &[])?;
 
         let region = caller.region.clone();
         let serial = self.serial();
@@ -520,17 +628,7 @@ impl State {
         };
         let subnets: Vec<Subnet> = wanted
             .into_iter()
-            .map(|(name, cidr, zone_id)| {
-                let s = self.serial();
-                Subnet {
-                    subnet_id: format!("{region}_subnet_{s}"),
-                    un_subnet_id: format!("subnet-{}", unified_suffix(s)),
-                    name,
-                    cidr,
-                    zone_id,
-                    route_table_id: route_table.route_table_id.clone(),
-                }
-            })
+            .map(|spec| self.new_subnet(&region, spec, &route_table.route_table_id, now))
             .collect();
         let vpc = Vpc {
             uin: caller.uin.clone(),
@@ -617,6 +715,12 @@ impl State {
             .iter()
             .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
             .ok_or_else(|| Self::vpc_not_found(id, &caller.uin, &caller.region))?;
+        if let Some(subnet) = self.vpcs[index].subnets.first() {
+            return Err(ApiFailure::business(
+                VPC_CANNOT_DELETE,
+                format!("VPC `{id}` still has subnet {}", subnet.subnet_id),
+            ));
+        }
         let vpc_id = &self.vpcs[index].vpc_id;
         let blocking = self.peerings.iter().find(|p| {
             p.is_live() && (p.initiator.vpc_id == *vpc_id || p.receiver.vpc_id == *vpc_id)
@@ -901,6 +1005,8 @@ fn into_fields(value: Value) -> Fields {
         other => Fields::from_iter([("data".to_owned(), other)]),
     }
 }
+
+mod subnet;
 
 #[cfg(test)]
 mod tests;

@@ -915,3 +915,251 @@ fn actions_without_handlers_answer_their_shape() {
         json!({"status": 0, "output": {}})
     );
 }
+
+#[test]
+fn stateful_actions_are_known_sorted_and_handled() {
+    let mut sorted = STATEFUL_ACTIONS.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted, STATEFUL_ACTIONS, "sorted and unique");
+    let a = caller(A, "gz");
+    for &name in STATEFUL_ACTIONS {
+        assert!(
+            qcapi_core::vpc::catalog::ACTIONS
+                .iter()
+                .any(|spec| spec.name == name),
+            "{name} is not in the catalog"
+        );
+        let mut state = State::default();
+        assert!(
+            dispatch(&mut state, &a, name, &Params::new(), T0).is_some(),
+            "{name} falls back to its shape"
+        );
+    }
+    let mut state = State::default();
+    for spec in qcapi_core::vpc::catalog::ACTIONS {
+        if !STATEFUL_ACTIONS.contains(&spec.name) {
+            assert!(
+                dispatch(&mut state, &a, spec.name, &Params::new(), T0).is_none(),
+                "{} has a handler but is not listed",
+                spec.name
+            );
+        }
+    }
+}
+
+/// A's VPC `v` 10.0.0.0/16 in gz with subnet `s1` 10.0.1.0/24 (zone 100003); returns (vpc, subnet) ids.
+fn vpc_with_subnet(state: &mut State) -> (String, String) {
+    let a = caller(A, "gz");
+    let vpc = create_vpc(state, &a, "v", "10.0.0.0/16");
+    let out = ok(call(
+        state,
+        &a,
+        "CreateSubnet",
+        &[
+            ("vpcId", &vpc),
+            ("subnetSet.0.subnetName", "s1"),
+            ("subnetSet.0.cidrBlock", "10.0.1.0/24"),
+            ("subnetSet.0.zoneId", "100003"),
+        ],
+        T0,
+    ));
+    let subnet = out["subnetSet"][0]["unSubnetId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    (vpc, subnet)
+}
+
+#[test]
+fn subnet_creation_rules() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let (vpc, _) = vpc_with_subnet(&mut state);
+    let cases: &[(&str, &str, &str, Result<(), &str>)] = &[
+        // (vpcId, name, cidr, expected)
+        ("vpc-missing", "s2", "10.0.2.0/24", Err(VPC_NOT_FOUND)),
+        ("", "s1", "10.0.2.0/24", Err(SUBNET_NAME_IN_USE)),
+        ("", "s2", "10.1.0.0/24", Err(SUBNET_CIDR_INVALID)),
+        ("", "s2", "10.0.0.0/29", Err(SUBNET_CIDR_INVALID)),
+        ("", "s2", "10.0.1.128/25", Err(SUBNET_CONFLICT)),
+        ("", "s2", "10.0.0.0/16", Err(SUBNET_CONFLICT)),
+        ("", "s2", "10.0.2.0/24", Ok(())),
+        ("", "s3", "10.0.2.0/24", Err(SUBNET_CONFLICT)),
+    ];
+    for &(vpc_id, name, cidr, expected) in cases {
+        let vpc_id = if vpc_id.is_empty() {
+            vpc.as_str()
+        } else {
+            vpc_id
+        };
+        let result = call(
+            &mut state,
+            &a,
+            "CreateSubnet",
+            &[
+                ("vpcId", vpc_id),
+                ("subnetSet.0.subnetName", name),
+                ("subnetSet.0.cidrBlock", cidr),
+                ("subnetSet.0.zoneId", "100003"),
+            ],
+            T0,
+        );
+        match expected {
+            Ok(()) => {
+                ok(result);
+            }
+            Err(desc) => assert_eq!(err_desc(result), desc, "{name} {cidr}"),
+        }
+    }
+    assert_eq!(
+        err_desc(call(&mut state, &a, "CreateSubnet", &[("vpcId", &vpc)], T0)),
+        "InvalidParameter"
+    );
+    // B cannot see A's VPC.
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &caller(B, "gz"),
+            "CreateSubnet",
+            &[
+                ("vpcId", &vpc),
+                ("subnetSet.0.subnetName", "x"),
+                ("subnetSet.0.cidrBlock", "10.0.9.0/24"),
+                ("subnetSet.0.zoneId", "100003"),
+            ],
+            T0,
+        )),
+        VPC_NOT_FOUND
+    );
+    let listed = ok(call(&mut state, &a, "DescribeVpcEx", &[], T0));
+    assert_eq!(listed["data"][0]["subnetNum"], 2);
+}
+
+#[test]
+fn subnet_life_cycle_and_lookups() {
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let (vpc, subnet) = vpc_with_subnet(&mut state);
+    ok(call(
+        &mut state,
+        &a,
+        "CreateSubnet",
+        &[
+            ("vpcId", &vpc),
+            ("subnetSet.0.subnetName", "alpha"),
+            ("subnetSet.0.cidrBlock", "10.0.2.0/24"),
+            ("subnetSet.0.zoneId", "100004"),
+            ("subnetSet.1.subnetName", "beta"),
+            ("subnetSet.1.cidrBlock", "10.0.3.0/28"),
+            ("subnetSet.1.zoneId", "100004"),
+        ],
+        T0 + 10,
+    ));
+    let list = |state: &mut State, pairs: &[(&str, &str)]| {
+        let out = ok(call(state, &a, "DescribeSubnetEx", pairs, T0));
+        let names: Vec<String> = out["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|d| d["subnetName"].as_str().expect("name").to_owned())
+            .collect();
+        (out["totalCount"].as_i64().expect("total"), names)
+    };
+    type Case<'a> = (&'a [(&'a str, &'a str)], i64, &'a [&'a str]);
+    let cases: &[Case<'_>] = &[
+        (&[], 3, &["beta", "alpha", "s1"]),
+        (&[("orderDirection", "asc")], 3, &["s1", "alpha", "beta"]),
+        (
+            &[("orderField", "subnetName"), ("orderDirection", "asc")],
+            3,
+            &["alpha", "beta", "s1"],
+        ),
+        (&[("zoneIds.0", "100004")], 2, &["beta", "alpha"]),
+        (&[("subnetName", "ph")], 1, &["alpha"]),
+        (&[("subnetId", &subnet)], 1, &["s1"]),
+        (&[("limit", "1"), ("offset", "1")], 3, &["alpha"]),
+    ];
+    for &(pairs, total, names) in cases {
+        assert_eq!(
+            list(&mut state, pairs),
+            (total, names.iter().map(|n| (*n).to_owned()).collect()),
+            "{pairs:?}"
+        );
+    }
+    let out = ok(call(
+        &mut state,
+        &a,
+        "DescribeSubnetEx",
+        &[("subnetName", "beta")],
+        T0,
+    ));
+    let item = &out["data"][0];
+    assert_eq!(item["totalIPNum"], 16);
+    assert_eq!(item["availableIPNum"], 13);
+    assert_eq!(item["unVpcId"], vpc.as_str());
+    assert_eq!(item["routeTableName"], "default");
+    assert_eq!(
+        err_desc(call(
+            &mut state,
+            &a,
+            "DescribeSubnetEx",
+            &[("vpcId", "vpc-none")],
+            T0
+        )),
+        VPC_NOT_FOUND
+    );
+
+    let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
+    let one = ok(call(&mut state, &a, "DescribeSubnet", &ids, T0));
+    assert_eq!(one["subnetName"], "s1");
+    assert_eq!(one["cidrBlock"], "10.0.1.0/24");
+    assert_eq!(one["totalIPNum"], 256);
+    let rename = |state: &mut State, name: &str| {
+        let mut pairs = ids.to_vec();
+        pairs.push(("subnetName", name));
+        call(state, &a, "ModifySubnetAttribute", &pairs, T0)
+    };
+    assert_eq!(err_desc(rename(&mut state, "alpha")), SUBNET_NAME_IN_USE);
+    ok(rename(&mut state, "s1"));
+    ok(rename(&mut state, "renamed"));
+    assert_eq!(
+        ok(call(&mut state, &a, "DescribeSubnet", &ids, T0))["subnetName"],
+        "renamed"
+    );
+
+    let failure = call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0).expect_err("blocked");
+    assert_eq!(
+        (failure.code, failure.code_desc.as_str()),
+        (5100, VPC_CANNOT_DELETE)
+    );
+    ok(call(&mut state, &a, "DeleteSubnet", &ids, T0));
+    let failure = call(&mut state, &a, "DeleteSubnet", &ids, T0).expect_err("gone");
+    assert_eq!(
+        (failure.code, failure.code_desc.as_str()),
+        (5000, "InvalidSubnet.NotFound")
+    );
+    assert_eq!(
+        err_desc(call(&mut state, &a, "DescribeSubnet", &ids, T0)),
+        "InvalidSubnet.NotFound"
+    );
+    assert_eq!(list(&mut state, &[("subnetId", &subnet)]).0, 0);
+    for name in ["alpha", "beta"] {
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeSubnetEx",
+            &[("subnetName", name)],
+            T0,
+        ));
+        let id = out["data"][0]["subnetId"].as_str().expect("id").to_owned();
+        ok(call(
+            &mut state,
+            &a,
+            "DeleteSubnet",
+            &[("vpcId", &vpc), ("subnetId", &id)],
+            T0,
+        ));
+    }
+    ok(call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0));
+}

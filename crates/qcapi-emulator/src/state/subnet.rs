@@ -1,0 +1,231 @@
+//! Subnets: create, list, describe, rename and delete.
+
+use super::*;
+
+pub(super) const SUBNET_NOT_FOUND: &str = "InvalidSubnet.NotFound";
+
+/// Addresses in a block, and those a subnet can hand out (the network, gateway
+/// and broadcast addresses are reserved).
+fn ip_counts(cidr: Cidr) -> (i64, i64) {
+    let total = 1i64 << (32 - i64::from(cidr.prefix_len()));
+    (total, (total - 3).max(0))
+}
+
+impl State {
+    /// The index of the caller's VPC `id` (old-style or unified).
+    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, ApiFailure> {
+        self.vpcs
+            .iter()
+            .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
+            .ok_or_else(|| Self::vpc_not_found(id, &caller.uin, &caller.region))
+    }
+
+    /// The indices of the caller's VPC `vpc_id` and of its subnet `subnet_id`.
+    pub(super) fn subnet_index(
+        &self,
+        caller: &Caller,
+        vpc_id: &str,
+        subnet_id: &str,
+    ) -> Result<(usize, usize), ApiFailure> {
+        let v = self.vpc_index(caller, vpc_id)?;
+        let s = self.vpcs[v]
+            .subnets
+            .iter()
+            .position(|s| s.has_id(subnet_id))
+            .ok_or_else(|| {
+                ApiFailure::business(
+                    SUBNET_NOT_FOUND,
+                    format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
+                )
+            })?;
+        Ok((v, s))
+    }
+
+    pub(super) fn create_subnet(
+        &mut self,
+        caller: &Caller,
+        params: &Params,
+        now: i64,
+    ) -> Result<Fields, ApiFailure> {
+        let vpc_id = required(params, "vpcId")?;
+        let v = self.vpc_index(caller, vpc_id)?;
+        let vpc = &self.vpcs[v];
+        let wanted = subnet_specs(params, vpc.cidr, &vpc.subnets)?;
+        if wanted.is_empty() {
+            return Err(ApiFailure::invalid_parameter(
+                "`subnetSet` must name at least one subnet",
+            ));
+        }
+        let region = vpc.region.clone();
+        let default_table = vpc
+            .route_tables
+            .iter()
+            .find(|r| r.kind == 1)
+            .map(|r| r.route_table_id.clone())
+            .unwrap_or_default();
+        let created: Vec<Subnet> = wanted
+            .into_iter()
+            .map(|w| self.new_subnet(&region, w, &default_table, now))
+            .collect();
+        let out: Vec<Value> = created
+            .iter()
+            .map(|s| {
+                json!({
+                    "subnetId": s.subnet_id,
+                    "unSubnetId": s.un_subnet_id,
+                    "subnetName": s.name,
+                    "cidrBlock": s.cidr.to_string(),
+                    "routeTableId": s.route_table_id,
+                    "unRouteTableId": s.route_table_id,
+                    "zoneId": s.zone_id,
+                })
+            })
+            .collect();
+        self.vpcs[v].subnets.extend(created);
+        Ok(into_fields(json!({ "subnetSet": out })))
+    }
+
+    fn subnet_json(&self, vpc: &Vpc, s: &Subnet) -> Value {
+        let (total, available) = ip_counts(s.cidr);
+        let table_name = vpc
+            .route_tables
+            .iter()
+            .find(|r| r.route_table_id == s.route_table_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        json!({
+            "vpcId": vpc.vpc_id,
+            "unVpcId": vpc.un_vpc_id,
+            "vpcName": vpc.name,
+            "vpcCidrBlock": vpc.cidr.to_string(),
+            "subnetId": s.subnet_id,
+            "unSubnetId": s.un_subnet_id,
+            "subnetName": s.name,
+            "cidrBlock": s.cidr.to_string(),
+            "subnetCreateTime": format_datetime(s.created),
+            "routeTableId": s.route_table_id,
+            "unRouteTableId": s.route_table_id,
+            "routeTableName": table_name,
+            "zoneId": s.zone_id,
+            "zone": "",
+            "networkAclId": "0",
+            "vpcDevices": 0,
+            "totalIPNum": total,
+            "availableIPNum": available,
+            "broadcast": false,
+            "isDefault": false,
+        })
+    }
+
+    pub(super) fn describe_subnets(
+        &self,
+        caller: &Caller,
+        params: &Params,
+    ) -> Result<Fields, ApiFailure> {
+        let vpc_filter = match params.get("vpcId") {
+            Some(id) => Some(self.vpc_index(caller, id)?),
+            None => None,
+        };
+        let subnet_id = params.get("subnetId");
+        let name = params.get("subnetName");
+        let zones: Vec<i64> = list_indices(params, "zoneIds")
+            .into_iter()
+            .map(|i| int_param(params, &format!("zoneIds.{i}"), 0))
+            .collect::<Result<_, _>>()?;
+        let mut found: Vec<(&Vpc, &Subnet)> = self
+            .vpcs
+            .iter()
+            .enumerate()
+            .filter(|(i, v)| {
+                v.uin == caller.uin
+                    && v.region == caller.region
+                    && vpc_filter.is_none_or(|f| f == *i)
+            })
+            .flat_map(|(_, v)| v.subnets.iter().map(move |s| (v, s)))
+            .filter(|(_, s)| subnet_id.is_none_or(|id| s.has_id(id)))
+            .filter(|(_, s)| name.is_none_or(|n| s.name.contains(n)))
+            .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id))
+            .collect();
+        match params.get("orderField") {
+            Some("subnetName") => {
+                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
+            }
+            _ => found.sort_by_key(|(_, s)| (s.created, s.serial)),
+        }
+        // The documented default direction is descending.
+        if params.get("orderDirection") != Some("asc") {
+            found.reverse();
+        }
+        let total = found.len();
+        let data: Vec<Value> = page(found, params)?
+            .into_iter()
+            .map(|(v, s)| self.subnet_json(v, s))
+            .collect();
+        Ok(into_fields(json!({"totalCount": total, "data": data})))
+    }
+
+    pub(super) fn describe_subnet(
+        &self,
+        caller: &Caller,
+        params: &Params,
+    ) -> Result<Fields, ApiFailure> {
+        let (v, s) = self.subnet_index(
+            caller,
+            required(params, "vpcId")?,
+            required(params, "subnetId")?,
+        )?;
+        let s = &self.vpcs[v].subnets[s];
+        let (total, available) = ip_counts(s.cidr);
+        Ok(into_fields(json!({
+            "subnetId": s.subnet_id,
+            "subnetName": s.name,
+            "subnetCreateTime": format_datetime(s.created),
+            "cidrBlock": s.cidr.to_string(),
+            "routeTableId": s.route_table_id,
+            "zoneId": s.zone_id,
+            "totalIPNum": total,
+            "availableIPNum": available,
+        })))
+    }
+
+    pub(super) fn modify_subnet(
+        &mut self,
+        caller: &Caller,
+        params: &Params,
+    ) -> Result<Fields, ApiFailure> {
+        let (v, s) = self.subnet_index(
+            caller,
+            required(params, "vpcId")?,
+            required(params, "subnetId")?,
+        )?;
+        let name = required(params, "subnetName")?;
+        check_name(name, SUBNET_NAME_INVALID)?;
+        let subnets = &mut self.vpcs[v].subnets;
+        if subnets
+            .iter()
+            .enumerate()
+            .any(|(i, other)| i != s && other.name == name)
+        {
+            return Err(ApiFailure::business(
+                SUBNET_NAME_IN_USE,
+                format!("a subnet named `{name}` already exists in the VPC"),
+            ));
+        }
+        subnets[s].name = name.to_owned();
+        Ok(Fields::new())
+    }
+
+    pub(super) fn delete_subnet(
+        &mut self,
+        caller: &Caller,
+        params: &Params,
+    ) -> Result<Fields, ApiFailure> {
+        let (v, s) = self.subnet_index(
+            caller,
+            required(params, "vpcId")?,
+            required(params, "subnetId")?,
+        )?;
+        self.vpcs[v].subnets.remove(s);
+        Ok(Fields::new())
+    }
+}
