@@ -264,11 +264,19 @@ doc = "TODO: what the parameter means."
 /// tests keep that list true; reading text avoids building the emulator here).
 pub fn emulator_stateful_actions(root: &Path) -> Option<Vec<String>> {
     let dir = root.join("crates/qcapi-emulator/src");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).ok()?.flatten().map(|e| e.path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
-        let Some(start) = text.find("STATEFUL_ACTIONS: &[&str] = &[") else { continue };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Some(start) = text.find("STATEFUL_ACTIONS: &[&str] = &[") else {
+            continue;
+        };
         let list = &text[start..];
         let end = list.find("];")?;
         return Some(

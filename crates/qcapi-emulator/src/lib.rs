@@ -4,9 +4,10 @@
 //! It checks requests like the service does (required common parameters,
 //! SecretId, HmacSHA1/HmacSHA256 signature over the real Host header, Timestamp
 //! freshness, Nonce replay), validates parameters against qcapi-core's action
-//! specs, and keeps real state: VPCs, same- and cross-region peering
-//! connections with their accept/reject/expire life cycle, and asynchronous
-//! tasks. Actions the catalog knows but the emulator does not model answer a
+//! specs, and keeps real state: VPCs, subnets, route tables and their routes,
+//! same- and cross-region peering connections with their accept/reject/expire
+//! life cycle, and asynchronous tasks ([`STATEFUL_ACTIONS`] lists the modelled
+//! actions). Actions the catalog knows but the emulator does not model answer a
 //! success shaped like their spec.
 //!
 //! ```

@@ -226,9 +226,29 @@ fn subnet_specs(
 #[derive(Debug, Clone)]
 struct RouteTable {
     route_table_id: String,
+    un_route_table_id: String,
     name: String,
     /// 0 normal, 1 default.
     kind: i64,
+    created: i64,
+    serial: u64,
+    routes: Vec<Route>,
+}
+
+impl RouteTable {
+    fn has_id(&self, id: &str) -> bool {
+        self.route_table_id == id || self.un_route_table_id == id
+    }
+}
+
+/// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
+/// (4 is a peering connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Route {
+    destination: Cidr,
+    next_type: i64,
+    next_hub: String,
+    description: String,
 }
 
 #[derive(Debug, Clone)]
@@ -340,14 +360,20 @@ pub(crate) fn handle(
 pub const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnection",
     "AcceptVpcPeeringConnectionEx",
+    "AssociateRouteTable",
+    "CreateRoute",
+    "CreateRouteTable",
     "CreateSubnet",
     "CreateVpc",
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
+    "DeleteRoute",
+    "DeleteRouteTable",
     "DeleteSubnet",
     "DeleteVpc",
     "DeleteVpcPeeringConnection",
     "DeleteVpcPeeringConnectionEx",
+    "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
     "DescribeVpcEx",
@@ -355,6 +381,7 @@ pub const STATEFUL_ACTIONS: &[&str] = &[
     "DescribeVpcTaskResult",
     "EnableVpcPeeringConnection",
     "EnableVpcPeeringConnectionEx",
+    "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcPeeringConnection",
     "ModifyVpcPeeringConnectionEx",
@@ -386,6 +413,13 @@ fn dispatch(
         "DescribeSubnet" => state.describe_subnet(caller, params),
         "ModifySubnetAttribute" => state.modify_subnet(caller, params),
         "DeleteSubnet" => state.delete_subnet(caller, params),
+        "CreateRouteTable" => state.create_route_table(caller, params, now),
+        "DescribeRouteTable" => state.describe_route_tables(caller, params),
+        "ModifyRouteTableAttribute" => state.modify_route_table(caller, params),
+        "DeleteRouteTable" => state.delete_route_table(caller, params),
+        "AssociateRouteTable" => state.associate_route_table(caller, params),
+        "CreateRoute" => state.create_routes(caller, params),
+        "DeleteRoute" => state.delete_routes(caller, params),
         _ => return None,
     })
 }
@@ -623,8 +657,12 @@ impl State {
         let rtb_serial = self.serial();
         let route_table = RouteTable {
             route_table_id: format!("{region}_rtb_{rtb_serial}"),
+            un_route_table_id: format!("rtb-{}", unified_suffix(rtb_serial)),
             name: "default".to_owned(),
             kind: 1,
+            created: now,
+            serial: rtb_serial,
+            routes: Vec::new(),
         };
         let subnets: Vec<Subnet> = wanted
             .into_iter()
@@ -848,6 +886,10 @@ impl State {
                     p.name = name.to_owned();
                 }
                 p.state = next;
+                if next == PeeringState::Deleted {
+                    let id = p.id.clone();
+                    self.drop_routes_to_peering(&id);
+                }
                 Ok(json!({}))
             }
             Err(conflict) => Err(conflict),
@@ -1006,6 +1048,7 @@ fn into_fields(value: Value) -> Fields {
     }
 }
 
+mod route;
 mod subnet;
 
 #[cfg(test)]

@@ -19,7 +19,11 @@ fn main() -> Result<(), Error> {
         .build()?;
     let out = client.send(&vpc::DescribeVpcEx::new())?;
     for v in out.data.unwrap_or_default() {
-        println!("{}\t{}", v.un_vpc_id.unwrap_or_default(), v.vpc_name.unwrap_or_default());
+        println!(
+            "{}\t{}",
+            v.un_vpc_id.unwrap_or_default(),
+            v.vpc_name.unwrap_or_default()
+        );
     }
     Ok(())
 }

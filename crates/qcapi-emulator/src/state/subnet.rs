@@ -57,11 +57,11 @@ impl State {
             ));
         }
         let region = vpc.region.clone();
-        let default_table = vpc
+        let (default_table, un_default_table) = vpc
             .route_tables
             .iter()
             .find(|r| r.kind == 1)
-            .map(|r| r.route_table_id.clone())
+            .map(|r| (r.route_table_id.clone(), r.un_route_table_id.clone()))
             .unwrap_or_default();
         let created: Vec<Subnet> = wanted
             .into_iter()
@@ -76,7 +76,7 @@ impl State {
                     "subnetName": s.name,
                     "cidrBlock": s.cidr.to_string(),
                     "routeTableId": s.route_table_id,
-                    "unRouteTableId": s.route_table_id,
+                    "unRouteTableId": un_default_table,
                     "zoneId": s.zone_id,
                 })
             })
@@ -87,11 +87,11 @@ impl State {
 
     fn subnet_json(&self, vpc: &Vpc, s: &Subnet) -> Value {
         let (total, available) = ip_counts(s.cidr);
-        let table_name = vpc
+        let (table_name, un_table) = vpc
             .route_tables
             .iter()
             .find(|r| r.route_table_id == s.route_table_id)
-            .map(|r| r.name.clone())
+            .map(|r| (r.name.clone(), r.un_route_table_id.clone()))
             .unwrap_or_default();
         json!({
             "vpcId": vpc.vpc_id,
@@ -104,7 +104,7 @@ impl State {
             "cidrBlock": s.cidr.to_string(),
             "subnetCreateTime": format_datetime(s.created),
             "routeTableId": s.route_table_id,
-            "unRouteTableId": s.route_table_id,
+            "unRouteTableId": un_table,
             "routeTableName": table_name,
             "zoneId": s.zone_id,
             "zone": "",

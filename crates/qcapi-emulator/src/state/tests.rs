@@ -1163,3 +1163,284 @@ fn subnet_life_cycle_and_lookups() {
     }
     ok(call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0));
 }
+
+/// Runs `action` for A in gz and returns the codeDesc of its failure, or "ok".
+fn outcome(state: &mut State, action: &str, pairs: &[(&str, &str)]) -> String {
+    match call(state, &caller(A, "gz"), action, pairs, T0) {
+        Ok(_) => "ok".to_owned(),
+        Err(e) => e.code_desc,
+    }
+}
+
+#[test]
+fn route_tables_routes_and_associations() {
+    use route::*;
+    let mut state = State::default();
+    let a = caller(A, "gz");
+    let (vpc, subnet) = vpc_with_subnet(&mut state);
+    let other = create_vpc(&mut state, &a, "peer", "10.9.0.0/16");
+    let pcx = ok(call(
+        &mut state,
+        &a,
+        "CreateVpcPeeringConnection",
+        &[
+            ("vpcId", &vpc),
+            ("peerVpcId", &other),
+            ("peerUin", A),
+            ("peeringConnectionName", "p"),
+        ],
+        T0,
+    ))["peeringConnectionId"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let created = ok(call(
+        &mut state,
+        &a,
+        "CreateRouteTable",
+        &[
+            ("vpcId", &vpc),
+            ("routeTableName", "rt"),
+            ("routeSet.0.destinationCidrBlock", "10.9.0.0/16"),
+            ("routeSet.0.nextType", "4"),
+            ("routeSet.0.nextHub", &pcx),
+        ],
+        T0,
+    ));
+    let rtb = created["unRouteTableId"].as_str().expect("id").to_owned();
+    assert_eq!(created["routeTableSet"][0]["nextHub"], pcx.as_str());
+    let route = |dest: &'static str, ty: &'static str, hub: &str| {
+        vec![
+            ("vpcId".to_owned(), vpc.clone()),
+            ("routeTableId".to_owned(), rtb.clone()),
+            (
+                "routeSet.0.destinationCidrBlock".to_owned(),
+                dest.to_owned(),
+            ),
+            ("routeSet.0.nextType".to_owned(), ty.to_owned()),
+            ("routeSet.0.nextHub".to_owned(), hub.to_owned()),
+        ]
+    };
+    let borrow = |pairs: &[(String, String)]| -> Vec<(String, String)> { pairs.to_vec() };
+    type Pairs = Vec<(String, String)>;
+    let cases: Vec<(&str, Pairs, &str)> = vec![
+        (
+            "CreateRouteTable",
+            borrow(&[
+                ("vpcId".into(), vpc.clone()),
+                ("routeTableName".into(), "rt".into()),
+            ]),
+            ROUTE_TABLE_NAME_IN_USE,
+        ),
+        (
+            "CreateRouteTable",
+            borrow(&[
+                ("vpcId".into(), "vpc-none".into()),
+                ("routeTableName".into(), "x".into()),
+            ]),
+            VPC_NOT_FOUND,
+        ),
+        ("CreateRoute", route("10.9.0.0/16", "4", &pcx), ROUTE_EXISTS),
+        (
+            "CreateRoute",
+            route("10.0.5.0/24", "0", "gw"),
+            DESTINATION_INVALID,
+        ),
+        (
+            "CreateRoute",
+            route("bogus", "0", "gw"),
+            DESTINATION_INVALID,
+        ),
+        (
+            "CreateRoute",
+            route("10.20.0.0/16", "4", "pcx-nothing"),
+            NEXT_HUB_NOT_FOUND,
+        ),
+        ("CreateRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
+        (
+            "DeleteRoute",
+            route("10.21.0.0/16", "0", "nat-1"),
+            ROUTE_NOT_FOUND,
+        ),
+        ("DeleteRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
+        (
+            "DeleteRoute",
+            route("10.20.0.0/16", "0", "nat-1"),
+            ROUTE_NOT_FOUND,
+        ),
+        (
+            "AssociateRouteTable",
+            borrow(&[
+                ("vpcId".into(), vpc.clone()),
+                ("subnetId".into(), "subnet-none".into()),
+                ("routeTableId".into(), rtb.clone()),
+            ]),
+            "InvalidSubnet.NotFound",
+        ),
+        (
+            "AssociateRouteTable",
+            borrow(&[
+                ("vpcId".into(), vpc.clone()),
+                ("subnetId".into(), subnet.clone()),
+                ("routeTableId".into(), "rtb-none".into()),
+            ]),
+            ROUTE_TABLE_NOT_FOUND,
+        ),
+        (
+            "AssociateRouteTable",
+            borrow(&[
+                ("vpcId".into(), vpc.clone()),
+                ("subnetId".into(), subnet.clone()),
+                ("routeTableId".into(), rtb.clone()),
+            ]),
+            "ok",
+        ),
+        (
+            "DeleteRouteTable",
+            borrow(&[
+                ("vpcId".into(), vpc.clone()),
+                ("routeTableId".into(), rtb.clone()),
+            ]),
+            ROUTE_TABLE_CANNOT_DELETE,
+        ),
+    ];
+    for (action, pairs, expected) in &cases {
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            outcome(&mut state, action, &pairs),
+            *expected,
+            "{action} {pairs:?}"
+        );
+    }
+
+    let tables = |state: &mut State| {
+        ok(call(
+            state,
+            &a,
+            "DescribeRouteTable",
+            &[("vpcId", &vpc), ("orderDirection", "asc")],
+            T0,
+        ))
+    };
+    let listed = tables(&mut state);
+    assert_eq!(listed["totalCount"], 2);
+    let default = &listed["data"][0];
+    assert_eq!(default["routeTableType"], 1);
+    assert_eq!(default["subnetNum"], 0);
+    assert_eq!(default["routeSet"][0]["destinationCidrBlock"], "Local");
+    let custom = &listed["data"][1];
+    assert_eq!(custom["subnetNum"], 1);
+    assert_eq!(custom["routeSet"][1]["destinationCidrBlock"], "10.9.0.0/16");
+    assert_eq!(custom["routeSet"], custom["routeTableSet"]);
+    let default_id = default["routeTableId"].as_str().expect("id").to_owned();
+    assert_eq!(
+        outcome(
+            &mut state,
+            "DeleteRouteTable",
+            &[("vpcId", &vpc), ("routeTableId", &default_id)]
+        ),
+        ROUTE_TABLE_CANNOT_DELETE
+    );
+    let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
+    assert_eq!(
+        ok(call(&mut state, &a, "DescribeSubnet", &ids, T0))["routeTableId"],
+        custom["routeTableId"]
+    );
+
+    // Deleting the peering takes its route along.
+    ok(call(
+        &mut state,
+        &a,
+        "DeleteVpcPeeringConnection",
+        &[("peeringConnectionId", &pcx)],
+        T0,
+    ));
+    assert_eq!(
+        tables(&mut state)["data"][1]["routeSet"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        outcome(
+            &mut state,
+            "ModifyRouteTableAttribute",
+            &[
+                ("vpcId", &vpc),
+                ("routeTableId", &rtb),
+                ("routeSet.0.destinationCidrBlock", "10.9.0.0/16"),
+                ("routeSet.0.nextType", "4"),
+                ("routeSet.0.nextHub", &pcx),
+            ]
+        ),
+        NEXT_HUB_NOT_FOUND
+    );
+    assert_eq!(
+        outcome(
+            &mut state,
+            "ModifyRouteTableAttribute",
+            &[
+                ("vpcId", &vpc),
+                ("routeTableId", &rtb),
+                ("routeTableName", "default")
+            ]
+        ),
+        ROUTE_TABLE_NAME_IN_USE
+    );
+    ok(call(
+        &mut state,
+        &a,
+        "ModifyRouteTableAttribute",
+        &[
+            ("vpcId", &vpc),
+            ("routeTableId", &rtb),
+            ("routeTableName", "renamed"),
+            ("routeSet.0.destinationCidrBlock", "0.0.0.0/0"),
+            ("routeSet.0.nextType", "0"),
+            ("routeSet.0.nextHub", "gw"),
+        ],
+        T0,
+    ));
+    let custom = &tables(&mut state)["data"][1];
+    assert_eq!(custom["routeTableName"], "renamed");
+    assert_eq!(custom["routeSet"][1]["destinationCidrBlock"], "0.0.0.0/0");
+
+    ok(call(
+        &mut state,
+        &a,
+        "AssociateRouteTable",
+        &[
+            ("vpcId", &vpc),
+            ("subnetId", &subnet),
+            ("routeTableId", &default_id),
+        ],
+        T0,
+    ));
+    ok(call(
+        &mut state,
+        &a,
+        "DeleteRouteTable",
+        &[("vpcId", &vpc), ("routeTableId", &rtb)],
+        T0,
+    ));
+    assert_eq!(
+        outcome(
+            &mut state,
+            "DeleteRouteTable",
+            &[("vpcId", &vpc), ("routeTableId", &rtb)]
+        ),
+        ROUTE_TABLE_NOT_FOUND
+    );
+    assert_eq!(tables(&mut state)["totalCount"], 1);
+    let none = ok(call(
+        &mut state,
+        &a,
+        "DescribeRouteTable",
+        &[("routeTableId", &rtb)],
+        T0,
+    ));
+    assert_eq!(none["totalCount"], 0);
+}
