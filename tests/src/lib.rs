@@ -25,6 +25,35 @@ impl Driver {
         }
     }
 
+    /// Waits for a task with the client's own `wait_for_task`.
+    pub fn wait_for_task(&self, task_id: i64) -> Result<qcapi_core::TaskOutcome, Error> {
+        match self {
+            Self::Blocking(client) => client.wait_for_task(task_id),
+            Self::Async(rt, client) => rt.block_on(client.wait_for_task(task_id)),
+        }
+    }
+
+    /// Every entry of a paged action: the blocking client's iterator or the async client's stream.
+    pub fn paginate_all<A>(&self, action: A) -> Result<Vec<A::Item>, Error>
+    where
+        A: qcapi_core::Paginated + Sync + Send + 'static,
+        A::Item: Send,
+        A::Output: Send,
+    {
+        match self {
+            Self::Blocking(client) => client.paginate(action).collect(),
+            Self::Async(rt, client) => rt.block_on(async {
+                use futures_util::StreamExt as _;
+                let mut stream = std::pin::pin!(client.paginate(action));
+                let mut items = Vec::new();
+                while let Some(item) = stream.next().await {
+                    items.push(item?);
+                }
+                Ok(items)
+            }),
+        }
+    }
+
     /// Polls DescribeVpcTaskResult until the task leaves the running state (at most 20 polls).
     pub fn wait_task(&self, task_id: i64) -> i64 {
         for _ in 0..20 {

@@ -36,6 +36,9 @@ pub struct ActionModel {
     pub spec_literal: String,
     /// Whether the output has a typed `task_id` field.
     pub has_task_id: bool,
+    /// For actions that page (`offset`/`limit` in, `totalCount` and a `data` list out):
+    /// the type of one `data` item.
+    pub page_item: Option<String>,
 }
 
 pub struct StructModel {
@@ -271,6 +274,26 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
         })
         .collect();
     let has_task_id = output.fields.iter().any(|f| f.wire == "taskId");
+    let has_param = |n: &str| {
+        a.param
+            .iter()
+            .any(|p| p.name == n && p.ty == "integer" && !p.required)
+    };
+    let page_item = if has_param("offset")
+        && has_param("limit")
+        && a.output
+            .iter()
+            .any(|o| o.name == "totalCount" && o.ty == "integer")
+    {
+        output
+            .fields
+            .iter()
+            .find(|f| f.wire == "data")
+            .and_then(|f| f.ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>')))
+            .map(str::to_owned)
+    } else {
+        None
+    };
     ActionModel {
         module: snake_case(&a.name),
         spec_file,
@@ -283,6 +306,7 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
         errors,
         spec_literal: action_literal(spec, a),
         has_task_id,
+        page_item,
         name: a.name.clone(),
     }
 }

@@ -1,21 +1,34 @@
-//! The generic clients: build, sign, hand to a transport, parse. Written once for
-//! every transport; `qcapi-ureq` and `qcapi-reqwest` only plug in the bytes-moving part.
+//! The generic clients: build, sign, hand to a transport, parse; retry, wait for
+//! tasks and page, following the pure decisions of [`crate::retry`]. Written once
+//! for every transport; `qcapi-ureq` and `qcapi-reqwest` only move bytes and sleep.
+//!
+//! The drivers here read the monotonic clock only to measure latency and deadlines;
+//! nothing they send depends on it.
 
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument as _;
+
+use crate::chain::{self, Environment};
 use crate::config::{Clock, FromConfig, NonceSource};
+use crate::vpc::DescribeVpcTaskResult;
 use crate::{
-    Action, AsyncTransport, BlockingTransport, Config, ConfigBuilder, Error, SignContext,
-    build_request, parse_response,
+    Action, AsyncTransport, BlockingTransport, Config, ConfigBuilder, Error, Output, Pager,
+    Paginated, SignContext, TaskOutcome, TaskStatus, build_request, parse_response,
 };
 
-/// How a transport crate builds its transport and provides the system clock and a
-/// CSPRNG (core reads neither).
+/// How a transport crate builds its transport and provides the platform services
+/// core never touches: the system clock, a CSPRNG, environment variables and files.
 pub trait TransportFactory: Sized {
     /// Builds the transport from the shared settings (timeouts, pooling, ...).
     fn from_config(config: &Config) -> Result<Self, Error>;
     /// The current UNIX time in seconds.
     fn unix_time() -> u64;
-    /// A fresh random positive nonce.
+    /// A fresh random positive number (nonces, jitter, correlation ids).
     fn random_nonce() -> u64;
+    /// The process environment, for the credential chain.
+    fn environment() -> &'static dyn Environment;
 }
 
 /// The clock and nonce source a client stamps requests with.
@@ -58,6 +71,84 @@ impl Stamp {
     fn next(&self) -> SignContext {
         SignContext::new((self.clock)(), (self.nonce)())
     }
+
+    fn random(&self) -> u64 {
+        (self.nonce)()
+    }
+}
+
+/// Fills in credentials and region from the chain when the config lacks them.
+fn resolve_chain(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
+    if config.credentials.is_some() && config.region.is_some() {
+        return Ok(config);
+    }
+    match chain::resolve(config.credentials.as_ref(), config.profile.as_deref(), env) {
+        Ok(found) => {
+            tracing::debug!(source = %found.source, "credentials resolved");
+            config.credentials = Some(found.credentials);
+            if config.region.is_none() {
+                config.region = found.region;
+            }
+            Ok(config)
+        }
+        Err(e) if config.credentials.is_none() => Err(e),
+        Err(_) => Ok(config),
+    }
+}
+
+/// The span of one call: action, a locally generated correlation id (the legacy
+/// API returns no request id), and the SecretId masked.
+fn call_span(action: &str, config: &Config, stamp: &Stamp) -> tracing::Span {
+    let secret_id = config
+        .credentials
+        .as_ref()
+        .map(|c| c.masked_secret_id())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "qcapi.call",
+        action,
+        correlation_id = %format!("{:016x}", stamp.random()),
+        secret_id = %secret_id,
+    )
+}
+
+fn record_attempt<O>(attempt: u32, started: Instant, result: &Result<O, Error>) {
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(_) => tracing::info!(attempt, latency_ms, outcome = "ok", "call finished"),
+        Err(e) => tracing::info!(attempt, latency_ms, outcome = "error", error = %e, "call failed"),
+    }
+}
+
+fn retry_delay(
+    config: &Config,
+    stamp: &Stamp,
+    attempts: u32,
+    error: &Error,
+    idempotent: bool,
+    started: Instant,
+) -> Option<Duration> {
+    let delay = config.retry.decide(
+        attempts,
+        error,
+        idempotent,
+        started.elapsed(),
+        stamp.random(),
+    )?;
+    tracing::warn!(
+        attempt = attempts,
+        delay_ms = delay.as_millis() as u64,
+        error = %error,
+        "retrying"
+    );
+    Some(delay)
+}
+
+fn task_id_of<O: Output>(action: &str, output: &O) -> Result<i64, Error> {
+    output.task_id().ok_or_else(|| Error::Decode {
+        reason: format!("{action} returned no taskId"),
+        body: output.raw().to_owned(),
+    })
 }
 
 /// A blocking client over any [`BlockingTransport`]. `qcapi_ureq::Client` is this with ureq.
@@ -78,7 +169,8 @@ macro_rules! common_client_impl {
     ($client:ident, $bound:ident) => {
         impl<T: $bound> $client<T> {
             /// A client over a custom transport (a closure works). The config must
-            /// inject a clock and a nonce source, since core reads neither.
+            /// inject a clock and a nonce source, since core reads neither, and
+            /// carry its credentials (the chain needs a platform to read from).
             pub fn with_transport(config: Config, transport: T) -> Result<Self, Error> {
                 let stamp = Stamp::from_config(&config)?;
                 Ok(Self {
@@ -88,7 +180,7 @@ macro_rules! common_client_impl {
                 })
             }
 
-            /// The configuration.
+            /// The configuration, with credentials and region as resolved.
             pub fn config(&self) -> &Config {
                 &self.config
             }
@@ -106,8 +198,10 @@ macro_rules! common_client_impl {
             }
 
             /// A client from settings, with the transport's system clock and CSPRNG
-            /// unless the config injects others.
+            /// unless the config injects others. Missing credentials (and region)
+            /// come from the chain: environment, then profile file.
             pub fn new(config: Config) -> Result<Self, Error> {
+                let config = resolve_chain(config, T::environment())?;
                 let transport = T::from_config(&config)?;
                 let stamp = Stamp::with_defaults::<T>(&config);
                 Ok(Self {
@@ -138,19 +232,235 @@ common_client_impl!(BlockingClient, BlockingTransport);
 common_client_impl!(AsyncClient, AsyncTransport);
 
 impl<T: BlockingTransport> BlockingClient<T> {
-    /// Sends `action` and parses its response.
+    /// Sends `action` and parses its response, retrying as the retry policy allows.
     pub fn send<A: Action + ?Sized>(&self, action: &A) -> Result<A::Output, Error> {
-        let request = build_request(action, &self.config, self.stamp.next())?;
-        let response = self.transport.execute(request)?;
-        parse_response(action, response)
+        let span = call_span(action.name(), &self.config, &self.stamp);
+        let _entered = span.enter();
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let attempt_started = Instant::now();
+            let result =
+                build_request(action, &self.config, self.stamp.next()).and_then(|request| {
+                    let response = self.transport.execute(request)?;
+                    parse_response(action, response)
+                });
+            record_attempt(attempts, attempt_started, &result);
+            match result {
+                Ok(output) => return Ok(output),
+                Err(e) => match retry_delay(
+                    &self.config,
+                    &self.stamp,
+                    attempts,
+                    &e,
+                    action.is_idempotent(),
+                    started,
+                ) {
+                    Some(delay) => self.transport.sleep(delay),
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// Polls DescribeVpcTaskResult until the task succeeds or fails, or the wait
+    /// policy's deadline passes.
+    pub fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
+        let started = Instant::now();
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            let report = self.send(&DescribeVpcTaskResult::new(task_id))?;
+            match TaskStatus::from_status(report.data.as_ref().and_then(|d| d.status)) {
+                TaskStatus::Succeeded => return Ok(TaskOutcome::Succeeded(report)),
+                TaskStatus::Failed => return Ok(TaskOutcome::Failed(report)),
+                TaskStatus::Running => {
+                    match self.config.wait.next_delay(polls, started.elapsed()) {
+                        Some(delay) => {
+                            tracing::debug!(task_id, polls, "task still running");
+                            self.transport.sleep(delay);
+                        }
+                        None => {
+                            return Ok(TaskOutcome::TimedOut {
+                                task_id,
+                                last: report,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends an asynchronous action and waits for its task.
+    pub fn send_and_wait<A: Action + ?Sized>(
+        &self,
+        action: &A,
+    ) -> Result<(A::Output, TaskOutcome), Error> {
+        let output = self.send(action)?;
+        let outcome = self.wait_for_task(task_id_of(action.name(), &output)?)?;
+        Ok((output, outcome))
+    }
+
+    /// Every entry of a paged Describe action, page after page, as an iterator.
+    /// An error ends the iteration after it is yielded.
+    pub fn paginate<A: Paginated>(&self, action: A) -> Pages<'_, T, A> {
+        Pages {
+            client: self,
+            pager: Pager::new(&action),
+            action,
+            buffer: VecDeque::new(),
+            failed: false,
+        }
+    }
+}
+
+/// The iterator of [`BlockingClient::paginate`].
+pub struct Pages<'a, T, A: Paginated> {
+    client: &'a BlockingClient<T>,
+    action: A,
+    pager: Pager,
+    buffer: VecDeque<A::Item>,
+    failed: bool,
+}
+
+impl<T: BlockingTransport, A: Paginated> Iterator for Pages<'_, T, A> {
+    type Item = Result<A::Item, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.buffer.pop_front() {
+                return Some(Ok(item));
+            }
+            if self.failed {
+                return None;
+            }
+            let request = self.pager.next_request(&self.action)?;
+            match self.client.send(&request) {
+                Ok(output) => {
+                    let total = A::total_count(&output);
+                    let items = A::into_items(output);
+                    self.pager.advance(items.len(), total);
+                    self.buffer.extend(items);
+                }
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
     }
 }
 
 impl<T: AsyncTransport> AsyncClient<T> {
-    /// Sends `action` and parses its response.
+    /// Sends `action` and parses its response, retrying as the retry policy allows.
     pub async fn send<A: Action + Sync + ?Sized>(&self, action: &A) -> Result<A::Output, Error> {
-        let request = build_request(action, &self.config, self.stamp.next())?;
-        let response = self.transport.execute(request).await?;
-        parse_response(action, response)
+        let span = call_span(action.name(), &self.config, &self.stamp);
+        async {
+            let started = Instant::now();
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                let attempt_started = Instant::now();
+                let result = match build_request(action, &self.config, self.stamp.next()) {
+                    Ok(request) => match self.transport.execute(request).await {
+                        Ok(response) => parse_response(action, response),
+                        Err(e) => Err(e.into()),
+                    },
+                    Err(e) => Err(e),
+                };
+                record_attempt(attempts, attempt_started, &result);
+                match result {
+                    Ok(output) => return Ok(output),
+                    Err(e) => match retry_delay(
+                        &self.config,
+                        &self.stamp,
+                        attempts,
+                        &e,
+                        action.is_idempotent(),
+                        started,
+                    ) {
+                        Some(delay) => self.transport.sleep(delay).await,
+                        None => return Err(e),
+                    },
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Polls DescribeVpcTaskResult until the task succeeds or fails, or the wait
+    /// policy's deadline passes.
+    pub async fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
+        let started = Instant::now();
+        let mut polls = 0;
+        loop {
+            polls += 1;
+            let report = self.send(&DescribeVpcTaskResult::new(task_id)).await?;
+            match TaskStatus::from_status(report.data.as_ref().and_then(|d| d.status)) {
+                TaskStatus::Succeeded => return Ok(TaskOutcome::Succeeded(report)),
+                TaskStatus::Failed => return Ok(TaskOutcome::Failed(report)),
+                TaskStatus::Running => {
+                    match self.config.wait.next_delay(polls, started.elapsed()) {
+                        Some(delay) => {
+                            tracing::debug!(task_id, polls, "task still running");
+                            self.transport.sleep(delay).await;
+                        }
+                        None => {
+                            return Ok(TaskOutcome::TimedOut {
+                                task_id,
+                                last: report,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends an asynchronous action and waits for its task.
+    pub async fn send_and_wait<A: Action + Sync + ?Sized>(
+        &self,
+        action: &A,
+    ) -> Result<(A::Output, TaskOutcome), Error> {
+        let output = self.send(action).await?;
+        let outcome = self
+            .wait_for_task(task_id_of(action.name(), &output)?)
+            .await?;
+        Ok((output, outcome))
+    }
+
+    /// Every entry of a paged Describe action, page after page, as a `Stream`.
+    /// An error ends the stream after it is yielded.
+    pub fn paginate<A: Paginated + Sync + 'static>(
+        &self,
+        action: A,
+    ) -> impl futures_core::Stream<Item = Result<A::Item, Error>> + '_ {
+        let state = (Pager::new(&action), action, VecDeque::new(), false);
+        futures_util::stream::unfold(
+            state,
+            move |(mut pager, action, mut buffer, failed)| async move {
+                loop {
+                    if let Some(item) = buffer.pop_front() {
+                        return Some((Ok(item), (pager, action, buffer, failed)));
+                    }
+                    if failed {
+                        return None;
+                    }
+                    let request = pager.next_request(&action)?;
+                    match self.send(&request).await {
+                        Ok(output) => {
+                            let total = A::total_count(&output);
+                            let items = A::into_items(output);
+                            pager.advance(items.len(), total);
+                            buffer.extend(items);
+                        }
+                        Err(e) => return Some((Err(e), (pager, action, buffer, true))),
+                    }
+                }
+            },
+        )
     }
 }

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::{Credentials, Error, SignatureMethod};
+use crate::{Credentials, Error, RetryPolicy, SignatureMethod, WaitPolicy};
 
 /// The legacy VPC endpoint.
 pub const DEFAULT_ENDPOINT: &str = "https://vpc.api.qcloud.com";
@@ -138,6 +138,9 @@ pub struct Config {
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) clock: Option<Clock>,
     pub(crate) nonce: Option<NonceSource>,
+    pub(crate) profile: Option<String>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) wait: WaitPolicy,
 }
 
 impl std::fmt::Debug for Config {
@@ -153,6 +156,9 @@ impl std::fmt::Debug for Config {
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("nonce", &self.nonce.as_ref().map(|_| "custom"))
+            .field("profile", &self.profile)
+            .field("retry", &self.retry)
+            .field("wait", &self.wait)
             .finish()
     }
 }
@@ -205,6 +211,18 @@ impl Config {
     pub fn nonce_source(&self) -> Option<&NonceSource> {
         self.nonce.as_ref()
     }
+    /// The profile of the credentials file to use, if named.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+    /// The task-wait policy.
+    pub fn wait_policy(&self) -> &WaitPolicy {
+        &self.wait
+    }
 }
 
 /// Something built from a [`Config`]: the config itself, or a client.
@@ -232,6 +250,9 @@ pub struct ConfigBuilder<C = Config> {
     pool_idle_timeout: Option<Duration>,
     clock: Option<Clock>,
     nonce: Option<NonceSource>,
+    profile: Option<String>,
+    retry: RetryPolicy,
+    wait: WaitPolicy,
     target: PhantomData<fn() -> C>,
 }
 
@@ -248,6 +269,9 @@ impl<C> Default for ConfigBuilder<C> {
             pool_idle_timeout: None,
             clock: None,
             nonce: None,
+            profile: None,
+            retry: RetryPolicy::default(),
+            wait: WaitPolicy::default(),
             target: PhantomData,
         }
     }
@@ -305,6 +329,28 @@ impl<C: FromConfig> ConfigBuilder<C> {
         self
     }
 
+    /// The profile of the credentials file (`~/.tencentcloud/credentials`) used when
+    /// no credentials are set explicitly or in the environment (default: `TENCENTCLOUD_PROFILE`, else `default`).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+    /// How failed calls are retried (default: 3 attempts, 200 ms base, full jitter, 60 s deadline).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+    /// Attempts in all, the first included (1 disables retries).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.retry.max_attempts = attempts.max(1);
+        self
+    }
+    /// How tasks are polled by `wait_for_task` (default: 1 s doubling to 10 s, 10 min deadline).
+    pub fn wait_policy(mut self, policy: WaitPolicy) -> Self {
+        self.wait = policy;
+        self
+    }
+
     /// Validates the settings and builds `C`.
     pub fn build(self) -> Result<C, Error> {
         C::from_config(self.build_config()?)
@@ -341,6 +387,9 @@ impl<C: FromConfig> ConfigBuilder<C> {
             )?,
             clock: self.clock,
             nonce: self.nonce,
+            profile: self.profile,
+            retry: self.retry,
+            wait: self.wait,
         })
     }
 }

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod action;
+pub mod chain;
 pub mod client;
 pub mod config;
 pub mod credentials;
@@ -30,6 +31,7 @@ pub mod lenient;
 pub mod params;
 pub mod request;
 pub mod response;
+pub mod retry;
 pub mod sign;
 pub mod spec;
 pub mod transport;
@@ -46,6 +48,7 @@ pub use http::{HttpRequest, HttpResponse};
 pub use params::{ParamValue, Params};
 pub use request::{SignContext, build_request, signed_url};
 pub use response::{parse_output, parse_response};
+pub use retry::{Pager, Paginated, RetryPolicy, TaskOutcome, TaskStatus, WaitPolicy};
 pub use sign::SignatureMethod;
 pub use transport::{AsyncTransport, BlockingTransport};
 

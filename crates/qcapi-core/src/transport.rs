@@ -13,6 +13,7 @@
 //! ```
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::{HttpRequest, HttpResponse, TransportError};
 
@@ -20,6 +21,11 @@ use crate::{HttpRequest, HttpResponse, TransportError};
 pub trait BlockingTransport {
     /// Sends the request and returns the whole response.
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Waits between retries and task polls. Core never sleeps on its own.
+    fn sleep(&self, duration: Duration) {
+        std::thread::sleep(duration);
+    }
 }
 
 impl<F> BlockingTransport for F
@@ -36,6 +42,10 @@ where
 pub trait AsyncTransport: Send + Sync {
     /// Sends the request and returns the whole response.
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
+
+    /// Waits between retries and task polls, on the transport's runtime. The default
+    /// does not wait (core has no timer); `qcapi-reqwest` waits with tokio.
+    async fn sleep(&self, _duration: Duration) {}
 }
 
 #[async_trait::async_trait]

@@ -1,4 +1,4 @@
-//! The command line: `qcapi-emulator [--listen ADDR] [--account ID:KEY:UIN]... [--string-quirks]`,
+//! The command line: `qcapi-emulator [--listen ADDR] [--account ID:KEY:UIN]... [--string-quirks] [--fault SPEC]...`,
 //! also embeddable as a subcommand (`qcapi emulator ...`) through [`EmulatorArgs`].
 
 use std::ffi::OsString;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use clap::Parser;
 
-use crate::{Account, check_accounts, demo_accounts, server};
+use crate::{Account, Fault, check_accounts, demo_accounts, server};
 
 /// Runs a local emulator of Tencent Cloud's legacy VPC API (API 2.0) until
 /// interrupted. Prints `listening on http://ADDR` once the socket is bound.
@@ -29,6 +29,19 @@ pub struct EmulatorArgs {
     /// Tencent's documentation examples do.
     #[arg(long)]
     pub string_quirks: bool,
+
+    /// Inject a fault into `/v2/index.php` (repeatable; the first rule that
+    /// hits a request applies). SPEC is comma-separated: exactly one kind,
+    /// `status=CODE` (answer HTTP CODE, 200-599, with a plain-text body),
+    /// `latency=DURATION` (`500ms`, `2s`, `250us`; delay, then answer
+    /// normally), `close` (drop the connection without a response) or
+    /// `throttle` (answer the 4400 RequestLimitExceeded envelope); then
+    /// optionally `action=NAME` (only that Action), `times=N` (the next N
+    /// matching requests only) and `fraction=F` (a reproducible share 0-1 of
+    /// them). E.g. `status=503,times=2,action=CreateVpc`, `close,times=1`,
+    /// `latency=500ms,fraction=0.5`, `throttle,times=3`.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<Fault>,
 }
 
 impl EmulatorArgs {
@@ -49,6 +62,9 @@ impl EmulatorArgs {
         let accounts = if demo { demo_accounts() } else { self.accounts };
         check_accounts(&accounts)?;
         let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+        for fault in &self.faults {
+            shared.inject(fault.clone());
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -67,6 +83,9 @@ impl EmulatorArgs {
                     for a in &accounts {
                         let _ = writeln!(out, "account {}:{}:{}", a.secret_id, a.secret_key, a.uin);
                     }
+                }
+                for fault in &self.faults {
+                    let _ = writeln!(out, "fault {fault}");
                 }
                 let _ = writeln!(out, "listening on http://{addr}");
                 let _ = out.flush();
@@ -112,6 +131,7 @@ mod tests {
         assert_eq!(defaults.listen.to_string(), "127.0.0.1:9000");
         assert!(defaults.accounts.is_empty());
         assert!(!defaults.string_quirks);
+        assert!(defaults.faults.is_empty());
 
         let args = parse(&[
             "--listen",
@@ -121,6 +141,10 @@ mod tests {
             "--account",
             "AKID2:k2:2",
             "--string-quirks",
+            "--fault",
+            "status=503,times=2,action=CreateVpc",
+            "--fault",
+            "latency=500ms,fraction=0.5",
         ])
         .expect("valid flags");
         assert_eq!(args.listen.port(), 0);
@@ -132,6 +156,13 @@ mod tests {
             ]
         );
         assert!(args.string_quirks);
+        assert_eq!(
+            args.faults,
+            vec![
+                Fault::http_status(503).times(2).for_action("CreateVpc"),
+                Fault::latency(std::time::Duration::from_millis(500)).fraction(0.5),
+            ]
+        );
     }
 
     #[test]
@@ -140,6 +171,9 @@ mod tests {
             &["--listen", "nowhere"][..],
             &["--account", "AKID1:key"],
             &["--unknown"],
+            &["--fault", "explode"],
+            &["--fault", "status=503,times=0"],
+            &["--fault"],
         ] {
             let err = parse(bad).expect_err("should be rejected");
             assert_eq!(err.exit_code(), 2, "{bad:?}");

@@ -27,6 +27,35 @@
 //! Admin endpoint: `POST /_emulator/clock/advance?seconds=N` (unsigned) moves
 //! emulator time, which drives resource lifetimes (a pending peering expires
 //! after 7 days); signature freshness always uses the real clock.
+//!
+//! # Fault injection
+//!
+//! To test client retries and timeouts for real, [`Fault`] rules make
+//! `/v2/index.php` misbehave: [`FaultKind::Latency`] delays the answer (the
+//! request then runs normally); [`FaultKind::HttpStatus`] answers e.g. 503
+//! with a plain-text body; [`FaultKind::CloseConnection`] drops the connection
+//! without any response; [`FaultKind::Throttle`] answers the
+//! `4400 RequestLimitExceeded` envelope. A rule may be limited to one `Action`
+//! and fire the next `times` matching requests or a reproducible `fraction` of
+//! them; the first rule that hits applies. Faults act after parameters are
+//! decoded but before authentication, so apart from latency a faulted request
+//! changes no state and is not counted by [`Emulator::request_count`]: a
+//! non-idempotent `CreateVpc` runs at most once per request that reaches it.
+//! Add rules with [`Emulator::inject`] / [`EmulatorBuilder::fault`], the
+//! binary's `--fault SPEC` (e.g. `status=503,times=2,action=CreateVpc`), or the
+//! unsigned admin endpoint `POST /_emulator/faults` with a JSON body such as
+//! `{"kind":"http_status","status":503,"action":"CreateVpc","times":2}`
+//! (`GET` lists active rules, `DELETE` clears them).
+//!
+//! ```
+//! use qcapi_emulator::{Emulator, Fault};
+//!
+//! let emulator = Emulator::start()?;
+//! emulator.inject(Fault::http_status(503).for_action("CreateVpc").times(2));
+//! emulator.inject(Fault::throttle().times(1));
+//! emulator.clear_faults();
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 use std::io;
 use std::net::SocketAddr;
@@ -37,12 +66,14 @@ use std::time::Duration;
 mod cidr;
 mod cli;
 mod clock;
+mod faults;
 mod render;
 mod server;
 mod shape;
 mod state;
 
 pub use cli::{EmulatorArgs, run_cli};
+pub use faults::{Fault, FaultKind};
 pub use state::STATEFUL_ACTIONS;
 
 /// Demo account A's SecretId.
@@ -162,6 +193,7 @@ pub struct EmulatorBuilder {
     accounts: Vec<Account>,
     listen: SocketAddr,
     string_quirks: bool,
+    faults: Vec<Fault>,
 }
 
 impl Default for EmulatorBuilder {
@@ -170,6 +202,7 @@ impl Default for EmulatorBuilder {
             accounts: Vec::new(),
             listen: DEFAULT_LISTEN,
             string_quirks: false,
+            faults: Vec::new(),
         }
     }
 }
@@ -194,6 +227,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Starts with this fault rule active (repeatable; rules apply in order).
+    /// See [`Emulator::inject`].
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
     /// Binds the socket and serves on a thread of its own with its own tokio
     /// runtime, so it works from plain and async tests alike. Returns once listening.
     pub fn start(self) -> io::Result<Emulator> {
@@ -207,6 +247,9 @@ impl EmulatorBuilder {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+        for fault in self.faults {
+            shared.inject(fault);
+        }
 
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
@@ -314,6 +357,19 @@ impl Emulator {
     /// and parameter validation (business errors included).
     pub fn request_count(&self, action: &str) -> u64 {
         self.shared.request_count(action)
+    }
+
+    /// Activates a fault rule after those already active, like
+    /// `POST /_emulator/faults`. For each API request, the first rule that
+    /// matches its `Action`, has budget left and whose `fraction` draw hits
+    /// applies; a spent rule is removed.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.inject(fault);
+    }
+
+    /// Removes every fault rule, like `DELETE /_emulator/faults`.
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
     }
 }
 

@@ -1,23 +1,32 @@
-//! HTTP side: routing, parameter extraction, authentication, replay protection,
-//! dispatch to the state machine, and the admin clock endpoint.
+//! HTTP side: routing, parameter extraction, fault injection, authentication,
+//! replay protection, dispatch to the state machine, and the admin endpoints.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract;
+use axum::extract::connect_info::Connected;
+use axum::extract::{self, ConnectInfo};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::{IncomingStream, Listener};
 use qcapi_core::spec::InvalidParam;
 use qcapi_core::{Params, SignatureMethod, sign};
-use serde_json::json;
+use serde_json::{Value, json};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::Account;
 use crate::clock::{format_datetime, real_now};
+use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::render;
 use crate::state::{self, ApiFailure, Caller, DEFAULT_REGION, State};
 
@@ -25,6 +34,8 @@ use crate::state::{self, ApiFailure, Caller, DEFAULT_REGION, State};
 pub(crate) const API_PATH: &str = "/v2/index.php";
 /// The admin endpoint that moves emulator time forward.
 pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
+/// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
+pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
 
 /// How far a request's Timestamp may be from the real clock, in seconds.
 const FRESHNESS_SECS: i64 = 300;
@@ -79,12 +90,14 @@ struct Inner {
     clock_offset: i64,
 }
 
-/// What every request handler shares: accounts, rendering mode and the lock-protected data.
+/// What every request handler shares: accounts, rendering mode, the
+/// lock-protected data and the fault rules (behind a lock of their own).
 #[derive(Debug)]
 pub(crate) struct Shared {
     accounts: HashMap<String, Account>,
     string_quirks: bool,
     inner: Mutex<Inner>,
+    faults: Mutex<FaultSet>,
 }
 
 /// One API request, decoded: method, Host header, path and all parameters.
@@ -105,7 +118,30 @@ impl Shared {
                 .collect(),
             string_quirks,
             inner: Mutex::new(Inner::default()),
+            faults: Mutex::new(FaultSet::default()),
         }
+    }
+
+    fn faults(&self) -> MutexGuard<'_, FaultSet> {
+        // As for `lock`: nothing panics while holding it.
+        self.faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a fault rule after the active ones.
+    pub(crate) fn inject(&self, fault: Fault) {
+        self.faults().push(fault);
+    }
+
+    /// Removes every fault rule; returns how many were active.
+    pub(crate) fn clear_faults(&self) -> usize {
+        self.faults().clear()
+    }
+
+    /// The fault for a request with this `Action`, spending its rule's budget.
+    fn pick_fault(&self, action: Option<&str>) -> Option<FaultKind> {
+        self.faults().pick(action)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -249,17 +285,22 @@ fn decode_pairs(bytes: &[u8], into: &mut Params) {
     }
 }
 
-/// The routes: the API by GET and POST, the admin clock, 404 elsewhere.
+/// The routes: the API by GET and POST, the admin clock and faults, 404 elsewhere.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(API_PATH, get(api).post(api))
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
+        .route(
+            FAULTS_PATH,
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
         .with_state(shared)
 }
 
 async fn api(
     extract::State(shared): extract::State<Arc<Shared>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -274,6 +315,33 @@ async fn api(
     // (e.g. multipart) simply yields parameters that fail verification.
     if method == Method::POST {
         decode_pairs(&body, &mut params);
+    }
+    // Faults see the decoded Action but come before authentication, so a
+    // faulted request (Latency aside) changes nothing and is not counted.
+    match shared.pick_fault(params.get("Action")) {
+        None => {}
+        Some(FaultKind::Latency(delay)) => tokio::time::sleep(delay).await,
+        Some(FaultKind::HttpStatus(status)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = format!("emulator fault: HTTP {status}\n");
+            return (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response();
+        }
+        Some(FaultKind::Throttle) => {
+            let failure = ApiFailure::new(
+                4400,
+                "RequestLimitExceeded",
+                "request rate limit exceeded (emulator fault injection)",
+            );
+            return json_response(
+                StatusCode::OK,
+                render::failure(&failure, shared.string_quirks),
+            );
+        }
+        Some(FaultKind::CloseConnection) => {
+            connection.abort();
+            // Never written: the aborted connection fails the write and hyper drops it.
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     }
     // The client signed the Host header's value; fall back to an absolute URI's authority.
     let host = match headers.get(header::HOST) {
@@ -317,22 +385,171 @@ async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri:
     }
 }
 
+/// `GET /_emulator/faults`: the active rules with their remaining budgets.
+async fn list_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let body = json!({"faults": shared.faults().to_json()});
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// `POST /_emulator/faults` with a JSON rule, e.g. `{"kind":"throttle","times":3}`.
+async fn add_fault(extract::State(shared): extract::State<Arc<Shared>>, body: Bytes) -> Response {
+    let fault = serde_json::from_slice::<Value>(&body)
+        .map_err(|e| format!("the body must be a JSON object: {e}"))
+        .and_then(|value| Fault::from_json(&value));
+    match fault {
+        Ok(fault) => {
+            let added = Value::Object(fault.to_json());
+            let active = {
+                let mut faults = shared.faults();
+                faults.push(fault);
+                faults.len()
+            };
+            let body = json!({"added": added, "active": active});
+            json_response(StatusCode::OK, body.to_string())
+        }
+        Err(reason) => json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": reason}).to_string(),
+        ),
+    }
+}
+
+/// `DELETE /_emulator/faults`: removes every rule.
+async fn clear_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let cleared = shared.clear_faults();
+    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
+}
+
 fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// A TCP listener whose connections a handler can abort (the close-connection fault).
+struct AbortableListener(TcpListener);
+
+impl Listener for AbortableListener {
+    type Io = AbortableStream;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, addr) = Listener::accept(&mut self.0).await;
+        let stream = AbortableStream {
+            stream,
+            aborted: Arc::new(AtomicBool::new(false)),
+        };
+        (stream, addr)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Listener::local_addr(&self.0)
+    }
+}
+
+/// A connection that fails every read and write once aborted, so hyper drops
+/// it (closing the socket) without writing another byte.
+struct AbortableStream {
+    stream: TcpStream,
+    aborted: Arc<AtomicBool>,
+}
+
+impl AbortableStream {
+    fn check(&self) -> io::Result<()> {
+        if self.aborted.load(Ordering::Acquire) {
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "aborted by an injected fault",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl AsyncRead for AbortableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for AbortableStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.check()?;
+        Pin::new(&mut this.stream).poll_shutdown(cx)
+    }
+}
+
+/// A handler's handle on its connection (axum connect info).
+#[derive(Debug, Clone)]
+struct Connection {
+    aborted: Arc<AtomicBool>,
+}
+
+impl Connection {
+    /// Marks the connection aborted: nothing more is written to it and hyper
+    /// closes it as soon as it tries to answer.
+    fn abort(&self) {
+        self.aborted.store(true, Ordering::Release);
+    }
+}
+
+impl Connected<IncomingStream<'_, AbortableListener>> for Connection {
+    fn connect_info(stream: IncomingStream<'_, AbortableListener>) -> Self {
+        Self {
+            aborted: Arc::clone(&stream.io().aborted),
+        }
+    }
 }
 
 /// Serves until `shutdown` completes, then lets open requests finish for a
 /// short grace period (a stalled client must not block shutdown forever).
 pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
+    listener: TcpListener,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let graceful = axum::serve(listener, router(shared)).with_graceful_shutdown(async move {
-        shutdown.await;
-        let _ = signalled_tx.send(());
-    });
+    let app = router(shared).into_make_service_with_connect_info::<Connection>();
+    let graceful =
+        axum::serve(AbortableListener(listener), app).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = signalled_tx.send(());
+        });
     let deadline = async move {
         match signalled_rx.await {
             Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,

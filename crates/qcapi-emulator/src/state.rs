@@ -145,6 +145,8 @@ struct Subnet {
     cidr: Cidr,
     zone_id: i64,
     route_table_id: String,
+    /// The bound network ACL (`acl-...`), if any; a subnet has at most one.
+    network_acl_id: Option<String>,
     created: i64,
     serial: u64,
 }
@@ -251,6 +253,52 @@ struct Route {
     description: String,
 }
 
+/// A network ACL: a stateless filter bound to subnets, with ordered inbound
+/// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
+#[derive(Debug, Clone)]
+struct NetworkAcl {
+    network_acl_id: String,
+    name: String,
+    created: i64,
+    serial: u64,
+    ingress: Vec<AclEntry>,
+    egress: Vec<AclEntry>,
+}
+
+/// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AclEntry {
+    desc: String,
+    ip_protocol: String,
+    cidr_ip: String,
+    port_range: String,
+    action: i64,
+}
+
+/// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
+#[derive(Debug, Clone)]
+struct Eni {
+    eni_id: String,
+    name: String,
+    description: String,
+    /// Old-style id of its subnet.
+    subnet_id: String,
+    mac_address: String,
+    /// Security groups as sent (security groups are not modelled).
+    sg_ids: Vec<String>,
+    /// Its private addresses inside the subnet, the primary one first.
+    ips: Vec<PrivateIp>,
+    created: i64,
+    serial: u64,
+}
+
+/// One private address of an ENI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PrivateIp {
+    address: std::net::Ipv4Addr,
+    primary: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Vpc {
     uin: String,
@@ -265,6 +313,8 @@ struct Vpc {
     serial: u64,
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
+    network_acls: Vec<NetworkAcl>,
+    enis: Vec<Eni>,
 }
 
 impl Vpc {
@@ -360,33 +410,47 @@ pub(crate) fn handle(
 pub const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnection",
     "AcceptVpcPeeringConnectionEx",
+    "AssignPrivateIpAddresses",
     "AssociateRouteTable",
+    "CreateNetworkAcl",
+    "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
     "CreateSubnet",
+    "CreateSubnetAclRule",
     "CreateVpc",
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
+    "DeleteNetworkAcl",
+    "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSubnet",
     "DeleteVpc",
     "DeleteVpcPeeringConnection",
     "DeleteVpcPeeringConnectionEx",
+    "DescribeAcl",
+    "DescribeNetworkAcl",
+    "DescribeNetworkInterfaces",
     "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
     "DescribeVpcEx",
     "DescribeVpcPeeringConnections",
     "DescribeVpcTaskResult",
+    "DeteleSubnetAclRule",
     "EnableVpcPeeringConnection",
     "EnableVpcPeeringConnectionEx",
+    "ModifyNetworkAcl",
+    "ModifyNetworkAclEntry",
+    "ModifyNetworkInterface",
     "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcPeeringConnection",
     "ModifyVpcPeeringConnectionEx",
     "RejectVpcPeeringConnection",
     "RejectVpcPeeringConnectionEx",
+    "UnassignPrivateIpAddresses",
 ];
 
 /// Runs the handler of `action`, or `None` when it has none (the shape fallback).
@@ -420,6 +484,20 @@ fn dispatch(
         "AssociateRouteTable" => state.associate_route_table(caller, params),
         "CreateRoute" => state.create_routes(caller, params),
         "DeleteRoute" => state.delete_routes(caller, params),
+        "CreateNetworkAcl" => state.create_network_acl(caller, params, now),
+        "DescribeNetworkAcl" => state.describe_network_acls(caller, params),
+        "DescribeAcl" => state.describe_acls(caller, params),
+        "ModifyNetworkAcl" => state.modify_network_acl(caller, params),
+        "DeleteNetworkAcl" => state.delete_network_acl(caller, params),
+        "ModifyNetworkAclEntry" => state.set_acl_entries(caller, params),
+        "CreateSubnetAclRule" => state.bind_subnet_acl(caller, params, true),
+        "DeteleSubnetAclRule" => state.bind_subnet_acl(caller, params, false),
+        "CreateNetworkInterface" => state.create_eni(caller, params, now),
+        "DescribeNetworkInterfaces" => state.describe_enis(caller, params),
+        "ModifyNetworkInterface" => state.modify_eni(caller, params),
+        "DeleteNetworkInterface" => state.delete_eni(caller, params),
+        "AssignPrivateIpAddresses" => state.assign_ips(caller, params),
+        "UnassignPrivateIpAddresses" => state.unassign_ips(caller, params),
         _ => return None,
     })
 }
@@ -565,6 +643,7 @@ impl State {
             cidr: wish.cidr,
             zone_id: wish.zone_id,
             route_table_id: route_table_id.to_owned(),
+            network_acl_id: None,
             created: now,
             serial: s,
         }
@@ -679,6 +758,8 @@ impl State {
             serial,
             subnets,
             route_tables: vec![route_table],
+            network_acls: Vec::new(),
+            enis: Vec::new(),
         };
         let out = json!({
             "vpcId": vpc.vpc_id,
@@ -1048,6 +1129,8 @@ fn into_fields(value: Value) -> Fields {
     }
 }
 
+mod acl;
+mod eni;
 mod route;
 mod subnet;
 

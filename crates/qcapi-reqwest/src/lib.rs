@@ -71,6 +71,25 @@ impl TransportFactory for ReqwestTransport {
         let n = getrandom::u64().unwrap_or_else(|_| Self::unix_time() ^ 0x5DEE_CE66_D1CE_4E5B);
         (n >> 1).max(1)
     }
+
+    fn environment() -> &'static dyn qcapi_core::chain::Environment {
+        &SystemEnvironment
+    }
+}
+
+/// The process environment and file system, for the credential chain.
+struct SystemEnvironment;
+
+impl qcapi_core::chain::Environment for SystemEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+    fn read_file(&self, path: &std::path::Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn home_dir(&self) -> Option<std::path::PathBuf> {
+        std::env::home_dir()
+    }
 }
 
 #[async_trait::async_trait]
@@ -90,6 +109,10 @@ impl AsyncTransport for ReqwestTransport {
         let status = response.status().as_u16();
         let body = response.bytes().await.map_err(map_error)?;
         Ok(HttpResponse::new(status, body.to_vec()))
+    }
+
+    async fn sleep(&self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
     }
 }
 

@@ -3,12 +3,14 @@
 use super::*;
 
 pub(super) const SUBNET_NOT_FOUND: &str = "InvalidSubnet.NotFound";
+pub(super) const SUBNET_CANNOT_DELETE: &str = "InvalidSubnet.CannotDelete";
 
-/// Addresses in a block, and those a subnet can hand out (the network, gateway
-/// and broadcast addresses are reserved).
-fn ip_counts(cidr: Cidr) -> (i64, i64) {
-    let total = 1i64 << (32 - i64::from(cidr.prefix_len()));
-    (total, (total - 3).max(0))
+/// Addresses in the subnet's block, and those still free: the network, gateway
+/// and broadcast addresses are reserved, and network interfaces hold some.
+fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
+    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
+    let held = i64::try_from(State::ips_in_use(vpc, &s.subnet_id)).unwrap_or(i64::MAX);
+    (total, (total - 3 - held).max(0))
 }
 
 impl State {
@@ -85,14 +87,19 @@ impl State {
         Ok(into_fields(json!({ "subnetSet": out })))
     }
 
-    fn subnet_json(&self, vpc: &Vpc, s: &Subnet) -> Value {
-        let (total, available) = ip_counts(s.cidr);
+    /// One DescribeSubnetEx entry; `with_acl` reports the bound ACL (`getAclIdFlag=1`).
+    fn subnet_json(&self, vpc: &Vpc, s: &Subnet, with_acl: bool) -> Value {
+        let (total, available) = ip_counts(vpc, s);
         let (table_name, un_table) = vpc
             .route_tables
             .iter()
             .find(|r| r.route_table_id == s.route_table_id)
             .map(|r| (r.name.clone(), r.un_route_table_id.clone()))
             .unwrap_or_default();
+        let acl = match (with_acl, &s.network_acl_id) {
+            (true, Some(id)) => id.as_str(),
+            _ => "0",
+        };
         json!({
             "vpcId": vpc.vpc_id,
             "unVpcId": vpc.un_vpc_id,
@@ -108,7 +115,7 @@ impl State {
             "routeTableName": table_name,
             "zoneId": s.zone_id,
             "zone": "",
-            "networkAclId": "0",
+            "networkAclId": acl,
             "vpcDevices": 0,
             "totalIPNum": total,
             "availableIPNum": available,
@@ -128,6 +135,7 @@ impl State {
         };
         let subnet_id = params.get("subnetId");
         let name = params.get("subnetName");
+        let with_acl = int_param(params, "getAclIdFlag", 0)? == 1;
         let zones: Vec<i64> = list_indices(params, "zoneIds")
             .into_iter()
             .map(|i| int_param(params, &format!("zoneIds.{i}"), 0))
@@ -159,7 +167,7 @@ impl State {
         let total = found.len();
         let data: Vec<Value> = page(found, params)?
             .into_iter()
-            .map(|(v, s)| self.subnet_json(v, s))
+            .map(|(v, s)| self.subnet_json(v, s, with_acl))
             .collect();
         Ok(into_fields(json!({"totalCount": total, "data": data})))
     }
@@ -174,8 +182,9 @@ impl State {
             required(params, "vpcId")?,
             required(params, "subnetId")?,
         )?;
-        let s = &self.vpcs[v].subnets[s];
-        let (total, available) = ip_counts(s.cidr);
+        let vpc = &self.vpcs[v];
+        let s = &vpc.subnets[s];
+        let (total, available) = ip_counts(vpc, s);
         Ok(into_fields(json!({
             "subnetId": s.subnet_id,
             "subnetName": s.name,
@@ -225,6 +234,17 @@ impl State {
             required(params, "vpcId")?,
             required(params, "subnetId")?,
         )?;
+        let vpc = &self.vpcs[v];
+        let subnet = &vpc.subnets[s];
+        if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
+            return Err(ApiFailure::business(
+                SUBNET_CANNOT_DELETE,
+                format!(
+                    "subnet `{}` still holds network interface {}",
+                    subnet.un_subnet_id, eni.eni_id
+                ),
+            ));
+        }
         self.vpcs[v].subnets.remove(s);
         Ok(Fields::new())
     }

@@ -616,6 +616,33 @@ impl Action for DescribeSubnetEx {
     }
 }
 
+impl crate::Paginated for DescribeSubnetEx {
+    type Item = DescribeSubnetExData;
+
+    fn with_page(&self, offset: i64, limit: i64) -> Self {
+        let mut next = self.clone();
+        next.offset = Some(offset);
+        next.limit = Some(limit);
+        next
+    }
+
+    fn offset(&self) -> Option<i64> {
+        self.offset
+    }
+
+    fn limit(&self) -> Option<i64> {
+        self.limit
+    }
+
+    fn total_count(output: &Self::Output) -> Option<i64> {
+        output.total_count
+    }
+
+    fn into_items(output: Self::Output) -> Vec<Self::Item> {
+        output.data.unwrap_or_default()
+    }
+}
+
 /// What a successful [`DescribeSubnetEx`] returns.
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,333 @@
+//! The credential chain: explicit → environment → profile file. Pure: the
+//! environment and the file system come in through [`Environment`], which the
+//! transport crates implement over the real process.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Credentials, Error};
+
+/// Environment variable with the SecretId.
+pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
+/// Environment variable with the SecretKey.
+pub const ENV_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
+/// Environment variable with a session token.
+pub const ENV_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
+/// Environment variable naming the region.
+pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
+/// Environment variable naming the profile.
+pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
+/// Environment variable naming another credentials file.
+pub const ENV_CREDENTIALS_FILE: &str = "TENCENTCLOUD_CREDENTIALS_FILE";
+
+/// What the chain may read.
+pub trait Environment {
+    /// An environment variable.
+    fn var(&self, name: &str) -> Option<String>;
+    /// A whole file.
+    fn read_file(&self, path: &Path) -> std::io::Result<String>;
+    /// The user's home directory.
+    fn home_dir(&self) -> Option<PathBuf>;
+}
+
+/// What the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The credentials.
+    pub credentials: Credentials,
+    /// The region: the environment's, else the profile's.
+    pub region: Option<String>,
+    /// Where the credentials came from, e.g. `environment` or `profile default in ~/.tencentcloud/credentials`.
+    pub source: String,
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Resolves credentials and region: `explicit` if given; else the environment
+/// (`TENCENTCLOUD_SECRET_ID`, `TENCENTCLOUD_SECRET_KEY`, `TENCENTCLOUD_SESSION_TOKEN`);
+/// else the profile file (`TENCENTCLOUD_CREDENTIALS_FILE` or `~/.tencentcloud/credentials`),
+/// section `profile` or `TENCENTCLOUD_PROFILE` or `default`. The region comes from
+/// `TENCENTCLOUD_REGION`, else from the profile. A failure names every source tried.
+pub fn resolve(
+    explicit: Option<&Credentials>,
+    profile: Option<&str>,
+    env: &dyn Environment,
+) -> Result<Resolved, Error> {
+    let profile_name = profile
+        .map(str::to_owned)
+        .or_else(|| non_empty(env.var(ENV_PROFILE)))
+        .unwrap_or_else(|| "default".to_owned());
+    let file = non_empty(env.var(ENV_CREDENTIALS_FILE))
+        .map(PathBuf::from)
+        .or_else(|| {
+            env.home_dir()
+                .map(|h| h.join(".tencentcloud").join("credentials"))
+        });
+    let profile_section = file.as_ref().map(|f| {
+        (
+            f,
+            env.read_file(f).map(|text| section(&text, &profile_name)),
+        )
+    });
+    let profile_region = match &profile_section {
+        Some((_, Ok(Some(s)))) => s.get("region"),
+        _ => None,
+    };
+    let region = non_empty(env.var(ENV_REGION)).or(profile_region);
+    if let Some(credentials) = explicit {
+        return Ok(Resolved {
+            credentials: credentials.clone(),
+            region,
+            source: "explicit".into(),
+        });
+    }
+    let mut tried = vec!["explicit credentials: none given".to_owned()];
+    match (
+        non_empty(env.var(ENV_SECRET_ID)),
+        non_empty(env.var(ENV_SECRET_KEY)),
+    ) {
+        (Some(id), Some(key)) => {
+            let mut credentials = Credentials::new(id, key);
+            if let Some(token) = non_empty(env.var(ENV_SESSION_TOKEN)) {
+                credentials = credentials.with_token(token);
+            }
+            return Ok(Resolved {
+                credentials,
+                region,
+                source: "environment".into(),
+            });
+        }
+        (None, None) => tried.push(format!(
+            "environment: {ENV_SECRET_ID} and {ENV_SECRET_KEY} not set"
+        )),
+        (Some(_), None) => tried.push(format!("environment: {ENV_SECRET_KEY} not set")),
+        (None, Some(_)) => tried.push(format!("environment: {ENV_SECRET_ID} not set")),
+    }
+    match profile_section {
+        None => tried
+            .push("profile file: no home directory and no TENCENTCLOUD_CREDENTIALS_FILE".into()),
+        Some((path, Err(e))) => {
+            tried.push(format!("profile file {}: {}", path.display(), e.kind()))
+        }
+        Some((path, Ok(None))) => tried.push(format!(
+            "profile file {}: no [{profile_name}] section",
+            path.display()
+        )),
+        Some((path, Ok(Some(s)))) => match (s.get("secret_id"), s.get("secret_key")) {
+            (Some(id), Some(key)) => {
+                let mut credentials = Credentials::new(id, key);
+                if let Some(token) = s.get("token") {
+                    credentials = credentials.with_token(token);
+                }
+                return Ok(Resolved {
+                    credentials,
+                    region,
+                    source: format!("profile {profile_name} in {}", path.display()),
+                });
+            }
+            _ => tried.push(format!(
+                "profile file {}: [{profile_name}] lacks secret_id or secret_key",
+                path.display()
+            )),
+        },
+    }
+    Err(Error::Credentials { tried })
+}
+
+/// One INI section's `key = value` pairs.
+struct Section(Vec<(String, String)>);
+
+impl Section {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| non_empty(Some(v.clone())))
+    }
+}
+
+/// The `[name]` section of an INI text (`#` and `;` start comments), if present.
+fn section(text: &str, name: &str) -> Option<Section> {
+    let mut current: Option<&str> = None;
+    let mut found = false;
+    let mut pairs = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = Some(header.trim());
+            found |= header.trim() == name;
+            continue;
+        }
+        if current == Some(name) {
+            if let Some((k, v)) = line.split_once('=') {
+                pairs.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+    }
+    found.then_some(Section(pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    struct FakeEnv {
+        vars: HashMap<&'static str, &'static str>,
+        files: HashMap<PathBuf, &'static str>,
+    }
+
+    impl Environment for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.vars.get(name).map(|s| s.to_string())
+        }
+        fn read_file(&self, path: &Path) -> std::io::Result<String> {
+            self.files
+                .get(path)
+                .map(|s| s.to_string())
+                .ok_or_else(|| std::io::ErrorKind::NotFound.into())
+        }
+        fn home_dir(&self) -> Option<PathBuf> {
+            Some(PathBuf::from("/home/u"))
+        }
+    }
+
+    const FILE: &str = "# comment\n[default]\nsecret_id = AKIDfile\nsecret_key = filekey\nregion = sh\n\n[ops]\nsecret_id=AKIDops\nsecret_key=opskey\ntoken=opstoken\n[half]\nsecret_id=x\n";
+
+    fn env(vars: &[(&'static str, &'static str)], with_file: bool) -> FakeEnv {
+        let mut files = HashMap::new();
+        if with_file {
+            files.insert(PathBuf::from("/home/u/.tencentcloud/credentials"), FILE);
+            files.insert(
+                PathBuf::from("/elsewhere"),
+                "[default]\nsecret_id=AKIDelse\nsecret_key=k\n",
+            );
+        }
+        FakeEnv {
+            vars: vars.iter().copied().collect(),
+            files,
+        }
+    }
+
+    /// (secret id, region, source prefix) or the error text's fragments.
+    fn check(
+        explicit: Option<Credentials>,
+        profile: Option<&str>,
+        e: FakeEnv,
+        expected: Result<(&str, Option<&str>, &str), &[&str]>,
+    ) {
+        let got = resolve(explicit.as_ref(), profile, &e);
+        match (got, expected) {
+            (Ok(r), Ok((id, region, source))) => {
+                assert_eq!(r.credentials.secret_id(), id);
+                assert_eq!(r.region.as_deref(), region);
+                assert!(r.source.starts_with(source), "{}", r.source);
+            }
+            (Err(err), Err(fragments)) => {
+                let text = err.to_string();
+                for f in fragments {
+                    assert!(text.contains(f), "{text} lacks {f}");
+                }
+            }
+            (got, want) => panic!("got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn chain_order_and_failures() {
+        let explicit = Credentials::new("AKIDexplicit", "k");
+        check(
+            Some(explicit),
+            None,
+            env(&[(ENV_SECRET_ID, "AKIDenv"), (ENV_SECRET_KEY, "k")], true),
+            Ok(("AKIDexplicit", Some("sh"), "explicit")),
+        );
+        check(
+            None,
+            None,
+            env(
+                &[
+                    (ENV_SECRET_ID, "AKIDenv"),
+                    (ENV_SECRET_KEY, "k"),
+                    (ENV_REGION, "gz"),
+                ],
+                true,
+            ),
+            Ok(("AKIDenv", Some("gz"), "environment")),
+        );
+        check(
+            None,
+            None,
+            env(&[(ENV_SECRET_ID, "AKIDenv")], true),
+            Ok(("AKIDfile", Some("sh"), "profile default")),
+        );
+        check(
+            None,
+            Some("ops"),
+            env(&[], true),
+            Ok(("AKIDops", None, "profile ops")),
+        );
+        check(
+            None,
+            None,
+            env(&[(ENV_PROFILE, "ops")], true),
+            Ok(("AKIDops", None, "profile ops")),
+        );
+        check(
+            None,
+            None,
+            env(&[(ENV_CREDENTIALS_FILE, "/elsewhere")], true),
+            Ok(("AKIDelse", None, "profile default in /elsewhere")),
+        );
+        check(
+            None,
+            None,
+            env(&[], false),
+            Err(&[
+                "explicit",
+                "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY not set",
+                "/home/u/.tencentcloud/credentials",
+                "not found",
+            ]),
+        );
+        check(
+            None,
+            Some("nope"),
+            env(&[(ENV_SECRET_ID, "x")], true),
+            Err(&["TENCENTCLOUD_SECRET_KEY not set", "no [nope] section"]),
+        );
+        check(
+            None,
+            Some("half"),
+            env(&[], true),
+            Err(&["lacks secret_id or secret_key"]),
+        );
+    }
+
+    #[test]
+    fn tokens_come_along_and_never_show() {
+        let r = resolve(None, Some("ops"), &env(&[], true)).unwrap();
+        assert_eq!(r.credentials.token().map(|t| t.expose()), Some("opstoken"));
+        assert!(!format!("{r:?}").contains("opstoken") && !format!("{r:?}").contains("opskey"));
+        let r = resolve(
+            None,
+            None,
+            &env(
+                &[
+                    (ENV_SECRET_ID, "a"),
+                    (ENV_SECRET_KEY, "b"),
+                    (ENV_SESSION_TOKEN, "t"),
+                ],
+                false,
+            ),
+        )
+        .unwrap();
+        assert_eq!(r.credentials.token().map(|t| t.expose()), Some("t"));
+    }
+}

@@ -1,0 +1,80 @@
+//! Every call is traced (span with action, correlation id, masked SecretId; events with
+//! attempt, latency, outcome) and no secret key, token or signature ever reaches a log line.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use qcapi_core::vpc::*;
+use qcapi_core::{Config, Credentials};
+use qcapi_emulator::{Account, Emulator};
+use qcapi_tests::{driver, settings, variants};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn traces_show_calls_but_never_secrets() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    const TOKEN: &str = "session-token-very-secret";
+    let emulator = Emulator::start().unwrap();
+    let a = Account::demo_a();
+    tracing::subscriber::with_default(subscriber, || {
+        for v in variants() {
+            let good = driver(
+                v,
+                settings::<Config>(&emulator, &a, v).credentials(a.credentials().with_token(TOKEN)),
+            );
+            good.send(&DescribeVpcEx::new()).unwrap();
+            let _ = good.send(&RejectVpcPeeringConnection::new("pcx-missing"));
+            let bad = driver(
+                v,
+                settings::<Config>(&emulator, &a, v).credentials(
+                    Credentials::new(a.secret_id.clone(), "wrong-key-also-secret")
+                        .with_token(TOKEN),
+                ),
+            );
+            let _ = bad.send(&DescribeVpcEx::new());
+        }
+    });
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("qcapi.call"), "{log}");
+    assert!(
+        log.contains("action=\"DescribeVpcEx\"") || log.contains("action=DescribeVpcEx"),
+        "{log}"
+    );
+    assert!(log.contains("correlation_id="), "{log}");
+    assert!(log.contains("attempt=1"), "{log}");
+    assert!(log.contains("latency_ms="), "{log}");
+    assert!(
+        log.contains("AKID****0001"),
+        "the SecretId appears masked: {log}"
+    );
+    for secret in [
+        a.secret_key.as_str(),
+        "wrong-key-also-secret",
+        TOKEN,
+        &a.secret_id,
+        "Signature=",
+    ] {
+        assert!(
+            !log.contains(secret),
+            "`{secret}` leaked into the log:\n{log}"
+        );
+    }
+}
