@@ -18,6 +18,14 @@ pub(super) const SUBNET_ACL_NOT_BOUND: &str = "InvalidSubnetAclRule.NotFound";
 /// `ruleDirection` of inbound rules (0 is outbound).
 const INBOUND: i64 = 1;
 
+/// The subnets of `vpc` bound to ACL `acl_id`.
+fn bound_subnets<'v>(vpc: &'v Vpc, acl_id: &str) -> Vec<&'v Subnet> {
+    vpc.subnets
+        .iter()
+        .filter(|s| s.network_acl_id.as_deref() == Some(acl_id))
+        .collect()
+}
+
 fn entry_json(e: &AclEntry) -> Value {
     json!({
         "desc": e.desc,
@@ -197,11 +205,7 @@ impl State {
         let data: Vec<Value> = page(found, params)?
             .into_iter()
             .map(|(v, a)| {
-                let bound: Vec<&Subnet> = v
-                    .subnets
-                    .iter()
-                    .filter(|s| s.network_acl_id.as_deref() == Some(a.network_acl_id.as_str()))
-                    .collect();
+                let bound = bound_subnets(v, &a.network_acl_id);
                 json!({
                     "vpcId": v.vpc_id,
                     "unVpcId": v.un_vpc_id,
@@ -268,7 +272,7 @@ impl State {
                     "aclId": a.network_acl_id,
                     "networkAclName": a.name,
                     "aclName": a.name,
-                    "subnetNum": v.subnets.iter().filter(|s| s.network_acl_id.as_deref() == Some(a.network_acl_id.as_str())).count(),
+                    "subnetNum": bound_subnets(v, &a.network_acl_id).len(),
                     "createTime": format_datetime(a.created),
                     "acl": rules,
                 })

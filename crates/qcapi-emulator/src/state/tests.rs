@@ -1823,7 +1823,7 @@ fn eni_addresses_are_allocated_in_the_subnet() {
             ("privateIpAddressSet.0.primary".into(), primary.to_owned()),
         ]
     };
-    let count = |n: &str| ("secondaryPrivateIpAddressCount", n);
+    let count = |n: &'static str| ("secondaryPrivateIpAddressCount", n);
     type Pairs = Vec<(String, String)>;
     let cases: Vec<(Pairs, &str)> = vec![
         (base(&subnet, "alpha"), "ok"),
@@ -1901,7 +1901,7 @@ fn eni_addresses_are_allocated_in_the_subnet() {
     assert_eq!(subnets["data"][1]["availableIPNum"], 0);
 
     // Secondary addresses: add (explicit and counted), release.
-    let eni = |extra: &[(&str, &str)]| {
+    let eni = |extra: &[(&'static str, &'static str)]| {
         let mut pairs = vec![
             ("vpcId", vpc.as_str()),
             ("networkInterfaceId", bravo.as_str()),
@@ -1909,7 +1909,8 @@ fn eni_addresses_are_allocated_in_the_subnet() {
         pairs.extend_from_slice(extra);
         pairs
     };
-    let cases: &[(&str, Vec<(&str, &str)>, &str)] = &[
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: &[Case<'_>] = &[
         ("AssignPrivateIpAddresses", eni(&[]), "InvalidParameter"),
         (
             "AssignPrivateIpAddresses",
