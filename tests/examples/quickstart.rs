@@ -7,321 +7,190 @@ use std::fmt::Debug;
 use std::time::Duration;
 
 use qcapi_core::vpc::*;
-use qcapi_core::{Action, Credentials, Error, Output};
+use qcapi_core::{Action, Error, Output, TaskOutcome, WaitPolicy};
 use qcapi_emulator::{Account, Emulator};
 
-/// Prints a call and its outcome; only the action's own parameters are shown.
-fn show<A: Action + Debug, T>(
+/// What the flows need from a client; implemented for both, so the flow is written once.
+trait Caller {
+    fn send<A: Action + Sync>(&self, action: &A) -> Result<A::Output, Error>;
+    fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error>;
+}
+
+impl Caller for qcapi_ureq::Client {
+    fn send<A: Action + Sync>(&self, action: &A) -> Result<A::Output, Error> {
+        qcapi_ureq::Client::send(self, action)
+    }
+    fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
+        qcapi_ureq::Client::wait_for_task(self, task_id)
+    }
+}
+
+/// The async client, driven by a runtime so the same flow can run it.
+struct AsyncCaller<'rt>(&'rt tokio::runtime::Runtime, qcapi_reqwest::Client);
+
+impl Caller for AsyncCaller<'_> {
+    fn send<A: Action + Sync>(&self, action: &A) -> Result<A::Output, Error> {
+        self.0.block_on(self.1.send(action))
+    }
+    fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
+        self.0.block_on(self.1.wait_for_task(task_id))
+    }
+}
+
+/// Sends `action` as `who`, printing the call (its own parameters only: no secret
+/// is part of an action) and a one-line summary of the result.
+fn call<C: Caller, A: Action + Sync + Debug>(
     who: &str,
-    action: &A,
-    result: &Result<T, Error>,
-    summary: impl Fn(&T) -> String,
-) {
-    match result {
-        Ok(out) => println!("  {who}: {action:?}\n      -> ok {}", summary(out)),
-        Err(e) => println!("  {who}: {action:?}\n      -> error {e}"),
+    client: &C,
+    action: A,
+    summary: impl Fn(&A::Output) -> String,
+) -> Result<A::Output, Error> {
+    println!("  {who}: {action:?}");
+    let result = client.send(&action);
+    match &result {
+        Ok(out) => println!("      -> ok {}", summary(out)),
+        Err(e) => println!("      -> error {e}"),
     }
+    result
 }
 
-fn credentials(account: &Account) -> Credentials {
-    Credentials::new(account.secret_id.clone(), account.secret_key.clone())
-}
-
-fn blocking(emulator: &Emulator) -> Result<(), Error> {
-    let (a, b) = (Account::demo_a(), Account::demo_b());
-    let client = |account: &Account, region: &str| {
-        qcapi_ureq::Client::builder()
-            .endpoint(emulator.base_url())
-            .credentials(credentials(account))
-            .region(region)
-            .build()
+fn state_of(out: &DescribeVpcPeeringConnectionsOutput) -> String {
+    let state = out
+        .data
+        .as_ref()
+        .and_then(|d| d.first())
+        .and_then(|p| p.state);
+    let meaning = match state {
+        Some(0) => "pending",
+        Some(1) => "active",
+        Some(2) => "expired",
+        Some(3) => "rejected",
+        _ => "?",
     };
-    let (ca, cb, cb_sh) = (client(&a, "gz")?, client(&b, "gz")?, client(&b, "sh")?);
-    println!("blocking client (ureq): {ca:?}");
-    macro_rules! call {
-        ($who:expr, $client:expr, $action:expr, $summary:expr) => {{
-            let action = $action;
-            let result = $client.send(&action);
-            show($who, &action, &result, $summary);
-            result?
-        }};
-    }
-    println!("seed flow 1: A requests a peering, B rejects it");
-    let vpc_a = call!(
-        "A",
-        ca,
-        CreateVpc::new("app", "10.0.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    );
-    let vpc_b = call!(
-        "B",
-        cb,
-        CreateVpc::new("db", "10.1.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    );
-    let (vpc_a, vpc_b) = (
-        vpc_a.un_vpc_id.unwrap_or_default(),
-        vpc_b.un_vpc_id.unwrap_or_default(),
-    );
-    let pcx = call!(
-        "A",
-        ca,
-        CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "app-to-db"),
-        |o: &CreateVpcPeeringConnectionOutput| format!("{:?}", o.peering_connection_id)
-    );
-    let pcx = pcx.peering_connection_id.unwrap_or_default();
-    call!("B", cb, RejectVpcPeeringConnection::new(&pcx), |_| {
-        String::new()
-    });
-    call!(
-        "A",
-        ca,
-        DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (3 = rejected)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
-    );
+    format!("state {state:?} ({meaning})")
+}
 
-    println!("seed flow 2: a cross-region request expires, A enables it again");
-    let vpc_b_sh = call!(
-        "B",
-        cb_sh,
-        CreateVpc::new("dr", "10.2.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    );
-    let created = call!(
-        "A",
-        ca,
-        CreateVpcPeeringConnectionEx::new(
-            &vpc_a,
-            vpc_b_sh.un_vpc_id.unwrap_or_default(),
-            &b.uin,
-            "app-to-dr",
-            "sh",
-            "20"
-        ),
-        |o: &CreateVpcPeeringConnectionExOutput| format!("task {:?}", o.task_id())
-    );
-    let pcx = created.uniq_vpc_peer_id.clone().unwrap_or_default();
-    for _ in 0..10 {
-        let out = call!(
-            "A",
-            ca,
-            DescribeVpcTaskResult::new(created.task_id().unwrap_or_default()),
-            |o: &DescribeVpcTaskResultOutput| format!(
-                "status {:?}",
-                o.data.as_ref().and_then(|d| d.status)
-            )
-        );
-        if out.data.and_then(|d| d.status) != Some(2) {
-            break;
+fn wait<C: Caller>(client: &C, task_id: Option<i64>) -> Result<(), Error> {
+    let outcome = client.wait_for_task(task_id.unwrap_or_default())?;
+    println!(
+        "      task {task_id:?}: {}",
+        if outcome.is_success() {
+            "succeeded"
+        } else {
+            "did not succeed"
         }
-    }
-    println!("  (the emulator's clock moves 8 days)");
-    emulator.advance_clock(Duration::from_secs(8 * 24 * 3600));
-    call!(
-        "A",
-        ca,
-        DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (2 = expired)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
-    );
-    let enabled = call!(
-        "A",
-        ca,
-        EnableVpcPeeringConnectionEx::new(&pcx),
-        |o: &EnableVpcPeeringConnectionExOutput| format!("task {:?}", o.task_id())
-    );
-    for _ in 0..10 {
-        let out = call!(
-            "A",
-            ca,
-            DescribeVpcTaskResult::new(enabled.task_id().unwrap_or_default()),
-            |o: &DescribeVpcTaskResultOutput| format!(
-                "status {:?}",
-                o.data.as_ref().and_then(|d| d.status)
-            )
-        );
-        if out.data.and_then(|d| d.status) != Some(2) {
-            break;
-        }
-    }
-    call!(
-        "A",
-        ca,
-        DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (0 = pending)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
     );
     Ok(())
 }
 
-async fn asynchronous(emulator: &Emulator) -> Result<(), Error> {
-    let (a, b) = (Account::demo_a(), Account::demo_b());
-    let client = |account: &Account, region: &str| {
-        qcapi_reqwest::Client::builder()
-            .endpoint(emulator.base_url())
-            .credentials(credentials(account))
-            .region(region)
-            .http_method(qcapi_core::HttpMethod::Post)
-            .build()
-    };
-    let (ca, cb, cb_sh) = (client(&a, "gz")?, client(&b, "gz")?, client(&b, "sh")?);
-    println!("async client (reqwest, POST): {ca:?}");
-    macro_rules! call {
-        ($who:expr, $client:expr, $action:expr, $summary:expr) => {{
-            let action = $action;
-            let result = $client.send(&action).await;
-            show($who, &action, &result, $summary);
-            result?
-        }};
-    }
+fn seed_flows<C: Caller>(a: &C, b: &C, b_in_sh: &C, emulator: &Emulator) -> Result<(), Error> {
+    let uin_b = Account::demo_b().uin;
+    let vpc_id = |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id);
     println!("seed flow 1: A requests a peering, B rejects it");
-    let vpc_a = call!(
-        "A",
-        ca,
-        CreateVpc::new("app", "10.0.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    )
-    .un_vpc_id
-    .unwrap_or_default();
-    let vpc_b = call!(
-        "B",
-        cb,
-        CreateVpc::new("db", "10.1.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    )
-    .un_vpc_id
-    .unwrap_or_default();
-    let pcx = call!(
-        "A",
-        ca,
-        CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "app-to-db"),
-        |o: &CreateVpcPeeringConnectionOutput| format!("{:?}", o.peering_connection_id)
-    )
-    .peering_connection_id
-    .unwrap_or_default();
-    call!("B", cb, RejectVpcPeeringConnection::new(&pcx), |_| {
+    let vpc_a = call("A", a, CreateVpc::new("app", "10.0.0.0/16"), vpc_id)?
+        .un_vpc_id
+        .unwrap_or_default();
+    let vpc_b = call("B", b, CreateVpc::new("db", "10.1.0.0/16"), vpc_id)?
+        .un_vpc_id
+        .unwrap_or_default();
+    let request = CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &uin_b, "app-to-db");
+    let pcx = call("A", a, request, |o| {
+        format!("{:?}", o.peering_connection_id)
+    })?;
+    let pcx = pcx.peering_connection_id.unwrap_or_default();
+    call("B", b, RejectVpcPeeringConnection::new(&pcx), |_| {
         String::new()
-    });
-    call!(
+    })?;
+    call(
         "A",
-        ca,
+        a,
         DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (3 = rejected)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
-    );
+        state_of,
+    )?;
 
     println!("seed flow 2: a cross-region request expires, A enables it again");
-    let vpc_b_sh = call!(
-        "B",
-        cb_sh,
-        CreateVpc::new("dr", "10.2.0.0/16"),
-        |o: &CreateVpcOutput| format!("{:?}", o.un_vpc_id)
-    )
-    .un_vpc_id
-    .unwrap_or_default();
-    let created = call!(
-        "A",
-        ca,
-        CreateVpcPeeringConnectionEx::new(&vpc_a, &vpc_b_sh, &b.uin, "app-to-dr", "sh", "20"),
-        |o: &CreateVpcPeeringConnectionExOutput| format!("task {:?}", o.task_id())
-    );
+    let vpc_dr = call("B", b_in_sh, CreateVpc::new("dr", "10.2.0.0/16"), vpc_id)?
+        .un_vpc_id
+        .unwrap_or_default();
+    let request =
+        CreateVpcPeeringConnectionEx::new(&vpc_a, &vpc_dr, &uin_b, "app-to-dr", "sh", "20");
+    let created = call("A", a, request, |o| format!("task {:?}", o.task_id()))?;
+    wait(a, created.task_id())?;
     let pcx = created.uniq_vpc_peer_id.clone().unwrap_or_default();
-    for _ in 0..10 {
-        let out = call!(
-            "A",
-            ca,
-            DescribeVpcTaskResult::new(created.task_id().unwrap_or_default()),
-            |o: &DescribeVpcTaskResultOutput| format!(
-                "status {:?}",
-                o.data.as_ref().and_then(|d| d.status)
-            )
-        );
-        if out.data.and_then(|d| d.status) != Some(2) {
-            break;
-        }
-    }
     println!("  (the emulator's clock moves 8 days)");
     emulator.advance_clock(Duration::from_secs(8 * 24 * 3600));
-    call!(
+    call(
         "A",
-        ca,
+        a,
         DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (2 = expired)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
-    );
-    let enabled = call!(
+        state_of,
+    )?;
+    let enabled = call("A", a, EnableVpcPeeringConnectionEx::new(&pcx), |o| {
+        format!("task {:?}", o.task_id())
+    })?;
+    wait(a, enabled.task_id())?;
+    call(
         "A",
-        ca,
-        EnableVpcPeeringConnectionEx::new(&pcx),
-        |o: &EnableVpcPeeringConnectionExOutput| format!("task {:?}", o.task_id())
-    );
-    for _ in 0..10 {
-        let out = call!(
-            "A",
-            ca,
-            DescribeVpcTaskResult::new(enabled.task_id().unwrap_or_default()),
-            |o: &DescribeVpcTaskResultOutput| format!(
-                "status {:?}",
-                o.data.as_ref().and_then(|d| d.status)
-            )
-        );
-        if out.data.and_then(|d| d.status) != Some(2) {
-            break;
-        }
-    }
-    call!(
-        "A",
-        ca,
+        a,
         DescribeVpcPeeringConnections::new().peering_connection_id(&pcx),
-        |o: &DescribeVpcPeeringConnectionsOutput| format!(
-            "state {:?} (0 = pending)",
-            o.data
-                .as_ref()
-                .and_then(|d| d.first())
-                .and_then(|p| p.state)
-        )
-    );
+        state_of,
+    )?;
     Ok(())
 }
 
 fn main() -> Result<(), Error> {
-    // Two emulators, so each client starts from an empty world.
+    let (a, b) = (Account::demo_a(), Account::demo_b());
+    let wait = WaitPolicy {
+        initial_interval: Duration::from_millis(50),
+        ..WaitPolicy::default()
+    };
+
+    // Each client gets a fresh emulator, so both start from an empty world.
     let emulator = Emulator::start().expect("start the emulator");
     println!("emulator listening on {}", emulator.base_url());
-    blocking(&emulator)?;
+    let blocking = |account: &Account, region: &str| {
+        qcapi_ureq::Client::builder()
+            .endpoint(emulator.base_url())
+            .credentials(account.credentials())
+            .region(region)
+            .wait_policy(wait)
+            .build()
+    };
+    let client_a = blocking(&a, "gz")?;
+    println!("blocking client (ureq, GET): {client_a:?}");
+    seed_flows(
+        &client_a,
+        &blocking(&b, "gz")?,
+        &blocking(&b, "sh")?,
+        &emulator,
+    )?;
+
     let emulator = Emulator::start().expect("start the emulator");
     println!("\nemulator listening on {}", emulator.base_url());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(asynchronous(&emulator))?;
+    let asynchronous = |account: &Account, region: &str| {
+        let _runtime = rt.enter();
+        qcapi_reqwest::Client::builder()
+            .endpoint(emulator.base_url())
+            .credentials(account.credentials())
+            .region(region)
+            .http_method(qcapi_core::HttpMethod::Post)
+            .wait_policy(wait)
+            .build()
+            .map(|client| AsyncCaller(&rt, client))
+    };
+    let client_a = asynchronous(&a, "gz")?;
+    println!("async client (reqwest, POST): {:?}", client_a.1);
+    seed_flows(
+        &client_a,
+        &asynchronous(&b, "gz")?,
+        &asynchronous(&b, "sh")?,
+        &emulator,
+    )?;
+
     println!("\nboth seed flows passed with both clients");
     Ok(())
 }

@@ -1,0 +1,262 @@
+//! Running one action: build the client (credentials from the chain), then either
+//! print the signed request (`--dry-run`) or send it, print the response and,
+//! with `--wait`, wait for its task.
+//!
+//! Exit status: 0 on success; 1 for an API error, a failed or timed-out task,
+//! invalid input, a transport failure or missing credentials.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use qcapi_core::spec::ActionSpec;
+use qcapi_core::vpc::DescribeVpcTaskResultOutput;
+use qcapi_core::{
+    Action as _, Error, HttpMethod, Output as _, RawAction, SignContext, TaskOutcome,
+    TransportFactory as _, WaitPolicy, build_request,
+};
+use qcapi_ureq::Client;
+use serde_json::{Value, json};
+
+use crate::globals::{Globals, OutputFormat};
+use crate::output::render;
+
+/// Runs `action` with `globals`; `spec` is its spec when it has one.
+pub fn execute(globals: &Globals, action: &RawAction, spec: Option<&ActionSpec>) -> ExitCode {
+    crate::logging::init(globals.verbose);
+    match run(globals, action, spec) {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes to stdout; a closed stdout (`| head`) is not an error worth a panic.
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Prints an error on stderr: an API error as its `code`, `codeDesc` and `message`,
+/// anything else by its `Display` (which never includes a secret).
+fn report_error(e: &Error) {
+    match e.api() {
+        Some(api) => eprintln!(
+            "error: {} failed\ncode: {}\ncodeDesc: {}\nmessage: {}",
+            api.action,
+            api.code,
+            api.code_desc.as_deref().unwrap_or(""),
+            api.message
+        ),
+        None => eprintln!("error: {e}"),
+    }
+}
+
+/// The client the global options describe. Credentials and, unless given, the
+/// region come from the chain: environment, then the profile file.
+fn client(globals: &Globals) -> Result<Client, Error> {
+    let mut builder = Client::builder();
+    if let Some(endpoint) = &globals.endpoint {
+        builder = builder.endpoint(endpoint.as_str());
+    }
+    if let Some(region) = &globals.region {
+        builder = builder.region(region.as_str());
+    }
+    if let Some(profile) = &globals.profile {
+        builder = builder.profile(profile.as_str());
+    }
+    if let Some(method) = globals.signature_method {
+        builder = builder.signature_method(method);
+    }
+    if let Some(method) = globals.http_method {
+        builder = builder.http_method(method);
+    }
+    if let Some(timeout) = globals.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(retries) = globals.retries {
+        builder = builder.max_attempts(retries.saturating_add(1));
+    }
+    if let Some(nonce) = globals.nonce {
+        builder = builder.nonce_source(move || nonce);
+    }
+    if let Some(timestamp) = globals.timestamp {
+        builder = builder.clock(move || timestamp);
+    }
+    if let Some(deadline) = globals.wait_timeout {
+        builder = builder.wait_policy(WaitPolicy {
+            deadline,
+            ..WaitPolicy::default()
+        });
+    }
+    builder.build()
+}
+
+fn run(
+    globals: &Globals,
+    action: &RawAction,
+    spec: Option<&ActionSpec>,
+) -> Result<ExitCode, Error> {
+    let client = client(globals)?;
+    if globals.dry_run {
+        dry_run(globals, action, &client)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The parameters as Debug shows them: Token and Signature redacted.
+    tracing::debug!(action = ?action, "sending");
+    let output = client.send(action)?;
+    let format = globals.output.unwrap_or_default();
+    print(&render(&output.json, format));
+    if !globals.wait {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(task_id) = output.task_id() else {
+        if spec.is_some_and(|s| !s.asynchronous) {
+            eprintln!(
+                "note: {} is synchronous; there is no task to wait for",
+                action.name()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(Error::Decode {
+            reason: format!("{} returned no taskId to wait for", action.name()),
+            body: output.raw().to_owned(),
+        });
+    };
+    let show_progress = std::io::stderr().is_terminal() && globals.verbose == 0;
+    let outcome = with_progress(show_progress, task_id, || client.wait_for_task(task_id))?;
+    let (report, succeeded) = task_report(task_id, &outcome);
+    if format == OutputFormat::Table {
+        // Two tables or lists of lines: keep them apart.
+        print("\n");
+    }
+    print(&render(&report, format));
+    if succeeded {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match &outcome {
+        TaskOutcome::TimedOut { .. } => eprintln!(
+            "error: task {task_id} was still running after {}s",
+            client.config().wait_policy().deadline.as_secs_f64()
+        ),
+        _ => {
+            let output = report.get("output");
+            let field = |name: &str| output.and_then(|o| o.get(name)).map(crate::output::plain);
+            eprintln!(
+                "error: task {task_id} failed\nerrorCode: {}\nerrorMsg: {}",
+                field("errorCode").unwrap_or_default(),
+                field("errorMsg").unwrap_or_default()
+            );
+        }
+    }
+    Ok(ExitCode::FAILURE)
+}
+
+/// Prints the signed request without sending it: the URL, and for POST the form
+/// body on the next line. The one output that contains the Signature (and a Token).
+fn dry_run(globals: &Globals, action: &RawAction, client: &Client) -> Result<(), Error> {
+    let ctx = SignContext::new(
+        globals
+            .timestamp
+            .unwrap_or_else(qcapi_ureq::UreqTransport::unix_time),
+        globals
+            .nonce
+            .unwrap_or_else(qcapi_ureq::UreqTransport::random_nonce),
+    );
+    let request = build_request(action, client.config(), ctx)?;
+    let mut text = format!("{}\n", request.url());
+    if request.method() == HttpMethod::Post {
+        text.push_str(&String::from_utf8_lossy(request.body()));
+        text.push('\n');
+    }
+    print(&text);
+    Ok(())
+}
+
+/// The final task report: `{"taskId", "outcome", "status", "output"}`, and whether it succeeded.
+fn task_report(task_id: i64, outcome: &TaskOutcome) -> (Value, bool) {
+    let (name, last): (&str, &DescribeVpcTaskResultOutput) = match outcome {
+        TaskOutcome::Succeeded(last) => ("succeeded", last),
+        TaskOutcome::Failed(last) => ("failed", last),
+        TaskOutcome::TimedOut { last, .. } => ("timed_out", last),
+    };
+    let data = last.data.as_ref();
+    let report = json!({
+        "taskId": task_id,
+        "outcome": name,
+        "status": data.and_then(|d| d.status),
+        "output": data.and_then(|d| d.output.clone()),
+    });
+    (report, outcome.is_success())
+}
+
+/// Runs `wait`, drawing a spinner on stderr meanwhile when `show` (stderr is a terminal).
+fn with_progress<T>(show: bool, task_id: i64, wait: impl FnOnce() -> T) -> T {
+    if !show {
+        return wait();
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let started = Instant::now();
+            let frames = ['|', '/', '-', '\\'];
+            let mut i = 0;
+            while !done.load(Ordering::Relaxed) {
+                eprint!(
+                    "\r{} waiting for task {task_id} ({}s)",
+                    frames[i % frames.len()],
+                    started.elapsed().as_secs()
+                );
+                i += 1;
+                std::thread::sleep(Duration::from_millis(120));
+            }
+            // Erase the spinner line.
+            eprint!("\r\x1b[2K");
+        });
+        let result = wait();
+        done.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qcapi_core::vpc::DescribeVpcTaskResultData;
+
+    #[test]
+    fn task_reports() {
+        let last = |status, output| DescribeVpcTaskResultOutput {
+            data: Some(DescribeVpcTaskResultData {
+                status: Some(status),
+                output,
+            }),
+            ..Default::default()
+        };
+        let (report, ok) = task_report(
+            7,
+            &TaskOutcome::Succeeded(last(0, Some(json!({"uniqVpcPeerId": "pcx-1"})))),
+        );
+        assert!(ok);
+        assert_eq!(
+            report,
+            json!({"taskId": 7, "outcome": "succeeded", "status": 0, "output": {"uniqVpcPeerId": "pcx-1"}})
+        );
+        let (report, ok) = task_report(8, &TaskOutcome::Failed(last(1, None)));
+        assert!(!ok);
+        assert_eq!(report["outcome"], "failed");
+        let (report, ok) = task_report(
+            9,
+            &TaskOutcome::TimedOut {
+                task_id: 9,
+                last: last(2, None),
+            },
+        );
+        assert!(!ok);
+        assert_eq!(report["outcome"], "timed_out");
+        assert_eq!(report["status"], 2);
+    }
+}

@@ -1,0 +1,152 @@
+//! The credential chain from the command line, step by step: environment,
+//! TENCENTCLOUD_CREDENTIALS_FILE, `[default]` of $HOME/.tencentcloud/credentials,
+//! `--profile` / TENCENTCLOUD_PROFILE, and a failure naming every source tried.
+//! Each run sees only the variables set here and a temporary HOME.
+
+mod common;
+
+use common::{Home, Qcapi, param};
+use qcapi_emulator::{Account, Emulator};
+
+/// A dry run printing which SecretId and Region were used.
+fn which(q: &Qcapi, extra: &[&str]) -> (String, Option<String>) {
+    let mut args = vec!["--dry-run", "--nonce", "1", "--timestamp", "1"];
+    args.extend(extra);
+    args.push("DescribeVpcEx");
+    let run = q.run(&args);
+    assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+    (
+        param(&run.stdout, "SecretId").expect("a SecretId"),
+        param(&run.stdout, "Region"),
+    )
+}
+
+const PROFILES: &str = "\
+# qcapi test profiles
+[default]
+secret_id = AKIDhomeDefault
+secret_key = home-default-key
+region = sh
+
+[other]
+secret_id = AKIDhomeOther
+secret_key = home-other-key
+";
+
+#[test]
+fn each_step_of_the_chain() {
+    let home = Home::new("chain");
+    let q = Qcapi::new(&home);
+
+    // 1. The environment.
+    let env = q
+        .clone()
+        .env("TENCENTCLOUD_SECRET_ID", "AKIDfromEnv")
+        .env("TENCENTCLOUD_SECRET_KEY", "env-key");
+    assert_eq!(which(&env, &[]), ("AKIDfromEnv".into(), None));
+    assert_eq!(
+        which(&env.clone().env("TENCENTCLOUD_REGION", "bj"), &[]),
+        ("AKIDfromEnv".into(), Some("bj".into()))
+    );
+    assert_eq!(
+        which(&env, &["--region", "cd"]).1.as_deref(),
+        Some("cd"),
+        "--region wins"
+    );
+
+    // 2. A profile file named by TENCENTCLOUD_CREDENTIALS_FILE.
+    let elsewhere = home.write(
+        "elsewhere/creds.ini",
+        "[default]\nsecret_id=AKIDelsewhere\nsecret_key=k\nregion=gz\n",
+    );
+    let file = q
+        .clone()
+        .env("TENCENTCLOUD_CREDENTIALS_FILE", elsewhere.to_str().unwrap());
+    assert_eq!(
+        which(&file, &[]),
+        ("AKIDelsewhere".into(), Some("gz".into()))
+    );
+
+    // 3. [default] of $HOME/.tencentcloud/credentials, with its region.
+    home.write(".tencentcloud/credentials", PROFILES);
+    assert_eq!(
+        which(&q, &[]),
+        ("AKIDhomeDefault".into(), Some("sh".into()))
+    );
+    // ... after the environment, which still comes first.
+    assert_eq!(which(&env, &[]).0, "AKIDfromEnv");
+
+    // 4. Another profile: --profile, or TENCENTCLOUD_PROFILE.
+    assert_eq!(
+        which(&q, &["--profile", "other"]),
+        ("AKIDhomeOther".into(), None)
+    );
+    let named = q.clone().env("TENCENTCLOUD_PROFILE", "other");
+    assert_eq!(which(&named, &[]).0, "AKIDhomeOther");
+    assert_eq!(
+        which(&named, &["--profile", "default"]).0,
+        "AKIDhomeDefault",
+        "--profile wins over TENCENTCLOUD_PROFILE"
+    );
+}
+
+#[test]
+fn failure_names_every_source_tried() {
+    let home = Home::new("nothing");
+    let run = Qcapi::new(&home).run(&["DescribeVpcEx"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert_eq!(run.stdout, "");
+    let expected_file = home.path().join(".tencentcloud").join("credentials");
+    for fragment in [
+        "no credentials found",
+        "explicit",
+        "TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY not set",
+        expected_file.to_str().unwrap(),
+    ] {
+        assert!(
+            run.stderr.contains(fragment),
+            "lacks {fragment}: {}",
+            run.stderr
+        );
+    }
+
+    // A profile that is not in the file is named too.
+    home.write(".tencentcloud/credentials", PROFILES);
+    let run = Qcapi::new(&home)
+        .env("TENCENTCLOUD_SECRET_ID", "AKIDhalf")
+        .run(&["--profile", "missing", "DescribeVpcEx"]);
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(
+        run.stderr.contains("TENCENTCLOUD_SECRET_KEY not set")
+            && run.stderr.contains("no [missing] section"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn profile_credentials_authenticate_for_real() {
+    let emulator = Emulator::start().expect("emulator");
+    let home = Home::new("profile-call");
+    let b = Account::demo_b();
+    home.write(
+        ".tencentcloud/credentials",
+        &format!(
+            "[b]\nsecret_id = {}\nsecret_key = {}\nregion = gz\n",
+            b.secret_id, b.secret_key
+        ),
+    );
+    let run = Qcapi::new(&home).run(&[
+        "--endpoint",
+        &emulator.base_url(),
+        "--profile",
+        "b",
+        "CreateVpc",
+        "--vpcName",
+        "from-profile",
+        "--cidrBlock",
+        "10.5.0.0/16",
+    ]);
+    assert_eq!(run.json()["code"], 0);
+    assert_eq!(emulator.request_count("CreateVpc"), 1);
+}
