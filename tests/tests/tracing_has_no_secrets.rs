@@ -5,8 +5,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use qcapi_core::vpc::*;
-use qcapi_core::{Config, Credentials};
-use qcapi_emulator::{Account, Emulator};
+use std::time::Duration;
+
+use qcapi_core::{Config, Credentials, RetryPolicy};
+use qcapi_emulator::{Account, Emulator, Fault};
 use qcapi_tests::{driver, settings, variants};
 
 #[derive(Clone, Default)]
@@ -51,6 +53,16 @@ fn traces_show_calls_but_never_secrets() {
             );
             let _ = bad.send(&DescribeVpcEx::new());
         }
+        // A transient fault: the retry shows in the log.
+        emulator.inject(Fault::http_status(503).for_action("DescribeVpcEx").times(1));
+        let v = variants()[0];
+        let fast = RetryPolicy {
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        };
+        driver(v, settings::<Config>(&emulator, &a, v).retry_policy(fast))
+            .send(&DescribeVpcEx::new())
+            .unwrap();
     });
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("qcapi.call"), "{log}");
