@@ -55,6 +55,7 @@ pub struct Endpoint {
     scheme: String,
     authority: String,
     path: String,
+    base_url: String,
 }
 
 impl Endpoint {
@@ -93,6 +94,7 @@ impl Endpoint {
             p => p.to_owned(),
         };
         Ok(Self {
+            base_url: format!("{scheme}://{host}{path}"),
             scheme,
             authority: host,
             path,
@@ -115,8 +117,8 @@ impl Endpoint {
     }
 
     /// `scheme://host/path`, without a query.
-    pub fn base_url(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.authority, self.path)
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 }
 

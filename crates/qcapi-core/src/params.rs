@@ -32,6 +32,11 @@ impl Params {
         self.entries.push((name.to_owned(), value.into()));
     }
 
+    /// Keeps only the parameters whose name passes `keep`.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.entries.retain(|(n, _)| keep(n));
+    }
+
     /// Removes every value of `name`.
     pub fn remove(&mut self, name: &str) {
         self.entries.retain(|(n, _)| n != name);

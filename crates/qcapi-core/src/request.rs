@@ -18,6 +18,19 @@ impl SignContext {
     }
 }
 
+/// The parameters qcapi sets on every request (and `Signature`).
+const COMMON_PARAMS: &[&str] = &[
+    "Action",
+    "Region",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "SignatureMethod",
+    "Token",
+    "RequestClient",
+    "Signature",
+];
+
 /// Builds the complete parameter list of a request, common parameters included,
 /// after validating the action's own parameters against its spec.
 pub fn request_params(
@@ -38,18 +51,20 @@ pub fn request_params(
         spec.validate(&params)
             .map_err(|e| Error::invalid_input(e.parameter, e.reason))?;
     }
-    params.set("Action", action.name());
+    // The common parameters are qcapi's to set: drop any an action wrote, in one pass.
+    params.retain(|name| !COMMON_PARAMS.contains(&name));
+    params.push("Action", action.name());
     if let Some(region) = &config.region {
-        params.set("Region", region.as_str());
+        params.push("Region", region.as_str());
     }
-    params.set("Timestamp", ctx.timestamp.to_string());
-    params.set("Nonce", ctx.nonce.to_string());
-    params.set("SecretId", credentials.secret_id());
-    params.set("SignatureMethod", config.signature_method.as_str());
+    params.push("Timestamp", ctx.timestamp.to_string());
+    params.push("Nonce", ctx.nonce.to_string());
+    params.push("SecretId", credentials.secret_id());
+    params.push("SignatureMethod", config.signature_method.as_str());
     if let Some(token) = credentials.token() {
-        params.set("Token", token.expose());
+        params.push("Token", token.expose());
     }
-    params.set("RequestClient", REQUEST_CLIENT);
+    params.push("RequestClient", REQUEST_CLIENT);
     Ok(params)
 }
 
@@ -80,27 +95,53 @@ pub fn sign_params(mut params: Params, config: &Config, method: HttpMethod) -> H
         .unwrap_or_default();
     let signature = sign::sign(secret_key, config.signature_method, &string_to_sign);
     params.set("Signature", signature);
-    let encoded = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(params.iter())
-        .finish();
+    let base_url = endpoint.base_url();
     match method {
-        HttpMethod::Get => HttpRequest {
-            method,
-            url: format!("{}?{encoded}", endpoint.base_url()),
-            headers: Vec::new(),
-            body: Vec::new(),
-            string_to_sign,
-        },
-        HttpMethod::Post => HttpRequest {
-            method,
-            url: endpoint.base_url(),
-            headers: vec![(
-                "Content-Type",
-                "application/x-www-form-urlencoded".to_owned(),
-            )],
-            body: encoded.into_bytes(),
-            string_to_sign,
-        },
+        HttpMethod::Get => {
+            // One buffer for the whole URL: base, `?`, then the encoded query.
+            let mut url = String::with_capacity(base_url.len() + 1 + encoded_len(&params));
+            url.push_str(base_url);
+            url.push('?');
+            append_form(&mut url, &params);
+            HttpRequest {
+                method,
+                url,
+                headers: Vec::new(),
+                body: Vec::new(),
+                string_to_sign,
+            }
+        }
+        HttpMethod::Post => {
+            let mut body = String::with_capacity(encoded_len(&params));
+            append_form(&mut body, &params);
+            HttpRequest {
+                method,
+                url: base_url.to_owned(),
+                headers: vec![(
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                )],
+                body: body.into_bytes(),
+                string_to_sign,
+            }
+        }
+    }
+}
+
+/// A capacity estimate for the encoded parameters (exact when nothing needs escaping).
+fn encoded_len(params: &Params) -> usize {
+    params.iter().map(|(n, v)| n.len() + v.len() + 2).sum()
+}
+
+/// Appends `name=value&...`, percent-encoded as `application/x-www-form-urlencoded`.
+fn append_form(out: &mut String, params: &Params) {
+    for (i, (name, value)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+        out.push('=');
+        out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
     }
 }
 

@@ -75,13 +75,13 @@ pub fn string_to_sign<'a>(
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let mut pairs: Vec<(String, &str)> = params
+    let mut pairs: Vec<(&str, &str)> = params
         .into_iter()
         .filter(|(name, _)| *name != "Signature")
-        .map(|(name, value)| (name.replace('_', "."), value))
         .collect();
-    // Stable sort by name only: values are not part of the order.
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    // Stable sort by the signed form of the name only (`_` read as `.`): values are not
+    // part of the order, and no renamed copy of each name is allocated.
+    pairs.sort_by(|a, b| signed_name_bytes(a.0).cmp(signed_name_bytes(b.0)));
     let capacity = method.len()
         + host.len()
         + path.len()
@@ -99,11 +99,20 @@ pub fn string_to_sign<'a>(
         if i > 0 {
             out.push('&');
         }
-        out.push_str(name);
+        if name.contains('_') {
+            out.extend(name.chars().map(|c| if c == '_' { '.' } else { c }));
+        } else {
+            out.push_str(name);
+        }
         out.push('=');
         out.push_str(value);
     }
     out
+}
+
+/// The bytes of a parameter name as signed: `_` becomes `.`.
+fn signed_name_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().map(|b| if b == b'_' { b'.' } else { b })
 }
 
 /// Signs `string_to_sign` with `secret_key`: HMAC, then standard base64.
