@@ -18,10 +18,10 @@ impl SignContext {
     }
 }
 
-/// The parameters qcapi sets on every request (and `Signature`).
+/// The parameters qcapi sets on every request (and `Signature`). `Region` is not
+/// among them: an action may carry its own when the configuration has none.
 const COMMON_PARAMS: &[&str] = &[
     "Action",
-    "Region",
     "Timestamp",
     "Nonce",
     "SecretId",
@@ -55,7 +55,7 @@ pub fn request_params(
     params.retain(|name| !COMMON_PARAMS.contains(&name));
     params.push("Action", action.name());
     if let Some(region) = &config.region {
-        params.push("Region", region.as_str());
+        params.set("Region", region.as_str());
     }
     params.push("Timestamp", ctx.timestamp.to_string());
     params.push("Nonce", ctx.nonce.to_string());
