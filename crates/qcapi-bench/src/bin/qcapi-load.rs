@@ -1,0 +1,278 @@
+//! The end-to-end load tool of issue #6. Prints a human summary on stderr and one
+//! JSON object on stdout (what `scripts/bench_official_sdk.py` reads).
+//!
+//! ```text
+//! qcapi-load micro [--secs S]                    building signed requests, the HMAC floor, parsing
+//! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--account ID:KEY:UIN] [--resolver ureq|literal]
+//! qcapi-load async [--endpoint URL] [--calls N] [--in-flight 64] [--threads 0] [--warmup N] [--account ...]
+//! qcapi-load mixed [--clients 8] [--calls 2000]  several clients, then a state check (own emulator)
+//! qcapi-load fuzz-seeds DIR                      seed corpora and dictionary for fuzz/
+//! ```
+//!
+//! Without `--endpoint`, `blocking` and `async` start an emulator in this process
+//! (its memory then counts in the peak RSS). `--threads 0` is a current-thread runtime.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use qcapi_bench::{fixtures, load, seeds, stats};
+use qcapi_core::{Action, HttpMethod, build_request};
+use qcapi_emulator::{Account, Emulator};
+use serde_json::json;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(report) => {
+            let mut report = report;
+            if let Some(map) = report.as_object_mut() {
+                map.insert("peak_rss_kib".into(), json!(stats::peak_rss_kib()));
+            }
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("qcapi-load: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--name value` options after the subcommand.
+struct Options<'a>(&'a [String]);
+
+impl Options<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .windows(2)
+            .find(|w| w[0] == name)
+            .map(|w| w[1].as_str())
+    }
+
+    fn number(&self, name: &str, default: usize) -> Result<usize, String> {
+        self.get(name).map_or(Ok(default), |v| {
+            v.parse()
+                .map_err(|_| format!("{name}: expected a number, got `{v}`"))
+        })
+    }
+}
+
+fn run(args: &[String]) -> Result<serde_json::Value, String> {
+    let (command, rest) = args.split_first().ok_or(USAGE)?;
+    let opts = Options(rest);
+    match command.as_str() {
+        "micro" => Ok(micro(opts.number("--secs", 2)?)),
+        "blocking" | "async" => end_to_end(command == "async", &opts),
+        "mixed" => {
+            let (clients, calls) = (opts.number("--clients", 8)?, opts.number("--calls", 2000)?);
+            let emulator = load::mixed_accounts(clients)
+                .into_iter()
+                .fold(Emulator::builder(), |b, a| b.account(a))
+                .start()
+                .map_err(|e| e.to_string())?;
+            let report = load::mixed(&emulator.base_url(), clients, calls);
+            eprintln!(
+                "mixed, {clients} clients x {} rounds x {} calls: {}",
+                report.rounds,
+                load::CALLS_PER_ROUND,
+                report.summary
+            );
+            // The emulator's own count of executed requests, per action.
+            let executed: serde_json::Map<String, serde_json::Value> = report
+                .calls_by_action
+                .keys()
+                .map(|name| (name.to_string(), json!(emulator.request_count(name))))
+                .collect();
+            for problem in &report.unexpected {
+                eprintln!("unexpected: {problem}");
+            }
+            let mut out = report.to_json();
+            out["clients"] = json!(clients);
+            out["emulator_executed"] = json!(executed);
+            if report.unexpected.is_empty() {
+                Ok(out)
+            } else {
+                Err(format!(
+                    "{} unexpected results: {out}",
+                    report.unexpected.len()
+                ))
+            }
+        }
+        "fuzz-seeds" => {
+            let dir = rest.first().ok_or("fuzz-seeds: which directory?")?;
+            let n = seeds::write_corpus(std::path::Path::new(dir)).map_err(|e| e.to_string())?;
+            eprintln!("wrote {n} seed inputs under {dir} and the dictionary {dir}/qcapi.dict");
+            Ok(json!({ "seeds": n }))
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    }
+}
+
+const USAGE: &str =
+    "usage: qcapi-load sign|blocking|async|mixed|fuzz-seeds [options] (see the source's header)";
+
+fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Value, String> {
+    let account = match opts.get("--account") {
+        Some(text) => text.parse::<Account>()?,
+        None => Account::demo_a(),
+    };
+    let calls = opts.number("--calls", if asynchronous { 20_000 } else { 5_000 })?;
+    let warmup = opts.number("--warmup", 200)?;
+    // Keep an in-process emulator alive for the whole run when no endpoint is given.
+    let (_emulator, endpoint) = match opts.get("--endpoint") {
+        Some(url) => (None, url.to_owned()),
+        None => {
+            let emulator = Emulator::start().map_err(|e| e.to_string())?;
+            let url = emulator.base_url();
+            (Some(emulator), url)
+        }
+    };
+    load::seed(&endpoint, &account).map_err(|e| format!("seeding: {e}"))?;
+    let (label, summary, extra) = if asynchronous {
+        let in_flight = opts.number("--in-flight", 64)?;
+        let threads = opts.number("--threads", 0)?;
+        let summary = load::async_in_flight(&endpoint, &account, calls, in_flight, threads, warmup)
+            .map_err(|e| e.to_string())?;
+        let extra = json!({"in_flight": in_flight, "worker_threads": threads});
+        (format!("async, {in_flight} in flight"), summary, extra)
+    } else {
+        let literal = match opts.get("--resolver") {
+            None | Some("ureq") => false,
+            Some("literal") => true,
+            Some(other) => return Err(format!("--resolver: ureq or literal, got `{other}`")),
+        };
+        let summary = load::blocking_sequential(&endpoint, &account, calls, warmup, literal)
+            .map_err(|e| e.to_string())?;
+        let label = if literal {
+            "blocking, sequential, literal-IP resolver"
+        } else {
+            "blocking, sequential"
+        };
+        (
+            label.to_owned(),
+            summary,
+            json!({ "literal_resolver": literal }),
+        )
+    };
+    eprintln!("{label}: {summary}");
+    let mut out = summary.to_json();
+    out["mode"] = json!(if asynchronous { "async" } else { "blocking" });
+    out["action"] = json!(load::e2e_action().name());
+    out["in_process_emulator"] = json!(opts.get("--endpoint").is_none());
+    if let (Some(out), Some(extra)) = (out.as_object_mut(), extra.as_object()) {
+        out.extend(extra.clone());
+    }
+    Ok(out)
+}
+
+/// Median time per call of `f`, over batches filling about `secs` seconds.
+fn time_per_call(secs: usize, mut f: impl FnMut()) -> Duration {
+    let batch = {
+        // Size a batch to about 10 ms.
+        let t = Instant::now();
+        let mut n = 0u32;
+        while t.elapsed() < Duration::from_millis(10) {
+            f();
+            n += 1;
+        }
+        n.max(1)
+    };
+    let mut per_call = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(secs as u64);
+    while Instant::now() < deadline || per_call.len() < 5 {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        per_call.push(t.elapsed() / batch);
+    }
+    per_call.sort_unstable();
+    per_call[per_call.len() / 2]
+}
+
+/// Quick versions of the criterion benches (`cargo bench -p qcapi-bench` has the
+/// rigorous ones), so the side-by-side script gets qcapi's numbers in its own run.
+fn micro(secs: usize) -> serde_json::Value {
+    let (get, post) = (
+        fixtures::config(HttpMethod::Get),
+        fixtures::config(HttpMethod::Post),
+    );
+    let (reject, create) = (fixtures::reject(), fixtures::create_vpc_5_subnets());
+    let sts = build_request(&reject, &get, fixtures::CTX)
+        .map(|r| r.string_to_sign().to_owned())
+        .unwrap_or_default();
+    let key = fixtures::SECRET_KEY;
+    let mut results = serde_json::Map::new();
+    let mut measure = |name: &str, f: &mut dyn FnMut()| {
+        let ns = time_per_call(secs, f).as_secs_f64() * 1e9;
+        eprintln!("{name}: {ns:.0} ns");
+        results.insert(name.to_owned(), json!(ns));
+    };
+    measure("floor_hmac_sha256_base64_ns", &mut || {
+        black_box(fixtures::hmac_sha256_base64(
+            black_box(key.as_bytes()),
+            black_box(sts.as_bytes()),
+        ));
+    });
+    measure("signature_only_ns", &mut || {
+        black_box(qcapi_core::sign::sign(
+            black_box(key),
+            qcapi_core::SignatureMethod::HmacSha256,
+            black_box(&sts),
+        ));
+    });
+    for (name, action, config) in [
+        ("reject_get_ns", &reject as &dyn ErasedBuild, &get),
+        ("reject_post_ns", &reject, &post),
+        ("create_vpc_5_subnets_get_ns", &create, &get),
+        ("create_vpc_5_subnets_post_ns", &create, &post),
+    ] {
+        measure(name, &mut || action.build(config));
+    }
+    measure("prototype_reject_get_ns", &mut || {
+        black_box(qcapi_bench::lean::build_request(black_box(&reject), &get, fixtures::CTX).ok());
+    });
+    let signer = qcapi_bench::lean::Signer::new(&get);
+    measure("prototype_keyed_reject_get_ns", &mut || {
+        black_box(signer.build_request(black_box(&reject), fixtures::CTX).ok());
+    });
+    measure("prototype_create_vpc_5_subnets_get_ns", &mut || {
+        black_box(qcapi_bench::lean::build_request(black_box(&create), &get, fixtures::CTX).ok());
+    });
+    let mut own = qcapi_core::Params::new();
+    create.write_params(&mut own);
+    let spec = create.spec();
+    measure("validate_create_vpc_5_subnets_ns", &mut || {
+        black_box(spec.map(|s| s.validate(black_box(&own))));
+    });
+    // Parsing: the typed path consumes its response, so each call copies the body;
+    // that copy is measured alone and subtracted.
+    let body = fixtures::describe_peerings_body(100);
+    let describe = qcapi_core::vpc::DescribeVpcPeeringConnections::new();
+    measure("parse_body_copy_ns", &mut || {
+        black_box(qcapi_core::HttpResponse::new(200, black_box(&body).clone()));
+    });
+    measure("parse_typed_with_copy_ns", &mut || {
+        let response = qcapi_core::HttpResponse::new(200, black_box(&body).clone());
+        black_box(qcapi_core::parse_response(&describe, response).ok());
+    });
+    measure("parse_value_ns", &mut || {
+        black_box(serde_json::from_slice::<serde_json::Value>(black_box(&body)).ok());
+    });
+    let ns = |name: &str| results.get(name).and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let typed = ns("parse_typed_with_copy_ns") - ns("parse_body_copy_ns");
+    results.insert("parse_typed_ns".into(), json!(typed));
+    json!({ "micro": results, "string_to_sign_bytes": sts.len(), "parse_body_bytes": body.len() })
+}
+
+/// `build_request` for actions of different types behind one reference.
+trait ErasedBuild {
+    fn build(&self, config: &qcapi_core::Config);
+}
+
+impl<A: Action> ErasedBuild for A {
+    fn build(&self, config: &qcapi_core::Config) {
+        black_box(build_request(black_box(self), config, fixtures::CTX).ok());
+    }
+}

@@ -1,0 +1,118 @@
+//! Latency percentiles, throughput, and the process's peak resident set size.
+
+use std::time::Duration;
+
+/// Throughput and latency of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Calls completed.
+    pub calls: usize,
+    /// Wall time of the whole run.
+    pub elapsed: Duration,
+    /// Median latency of one call.
+    pub p50: Duration,
+    /// 99th percentile latency of one call.
+    pub p99: Duration,
+    /// Slowest call.
+    pub max: Duration,
+}
+
+impl Summary {
+    /// Summarises per-call latencies measured over a run of `elapsed` wall time.
+    pub fn new(mut latencies: Vec<Duration>, elapsed: Duration) -> Self {
+        latencies.sort_unstable();
+        Self {
+            calls: latencies.len(),
+            elapsed,
+            p50: percentile(&latencies, 50.0),
+            p99: percentile(&latencies, 99.0),
+            max: latencies.last().copied().unwrap_or_default(),
+        }
+    }
+
+    /// Calls per second of wall time.
+    pub fn calls_per_sec(&self) -> f64 {
+        let secs = self.elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.calls as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    /// The summary as a JSON object (times in microseconds).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "calls": self.calls,
+            "seconds": self.elapsed.as_secs_f64(),
+            "calls_per_sec": self.calls_per_sec(),
+            "p50_us": micros(self.p50),
+            "p99_us": micros(self.p99),
+            "max_us": micros(self.max),
+        })
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} calls in {:.2} s: {:.0} calls/s, p50 {:.0} us, p99 {:.0} us, max {:.0} us",
+            self.calls,
+            self.elapsed.as_secs_f64(),
+            self.calls_per_sec(),
+            micros(self.p50),
+            micros(self.p99),
+            micros(self.max),
+        )
+    }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// The nearest-rank percentile `p` (0..=100) of sorted values; zero when empty.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// The peak resident set size of this process in KiB (`VmHWM` in `/proc/self/status`),
+/// or `None` where procfs is missing.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let ms = |n: u64| Duration::from_millis(n);
+        let values: Vec<Duration> = (1..=100).map(ms).collect();
+        assert_eq!(percentile(&values, 50.0), ms(50));
+        assert_eq!(percentile(&values, 99.0), ms(99));
+        assert_eq!(percentile(&values, 100.0), ms(100));
+        assert_eq!(percentile(&[ms(7)], 99.0), ms(7));
+        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+        let s = Summary::new(vec![ms(3), ms(1), ms(2)], Duration::from_secs(1));
+        assert_eq!((s.calls, s.p50, s.max), (3, ms(2), ms(3)));
+        assert!((s.calls_per_sec() - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn reads_peak_rss_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_kib().is_some_and(|kib| kib > 0));
+        }
+    }
+}
