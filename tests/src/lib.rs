@@ -54,19 +54,16 @@ impl Driver {
         }
     }
 
-    /// Polls DescribeVpcTaskResult until the task leaves the running state (at most 20 polls).
+    /// Waits for a task with the client's `wait_for_task` and returns its final status
+    /// (0 succeeded, 1 failed); panics if the wait times out.
     pub fn wait_task(&self, task_id: i64) -> i64 {
-        for _ in 0..20 {
-            let out = self
-                .send(&vpc::DescribeVpcTaskResult::new(task_id))
-                .expect("task query");
-            match out.data.and_then(|d| d.status) {
-                Some(2) => std::thread::sleep(Duration::from_millis(10)),
-                Some(status) => return status,
-                None => panic!("task {task_id}: no status in {:?}", out.meta.raw),
+        match self.wait_for_task(task_id).expect("task query") {
+            qcapi_core::TaskOutcome::Succeeded(report)
+            | qcapi_core::TaskOutcome::Failed(report) => {
+                report.data.and_then(|d| d.status).expect("a status")
             }
+            other => panic!("task {task_id} still running: {other:?}"),
         }
-        panic!("task {task_id} still running after 20 polls")
     }
 }
 
@@ -114,6 +111,12 @@ pub fn settings<C: qcapi_core::FromConfig>(
         .http_method(v.http_method)
         .signature_method(v.signature_method)
         .timeout(Duration::from_secs(10))
+        // The emulator finishes a task by its second poll: no need to wait long between polls.
+        .wait_policy(qcapi_core::WaitPolicy {
+            initial_interval: Duration::from_millis(5),
+            max_interval: Duration::from_millis(20),
+            deadline: Duration::from_secs(5),
+        })
 }
 
 /// A client of the variant's kind, configured by `customise`.

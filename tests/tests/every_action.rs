@@ -2,6 +2,7 @@
 //! client to the emulator by GET and by POST, and parsed with its typed output; and each
 //! one with a required parameter left out, which the emulator answers with 4000.
 
+use qcapi_core::Output as _;
 use qcapi_core::vpc::catalog;
 use qcapi_core::{Error, HttpMethod, HttpResponse, Params, RawAction, SignatureMethod};
 use qcapi_emulator::{Account, Emulator};
@@ -49,8 +50,6 @@ fn every_action_is_served_and_parses_typed() {
         }
     }
 }
-
-use qcapi_core::Output as _;
 
 #[test]
 fn leaving_out_a_required_parameter_gets_4000_naming_it() {

@@ -3,29 +3,13 @@
 use qcapi_core::vpc::*;
 use qcapi_core::{Action, BusinessCode, CommonCode, Config, Credentials, Error, Params};
 use qcapi_emulator::{Account, Emulator};
-use qcapi_tests::{Driver, client, create_vpc, driver, settings, variants};
+use qcapi_tests::{Driver, Unchecked, client, create_vpc, driver, settings, variants};
 
 fn api_code(result: Result<impl std::fmt::Debug, Error>) -> (i64, Option<String>, String) {
     match result {
         Err(Error::Api(e)) => (e.code, e.code_desc, e.message),
         other => panic!("expected an API error, got {other:?}"),
     }
-}
-
-/// RejectVpcPeeringConnection sent without its required parameter, bypassing
-/// client-side validation (no spec), to see the server's answer.
-struct UncheckedReject;
-
-impl Action for UncheckedReject {
-    type Output = qcapi_core::RawOutput;
-    type ErrorCode = String;
-    fn name(&self) -> &str {
-        "RejectVpcPeeringConnection"
-    }
-    fn spec(&self) -> Option<&'static qcapi_core::spec::ActionSpec> {
-        None
-    }
-    fn write_params(&self, _: &mut Params) {}
 }
 
 #[test]
@@ -46,7 +30,7 @@ fn authentication_and_replay_rejections() {
             );
             assert_eq!(api_code(wrong_key.send(&DescribeVpcEx::new())).0, 4100);
 
-            let skewed = with(settings(&emulator, &a, v).clock(|| qcapi_ureq_now() - 1000));
+            let skewed = with(settings(&emulator, &a, v).clock(|| unix_now() - 1000));
             assert_eq!(api_code(skewed.send(&DescribeVpcEx::new())).0, 4500);
 
             let fixed_nonce = with(settings(&emulator, &a, v).nonce_source(move || {
@@ -65,7 +49,10 @@ fn authentication_and_replay_rejections() {
             );
 
             let good = client(&emulator, &a, v);
-            let (code, _, message) = api_code(good.send(&UncheckedReject));
+            let (code, _, message) = api_code(good.send(&Unchecked {
+                name: "RejectVpcPeeringConnection".into(),
+                params: Params::new(),
+            }));
             assert_eq!(code, 4000);
             assert!(message.contains("peeringConnectionId"), "{message}");
 
@@ -75,7 +62,7 @@ fn authentication_and_replay_rejections() {
     }
 }
 
-fn qcapi_ureq_now() -> u64 {
+fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -22,6 +22,8 @@ pub struct CommonCodeModel {
 
 pub struct ActionModel {
     pub name: String,
+    /// Whether Tencent's documentation describes the action.
+    pub documented: bool,
     pub module: String,
     pub spec_file: String,
     pub doc_lines: Vec<String>,
@@ -52,6 +54,7 @@ pub struct StructModel {
     pub fields: Vec<FieldModel>,
 }
 
+#[derive(Clone)]
 pub struct FieldModel {
     pub wire: String,
     pub ident: String,
@@ -307,6 +310,7 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
         spec_literal: action_literal(spec, a),
         has_task_id,
         page_item,
+        documented: a.documented,
         name: a.name.clone(),
     }
 }
@@ -331,7 +335,7 @@ fn lower_struct(
     let mut optional = Vec::new();
     let mut all = Vec::new();
     for (req, f) in lowered {
-        all.push(f.clone_shallow());
+        all.push(f.clone());
         if input && req {
             required.push(f);
         } else {
@@ -346,21 +350,6 @@ fn lower_struct(
         required,
         optional,
         fields: all,
-    }
-}
-
-impl FieldModel {
-    fn clone_shallow(&self) -> Self {
-        Self {
-            wire: self.wire.clone(),
-            ident: self.ident.clone(),
-            doc_lines: self.doc_lines.clone(),
-            ty: self.ty.clone(),
-            arg_ty: self.arg_ty.clone(),
-            conv: self.conv.clone(),
-            init: self.init.clone(),
-            deser: self.deser.clone(),
-        }
     }
 }
 

@@ -81,6 +81,7 @@ pub(crate) fn redact_text(text: &str) -> String {
     out
 }
 
+/// Redacts the parameters after the first `?` (a URL, or a string to sign).
 fn redact_url(url: &str) -> String {
     match url.split_once('?') {
         Some((base, query)) => format!("{base}?{}", redact_query(query)),
@@ -91,16 +92,12 @@ fn redact_url(url: &str) -> String {
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let body = String::from_utf8_lossy(&self.body);
-        let string_to_sign = match self.string_to_sign.split_once('?') {
-            Some((head, query)) => format!("{head}?{}", redact_query(query)),
-            None => self.string_to_sign.clone(),
-        };
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &redact_url(&self.url))
             .field("headers", &self.headers)
             .field("body", &redact_query(&body))
-            .field("string_to_sign", &string_to_sign)
+            .field("string_to_sign", &redact_url(&self.string_to_sign))
             .finish()
     }
 }
