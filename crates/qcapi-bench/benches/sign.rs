@@ -1,7 +1,7 @@
 //! Signing benchmarks: the bare HMAC-SHA256 + base64 floor, the core signer on the
 //! same string-to-sign, complete signed GET and POST requests for the seed action
 //! `RejectVpcPeeringConnection` and a `CreateVpc` with 5 subnets, the stages of
-//! `build_request`, and the lower-allocation prototype `qcapi_bench::lean`.
+//! `build_request`.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
@@ -9,7 +9,6 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use qcapi_bench::fixtures::{self, CTX, SECRET_KEY};
-use qcapi_bench::lean;
 use qcapi_core::{
     Action, Config, HttpMethod, Params, SignatureMethod, build_request, request, sign,
 };
@@ -47,6 +46,11 @@ fn signing(c: &mut Criterion) {
             })
         },
     );
+    let key = sign::SigningKey::new(SECRET_KEY);
+    group.bench_function(
+        "signature only, keyed once: SigningKey::sign (same string)",
+        |b| b.iter(|| key.sign(SignatureMethod::HmacSha256, black_box(&sts))),
+    );
     group.finish();
 
     let workloads: [(&str, &dyn Stages, &Config); 4] = [
@@ -61,13 +65,6 @@ fn signing(c: &mut Criterion) {
     }
     group.finish();
 
-    // The lower-allocation prototype, same output byte for byte.
-    let mut group = c.benchmark_group("prototype lean::build_request");
-    for (name, action, config) in workloads {
-        action.lean(&mut group, name, config);
-    }
-    group.finish();
-
     // Where build_request's time goes, stage by stage (core's public stage functions).
     for (name, action, config) in [workloads[0], workloads[2]] {
         let mut group = c.benchmark_group(format!("stages {name}"));
@@ -79,7 +76,6 @@ fn signing(c: &mut Criterion) {
 /// The measurements of one action type, behind one reference.
 trait Stages {
     fn build(&self, group: &mut Group<'_>, name: &str, config: &Config);
-    fn lean(&self, group: &mut Group<'_>, name: &str, config: &Config);
     fn stages(&self, group: &mut Group<'_>, config: &Config);
 }
 
@@ -87,16 +83,6 @@ impl<A: Action> Stages for A {
     fn build(&self, group: &mut Group<'_>, name: &str, config: &Config) {
         group.bench_function(name, |b| {
             b.iter(|| build_request(black_box(self), black_box(config), black_box(CTX)))
-        });
-    }
-
-    fn lean(&self, group: &mut Group<'_>, name: &str, config: &Config) {
-        group.bench_function(name, |b| {
-            b.iter(|| lean::build_request(black_box(self), black_box(config), black_box(CTX)))
-        });
-        let signer = lean::Signer::new(config);
-        group.bench_function(format!("{name}, HMAC keyed once per client"), |b| {
-            b.iter(|| signer.build_request(black_box(self), black_box(CTX)))
         });
     }
 
@@ -124,8 +110,9 @@ impl<A: Action> Stages for A {
         group.bench_function("4 sign::string_to_sign", |b| {
             b.iter(|| sign::string_to_sign(method.as_str(), host, path, black_box(&all).iter()))
         });
-        group.bench_function("5 sign::sign", |b| {
-            b.iter(|| sign::sign(SECRET_KEY, SignatureMethod::HmacSha256, black_box(&sts)))
+        let key = sign::SigningKey::new(SECRET_KEY);
+        group.bench_function("5 SigningKey::sign", |b| {
+            b.iter(|| key.sign(SignatureMethod::HmacSha256, black_box(&sts)))
         });
         group.bench_function("4+5+6 sign_params (string-to-sign, sign, encode)", |b| {
             b.iter_batched(

@@ -6,14 +6,12 @@
 //! - [`load`]: end-to-end workloads against an emulator over loopback (blocking
 //!   sequential, async with N calls in flight, and the mixed multi-client run
 //!   that checks the emulator's state at the end);
-//! - [`lean`]: a prototype of a lower-allocation signer, measured next to core's;
 //! - [`seeds`]: starting inputs for the cargo-fuzz targets in `fuzz/`.
 //!
 //! The binary `qcapi-load` drives these; `scripts/bench_official_sdk.py` runs it
 //! next to the official Python SDK and prints the ratios. BENCHMARKS.md has the numbers.
 
 pub mod fixtures;
-pub mod lean;
 pub mod load;
 pub mod seeds;
 pub mod stats;

@@ -62,46 +62,10 @@ pub fn async_client(
     settings(endpoint, account, method).build()
 }
 
-/// A ureq resolver that answers IP-literal hosts itself and hands names to ureq's
-/// default resolver. A prototype of a fix for `qcapi-ureq`: ureq 3 resolves the host
-/// before it looks in its connection pool, on every request, and with a timeout set
-/// (qcapi-ureq always sets one) the default resolver spawns an OS thread per lookup,
-/// even for `127.0.0.1`. See BENCHMARKS.md.
-#[derive(Debug, Default)]
-pub struct LiteralFirstResolver(ureq::unversioned::resolver::DefaultResolver);
-
-impl ureq::unversioned::resolver::Resolver for LiteralFirstResolver {
-    fn resolve(
-        &self,
-        uri: &ureq::http::Uri,
-        config: &ureq::config::Config,
-        timeout: ureq::unversioned::transport::NextTimeout,
-    ) -> Result<ureq::unversioned::resolver::ResolvedSocketAddrs, ureq::Error> {
-        if let Some(authority) = uri.authority() {
-            let host = authority.host();
-            let host = host
-                .strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
-                .unwrap_or(host);
-            if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-                let default_port = if uri.scheme_str() == Some("https") {
-                    443
-                } else {
-                    80
-                };
-                let port = authority.port_u16().unwrap_or(default_port);
-                let mut addrs = self.empty();
-                addrs.push(std::net::SocketAddr::new(ip, port));
-                return Ok(addrs);
-            }
-        }
-        self.0.resolve(uri, config, timeout)
-    }
-}
-
-/// A blocking client configured exactly like `qcapi_ureq::Client::new` does it, but
-/// on an agent with [`LiteralFirstResolver`].
-pub fn blocking_client_literal_resolver(
+/// A blocking client configured exactly like `qcapi_ureq::Client` does it, but on an
+/// agent with ureq's default resolver, as qcapi-ureq was before its
+/// [`qcapi_ureq::CachingResolver`]: the "before" of that fix.
+pub fn blocking_client_ureq_resolver(
     endpoint: &str,
     account: &Account,
 ) -> Result<qcapi_core::BlockingClient<qcapi_ureq::UreqTransport>, Error> {
@@ -131,7 +95,7 @@ pub fn blocking_client_literal_resolver(
     let agent = ureq::Agent::with_parts(
         agent_config,
         ureq::unversioned::transport::DefaultConnector::new(),
-        LiteralFirstResolver::default(),
+        ureq::unversioned::resolver::DefaultResolver::default(),
     );
     qcapi_core::BlockingClient::with_transport(config, qcapi_ureq::UreqTransport::from_agent(agent))
 }
@@ -150,17 +114,17 @@ pub fn seed(endpoint: &str, account: &Account) -> Result<(), Error> {
 }
 
 /// `calls` sequential [`e2e_action`] calls on one blocking client, after `warmup`
-/// unmeasured ones: `qcapi_ureq::Client` as shipped, or with `literal_resolver`, the
-/// same client on an agent with [`LiteralFirstResolver`].
+/// unmeasured ones: `qcapi_ureq::Client` as shipped, or with `ureq_resolver`, the
+/// same client on an agent with ureq's default resolver (see [`blocking_client_ureq_resolver`]).
 pub fn blocking_sequential(
     endpoint: &str,
     account: &Account,
     calls: usize,
     warmup: usize,
-    literal_resolver: bool,
+    ureq_resolver: bool,
 ) -> Result<Summary, Error> {
-    if literal_resolver {
-        let client = blocking_client_literal_resolver(endpoint, account)?;
+    if ureq_resolver {
+        let client = blocking_client_ureq_resolver(endpoint, account)?;
         return sequential(|a| client.send(a).map(drop), calls, warmup);
     }
     let client = blocking_client(endpoint, account, HttpMethod::Get)?;

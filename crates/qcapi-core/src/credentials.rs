@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::sign::SigningKey;
+
 /// A secret string (a SecretKey or a session token) that never shows itself in
 /// `Debug` or `Display`; read it with [`SecretString::expose`].
 #[derive(Clone, PartialEq, Eq)]
@@ -54,19 +56,33 @@ impl From<&str> for SecretString {
 /// assert!(!shown.contains("Gu5t9x") && !shown.contains("session-token"));
 /// assert!(shown.contains("AKID****hESA"));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Credentials {
     secret_id: String,
     secret_key: SecretString,
     token: Option<SecretString>,
+    /// The HMACs keyed with `secret_key`, so a request does not key them again.
+    signing_key: SigningKey,
 }
+
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        // `signing_key` is derived from `secret_key`.
+        (&self.secret_id, &self.secret_key, &self.token)
+            == (&other.secret_id, &other.secret_key, &other.token)
+    }
+}
+
+impl Eq for Credentials {}
 
 impl Credentials {
     /// Long-term credentials: a SecretId and its SecretKey.
     pub fn new(secret_id: impl Into<String>, secret_key: impl Into<SecretString>) -> Self {
+        let secret_key = secret_key.into();
         Self {
             secret_id: secret_id.into(),
-            secret_key: secret_key.into(),
+            signing_key: SigningKey::new(secret_key.expose()),
+            secret_key,
             token: None,
         }
     }
@@ -85,6 +101,11 @@ impl Credentials {
     /// The SecretKey, which signs requests and is never sent.
     pub fn secret_key(&self) -> &SecretString {
         &self.secret_key
+    }
+
+    /// The secret key made ready to sign (keyed once, when these credentials were created).
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.signing_key
     }
 
     /// The session token, if any.

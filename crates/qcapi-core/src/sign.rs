@@ -81,7 +81,7 @@ pub fn string_to_sign<'a>(
         .collect();
     // Stable sort by the signed form of the name only (`_` read as `.`): values are not
     // part of the order, and no renamed copy of each name is allocated.
-    pairs.sort_by(|a, b| signed_name_bytes(a.0).cmp(signed_name_bytes(b.0)));
+    pairs.sort_by(|a, b| cmp_signed_names(a.0, b.0));
     let capacity = method.len()
         + host.len()
         + path.len()
@@ -91,7 +91,7 @@ pub fn string_to_sign<'a>(
             .map(|(n, v)| n.len() + v.len() + 2)
             .sum::<usize>();
     let mut out = String::with_capacity(capacity);
-    out.push_str(&method.to_ascii_uppercase());
+    out.extend(method.chars().map(|c| c.to_ascii_uppercase()));
     out.push_str(host);
     out.push_str(path);
     out.push('?');
@@ -110,12 +110,24 @@ pub fn string_to_sign<'a>(
     out
 }
 
-/// The bytes of a parameter name as signed: `_` becomes `.`.
-fn signed_name_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
-    name.bytes().map(|b| if b == b'_' { b'.' } else { b })
+/// Orders two names as signed (bytewise, `_` read as `.`) without renaming them:
+/// skip the common prefix, then compare the first differing bytes as mapped.
+fn cmp_signed_names(a: &str, b: &str) -> std::cmp::Ordering {
+    let signed = |c: u8| if c == b'_' { b'.' } else { c };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    loop {
+        match a[i..].iter().zip(&b[i..]).position(|(x, y)| x != y) {
+            // `_` against `.` differ as bytes but sign alike: keep going.
+            Some(at) if signed(a[i + at]) == signed(b[i + at]) => i += at + 1,
+            Some(at) => return signed(a[i + at]).cmp(&signed(b[i + at])),
+            None => return a.len().cmp(&b.len()),
+        }
+    }
 }
 
 /// Signs `string_to_sign` with `secret_key`: HMAC, then standard base64.
+/// A client signs through its credentials' [`SigningKey`] instead, keyed once.
 ///
 /// ```
 /// use qcapi_core::sign::{sign, SignatureMethod};
@@ -124,25 +136,144 @@ fn signed_name_bytes(name: &str) -> impl Iterator<Item = u8> + '_ {
 /// assert_eq!(sig, "5HAq1BOKNLEE2/uauWnp6Zv9Z3c=");
 /// ```
 pub fn sign(secret_key: &str, method: SignatureMethod, string_to_sign: &str) -> String {
-    let engine = base64::engine::general_purpose::STANDARD;
-    match method {
-        SignatureMethod::HmacSha1 => {
-            engine.encode(hmac_digest::<sha1::Sha1>(secret_key, string_to_sign))
+    let signature = match method {
+        SignatureMethod::HmacSha1 => finish(keyed::<sha1::Sha1>(secret_key), string_to_sign),
+        SignatureMethod::HmacSha256 => finish(keyed::<sha2::Sha256>(secret_key), string_to_sign),
+    };
+    signature.as_str().to_owned()
+}
+
+/// A secret key made ready to sign. HMAC with a fixed key always starts from the
+/// same two hashed blocks (key xor ipad, key xor opad), so they are computed once,
+/// for both methods, when credentials are created, not on every request.
+///
+/// Its `Debug` shows nothing of the key.
+///
+/// ```
+/// use qcapi_core::sign::{sign, SignatureMethod, SigningKey};
+/// let key = SigningKey::new("secretKeyBar");
+/// for method in [SignatureMethod::HmacSha1, SignatureMethod::HmacSha256] {
+///     assert_eq!(key.sign(method, "GETx?a=1").as_str(), sign("secretKeyBar", method, "GETx?a=1"));
+/// }
+/// assert_eq!(format!("{key:?}"), "SigningKey(<redacted>)");
+/// ```
+#[derive(Clone)]
+pub struct SigningKey {
+    sha1: Hmac<sha1::Sha1>,
+    sha256: Hmac<sha2::Sha256>,
+}
+
+impl SigningKey {
+    /// Keys both HMACs with `secret_key`.
+    pub fn new(secret_key: &str) -> Self {
+        Self {
+            sha1: keyed(secret_key),
+            sha256: keyed(secret_key),
         }
-        SignatureMethod::HmacSha256 => {
-            engine.encode(hmac_digest::<sha2::Sha256>(secret_key, string_to_sign))
+    }
+
+    /// The signature of `string_to_sign`.
+    pub fn sign(&self, method: SignatureMethod, string_to_sign: &str) -> Signature {
+        match method {
+            SignatureMethod::HmacSha1 => finish(self.sha1.clone(), string_to_sign),
+            SignatureMethod::HmacSha256 => finish(self.sha256.clone(), string_to_sign),
         }
     }
 }
 
-fn hmac_digest<D>(key: &str, message: &str) -> Vec<u8>
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+/// A base64 signature, held inline: 28 characters for HmacSHA1, 44 for HmacSHA256.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature {
+    text: [u8; 44],
+    len: usize,
+}
+
+impl Signature {
+    /// The base64 text, as sent in the `Signature` parameter.
+    pub fn as_str(&self) -> &str {
+        // Base64 output is ASCII.
+        std::str::from_utf8(&self.text[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn keyed<D>(key: &str) -> Hmac<D>
 where
     D: hmac::EagerHash,
-    Hmac<D>: KeyInit + Mac,
+    Hmac<D>: KeyInit,
 {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<D> as KeyInit>::new_from_slice(key.as_bytes())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    <Hmac<D> as KeyInit>::new_from_slice(key.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+}
+
+/// Feeds `message` to a keyed HMAC and base64-encodes the digest, all on the stack.
+fn finish<D>(mut mac: Hmac<D>, message: &str) -> Signature
+where
+    D: hmac::EagerHash,
+    Hmac<D>: Mac,
+{
     mac.update(message.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    let digest = mac.finalize().into_bytes();
+    let mut text = [0u8; 44];
+    // A SHA-256 digest (32 bytes) encodes to exactly 44 characters; SHA-1 to 28.
+    let len = base64::engine::general_purpose::STANDARD
+        .encode_slice(&digest[..], &mut text)
+        .unwrap_or_else(|_| unreachable!("44 bytes hold the base64 of a 32-byte digest"));
+    Signature { text, len }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The order the protocol defines, written the obvious way.
+    fn reference_order(a: &str, b: &str) -> std::cmp::Ordering {
+        let signed = |s: &str| s.replace('_', ".");
+        signed(a).cmp(&signed(b))
+    }
+
+    #[test]
+    fn name_order() {
+        fn check(a: &str, b: &str, expected: std::cmp::Ordering) {
+            assert_eq!(cmp_signed_names(a, b), expected, "{a:?} vs {b:?}");
+        }
+        use std::cmp::Ordering::*;
+        check("a_b", "a.b", Equal);
+        check("a_b", "a.c", Less);
+        check("a_", "a-", Greater); // `.` (0x2E) after `-` (0x2D)
+        check("a_", "a/", Less); // before `/` (0x2F), though `_` (0x5F) is after it
+        check("ab", "a", Greater);
+        check("", "", Equal);
+        check("subnetSet.10", "subnetSet.9", Less);
+    }
+
+    proptest! {
+        #[test]
+        fn name_order_is_the_renamed_order(a in "[a-c_./-]{0,6}", b in "[a-c_./-]{0,6}") {
+            prop_assert_eq!(cmp_signed_names(&a, &b), reference_order(&a, &b));
+        }
+
+        #[test]
+        fn name_order_on_any_text(a in any::<String>(), b in any::<String>()) {
+            prop_assert_eq!(cmp_signed_names(&a, &b), reference_order(&a, &b));
+        }
+    }
 }

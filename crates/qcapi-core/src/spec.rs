@@ -1,7 +1,8 @@
 //! Runtime metadata of actions, generated from spec/, and the one parameter validator
 //! that both the clients (before sending) and the emulator (on receipt) use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 
 use crate::Params;
 
@@ -101,8 +102,7 @@ impl ActionSpec {
     /// values of the right type, lengths, ranges and allowed values respected.
     /// Parameters the spec does not know are left alone (the service ignores them).
     pub fn validate(&self, params: &Params) -> Result<(), InvalidParam> {
-        let flat: BTreeMap<&str, &str> = params.iter().rev().collect();
-        validate_fields(self.params, "", &flat)
+        validate_fields(self.params, "", &Flat::new(params))
     }
 
     /// Whether it pages with `offset`/`limit` and reports `totalCount`.
@@ -119,44 +119,69 @@ impl ActionSpec {
     }
 }
 
-/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
-fn indices(flat: &BTreeMap<&str, &str>, prefix: &str) -> BTreeSet<u64> {
-    let dotted = format!("{prefix}.");
-    flat.range::<&str, _>(dotted.as_str()..)
-        .take_while(|(k, _)| k.starts_with(&dotted))
-        .filter_map(|(k, _)| k[dotted.len()..].split('.').next()?.parse().ok())
-        .collect()
+/// Flat parameters sorted by name (a stable sort: the first of repeated names
+/// comes first, and wins, as in [`Params::get`]). One allocation, where a map
+/// would allocate per node.
+struct Flat<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Flat<'a> {
+    fn new(params: &'a Params) -> Self {
+        let mut pairs: Vec<(&str, &str)> = params.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        Self(pairs)
+    }
+
+    /// The entries from the first name at or after `name`, in order.
+    fn from(&self, name: &str) -> &[(&'a str, &'a str)] {
+        &self.0[self.0.partition_point(|(n, _)| *n < name)..]
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.from(name)
+            .first()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// The names under `prefix.`.
+    fn under(&self, prefix: &str) -> impl Iterator<Item = &'a str> {
+        let dotted = format!("{prefix}.");
+        self.from(&dotted)
+            .iter()
+            .map(|(n, _)| *n)
+            .take_while(move |n| n.starts_with(&dotted))
+    }
 }
 
-fn has_prefix(flat: &BTreeMap<&str, &str>, prefix: &str) -> bool {
-    let dotted = format!("{prefix}.");
-    flat.range::<&str, _>(dotted.as_str()..)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(&dotted))
+/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
+fn indices(flat: &Flat<'_>, prefix: &str) -> BTreeSet<u64> {
+    flat.under(prefix)
+        .filter_map(|k| k[prefix.len() + 1..].split('.').next()?.parse().ok())
+        .collect()
 }
 
 fn validate_fields(
     fields: &[FieldSpec],
     prefix: &str,
-    flat: &BTreeMap<&str, &str>,
+    flat: &Flat<'_>,
 ) -> Result<(), InvalidParam> {
     for field in fields {
-        let name = format!("{prefix}{}", field.name);
+        let name = if prefix.is_empty() {
+            Cow::Borrowed(field.name)
+        } else {
+            Cow::Owned(format!("{prefix}{}", field.name))
+        };
         validate_field(field, &name, flat)?;
     }
     Ok(())
 }
 
-fn validate_field(
-    field: &FieldSpec,
-    name: &str,
-    flat: &BTreeMap<&str, &str>,
-) -> Result<(), InvalidParam> {
+fn validate_field(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), InvalidParam> {
     let missing = || invalid(name, "missing required parameter");
     if field.list {
         let found = indices(flat, name);
         if found.is_empty() {
-            return if field.required && !flat.contains_key(name) {
+            return if field.required && flat.get(name).is_none() {
                 Err(missing())
             } else if let Some(v) = flat.get(name) {
                 // A bare `name=value` where an array is expected.
@@ -174,7 +199,7 @@ fn validate_field(
         }
         return Ok(());
     }
-    let present = flat.contains_key(name) || has_prefix(flat, name);
+    let present = flat.get(name).is_some() || flat.under(name).next().is_some();
     if !present {
         return if field.required {
             Err(missing())
@@ -186,11 +211,7 @@ fn validate_field(
 }
 
 /// Validates one (non-list) value at `name`.
-fn validate_value(
-    field: &FieldSpec,
-    name: &str,
-    flat: &BTreeMap<&str, &str>,
-) -> Result<(), InvalidParam> {
+fn validate_value(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), InvalidParam> {
     match field.ty {
         FieldType::Object => validate_fields(field.fields, &format!("{name}."), flat),
         FieldType::Json => Ok(()),

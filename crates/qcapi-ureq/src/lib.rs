@@ -19,6 +19,9 @@
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod resolver;
+pub use resolver::{CachingResolver, NAME_TTL};
+
 pub use qcapi_core::{
     self as core, Action, Config, Credentials, Error, HttpMethod, Output, RawAction,
     SignatureMethod, vpc,
@@ -47,15 +50,19 @@ impl UreqTransport {
 
 impl TransportFactory for UreqTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout()))
             .timeout_global(Some(config.timeout()))
             .max_idle_age(config.pool_idle_timeout())
             .proxy(ureq::Proxy::try_from_env())
             .user_agent(qcapi_core::REQUEST_CLIENT)
-            .build()
-            .into();
+            .build();
+        let agent = ureq::Agent::with_parts(
+            agent_config,
+            ureq::unversioned::transport::DefaultConnector::new(),
+            CachingResolver::<ureq::unversioned::resolver::DefaultResolver>::default(),
+        );
         Ok(Self { agent })
     }
 

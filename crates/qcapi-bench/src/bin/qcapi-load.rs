@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! qcapi-load micro [--secs S]                    building signed requests, the HMAC floor, parsing
-//! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--account ID:KEY:UIN] [--resolver ureq|literal]
+//! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--account ID:KEY:UIN] [--resolver qcapi|ureq]
 //! qcapi-load async [--endpoint URL] [--calls N] [--in-flight 64] [--threads 0] [--warmup N] [--account ...]
 //! qcapi-load mixed [--clients 8] [--calls 2000]  several clients, then a state check (own emulator)
 //! qcapi-load fuzz-seeds DIR                      seed corpora and dictionary for fuzz/
@@ -137,22 +137,22 @@ fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Valu
         let extra = json!({"in_flight": in_flight, "worker_threads": threads});
         (format!("async, {in_flight} in flight"), summary, extra)
     } else {
-        let literal = match opts.get("--resolver") {
-            None | Some("ureq") => false,
-            Some("literal") => true,
-            Some(other) => return Err(format!("--resolver: ureq or literal, got `{other}`")),
+        let ureq_resolver = match opts.get("--resolver") {
+            None | Some("qcapi") => false,
+            Some("ureq") => true,
+            Some(other) => return Err(format!("--resolver: qcapi or ureq, got `{other}`")),
         };
-        let summary = load::blocking_sequential(&endpoint, &account, calls, warmup, literal)
+        let summary = load::blocking_sequential(&endpoint, &account, calls, warmup, ureq_resolver)
             .map_err(|e| e.to_string())?;
-        let label = if literal {
-            "blocking, sequential, literal-IP resolver"
+        let label = if ureq_resolver {
+            "blocking, sequential, ureq's default resolver"
         } else {
             "blocking, sequential"
         };
         (
             label.to_owned(),
             summary,
-            json!({ "literal_resolver": literal }),
+            json!({ "ureq_resolver": ureq_resolver }),
         )
     };
     eprintln!("{label}: {summary}");
@@ -230,15 +230,9 @@ fn micro(secs: usize) -> serde_json::Value {
     ] {
         measure(name, &mut || action.build(config));
     }
-    measure("prototype_reject_get_ns", &mut || {
-        black_box(qcapi_bench::lean::build_request(black_box(&reject), &get, fixtures::CTX).ok());
-    });
-    let signer = qcapi_bench::lean::Signer::new(&get);
-    measure("prototype_keyed_reject_get_ns", &mut || {
-        black_box(signer.build_request(black_box(&reject), fixtures::CTX).ok());
-    });
-    measure("prototype_create_vpc_5_subnets_get_ns", &mut || {
-        black_box(qcapi_bench::lean::build_request(black_box(&create), &get, fixtures::CTX).ok());
+    let key = qcapi_core::sign::SigningKey::new(key);
+    measure("signature_keyed_once_ns", &mut || {
+        black_box(key.sign(qcapi_core::SignatureMethod::HmacSha256, black_box(&sts)));
     });
     let mut own = qcapi_core::Params::new();
     create.write_params(&mut own);
