@@ -2,7 +2,7 @@
 //! that both the clients (before sending) and the emulator (on receipt) use.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Params;
 
@@ -102,7 +102,8 @@ impl ActionSpec {
     /// values of the right type, lengths, ranges and allowed values respected.
     /// Parameters the spec does not know are left alone (the service ignores them).
     pub fn validate(&self, params: &Params) -> Result<(), InvalidParam> {
-        validate_fields(self.params, "", &Flat::new(params))
+        let flat: BTreeMap<&str, &str> = params.iter().rev().collect();
+        validate_fields(self.params, "", &flat)
     }
 
     /// Whether it pages with `offset`/`limit` and reports `totalCount`.
@@ -119,53 +120,29 @@ impl ActionSpec {
     }
 }
 
-/// Flat parameters sorted by name (a stable sort: the first of repeated names
-/// comes first, and wins, as in [`Params::get`]). One allocation, where a map
-/// would allocate per node.
-struct Flat<'a>(Vec<(&'a str, &'a str)>);
-
-impl<'a> Flat<'a> {
-    fn new(params: &'a Params) -> Self {
-        let mut pairs: Vec<(&str, &str)> = params.iter().collect();
-        pairs.sort_by(|a, b| a.0.cmp(b.0));
-        Self(pairs)
-    }
-
-    /// The entries from the first name at or after `name`, in order.
-    fn from(&self, name: &str) -> &[(&'a str, &'a str)] {
-        &self.0[self.0.partition_point(|(n, _)| *n < name)..]
-    }
-
-    fn get(&self, name: &str) -> Option<&'a str> {
-        self.from(name)
-            .first()
-            .filter(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-    }
-
-    /// The names under `prefix.`.
-    fn under(&self, prefix: &str) -> impl Iterator<Item = &'a str> {
-        let dotted = format!("{prefix}.");
-        self.from(&dotted)
-            .iter()
-            .map(|(n, _)| *n)
-            .take_while(move |n| n.starts_with(&dotted))
-    }
+/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
+fn indices(flat: &BTreeMap<&str, &str>, prefix: &str) -> BTreeSet<u64> {
+    let dotted = format!("{prefix}.");
+    flat.range::<&str, _>(dotted.as_str()..)
+        .take_while(|(k, _)| k.starts_with(&dotted))
+        .filter_map(|(k, _)| k[dotted.len()..].split('.').next()?.parse().ok())
+        .collect()
 }
 
-/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
-fn indices(flat: &Flat<'_>, prefix: &str) -> BTreeSet<u64> {
-    flat.under(prefix)
-        .filter_map(|k| k[prefix.len() + 1..].split('.').next()?.parse().ok())
-        .collect()
+fn has_prefix(flat: &BTreeMap<&str, &str>, prefix: &str) -> bool {
+    let dotted = format!("{prefix}.");
+    flat.range::<&str, _>(dotted.as_str()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(&dotted))
 }
 
 fn validate_fields(
     fields: &[FieldSpec],
     prefix: &str,
-    flat: &Flat<'_>,
+    flat: &BTreeMap<&str, &str>,
 ) -> Result<(), InvalidParam> {
     for field in fields {
+        // Top-level names are used as they are, without a copy.
         let name = if prefix.is_empty() {
             Cow::Borrowed(field.name)
         } else {
@@ -176,12 +153,16 @@ fn validate_fields(
     Ok(())
 }
 
-fn validate_field(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), InvalidParam> {
+fn validate_field(
+    field: &FieldSpec,
+    name: &str,
+    flat: &BTreeMap<&str, &str>,
+) -> Result<(), InvalidParam> {
     let missing = || invalid(name, "missing required parameter");
     if field.list {
         let found = indices(flat, name);
         if found.is_empty() {
-            return if field.required && flat.get(name).is_none() {
+            return if field.required && !flat.contains_key(name) {
                 Err(missing())
             } else if let Some(v) = flat.get(name) {
                 // A bare `name=value` where an array is expected.
@@ -199,7 +180,7 @@ fn validate_field(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), 
         }
         return Ok(());
     }
-    let present = flat.get(name).is_some() || flat.under(name).next().is_some();
+    let present = flat.contains_key(name) || has_prefix(flat, name);
     if !present {
         return if field.required {
             Err(missing())
@@ -211,7 +192,11 @@ fn validate_field(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), 
 }
 
 /// Validates one (non-list) value at `name`.
-fn validate_value(field: &FieldSpec, name: &str, flat: &Flat<'_>) -> Result<(), InvalidParam> {
+fn validate_value(
+    field: &FieldSpec,
+    name: &str,
+    flat: &BTreeMap<&str, &str>,
+) -> Result<(), InvalidParam> {
     match field.ty {
         FieldType::Object => validate_fields(field.fields, &format!("{name}."), flat),
         FieldType::Json => Ok(()),
