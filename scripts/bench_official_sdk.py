@@ -300,6 +300,9 @@ def main():
               f"| {asyn['p50_us']:,.0f} | {asyn['p99_us']:,.0f} | {asyn['peak_rss_kib'] / 1024:.1f} MiB |",
               f"| physical limit: bare 300-byte TCP ping-pong, two processes | | {limit['round_trips_per_sec']:,.0f} "
               f"| {limit['p50_us']:,.0f} | {limit['p99_us']:,.0f} | |", "",
+              f"qcapi-ureq's `CachingResolver`, whole qcapi-load process (seeding and warm-up included): "
+              f"{blocking['cpu_ms']:,} ms CPU and {blocking['involuntary_context_switches']:,} involuntary context switches, "
+              f"against {before['cpu_ms']:,} ms and {before['involuntary_context_switches']:,} with ureq's default resolver.", "",
               f"One call (`describe_vpcs` example, release): peak RSS {min(rss) / 1024:.1f} to {max(rss) / 1024:.1f} MiB over {len(rss)} runs."
               + (f" The `qcapi` CLI (`qcapi DescribeVpcEx`, release): {min(cli_rss) / 1024:.1f} to "
                  f"{max(cli_rss) / 1024:.1f} MiB." if cli_rss else ""), "",

@@ -91,6 +91,26 @@ pub fn peak_rss_kib() -> Option<u64> {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU time this process has used so far (user plus system), from `/proc/self/stat`
+/// in clock ticks of 10 ms (Linux's `USER_HZ` is 100 on every architecture it builds for).
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after `)`.
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+}
+
+/// How often the kernel took the CPU from this process (`nonvoluntary_ctxt_switches`).
+pub fn involuntary_context_switches() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+        .and_then(|rest| rest.trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,9 +130,17 @@ mod tests {
     }
 
     #[test]
-    fn reads_peak_rss_on_linux() {
+    fn reads_process_counters_on_linux() {
         if cfg!(target_os = "linux") {
             assert!(peak_rss_kib().is_some_and(|kib| kib > 0));
+            assert!(involuntary_context_switches().is_some());
+            // Burn ~50 ms of CPU so at least one 10 ms tick is counted.
+            let start = std::time::Instant::now();
+            let mut x = 0u64;
+            while start.elapsed() < Duration::from_millis(50) {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+            assert!(cpu_time().is_some_and(|t| t >= Duration::from_millis(10)));
         }
     }
 }

@@ -28,6 +28,11 @@ fn main() -> ExitCode {
             let mut report = report;
             if let Some(map) = report.as_object_mut() {
                 map.insert("peak_rss_kib".into(), json!(stats::peak_rss_kib()));
+                // Whole-process counters: seeding and warm-up included.
+                let cpu_ms = stats::cpu_time().map(|t| t.as_millis());
+                map.insert("cpu_ms".into(), json!(cpu_ms));
+                let switches = stats::involuntary_context_switches();
+                map.insert("involuntary_context_switches".into(), json!(switches));
             }
             println!("{report}");
             ExitCode::SUCCESS
