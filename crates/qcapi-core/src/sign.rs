@@ -4,6 +4,8 @@
 //! (byte order, after `_` in names is replaced by `.`), joined as `name=value`
 //! with raw, unencoded values. `Signature` itself is never part of it.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 
@@ -75,13 +77,19 @@ pub fn string_to_sign<'a>(
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {
-    let mut pairs: Vec<(&str, &str)> = params
-        .into_iter()
-        .filter(|(name, _)| *name != "Signature")
-        .collect();
-    // Stable sort by the signed form of the name only (`_` read as `.`): values are not
-    // part of the order, and no renamed copy of each name is allocated.
-    pairs.sort_by(|a, b| cmp_signed_names(a.0, b.0));
+    // Each name in its signed form (`_` read as `.`): borrowed unless it holds a `_`,
+    // which is rare, so the sort compares plain bytes (memcmp) and the writer copies.
+    let params = params.into_iter();
+    // Sized up front: `filter` hides the length from `collect`, which would regrow.
+    let (low, high) = params.size_hint();
+    let mut pairs: Vec<(Cow<'a, str>, &str)> = Vec::with_capacity(high.unwrap_or(low));
+    pairs.extend(
+        params
+            .filter(|(name, _)| *name != "Signature")
+            .map(|(name, value)| (signed_name(name), value)),
+    );
+    // Stable: repeated names keep their order, and values are not part of it.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
     let capacity = method.len()
         + host.len()
         + path.len()
@@ -99,30 +107,19 @@ pub fn string_to_sign<'a>(
         if i > 0 {
             out.push('&');
         }
-        if name.contains('_') {
-            out.extend(name.chars().map(|c| if c == '_' { '.' } else { c }));
-        } else {
-            out.push_str(name);
-        }
+        out.push_str(name);
         out.push('=');
         out.push_str(value);
     }
     out
 }
 
-/// Orders two names as signed (bytewise, `_` read as `.`) without renaming them:
-/// skip the common prefix, then compare the first differing bytes as mapped.
-fn cmp_signed_names(a: &str, b: &str) -> std::cmp::Ordering {
-    let signed = |c: u8| if c == b'_' { b'.' } else { c };
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut i = 0;
-    loop {
-        match a[i..].iter().zip(&b[i..]).position(|(x, y)| x != y) {
-            // `_` against `.` differ as bytes but sign alike: keep going.
-            Some(at) if signed(a[i + at]) == signed(b[i + at]) => i += at + 1,
-            Some(at) => return signed(a[i + at]).cmp(&signed(b[i + at])),
-            None => return a.len().cmp(&b.len()),
-        }
+/// A parameter name as signed: `_` becomes `.`.
+fn signed_name(name: &str) -> Cow<'_, str> {
+    if name.contains('_') {
+        Cow::Owned(name.replace('_', "."))
+    } else {
+        Cow::Borrowed(name)
     }
 }
 
@@ -244,36 +241,43 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The order the protocol defines, written the obvious way.
-    fn reference_order(a: &str, b: &str) -> std::cmp::Ordering {
-        let signed = |s: &str| s.replace('_', ".");
-        signed(a).cmp(&signed(b))
+    /// The query part of the string to sign for `names` (each with value `v`).
+    fn signed_query(names: &[&str]) -> String {
+        let text = string_to_sign("get", "h", "/p", names.iter().map(|n| (*n, "v")));
+        text.strip_prefix("GETh/p?").unwrap_or(&text).to_owned()
     }
 
     #[test]
-    fn name_order() {
-        fn check(a: &str, b: &str, expected: std::cmp::Ordering) {
-            assert_eq!(cmp_signed_names(a, b), expected, "{a:?} vs {b:?}");
+    fn names_sort_in_their_signed_form() {
+        fn check(names: &[&str], expected: &str) {
+            assert_eq!(signed_query(names), expected, "{names:?}");
         }
-        use std::cmp::Ordering::*;
-        check("a_b", "a.b", Equal);
-        check("a_b", "a.c", Less);
-        check("a_", "a-", Greater); // `.` (0x2E) after `-` (0x2D)
-        check("a_", "a/", Less); // before `/` (0x2F), though `_` (0x5F) is after it
-        check("ab", "a", Greater);
-        check("", "", Equal);
-        check("subnetSet.10", "subnetSet.9", Less);
+        check(&["b", "a_x", "Signature"], "a.x=v&b=v");
+        // `_` sorts as `.` (0x2E): after `-` (0x2D), before `/` (0x2F) and `0`.
+        check(&["a/", "a_", "a-"], "a-=v&a.=v&a/=v");
+        check(
+            &["subnetSet.9", "subnetSet.10"],
+            "subnetSet.10=v&subnetSet.9=v",
+        );
+        check(&["ab", "a"], "a=v&ab=v");
+        check(&[], "");
+    }
+
+    #[test]
+    fn repeated_names_keep_their_order() {
+        let text = string_to_sign("GET", "h", "/p", [("x", "2"), ("a", "0"), ("x", "1")]);
+        assert_eq!(text, "GETh/p?a=0&x=2&x=1");
     }
 
     proptest! {
+        /// Sorting in place equals renaming every name first, then sorting.
         #[test]
-        fn name_order_is_the_renamed_order(a in "[a-c_./-]{0,6}", b in "[a-c_./-]{0,6}") {
-            prop_assert_eq!(cmp_signed_names(&a, &b), reference_order(&a, &b));
-        }
-
-        #[test]
-        fn name_order_on_any_text(a in any::<String>(), b in any::<String>()) {
-            prop_assert_eq!(cmp_signed_names(&a, &b), reference_order(&a, &b));
+        fn order_is_the_renamed_order(names in proptest::collection::vec("[a-c_./-]{0,4}", 0..8)) {
+            let mut renamed: Vec<String> = names.iter().map(|n| n.replace('_', ".")).collect();
+            renamed.sort();
+            let expected: Vec<String> = renamed.iter().map(|n| format!("{n}=v")).collect();
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            prop_assert_eq!(signed_query(&refs), expected.join("&"));
         }
     }
 }
