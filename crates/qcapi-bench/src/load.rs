@@ -69,31 +69,15 @@ pub fn blocking_client_ureq_resolver(
     endpoint: &str,
     account: &Account,
 ) -> Result<qcapi_core::BlockingClient<qcapi_ureq::UreqTransport>, Error> {
-    use std::hash::{BuildHasher, Hasher};
-    // Nonces: a random start (std's per-process hash keys), then a counter.
-    let start = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish()
-        >> 2;
-    let counter = Arc::new(std::sync::atomic::AtomicU64::new(start.max(1)));
+    use qcapi_core::TransportFactory as _;
+    use qcapi_ureq::UreqTransport;
+    // `with_transport` takes the platform's clock and nonces from the config.
     let config: qcapi_core::Config = settings(endpoint, account, HttpMethod::Get)
-        .clock(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs())
-        })
-        .nonce_source(move || counter.fetch_add(1, Ordering::Relaxed))
+        .clock(UreqTransport::unix_time)
+        .nonce_source(UreqTransport::random_nonce)
         .build()?;
-    let agent_config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(config.connect_timeout()))
-        .timeout_global(Some(config.timeout()))
-        .max_idle_age(config.pool_idle_timeout())
-        .proxy(ureq::Proxy::try_from_env())
-        .user_agent(qcapi_core::REQUEST_CLIENT)
-        .build();
     let agent = ureq::Agent::with_parts(
-        agent_config,
+        UreqTransport::agent_config(&config),
         ureq::unversioned::transport::DefaultConnector::new(),
         ureq::unversioned::resolver::DefaultResolver::default(),
     );

@@ -201,7 +201,7 @@ const FORM_KEEPS: [bool; 256] = {
 /// `+`, other bytes as upper-case `%XX`), copying whole runs of kept bytes with a
 /// table lookup per byte: the library's per-byte `match` was a third of the time
 /// of a signed request.
-pub(crate) fn append_form_encoded(out: &mut String, text: &str) {
+fn append_form_encoded(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = text.as_bytes();
     let mut start = 0;

@@ -48,18 +48,25 @@ impl UreqTransport {
     }
 }
 
-impl TransportFactory for UreqTransport {
-    fn from_config(config: &Config) -> Result<Self, Error> {
-        let agent_config = ureq::Agent::config_builder()
+impl UreqTransport {
+    /// The agent settings qcapi-ureq derives from `config` (timeouts, pool, proxy from
+    /// the environment, status codes not errors), for an agent built with other parts.
+    pub fn agent_config(config: &Config) -> ureq::config::Config {
+        ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout()))
             .timeout_global(Some(config.timeout()))
             .max_idle_age(config.pool_idle_timeout())
             .proxy(ureq::Proxy::try_from_env())
             .user_agent(qcapi_core::REQUEST_CLIENT)
-            .build();
+            .build()
+    }
+}
+
+impl TransportFactory for UreqTransport {
+    fn from_config(config: &Config) -> Result<Self, Error> {
         let agent = ureq::Agent::with_parts(
-            agent_config,
+            Self::agent_config(config),
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::<ureq::unversioned::resolver::DefaultResolver>::default(),
         );
