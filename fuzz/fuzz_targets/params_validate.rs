@@ -76,7 +76,10 @@ fuzz_target!(|data: &[u8]| {
     let request = match build_request(&action, &config, SignContext::new(1_465_185_768, 11_886)) {
         Ok(request) => request,
         Err(Error::InvalidInput { .. }) => {
-            assert!(verdict.is_err(), "build_request refused what validate accepts");
+            assert!(
+                verdict.is_err() || has_colliding_names(&params),
+                "build_request refused what validate accepts"
+            );
             return;
         }
         Err(other) => panic!("unexpected error: {other}"),
@@ -108,3 +111,20 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(sts, request.string_to_sign(), "string-to-sign survives encoding");
     assert_eq!(sign::sign(KEY, signature_method, &sts), signature);
 });
+
+/// Whether two of the action's own parameters are one name to the service (`a_b`
+/// and `a.b`, or a name twice), which `build_request` refuses. The common
+/// parameters (and `Region`, which the configuration sets) are replaced, not sent.
+fn has_colliding_names(params: &Params) -> bool {
+    const REPLACED: &[&str] = &[
+        "Action", "Region", "Timestamp", "Nonce", "SecretId", "SignatureMethod", "Token",
+        "RequestClient", "Signature",
+    ];
+    let mut names: Vec<String> = params
+        .iter()
+        .filter(|(n, _)| !REPLACED.contains(n))
+        .map(|(n, _)| n.replace('_', "."))
+        .collect();
+    names.sort();
+    names.windows(2).any(|w| w[0] == w[1])
+}

@@ -112,7 +112,7 @@ fn a_connect_failure_is_retried_even_for_a_create() {
             config(&emulator, v).endpoint(format!("http://127.0.0.1:{port}")),
         );
         match c.send(&CreateVpc::new("x", "10.0.0.0/16")) {
-            Err(Error::Transport(e)) => assert_eq!(e.kind, TransportErrorKind::Connect, "{e}"),
+            Err(Error::Transport(e)) => assert_eq!(e.kind(), TransportErrorKind::Connect, "{e}"),
             other => panic!("{other:?}"),
         }
         assert!(started.elapsed() < Duration::from_secs(10));
@@ -136,7 +136,7 @@ fn a_request_timeout_fires_within_ten_percent_and_100ms_of_its_setting() {
             let elapsed = started.elapsed();
             match result {
                 Err(Error::Transport(e)) => {
-                    assert_eq!(e.kind, TransportErrorKind::Timeout, "{v:?}: {e}")
+                    assert_eq!(e.kind(), TransportErrorKind::Timeout, "{v:?}: {e}")
                 }
                 other => panic!("{v:?}: {other:?}"),
             }

@@ -11,6 +11,8 @@ pub struct ServiceModel {
     pub common_codes: Vec<CommonCodeModel>,
     pub shared_types: Vec<StructModel>,
     pub actions: Vec<ActionModel>,
+    /// Wire names of every field marked `secret`, sorted, without repeats.
+    pub secret_fields: Vec<String>,
 }
 
 pub struct CommonCodeModel {
@@ -30,6 +32,8 @@ pub struct ActionModel {
     pub required: Vec<FieldModel>,
     pub optional: Vec<FieldModel>,
     pub output: StructModel,
+    /// Some parameter is secret: `Debug` is written out to mask it, not derived.
+    pub has_secret: bool,
     /// Inline object types of parameters and outputs.
     pub structs: Vec<StructModel>,
     pub error_enum: String,
@@ -52,6 +56,8 @@ pub struct StructModel {
     pub required: Vec<FieldModel>,
     pub optional: Vec<FieldModel>,
     pub fields: Vec<FieldModel>,
+    /// Some field is secret: `Debug` is written out to mask it, not derived.
+    pub has_secret: bool,
 }
 
 #[derive(Clone)]
@@ -69,6 +75,10 @@ pub struct FieldModel {
     pub init: String,
     /// `deserialize_with` helper for outputs, if any.
     pub deser: Option<String>,
+    /// Masked in `Debug`.
+    pub secret: bool,
+    /// The field's name as `Debug` prints it (the identifier without `r#`).
+    pub debug_name: String,
 }
 
 pub struct ErrorModel {
@@ -211,9 +221,33 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
                 retryable: e.retryable,
             })
             .collect(),
+        secret_fields: secret_fields(spec),
         shared_types,
         actions,
     }
+}
+
+/// Wire names of every secret field of the service, at any depth.
+fn secret_fields(spec: &ServiceSpec) -> Vec<String> {
+    fn collect(fields: &[Field], out: &mut Vec<String>) {
+        for f in fields {
+            if f.secret {
+                out.push(f.name.clone());
+            }
+            collect(&f.field, out);
+        }
+    }
+    let mut out = Vec::new();
+    for t in &spec.types.types {
+        collect(&t.field, &mut out);
+    }
+    for (_, a) in &spec.actions {
+        collect(&a.param, &mut out);
+        collect(&a.output, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> ActionModel {
@@ -298,6 +332,7 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
         None
     };
     ActionModel {
+        has_secret: required.iter().chain(&optional).any(|f| f.secret),
         module: snake_case(&a.name),
         spec_file,
         doc_lines: doc,
@@ -344,6 +379,7 @@ fn lower_struct(
     }
     StructModel {
         is_action_output: false,
+        has_secret: all.iter().any(|f| f.secret),
         name: name.to_owned(),
         doc_lines: doc.to_vec(),
         input,
@@ -443,6 +479,10 @@ fn lower_field(
         docs.push(String::new());
         docs.push(format!("Checked before sending: {}.", rules.join(", ")));
     }
+    if f.secret {
+        docs.push(String::new());
+        docs.push("Secret: `Debug`, logs and errors never show its value.".into());
+    }
     docs.push(String::new());
     docs.push(format!("Wire name: `{}`.", f.name));
     let ident = ident(&f.name);
@@ -453,12 +493,14 @@ fn lower_field(
             format!("{ident}: {}", conv.replacen("value", &ident, 1))
         },
         wire: f.name.clone(),
-        ident,
+        ident: ident.clone(),
         doc_lines: docs,
         ty: ty_text,
         arg_ty,
         conv,
         deser: deser.map(|d| format!("crate::lenient::{d}")),
+        secret: f.secret,
+        debug_name: ident.trim_start_matches("r#").to_owned(),
     }
 }
 
@@ -511,11 +553,12 @@ fn field_literal(spec: &ServiceSpec, f: &Field) -> String {
     };
     let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
     format!(
-        "FieldSpec {{ name: {}, ty: FieldType::{kind}, list: {}, required: {}, documented: {}, min_length: {}, max_length: {}, minimum: {}, maximum: {}, allowed: &[{}], fields: &[{sub}], doc: {} }}",
+        "FieldSpec {{ name: {}, ty: FieldType::{kind}, list: {}, required: {}, documented: {}, secret: {}, min_length: {}, max_length: {}, minimum: {}, maximum: {}, allowed: &[{}], fields: &[{sub}], doc: {} }}",
         rust_str(&f.name),
         ty.list,
         f.required,
         f.documented,
+        f.secret,
         opt(f.min_length.map(|v| v.to_string())),
         opt(f.max_length.map(|v| v.to_string())),
         opt(f.minimum.map(|v| v.to_string())),

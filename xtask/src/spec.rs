@@ -100,6 +100,9 @@ pub struct Field {
     pub maximum: Option<i64>,
     #[serde(default)]
     pub allowed: Vec<String>,
+    /// A password or key: masked wherever tokens and signatures are (`Debug`, logs, errors).
+    #[serde(default)]
+    pub secret: bool,
     #[serde(default)]
     pub field: Vec<Field>,
 }
@@ -425,6 +428,9 @@ fn check_fields(
         }
         let is_string = ty.base == Base::String;
         let is_integer = ty.base == Base::Integer;
+        if f.secret && !is_string {
+            errors.push(format!("{here}: only strings can be `secret`"));
+        }
         if (f.min_length.is_some() || f.max_length.is_some()) && !is_string {
             errors.push(format!(
                 "{here}: min_length/max_length apply to strings only"

@@ -355,6 +355,7 @@ mod tests {
             list: false,
             required: false,
             documented: true,
+            secret: false,
             min_length: None,
             max_length: None,
             minimum: None,

@@ -123,7 +123,7 @@ fn run(
         }
         return Err(Error::Decode {
             reason: format!("{} returned no taskId to wait for", action.name()),
-            body: output.raw().to_owned(),
+            body: output.raw().into(),
         });
     };
     let show_progress = std::io::stderr().is_terminal() && globals.verbose == 0;

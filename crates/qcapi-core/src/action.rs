@@ -29,7 +29,7 @@ pub trait Action {
 }
 
 /// What every response carries besides its typed fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ResponseMeta {
     /// The whole response body.
     pub raw: String,
@@ -37,6 +37,16 @@ pub struct ResponseMeta {
     pub code_desc: Option<String>,
     /// `message`.
     pub message: String,
+}
+
+impl std::fmt::Debug for ResponseMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseMeta")
+            .field("raw", &crate::redact::redact_text(&self.raw))
+            .field("code_desc", &self.code_desc)
+            .field("message", &self.message)
+            .finish()
+    }
 }
 
 /// A typed successful response.

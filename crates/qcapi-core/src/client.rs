@@ -77,6 +77,19 @@ impl Stamp {
     }
 }
 
+/// Plain `http://` to another machine is allowed (a private cloud's internal
+/// endpoint may be), but every signed request crosses the network readable: say
+/// so once per client.
+fn warn_if_exposed(config: &Config) {
+    let endpoint = config.endpoint();
+    if endpoint.scheme() == "http" && !endpoint.is_loopback() {
+        tracing::warn!(
+            endpoint = endpoint.base_url(),
+            "plain http:// to a host that is not loopback: requests, SecretId and signatures travel unencrypted"
+        );
+    }
+}
+
 /// Fills in credentials and region from the chain when the config lacks them.
 fn resolve_chain(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
     if config.credentials.is_some() && config.region.is_some() {
@@ -147,7 +160,7 @@ fn retry_delay(
 fn task_id_of<O: Output>(action: &str, output: &O) -> Result<i64, Error> {
     output.task_id().ok_or_else(|| Error::Decode {
         reason: format!("{action} returned no taskId"),
-        body: output.raw().to_owned(),
+        body: output.raw().into(),
     })
 }
 
@@ -173,6 +186,7 @@ macro_rules! common_client_impl {
             /// carry its credentials (the chain needs a platform to read from).
             pub fn with_transport(config: Config, transport: T) -> Result<Self, Error> {
                 let stamp = Stamp::from_config(&config)?;
+                warn_if_exposed(&config);
                 Ok(Self {
                     config,
                     transport,
@@ -202,6 +216,7 @@ macro_rules! common_client_impl {
             /// come from the chain: environment, then profile file.
             pub fn new(config: Config) -> Result<Self, Error> {
                 let config = resolve_chain(config, T::environment())?;
+                warn_if_exposed(&config);
                 let transport = T::from_config(&config)?;
                 let stamp = Stamp::with_defaults::<T>(&config);
                 Ok(Self {

@@ -10,6 +10,10 @@ use crate::{Credentials, Error, RetryPolicy, SignatureMethod, WaitPolicy};
 pub const DEFAULT_ENDPOINT: &str = "https://vpc.api.qcloud.com";
 /// The path every legacy module serves.
 pub const DEFAULT_PATH: &str = "/v2/index.php";
+/// The default cap on a response body: 32 MiB, far above any legacy response (a
+/// full page of a Describe action is tens of KiB), so a hostile or broken server
+/// cannot make a client hold gigabytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How a request carries its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -59,14 +63,18 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// Parses `https://host[:port][/path]`. Without a path, `/v2/index.php` is used.
+    /// Parses `https://host[:port][/path]`. Without a path, `/v2/index.php` is used;
+    /// a path is kept as given (an emulator or proxy under a prefix). A port that is
+    /// not a number from 1 to 65535 is an error, never silently the default port.
     ///
     /// ```
     /// use qcapi_core::Endpoint;
     /// let e = Endpoint::parse("http://127.0.0.1:8080").unwrap();
     /// assert_eq!(e.host(), "127.0.0.1:8080");
     /// assert_eq!(Endpoint::parse("https://vpc.api.qcloud.com:443").unwrap().host(), "vpc.api.qcloud.com");
+    /// assert_eq!(Endpoint::parse("http://127.0.0.1:9000/qcapi/v2/index.php").unwrap().path(), "/qcapi/v2/index.php");
     /// assert!(Endpoint::parse("vpc.api.qcloud.com").is_err());
+    /// assert!(Endpoint::parse("http://127.0.0.1:99999").unwrap_err().to_string().contains("port `99999`"));
     /// ```
     pub fn parse(url: &str) -> Result<Self, Error> {
         let invalid = |reason: &str| Error::invalid_input("endpoint", format!("`{url}`: {reason}"));
@@ -79,6 +87,19 @@ impl Endpoint {
         let authority = uri.authority().ok_or_else(|| invalid("missing host"))?;
         if authority.as_str().contains('@') {
             return Err(invalid("user information is not allowed"));
+        }
+        // `http` ignores a port it cannot read (`:99999`, `:abc`); refuse it instead.
+        if let Some((_, port)) = authority.as_str().rsplit_once(':')
+            && !port.contains(']')
+        {
+            match port.parse::<u16>() {
+                Ok(1..) => {}
+                _ => {
+                    return Err(invalid(&format!(
+                        "port `{port}` is not a number from 1 to 65535"
+                    )));
+                }
+            }
         }
         let default_port = if scheme == "https" { 443 } else { 80 };
         // The signed host is the Host header's value: the port only when it is not the default.
@@ -120,6 +141,21 @@ impl Endpoint {
     pub fn base_url(&self) -> &str {
         &self.base_url
     }
+
+    /// Whether the host is this machine (`localhost`, `127.0.0.0/8`, `::1`): the one
+    /// place where plain `http://` does not expose the signed request to a network.
+    pub fn is_loopback(&self) -> bool {
+        let host = self
+            .authority
+            .rsplit_once(':')
+            .filter(|(_, port)| !port.contains(']'))
+            .map_or(self.authority.as_str(), |(host, _)| host);
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 /// A source of the current UNIX time in seconds (injectable for tests).
@@ -138,6 +174,7 @@ pub struct Config {
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
     pub(crate) pool_idle_timeout: Duration,
+    pub(crate) max_response_bytes: u64,
     pub(crate) clock: Option<Clock>,
     pub(crate) nonce: Option<NonceSource>,
     pub(crate) profile: Option<String>,
@@ -156,6 +193,7 @@ impl std::fmt::Debug for Config {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("clock", &self.clock.as_ref().map(|_| "custom"))
             .field("nonce", &self.nonce.as_ref().map(|_| "custom"))
             .field("profile", &self.profile)
@@ -205,6 +243,11 @@ impl Config {
     pub fn pool_idle_timeout(&self) -> Duration {
         self.pool_idle_timeout
     }
+    /// The largest response body a client reads; a longer one is a
+    /// [`TransportErrorKind::ResponseTooLarge`](crate::TransportErrorKind::ResponseTooLarge) error.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
     /// The injected clock, if any (transports fall back to the system clock).
     pub fn clock(&self) -> Option<&Clock> {
         self.clock.as_ref()
@@ -250,6 +293,7 @@ pub struct ConfigBuilder<C = Config> {
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
     pool_idle_timeout: Option<Duration>,
+    max_response_bytes: Option<u64>,
     clock: Option<Clock>,
     nonce: Option<NonceSource>,
     profile: Option<String>,
@@ -269,6 +313,7 @@ impl<C> Default for ConfigBuilder<C> {
             connect_timeout: None,
             timeout: None,
             pool_idle_timeout: None,
+            max_response_bytes: None,
             clock: None,
             nonce: None,
             profile: None,
@@ -318,6 +363,13 @@ impl<C: FromConfig> ConfigBuilder<C> {
     /// How long idle pooled connections are kept (default 50 s; keep it under the service's 60 s).
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
         self.pool_idle_timeout = Some(timeout);
+        self
+    }
+    /// The largest response body either client reads, with or without a
+    /// `Content-Length` (default 32 MiB, [`DEFAULT_MAX_RESPONSE_BYTES`]). Reading
+    /// stops there with a `ResponseTooLarge` transport error, which is not retried.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
         self
     }
     /// Replaces the system clock (UNIX seconds), e.g. for reproducible tests.
@@ -387,6 +439,15 @@ impl<C: FromConfig> ConfigBuilder<C> {
                 self.pool_idle_timeout,
                 Duration::from_secs(50),
             )?,
+            max_response_bytes: match self.max_response_bytes {
+                Some(0) => {
+                    return Err(Error::invalid_input(
+                        "max_response_bytes",
+                        "must be greater than zero",
+                    ));
+                }
+                limit => limit.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            },
             clock: self.clock,
             nonce: self.nonce,
             profile: self.profile,

@@ -2,9 +2,10 @@
 
 use std::fmt;
 
+use crate::redact::RawBody;
 use crate::{Action, BusinessCode, CommonCode};
 
-/// How a transport failed.
+/// How a transport failed. Retry decisions read only this kind, never error text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -12,41 +13,105 @@ pub enum TransportErrorKind {
     Connect,
     /// The connect or request timeout elapsed.
     Timeout,
-    /// The connection closed before a complete response (e.g. a stale keep-alive connection).
+    /// The connection closed or was reset before a complete response (a stale
+    /// keep-alive connection, a body cut short).
     ConnectionClosed,
-    /// Any other I/O, TLS or protocol failure.
+    /// The TLS handshake or the server's certificate failed. Never retried: the same
+    /// certificate will fail again, and the request was not sent.
+    Tls,
+    /// The server's bytes were not HTTP/1.x (a garbage status line, an HTTP/0.9
+    /// answer, broken chunked encoding, headers too large).
+    Protocol,
+    /// The response body exceeded `max_response_bytes`; reading stopped there.
+    ResponseTooLarge,
+    /// Any other I/O failure.
     Other,
 }
 
-/// A failure to move bytes, reported by a transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl TransportErrorKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Connect => "connect error",
+            Self::Timeout => "timed out",
+            Self::ConnectionClosed => "connection closed before a complete response",
+            Self::Tls => "TLS error",
+            Self::Protocol => "HTTP protocol error",
+            Self::ResponseTooLarge => "response too large",
+            Self::Other => "transport error",
+        }
+    }
+}
+
+/// The error a transport failed with, kept as the [`std::error::Error::source`].
+type Source = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
+/// A failure to move bytes, reported by a transport: its kind (what retry
+/// decisions read), a description, and the underlying error as its `source`.
+#[derive(Clone)]
 pub struct TransportError {
-    /// What kind of failure.
-    pub kind: TransportErrorKind,
-    /// The transport's description.
-    pub message: String,
+    kind: TransportErrorKind,
+    message: String,
+    source: Option<Source>,
 }
 
 impl TransportError {
-    /// A transport error of `kind`. Values of `Token=` and `Signature=` in the
-    /// message (an HTTP library may quote the URL) are redacted.
+    /// A transport error of `kind`. Secret values in the message (an HTTP library
+    /// may quote the URL) are redacted.
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
-            message: crate::http::redact_text(&message.into()),
+            message: crate::redact::redact_text(&message.into()).into_owned(),
+            source: None,
         }
+    }
+
+    /// The same error, keeping `source` as its cause. The source must not quote
+    /// the request URL or body (strip it first, e.g. reqwest's `without_url`).
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(std::sync::Arc::new(source));
+        self
+    }
+
+    /// What kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The transport's description (redacted).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl PartialEq for TransportError {
+    /// Equal kind and message; sources are not compared.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for TransportError {}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.kind {
-            TransportErrorKind::Connect => "connect error",
-            TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::ConnectionClosed => "connection closed before a response",
-            TransportErrorKind::Other => "transport error",
-        };
-        write!(f, "{kind}: {}", self.message)
+        write!(f, "{}: {}", self.kind.describe(), self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -61,8 +126,8 @@ pub struct ApiError {
     pub code_desc: Option<String>,
     /// `message`.
     pub message: String,
-    /// The whole response body.
-    pub raw: String,
+    /// The whole response body; `Debug` and `Display` mask secrets in it.
+    pub raw: RawBody,
 }
 
 impl ApiError {
@@ -77,7 +142,7 @@ impl ApiError {
     /// # use qcapi_core::{ApiError, vpc};
     /// use vpc::RejectVpcPeeringConnectionErrorCode as Code;
     /// let err = ApiError { action: "RejectVpcPeeringConnection".into(), code: 5000,
-    ///     code_desc: Some("InvalidPeeringConnection.NotFound".into()), message: String::new(), raw: String::new() };
+    ///     code_desc: Some("InvalidPeeringConnection.NotFound".into()), message: String::new(), raw: Default::default() };
     /// assert_eq!(err.business_code::<vpc::RejectVpcPeeringConnection>(), Some(Code::InvalidPeeringConnectionNotFound));
     /// ```
     pub fn business_code<A: Action>(&self) -> Option<A::ErrorCode> {
@@ -101,12 +166,15 @@ pub enum Error {
     },
     /// The bytes did not make it there and back.
     Transport(TransportError),
-    /// A non-200 HTTP status (API errors come with 200).
+    /// A non-200 HTTP status (API errors come with 200). Redirects are never followed:
+    /// a 3xx is this error, with where it pointed.
     HttpStatus {
         /// The status code.
         status: u16,
-        /// The body, lossily decoded.
-        body: String,
+        /// The `Location` of a redirect, with secret parameters masked.
+        location: Option<String>,
+        /// The body; `Debug` and `Display` mask secrets in it.
+        body: RawBody,
     },
     /// The service answered with an error envelope.
     Api(Box<ApiError>),
@@ -114,8 +182,8 @@ pub enum Error {
     Decode {
         /// What was wrong.
         reason: String,
-        /// The body, lossily decoded.
-        body: String,
+        /// The body; `Debug` and `Display` mask secrets in it.
+        body: RawBody,
     },
     /// No credentials could be found.
     Credentials {
@@ -141,6 +209,24 @@ impl Error {
         }
     }
 
+    /// The response body this error keeps, if any (HTTP status, decode and API
+    /// errors). Printed, it is redacted; [`RawBody::expose`] gives it as received.
+    pub fn body(&self) -> Option<&RawBody> {
+        match self {
+            Self::HttpStatus { body, .. } | Self::Decode { body, .. } => Some(body),
+            Self::Api(e) => Some(&e.raw),
+            _ => None,
+        }
+    }
+
+    /// The transport error, if this is one.
+    pub fn transport(&self) -> Option<&TransportError> {
+        match self {
+            Self::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+
     /// The service's numeric code, if this is an API error.
     pub fn code(&self) -> Option<i64> {
         self.api().map(|e| e.code)
@@ -148,12 +234,13 @@ impl Error {
 
     /// Whether the same request may succeed when tried again: connection and
     /// timeout failures, HTTP 5xx, and the throttling or transient codes 4400,
-    /// 6000 and 6200. Whether a retry is *safe* also depends on the action
+    /// 6000 and 6200. TLS, protocol and size failures are not: the same server
+    /// will answer the same way. Whether a retry is *safe* also depends on the action
     /// (its spec's `idempotent` flag).
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(e) => matches!(
-                e.kind,
+                e.kind(),
                 TransportErrorKind::Connect
                     | TransportErrorKind::Timeout
                     | TransportErrorKind::ConnectionClosed
@@ -167,7 +254,7 @@ impl Error {
     /// Whether the request provably never reached the server (so even a
     /// non-idempotent action may be retried).
     pub fn is_not_sent(&self) -> bool {
-        matches!(self, Self::Transport(e) if e.kind == TransportErrorKind::Connect)
+        matches!(self, Self::Transport(e) if e.kind() == TransportErrorKind::Connect)
     }
 }
 
@@ -178,7 +265,15 @@ impl fmt::Display for Error {
                 write!(f, "invalid parameter `{parameter}`: {reason}")
             }
             Self::Transport(e) => e.fmt(f),
-            Self::HttpStatus { status, .. } => write!(f, "HTTP status {status}"),
+            Self::HttpStatus {
+                status, location, ..
+            } => {
+                write!(f, "HTTP status {status}")?;
+                match location {
+                    Some(location) => write!(f, " (redirect to {location}, not followed)"),
+                    None => Ok(()),
+                }
+            }
             Self::Api(e) => {
                 write!(f, "{} failed with code {}", e.action, e.code)?;
                 if let Some(desc) = &e.code_desc {
@@ -197,7 +292,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {

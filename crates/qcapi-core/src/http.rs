@@ -1,12 +1,9 @@
 //! qcapi's own HTTP request and response types: what core hands a transport and gets back.
 
-use crate::HttpMethod;
+use std::borrow::Cow;
 
-/// Parameters whose values `Debug` never shows: the session token, and the
-/// signature (a replayable credential within the freshness window).
-pub(crate) fn is_secret_param(name: &str) -> bool {
-    matches!(name, "Token" | "Signature")
-}
+use crate::HttpMethod;
+use crate::redact::redact_text;
 
 /// A signed HTTP request, ready for any transport.
 #[derive(Clone, PartialEq, Eq)]
@@ -16,6 +13,9 @@ pub struct HttpRequest {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
     pub(crate) string_to_sign: String,
+    /// Where secret values sit in `string_to_sign` (raw values may hold `&` or `=`,
+    /// so its text cannot be split into pairs reliably), and what `Debug` shows instead.
+    pub(crate) string_to_sign_masked: Vec<(std::ops::Range<usize>, Cow<'static, str>)>,
 }
 
 impl HttpRequest {
@@ -42,50 +42,18 @@ impl HttpRequest {
     }
 }
 
-/// Replaces the values of secret parameters in a query string or form body.
-pub(crate) fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret_param(name) => format!("{name}=<redacted>"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// Redacts the values of secret parameters wherever `Name=value` appears in free text.
-pub(crate) fn redact_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    'scan: while !rest.is_empty() {
-        for name in ["Token=", "Signature="] {
-            if let Some(tail) = rest.strip_prefix(name) {
-                let starts_param =
-                    out.is_empty() || out.ends_with(['?', '&', ' ', '"', '\'', '\n']);
-                if starts_param {
-                    out.push_str(name);
-                    out.push_str("<redacted>");
-                    let end = tail
-                        .find(['&', ' ', '"', '\'', '\n', ')'])
-                        .unwrap_or(tail.len());
-                    rest = &tail[end..];
-                    continue 'scan;
-                }
-            }
+impl HttpRequest {
+    /// The string to sign with every secret value masked.
+    fn redacted_string_to_sign(&self) -> String {
+        let mut out = String::with_capacity(self.string_to_sign.len());
+        let mut copied = 0;
+        for (range, shown) in &self.string_to_sign_masked {
+            out.push_str(&self.string_to_sign[copied..range.start]);
+            out.push_str(shown);
+            copied = range.end;
         }
-        let ch = rest.chars().next().map_or(1, char::len_utf8);
-        out.push_str(&rest[..ch]);
-        rest = &rest[ch..];
-    }
-    out
-}
-
-/// Redacts the parameters after the first `?` (a URL, or a string to sign).
-fn redact_url(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, query)) => format!("{base}?{}", redact_query(query)),
-        None => url.to_owned(),
+        out.push_str(&self.string_to_sign[copied..]);
+        out
     }
 }
 
@@ -94,38 +62,24 @@ impl std::fmt::Debug for HttpRequest {
         let body = String::from_utf8_lossy(&self.body);
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &redact_url(&self.url))
+            // URL and body are form-encoded: a value never holds a raw `&` or `=`.
+            .field("url", &redact_text(&self.url))
             .field("headers", &self.headers)
-            .field("body", &redact_query(&body))
-            .field("string_to_sign", &redact_url(&self.string_to_sign))
+            .field("body", &redact_text(&body))
+            .field("string_to_sign", &self.redacted_string_to_sign())
             .finish()
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn redacts_secret_parameters_in_text() {
-        fn check(input: &str, expected: &str) {
-            assert_eq!(super::redact_text(input), expected, "{input}");
-        }
-        check(
-            "GET http://h/p?a=1&Token=abc&b=2 failed",
-            "GET http://h/p?a=1&Token=<redacted>&b=2 failed",
-        );
-        check("Signature=xyz%3D", "Signature=<redacted>");
-        check("MyToken=keep", "MyToken=keep");
-        check("名字 Token=秘密", "名字 Token=<redacted>");
-    }
-}
-
-/// What came back: the status and the whole body.
+/// What came back: the status, the whole body and, for a redirect, where it pointed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     /// HTTP status code.
     pub status: u16,
     /// The body, unparsed.
     pub body: Vec<u8>,
+    /// The `Location` header of a 3xx answer (never followed: a redirect is an error).
+    pub location: Option<String>,
 }
 
 impl HttpResponse {
@@ -134,6 +88,13 @@ impl HttpResponse {
         Self {
             status,
             body: body.into(),
+            location: None,
         }
+    }
+
+    /// The same response with a `Location` header.
+    pub fn with_location(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
     }
 }

@@ -91,14 +91,10 @@ impl Params {
 
 impl std::fmt::Debug for Params {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // `Token` is a secret; nothing else a caller puts here is.
+        // Secret values (Token, Signature, spec'd secrets) masked, the SecretId partly.
         f.debug_map()
             .entries(self.entries.iter().map(|(n, v)| {
-                let shown = if crate::http::is_secret_param(n) {
-                    "<redacted>"
-                } else {
-                    v.as_str()
-                };
+                let shown = crate::redact::masked(n, v).unwrap_or(std::borrow::Cow::Borrowed(v));
                 (n.as_str(), shown)
             }))
             .finish()

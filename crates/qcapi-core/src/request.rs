@@ -52,12 +52,19 @@ pub fn build_request(
     ctx: SignContext,
 ) -> Result<HttpRequest, Error> {
     with_request_pairs(action, config, ctx, |pairs, credentials| {
-        assemble(pairs, config, credentials.signing_key(), config.http_method)
-    })
+        refuse_collision(assemble(
+            pairs,
+            config,
+            credentials.signing_key(),
+            config.http_method,
+        ))
+    })?
 }
 
 /// Signs complete parameters (see [`request_params`]) into an HTTP request.
-/// A `Signature` among them is replaced.
+/// A `Signature` among them is replaced. Unlike [`build_request`], it signs what it
+/// is given, even names the service would collapse (`a_b` and `a.b`), so tests can
+/// send requests qcapi itself never would.
 pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> HttpRequest {
     let pairs: Vec<(&str, &str)> = params.iter().filter(|(n, _)| *n != "Signature").collect();
     let unkeyed;
@@ -68,7 +75,28 @@ pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> HttpR
             &unkeyed
         }
     };
-    assemble(&pairs, config, key, method)
+    assemble(&pairs, config, key, method).0
+}
+
+/// Two parameter names the service reads as one.
+type Collision = Option<(String, String)>;
+
+/// The request, unless two of its names collide: the service keeps only one of
+/// them, so the request could never verify.
+fn refuse_collision((request, collision): (HttpRequest, Collision)) -> Result<HttpRequest, Error> {
+    match collision {
+        None => Ok(request),
+        Some((a, b)) => Err(Error::invalid_input(
+            format!("{a}, {b}"),
+            if a == b {
+                "the same parameter is given twice; the service would keep only one".to_owned()
+            } else {
+                format!(
+                    "`{a}` and `{b}` are the same name to the service (`_` reads as `.`); it would keep only one"
+                )
+            },
+        )),
+    }
 }
 
 /// Checks the inputs, validates the action's parameters, and hands `f` every
@@ -110,7 +138,8 @@ fn with_request_pairs<R>(
     pairs.push(("Nonce", nonce.format(ctx.nonce)));
     pairs.push(("SecretId", credentials.secret_id()));
     pairs.push(("SignatureMethod", config.signature_method.as_str()));
-    if let Some(token) = credentials.token() {
+    // An empty token is not a token: sending `Token=` would fail verification.
+    if let Some(token) = credentials.token().filter(|t| !t.expose().is_empty()) {
         pairs.push(("Token", token.expose()));
     }
     pairs.push(("RequestClient", REQUEST_CLIENT));
@@ -118,20 +147,23 @@ fn with_request_pairs<R>(
 }
 
 /// Signs `pairs` (which hold no `Signature`) and writes the request: the URL, and
-/// the query or form body with the signature last, in one pre-sized buffer.
+/// the query or form body with the signature last, in one pre-sized buffer. Also
+/// returns two names equal once signed (`a_b` and `a.b`, or one name twice).
 fn assemble(
     pairs: &[(&str, &str)],
     config: &Config,
     key: &SigningKey,
     method: HttpMethod,
-) -> HttpRequest {
+) -> (HttpRequest, Collision) {
     let endpoint = &config.endpoint;
-    let string_to_sign = sign::string_to_sign(
+    let canonical = sign::canonical(
         method.as_str(),
         endpoint.host(),
         endpoint.path(),
         pairs.iter().copied(),
     );
+    let string_to_sign = canonical.text;
+    let string_to_sign_masked = canonical.masked;
     let signature = key.sign(config.signature_method, &string_to_sign);
     let all = || {
         pairs
@@ -142,7 +174,7 @@ fn assemble(
     // Raw length plus room for escapes, so the buffer rarely grows.
     let raw: usize = all().map(|(n, v)| n.len() + v.len() + 2).sum();
     let base_url = endpoint.base_url();
-    match method {
+    let request = match method {
         HttpMethod::Get => {
             let mut url = String::with_capacity(base_url.len() + 1 + raw + raw / 2);
             url.push_str(base_url);
@@ -154,6 +186,7 @@ fn assemble(
                 headers: Vec::new(),
                 body: Vec::new(),
                 string_to_sign,
+                string_to_sign_masked,
             }
         }
         HttpMethod::Post => {
@@ -168,9 +201,11 @@ fn assemble(
                 )],
                 body: body.into_bytes(),
                 string_to_sign,
+                string_to_sign_masked,
             }
         }
-    }
+    };
+    (request, canonical.duplicate)
 }
 
 /// Appends `name=value&...`, percent-encoded as `application/x-www-form-urlencoded`.
@@ -235,8 +270,14 @@ pub fn signed_url(
     ctx: SignContext,
 ) -> Result<String, Error> {
     with_request_pairs(action, config, ctx, |pairs, credentials| {
-        assemble(pairs, config, credentials.signing_key(), HttpMethod::Get).url
-    })
+        refuse_collision(assemble(
+            pairs,
+            config,
+            credentials.signing_key(),
+            HttpMethod::Get,
+        ))
+        .map(|r| r.url)
+    })?
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::{Action, ApiError, Error, HttpResponse, Output, ResponseMeta};
+use crate::{Action, ApiError, Error, HttpResponse, Output, RawBody, ResponseMeta};
 
 /// The envelope fields, read in one pass that skips everything else.
 #[derive(Deserialize)]
@@ -108,7 +108,7 @@ impl<'de> Deserialize<'de> for TaskId {
 fn decode_error(reason: impl fmt::Display, body: &[u8]) -> Error {
     Error::Decode {
         reason: reason.to_string(),
-        body: String::from_utf8_lossy(body).into_owned(),
+        body: RawBody::from_bytes(body),
     }
 }
 
@@ -137,7 +137,11 @@ pub fn parse_output<O: Output>(action: &str, response: HttpResponse) -> Result<O
     if response.status != 200 {
         return Err(Error::HttpStatus {
             status: response.status,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            location: response
+                .location
+                .as_deref()
+                .map(|l| crate::redact::redact_text(l).into_owned()),
+            body: RawBody::from_bytes(&body),
         });
     }
     let head: Head = serde_json::from_slice(&body).map_err(|e| decode_error(e, &body))?;
@@ -160,7 +164,7 @@ pub fn parse_output<O: Output>(action: &str, response: HttpResponse) -> Result<O
                 code,
                 code_desc: head.code_desc,
                 message,
-                raw: String::from_utf8_lossy(&body).into_owned(),
+                raw: RawBody::from_bytes(&body),
             })));
         }
     }

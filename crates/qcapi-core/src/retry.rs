@@ -225,7 +225,7 @@ mod tests {
             code,
             code_desc: None,
             message: String::new(),
-            raw: String::new(),
+            raw: Default::default(),
         }))
     }
 
@@ -259,7 +259,8 @@ mod tests {
             (
                 Error::HttpStatus {
                     status: 503,
-                    body: String::new(),
+                    location: None,
+                    body: Default::default(),
                 },
                 true,
                 true,
@@ -267,7 +268,8 @@ mod tests {
             (
                 Error::HttpStatus {
                     status: 404,
-                    body: String::new(),
+                    location: None,
+                    body: Default::default(),
                 },
                 true,
                 false,

@@ -60,7 +60,9 @@ impl std::fmt::Display for SignatureMethod {
 }
 
 /// Builds the string to sign. `method` is upper-cased; `host` is the authority
-/// exactly as the Host header carries it; `Signature` is skipped if present.
+/// exactly as the Host header carries it; `Signature` is skipped if present. On POST,
+/// a parameter whose value begins with `@` is left out, as every official SDK does
+/// (their file-upload convention), so the service verifies such a request the same way.
 ///
 /// ```
 /// let s = qcapi_core::sign::string_to_sign(
@@ -70,6 +72,8 @@ impl std::fmt::Display for SignatureMethod {
 ///     [("b", "2"), ("a_x", "1"), ("Signature", "ignored")],
 /// );
 /// assert_eq!(s, "GETvpc.api.qcloud.com/v2/index.php?a.x=1&b=2");
+/// let post = qcapi_core::sign::string_to_sign("POST", "h", "/p", [("a", "@file"), ("b", "2")]);
+/// assert_eq!(post, "POSTh/p?b=2");
 /// ```
 pub fn string_to_sign<'a>(
     method: &str,
@@ -77,41 +81,76 @@ pub fn string_to_sign<'a>(
     path: &str,
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> String {
+    canonical(method, host, path, params).text
+}
+
+/// A string to sign, with what the request builder needs to know about it.
+pub(crate) struct Canonical {
+    /// The string to sign.
+    pub(crate) text: String,
+    /// Byte ranges of values that `Debug` must mask, with what to show instead.
+    pub(crate) masked: Vec<(std::ops::Range<usize>, Cow<'static, str>)>,
+    /// Two parameters whose signed names are equal (`a_b` and `a.b`, or a name
+    /// given twice): the service keeps only one, so such a request never verifies.
+    pub(crate) duplicate: Option<(String, String)>,
+}
+
+pub(crate) fn canonical<'a>(
+    method: &str,
+    host: &str,
+    path: &str,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Canonical {
     // Each name in its signed form (`_` read as `.`): borrowed unless it holds a `_`,
     // which is rare, so the sort compares plain bytes (memcmp) and the writer copies.
     let params = params.into_iter();
+    let skips_files = method.eq_ignore_ascii_case("POST");
     // Sized up front: `filter` hides the length from `collect`, which would regrow.
     let (low, high) = params.size_hint();
-    let mut pairs: Vec<(Cow<'a, str>, &str)> = Vec::with_capacity(high.unwrap_or(low));
+    let mut pairs: Vec<(Cow<'a, str>, &'a str, &'a str)> = Vec::with_capacity(high.unwrap_or(low));
     pairs.extend(
         params
-            .filter(|(name, _)| *name != "Signature")
-            .map(|(name, value)| (signed_name(name), value)),
+            .filter(|(name, value)| {
+                *name != "Signature" && !(skips_files && value.starts_with('@'))
+            })
+            .map(|(name, value)| (signed_name(name), name, value)),
     );
     // Stable: repeated names keep their order, and values are not part of it.
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let duplicate = pairs
+        .windows(2)
+        .find(|w| w[0].0 == w[1].0)
+        .map(|w| (w[0].1.to_owned(), w[1].1.to_owned()));
     let capacity = method.len()
         + host.len()
         + path.len()
         + 1
         + pairs
             .iter()
-            .map(|(n, v)| n.len() + v.len() + 2)
+            .map(|(n, _, v)| n.len() + v.len() + 2)
             .sum::<usize>();
     let mut out = String::with_capacity(capacity);
+    let mut masked = Vec::new();
     out.extend(method.chars().map(|c| c.to_ascii_uppercase()));
     out.push_str(host);
     out.push_str(path);
     out.push('?');
-    for (i, (name, value)) in pairs.iter().enumerate() {
+    for (i, (name, original, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
         }
         out.push_str(name);
         out.push('=');
+        if let Some(shown) = crate::redact::masked(original, value) {
+            masked.push((out.len()..out.len() + value.len(), shown));
+        }
         out.push_str(value);
     }
-    out
+    Canonical {
+        text: out,
+        masked,
+        duplicate,
+    }
 }
 
 /// A parameter name as signed: `_` becomes `.`.
@@ -261,6 +300,31 @@ mod tests {
         );
         check(&["ab", "a"], "a=v&ab=v");
         check(&[], "");
+    }
+
+    #[test]
+    fn post_leaves_out_values_starting_with_at() {
+        fn check(method: &str, params: &[(&str, &str)], expected: &str) {
+            let text = string_to_sign(method, "h", "/p", params.iter().copied());
+            assert_eq!(text, expected, "{method} {params:?}");
+        }
+        check("POST", &[("a", "@x"), ("b", "1")], "POSTh/p?b=1");
+        check("post", &[("a", "@"), ("b", "x@")], "POSTh/p?b=x@");
+        check("GET", &[("a", "@x"), ("b", "1")], "GETh/p?a=@x&b=1");
+    }
+
+    #[test]
+    fn finds_names_equal_once_signed() {
+        fn check(names: &[&str], expected: Option<(&str, &str)>) {
+            let found = canonical("GET", "h", "/p", names.iter().map(|n| (*n, "v"))).duplicate;
+            let found = found.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+            assert_eq!(found, expected, "{names:?}");
+        }
+        check(&["a", "b"], None);
+        check(&["a", "b", "a"], Some(("a", "a")));
+        check(&["x.y", "z", "x_y"], Some(("x.y", "x_y")));
+        check(&["x_y", "x.y"], Some(("x_y", "x.y")));
+        check(&["xy", "x.y"], None);
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct FieldSpec {
     pub required: bool,
     /// Whether the documentation describes it (`false`: known only from the official CLI).
     pub documented: bool,
+    /// A password or key: masked wherever tokens and signatures are.
+    pub secret: bool,
     /// Shortest allowed length in characters.
     pub min_length: Option<u32>,
     /// Longest allowed length in characters.

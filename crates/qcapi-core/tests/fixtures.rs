@@ -38,7 +38,7 @@ fn check_errors<A: Action>(action: &A) {
             assert_eq!(api.common_code(), CommonCode::ResourceNotFound);
             let typed = api.business_code::<A>().expect("a business code");
             assert_eq!(typed.as_str(), *name);
-            assert_eq!(api.raw, body);
+            assert_eq!(api.raw.expose(), body);
         }
     }
     let e = err(
@@ -180,7 +180,7 @@ fn malformed_responses_are_typed_errors_with_the_body() {
             .unwrap_err();
         match e {
             Error::Decode { body: raw, .. } | Error::HttpStatus { body: raw, .. } => {
-                assert_eq!(raw, body)
+                assert_eq!(raw.expose(), body)
             }
             other => panic!("{body}: {other:?}"),
         }

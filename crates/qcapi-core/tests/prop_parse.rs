@@ -84,8 +84,8 @@ proptest! {
         let body = serde_json::to_vec(&v).unwrap();
         match parse(&DescribeVpcPeeringConnections::new(), &body) {
             Ok(out) => prop_assert_eq!(qcapi_core::Output::raw(&out).as_bytes(), &body[..]),
-            Err(Error::Api(e)) => prop_assert_eq!(e.raw.as_bytes(), &body[..]),
-            Err(Error::Decode { body: raw, .. }) => prop_assert_eq!(raw.as_bytes(), &body[..]),
+            Err(Error::Api(e)) => prop_assert_eq!(e.raw.expose().as_bytes(), &body[..]),
+            Err(Error::Decode { body: raw, .. }) => prop_assert_eq!(raw.expose().as_bytes(), &body[..]),
             Err(other) => prop_assert!(false, "unexpected error {other:?}"),
         }
     }

@@ -44,6 +44,7 @@ mod tests {
             list,
             required: false,
             documented: true,
+            secret: false,
             min_length: None,
             max_length: None,
             minimum: None,

@@ -38,12 +38,18 @@ pub type Client = AsyncClient<ReqwestTransport>;
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
+    max_response_bytes: u64,
 }
 
 impl ReqwestTransport {
-    /// A transport over a reqwest client you configured yourself.
+    /// A transport over a reqwest client you configured yourself (redirects must
+    /// not be followed: set `redirect(Policy::none())`). Bodies are read up to
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES).
     pub fn from_client(http: reqwest::Client) -> Self {
-        Self { http }
+        Self {
+            http,
+            max_response_bytes: qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 }
 
@@ -55,9 +61,17 @@ impl TransportFactory for ReqwestTransport {
             .pool_idle_timeout(config.pool_idle_timeout())
             .user_agent(qcapi_core::REQUEST_CLIENT)
             .https_only(false)
+            // A 3xx comes back as it is: following it would send the signed request
+            // (and, on 307/308, the signed body) to a host nobody configured.
+            .redirect(reqwest::redirect::Policy::none())
+            // A Referer would carry the signed URL, SecretId and token included.
+            .referer(false)
             .build()
             .map_err(|e| Error::invalid_input("http client", e.to_string()))?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            max_response_bytes: config.max_response_bytes(),
+        })
     }
 
     fn unix_time() -> u64 {
@@ -105,10 +119,38 @@ impl AsyncTransport for ReqwestTransport {
                 b
             }
         };
-        let response = builder.send().await.map_err(map_error)?;
+        let mut response = builder.send().await.map_err(map_error)?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(map_error)?;
-        Ok(HttpResponse::new(status, body.to_vec()))
+        let location = response
+            .status()
+            .is_redirection()
+            .then(|| response.headers().get(reqwest::header::LOCATION))
+            .flatten()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            TransportError::new(
+                TransportErrorKind::ResponseTooLarge,
+                format!("the response body exceeds max_response_bytes ({limit} bytes)"),
+            )
+        };
+        // Refused before reading when the length is announced; counted while reading otherwise.
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(usize::try_from(announced).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(map_error)? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let response = HttpResponse::new(status, body);
+        Ok(match location {
+            Some(location) => response.with_location(location),
+            None => response,
+        })
     }
 
     async fn sleep(&self, duration: std::time::Duration) {
@@ -116,38 +158,13 @@ impl AsyncTransport for ReqwestTransport {
     }
 }
 
-/// Sorts reqwest's errors into the kinds retry decisions need.
+/// Sorts reqwest's errors into the kinds retry decisions need, by walking the
+/// source chain and downcasting (rustls, hyper and I/O errors), never by message
+/// text. The error, without its URL, stays the source.
 fn map_error(e: reqwest::Error) -> TransportError {
-    let kind = if e.is_timeout() {
-        TransportErrorKind::Timeout
-    } else if e.is_connect() {
-        TransportErrorKind::Connect
-    } else if e.is_request() || e.is_body() {
-        // hyper reports a connection closed before a complete response as an incomplete message.
-        let mut source = e.source();
-        let mut closed = false;
-        while let Some(s) = source {
-            let text = s.to_string();
-            if text.contains("connection closed")
-                || text.contains("IncompleteMessage")
-                || text.contains("connection reset")
-                || text.contains("end of file")
-            {
-                closed = true;
-                break;
-            }
-            source = s.source();
-        }
-        if closed {
-            TransportErrorKind::ConnectionClosed
-        } else {
-            TransportErrorKind::Other
-        }
-    } else {
-        TransportErrorKind::Other
-    };
     // reqwest's Display includes the URL, which carries the query (and a session token, if any).
     let e = e.without_url();
+    let kind = classify(&e);
     let mut message = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -155,5 +172,65 @@ fn map_error(e: reqwest::Error) -> TransportError {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    TransportError::new(kind, message)
+    TransportError::new(kind, message).with_source(e)
+}
+
+fn classify(e: &reqwest::Error) -> TransportErrorKind {
+    use TransportErrorKind as K;
+    let mut found = None;
+    let mut node: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = node {
+        // io::Error's `source` skips the error it wraps, so look inside it explicitly.
+        let inner = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+        if err.is::<rustls::Error>() || inner.is_some_and(|i| i.is::<rustls::Error>()) {
+            return K::Tls;
+        }
+        if found.is_none() {
+            found = kind_of(err);
+        }
+        node = inner.or_else(|| err.source());
+    }
+    match found {
+        Some(kind) => kind,
+        None if e.is_timeout() => K::Timeout,
+        None if e.is_connect() => K::Connect,
+        None => K::Other,
+    }
+}
+
+/// The kind one error in the chain stands for, if it tells.
+fn kind_of(err: &(dyn std::error::Error + 'static)) -> Option<TransportErrorKind> {
+    use TransportErrorKind as K;
+    if let Some(e) = err.downcast_ref::<reqwest::Error>() {
+        return e.is_timeout().then_some(K::Timeout);
+    }
+    if let Some(e) = err.downcast_ref::<hyper::Error>() {
+        return if e.is_timeout() {
+            Some(K::Timeout)
+        } else if e.is_parse() || e.is_parse_status() {
+            Some(K::Protocol)
+        } else if e.is_incomplete_message() || e.is_canceled() || e.is_closed() {
+            Some(K::ConnectionClosed)
+        } else {
+            None
+        };
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>() {
+        use std::io::ErrorKind as Io;
+        return match io.kind() {
+            Io::ConnectionRefused
+            | Io::AddrNotAvailable
+            | Io::NetworkUnreachable
+            | Io::HostUnreachable => Some(K::Connect),
+            Io::TimedOut => Some(K::Timeout),
+            Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
+                Some(K::ConnectionClosed)
+            }
+            _ => None,
+        };
+    }
+    None
 }

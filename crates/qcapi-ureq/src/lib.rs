@@ -38,22 +38,31 @@ pub type Client = BlockingClient<UreqTransport>;
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    max_response_bytes: u64,
 }
 
 impl UreqTransport {
-    /// A transport over an agent you configured yourself (status codes must not be errors:
-    /// set `http_status_as_error(false)`).
+    /// A transport over an agent you configured yourself (status codes must not be
+    /// errors: set `http_status_as_error(false)`; redirects must not be followed: set
+    /// `max_redirects(0)`). Bodies are read up to [`DEFAULT_MAX_RESPONSE_BYTES`](qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES).
     pub fn from_agent(agent: ureq::Agent) -> Self {
-        Self { agent }
+        Self {
+            agent,
+            max_response_bytes: qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES,
+        }
     }
 }
 
 impl UreqTransport {
     /// The agent settings qcapi-ureq derives from `config` (timeouts, pool, proxy from
-    /// the environment, status codes not errors), for an agent built with other parts.
+    /// the environment, status codes not errors, redirects not followed), for an agent
+    /// built with other parts.
     pub fn agent_config(config: &Config) -> ureq::config::Config {
         ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A 3xx comes back as it is: following it would send the signed request
+            // to a host nobody configured (and re-sign nothing: the signature is for this host).
+            .max_redirects(0)
             .timeout_connect(Some(config.connect_timeout()))
             .timeout_global(Some(config.timeout()))
             .max_idle_age(config.pool_idle_timeout())
@@ -70,7 +79,10 @@ impl TransportFactory for UreqTransport {
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::<ureq::unversioned::resolver::DefaultResolver>::default(),
         );
-        Ok(Self { agent })
+        Ok(Self {
+            agent,
+            max_response_bytes: config.max_response_bytes(),
+        })
     }
 
     fn unix_time() -> u64 {
@@ -119,38 +131,61 @@ impl BlockingTransport for UreqTransport {
         };
         let mut response = result.map_err(map_error)?;
         let status = response.status().as_u16();
+        let location = response
+            .status()
+            .is_redirection()
+            .then(|| response.headers().get("location"))
+            .flatten()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        // `limit` applies while reading, with or without Content-Length.
         let body = response
             .body_mut()
             .with_config()
-            .limit(64 * 1024 * 1024)
+            .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(map_error)?;
-        Ok(HttpResponse::new(status, body))
+        let response = HttpResponse::new(status, body);
+        Ok(match location {
+            Some(location) => response.with_location(location),
+            None => response,
+        })
     }
 }
 
-/// Sorts ureq's errors into the kinds retry decisions need.
+/// Sorts ureq's errors into the kinds retry decisions need, by variant and by the
+/// I/O error kind or the rustls error inside, never by message text. The ureq error
+/// stays the source.
 fn map_error(e: ureq::Error) -> TransportError {
+    use TransportErrorKind as K;
     use ureq::Error as E;
     let kind = match &e {
-        E::Timeout(_) => TransportErrorKind::Timeout,
-        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => {
-            TransportErrorKind::Connect
+        E::Timeout(_) => K::Timeout,
+        E::HostNotFound | E::ConnectionFailed | E::ConnectProxyFailed(_) => K::Connect,
+        E::Tls(_) | E::Rustls(_) | E::Pem(_) | E::TlsRequired => K::Tls,
+        E::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<rustls::Error>()) =>
+        {
+            K::Tls
         }
         E::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused
             | io::ErrorKind::AddrNotAvailable
             | io::ErrorKind::NetworkUnreachable
-            | io::ErrorKind::HostUnreachable => TransportErrorKind::Connect,
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            | io::ErrorKind::HostUnreachable => K::Connect,
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::BrokenPipe => TransportErrorKind::ConnectionClosed,
-            _ => TransportErrorKind::Other,
+            | io::ErrorKind::BrokenPipe => K::ConnectionClosed,
+            _ => K::Other,
         },
-        E::Protocol(_) => TransportErrorKind::ConnectionClosed,
-        _ => TransportErrorKind::Other,
+        E::Protocol(_) | E::LargeResponseHeader(..) => K::Protocol,
+        E::BodyExceedsLimit(_) => K::ResponseTooLarge,
+        // Its text holds the URL, query and all: keep neither.
+        E::BadUri(_) => return TransportError::new(K::Other, "the request URL was rejected"),
+        _ => K::Other,
     };
-    TransportError::new(kind, e.to_string())
+    TransportError::new(kind, e.to_string()).with_source(e)
 }

@@ -885,6 +885,7 @@ fn actions_without_handlers_answer_their_shape() {
         list: false,
         required: false,
         documented: true,
+        secret: false,
         min_length: None,
         max_length: None,
         minimum: None,

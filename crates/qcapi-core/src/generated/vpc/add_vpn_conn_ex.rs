@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// - `InvalidVpnConnName`: The VPN connection name is invalid (empty or longer than 60 characters).
 /// - `InvalidVpnConnName.InUse`: The VPN connection name is already used.
 /// - `VpnConnLimitExceeded`: The quota of VPN connections is reached.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct AddVpnConnEx {
     /// VPC of the VPN gateway.
     ///
@@ -47,6 +47,8 @@ pub struct AddVpnConnEx {
     /// Wire name: `vpnConnName`.
     pub vpn_conn_name: Option<String>,
     /// Pre-shared key.
+    ///
+    /// Secret: `Debug`, logs and errors never show its value.
     ///
     /// Wire name: `preSharedKey`.
     pub pre_shared_key: Option<String>,
@@ -80,6 +82,31 @@ pub struct AddVpnConnEx {
     pub user_gw_name: Option<String>,
 }
 
+impl std::fmt::Debug for AddVpnConnEx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Written out rather than derived: secret fields show only whether they are set.
+        f.debug_struct("AddVpnConnEx")
+            .field("vpc_id", &self.vpc_id)
+            .field("vpn_gw_id", &self.vpn_gw_id)
+            .field("user_gw_id", &self.user_gw_id)
+            .field("vpn_conn_name", &self.vpn_conn_name)
+            .field(
+                "pre_shared_key",
+                &self
+                    .pre_shared_key
+                    .as_ref()
+                    .map(|_| crate::redact::REDACTED),
+            )
+            .field("user_gw_cidr_block", &self.user_gw_cidr_block)
+            .field("spd_acl", &self.spd_acl)
+            .field("ike_set", &self.ike_set)
+            .field("i_psec_set", &self.i_psec_set)
+            .field("user_gw_addr", &self.user_gw_addr)
+            .field("user_gw_name", &self.user_gw_name)
+            .finish()
+    }
+}
+
 impl AddVpnConnEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
@@ -96,6 +123,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -110,6 +138,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -124,6 +153,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -138,6 +168,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: Some(60),
                 minimum: None,
@@ -152,6 +183,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: true,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -166,6 +198,7 @@ impl AddVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -180,6 +213,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -194,6 +228,7 @@ impl AddVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -206,6 +241,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -226,6 +262,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -240,6 +277,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -254,6 +292,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -268,6 +307,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -282,6 +322,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -296,6 +337,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -310,6 +352,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -324,6 +367,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -338,6 +382,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -352,6 +397,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(60),
@@ -366,6 +412,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -390,6 +437,7 @@ impl AddVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -402,6 +450,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -416,6 +465,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(180),
@@ -430,6 +480,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(2560),
@@ -444,6 +495,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -468,6 +520,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -482,6 +535,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -498,6 +552,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -512,6 +567,7 @@ impl AddVpnConnEx {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -524,6 +580,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -538,6 +595,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -552,6 +610,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -566,6 +625,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -580,6 +640,7 @@ impl AddVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: true,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -594,6 +655,7 @@ impl AddVpnConnEx {
                         list: true,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1038,7 +1100,7 @@ impl ParamValue for AddVpnConnExIPsecSetParam {
 
 /// The new connection, as the documentation's example shows it (besides `taskId`).
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AddVpnConnExData {
     /// VPN gateway ID.
     ///
@@ -1082,6 +1144,8 @@ pub struct AddVpnConnExData {
     pub vpn_conn_status: Option<i64>,
     /// Pre-shared key.
     ///
+    /// Secret: `Debug`, logs and errors never show its value.
+    ///
     /// Wire name: `preSharedKey`.
     #[serde(
         rename = "preSharedKey",
@@ -1100,6 +1164,26 @@ pub struct AddVpnConnExData {
         deserialize_with = "crate::lenient::string_list"
     )]
     pub user_gw_subnet_list: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for AddVpnConnExData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Written out rather than derived: secret fields show only whether they are set.
+        f.debug_struct("AddVpnConnExData")
+            .field("vpn_gw_id", &self.vpn_gw_id)
+            .field("user_gw_id", &self.user_gw_id)
+            .field("vpn_conn_id", &self.vpn_conn_id)
+            .field("vpn_conn_status", &self.vpn_conn_status)
+            .field(
+                "pre_shared_key",
+                &self
+                    .pre_shared_key
+                    .as_ref()
+                    .map(|_| crate::redact::REDACTED),
+            )
+            .field("user_gw_subnet_list", &self.user_gw_subnet_list)
+            .finish()
+    }
 }
 
 /// The business error codes (`codeDesc`) of [`AddVpnConnEx`].

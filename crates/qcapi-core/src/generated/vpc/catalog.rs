@@ -153,6 +153,10 @@ pub static ACTIONS: &[&ActionSpec] = &[
     &UpgradeNatGateway::SPEC,
 ];
 
+/// Wire names of the fields spec/ marks `secret` (passwords, keys), in any action:
+/// their values are masked wherever tokens and signatures are.
+pub const SECRET_FIELDS: &[&str] = &["preSharedKey"];
+
 /// The spec of an action by its wire name.
 pub fn find(name: &str) -> Option<&'static ActionSpec> {
     ACTIONS

@@ -42,6 +42,7 @@ impl DeleteUserGw {
             list: false,
             required: true,
             documented: true,
+            secret: false,
             min_length: None,
             max_length: None,
             minimum: None,

@@ -42,6 +42,7 @@ impl DescribeBmSubnetByCpmId {
             list: false,
             required: false,
             documented: false,
+            secret: false,
             min_length: None,
             max_length: None,
             minimum: None,

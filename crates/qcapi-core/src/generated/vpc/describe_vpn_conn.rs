@@ -92,6 +92,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -106,6 +107,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -120,6 +122,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -134,6 +137,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -148,6 +152,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: Some(0),
@@ -162,6 +167,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: Some(1),
@@ -176,6 +182,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -190,6 +197,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -204,6 +212,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -218,6 +227,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -234,6 +244,7 @@ impl DescribeVpnConn {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -248,6 +259,7 @@ impl DescribeVpnConn {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -260,6 +272,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -274,6 +287,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -288,6 +302,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -302,6 +317,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -316,6 +332,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -330,6 +347,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -344,6 +362,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -358,6 +377,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -372,6 +392,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -386,6 +407,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: true,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -400,6 +422,7 @@ impl DescribeVpnConn {
                         list: true,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -414,6 +437,7 @@ impl DescribeVpnConn {
                         list: true,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -428,6 +452,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -442,6 +467,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -456,6 +482,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -468,6 +495,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -482,6 +510,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -496,6 +525,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -510,6 +540,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -524,6 +555,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -538,6 +570,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -552,6 +585,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -566,6 +600,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -580,6 +615,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -594,6 +630,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -608,6 +645,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -625,6 +663,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -637,6 +676,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -651,6 +691,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -665,6 +706,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -679,6 +721,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -693,6 +736,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -707,6 +751,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -721,6 +766,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -738,6 +784,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -750,6 +797,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -764,6 +812,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -778,6 +827,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -792,6 +842,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -806,6 +857,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -820,6 +872,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -834,6 +887,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -848,6 +902,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -862,6 +917,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -876,6 +932,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -890,6 +947,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -907,6 +965,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -919,6 +978,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -933,6 +993,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -947,6 +1008,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -961,6 +1023,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -975,6 +1038,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -989,6 +1053,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -1003,6 +1068,7 @@ impl DescribeVpnConn {
                                 list: false,
                                 required: false,
                                 documented: true,
+                                secret: false,
                                 min_length: None,
                                 max_length: None,
                                 minimum: None,
@@ -1020,6 +1086,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1034,6 +1101,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1048,6 +1116,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1062,6 +1131,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1076,6 +1146,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1090,6 +1161,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1104,6 +1176,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1118,6 +1191,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1132,6 +1206,7 @@ impl DescribeVpnConn {
                         list: false,
                         required: false,
                         documented: false,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -1698,7 +1773,7 @@ pub struct DescribeVpnConnDataIPSECArr {
 
 /// One entry per VPN connection.
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DescribeVpnConnData {
     /// VPC, old-style ID.
     ///
@@ -1791,6 +1866,8 @@ pub struct DescribeVpnConnData {
     )]
     pub vpn_conn_name: Option<String>,
     /// Pre-shared key.
+    ///
+    /// Secret: `Debug`, logs and errors never show its value.
     ///
     /// Wire name: `preSharedKey`.
     #[serde(
@@ -1968,6 +2045,47 @@ pub struct DescribeVpnConnData {
         deserialize_with = "crate::lenient::string"
     )]
     pub create_time: Option<String>,
+}
+
+impl std::fmt::Debug for DescribeVpnConnData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Written out rather than derived: secret fields show only whether they are set.
+        f.debug_struct("DescribeVpnConnData")
+            .field("vpc_id", &self.vpc_id)
+            .field("un_vpc_id", &self.un_vpc_id)
+            .field("vpn_gw_id", &self.vpn_gw_id)
+            .field("un_vpn_gw_id", &self.un_vpn_gw_id)
+            .field("vpn_gw_address", &self.vpn_gw_address)
+            .field("user_gw_id", &self.user_gw_id)
+            .field("un_user_gw_id", &self.un_user_gw_id)
+            .field("user_gw_address", &self.user_gw_address)
+            .field("vpn_conn_name", &self.vpn_conn_name)
+            .field(
+                "pre_shared_key",
+                &self
+                    .pre_shared_key
+                    .as_ref()
+                    .map(|_| crate::redact::REDACTED),
+            )
+            .field("source_cidr", &self.source_cidr)
+            .field("destination_cidr", &self.destination_cidr)
+            .field("vpc_conn_status", &self.vpc_conn_status)
+            .field("net_status", &self.net_status)
+            .field("ike_set", &self.ike_set)
+            .field("i_psec_set", &self.i_psec_set)
+            .field("ike_arr", &self.ike_arr)
+            .field("ipsec_arr", &self.ipsec_arr)
+            .field("vpc_name", &self.vpc_name)
+            .field("vpc_cidr_block", &self.vpc_cidr_block)
+            .field("vpn_gw_name", &self.vpn_gw_name)
+            .field("vpn_conn_id", &self.vpn_conn_id)
+            .field("un_vpn_conn_id", &self.un_vpn_conn_id)
+            .field("user_gw_name", &self.user_gw_name)
+            .field("remote_sla_ip", &self.remote_sla_ip)
+            .field("vpn_proto", &self.vpn_proto)
+            .field("create_time", &self.create_time)
+            .finish()
+    }
 }
 
 /// The business error codes (`codeDesc`) of [`DescribeVpnConn`].

@@ -43,6 +43,7 @@ impl EnableVpcPeeringConnection {
             list: false,
             required: true,
             documented: true,
+            secret: false,
             min_length: None,
             max_length: None,
             minimum: None,

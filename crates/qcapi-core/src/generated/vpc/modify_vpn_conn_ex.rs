@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Business codes (`codeDesc`), besides the common numeric codes:
 /// - `InvalidVpc.NotFound`: The VPC does not exist; check the ID you entered.
 /// - `InvalidVpnGw.NotFound`: The VPN gateway does not exist, or (the documentation lists the code twice) the VPN connection does not exist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ModifyVpnConnEx {
     /// VPC of the VPN gateway.
     ///
@@ -44,6 +44,8 @@ pub struct ModifyVpnConnEx {
     pub vpn_conn_name: Option<String>,
     /// New pre-shared key.
     ///
+    /// Secret: `Debug`, logs and errors never show its value.
+    ///
     /// Wire name: `preSharedKey`.
     pub pre_shared_key: Option<String>,
     /// Customer-side CIDR blocks.
@@ -64,6 +66,29 @@ pub struct ModifyVpnConnEx {
     pub i_psec_set: Option<Vec<ModifyVpnConnExIPsecSetParam>>,
 }
 
+impl std::fmt::Debug for ModifyVpnConnEx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Written out rather than derived: secret fields show only whether they are set.
+        f.debug_struct("ModifyVpnConnEx")
+            .field("vpc_id", &self.vpc_id)
+            .field("vpn_gw_id", &self.vpn_gw_id)
+            .field("vpn_conn_id", &self.vpn_conn_id)
+            .field("vpn_conn_name", &self.vpn_conn_name)
+            .field(
+                "pre_shared_key",
+                &self
+                    .pre_shared_key
+                    .as_ref()
+                    .map(|_| crate::redact::REDACTED),
+            )
+            .field("user_gw_cidr_block", &self.user_gw_cidr_block)
+            .field("spd_acl", &self.spd_acl)
+            .field("ike_set", &self.ike_set)
+            .field("i_psec_set", &self.i_psec_set)
+            .finish()
+    }
+}
+
 impl ModifyVpnConnEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
@@ -80,6 +105,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -94,6 +120,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -108,6 +135,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: true,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -122,6 +150,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: Some(60),
                 minimum: None,
@@ -136,6 +165,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: true,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -150,6 +180,7 @@ impl ModifyVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -164,6 +195,7 @@ impl ModifyVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -178,6 +210,7 @@ impl ModifyVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -190,6 +223,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -210,6 +244,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -224,6 +259,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -238,6 +274,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -252,6 +289,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -266,6 +304,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -280,6 +319,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -294,6 +334,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -308,6 +349,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -322,6 +364,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -336,6 +379,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(60),
@@ -350,6 +394,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -374,6 +419,7 @@ impl ModifyVpnConnEx {
                 list: true,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -386,6 +432,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -400,6 +447,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(180),
@@ -414,6 +462,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: Some(2560),
@@ -428,6 +477,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -454,6 +504,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: false,
                 documented: true,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -468,6 +519,7 @@ impl ModifyVpnConnEx {
                 list: false,
                 required: false,
                 documented: false,
+                secret: false,
                 min_length: None,
                 max_length: None,
                 minimum: None,
@@ -480,6 +532,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -494,6 +547,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -508,6 +562,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -522,6 +577,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: true,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -536,6 +592,7 @@ impl ModifyVpnConnEx {
                         list: true,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -550,6 +607,7 @@ impl ModifyVpnConnEx {
                         list: false,
                         required: false,
                         documented: true,
+                        secret: false,
                         min_length: None,
                         max_length: None,
                         minimum: None,
@@ -971,7 +1029,7 @@ impl ParamValue for ModifyVpnConnExIPsecSetParam {
 
 /// Besides `taskId`, what the documentation's example returns in `data`.
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModifyVpnConnExData {
     /// VPN gateway ID.
     ///
@@ -1005,6 +1063,8 @@ pub struct ModifyVpnConnExData {
     pub vpc_conn_status: Option<i64>,
     /// Pre-shared key.
     ///
+    /// Secret: `Debug`, logs and errors never show its value.
+    ///
     /// Wire name: `preSharedKey`.
     #[serde(
         rename = "preSharedKey",
@@ -1033,6 +1093,26 @@ pub struct ModifyVpnConnExData {
         deserialize_with = "crate::lenient::string"
     )]
     pub user_gw_id: Option<String>,
+}
+
+impl std::fmt::Debug for ModifyVpnConnExData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Written out rather than derived: secret fields show only whether they are set.
+        f.debug_struct("ModifyVpnConnExData")
+            .field("vpn_gw_id", &self.vpn_gw_id)
+            .field("vpc_conn_id", &self.vpc_conn_id)
+            .field("vpc_conn_status", &self.vpc_conn_status)
+            .field(
+                "pre_shared_key",
+                &self
+                    .pre_shared_key
+                    .as_ref()
+                    .map(|_| crate::redact::REDACTED),
+            )
+            .field("user_gw_subnet_list", &self.user_gw_subnet_list)
+            .field("user_gw_id", &self.user_gw_id)
+            .finish()
+    }
 }
 
 /// The business error codes (`codeDesc`) of [`ModifyVpnConnEx`].
