@@ -33,30 +33,21 @@ Global options:
 {options}
 
 Commands:
-{subcommands}
-{after-help}";
+{subcommands}{after-help}";
 
-const AFTER_HELP: &str = "\
-Credentials (never taken as flags): TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY \
-(with TENCENTCLOUD_SESSION_TOKEN for temporary credentials); else the profile --profile, \
-TENCENTCLOUD_PROFILE or `default` of TENCENTCLOUD_CREDENTIALS_FILE or ~/.tencentcloud/credentials \
-(keys secret_id, secret_key, token, region). The region: --region, TENCENTCLOUD_REGION, else the profile's. \
-The endpoint: --endpoint, else TENCENTCLOUD_ENDPOINT, else https://vpc.api.qcloud.com.
-
-Global options go before or after the action. Parameters: scalars take a plain value; \
-lists of scalars a repeated flag or one JSON array; objects and lists of objects JSON, \
-e.g. --subnetSet '[{\"subnetName\":\"a\",\"cidrBlock\":\"10.0.1.0/24\",\"zoneId\":100003}]'.
-
-Output: the response as pretty JSON on stdout (--output table for a table, --query PATH for one field). \
-Exit status: 0 success; 1 API error (code, codeDesc and message on stderr), failed task, \
-invalid input, transport or credential error; 2 usage error (including an invalid endpoint); \
-141 stdout or stderr was closed (e.g. `| head`).";
-
-/// The line under the short and the long help that says where the actions are.
-fn actions_line() -> String {
+/// Below the commands in `qcapi --help`: where the actions are, and in brief
+/// what the per-action help does not say.
+fn after_help() -> String {
     format!(
-        "Run `qcapi actions` to list the {} actions (`qcapi actions peering` filters), \
-         `qcapi <ACTION> --help` for one's parameters. Action names match in any case.",
+        "Run `qcapi actions` to list the {} actions (`qcapi actions peering` filters them) and \
+`qcapi <ACTION> --help` for one's parameters; action names match in any case. Global options \
+go before or after the action.
+
+Credentials (never flags): TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (with \
+TENCENTCLOUD_SESSION_TOKEN), else the profile (--profile, TENCENTCLOUD_PROFILE, else default) of \
+TENCENTCLOUD_CREDENTIALS_FILE or ~/.tencentcloud/credentials.
+Exit status: 0 success; 1 API error (code, codeDesc and message on stderr), failed task, invalid \
+input, transport or credential error; 2 usage error or invalid endpoint; 141 stdout or stderr closed.",
         catalog::ACTIONS.len()
     )
 }
@@ -129,18 +120,42 @@ fn tree(hide_actions: bool) -> Command {
         .version(env!("CARGO_PKG_VERSION"))
         .about(ABOUT)
         .help_template(HELP_TEMPLATE)
-        .after_help(actions_line())
-        .after_long_help(format!("{}\n\n{AFTER_HELP}", actions_line()))
+        .after_help(after_help())
+        // `--help` is the short help too: the long one of every option is in
+        // `qcapi <ACTION> --help`. Disabling clap's flag also disables it on every
+        // subcommand, so `with_help` gives each its usual one back.
+        .disable_help_flag(true)
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand_value_name("ACTION|COMMAND")
         .args(globals.iter().cloned())
-        .subcommand(call_command(&globals))
-        .subcommand(actions_command())
-        .subcommand(completions_command())
-        .subcommand(emulator::command(&globals));
+        .arg(help_flag(ArgAction::HelpShort))
+        .subcommand(with_help(call_command(&globals)))
+        .subcommand(with_help(actions_command()))
+        .subcommand(with_help(completions_command()))
+        .subcommand(with_help(emulator::command(&globals)));
     for spec in catalog::ACTIONS {
-        cmd = cmd.subcommand(actions::command(spec, &globals).hide(hide_actions));
+        cmd = cmd.subcommand(with_help(actions::command(spec, &globals)).hide(hide_actions));
+    }
+    cmd
+}
+
+/// `-h, --help`, doing `action`.
+fn help_flag(action: ArgAction) -> Arg {
+    Arg::new("help")
+        .short('h')
+        .long("help")
+        .action(action)
+        .help("Print help")
+}
+
+/// `cmd` and its subcommands with clap's usual `-h` (summary) / `--help` (details).
+fn with_help(cmd: Command) -> Command {
+    let subcommands: Vec<Command> = cmd.get_subcommands().cloned().collect();
+    let mut cmd = cmd.arg(help_flag(ArgAction::Help));
+    for sub in subcommands {
+        let name = sub.get_name().to_owned();
+        cmd = cmd.mut_subcommand(name, |_| with_help(sub));
     }
     cmd
 }
@@ -251,6 +266,10 @@ fn canonical_action(args: &mut [OsString], globals: &[Arg]) {
 
 /// The closest action or command name to a mistyped one, if any is close.
 fn suggestion(typed: &str) -> Option<&'static str> {
+    // Comparing costs the product of the lengths; no action name is this long.
+    if typed.len() > 100 {
+        return None;
+    }
     let typed = typed.to_ascii_lowercase();
     catalog::ACTIONS
         .iter()
@@ -272,13 +291,17 @@ fn unknown_action(cmd: &mut Command, e: clap::Error) -> clap::Error {
     let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else {
         return e;
     };
+    let shown = crate::text::escape(typed, false);
     let message = match suggestion(typed) {
-        Some(near) => format!("unknown action `{typed}`; did you mean `{near}`?"),
-        None => format!("unknown action `{typed}`"),
+        Some(near) => format!("unknown action `{shown}`; did you mean `{near}`?"),
+        None => format!("unknown action `{shown}`"),
     };
     cmd.error(
         ErrorKind::InvalidSubcommand,
-        format!("{message}\n\n{}", actions_line()),
+        format!(
+            "{message}\n\nRun `qcapi actions` to list the {} actions.",
+            catalog::ACTIONS.len()
+        ),
     )
 }
 
@@ -532,6 +555,7 @@ mod tests {
         check("complete", Some("completions"));
         check("NoSuchAction", None);
         check("x", None);
+        check(&"DescribeVpcEx".repeat(100), None);
         let err = command()
             .try_get_matches_from(["qcapi", "DescribeVpcExx"])
             .expect_err("unknown");
@@ -545,6 +569,11 @@ mod tests {
     #[test]
     fn short_help_hides_the_actions_and_lists_globals_first() {
         let help = command().render_help().to_string();
+        let flag = command()
+            .try_get_matches_from(["qcapi", "--help"])
+            .expect_err("help");
+        assert_eq!(flag.kind(), ErrorKind::DisplayHelp);
+        assert_eq!(flag.to_string(), help, "--help is -h");
         let globals = help.find("Global options:").expect("globals");
         let commands = help.find("Commands:").expect("commands");
         assert!(globals < commands, "{help}");

@@ -63,9 +63,10 @@ pub fn command(globals: &[Arg]) -> Command {
                 .cloned(),
         );
     EmulatorArgs::augment_args(Command::new("emulator"))
-        .about(
+        .about("Runs a local emulator of the legacy API, or moves a running one's clock (advance-clock 8d)")
+        .long_about(
             "Runs a local emulator of the legacy VPC API until interrupted (prints `listening on http://ADDR`); \
-             `qcapi emulator advance-clock 8d` moves a running one's clock",
+             `qcapi emulator advance-clock 8d` moves a running one's clock.",
         )
         .args_conflicts_with_subcommands(true)
         .subcommand(advance)
