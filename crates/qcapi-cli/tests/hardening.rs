@@ -537,6 +537,25 @@ fn advance_clock_moves_the_emulators_clock() {
             > 4
     );
 
+    let dry = q.run(&[
+        "--dry-run",
+        "--endpoint",
+        &url,
+        "emulator",
+        "advance-clock",
+        "2m",
+    ]);
+    assert_eq!(
+        dry.stdout,
+        format!("POST {url}/_emulator/clock/advance?seconds=120\n")
+    );
+    let after = q.run(&["--endpoint", &url, "emulator", "advance-clock", "0"]);
+    assert_eq!(
+        common::int(&after.json()["offsetSeconds"]),
+        698_400,
+        "the dry run sent nothing"
+    );
+
     // Refused by the emulator (more than 100 years): its answer on stderr.
     let refused = q.run(&["--endpoint", &url, "emulator", "advance-clock", "40000d"]);
     assert_eq!(refused.code, 1, "{refused:#?}");
