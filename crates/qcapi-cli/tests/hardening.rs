@@ -97,6 +97,14 @@ fn a_closed_stdout_or_stderr_exits_141_without_a_panic() {
         assert_eq!(code, 141, "{closed:?} {shown:?}: {other}");
         assert!(!other.contains("panicked"), "{closed:?} {shown:?}: {other}");
     }
+    // The embedded emulator reports a failure to start with `eprintln!` (not this
+    // crate's code): on a closed stderr that would be a panic, exit 101.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = busy.local_addr().expect("an address").to_string();
+    let (code, _) = with_closed(&q, Closed::Stderr, &["emulator", "--listen", &addr]);
+    assert!(code == 141 || code == 1, "not a panic: {code}");
+    drop(busy);
+
     // Help and `actions` are smaller than a pipe's buffer: they may finish before
     // the test closes the pipe, but never panic.
     for args in [&["--help"][..], &["DescribeVpcEx", "--help"], &["actions"]] {
@@ -456,6 +464,14 @@ fn completions_for_each_shell() {
             assert!(run.stdout.contains(known), "{shell} lacks {known}");
         }
     }
+    // The bash script is valid bash.
+    let home_script = home.write("qcapi.bash", &q.run(&["completions", "bash"]).stdout);
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&home_script)
+        .status()
+        .expect("run bash -n");
+    assert!(syntax.success(), "bash -n rejects the completion script");
     let bad = q.run(&["completions", "tcsh"]);
     assert_eq!(bad.code, 2, "{bad:#?}");
 }
