@@ -5,7 +5,7 @@
 //! Exit status: 0 on success; 1 for an API error, a failed or timed-out task,
 //! invalid input, a transport failure or missing credentials.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -20,7 +20,10 @@ use qcapi_ureq::Client;
 use serde_json::{Value, json};
 
 use crate::globals::{Globals, OutputFormat};
-use crate::output::render;
+use crate::output::{query, render, render_field};
+use crate::report::report_error;
+use crate::stdio::{errln, out as print};
+use crate::text::escape;
 
 /// Runs `action` with `globals`; `spec` is its spec when it has one.
 pub fn execute(globals: &Globals, action: &RawAction, spec: Option<&ActionSpec>) -> ExitCode {
@@ -28,30 +31,9 @@ pub fn execute(globals: &Globals, action: &RawAction, spec: Option<&ActionSpec>)
     match run(globals, action, spec) {
         Ok(code) => code,
         Err(e) => {
-            report_error(&e);
+            report_error(&e, globals.verbose > 0);
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Writes to stdout; a closed stdout (`| head`) is not an error worth a panic.
-fn print(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-/// Prints an error on stderr: an API error as its `code`, `codeDesc` and `message`,
-/// anything else by its `Display` (which never includes a secret).
-fn report_error(e: &Error) {
-    match e.api() {
-        Some(api) => eprintln!(
-            "error: {} failed\ncode: {}\ncodeDesc: {}\nmessage: {}",
-            api.action,
-            api.code,
-            api.code_desc.as_deref().unwrap_or(""),
-            api.message
-        ),
-        None => eprintln!("error: {e}"),
     }
 }
 
@@ -109,16 +91,30 @@ fn run(
     tracing::debug!(action = ?action, "sending");
     let output = client.send(action)?;
     let format = globals.output.unwrap_or_default();
-    print(&render(&output.json, format));
+    match &globals.query {
+        Some(path) => match query(&output.json, path) {
+            Some(field) => print(&render_field(field)),
+            None => {
+                return Err(Error::Decode {
+                    reason: format!(
+                        "the response has no field `{}` (--query)",
+                        escape(path, false)
+                    ),
+                    body: output.raw().to_owned(),
+                });
+            }
+        },
+        None => print(&render(&output.json, format)),
+    }
     if !globals.wait {
         return Ok(ExitCode::SUCCESS);
     }
     let Some(task_id) = output.task_id() else {
         if spec.is_some_and(|s| !s.asynchronous) {
-            eprintln!(
+            errln(&format!(
                 "note: {} is synchronous; there is no task to wait for",
                 action.name()
-            );
+            ));
             return Ok(ExitCode::SUCCESS);
         }
         return Err(Error::Decode {
@@ -129,27 +125,30 @@ fn run(
     let show_progress = std::io::stderr().is_terminal() && globals.verbose == 0;
     let outcome = with_progress(show_progress, task_id, || client.wait_for_task(task_id))?;
     let (report, succeeded) = task_report(task_id, &outcome);
-    if format == OutputFormat::Table {
-        // Two tables or lists of lines: keep them apart.
-        print("\n");
+    // With --query, stdout holds the one field; the exit status tells how the task ended.
+    if globals.query.is_none() {
+        if format == OutputFormat::Table {
+            // Two tables or lists of lines: keep them apart.
+            print("\n");
+        }
+        print(&render(&report, format));
     }
-    print(&render(&report, format));
     if succeeded {
         return Ok(ExitCode::SUCCESS);
     }
     match &outcome {
-        TaskOutcome::TimedOut { .. } => eprintln!(
+        TaskOutcome::TimedOut { .. } => errln(&format!(
             "error: task {task_id} was still running after {}s",
             client.config().wait_policy().deadline.as_secs_f64()
-        ),
+        )),
         _ => {
             let output = report.get("output");
             let field = |name: &str| output.and_then(|o| o.get(name)).map(crate::output::plain);
-            eprintln!(
+            errln(&format!(
                 "error: task {task_id} failed\nerrorCode: {}\nerrorMsg: {}",
-                field("errorCode").unwrap_or_default(),
-                field("errorMsg").unwrap_or_default()
-            );
+                escape(&field("errorCode").unwrap_or_default(), false),
+                escape(&field("errorMsg").unwrap_or_default(), false)
+            ));
         }
     }
     Ok(ExitCode::FAILURE)
@@ -205,16 +204,16 @@ fn with_progress<T>(show: bool, task_id: i64, wait: impl FnOnce() -> T) -> T {
             let frames = ['|', '/', '-', '\\'];
             let mut i = 0;
             while !done.load(Ordering::Relaxed) {
-                eprint!(
+                crate::stdio::err(&format!(
                     "\r{} waiting for task {task_id} ({}s)",
                     frames[i % frames.len()],
                     started.elapsed().as_secs()
-                );
+                ));
                 i += 1;
                 std::thread::sleep(Duration::from_millis(120));
             }
             // Erase the spinner line.
-            eprint!("\r\x1b[2K");
+            crate::stdio::err("\r\x1b[2K");
         });
         let result = wait();
         done.store(true, Ordering::Relaxed);

@@ -24,7 +24,7 @@ pub enum OutputFormat {
 /// The global options, as given.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Globals {
-    /// `--endpoint`.
+    /// `--endpoint` (the command line fills in `TENCENTCLOUD_ENDPOINT` when absent).
     pub endpoint: Option<String>,
     /// `--region`.
     pub region: Option<String>,
@@ -48,6 +48,8 @@ pub struct Globals {
     pub output: Option<OutputFormat>,
     /// `--wait`.
     pub wait: bool,
+    /// `--query`.
+    pub query: Option<String>,
     /// `--wait-timeout`.
     pub wait_timeout: Option<Duration>,
     /// How many `-v`.
@@ -75,6 +77,16 @@ fn seconds(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Parses a `--query` path: dotted segments, none empty.
+fn path(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.split('.').any(str::is_empty) {
+        return Err(format!(
+            "expected a dotted path like data.0.vpcId, got `{text}`"
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 /// Parses a positive integer (a nonce).
 fn positive(text: &str) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
@@ -90,7 +102,7 @@ pub fn args() -> Vec<Arg> {
         Arg::new("endpoint")
             .long("endpoint")
             .value_name("URL")
-            .help("The service endpoint [default: https://vpc.api.qcloud.com]; e.g. an emulator's http://127.0.0.1:9000"),
+            .help("The service endpoint, e.g. an emulator's http://127.0.0.1:9000 [default: TENCENTCLOUD_ENDPOINT, else https://vpc.api.qcloud.com]"),
         Arg::new("region")
             .long("region")
             .value_name("REGION")
@@ -145,6 +157,13 @@ pub fn args() -> Vec<Arg> {
             .action(ArgAction::SetTrue)
             .help("For an asynchronous action: wait for its task and print the task report after the response \
 (stdout then holds two JSON documents); exit 1 if the task fails or the wait times out"),
+        Arg::new("query")
+            .long("query")
+            .value_name("PATH")
+            .value_parser(path)
+            .help("Print only this field of the response, e.g. unVpcId or data.0.state (dotted keys and list indexes; \
+a string bare, anything else as compact JSON), for `id=$(qcapi ...)`; exit 1 if it is absent. \
+With --wait the task report is not printed: the exit status tells"),
         Arg::new("wait-timeout")
             .long("wait-timeout")
             .value_name("SECS")
@@ -188,6 +207,7 @@ impl Globals {
             dry_run: one(m, "dry-run").unwrap_or(false),
             output: one(m, "output"),
             wait: one(m, "wait").unwrap_or(false),
+            query: one(m, "query"),
             wait_timeout: one(m, "wait-timeout"),
             verbose: one(m, "verbose").unwrap_or(0),
         }
@@ -208,6 +228,7 @@ impl Globals {
             dry_run: self.dry_run || later.dry_run,
             output: later.output.or(self.output),
             wait: self.wait || later.wait,
+            query: later.query.or(self.query),
             wait_timeout: later.wait_timeout.or(self.wait_timeout),
             verbose: self.verbose.saturating_add(later.verbose),
         }
@@ -293,6 +314,8 @@ mod tests {
             &["--http-method", "PUT"],
             &["--output", "xml"],
             &["--retries", "-1"],
+            &["--query", ""],
+            &["--query", "data..x"],
         ] {
             let cmd = clap::Command::new("t").args(args());
             let err = cmd

@@ -3,7 +3,8 @@
 //! qcapi-core logs one `qcapi.call` span per call (action, correlation id, the
 //! SecretId masked) and one event per attempt (attempt, latency, outcome); it never
 //! logs the SecretKey, a session token, a Signature or a signed URL. Without `-v`
-//! nothing is installed and nothing is logged.
+//! nothing is installed and nothing is logged. It writes through `stdio::Stderr`,
+//! so a closed stderr ends the process with 141 instead of a panic.
 
 use std::io::IsTerminal as _;
 
@@ -22,7 +23,9 @@ pub fn init(verbosity: u8) {
     // `qcapi` is a prefix of every qcapi target: qcapi_core, qcapi_ureq and this binary's.
     let filter = Targets::new().with_target("qcapi", level);
     let subscriber = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::stdio::Stderr)
+        // Its own report of a failed write would be an `eprintln!`: a panic on a closed pipe.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal())
         .with_max_level(level)
         .finish()

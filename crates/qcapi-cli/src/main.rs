@@ -3,7 +3,10 @@
 //! ```text
 //! qcapi [GLOBAL OPTIONS] <Action> [--<wireName> VALUE ...]
 //! qcapi [GLOBAL OPTIONS] call <Action> [name=value ...]
+//! qcapi actions [FILTER]
+//! qcapi completions bash|zsh|fish
 //! qcapi emulator [--listen ADDR] ...
+//! qcapi emulator advance-clock DURATION
 //! ```
 //!
 //! One subcommand per action of qcapi-core's catalog, built at runtime from the
@@ -13,10 +16,14 @@
 
 mod actions;
 mod cli;
+mod emulator;
 mod exec;
 mod globals;
 mod logging;
 mod output;
+mod report;
+mod stdio;
+mod text;
 
 use std::process::ExitCode;
 

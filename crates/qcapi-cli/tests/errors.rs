@@ -1,5 +1,6 @@
 //! Failures and their exit codes: API errors (1, code/codeDesc/message on stderr),
-//! invalid input (1), transport errors (1), failed tasks (1), usage errors (2).
+//! invalid input (1), transport errors (1), failed tasks (1), usage errors and
+//! invalid endpoints (2).
 
 mod common;
 
@@ -130,12 +131,12 @@ fn invalid_input_and_usage_errors() {
             1,
             "at most 60 characters",
         ),
+        // Syntax, flags, combinations and the endpoint: usage errors, exit 2.
         (
             &["--endpoint", "vpc.api.qcloud.com", "DescribeVpcEx"],
-            1,
-            "endpoint",
+            2,
+            "invalid --endpoint: `vpc.api.qcloud.com`",
         ),
-        // Syntax, flags and combinations: usage errors, exit 2.
         (
             &[
                 "CreateVpc",

@@ -6,7 +6,7 @@
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -139,22 +139,26 @@ impl Qcapi {
             .env("TENCENTCLOUD_SECRET_KEY", &account.secret_key)
     }
 
-    /// Runs the binary with `args`, killing it (and failing) after a minute.
-    pub fn run(&self, args: &[&str]) -> Run {
+    /// The binary with `args` in this environment, standard streams not yet set.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
-        command
-            .env_clear()
-            .env("HOME", &self.home)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.env_clear().env("HOME", &self.home).args(args);
         if let Some(path) = std::env::var_os("PATH") {
             command.env("PATH", path);
         }
         for (name, value) in &self.env {
             command.env(name, value);
         }
+        command
+    }
+
+    /// Runs the binary with `args`, killing it (and failing) after a minute.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut command = self.command(args);
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn qcapi");
         let drain = |stream: Option<Box<dyn std::io::Read + Send>>| {
             std::thread::spawn(move || {
@@ -167,22 +171,93 @@ impl Qcapi {
         };
         let stdout = drain(child.stdout.take().map(|s| Box::new(s) as _));
         let stderr = drain(child.stderr.take().map(|s| Box::new(s) as _));
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("wait for qcapi") {
-                break status;
-            }
-            if started.elapsed() > RUN_LIMIT {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("qcapi {args:?} ran longer than {RUN_LIMIT:?}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let status = wait_bounded(&mut child, &format!("qcapi {args:?}"));
         Run {
             code: status.code().unwrap_or(-1),
             stdout: stdout.join().expect("stdout reader"),
             stderr: stderr.join().expect("stderr reader"),
+        }
+    }
+}
+
+/// Waits for `child`, killing it (and failing the test, naming `what`) after a minute.
+pub fn wait_bounded(child: &mut Child, what: &str) -> ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            return status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} ran longer than {RUN_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A one-thread HTTP server on an ephemeral loopback port that answers each of
+/// the next requests with the next of `responses` (raw HTTP), then stops.
+pub struct Canned {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Canned {
+    /// Starts serving `responses`, one per connection.
+    pub fn serve(responses: Vec<String>) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for response in responses {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                // Read the request head (and whatever body came with it).
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match std::io::Read::read(&mut stream, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
+            }
+        });
+        Self {
+            url,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// An HTTP/1.1 response with `status`, a content type and `body`.
+    pub fn response(status: &str, content_type: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+}
+
+impl Drop for Canned {
+    fn drop(&mut self) {
+        // Unblock a thread still waiting for a connection, then join it.
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            if !thread.is_finished() {
+                let _ = std::net::TcpStream::connect(self.url.trim_start_matches("http://"));
+            }
+            let _ = thread.join();
         }
     }
 }

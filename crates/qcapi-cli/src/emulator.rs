@@ -1,0 +1,238 @@
+//! `qcapi emulator`: the embedded emulator's own command line (`qcapi emulator
+//! --listen ADDR ...` serves), and `qcapi emulator advance-clock DURATION`, which
+//! moves a running emulator's clock so that nothing but `qcapi` is needed to let
+//! a pending peering expire.
+//!
+//! The clock is moved with one plain POST to the emulator's admin endpoint
+//! (`/_emulator/clock/advance?seconds=N`), not a signed API call: the endpoint
+//! is the emulator's, not the service's.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Arg, ArgMatches, Args as _, Command, FromArgMatches as _};
+use qcapi_core::{Endpoint, Error};
+use qcapi_emulator::EmulatorArgs;
+use serde_json::Value;
+
+use crate::globals::{Globals, OutputFormat};
+use crate::output::render;
+use crate::report::report_error;
+use crate::stdio;
+
+/// Where `advance-clock` goes without `--endpoint` or `TENCENTCLOUD_ENDPOINT`:
+/// the emulator's default listen address.
+pub const DEFAULT_EMULATOR: &str = "http://127.0.0.1:9000";
+
+/// The admin path that moves emulator time forward.
+const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
+
+/// How long the one admin request may take.
+const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What `qcapi emulator ...` asks for.
+pub enum Emulator {
+    /// Serve until interrupted.
+    Serve(EmulatorArgs),
+    /// Move a running emulator's clock forward by this many seconds.
+    AdvanceClock(u64),
+}
+
+/// `qcapi emulator`, with its `advance-clock` subcommand. `globals` are the
+/// options `advance-clock` takes (it uses `--endpoint`, `--timeout`, `--output`).
+pub fn command(globals: &[Arg]) -> Command {
+    let advance = Command::new("advance-clock")
+        .about("Moves a running emulator's clock forward, e.g. `8d` so that pending peerings expire")
+        .long_about(
+            "Moves the clock of the emulator at --endpoint (else TENCENTCLOUD_ENDPOINT, else \
+             http://127.0.0.1:9000) forward by DURATION and prints its new time as JSON. \
+             Pending peering requests expire after 7 days of emulator time.",
+        )
+        .arg(
+            Arg::new("by")
+                .value_name("DURATION")
+                .required(true)
+                .value_parser(duration)
+                .help("Seconds, or a number with a unit d, h, m or s, or several: 691200, 8d, 1d12h, 90m"),
+        )
+        .next_help_heading("Global options")
+        .args(
+            globals
+                .iter()
+                .filter(|g| matches!(g.get_long(), Some("endpoint" | "timeout" | "output")))
+                .cloned(),
+        );
+    EmulatorArgs::augment_args(Command::new("emulator"))
+        .about("Runs a local emulator of the legacy API, or moves a running one's clock (advance-clock 8d)")
+        .long_about(
+            "Runs a local emulator of the legacy VPC API until interrupted (prints `listening on http://ADDR`); \
+             `qcapi emulator advance-clock 8d` moves a running one's clock.",
+        )
+        .args_conflicts_with_subcommands(true)
+        .subcommand(advance)
+}
+
+/// Reads `qcapi emulator`'s matches; the globals of `advance-clock`, if any.
+pub fn invocation(m: &ArgMatches) -> Result<(Emulator, Option<Globals>), clap::Error> {
+    match m.subcommand() {
+        Some(("advance-clock", sub)) => {
+            let seconds = sub.get_one::<u64>("by").copied().unwrap_or_default();
+            Ok((
+                Emulator::AdvanceClock(seconds),
+                Some(Globals::from_matches(sub)),
+            ))
+        }
+        _ => EmulatorArgs::from_arg_matches(m).map(|args| (Emulator::Serve(args), None)),
+    }
+}
+
+/// Parses a duration: whole seconds (`691200`), or numbers each followed by
+/// `d`, `h`, `m` or `s` (`8d`, `1d12h`, `90m`, `30s`), into seconds.
+pub fn duration(text: &str) -> Result<u64, String> {
+    let bad = || format!("expected seconds or a duration like 8d, 12h, 90m, 1d12h; got `{text}`");
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(bad());
+    }
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().map_err(|_| bad());
+    }
+    let mut total: u64 = 0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err(bad());
+        }
+        let number: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        let unit = match rest.as_bytes().get(digits) {
+            Some(b'd') => 86_400,
+            Some(b'h') => 3_600,
+            Some(b'm') => 60,
+            Some(b's') => 1,
+            _ => return Err(bad()),
+        };
+        total = number
+            .checked_mul(unit)
+            .and_then(|s| total.checked_add(s))
+            .ok_or_else(bad)?;
+        rest = &rest[digits + 1..];
+    }
+    Ok(total)
+}
+
+/// POSTs the advance to the emulator at `endpoint` and prints its answer (with
+/// `--dry-run`, only the request line).
+/// Exit 1 if it cannot be reached or refuses (the reason on stderr).
+pub fn advance_clock(endpoint: &Endpoint, seconds: u64, globals: &Globals) -> ExitCode {
+    let url = format!(
+        "{}://{}{CLOCK_ADVANCE_PATH}?seconds={seconds}",
+        endpoint.scheme(),
+        endpoint.host()
+    );
+    if globals.dry_run {
+        // What would be sent: there is nothing to sign.
+        stdio::out(&format!("POST {url}\n"));
+        return ExitCode::SUCCESS;
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(globals.timeout.unwrap_or(ADMIN_TIMEOUT)))
+        .build()
+        .into();
+    let answer = agent
+        .post(&url)
+        .send_empty()
+        .and_then(|mut r| Ok((r.status().as_u16(), r.body_mut().read_to_string()?)));
+    let failure = match answer {
+        Ok((200, body)) => match serde_json::from_str::<Value>(&body) {
+            Ok(json) => {
+                stdio::out(&render(&json, globals.output.unwrap_or(OutputFormat::Json)));
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => Error::Decode {
+                reason: format!("the emulator's answer is not JSON: {e}"),
+                body,
+            },
+        },
+        Ok((status, body)) => Error::HttpStatus { status, body },
+        Err(e) => {
+            stdio::errln(&format!(
+                "error: cannot reach the emulator at {}: {e}",
+                endpoint.base_url()
+            ));
+            return ExitCode::FAILURE;
+        }
+    };
+    report_error(&failure, globals.verbose > 0);
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        fn check(input: &str, expected: Option<u64>) {
+            assert_eq!(duration(input).ok(), expected, "{input}");
+        }
+        check("691200", Some(691_200));
+        check("0", Some(0));
+        check("8d", Some(691_200));
+        check("12h", Some(43_200));
+        check("90m", Some(5_400));
+        check("30s", Some(30));
+        check("1d12h", Some(129_600));
+        check("1h30m15s", Some(5_415));
+        check(" 8d ", Some(691_200));
+        check("", None);
+        check("d", None);
+        check("8", Some(8));
+        check("8x", None);
+        check("8d2", None);
+        check("-1", None);
+        check("1.5h", None);
+        check("8 d", None);
+        check("99999999999999999999", None);
+        check("213503982334601d", Some(213_503_982_334_601 * 86_400));
+        check("213503982334602d", None);
+        check("213503982334601d1d", None);
+    }
+
+    #[test]
+    fn advance_clock_parses_and_serving_still_does() {
+        let cmd = || crate::cli::command();
+        let m = cmd()
+            .try_get_matches_from([
+                "qcapi",
+                "emulator",
+                "advance-clock",
+                "8d",
+                "--endpoint",
+                "http://127.0.0.1:1",
+            ])
+            .expect("valid");
+        let (_, sub) = m.subcommand().expect("emulator");
+        let Ok((Emulator::AdvanceClock(seconds), Some(globals))) = invocation(sub) else {
+            panic!("advance-clock");
+        };
+        assert_eq!(seconds, 691_200);
+        assert_eq!(globals.endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        let m = cmd()
+            .try_get_matches_from(["qcapi", "emulator", "--listen", "127.0.0.1:0"])
+            .expect("valid");
+        let (_, sub) = m.subcommand().expect("emulator");
+        assert!(matches!(invocation(sub), Ok((Emulator::Serve(_), None))));
+        for bad in [
+            &["advance-clock"][..],
+            &["advance-clock", "soon"],
+            &["--listen", "127.0.0.1:0", "advance-clock", "1"],
+        ] {
+            let err = cmd()
+                .try_get_matches_from(["qcapi", "emulator"].into_iter().chain(bad.iter().copied()))
+                .expect_err("rejected");
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
+}
