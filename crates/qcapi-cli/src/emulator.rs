@@ -152,10 +152,14 @@ pub fn advance_clock(endpoint: &Endpoint, seconds: u64, globals: &Globals) -> Ex
             }
             Err(e) => Error::Decode {
                 reason: format!("the emulator's answer is not JSON: {e}"),
-                body,
+                body: body.into(),
             },
         },
-        Ok((status, body)) => Error::HttpStatus { status, body },
+        Ok((status, body)) => Error::HttpStatus {
+            status,
+            location: None,
+            body: body.into(),
+        },
         Err(e) => {
             stdio::errln(&format!(
                 "error: cannot reach the emulator at {}: {e}",

@@ -100,7 +100,7 @@ fn run(
                         "the response has no field `{}` (--query)",
                         escape(path, false)
                     ),
-                    body: output.raw().to_owned(),
+                    body: output.raw().into(),
                 });
             }
         },
