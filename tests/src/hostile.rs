@@ -979,3 +979,515 @@ fn huge_body(conn: &mut Conn, len: u64, content_length: bool) -> io::Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUEST: &[u8] = b"POST /v2/index.php HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+        Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nAction=Test";
+
+    /// How the server's side of the connection ended, as a raw client saw it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum End {
+        /// A clean close: read returned 0.
+        Fin,
+        /// An RST: read failed with ConnectionReset.
+        Reset,
+        /// Still open when the client stopped waiting.
+        Open,
+    }
+
+    /// Sends `request` on a fresh connection and reads until the server closes or
+    /// goes quiet for `quiet`.
+    fn exchange(addr: SocketAddr, request: &[u8], quiet: Duration) -> (Vec<u8>, End) {
+        let mut stream = TcpStream::connect(addr).expect("connect");
+        stream.set_read_timeout(Some(quiet)).unwrap();
+        stream.write_all(request).expect("send the request");
+        read_all(&mut stream)
+    }
+
+    fn read_all(stream: &mut impl Read) -> (Vec<u8>, End) {
+        let mut bytes = Vec::new();
+        let mut buf = [0u8; 65536];
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) => return (bytes, End::Fin),
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => {
+                    return (bytes, End::Reset);
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return (bytes, End::Open);
+                }
+                Err(e) => panic!("unexpected read error: {e}"),
+            }
+        }
+    }
+
+    /// What one behavior must produce for [`REQUEST`].
+    struct Row {
+        behavior: Behavior,
+        /// The response starts with these bytes…
+        starts: Vec<u8>,
+        /// …and, when given, is exactly this long.
+        len: Option<usize>,
+        /// It also contains these bytes.
+        contains: &'static [u8],
+        /// How the server closed (or did not).
+        end: End,
+        /// `bytes_written()` afterwards.
+        body_bytes: usize,
+        /// `requests()` afterwards.
+        requests: usize,
+    }
+
+    fn row(behavior: Behavior, starts: impl AsRef<[u8]>, end: End) -> Row {
+        Row {
+            behavior,
+            starts: starts.as_ref().to_vec(),
+            len: None,
+            contains: b"",
+            end,
+            body_bytes: 0,
+            requests: 1,
+        }
+    }
+
+    impl Row {
+        fn exact(self) -> Self {
+            let len = self.starts.len();
+            self.len(len)
+        }
+        fn len(mut self, len: usize) -> Self {
+            self.len = Some(len);
+            self
+        }
+        fn contains(mut self, bytes: &'static [u8]) -> Self {
+            self.contains = bytes;
+            self
+        }
+        fn body(mut self, n: usize) -> Self {
+            self.body_bytes = n;
+            self
+        }
+        fn requests(mut self, n: usize) -> Self {
+            self.requests = n;
+            self
+        }
+    }
+
+    /// Runs one row against a fresh plain server and checks everything it says.
+    fn check(row: Row) {
+        let name = format!("{:?}", row.behavior);
+        let name = &name[..name.len().min(80)];
+        let server = HostileServer::start(row.behavior);
+        let quiet = Duration::from_millis(if row.end == End::Open { 300 } else { 3000 });
+        let (bytes, end) = exchange(server.addr(), REQUEST, quiet);
+        let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+        assert!(bytes.starts_with(&row.starts), "{name}: got {shown:?}");
+        if let Some(len) = row.len {
+            assert_eq!(bytes.len(), len, "{name}: got {shown:?}");
+        }
+        assert!(
+            row.contains.is_empty() || find(&bytes, row.contains).is_some(),
+            "{name}: got {shown:?}"
+        );
+        assert_eq!(end, row.end, "{name}: got {shown:?}");
+        assert_eq!(server.connections(), 1, "{name}");
+        assert_eq!(server.requests(), row.requests, "{name}");
+        assert_eq!(server.bytes_written(), row.body_bytes as u64, "{name}");
+        if row.requests == 1 {
+            assert_eq!(server.request_bodies(), [b"Action=Test"], "{name}");
+            assert!(server.request_heads()[0].starts_with("POST /v2/index.php HTTP/1.1\r\n"));
+        }
+    }
+
+    fn json_response(status_line: &str, body: &str) -> String {
+        format!(
+            "{status_line}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[test]
+    fn each_behavior_sends_its_bytes() {
+        let ok = json_response("HTTP/1.1 200 OK", JSON_OK);
+        let short_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+            Content-Length: 1000\r\nConnection: close\r\n\r\n";
+        let short = format!("{short_head}{}", "x".repeat(SHORT_BODY_SENT));
+        let echo = [
+            &b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"[..],
+            format!(
+                "Content-Length: {}\r\nConnection: close\r\n\r\n",
+                REQUEST.len()
+            )
+            .as_bytes(),
+            REQUEST,
+        ]
+        .concat();
+        let mib = 1 << 20;
+        let cl_head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            mib + 5
+        );
+        let chunked_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+        let rows = [
+            row(Behavior::json_ok(), &ok, End::Fin).exact().body(JSON_OK.len()),
+            row(
+                Behavior::html(502, "<html>bad gateway</html>"),
+                "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/html\r\nContent-Length: 24\r\n\
+                 Connection: close\r\n\r\n<html>bad gateway</html>",
+                End::Fin,
+            )
+            .exact()
+            .body(24),
+            row(
+                Behavior::Respond {
+                    status: 200,
+                    headers: vec![("Connection".into(), "keep-alive".into())],
+                    body: b"{}".to_vec(),
+                },
+                "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\n{}",
+                End::Fin,
+            )
+            .exact()
+            .body(2),
+            row(Behavior::Echo { status: 403 }, &echo, End::Fin)
+                .exact()
+                .body(REQUEST.len()),
+            row(
+                Behavior::redirect(307, "http://127.0.0.1:9/next"),
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:9/next\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n",
+                End::Fin,
+            )
+            .exact(),
+            row(Behavior::Raw(b"\x00\x01garbage\r\n\r\n".to_vec()), b"\x00\x01garbage\r\n\r\n", End::Fin).exact(),
+            row(Behavior::ResetBeforeResponse, "", End::Reset).exact(),
+            row(Behavior::ResetMidBody, &short, End::Reset)
+                .exact()
+                .body(SHORT_BODY_SENT),
+            row(Behavior::ShortBody, &short, End::Fin)
+                .exact()
+                .body(SHORT_BODY_SENT),
+            row(
+                Behavior::BadChunked,
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                     Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{JSON_OK}\r\n0\r\n\r\n"
+                ),
+                End::Fin,
+            )
+            .exact()
+            .body(JSON_OK.len()),
+            row(Behavior::GarbageStatusLine, "HTTP/1.1 abc nonsense\r\n\r\n", End::Fin).exact(),
+            row(Behavior::Http09, HTTP09_BODY, End::Fin)
+                .exact()
+                .body(HTTP09_BODY.len()),
+            row(
+                Behavior::StallAfterHeaders,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\
+                 Connection: close\r\n\r\n",
+                End::Open,
+            )
+            .exact(),
+            row(
+                Behavior::Trickle {
+                    interval: Duration::from_millis(1),
+                },
+                &ok,
+                End::Fin,
+            )
+            .exact()
+            .body(JSON_OK.len()),
+            row(Behavior::HugeHeaders, "HTTP/1.1 200 OK\r\nX-Hostile-0: aaa", End::Fin)
+                .contains(b"Connection: close\r\n\r\n{\"code\":0,")
+                .body(JSON_OK.len()),
+            row(
+                Behavior::HugeBody {
+                    len: mib as u64 + 5,
+                    content_length: true,
+                },
+                format!("{cl_head}0123456789abcdef0123"),
+                End::Fin,
+            )
+            .len(cl_head.len() + mib + 5)
+            .body(mib + 5),
+            row(
+                Behavior::HugeBody {
+                    len: mib as u64 + 5,
+                    content_length: false,
+                },
+                format!("{chunked_head}10000\r\n0123456789abcdef"),
+                End::Fin,
+            )
+            // 16 full chunks ("10000\r\n", data, "\r\n"), "5\r\n", 5 bytes, "\r\n", "0\r\n\r\n".
+            .len(chunked_head.len() + 16 * (7 + CHUNK + 2) + 3 + 5 + 2 + 5)
+            .body(mib + 5),
+            row(Behavior::Silent, "", End::Open).exact().requests(0),
+        ];
+        thread::scope(|scope| {
+            for row in rows {
+                scope.spawn(move || check(row));
+            }
+        });
+    }
+
+    #[test]
+    fn huge_headers_are_a_mebibyte_of_lines() {
+        let server = HostileServer::start(Behavior::HugeHeaders);
+        let (bytes, end) = exchange(server.addr(), REQUEST, Duration::from_secs(3));
+        assert_eq!(end, End::Fin);
+        let head_end = find(&bytes, b"\r\n\r\n").expect("an end of head") + 4;
+        assert!(head_end > HUGE_HEADERS_BYTES, "{head_end}");
+        assert_eq!(&bytes[head_end..], JSON_OK.as_bytes());
+        assert_eq!(server.total_bytes_written(), bytes.len() as u64);
+    }
+
+    #[test]
+    fn trickle_takes_an_interval_per_byte() {
+        let interval = Duration::from_millis(2);
+        let server = HostileServer::start(Behavior::Trickle { interval });
+        let started = Instant::now();
+        let (bytes, end) = exchange(server.addr(), REQUEST, Duration::from_secs(3));
+        assert_eq!(end, End::Fin);
+        assert!(started.elapsed() >= interval * bytes.len() as u32);
+    }
+
+    #[test]
+    fn counters_and_recorded_requests() {
+        let server = HostileServer::start(Behavior::json_ok());
+        assert_eq!((server.connections(), server.requests()), (0, 0));
+        assert!(server.url().starts_with("http://127.0.0.1:"));
+        assert!(server.url().ends_with(&format!(":{}", server.port())));
+        exchange(server.addr(), REQUEST, Duration::from_secs(3));
+        let chunked = b"POST /chunked HTTP/1.1\r\nHost: localhost\r\nReferer: x\r\n\
+            Transfer-Encoding: chunked\r\n\r\n6\r\nAction\r\n5;ext=1\r\n=Test\r\n0\r\n\r\n";
+        let (bytes, _) = exchange(server.addr(), chunked, Duration::from_secs(3));
+        assert!(bytes.starts_with(b"HTTP/1.1 200 OK\r\n"));
+        // Not HTTP (the start of a TLS ClientHello): a 400 and a close, no request counted.
+        let (bytes, end) = exchange(
+            server.addr(),
+            b"\x16\x03\x01\x02\x00\x01",
+            Duration::from_secs(3),
+        );
+        assert_eq!(bytes, BAD_REQUEST);
+        assert_eq!(end, End::Fin);
+        // A connection that closes without a word.
+        drop(TcpStream::connect(server.addr()).unwrap());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while server.connections() < 4 && Instant::now() < deadline {
+            thread::sleep(POLL);
+        }
+        assert_eq!(server.connections(), 4);
+        assert_eq!(server.requests(), 2);
+        assert_eq!(server.bytes_written(), 2 * JSON_OK.len() as u64);
+        let heads = server.request_heads();
+        assert_eq!(heads.len(), 2);
+        assert!(heads[0].ends_with("Content-Length: 11\r\n\r\n"));
+        assert_eq!(header_value(&heads[0], "host"), Some("127.0.0.1"));
+        assert_eq!(header_value(&heads[0], "referer"), None);
+        assert_eq!(header_value(&heads[1], "REFERER"), Some("x"));
+        assert_eq!(server.request_bodies(), [b"Action=Test", b"Action=Test"]);
+    }
+
+    #[test]
+    fn a_redirect_target_counts_its_connections() {
+        let target = HostileServer::start(Behavior::json_ok());
+        let server = HostileServer::start(Behavior::redirect(308, target.url() + "/moved"));
+        let (bytes, _) = exchange(server.addr(), REQUEST, Duration::from_secs(3));
+        let location = format!("Location: {}/moved\r\n", target.url());
+        assert!(find(&bytes, location.as_bytes()).is_some());
+        assert_eq!(target.connections(), 0);
+    }
+
+    #[test]
+    fn huge_body_stops_when_the_client_closes() {
+        for content_length in [true, false] {
+            let server = HostileServer::start(Behavior::HugeBody {
+                len: 2 << 30,
+                content_length,
+            });
+            let mut stream = TcpStream::connect(server.addr()).unwrap();
+            stream.write_all(REQUEST).unwrap();
+            let mut buf = vec![0u8; 1 << 20];
+            stream.read_exact(&mut buf).unwrap();
+            drop(stream);
+            // The writer notices within a few socket buffers' worth and stops.
+            let mut last = u64::MAX;
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while server.bytes_written() != last && Instant::now() < deadline {
+                last = server.bytes_written();
+                thread::sleep(Duration::from_millis(50));
+            }
+            assert!(last < 64 << 20, "wrote {last} bytes after the client left");
+            assert!(last >= 1 << 19, "{last}");
+        }
+    }
+
+    #[test]
+    fn drop_closes_open_connections_quickly() {
+        for behavior in [
+            Behavior::StallAfterHeaders,
+            Behavior::Silent,
+            Behavior::trickle(),
+        ] {
+            let server = HostileServer::start(behavior.clone());
+            let mut streams: Vec<TcpStream> = (0..3)
+                .map(|_| {
+                    let mut s = TcpStream::connect(server.addr()).unwrap();
+                    s.write_all(REQUEST).unwrap();
+                    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                    s
+                })
+                .collect();
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while server.connections() < 3 && Instant::now() < deadline {
+                thread::sleep(POLL);
+            }
+            let started = Instant::now();
+            drop(server);
+            let took = started.elapsed();
+            assert!(
+                took < Duration::from_secs(1),
+                "{behavior:?}: drop took {took:?}"
+            );
+            for stream in &mut streams {
+                // The server's side is gone: the read ends (Fin or Reset) without timing out.
+                let (_, end) = read_all(stream);
+                assert_ne!(end, End::Open, "{behavior:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn refused_port_refuses() {
+        let port = refused_port();
+        let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+    }
+
+    fn tls_client(
+        ca: &TestCa,
+        addr: SocketAddr,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(CertificateDer::from(ca.ca_der())).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let sock = TcpStream::connect(addr).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        rustls::StreamOwned::new(conn, sock)
+    }
+
+    #[test]
+    fn tls_serves_a_client_that_trusts_the_ca() {
+        let ca = TestCa::new();
+        assert!(ca.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
+        let server = HostileServer::start_tls(Behavior::json_ok(), &ca);
+        assert!(server.url().starts_with("https://127.0.0.1:"));
+        let mut client = tls_client(&ca, server.addr());
+        client.write_all(REQUEST).unwrap();
+        let (bytes, end) = read_all(&mut client);
+        assert_eq!(bytes, json_response("HTTP/1.1 200 OK", JSON_OK).as_bytes());
+        assert_eq!(end, End::Fin, "close_notify, then FIN");
+        assert_eq!((server.connections(), server.requests()), (1, 1));
+        assert_eq!(server.request_bodies(), [b"Action=Test"]);
+    }
+
+    #[test]
+    fn tls_with_another_ca_is_refused_by_the_client() {
+        let server = HostileServer::start_tls(Behavior::json_ok(), &TestCa::new());
+        let mut client = tls_client(&TestCa::new(), server.addr());
+        let err = client
+            .write_all(REQUEST)
+            .and_then(|()| client.flush())
+            .and_then(|()| {
+                let mut buf = [0u8; 16];
+                client.read(&mut buf).map(|_| ())
+            });
+        assert!(err.is_err());
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while server.connections() < 1 && Instant::now() < deadline {
+            thread::sleep(POLL);
+        }
+        assert_eq!((server.connections(), server.requests()), (1, 0));
+    }
+
+    #[test]
+    fn plain_http_to_a_tls_port_is_closed_at_once() {
+        let server = HostileServer::start_tls(Behavior::json_ok(), &TestCa::new());
+        let started = Instant::now();
+        let (bytes, end) = exchange(server.addr(), REQUEST, Duration::from_secs(3));
+        assert_ne!(end, End::Open);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(
+            !bytes.starts_with(b"HTTP/"),
+            "a TLS alert at most: {bytes:?}"
+        );
+        assert_eq!(server.requests(), 0);
+    }
+
+    #[test]
+    fn tls_to_a_plain_port_gets_a_400_and_a_close() {
+        let ca = TestCa::new();
+        let server = HostileServer::start(Behavior::json_ok());
+        let mut client = tls_client(&ca, server.addr());
+        let started = Instant::now();
+        assert!(
+            client
+                .write_all(REQUEST)
+                .and_then(|()| client.flush())
+                .is_err()
+                || {
+                    let mut buf = [0u8; 16];
+                    client.read(&mut buf).is_err()
+                }
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!((server.connections(), server.requests()), (1, 0));
+    }
+
+    #[test]
+    fn tls_serves_every_behavior_it_is_given() {
+        let ca = TestCa::new();
+        let server = HostileServer::start_tls(Behavior::ShortBody, &ca);
+        let mut client = tls_client(&ca, server.addr());
+        client.write_all(REQUEST).unwrap();
+        let mut bytes = Vec::new();
+        // A clean TLS close (close_notify) after 100 of the 1000 promised bytes.
+        client.read_to_end(&mut bytes).unwrap();
+        assert!(bytes.ends_with(&[b'x'; SHORT_BODY_SENT]));
+        assert_eq!(server.bytes_written(), SHORT_BODY_SENT as u64);
+    }
+
+    #[test]
+    fn a_leaf_for_other_names_is_refused_even_with_the_ca_trusted() {
+        let ca = TestCa::for_names(&["wrong.example"]);
+        let server = HostileServer::start_tls(Behavior::json_ok(), &ca);
+        let mut client = tls_client(&ca, server.addr());
+        assert!(
+            client
+                .write_all(REQUEST)
+                .and_then(|()| client.flush())
+                .is_err()
+        );
+        assert_eq!(server.requests(), 0);
+    }
+}
