@@ -17,6 +17,25 @@
 //! [`HostileServer::start_tls`] serves the same behaviors over TLS with a leaf
 //! certificate for `127.0.0.1` and `localhost` signed by a [`TestCa`] made in memory;
 //! clients do not trust it unless a test adds [`TestCa::ca_pem`] to their roots.
+//!
+//! # For test authors
+//!
+//! - Counters are updated before the server answers: once a client call returns,
+//!   [`HostileServer::connections`] and [`HostileServer::requests`] already count it
+//!   (a retrying client shows one connection and one request per attempt). A
+//!   connection the client closed before sending a whole head counts in
+//!   `connections` only; so does a TLS connection whose handshake the client refused.
+//! - Durations: [`Behavior::StallAfterHeaders`], [`Behavior::Silent`] and
+//!   [`Behavior::Trickle`] hold a connection for at most [`STALL_LIMIT`] (30 s), less if
+//!   the client closes (not for `Silent`, which never reads) or the server is dropped;
+//!   give the client a short timeout. Sockets time out after [`IO_TIMEOUT`] (10 s).
+//! - A redirect row: start the target first (`HostileServer::start(Behavior::json_ok())`),
+//!   point [`Behavior::redirect`] at its [`HostileServer::url`], then assert
+//!   `target.connections() == 0`.
+//! - Redaction rows: [`Behavior::Echo`] puts the whole request (signature, secret id,
+//!   every header) in the response body; [`HostileServer::request_heads`] with
+//!   [`header_value`] checks what was sent (e.g. no `Referer`).
+//! - `Expect: 100-continue` is not answered: the server waits for the body.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -342,7 +361,7 @@ impl HostileServer {
         self.addr
     }
 
-    /// TCP connections accepted so far.
+    /// TCP connections accepted so far (those beyond 1024 are counted and closed at once).
     pub fn connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)
     }
