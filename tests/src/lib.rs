@@ -1,6 +1,8 @@
 //! Shared helpers for qcapi's end-to-end tests: one [`Driver`] type runs the same
 //! flow through the blocking (ureq) and the async (reqwest) client.
 
+pub mod hostile;
+
 use std::time::Duration;
 
 use qcapi_core::{
