@@ -220,3 +220,42 @@ impl Action for Unchecked {
         }
     }
 }
+
+/// Everything `tracing` logs on this thread while a closure runs, as plain text:
+/// what tests read to count attempts and to prove no secret reaches a log line.
+pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, f);
+    let bytes = sink.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    (result, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// How many attempts a captured log shows (one "call finished" or "call failed" each).
+pub fn attempts_in(log: &str) -> usize {
+    log.lines()
+        .filter(|l| l.contains("call finished") || l.contains("call failed"))
+        .count()
+}

@@ -1,42 +1,19 @@
 //! Every call is traced (span with action, correlation id, masked SecretId; events with
 //! attempt, latency, outcome) and no secret key, token or signature ever reaches a log line.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use qcapi_core::vpc::*;
 use std::time::Duration;
 
 use qcapi_core::{Config, Credentials, RetryPolicy};
 use qcapi_emulator::{Account, Emulator, Fault};
-use qcapi_tests::{driver, settings, variants};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use qcapi_tests::{capture_logs, driver, settings, variants};
 
 #[test]
 fn traces_show_calls_but_never_secrets() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || sink.clone())
-        .finish();
     const TOKEN: &str = "session-token-very-secret";
     let emulator = Emulator::start().unwrap();
     let a = Account::demo_a();
-    tracing::subscriber::with_default(subscriber, || {
+    let ((), log) = capture_logs(|| {
         for v in variants() {
             let good = driver(
                 v,
@@ -64,7 +41,6 @@ fn traces_show_calls_but_never_secrets() {
             .send(&DescribeVpcEx::new())
             .unwrap();
     });
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(log.contains("qcapi.call"), "{log}");
     assert!(
         log.contains("action=\"DescribeVpcEx\"") || log.contains("action=DescribeVpcEx"),

@@ -226,6 +226,9 @@ fn kind_of(err: &(dyn std::error::Error + 'static)) -> Option<TransportErrorKind
             | Io::NetworkUnreachable
             | Io::HostUnreachable => Some(K::Connect),
             Io::TimedOut => Some(K::Timeout),
+            // What hyper reports for a body it cannot frame (bad chunk sizes: InvalidInput); TLS
+            // errors, which are InvalidData too, were recognised before.
+            Io::InvalidData | Io::InvalidInput => Some(K::Protocol),
             Io::UnexpectedEof | Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe => {
                 Some(K::ConnectionClosed)
             }

@@ -175,6 +175,8 @@ fn map_error(e: ureq::Error) -> TransportError {
             | io::ErrorKind::NetworkUnreachable
             | io::ErrorKind::HostUnreachable => K::Connect,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => K::Timeout,
+            // Bytes that do not frame as HTTP (TLS errors, also InvalidData, matched above).
+            io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => K::Protocol,
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
