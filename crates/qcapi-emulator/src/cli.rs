@@ -253,6 +253,12 @@ mod tests {
     }
 
     #[test]
+    fn the_help_states_the_body_cap() {
+        assert_eq!(crate::MAX_BODY_BYTES, 1024 * 1024);
+        assert!(ADMIN_ENDPOINTS_HELP.contains("over 1 MiB get 413"));
+    }
+
+    #[test]
     fn bad_flags_are_usage_errors() {
         for bad in [
             &["--listen", "nowhere"][..],
