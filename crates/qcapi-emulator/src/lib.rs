@@ -77,7 +77,8 @@
 //! `4400 RequestLimitExceeded` envelope. A rule may be limited to one `Action`
 //! and fire the next `times` matching requests or a reproducible `fraction` of
 //! them; the first rule that hits applies. Faults act after parameters are
-//! decoded but before authentication, so apart from latency a faulted request
+//! decoded (a request refused for its method, body size or invalid UTF-8 never
+//! reaches them) but before authentication, so apart from latency a faulted request
 //! changes no state and is not counted by [`Emulator::request_count`]: a
 //! non-idempotent `CreateVpc` runs at most once per request that reaches it.
 //! Add rules with [`Emulator::inject`] / [`EmulatorBuilder::fault`], the
