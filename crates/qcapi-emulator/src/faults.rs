@@ -302,24 +302,28 @@ fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), String>
     Ok(())
 }
 
-/// Parses `500ms`, `2s` or `250us` (a whole number and a unit).
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let shape = || format!("expected a latency like `500ms` or `2s`, got `{text}`");
+/// Parses a whole number with a unit, `250us`, `500ms` or `2s`, of at most
+/// `max` (whole seconds); `what` ("a latency", "a timeout") names it in errors.
+pub(crate) fn parse_duration(text: &str, what: &str, max: Duration) -> Result<Duration, String> {
+    let shape = || format!("expected {what} like `500ms` or `2s`, got `{text}`");
     let (digits, unit) = text
         .find(|c: char| !c.is_ascii_digit())
         .map(|at| text.split_at(at))
         .ok_or_else(shape)?;
     let number: u64 = digits.parse().map_err(|_| shape())?;
-    let millis = match unit {
-        "ms" => Some(number),
-        "s" => number.checked_mul(1000),
-        "us" => {
-            check_latency(number / 1000)?;
-            return Ok(Duration::from_micros(number));
-        }
+    let duration = match unit {
+        "us" => Duration::from_micros(number),
+        "ms" => Duration::from_millis(number),
+        "s" => Duration::from_secs(number),
         _ => return Err(shape()),
     };
-    check_latency(millis.unwrap_or(u64::MAX))
+    if duration > max {
+        return Err(format!(
+            "{what} must be at most {} s, got `{text}`",
+            max.as_secs()
+        ));
+    }
+    Ok(duration)
 }
 
 impl FromStr for Fault {
@@ -357,7 +361,8 @@ impl FromStr for Fault {
                     )?;
                 }
                 "latency" => {
-                    let delay = parse_duration(value()?)?;
+                    let max = Duration::from_millis(MAX_LATENCY_MILLIS);
+                    let delay = parse_duration(value()?, "a latency", max)?;
                     set_once(&mut kind, "kind", FaultKind::Latency(delay))?;
                 }
                 "close" => set_once(&mut kind, "kind", no_value(FaultKind::CloseConnection)?)?,

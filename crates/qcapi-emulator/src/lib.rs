@@ -24,9 +24,48 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Admin endpoint: `POST /_emulator/clock/advance?seconds=N` (unsigned) moves
-//! emulator time, which drives resource lifetimes (a pending peering expires
-//! after 7 days); signature freshness always uses the real clock.
+//! The API is `GET` or `POST /v2/index.php`; any other method there gets
+//! `405 Method Not Allowed` (`Allow: GET, POST`) and runs nothing. Every request
+//! needs a non-empty `Region` (there is no default). A parameter that is not
+//! valid UTF-8 once percent-decoded gets code 4000 naming it, before the
+//! signature is checked.
+//!
+//! # Admin endpoints
+//!
+//! Unsigned, on the same address (the binary's `--help` lists them too):
+//!
+//! - `POST /_emulator/clock/advance?seconds=N` moves emulator time forward by
+//!   `N` seconds (at most 100 years at once) and answers
+//!   `{"offsetSeconds":..,"now":..,"nowText":".."}`. Emulator time drives
+//!   resource lifetimes (a pending peering expires after 7 days); signature
+//!   freshness always uses the real clock. Like [`Emulator::advance_clock`].
+//! - `GET /_emulator/faults` lists the active fault rules with their remaining
+//!   budgets: `{"faults":[..]}`.
+//! - `POST /_emulator/faults` adds a rule from a JSON body (see below) and
+//!   answers `{"added":{..},"active":N}`; like [`Emulator::inject`].
+//! - `DELETE /_emulator/faults` removes every rule: `{"cleared":N}`; like
+//!   [`Emulator::clear_faults`].
+//!
+//! Anything else answers 404 (405 for a known path with another method).
+//!
+//! # Hostile clients
+//!
+//! The emulator bounds what a client can hold, so a test suite (or a fuzzer)
+//! cannot wedge it:
+//!
+//! - a connection must complete its request head within the header-read
+//!   timeout ([`EmulatorBuilder::header_read_timeout`], default 10 s), counted
+//!   from the accept or, on a kept-alive connection, from the request's first
+//!   byte; a body gets as long again (then 408). Slow or silent connections are
+//!   closed;
+//! - a kept-alive connection idle between requests is closed after the idle
+//!   timeout ([`EmulatorBuilder::idle_timeout`], default 60 s, as the service does);
+//! - at most [`EmulatorBuilder::max_connections`] connections (default 1024)
+//!   are served at once; beyond that the emulator stops accepting until one
+//!   closes, so later clients wait in the listen backlog instead of costing file
+//!   descriptors;
+//! - a body over [`MAX_BODY_BYTES`] gets `413` before it is read (no
+//!   `100 Continue`), or as soon as a chunked body grows past it.
 //!
 //! # Fault injection
 //!
@@ -38,14 +77,18 @@
 //! `4400 RequestLimitExceeded` envelope. A rule may be limited to one `Action`
 //! and fire the next `times` matching requests or a reproducible `fraction` of
 //! them; the first rule that hits applies. Faults act after parameters are
-//! decoded but before authentication, so apart from latency a faulted request
+//! decoded (a request refused for its method, body size or invalid UTF-8 never
+//! reaches them) but before authentication, so apart from latency a faulted request
 //! changes no state and is not counted by [`Emulator::request_count`]: a
 //! non-idempotent `CreateVpc` runs at most once per request that reaches it.
 //! Add rules with [`Emulator::inject`] / [`EmulatorBuilder::fault`], the
 //! binary's `--fault SPEC` (e.g. `status=503,times=2,action=CreateVpc`), or the
 //! unsigned admin endpoint `POST /_emulator/faults` with a JSON body such as
 //! `{"kind":"http_status","status":503,"action":"CreateVpc","times":2}`
-//! (`GET` lists active rules, `DELETE` clears them).
+//! (`GET` lists active rules, `DELETE` clears them). The JSON kinds are
+//! `{"kind":"http_status","status":CODE}`, `{"kind":"latency","millis":MS}`,
+//! `{"kind":"close"}` and `{"kind":"throttle"}`, each with optional `"action"`,
+//! `"times"` (≥ 1) and `"fraction"` (0 to 1).
 //!
 //! ```
 //! use qcapi_emulator::{Emulator, Fault};
@@ -66,13 +109,14 @@ use std::time::Duration;
 mod cidr;
 mod cli;
 mod clock;
+mod connections;
 mod faults;
 mod render;
 mod server;
 mod shape;
 mod state;
 
-pub use cli::{EmulatorArgs, run_cli};
+pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, run_cli};
 pub use faults::{Fault, FaultKind};
 pub use state::STATEFUL_ACTIONS;
 
@@ -92,6 +136,16 @@ pub const DEMO_B_UIN: &str = "100000000002";
 /// The default listen address of [`EmulatorBuilder`]: loopback, any free port.
 pub const DEFAULT_LISTEN: SocketAddr =
     SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
+
+/// Default of [`EmulatorBuilder::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default of [`EmulatorBuilder::idle_timeout`]: the service closes idle
+/// keep-alive connections after 60 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default of [`EmulatorBuilder::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// The largest request body accepted (POST forms are a few KiB); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// An account the emulator accepts: an API key pair and the account's uin.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -194,6 +248,7 @@ pub struct EmulatorBuilder {
     listen: SocketAddr,
     string_quirks: bool,
     faults: Vec<Fault>,
+    limits: connections::Limits,
 }
 
 impl Default for EmulatorBuilder {
@@ -203,6 +258,7 @@ impl Default for EmulatorBuilder {
             listen: DEFAULT_LISTEN,
             string_quirks: false,
             faults: Vec::new(),
+            limits: connections::Limits::default(),
         }
     }
 }
@@ -234,8 +290,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client may take to send a request head (default
+    /// [`DEFAULT_HEADER_READ_TIMEOUT`], 10 s): counted from the accept for a new
+    /// connection, and from the first byte of the request on a kept-alive one.
+    /// A connection that has not sent a complete head by then, silent or
+    /// trickling, is closed. Reading a request body gets as long again (then 408).
+    /// Must be greater than zero.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a kept-alive connection may wait between requests before it is
+    /// closed (default [`DEFAULT_IDLE_TIMEOUT`], 60 s, as the service does; a
+    /// client pool should drop idle connections sooner). Must be greater than zero.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// The most connections served at once (default [`DEFAULT_MAX_CONNECTIONS`],
+    /// 1024). At the cap the emulator stops accepting until one closes: further
+    /// clients wait in the listen backlog (they are not refused) and are served
+    /// once a slot frees, which the timeouts guarantee. Must be at least 1.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limits.max_connections = max;
+        self
+    }
+
     /// Binds the socket and serves on a thread of its own with its own tokio
     /// runtime, so it works from plain and async tests alike. Returns once listening.
+    /// Fails with [`io::ErrorKind::InvalidInput`] for an empty or duplicate account
+    /// list, a zero timeout or a zero connection cap.
     pub fn start(self) -> io::Result<Emulator> {
         let accounts = if self.accounts.is_empty() {
             demo_accounts()
@@ -243,6 +329,8 @@ impl EmulatorBuilder {
             self.accounts
         };
         check_accounts(&accounts)?;
+        let limits = self.limits;
+        limits.check()?;
         let listener = std::net::TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -282,7 +370,8 @@ impl EmulatorBuilder {
                     let stop = async move {
                         let _ = stop_rx.await;
                     };
-                    let _ = server::serve(listener, serving, stop).await;
+                    let router = server::router(serving);
+                    let _ = connections::serve(listener, router, limits, stop).await;
                 });
             })?;
         let ready = ready_rx

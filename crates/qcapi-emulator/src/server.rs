@@ -1,34 +1,25 @@
 //! HTTP side: routing, parameter extraction, fault injection, authentication,
 //! replay protection, dispatch to the state machine, and the admin endpoints.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll};
-use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::connect_info::Connected;
-use axum::extract::{self, ConnectInfo};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::extract::{self, Extension, Request};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::serve::{IncomingStream, Listener};
+use axum::routing::{any, get, post};
 use qcapi_core::spec::InvalidParam;
 use qcapi_core::{Params, SignatureMethod, sign};
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 
 use crate::Account;
 use crate::clock::{format_datetime, real_now};
+use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::render;
-use crate::state::{self, ApiFailure, Caller, DEFAULT_REGION, State};
+use crate::state::{self, ApiFailure, Caller, State};
 
 /// The path every legacy module serves.
 pub(crate) const API_PATH: &str = "/v2/index.php";
@@ -44,13 +35,19 @@ const FRESHNESS_SECS: i64 = 300;
 const NONCE_MEMORY_SECS: i64 = 2 * FRESHNESS_SECS;
 /// The most a single clock advance may move (100 years): keeps arithmetic far from overflow.
 const MAX_ADVANCE_SECS: u64 = 100 * 365 * 24 * 3600;
-/// Largest request body read (POST forms are a few KiB).
-const MAX_BODY_BYTES: usize = 1024 * 1024;
-/// After a shutdown signal, how long open requests may still finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+/// The methods that run actions; anything else gets 405 with this `Allow`.
+const API_METHODS: &str = "GET, POST";
 
-/// The common parameters every request needs, checked in this order.
-const REQUIRED_COMMON: [&str; 5] = ["Action", "SecretId", "Timestamp", "Nonce", "Signature"];
+/// The common parameters every request needs, checked in this order; an empty
+/// `Region` counts as missing (there is no default region).
+const REQUIRED_COMMON: [&str; 6] = [
+    "Action",
+    "Region",
+    "SecretId",
+    "Timestamp",
+    "Nonce",
+    "Signature",
+];
 
 /// Nonces of one SecretId, with when to forget them.
 #[derive(Debug, Default)]
@@ -189,7 +186,11 @@ impl Shared {
     fn execute(&self, request: &ApiRequest<'_>) -> Result<state::Fields, ApiFailure> {
         let params = &request.params;
         for name in REQUIRED_COMMON {
-            if params.get(name).is_none() {
+            let missing = match params.get(name) {
+                None => true,
+                Some(value) => name == "Region" && value.is_empty(),
+            };
+            if missing {
                 return Err(invalid_param(name, "missing required parameter"));
             }
         }
@@ -255,10 +256,9 @@ impl Shared {
         spec.validate(params)
             .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
         *inner.executed.entry(spec.name.to_owned()).or_default() += 1;
-        let region = params.get("Region").filter(|r| !r.is_empty());
         let caller = Caller {
             uin: account.uin.clone(),
-            region: region.unwrap_or(DEFAULT_REGION).to_owned(),
+            region: get("Region").to_owned(),
         };
         let emulator_now = now.saturating_add(inner.clock_offset);
         state::handle(&mut inner.state, &caller, spec, params, emulator_now)
@@ -278,17 +278,45 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Decodes `a=1&b=%20` (`+` is a space; bad UTF-8 becomes U+FFFD, never an error).
-fn decode_pairs(bytes: &[u8], into: &mut Params) {
-    for (name, value) in form_urlencoded::parse(bytes) {
+/// Decodes `a=1&b=%20` like `application/x-www-form-urlencoded` (`+` is a space,
+/// a malformed `%` escape stays as it is), refusing a name or value that is not
+/// UTF-8 once decoded: replacing its bytes would verify a signature over text
+/// the client never sent.
+fn decode_pairs(bytes: &[u8], into: &mut Params) -> Result<(), InvalidParam> {
+    let not_utf8 = |name: &str| InvalidParam {
+        parameter: name.to_owned(),
+        reason: "not valid UTF-8 after percent-decoding".to_owned(),
+    };
+    for pair in bytes.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        let name = String::from_utf8(decode_component(name))
+            .map_err(|e| not_utf8(&String::from_utf8_lossy(e.as_bytes())))?;
+        let value = String::from_utf8(decode_component(value)).map_err(|_| not_utf8(&name))?;
         into.push(name, value);
     }
+    Ok(())
 }
 
-/// The routes: the API by GET and POST, the admin clock and faults, 404 elsewhere.
+/// One name or value: `+` to a space, then `%XX` to its byte.
+fn decode_component(raw: &[u8]) -> Vec<u8> {
+    let spaced: Cow<'_, [u8]> = if raw.contains(&b'+') {
+        raw.iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect()
+    } else {
+        Cow::Borrowed(raw)
+    };
+    percent_encoding::percent_decode(&spaced).collect()
+}
+
+/// The routes: the API (GET and POST; other methods get 405 from the handler, so
+/// HEAD does not fall through to GET), the admin clock and faults, 404 elsewhere.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(API_PATH, get(api).post(api))
+        .route(API_PATH, any(api))
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
         .route(
             FAULTS_PATH,
@@ -300,21 +328,42 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 
 async fn api(
     extract::State(shared): extract::State<Arc<Shared>>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
 ) -> Response {
-    if body.len() > MAX_BODY_BYTES {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large\n").into_response();
-    }
+    let (parts, body) = request.into_parts();
+    let method = match parts.method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        _ => {
+            return (
+                StatusCode::METHOD_NOT_ALLOWED,
+                [(header::ALLOW, API_METHODS)],
+                "only GET and POST run actions\n",
+            )
+                .into_response();
+        }
+    };
+    // Read (bounded) even for GET, where it is ignored, so the connection stays usable.
+    let body = match connection.read_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let uri = &parts.uri;
     let mut params = Params::new();
-    decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut params);
+    let mut decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut params);
     // The body is read as a form whatever its Content-Type: anything else
     // (e.g. multipart) simply yields parameters that fail verification.
-    if method == Method::POST {
-        decode_pairs(&body, &mut params);
+    if method == "POST" && decoded.is_ok() {
+        decoded = decode_pairs(&body, &mut params);
+    }
+    // Before faults and authentication: there is no text to verify a signature over.
+    if let Err(invalid) = decoded {
+        let failure = ApiFailure::invalid_parameter(invalid.to_string());
+        return json_response(
+            StatusCode::OK,
+            render::failure(&failure, shared.string_quirks),
+        );
     }
     // Faults see the decoded Action but come before authentication, so a
     // faulted request (Latency aside) changes nothing and is not counted.
@@ -344,17 +393,12 @@ async fn api(
         }
     }
     // The client signed the Host header's value; fall back to an absolute URI's authority.
-    let host = match headers.get(header::HOST) {
+    let host = match parts.headers.get(header::HOST) {
         Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
         None => uri.authority().map(|a| a.to_string()).unwrap_or_default(),
     };
     let request = ApiRequest {
-        // HEAD is answered by the GET route; it is signed as GET.
-        method: if method == Method::POST {
-            "POST"
-        } else {
-            "GET"
-        },
+        method,
         host: &host,
         path: uri.path(),
         params,
@@ -363,11 +407,10 @@ async fn api(
 }
 
 async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
-    let query = uri.query().unwrap_or_default();
-    let seconds = form_urlencoded::parse(query.as_bytes())
-        .find(|(name, _)| name == "seconds")
-        .map(|(_, value)| value.into_owned());
-    let Some(parsed) = seconds.as_deref().and_then(|s| s.parse::<u64>().ok()) else {
+    let mut query = Params::new();
+    let decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query);
+    let seconds = decoded.ok().and_then(|()| query.get("seconds"));
+    let Some(parsed) = seconds.and_then(|s| s.parse::<u64>().ok()) else {
         let error = json!({"error": "expected ?seconds=N with N a non-negative integer"});
         return json_response(StatusCode::BAD_REQUEST, error.to_string());
     };
@@ -392,7 +435,15 @@ async fn list_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Res
 }
 
 /// `POST /_emulator/faults` with a JSON rule, e.g. `{"kind":"throttle","times":3}`.
-async fn add_fault(extract::State(shared): extract::State<Arc<Shared>>, body: Bytes) -> Response {
+async fn add_fault(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Response {
+    let body = match connection.read_body(request.into_body()).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
     let fault = serde_json::from_slice::<Value>(&body)
         .map_err(|e| format!("the body must be a JSON object: {e}"))
         .and_then(|value| Fault::from_json(&value));
@@ -422,145 +473,6 @@ async fn clear_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Re
 
 fn json_response(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// A TCP listener whose connections a handler can abort (the close-connection fault).
-struct AbortableListener(TcpListener);
-
-impl Listener for AbortableListener {
-    type Io = AbortableStream;
-    type Addr = std::net::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, addr) = Listener::accept(&mut self.0).await;
-        let stream = AbortableStream {
-            stream,
-            aborted: Arc::new(AtomicBool::new(false)),
-        };
-        (stream, addr)
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Listener::local_addr(&self.0)
-    }
-}
-
-/// A connection that fails every read and write once aborted, so hyper drops
-/// it (closing the socket) without writing another byte.
-struct AbortableStream {
-    stream: TcpStream,
-    aborted: Arc<AtomicBool>,
-}
-
-impl AbortableStream {
-    fn check(&self) -> io::Result<()> {
-        if self.aborted.load(Ordering::Acquire) {
-            return Err(io::Error::new(
-                io::ErrorKind::ConnectionAborted,
-                "aborted by an injected fault",
-            ));
-        }
-        Ok(())
-    }
-}
-
-impl AsyncRead for AbortableStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for AbortableStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_shutdown(cx)
-    }
-}
-
-/// A handler's handle on its connection (axum connect info).
-#[derive(Debug, Clone)]
-struct Connection {
-    aborted: Arc<AtomicBool>,
-}
-
-impl Connection {
-    /// Marks the connection aborted: nothing more is written to it and hyper
-    /// closes it as soon as it tries to answer.
-    fn abort(&self) {
-        self.aborted.store(true, Ordering::Release);
-    }
-}
-
-impl Connected<IncomingStream<'_, AbortableListener>> for Connection {
-    fn connect_info(stream: IncomingStream<'_, AbortableListener>) -> Self {
-        Self {
-            aborted: Arc::clone(&stream.io().aborted),
-        }
-    }
-}
-
-/// Serves until `shutdown` completes, then lets open requests finish for a
-/// short grace period (a stalled client must not block shutdown forever).
-pub(crate) async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(shared).into_make_service_with_connect_info::<Connection>();
-    let graceful =
-        axum::serve(AbortableListener(listener), app).with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = signalled_tx.send(());
-        });
-    let deadline = async move {
-        match signalled_rx.await {
-            Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
-            // The server ended on its own; the other branch has finished.
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        result = graceful => result,
-        () = deadline => Ok(()),
-    }
 }
 
 #[cfg(test)]
@@ -721,19 +633,42 @@ mod tests {
     }
 
     #[test]
-    fn decoding_never_fails() {
-        fn check(raw: &[u8], expected: &[(&str, &str)]) {
+    fn decoding() {
+        fn check(raw: &[u8], expected: Result<&[(&str, &str)], &str>) {
             let mut params = Params::new();
-            decode_pairs(raw, &mut params);
-            let got: Vec<(&str, &str)> = params.iter().collect();
-            assert_eq!(got, expected, "{}", String::from_utf8_lossy(raw));
+            let got = decode_pairs(raw, &mut params).map(|()| params.iter().collect::<Vec<_>>());
+            let expected = expected.map(<[_]>::to_vec).map_err(str::to_owned);
+            assert_eq!(
+                got.map_err(|e| e.parameter),
+                expected,
+                "{}",
+                String::from_utf8_lossy(raw)
+            );
         }
-        check(b"a=1&b=x+y", &[("a", "1"), ("b", "x y")]);
-        check(b"sig=ab%2Fc%3D", &[("sig", "ab/c=")]);
-        check(b"bad=%ZZ&pct=%", &[("bad", "%ZZ"), ("pct", "%")]);
-        check(b"u=%FF", &[("u", "\u{FFFD}")]);
-        check(b"\xff=1", &[("\u{FFFD}", "1")]);
-        check(b"", &[]);
-        check(b"novalue", &[("novalue", "")]);
+        check(b"a=1&b=x+y", Ok(&[("a", "1"), ("b", "x y")]));
+        check(b"sig=ab%2Fc%3D", Ok(&[("sig", "ab/c=")]));
+        check(b"plus=%2B+", Ok(&[("plus", "+ ")]));
+        check(b"bad=%ZZ&pct=%", Ok(&[("bad", "%ZZ"), ("pct", "%")]));
+        check(b"name=%E4%B8%AD", Ok(&[("name", "\u{4E2D}")]));
+        check(b"a=1=2&&b", Ok(&[("a", "1=2"), ("b", "")]));
+        check(b"", Ok(&[]));
+        check(b"novalue", Ok(&[("novalue", "")]));
+        // Invalid UTF-8 names the parameter (lossily when the name itself is invalid).
+        check(b"ok=1&vpcName=%FF", Err("vpcName"));
+        check(b"vpcName=\xff", Err("vpcName"));
+        check(b"u=%C3%28", Err("u"));
+        check(b"%FF%FE=1", Err("\u{FFFD}\u{FFFD}"));
+        check(b"\xff=1", Err("\u{FFFD}"));
+        check(b"a%FFb=", Err("a\u{FFFD}b"));
+    }
+
+    #[test]
+    fn an_empty_region_is_missing() {
+        let body = run(&shared(), signed("GET", 1, |p| p.set("Region", "")));
+        assert_eq!(body["code"], 4000, "{body}");
+        assert_eq!(
+            body["message"],
+            "invalid parameter `Region`: missing required parameter"
+        );
     }
 }

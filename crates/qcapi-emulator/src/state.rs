@@ -20,9 +20,6 @@ pub(crate) type Fields = Map<String, Value>;
 /// A pending peering expires once this much emulator time passed since its creation.
 pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
-/// Region of a request without `Region`.
-pub(crate) const DEFAULT_REGION: &str = "gz";
-
 // Business error names (`codeDesc`). `*.NotFound` ones are code 5000, the rest 5100.
 const VPC_NOT_FOUND: &str = "InvalidVpc.NotFound";
 const VPC_CANNOT_DELETE: &str = "InvalidVpc.CannotDelete";

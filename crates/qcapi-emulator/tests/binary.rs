@@ -116,6 +116,48 @@ fn bad_flags_exit_with_2() {
 }
 
 #[test]
+fn long_help_documents_the_admin_endpoints_and_limits() {
+    let output = Command::new(BIN)
+        .arg("--help")
+        .output()
+        .expect("run the binary");
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for expected in [
+        "POST   /_emulator/clock/advance?seconds=N",
+        "GET    /_emulator/faults",
+        "POST   /_emulator/faults",
+        "DELETE /_emulator/faults",
+        "\"kind\":\"latency\",\"millis\"",
+        "--header-read-timeout <DURATION>",
+        "[default: 10s]",
+        "--idle-timeout <DURATION>",
+        "[default: 60s]",
+        "--max-connections <N>",
+        "[default: 1024]",
+    ] {
+        assert!(
+            help.contains(expected),
+            "`{expected}` missing from:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn limit_flags_are_applied() {
+    // A silent connection is closed by the header-read timeout set on the command line.
+    let (_running, _, url) = spawn(&["--listen", "127.0.0.1:0", "--header-read-timeout", "200ms"]);
+    let addr = url.trim_start_matches("http://");
+    let mut silent = std::net::TcpStream::connect(addr).expect("connect");
+    silent
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buf = [0; 16];
+    let read = std::io::Read::read(&mut silent, &mut buf);
+    assert!(matches!(read, Ok(0)), "{read:?}");
+}
+
+#[test]
 fn a_taken_port_is_an_error() {
     let emulator = Emulator::start().expect("start");
     let addr = emulator.addr().to_string();

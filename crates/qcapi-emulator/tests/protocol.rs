@@ -3,11 +3,11 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
+use std::io::Write as _;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{agent, call, config, expect_ok, nonce, now, send};
+use common::{agent, call, config, expect_ok, nonce, now, raw_exchange, send};
 use qcapi_core::request::{request_params, sign_params};
 use qcapi_core::{
     Credentials, HttpMethod, RawAction, SignContext, SignatureMethod, build_request, vpc,
@@ -278,25 +278,6 @@ fn other_paths_are_not_found() {
     }
 }
 
-/// Sends raw bytes and returns the status code and the whole response text.
-fn raw_exchange(emulator: &Emulator, request: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(emulator.addr()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("timeout");
-    stream.write_all(request).expect("write");
-    let mut response = Vec::new();
-    // `Connection: close` in every raw request: the server closes after answering.
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, text)
-}
-
 #[test]
 fn hostile_input_gets_an_envelope_or_a_4xx() {
     let emulator = Emulator::start().expect("start");
@@ -311,7 +292,7 @@ fn hostile_input_gets_an_envelope_or_a_4xx() {
         ),
         // All common parameters, so the signature is checked (and fails).
         (
-            "/v2/index.php?Action=DescribeVpcEx&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=%",
+            "/v2/index.php?Action=DescribeVpcEx&Region=gz&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=%",
             4100,
         ),
     ];
@@ -332,19 +313,32 @@ fn hostile_input_gets_an_envelope_or_a_4xx() {
             response.status()
         );
     }
-    // Non-UTF-8 form body, no Host header (HTTP/1.0), no Content-Type.
-    let body = b"Action=\xff\xfe&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=x";
+    // Non-UTF-8 form body, no Host header (HTTP/1.0), no Content-Type: refused
+    // by name before authentication.
+    let body = b"Action=\xff\xfe&Region=gz&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=x";
     let mut request = format!(
         "POST /v2/index.php HTTP/1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();
     request.extend_from_slice(body);
-    let (status, text) = raw_exchange(&emulator, &request);
+    let (status, text) = raw_exchange(emulator.addr(), &request);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"code\":4000"), "{text}");
+    assert!(text.contains("`Action`"), "{text}");
+    // The same without Host, valid UTF-8 and a wrong signature: authentication fails.
+    let body = b"Action=DescribeVpcEx&Region=gz&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=x";
+    let mut request = format!(
+        "POST /v2/index.php HTTP/1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    let (status, text) = raw_exchange(emulator.addr(), &request);
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"code\":4100"), "{text}");
     // Garbage instead of HTTP.
-    let (status, text) = raw_exchange(&emulator, b"\x00\x01\x02 nonsense\r\n\r\n");
+    let (status, text) = raw_exchange(emulator.addr(), b"\x00\x01\x02 nonsense\r\n\r\n");
     assert!(status == 0 || (400..500).contains(&status), "{text}");
     // The server is still fine.
     expect_ok(call(&emulator, &Account::demo_a(), &describe()));

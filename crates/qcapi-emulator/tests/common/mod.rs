@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
+use std::io::{Read as _, Write as _};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -96,4 +98,27 @@ pub fn expect_ok(body: Value) -> Value {
     assert_eq!(body["code"], 0, "{body}");
     assert_eq!(body["codeDesc"], "Success", "{body}");
     body
+}
+
+/// Sends raw bytes and returns the status code (0 if none) and the whole response
+/// text. The request should say `Connection: close`, so the server closes after
+/// answering; reading gives up after 10 s.
+pub fn raw_exchange(addr: SocketAddr, request: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(request).expect("write");
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    (status_of(&text), text)
+}
+
+/// The status code of an HTTP response's text, 0 if it has none.
+pub fn status_of(text: &str) -> u16 {
+    text.split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
