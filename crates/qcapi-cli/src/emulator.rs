@@ -68,6 +68,7 @@ pub fn command(globals: &[Arg]) -> Command {
             "Runs a local emulator of the legacy VPC API until interrupted (prints `listening on http://ADDR`); \
              `qcapi emulator advance-clock 8d` moves a running one's clock.",
         )
+        .after_long_help(qcapi_emulator::ADMIN_ENDPOINTS_HELP)
         .args_conflicts_with_subcommands(true)
         .subcommand(advance)
 }

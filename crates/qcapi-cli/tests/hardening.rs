@@ -607,3 +607,22 @@ fn advance_clock_moves_the_emulators_clock() {
         gone.stderr
     );
 }
+
+#[test]
+fn emulator_help_documents_the_admin_endpoints() {
+    let home = Home::new("emulator-help");
+    let help = qcapi(&home).run(&["emulator", "--help"]);
+    assert_eq!(help.code, 0, "{help:#?}");
+    for endpoint in [
+        "/_emulator/clock/advance",
+        "/_emulator/faults",
+        "405",
+        "413",
+    ] {
+        assert!(
+            help.stdout.contains(endpoint),
+            "{endpoint}: {}",
+            help.stdout
+        );
+    }
+}

@@ -232,3 +232,92 @@ fn bad_settings_are_rejected() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Names the service reads as one (`a_b` and `a.b`, or a name twice) are refused
+/// before sending, naming both; an empty token is not sent; on POST an `@` value
+/// travels but is not signed.
+#[test]
+fn signing_rules_of_the_official_signers() {
+    fn check(params: &[(&str, &str)], expected: Result<(), &str>) {
+        let action = RawAction::new("SomeFutureAction")
+            .params(params.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let got = build_request(
+            &action,
+            &config("https://vpc.api.qcloud.com", HttpMethod::Get),
+            SignContext::new(1, 2),
+        );
+        match (got, expected) {
+            (Ok(_), Ok(())) => {}
+            (Err(Error::InvalidInput { parameter, .. }), Err(names)) => {
+                assert_eq!(parameter, names, "{params:?}")
+            }
+            (got, expected) => panic!("{params:?}: {got:?}, expected {expected:?}"),
+        }
+    }
+    check(&[("a", "1"), ("b", "2")], Ok(()));
+    check(&[("a", "1"), ("a", "2")], Err("a, a"));
+    check(&[("x_y", "1"), ("x.y", "2")], Err("x_y, x.y"));
+    check(&[("x.y", "1"), ("b", "2"), ("x_y", "2")], Err("x.y, x_y"));
+    // The action's own common parameters are replaced, not doubled.
+    check(&[("Nonce", "9"), ("Region", "sh")], Ok(()));
+
+    let empty_token = Config::builder()
+        .credentials(Credentials::new("AKIDexample", "key").with_token(""))
+        .region("gz")
+        .build()
+        .unwrap();
+    let request = build_request(
+        &RejectVpcPeeringConnection::new("pcx-1"),
+        &empty_token,
+        SignContext::new(1, 2),
+    )
+    .unwrap();
+    assert!(!request.url().contains("Token"), "{}", request.url());
+
+    let post = build_request(
+        &RawAction::new("DescribeVpcEx").param("vpcName", "@file"),
+        &config("https://vpc.api.qcloud.com", HttpMethod::Post),
+        SignContext::new(1, 2),
+    )
+    .unwrap();
+    assert!(String::from_utf8_lossy(post.body()).contains("vpcName=%40file"));
+    assert!(
+        !post.string_to_sign().contains("vpcName"),
+        "{}",
+        post.string_to_sign()
+    );
+}
+
+/// An endpoint that cannot be reached as written is refused when the client is
+/// built, naming the endpoint and the port; a path is kept.
+#[test]
+fn endpoints_are_checked_when_built() {
+    fn check(url: &str, expected: Result<&str, &str>) {
+        let got = Config::builder().endpoint(url).build();
+        match (got, expected) {
+            (Ok(config), Ok(base)) => assert_eq!(config.endpoint().base_url(), base, "{url}"),
+            (Err(Error::InvalidInput { parameter, reason }), Err(needle)) => {
+                assert_eq!(parameter, "endpoint", "{url}");
+                assert!(reason.contains(needle), "{url}: {reason}");
+            }
+            (got, expected) => panic!("{url}: {got:?}, expected {expected:?}"),
+        }
+    }
+    check(
+        "http://127.0.0.1:9000",
+        Ok("http://127.0.0.1:9000/v2/index.php"),
+    );
+    check("https://h:443/", Ok("https://h/v2/index.php"));
+    check("http://[::1]:8080", Ok("http://[::1]:8080/v2/index.php"));
+    check("http://[::1]", Ok("http://[::1]/v2/index.php"));
+    check(
+        "http://127.0.0.1:9000/qcapi/v2/index.php",
+        Ok("http://127.0.0.1:9000/qcapi/v2/index.php"),
+    );
+    check("http://127.0.0.1:99999", Err("port `99999`"));
+    check("http://127.0.0.1:abc", Err("port `abc`"));
+    check("http://127.0.0.1:0", Err("port `0`"));
+    check("http://127.0.0.1:", Err("port ``"));
+    check("127.0.0.1:9000", Err("127.0.0.1:9000"));
+    check("ftp://h", Err("scheme"));
+}
