@@ -5,6 +5,11 @@ pub mod hostile;
 
 use std::time::Duration;
 
+/// The README's Rust examples, compiled (not run) as doctests, so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 use qcapi_core::{
     Action, Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc,
 };
