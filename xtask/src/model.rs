@@ -507,8 +507,9 @@ fn lower_field(
 fn action_literal(spec: &ServiceSpec, a: &ActionFile) -> String {
     let errors: Vec<String> = a.error.iter().map(|e| rust_str(&e.code)).collect();
     format!(
-        "ActionSpec {{ name: {}, family: {}, summary: {}, idempotent: {}, asynchronous: {}, documented: {}, params: &[{}], outputs: &[{}], errors: &[{}] }}",
+        "ActionSpec {{ name: {}, service: {}, family: {}, summary: {}, idempotent: {}, asynchronous: {}, documented: {}, params: &[{}], outputs: &[{}], errors: &[{}] }}",
         rust_str(&a.name),
+        rust_str(&spec.service.name),
         rust_str(&a.family),
         rust_str(a.summary.trim()),
         a.idempotent,

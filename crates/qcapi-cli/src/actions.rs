@@ -369,6 +369,7 @@ mod tests {
     /// A future action whose parameters share names with global options.
     static SHADOWING: ActionSpec = ActionSpec {
         name: "FutureAction",
+        service: "vpc",
         family: "test",
         summary: "A parameter named like a global option.",
         idempotent: true,

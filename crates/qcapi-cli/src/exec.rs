@@ -44,6 +44,9 @@ fn client(globals: &Globals) -> Result<Client, Error> {
     if let Some(endpoint) = &globals.endpoint {
         builder = builder.endpoint(endpoint.as_str());
     }
+    if let Some(domain) = &globals.domain {
+        builder = builder.domain(domain.as_str());
+    }
     if let Some(region) = &globals.region {
         builder = builder.region(region.as_str());
     }

@@ -26,6 +26,8 @@ pub enum OutputFormat {
 pub struct Globals {
     /// `--endpoint` (the command line fills in `TENCENTCLOUD_ENDPOINT` when absent).
     pub endpoint: Option<String>,
+    /// `--domain` (else the library reads `TENCENTCLOUD_DOMAIN`, then the profile).
+    pub domain: Option<String>,
     /// `--region`.
     pub region: Option<String>,
     /// `--profile`.
@@ -103,6 +105,10 @@ pub fn args() -> Vec<Arg> {
             .long("endpoint")
             .value_name("URL")
             .help("The service endpoint, e.g. an emulator's http://127.0.0.1:9000 [default: TENCENTCLOUD_ENDPOINT, else https://vpc.api.qcloud.com]"),
+        Arg::new("domain")
+            .long("domain")
+            .value_name("DOMAIN")
+            .help("The domain each module's host is derived from (vpc.DOMAIN), e.g. a private cloud's [default: TENCENTCLOUD_DOMAIN, else the profile's domain, else api.qcloud.com]; --endpoint wins over it"),
         Arg::new("region")
             .long("region")
             .value_name("REGION")
@@ -196,6 +202,7 @@ impl Globals {
     pub fn from_matches(m: &ArgMatches) -> Self {
         Self {
             endpoint: one(m, "endpoint"),
+            domain: one(m, "domain"),
             region: one(m, "region"),
             profile: one(m, "profile"),
             signature_method: one::<String>(m, "signature-method").and_then(|s| s.parse().ok()),
@@ -217,6 +224,7 @@ impl Globals {
     pub fn merge(self, later: Self) -> Self {
         Self {
             endpoint: later.endpoint.or(self.endpoint),
+            domain: later.domain.or(self.domain),
             region: later.region.or(self.region),
             profile: later.profile.or(self.profile),
             signature_method: later.signature_method.or(self.signature_method),

@@ -308,3 +308,59 @@ fn the_printed_request_is_accepted_by_the_emulator() {
         }
     }
 }
+
+/// Where a request goes: `--domain`, `TENCENTCLOUD_DOMAIN`, `--endpoint` and
+/// `TENCENTCLOUD_ENDPOINT`, as the libraries order them; the host is the signed one.
+#[test]
+fn domain_and_endpoint_pick_the_host() {
+    let home = Home::new("dry-domain");
+    /// Flags, environment, and how the printed URL starts.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 6] = [
+        (&[], &[], "https://vpc.api.qcloud.com/v2/index.php?"),
+        (
+            &["--domain", "tce.corp"],
+            &[],
+            "https://vpc.tce.corp/v2/index.php?",
+        ),
+        (
+            &[],
+            &[("TENCENTCLOUD_DOMAIN", "tce.env")],
+            "https://vpc.tce.env/v2/index.php?",
+        ),
+        (
+            &["--domain", "tce.corp"],
+            &[("TENCENTCLOUD_DOMAIN", "tce.env")],
+            "https://vpc.tce.corp/v2/index.php?",
+        ),
+        (
+            &["--domain", "tce.corp", "--endpoint", "http://127.0.0.1:9"],
+            &[],
+            "http://127.0.0.1:9/v2/index.php?",
+        ),
+        (
+            &[],
+            &[
+                ("TENCENTCLOUD_ENDPOINT", "http://127.0.0.1:8"),
+                ("TENCENTCLOUD_DOMAIN", "tce.env"),
+            ],
+            "http://127.0.0.1:8/v2/index.php?",
+        ),
+    ];
+    for (flags, env, expected) in cases {
+        let mut q = qcapi(&home);
+        for (name, value) in env {
+            q = q.env(name, value);
+        }
+        let run = q.run(&args(&args(FIXED, flags), &["DescribeVpcEx"]));
+        assert_eq!(run.code, 0, "{flags:?} {env:?}: {run:#?}");
+        assert!(
+            run.stdout.starts_with(expected),
+            "{flags:?} {env:?}: {}",
+            run.stdout
+        );
+    }
+    let bad = qcapi(&home).run(&args(FIXED, &["--domain", "a/b", "DescribeVpcEx"]));
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("domain"), "{bad:#?}");
+}

@@ -22,6 +22,12 @@ pub trait Action {
     /// Writes the action's own parameters (not the common ones).
     fn write_params(&self, params: &mut Params);
 
+    /// The module that serves it (`vpc`), which picks its endpoint.
+    fn service(&self) -> &str {
+        self.spec()
+            .map_or(crate::generated::SERVICES[0], |s| s.service)
+    }
+
     /// Whether a request that may have reached the server can be sent again safely.
     fn is_idempotent(&self) -> bool {
         self.spec().is_some_and(|s| s.idempotent)
@@ -95,6 +101,7 @@ impl BusinessCode for String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawAction {
     name: String,
+    service: Option<String>,
     params: Params,
 }
 
@@ -103,8 +110,16 @@ impl RawAction {
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
+            service: None,
             params: Params::new(),
         }
+    }
+
+    /// The module that serves it (`cvm`, ...), for an action qcapi has no spec for
+    /// (default: the spec's module, else `vpc`).
+    pub fn service(mut self, service: impl Into<String>) -> Self {
+        self.service = Some(service.into());
+        self
     }
 
     /// Adds a flat parameter (`subnetSet.0.zoneId`).
@@ -137,6 +152,14 @@ impl Action for RawAction {
     }
     fn spec(&self) -> Option<&'static ActionSpec> {
         crate::vpc::catalog::find(&self.name)
+    }
+    fn service(&self) -> &str {
+        match &self.service {
+            Some(service) => service,
+            None => self
+                .spec()
+                .map_or(crate::generated::SERVICES[0], |s| s.service),
+        }
     }
     fn write_params(&self, params: &mut Params) {
         for (n, v) in self.params.iter() {

@@ -54,16 +54,7 @@ pub fn resolve(
     profile: Option<&str>,
     env: &dyn Environment,
 ) -> Result<Resolved, Error> {
-    let profile_name = profile
-        .map(str::to_owned)
-        .or_else(|| non_empty(env.var(ENV_PROFILE)))
-        .unwrap_or_else(|| "default".to_owned());
-    let file = non_empty(env.var(ENV_CREDENTIALS_FILE))
-        .map(PathBuf::from)
-        .or_else(|| {
-            env.home_dir()
-                .map(|h| h.join(".tencentcloud").join("credentials"))
-        });
+    let (profile_name, file) = active_profile(profile, env);
     let profile_section = file.as_ref().map(|f| {
         (
             f,
@@ -133,6 +124,58 @@ pub fn resolve(
         },
     }
     Err(Error::Credentials { tried })
+}
+
+/// The profile to read (`profile`, else `TENCENTCLOUD_PROFILE`, else `default`) and
+/// the file it is in (`TENCENTCLOUD_CREDENTIALS_FILE`, else `~/.tencentcloud/credentials`).
+fn active_profile(profile: Option<&str>, env: &dyn Environment) -> (String, Option<PathBuf>) {
+    let profile_name = profile
+        .map(str::to_owned)
+        .or_else(|| non_empty(env.var(ENV_PROFILE)))
+        .unwrap_or_else(|| "default".to_owned());
+    let file = non_empty(env.var(ENV_CREDENTIALS_FILE))
+        .map(PathBuf::from)
+        .or_else(|| {
+            env.home_dir()
+                .map(|h| h.join(".tencentcloud").join("credentials"))
+        });
+    (profile_name, file)
+}
+
+/// Where requests go, from the environment and the profile file: a full URL for
+/// every module, and a domain to derive hosts from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndpointSettings {
+    /// `TENCENTCLOUD_ENDPOINT`.
+    pub env_endpoint: Option<String>,
+    /// `TENCENTCLOUD_DOMAIN`.
+    pub env_domain: Option<String>,
+    /// The active profile's label (`profile default in PATH`), `endpoint` and `domain`.
+    pub profile: Option<(String, Option<String>, Option<String>)>,
+}
+
+/// Reads [`EndpointSettings`]; the profile file only when the environment names neither.
+pub fn endpoint_settings(profile: Option<&str>, env: &dyn Environment) -> EndpointSettings {
+    let env_endpoint = non_empty(env.var(crate::config::ENV_ENDPOINT));
+    let env_domain = non_empty(env.var(crate::config::ENV_DOMAIN));
+    let profile = if env_endpoint.is_some() || env_domain.is_some() {
+        None
+    } else {
+        let (name, file) = active_profile(profile, env);
+        file.and_then(|path| {
+            let section = section(&env.read_file(&path).ok()?, &name)?;
+            Some((
+                format!("profile {name} in {}", path.display()),
+                section.get("endpoint"),
+                section.get("domain"),
+            ))
+        })
+    };
+    EndpointSettings {
+        env_endpoint,
+        env_domain,
+        profile,
+    }
 }
 
 /// One INI section's `key = value` pairs.

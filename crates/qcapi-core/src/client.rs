@@ -31,11 +31,12 @@ pub trait TransportFactory: Sized {
     fn environment() -> &'static dyn Environment;
 }
 
-/// The clock and nonce source a client stamps requests with.
-#[derive(Clone)]
+/// The clock and nonce source a client stamps requests with, and how far the
+/// service's clock is from it (learned from a 4500 answer that states its time).
 struct Stamp {
     clock: Clock,
     nonce: NonceSource,
+    offset: std::sync::atomic::AtomicI64,
 }
 
 impl Stamp {
@@ -52,6 +53,7 @@ impl Stamp {
                 .nonce
                 .clone()
                 .ok_or_else(|| missing("nonce_source"))?,
+            offset: Default::default(),
         })
     }
 
@@ -65,11 +67,25 @@ impl Stamp {
                 let nonce: fn() -> u64 = T::random_nonce;
                 std::sync::Arc::new(nonce)
             }),
+            offset: Default::default(),
         }
     }
 
     fn next(&self) -> SignContext {
-        SignContext::new((self.clock)(), (self.nonce)())
+        let offset = self.offset.load(std::sync::atomic::Ordering::Relaxed);
+        SignContext::new((self.clock)().saturating_add_signed(offset), (self.nonce)())
+    }
+
+    /// Keeps the service's clock's offset, for this and every later request.
+    fn correct(&self, service_now: u64) {
+        let local = (self.clock)();
+        let offset = i64::try_from(i128::from(service_now) - i128::from(local)).unwrap_or(0);
+        self.offset
+            .store(offset, std::sync::atomic::Ordering::Relaxed);
+        tracing::warn!(
+            offset_seconds = offset,
+            "the service's clock differs from ours; correcting the Timestamp"
+        );
     }
 
     fn random(&self) -> u64 {
@@ -81,8 +97,10 @@ impl Stamp {
 /// endpoint may be), but every signed request crosses the network readable: say
 /// so once per client.
 fn warn_if_exposed(config: &Config) {
-    let endpoint = config.endpoint();
-    if endpoint.scheme() == "http" && !endpoint.is_loopback() {
+    let exposed = config
+        .all_endpoints()
+        .find(|e| e.scheme() == "http" && !e.is_loopback());
+    if let Some(endpoint) = exposed {
         tracing::warn!(
             endpoint = endpoint.base_url(),
             "plain http:// to a host that is not loopback: requests, SecretId and signatures travel unencrypted"
@@ -90,8 +108,21 @@ fn warn_if_exposed(config: &Config) {
     }
 }
 
-/// Fills in credentials and region from the chain when the config lacks them.
-fn resolve_chain(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
+/// Fills in credentials and region from the chain when the config lacks them, and
+/// the endpoints from the environment or profile when the builder set none.
+fn resolve_chain(config: Config, env: &dyn Environment) -> Result<Config, Error> {
+    let settings = chain::endpoint_settings(config.profile.as_deref(), env);
+    let config = config.with_endpoints_from(
+        settings.env_endpoint.as_deref(),
+        settings.env_domain.as_deref(),
+        settings.profile.as_ref().map(|(label, endpoint, domain)| {
+            (label.as_str(), endpoint.as_deref(), domain.as_deref())
+        }),
+    )?;
+    resolve_credentials(config, env)
+}
+
+fn resolve_credentials(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
     if config.credentials.is_some() && config.region.is_some() {
         return Ok(config);
     }
@@ -155,6 +186,19 @@ fn retry_delay(
         "retrying"
     );
     Some(delay)
+}
+
+/// When the service refused the Timestamp and said its own time, adopts its clock
+/// and says the request should be sent again at once (safe: the service rejected it
+/// before running it). A replayed nonce, also 4500, states no time.
+fn correct_skew(stamp: &Stamp, error: &Error) -> bool {
+    match crate::retry::service_time_of_skew(error) {
+        Some(service_now) => {
+            stamp.correct(service_now);
+            true
+        }
+        None => false,
+    }
 }
 
 fn task_id_of<O: Output>(action: &str, output: &O) -> Result<i64, Error> {
@@ -253,6 +297,7 @@ impl<T: BlockingTransport> BlockingClient<T> {
         let _entered = span.enter();
         let started = Instant::now();
         let mut attempts = 0;
+        let mut skew_corrected = false;
         loop {
             attempts += 1;
             let attempt_started = Instant::now();
@@ -264,6 +309,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
             record_attempt(attempts, attempt_started, &result);
             match result {
                 Ok(output) => return Ok(output),
+                Err(e) if !skew_corrected && correct_skew(&self.stamp, &e) => {
+                    skew_corrected = true;
+                }
                 Err(e) => match retry_delay(
                     &self.config,
                     &self.stamp,
@@ -375,6 +423,7 @@ impl<T: AsyncTransport> AsyncClient<T> {
         async {
             let started = Instant::now();
             let mut attempts = 0;
+            let mut skew_corrected = false;
             loop {
                 attempts += 1;
                 let attempt_started = Instant::now();
@@ -388,6 +437,9 @@ impl<T: AsyncTransport> AsyncClient<T> {
                 record_attempt(attempts, attempt_started, &result);
                 match result {
                     Ok(output) => return Ok(output),
+                    Err(e) if !skew_corrected && correct_skew(&self.stamp, &e) => {
+                        skew_corrected = true;
+                    }
                     Err(e) => match retry_delay(
                         &self.config,
                         &self.stamp,

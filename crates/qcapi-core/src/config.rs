@@ -6,8 +6,15 @@ use std::time::Duration;
 
 use crate::{Credentials, Error, RetryPolicy, SignatureMethod, WaitPolicy};
 
-/// The legacy VPC endpoint.
+/// The legacy VPC endpoint: `https://` + `vpc.` + [`DEFAULT_DOMAIN`].
 pub const DEFAULT_ENDPOINT: &str = "https://vpc.api.qcloud.com";
+/// The domain every legacy module's host is derived from (`vpc.api.qcloud.com`).
+pub const DEFAULT_DOMAIN: &str = "api.qcloud.com";
+/// Environment variable with a full endpoint URL for every module (the name
+/// Tencent's terraform provider uses is `TENCENTCLOUD_DOMAIN` for the domain).
+pub const ENV_ENDPOINT: &str = "TENCENTCLOUD_ENDPOINT";
+/// Environment variable with the domain modules' hosts are derived from.
+pub const ENV_DOMAIN: &str = "TENCENTCLOUD_DOMAIN";
 /// The path every legacy module serves.
 pub const DEFAULT_PATH: &str = "/v2/index.php";
 /// The default cap on a response body: 32 MiB, far above any legacy response (a
@@ -158,6 +165,106 @@ impl Endpoint {
     }
 }
 
+/// Where each module's requests go: a per-module override, else one endpoint for
+/// every module, else `<scheme>://<module>.<domain>/v2/index.php`.
+///
+/// ```
+/// use qcapi_core::Config;
+/// let config = Config::builder().domain("tce.example.com").build().unwrap();
+/// assert_eq!(config.endpoints().for_service("vpc").host(), "vpc.tce.example.com");
+/// assert_eq!(config.endpoints().for_service("cvm").base_url(), "https://cvm.tce.example.com/v2/index.php");
+/// let config = Config::builder()
+///     .domain("tce.example.com")
+///     .module_endpoint("cvm", "http://127.0.0.1:9000")
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.endpoints().for_service("cvm").host(), "127.0.0.1:9000");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    scheme: &'static str,
+    domain: String,
+    every_module: Option<Endpoint>,
+    per_module: Vec<(String, Endpoint)>,
+    /// The derived endpoints of the modules qcapi knows, parsed once.
+    derived: Vec<(&'static str, Endpoint)>,
+}
+
+impl Endpoints {
+    fn new(
+        scheme: &'static str,
+        domain: String,
+        every_module: Option<Endpoint>,
+        per_module: Vec<(String, Endpoint)>,
+    ) -> Result<Self, Error> {
+        let derived = crate::generated::SERVICES
+            .iter()
+            .map(|&service| Ok((service, derive(scheme, service, &domain)?)))
+            .collect::<Result<_, Error>>()?;
+        Ok(Self {
+            scheme,
+            domain,
+            every_module,
+            per_module,
+            derived,
+        })
+    }
+
+    /// Where requests of `service` (a module name such as `vpc`) go.
+    pub fn for_service(&self, service: &str) -> std::borrow::Cow<'_, Endpoint> {
+        use std::borrow::Cow;
+        if let Some((_, e)) = self.per_module.iter().find(|(s, _)| s == service) {
+            return Cow::Borrowed(e);
+        }
+        if let Some(e) = &self.every_module {
+            return Cow::Borrowed(e);
+        }
+        if let Some((_, e)) = self.derived.iter().find(|(s, _)| *s == service) {
+            return Cow::Borrowed(e);
+        }
+        // A module qcapi has no types for (through `RawAction::service`): derived now.
+        match derive(self.scheme, service, &self.domain) {
+            Ok(e) => Cow::Owned(e),
+            Err(_) => Cow::Borrowed(self.primary()),
+        }
+    }
+
+    /// The domain hosts are derived from.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// `https` or `http`, for derived hosts.
+    pub fn scheme(&self) -> &str {
+        self.scheme
+    }
+
+    /// The VPC module's endpoint (the module every generated action belongs to today).
+    fn primary(&self) -> &Endpoint {
+        match self.for_service(crate::generated::SERVICES[0]) {
+            std::borrow::Cow::Borrowed(e) => e,
+            // Known services are always borrowed (derived at build time).
+            std::borrow::Cow::Owned(_) => &self.derived[0].1,
+        }
+    }
+
+    /// Every endpoint a client of this configuration may send to.
+    fn all(&self) -> impl Iterator<Item = &Endpoint> {
+        self.per_module
+            .iter()
+            .map(|(_, e)| e)
+            .chain(&self.every_module)
+            .chain(self.derived.iter().map(|(_, e)| e))
+    }
+}
+
+fn derive(scheme: &str, service: &str, domain: &str) -> Result<Endpoint, Error> {
+    Endpoint::parse(&format!("{scheme}://{service}.{domain}")).map_err(|e| match e {
+        Error::InvalidInput { reason, .. } => Error::invalid_input("domain", reason),
+        other => other,
+    })
+}
+
 /// A source of the current UNIX time in seconds (injectable for tests).
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 /// A source of request nonces (injectable for tests).
@@ -167,7 +274,11 @@ pub type NonceSource = Arc<dyn Fn() -> u64 + Send + Sync>;
 #[derive(Clone)]
 pub struct Config {
     pub(crate) credentials: Option<Credentials>,
-    pub(crate) endpoint: Endpoint,
+    pub(crate) endpoints: Endpoints,
+    /// Whether the builder set any of endpoint, domain, scheme: then the
+    /// environment's and the profile's are not read.
+    pub(crate) endpoints_explicit: bool,
+    pub(crate) request_client: String,
     pub(crate) region: Option<String>,
     pub(crate) signature_method: SignatureMethod,
     pub(crate) http_method: HttpMethod,
@@ -186,7 +297,8 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("credentials", &self.credentials)
-            .field("endpoint", &self.endpoint.base_url())
+            .field("endpoints", &self.endpoints)
+            .field("request_client", &self.request_client)
             .field("region", &self.region)
             .field("signature_method", &self.signature_method)
             .field("http_method", &self.http_method)
@@ -215,9 +327,22 @@ impl Config {
     pub fn credentials(&self) -> Option<&Credentials> {
         self.credentials.as_ref()
     }
-    /// The endpoint.
+    /// The VPC module's endpoint (see [`Config::endpoints`] for every module's).
     pub fn endpoint(&self) -> &Endpoint {
-        &self.endpoint
+        self.endpoints.primary()
+    }
+    /// Where each module's requests go.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+    /// Every endpoint this configuration may send to (overrides, the every-module
+    /// endpoint, the derived hosts of the known modules).
+    pub fn all_endpoints(&self) -> impl Iterator<Item = &Endpoint> {
+        self.endpoints.all()
+    }
+    /// The `RequestClient` value sent: qcapi's own, then the application name, if set.
+    pub fn request_client(&self) -> &str {
+        &self.request_client
     }
     /// The region sent as `Region`, if set.
     pub fn region(&self) -> Option<&str> {
@@ -287,6 +412,10 @@ impl FromConfig for Config {
 pub struct ConfigBuilder<C = Config> {
     credentials: Option<Credentials>,
     endpoint: Option<String>,
+    domain: Option<String>,
+    scheme: Option<String>,
+    module_endpoints: Vec<(String, String)>,
+    app_name: Option<String>,
     region: Option<String>,
     signature_method: SignatureMethod,
     http_method: HttpMethod,
@@ -307,6 +436,10 @@ impl<C> Default for ConfigBuilder<C> {
         Self {
             credentials: None,
             endpoint: None,
+            domain: None,
+            scheme: None,
+            module_endpoints: Vec::new(),
+            app_name: None,
             region: None,
             signature_method: SignatureMethod::default(),
             http_method: HttpMethod::default(),
@@ -330,9 +463,34 @@ impl<C: FromConfig> ConfigBuilder<C> {
         self.credentials = Some(credentials);
         self
     }
-    /// The endpoint, e.g. `https://vpc.api.qcloud.com` (the default) or an emulator's URL.
+    /// One endpoint for every module, e.g. an emulator's URL or a private cloud's
+    /// gateway (default: each module's host derived from the domain). Without it, a
+    /// client reads `TENCENTCLOUD_ENDPOINT`, then the profile's `endpoint`.
     pub fn endpoint(mut self, url: impl Into<String>) -> Self {
         self.endpoint = Some(url.into());
+        self
+    }
+    /// The domain modules' hosts are derived from: `vpc.<domain>` (default
+    /// `api.qcloud.com`; a private cloud has its own). Without it, a client reads
+    /// `TENCENTCLOUD_DOMAIN`, then the profile's `domain`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+    /// `https` (default) or `http`, for hosts derived from the domain.
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.scheme = Some(scheme.into());
+        self
+    }
+    /// The endpoint of one module (`vpc`, `cvm`, ...), over everything else.
+    pub fn module_endpoint(mut self, module: impl Into<String>, url: impl Into<String>) -> Self {
+        self.module_endpoints.push((module.into(), url.into()));
+        self
+    }
+    /// An application name sent after qcapi's own in `RequestClient`
+    /// (`SDK_RUST_QCAPI_0.1.0; billing-sync/1.4`): printable ASCII, at most 64 characters.
+    pub fn app_name(mut self, name: impl Into<String>) -> Self {
+        self.app_name = Some(name.into());
         self
     }
     /// The region sent as `Region`, e.g. `gz`.
@@ -411,7 +569,27 @@ impl<C: FromConfig> ConfigBuilder<C> {
     }
 
     fn build_config(self) -> Result<Config, Error> {
-        let endpoint = Endpoint::parse(self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT))?;
+        let endpoints_explicit =
+            self.endpoint.is_some() || self.domain.is_some() || self.scheme.is_some();
+        let endpoints = endpoints_from(
+            self.scheme.as_deref(),
+            self.domain.as_deref(),
+            self.endpoint.as_deref(),
+            &self.module_endpoints,
+        )?;
+        let request_client = match &self.app_name {
+            None => crate::REQUEST_CLIENT.to_owned(),
+            Some(name) => {
+                let printable = name.bytes().all(|b| (0x20..0x7f).contains(&b));
+                if name.trim().is_empty() || name.len() > 64 || !printable {
+                    return Err(Error::invalid_input(
+                        "app_name",
+                        "must be 1 to 64 printable ASCII characters",
+                    ));
+                }
+                format!("{}; {name}", crate::REQUEST_CLIENT)
+            }
+        };
         let nonzero = |name: &str, d: Option<Duration>, default: Duration| match d {
             Some(d) if d.is_zero() => Err(Error::invalid_input(name, "must be greater than zero")),
             Some(d) => Ok(d),
@@ -424,7 +602,9 @@ impl<C: FromConfig> ConfigBuilder<C> {
         }
         Ok(Config {
             credentials: self.credentials,
-            endpoint,
+            endpoints,
+            endpoints_explicit,
+            request_client,
             region: self.region,
             signature_method: self.signature_method,
             http_method: self.http_method,
@@ -454,5 +634,90 @@ impl<C: FromConfig> ConfigBuilder<C> {
             retry: self.retry,
             wait: self.wait,
         })
+    }
+}
+
+/// Builds the endpoints from their settings, naming the setting that is wrong.
+pub(crate) fn endpoints_from(
+    scheme: Option<&str>,
+    domain: Option<&str>,
+    every_module: Option<&str>,
+    per_module: &[(String, String)],
+) -> Result<Endpoints, Error> {
+    let scheme = match scheme.unwrap_or("https") {
+        "https" => "https",
+        "http" => "http",
+        other => {
+            return Err(Error::invalid_input(
+                "scheme",
+                format!("`{other}`: expected https or http"),
+            ));
+        }
+    };
+    let domain = domain.unwrap_or(DEFAULT_DOMAIN).trim().trim_matches('.');
+    if domain.is_empty() || domain.contains(['/', ':', '@', '?', '#']) {
+        return Err(Error::invalid_input(
+            "domain",
+            format!("`{domain}`: expected a DNS name such as api.qcloud.com"),
+        ));
+    }
+    let every_module = every_module.map(Endpoint::parse).transpose()?;
+    let per_module = per_module
+        .iter()
+        .map(|(module, url)| {
+            Endpoint::parse(url)
+                .map(|e| (module.clone(), e))
+                .map_err(|e| match e {
+                    Error::InvalidInput { reason, .. } => {
+                        Error::invalid_input(format!("module_endpoint({module})"), reason)
+                    }
+                    other => other,
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    Endpoints::new(scheme, domain.to_owned(), every_module, per_module)
+}
+
+impl Config {
+    /// The endpoints from the environment (`TENCENTCLOUD_ENDPOINT`, `TENCENTCLOUD_DOMAIN`),
+    /// else from the profile's `endpoint` and `domain`, unless the builder set any of
+    /// endpoint, domain or scheme; per-module overrides always stay. A client does
+    /// this when it is built; the values' sources are named in errors.
+    pub fn with_endpoints_from(
+        mut self,
+        env_endpoint: Option<&str>,
+        env_domain: Option<&str>,
+        profile: Option<(&str, Option<&str>, Option<&str>)>,
+    ) -> Result<Self, Error> {
+        if self.endpoints_explicit {
+            return Ok(self);
+        }
+        let per_module: Vec<(String, String)> = self
+            .endpoints
+            .per_module
+            .iter()
+            .map(|(m, e)| (m.clone(), e.base_url().to_owned()))
+            .collect();
+        let rename = |name: String| {
+            move |e: Error| match e {
+                Error::InvalidInput { reason, .. } => Error::invalid_input(name.clone(), reason),
+                other => other,
+            }
+        };
+        if env_endpoint.is_some() || env_domain.is_some() {
+            let source = if env_endpoint.is_some() {
+                ENV_ENDPOINT
+            } else {
+                ENV_DOMAIN
+            };
+            self.endpoints = endpoints_from(None, env_domain, env_endpoint, &per_module)
+                .map_err(rename(source.to_owned()))?;
+        } else if let Some((profile, endpoint, domain)) = profile
+            && (endpoint.is_some() || domain.is_some())
+        {
+            self.endpoints = endpoints_from(None, domain, endpoint, &per_module)
+                .map_err(rename(format!("{profile}: endpoint/domain")))?;
+        }
+        Ok(self)
     }
 }

@@ -1,7 +1,7 @@
 //! Building signed requests: a pure function of the action, the configuration, a timestamp and a nonce.
 
 use crate::sign::{self, SigningKey};
-use crate::{Action, Config, Credentials, Error, HttpMethod, HttpRequest, Params, REQUEST_CLIENT};
+use crate::{Action, Config, Credentials, Error, HttpMethod, HttpRequest, Params};
 
 /// The time and nonce of one request. Inputs, not lookups, so signatures are reproducible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,7 @@ pub fn build_request(
         refuse_collision(assemble(
             pairs,
             config,
+            &config.endpoints.for_service(action.service()),
             credentials.signing_key(),
             config.http_method,
         ))
@@ -75,7 +76,7 @@ pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> HttpR
             &unkeyed
         }
     };
-    assemble(&pairs, config, key, method).0
+    assemble(&pairs, config, config.endpoint(), key, method).0
 }
 
 /// Two parameter names the service reads as one.
@@ -142,7 +143,7 @@ fn with_request_pairs<R>(
     if let Some(token) = credentials.token().filter(|t| !t.expose().is_empty()) {
         pairs.push(("Token", token.expose()));
     }
-    pairs.push(("RequestClient", REQUEST_CLIENT));
+    pairs.push(("RequestClient", config.request_client()));
     Ok(f(&pairs, credentials))
 }
 
@@ -152,10 +153,10 @@ fn with_request_pairs<R>(
 fn assemble(
     pairs: &[(&str, &str)],
     config: &Config,
+    endpoint: &crate::Endpoint,
     key: &SigningKey,
     method: HttpMethod,
 ) -> (HttpRequest, Collision) {
-    let endpoint = &config.endpoint;
     let canonical = sign::canonical(
         method.as_str(),
         endpoint.host(),
@@ -273,6 +274,7 @@ pub fn signed_url(
         refuse_collision(assemble(
             pairs,
             config,
+            &config.endpoints.for_service(action.service()),
             credentials.signing_key(),
             HttpMethod::Get,
         ))

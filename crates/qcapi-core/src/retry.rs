@@ -73,6 +73,27 @@ impl RetryPolicy {
     }
 }
 
+/// The service's time from a 4500 answer about the Timestamp, whose message ends
+/// `… Timestamp = 1557125531` (as the service words it); `None` for any other error,
+/// including a 4500 for a replayed nonce.
+///
+/// ```
+/// use qcapi_core::{ApiError, Error, retry::service_time_of_skew};
+/// let skew = |message: &str| Error::Api(Box::new(ApiError { action: "A".into(), code: 4500,
+///     code_desc: None, message: message.into(), raw: Default::default() }));
+/// assert_eq!(service_time_of_skew(&skew("timestamp expired, server Timestamp = 1557125531")), Some(1557125531));
+/// assert_eq!(service_time_of_skew(&skew("the nonce was already used")), None);
+/// ```
+pub fn service_time_of_skew(error: &Error) -> Option<u64> {
+    let api = error.api().filter(|e| e.code == 4500)?;
+    let (_, tail) = api.message.trim_end().rsplit_once("Timestamp")?;
+    let digits = tail.trim_start().strip_prefix('=')?.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// A delay drawn uniformly from `[0, min(max, base * 2^(attempt-1))]`.
 fn full_jitter(base: Duration, max: Duration, attempt: u32, random: u64) -> Duration {
     let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(20));

@@ -59,6 +59,8 @@ pub struct FieldSpec {
 pub struct ActionSpec {
     /// The wire name.
     pub name: &'static str,
+    /// The module that serves it (`vpc`): its host is `<service>.<domain>`.
+    pub service: &'static str,
     /// The resource family, e.g. `peering`.
     pub family: &'static str,
     /// One-line purpose.

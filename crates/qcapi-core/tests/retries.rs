@@ -138,3 +138,79 @@ fn invalid_input_is_never_sent() {
     let (attempts, ok, _) = run(&CreateVpc::new("", "10.0.0.0/16"), vec![]);
     assert_eq!((attempts, ok), (0, false));
 }
+
+/// A 4500 that states the service's time is retried once, at once, with that time,
+/// and the offset stays for later calls; a 4500 for a replayed nonce is not.
+#[test]
+fn clock_skew_is_corrected_once_and_remembered() {
+    const LOCAL: u64 = 1_700_000_000;
+    fn timestamp_of(request: &HttpRequest) -> u64 {
+        request
+            .url()
+            .split("Timestamp=")
+            .nth(1)
+            .and_then(|t| t.split('&').next())
+            .and_then(|t| t.parse().ok())
+            .expect("a Timestamp")
+    }
+    // (the service's offset, its 4500 message, expected attempts of the first call,
+    //  whether it succeeds, the Timestamp the second call sends first)
+    let skewed = |offset: i64| {
+        let now = LOCAL.saturating_add_signed(offset);
+        format!(r#"{{"code":4500,"message":"request expired; Timestamp = {now}"}}"#)
+    };
+    let cases = [
+        (3600, skewed(3600), 2, true, LOCAL + 3600),
+        (-3600, skewed(-3600), 2, true, LOCAL - 3600),
+        (
+            0,
+            r#"{"code":4500,"message":"the nonce was already used"}"#.to_owned(),
+            1,
+            false,
+            LOCAL,
+        ),
+    ];
+    for (offset, message, attempts_expected, succeeds, second_timestamp) in cases {
+        let service_now = LOCAL.saturating_add_signed(offset);
+        let sent = RefCell::new(Vec::new());
+        let config = Config::builder()
+            .credentials(Credentials::new("id", "key"))
+            .clock(|| LOCAL)
+            .nonce_source(|| 7)
+            .build()
+            .unwrap();
+        let transport = |request: HttpRequest| -> Step {
+            let timestamp = timestamp_of(&request);
+            sent.borrow_mut().push(timestamp);
+            // The service: fresh timestamps succeed, except for a replayed nonce.
+            let replayed = message.contains("nonce");
+            let fresh = timestamp.abs_diff(service_now) <= 300;
+            let body = if fresh && !replayed {
+                r#"{"code":0,"message":"","totalCount":0}"#.to_owned()
+            } else {
+                message.clone()
+            };
+            Ok(HttpResponse::new(200, body))
+        };
+        let client = BlockingClient::with_transport(config, transport).unwrap();
+        assert_eq!(
+            client.send(&DescribeVpcEx::new()).is_ok(),
+            succeeds,
+            "{message}"
+        );
+        assert_eq!(
+            sent.borrow().len(),
+            attempts_expected,
+            "{message}: {:?}",
+            sent.borrow()
+        );
+        let before = sent.borrow().len();
+        let _ = client.send(&DescribeVpcEx::new());
+        assert_eq!(
+            sent.borrow()[before],
+            second_timestamp,
+            "{message}: {:?}",
+            sent.borrow()
+        );
+    }
+}

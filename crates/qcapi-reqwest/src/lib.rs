@@ -59,7 +59,7 @@ impl TransportFactory for ReqwestTransport {
             .connect_timeout(config.connect_timeout())
             .timeout(config.timeout())
             .pool_idle_timeout(config.pool_idle_timeout())
-            .user_agent(qcapi_core::REQUEST_CLIENT)
+            .user_agent(config.request_client())
             .https_only(false)
             // A 3xx comes back as it is: following it would send the signed request
             // (and, on 307/308, the signed body) to a host nobody configured.

@@ -67,7 +67,7 @@ impl UreqTransport {
             .timeout_global(Some(config.timeout()))
             .max_idle_age(config.pool_idle_timeout())
             .proxy(ureq::Proxy::try_from_env())
-            .user_agent(qcapi_core::REQUEST_CLIENT)
+            .user_agent(config.request_client())
             .build()
     }
 }

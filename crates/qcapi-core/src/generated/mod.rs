@@ -3,6 +3,9 @@
 
 pub mod vpc;
 
+/// The modules qcapi has types for, by name (`vpc`): each one's host is `<name>.<domain>`.
+pub const SERVICES: &[&str] = &["vpc"];
+
 /// The common numeric `code` values every legacy action may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -32,6 +32,7 @@ impl AcceptVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AcceptVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "The receiver accepts a same-region peering connection request from another account; it is active at once.",
         idempotent: false,

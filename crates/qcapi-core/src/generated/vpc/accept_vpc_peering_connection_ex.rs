@@ -32,6 +32,7 @@ impl AcceptVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AcceptVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "The receiver accepts a cross-region peering connection request (asynchronous).",
         idempotent: false,

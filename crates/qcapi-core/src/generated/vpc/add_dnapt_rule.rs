@@ -70,6 +70,7 @@ impl AddDnaptRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AddDnaptRule",
+        service: "vpc",
         family: "nat",
         summary: "Adds a port-forwarding (DNAT) rule to a NAT gateway, mapping an EIP and port to a private IP and port.",
         idempotent: false,

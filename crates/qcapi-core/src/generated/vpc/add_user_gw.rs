@@ -40,6 +40,7 @@ impl AddUserGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AddUserGw",
+        service: "vpc",
         family: "customer_gateway",
         summary: "Registers a customer-side VPN device, by its public IP address, as a customer gateway.",
         idempotent: false,

@@ -111,6 +111,7 @@ impl AddVpnConnEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AddVpnConnEx",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Creates an IPsec VPN connection (tunnel) between a VPN gateway and a customer gateway (asynchronous).",
         idempotent: false,

@@ -49,6 +49,7 @@ impl ApplyIps {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ApplyIps",
+        service: "vpc",
         family: "bare_metal",
         summary: "Allocates IP addresses in a bare-metal subnet (inferred from the name).",
         idempotent: false,

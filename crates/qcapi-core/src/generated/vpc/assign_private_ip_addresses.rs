@@ -45,6 +45,7 @@ impl AssignPrivateIpAddresses {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AssignPrivateIpAddresses",
+        service: "vpc",
         family: "eni",
         summary: "Adds secondary private IPs to an elastic network interface, given explicitly and/or as a count (asynchronous: poll the returned task).",
         idempotent: false,

@@ -43,6 +43,7 @@ impl AssociateRouteTable {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AssociateRouteTable",
+        service: "vpc",
         family: "route_table",
         summary: "Switches a subnet to a different route table of its VPC (each subnet has exactly one route table).",
         idempotent: false,

@@ -40,6 +40,7 @@ impl AssociateVip {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AssociateVip",
+        service: "vpc",
         family: "vpc",
         summary: "Binds a pre-allocated internal VIP (obtained through customer service) to a CVM in the VPC, for active/standby setups.",
         idempotent: false,

@@ -38,6 +38,7 @@ impl AttachClassicLinkVpc {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AttachClassicLinkVpc",
+        service: "vpc",
         family: "classic_link",
         summary: "Lets classic-network CVMs in the same region communicate with a VPC (asynchronous: poll the returned task).",
         idempotent: false,

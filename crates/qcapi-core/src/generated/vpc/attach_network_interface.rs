@@ -44,6 +44,7 @@ impl AttachNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "AttachNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Attaches an elastic network interface to a VPC CVM in the same zone, running or stopped (asynchronous: poll the returned task).",
         idempotent: false,

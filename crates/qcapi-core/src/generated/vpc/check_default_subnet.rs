@@ -32,6 +32,7 @@ impl CheckDefaultSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CheckDefaultSubnet",
+        service: "vpc",
         family: "subnet",
         summary: "Checks whether a default subnet can still be created in a zone, e.g. before buying resources without choosing a network.",
         idempotent: true,

@@ -43,6 +43,7 @@ impl CreateBmInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateBmInterface",
+        service: "vpc",
         family: "bare_metal",
         summary: "Attaches bare-metal instances to a bare-metal subnet as interfaces (inferred from the name).",
         idempotent: false,

@@ -73,6 +73,7 @@ impl CreateBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Creates a NAT gateway in a bare-metal VPC (inferred from the name).",
         idempotent: false,

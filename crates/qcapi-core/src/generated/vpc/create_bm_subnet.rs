@@ -49,6 +49,7 @@ impl CreateBmSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateBmSubnet",
+        service: "vpc",
         family: "bare_metal",
         summary: "Creates subnets in a bare-metal VPC (inferred from the name).",
         idempotent: false,

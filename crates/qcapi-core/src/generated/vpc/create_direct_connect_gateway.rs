@@ -45,6 +45,7 @@ impl CreateDirectConnectGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateDirectConnectGateway",
+        service: "vpc",
         family: "direct_connect",
         summary: "Creates a direct-connect gateway in a VPC, of NAT or non-NAT type (fixed at creation; a VPC holds at most one of each).",
         idempotent: false,

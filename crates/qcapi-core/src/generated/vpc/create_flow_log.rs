@@ -65,6 +65,7 @@ impl CreateFlowLog {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateFlowLog",
+        service: "vpc",
         family: "flow_log",
         summary: "Creates a flow log on a VPC, subnet or network interface that delivers records to a CLS log (at most 2 per resource; deleted with its network interface).",
         idempotent: false,

@@ -47,6 +47,7 @@ impl CreateLocalDestinationIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateLocalDestinationIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds destination NAPT rules to a NAT-type direct-connect gateway: the direct-connect peer reaches a VPC IP and port through a mapped IP and port.",
         idempotent: false,

@@ -51,6 +51,7 @@ impl CreateLocalIPTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateLocalIPTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds ACL rules to a local IP translation rule of a direct-connect gateway, restricting what the translated IP may reach.",
         idempotent: false,

@@ -45,6 +45,7 @@ impl CreateLocalIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateLocalIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds 1:1 local IP translation rules to a NAT-type direct-connect gateway: a VPC IP appears to the direct-connect peer as another IP (asynchronous).",
         idempotent: false,

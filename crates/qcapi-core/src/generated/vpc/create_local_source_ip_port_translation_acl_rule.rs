@@ -50,6 +50,7 @@ impl CreateLocalSourceIPPortTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateLocalSourceIPPortTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds ACL rules to a source NAPT pool of a direct-connect gateway.",
         idempotent: false,

@@ -44,6 +44,7 @@ impl CreateLocalSourceIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateLocalSourceIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds source NAPT rules to a NAT-type direct-connect gateway: VPC sources leave through a random IP and port of a pool (asynchronous).",
         idempotent: false,

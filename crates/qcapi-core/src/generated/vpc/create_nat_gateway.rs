@@ -61,6 +61,7 @@ impl CreateNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Buys a NAT gateway for a VPC, binding existing EIPs and/or allocating new ones; returns an order ID to poll with QueryNatGatewayProductionStatus.",
         idempotent: false,

@@ -39,6 +39,7 @@ impl CreateNetworkAcl {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateNetworkAcl",
+        service: "vpc",
         family: "network_acl",
         summary: "Creates an empty network ACL (a stateless subnet-level filter) in a VPC.",
         idempotent: false,

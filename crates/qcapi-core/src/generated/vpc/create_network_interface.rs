@@ -63,6 +63,7 @@ impl CreateNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Creates an elastic network interface in a subnet, with given and/or automatically assigned private IPs and optional security groups (asynchronous: poll the returned task).",
         idempotent: false,

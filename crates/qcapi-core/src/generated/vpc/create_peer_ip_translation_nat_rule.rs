@@ -44,6 +44,7 @@ impl CreatePeerIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreatePeerIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Adds 1:1 peer IP translation rules to a NAT-type direct-connect gateway: an IP on the direct-connect side appears to the VPC as another IP.",
         idempotent: false,

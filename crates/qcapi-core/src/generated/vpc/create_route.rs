@@ -45,6 +45,7 @@ impl CreateRoute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateRoute",
+        service: "vpc",
         family: "route_table",
         summary: "Adds routes to an existing route table (batch).",
         idempotent: false,

@@ -48,6 +48,7 @@ impl CreateRouteTable {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateRouteTable",
+        service: "vpc",
         family: "route_table",
         summary: "Creates an additional route table in a VPC, optionally with routes.",
         idempotent: false,

@@ -43,6 +43,7 @@ impl CreateSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateSubnet",
+        service: "vpc",
         family: "subnet",
         summary: "Creates one or more subnets in a VPC, each in an availability zone; they are associated with the VPC's default route table.",
         idempotent: false,

@@ -39,6 +39,7 @@ impl CreateSubnetAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateSubnetAclRule",
+        service: "vpc",
         family: "network_acl",
         summary: "Binds a network ACL to one or more subnets of its VPC.",
         idempotent: false,

@@ -45,6 +45,7 @@ impl CreateVpc {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateVpc",
+        service: "vpc",
         family: "vpc",
         summary: "Creates a VPC with a CIDR block, optionally with its first subnets (a default route table is then created and associated).",
         idempotent: false,

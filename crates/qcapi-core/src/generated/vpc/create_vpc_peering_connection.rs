@@ -48,6 +48,7 @@ impl CreateVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "Requests a peering connection between two VPCs in the same region, of the same or of another account. Same-account peerings are active at once; cross-account ones wait for the receiver.",
         idempotent: false,

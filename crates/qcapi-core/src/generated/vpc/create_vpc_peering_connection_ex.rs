@@ -74,6 +74,7 @@ impl CreateVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "Requests a peering connection between VPCs in two different regions (asynchronous: poll the returned task).",
         idempotent: false,

@@ -50,6 +50,7 @@ impl CreateVpn {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "CreateVpn",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Buys a prepaid IPsec VPN gateway for a VPC and returns the order IDs; find the gateway with DescribeVpnGw `dealId`.",
         idempotent: false,

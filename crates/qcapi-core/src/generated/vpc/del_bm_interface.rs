@@ -43,6 +43,7 @@ impl DelBmInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DelBmInterface",
+        service: "vpc",
         family: "bare_metal",
         summary: "Removes bare-metal instances' interfaces from a bare-metal subnet (inferred from the name).",
         idempotent: false,

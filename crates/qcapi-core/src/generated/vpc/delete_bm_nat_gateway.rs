@@ -37,6 +37,7 @@ impl DeleteBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Deletes a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

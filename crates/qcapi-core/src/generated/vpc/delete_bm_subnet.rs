@@ -37,6 +37,7 @@ impl DeleteBmSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteBmSubnet",
+        service: "vpc",
         family: "bare_metal",
         summary: "Deletes a bare-metal subnet (inferred from the name).",
         idempotent: false,

@@ -36,6 +36,7 @@ impl DeleteDirectConnectGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteDirectConnectGateway",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes a direct-connect gateway with its NAT and ACL rules and the routes that point at it (asynchronous).",
         idempotent: false,

@@ -35,6 +35,7 @@ impl DeleteDnaptRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteDnaptRule",
+        service: "vpc",
         family: "nat",
         summary: "Deletes port-forwarding rules of a NAT gateway, each identified by protocol, EIP and external port.",
         idempotent: false,

@@ -36,6 +36,7 @@ impl DeleteFlowLog {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteFlowLog",
+        service: "vpc",
         family: "flow_log",
         summary: "Deletes a flow log.",
         idempotent: false,

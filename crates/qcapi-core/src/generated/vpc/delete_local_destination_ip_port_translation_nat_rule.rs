@@ -46,6 +46,7 @@ impl DeleteLocalDestinationIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteLocalDestinationIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes destination NAPT rules from a direct-connect gateway.",
         idempotent: false,

@@ -56,6 +56,7 @@ impl DeleteLocalIPTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteLocalIPTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes ACL rules of a local IP translation rule of a direct-connect gateway.",
         idempotent: false,

@@ -44,6 +44,7 @@ impl DeleteLocalIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteLocalIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes local IP translation rules from a direct-connect gateway.",
         idempotent: false,

@@ -50,6 +50,7 @@ impl DeleteLocalSourceIPPortTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteLocalSourceIPPortTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes ACL rules of a source NAPT pool of a direct-connect gateway.",
         idempotent: false,

@@ -45,6 +45,7 @@ impl DeleteLocalSourceIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteLocalSourceIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes source NAPT rules from a direct-connect gateway.",
         idempotent: false,

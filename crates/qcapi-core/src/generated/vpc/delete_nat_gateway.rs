@@ -36,6 +36,7 @@ impl DeleteNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Deletes a NAT gateway; routes that point at it are removed (asynchronous: poll the returned task).",
         idempotent: false,

@@ -36,6 +36,7 @@ impl DeleteNetworkAcl {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteNetworkAcl",
+        service: "vpc",
         family: "network_acl",
         summary: "Deletes a network ACL that no subnet is bound to.",
         idempotent: false,

@@ -37,6 +37,7 @@ impl DeleteNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Deletes a detached elastic network interface and releases its private IPs (asynchronous: poll the returned task).",
         idempotent: false,

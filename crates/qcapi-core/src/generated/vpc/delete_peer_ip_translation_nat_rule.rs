@@ -44,6 +44,7 @@ impl DeletePeerIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeletePeerIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Deletes peer IP translation rules from a direct-connect gateway.",
         idempotent: false,

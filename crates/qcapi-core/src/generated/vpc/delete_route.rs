@@ -43,6 +43,7 @@ impl DeleteRoute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteRoute",
+        service: "vpc",
         family: "route_table",
         summary: "Removes specific routes from a route table (batch).",
         idempotent: false,

@@ -35,6 +35,7 @@ impl DeleteRouteTable {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteRouteTable",
+        service: "vpc",
         family: "route_table",
         summary: "Deletes a route table; its routes stop applying.",
         idempotent: false,

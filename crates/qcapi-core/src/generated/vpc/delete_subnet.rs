@@ -36,6 +36,7 @@ impl DeleteSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteSubnet",
+        service: "vpc",
         family: "subnet",
         summary: "Deletes an empty subnet.",
         idempotent: false,

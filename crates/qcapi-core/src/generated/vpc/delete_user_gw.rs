@@ -31,6 +31,7 @@ impl DeleteUserGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteUserGw",
+        service: "vpc",
         family: "customer_gateway",
         summary: "Deletes a customer gateway.",
         idempotent: false,

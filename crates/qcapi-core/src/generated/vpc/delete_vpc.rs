@@ -32,6 +32,7 @@ impl DeleteVpc {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteVpc",
+        service: "vpc",
         family: "vpc",
         summary: "Deletes an empty VPC. Irreversible: instances, gateways, peerings and classic links must be gone first.",
         idempotent: false,

@@ -32,6 +32,7 @@ impl DeleteVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "Either side deletes a same-region peering connection; routes that point at it are removed.",
         idempotent: false,

@@ -32,6 +32,7 @@ impl DeleteVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "Either side deletes a cross-region peering connection; routes that point at it are removed (asynchronous).",
         idempotent: false,

@@ -42,6 +42,7 @@ impl DeleteVpnConn {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeleteVpnConn",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Deletes a VPN connection (asynchronous).",
         idempotent: false,

@@ -44,6 +44,7 @@ impl DescribeAcl {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeAcl",
+        service: "vpc",
         family: "network_acl",
         summary: "Old query of network ACLs with their rules; deprecated in favour of DescribeNetworkAcl.",
         idempotent: true,

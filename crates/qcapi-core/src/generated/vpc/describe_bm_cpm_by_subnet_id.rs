@@ -37,6 +37,7 @@ impl DescribeBmCpmBySubnetId {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmCpmBySubnetId",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists the bare-metal instances (CPM) in a bare-metal subnet (inferred from the name).",
         idempotent: true,

@@ -67,6 +67,7 @@ impl DescribeBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists bare-metal NAT gateways (inferred from the name).",
         idempotent: true,

@@ -31,6 +31,7 @@ impl DescribeBmSubnetByCpmId {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmSubnetByCpmId",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists the bare-metal subnets of a bare-metal instance (CPM) (inferred from the name).",
         idempotent: true,

@@ -79,6 +79,7 @@ impl DescribeBmSubnetEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmSubnetEx",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists bare-metal subnets with filters and paging (inferred from the name).",
         idempotent: true,

@@ -37,6 +37,7 @@ impl DescribeBmSubnetIps {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmSubnetIps",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists the IP addresses used in a bare-metal subnet (inferred from the name).",
         idempotent: true,

@@ -73,6 +73,7 @@ impl DescribeBmVpcEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeBmVpcEx",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lists bare-metal VPCs with filters and paging (inferred from the name).",
         idempotent: true,

@@ -64,6 +64,7 @@ impl DescribeDirectConnectGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeDirectConnectGateway",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists direct-connect gateways with their NAT rule counts, with filters and paging.",
         idempotent: true,

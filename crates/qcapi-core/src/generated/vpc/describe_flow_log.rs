@@ -36,6 +36,7 @@ impl DescribeFlowLog {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeFlowLog",
+        service: "vpc",
         family: "flow_log",
         summary: "Reads the details of one flow log.",
         idempotent: true,

@@ -89,6 +89,7 @@ impl DescribeFlowLogs {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeFlowLogs",
+        service: "vpc",
         family: "flow_log",
         summary: "Lists flow logs with filters and paging.",
         idempotent: true,

@@ -86,6 +86,7 @@ impl DescribeLocalDestinationIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeLocalDestinationIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists a direct-connect gateway's destination NAPT rules.",
         idempotent: true,

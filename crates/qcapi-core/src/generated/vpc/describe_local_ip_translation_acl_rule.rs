@@ -56,6 +56,7 @@ impl DescribeLocalIPTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeLocalIPTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists ACL rules of a local IP translation rule of a direct-connect gateway.",
         idempotent: true,

@@ -61,6 +61,7 @@ impl DescribeLocalIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeLocalIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists a direct-connect gateway's local IP translation rules.",
         idempotent: true,

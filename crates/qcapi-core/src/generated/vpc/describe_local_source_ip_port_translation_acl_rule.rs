@@ -50,6 +50,7 @@ impl DescribeLocalSourceIPPortTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeLocalSourceIPPortTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists ACL rules of a source NAPT pool of a direct-connect gateway.",
         idempotent: true,

@@ -56,6 +56,7 @@ impl DescribeLocalSourceIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeLocalSourceIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists a direct-connect gateway's source NAPT rules.",
         idempotent: true,

@@ -70,6 +70,7 @@ impl DescribeNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Lists NAT gateways, with filters and paging.",
         idempotent: true,

@@ -72,6 +72,7 @@ impl DescribeNetworkAcl {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeNetworkAcl",
+        service: "vpc",
         family: "network_acl",
         summary: "Lists network ACLs with their inbound and outbound rules, with filters and paging.",
         idempotent: true,

@@ -105,6 +105,7 @@ impl DescribeNetworkInterfaces {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeNetworkInterfaces",
+        service: "vpc",
         family: "eni",
         summary: "Lists elastic network interfaces with their private IPs, attached CVM and security groups, with filters and paging.",
         idempotent: true,

@@ -68,6 +68,7 @@ impl DescribePeerIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribePeerIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Lists a direct-connect gateway's peer IP translation rules.",
         idempotent: true,

@@ -66,6 +66,7 @@ impl DescribeRouteTable {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeRouteTable",
+        service: "vpc",
         family: "route_table",
         summary: "Lists route tables with their routes, with filters and paging.",
         idempotent: true,

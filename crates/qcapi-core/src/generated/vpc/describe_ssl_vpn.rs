@@ -60,6 +60,7 @@ impl DescribeSSLVpn {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeSSLVpn",
+        service: "vpc",
         family: "ssl_vpn",
         summary: "Lists SSL VPN gateways with filters and paging.",
         idempotent: true,

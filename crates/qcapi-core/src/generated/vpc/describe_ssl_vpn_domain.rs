@@ -30,6 +30,7 @@ impl DescribeSSLVpnDomain {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeSSLVpnDomain",
+        service: "vpc",
         family: "ssl_vpn",
         summary: "Reads an SSL VPN's domain settings: work group, client IP pool and ACL.",
         idempotent: true,

@@ -35,6 +35,7 @@ impl DescribeSubnet {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeSubnet",
+        service: "vpc",
         family: "subnet",
         summary: "Returns the details of one subnet.",
         idempotent: true,

@@ -73,6 +73,7 @@ impl DescribeSubnetEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeSubnetEx",
+        service: "vpc",
         family: "subnet",
         summary: "Lists and searches subnets, with filters and paging.",
         idempotent: true,

@@ -59,6 +59,7 @@ impl DescribeUserGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeUserGw",
+        service: "vpc",
         family: "customer_gateway",
         summary: "Lists customer gateways with filters and paging.",
         idempotent: true,

@@ -21,6 +21,7 @@ impl DescribeUserGwVendor {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeUserGwVendor",
+        service: "vpc",
         family: "customer_gateway",
         summary: "Lists the customer-device vendors, platforms and software versions for which GetVpnConnConfig can generate a configuration.",
         idempotent: true,

@@ -64,6 +64,7 @@ impl DescribeVpcClassicLink {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcClassicLink",
+        service: "vpc",
         family: "classic_link",
         summary: "Lists the links between classic-network CVMs and VPCs, with filters and paging.",
         idempotent: true,

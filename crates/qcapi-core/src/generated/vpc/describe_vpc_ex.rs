@@ -59,6 +59,7 @@ impl DescribeVpcEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcEx",
+        service: "vpc",
         family: "vpc",
         summary: "Lists and searches the caller's VPCs, with paging (no parameters: the first 20).",
         idempotent: true,

@@ -33,6 +33,7 @@ impl DescribeVpcLimit {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcLimit",
+        service: "vpc",
         family: "vpc",
         summary: "Reads the account's or VPC's quota values for the given feature types (VPCs per account, subnets per VPC, and so on).",
         idempotent: true,

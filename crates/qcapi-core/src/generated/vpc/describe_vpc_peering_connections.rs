@@ -76,6 +76,7 @@ impl DescribeVpcPeeringConnections {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcPeeringConnections",
+        service: "vpc",
         family: "peering",
         summary: "Lists the peering connections (same-region and cross-region) the caller initiated or received, with filters and paging.",
         idempotent: true,

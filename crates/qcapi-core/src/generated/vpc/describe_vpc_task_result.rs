@@ -32,6 +32,7 @@ impl DescribeVpcTaskResult {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcTaskResult",
+        service: "vpc",
         family: "task",
         summary: "Reports the outcome of an asynchronous VPC operation by its task ID: 0 succeeded, 1 failed, 2 running.",
         idempotent: true,

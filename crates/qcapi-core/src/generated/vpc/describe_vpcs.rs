@@ -34,6 +34,7 @@ impl DescribeVpcs {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpcs",
+        service: "vpc",
         family: "vpc",
         summary: "Older VPC detail query: without `vpcId` it lists every VPC with its subnets; with one it returns that VPC's subnets and route tables at the top level.",
         idempotent: true,

@@ -80,6 +80,7 @@ impl DescribeVpnConn {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpnConn",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Lists VPN connections with their IKE and IPsec settings, with filters and paging.",
         idempotent: true,

@@ -48,6 +48,7 @@ impl DescribeVpnConnMonitor {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpnConnMonitor",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Reads a VPN connection's traffic time series (5-minute points, in bit/s).",
         idempotent: true,

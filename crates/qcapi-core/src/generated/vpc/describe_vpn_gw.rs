@@ -74,6 +74,7 @@ impl DescribeVpnGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DescribeVpnGw",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Lists VPN gateways with filters and paging; can also find the gateway bought by an order (`dealId`).",
         idempotent: true,

@@ -36,6 +36,7 @@ impl DetachClassicLinkVpc {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DetachClassicLinkVpc",
+        service: "vpc",
         family: "classic_link",
         summary: "Removes the connectivity between classic-network CVMs and a VPC (asynchronous: poll the returned task).",
         idempotent: false,

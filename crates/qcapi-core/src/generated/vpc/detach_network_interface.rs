@@ -42,6 +42,7 @@ impl DetachNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DetachNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Detaches an elastic network interface from its CVM; its EIPs become unassociated and billable (asynchronous: poll the returned task).",
         idempotent: false,

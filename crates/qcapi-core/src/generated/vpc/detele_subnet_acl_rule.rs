@@ -39,6 +39,7 @@ impl DeteleSubnetAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "DeteleSubnetAclRule",
+        service: "vpc",
         family: "network_acl",
         summary: "Unbinds a network ACL from one or more subnets. The action name really is misspelled \"Detele\" on the wire.",
         idempotent: false,

@@ -49,6 +49,7 @@ impl EipBindBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EipBindBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Binds elastic IPs to a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

@@ -48,6 +48,7 @@ impl EipBindNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EipBindNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Binds EIPs, existing or newly allocated, to a NAT gateway (asynchronous: poll the returned task).",
         idempotent: false,

@@ -43,6 +43,7 @@ impl EipUnBindBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EipUnBindBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Unbinds elastic IPs from a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

@@ -41,6 +41,7 @@ impl EipUnBindNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EipUnBindNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Unbinds EIPs from a NAT gateway; the last EIP cannot be removed (asynchronous: poll the returned task).",
         idempotent: false,

@@ -32,6 +32,7 @@ impl EnableVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EnableVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "The initiator re-activates an expired same-region cross-account peering connection and notifies the receiver again.",
         idempotent: false,

@@ -32,6 +32,7 @@ impl EnableVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "EnableVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "The initiator re-enables an expired cross-region cross-account peering connection and notifies the receiver again (asynchronous).",
         idempotent: false,

@@ -42,6 +42,7 @@ impl GetVpnConnConfig {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "GetVpnConnConfig",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Generates a configuration snippet for the customer-side device of a VPN connection.",
         idempotent: true,

@@ -28,6 +28,7 @@ impl InquiryNatPrice {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "InquiryNatPrice",
+        service: "vpc",
         family: "nat",
         summary: "Quotes the price of a NAT gateway of a given size.",
         idempotent: true,

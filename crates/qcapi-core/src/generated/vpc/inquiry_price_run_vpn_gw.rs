@@ -43,6 +43,7 @@ impl InquiryPriceRunVpnGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "InquiryPriceRunVpnGw",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Quotes the price of a RunVpnGw purchase (inferred from its name and parameters).",
         idempotent: true,

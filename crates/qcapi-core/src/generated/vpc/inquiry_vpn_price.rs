@@ -36,6 +36,7 @@ impl InquiryVpnPrice {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "InquiryVpnPrice",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Quotes the price of buying a VPN gateway (CreateVpn) for a period and bandwidth.",
         idempotent: true,

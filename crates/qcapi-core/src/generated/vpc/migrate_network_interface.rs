@@ -46,6 +46,7 @@ impl MigrateNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "MigrateNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Moves a non-primary elastic network interface from one CVM to another in the same zone (asynchronous: poll the returned task).",
         idempotent: false,

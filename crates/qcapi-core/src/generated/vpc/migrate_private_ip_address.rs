@@ -44,6 +44,7 @@ impl MigratePrivateIpAddress {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "MigratePrivateIpAddress",
+        service: "vpc",
         family: "eni",
         summary: "Moves a secondary private IP from one elastic network interface to another in the same subnet (asynchronous: poll the returned task).",
         idempotent: false,

@@ -43,6 +43,7 @@ impl ModifyBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Renames a bare-metal NAT gateway (inferred from the name).",
         idempotent: true,

@@ -43,6 +43,7 @@ impl ModifyDirectConnectGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyDirectConnectGateway",
+        service: "vpc",
         family: "direct_connect",
         summary: "Renames a direct-connect gateway; only the name can change (asynchronous according to the documentation).",
         idempotent: true,

@@ -83,6 +83,7 @@ impl ModifyDnaptRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyDnaptRule",
+        service: "vpc",
         family: "nat",
         summary: "Changes a port-forwarding rule of a NAT gateway, identified by its current protocol, EIP and external port.",
         idempotent: true,

@@ -48,6 +48,7 @@ impl ModifyFlowLogAttribute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyFlowLogAttribute",
+        service: "vpc",
         family: "flow_log",
         summary: "Changes a flow log's name or description.",
         idempotent: true,

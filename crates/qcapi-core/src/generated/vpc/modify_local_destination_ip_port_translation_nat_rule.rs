@@ -104,6 +104,7 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyLocalDestinationIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes one destination NAPT rule of a direct-connect gateway, identified by its current IPs, ports and protocol.",
         idempotent: true,

@@ -56,6 +56,7 @@ impl ModifyLocalIPTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyLocalIPTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes ACL rules of a local IP translation rule of a direct-connect gateway.",
         idempotent: true,

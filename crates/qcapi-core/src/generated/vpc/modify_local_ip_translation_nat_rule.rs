@@ -68,6 +68,7 @@ impl ModifyLocalIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyLocalIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes one local IP translation rule of a direct-connect gateway, identified by its current original and translated IPs.",
         idempotent: true,

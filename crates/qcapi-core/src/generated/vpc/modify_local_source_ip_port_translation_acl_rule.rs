@@ -50,6 +50,7 @@ impl ModifyLocalSourceIPPortTranslationAclRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyLocalSourceIPPortTranslationAclRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes ACL rules of a source NAPT pool of a direct-connect gateway.",
         idempotent: true,

@@ -56,6 +56,7 @@ impl ModifyLocalSourceIPPortTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyLocalSourceIPPortTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes one source NAPT rule of a direct-connect gateway, identified by its current translation IP pool.",
         idempotent: true,

@@ -47,6 +47,7 @@ impl ModifyNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Renames a NAT gateway and/or changes its bandwidth cap.",
         idempotent: true,

@@ -42,6 +42,7 @@ impl ModifyNetworkAcl {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyNetworkAcl",
+        service: "vpc",
         family: "network_acl",
         summary: "Renames a network ACL.",
         idempotent: true,

@@ -50,6 +50,7 @@ impl ModifyNetworkAclEntry {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyNetworkAclEntry",
+        service: "vpc",
         family: "network_acl",
         summary: "Sets the inbound or the outbound rule list of a network ACL, replacing the existing rules of that direction.",
         idempotent: true,

@@ -49,6 +49,7 @@ impl ModifyNetworkInterface {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyNetworkInterface",
+        service: "vpc",
         family: "eni",
         summary: "Changes the name and/or description of an elastic network interface.",
         idempotent: true,

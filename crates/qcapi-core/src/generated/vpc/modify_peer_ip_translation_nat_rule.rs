@@ -68,6 +68,7 @@ impl ModifyPeerIPTranslationNatRule {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyPeerIPTranslationNatRule",
+        service: "vpc",
         family: "direct_connect",
         summary: "Changes one peer IP translation rule of a direct-connect gateway, identified by its current original and translated IPs.",
         idempotent: true,

@@ -54,6 +54,7 @@ impl ModifyRouteTableAttribute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyRouteTableAttribute",
+        service: "vpc",
         family: "route_table",
         summary: "Renames a route table and/or replaces its whole list of routes.",
         idempotent: true,

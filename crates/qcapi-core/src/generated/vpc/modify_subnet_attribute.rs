@@ -50,6 +50,7 @@ impl ModifySubnetAttribute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifySubnetAttribute",
+        service: "vpc",
         family: "subnet",
         summary: "Renames a subnet.",
         idempotent: true,

@@ -38,6 +38,7 @@ impl ModifyUserGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyUserGw",
+        service: "vpc",
         family: "customer_gateway",
         summary: "Renames a customer gateway.",
         idempotent: true,

@@ -44,6 +44,7 @@ impl ModifyVpcAttribute {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyVpcAttribute",
+        service: "vpc",
         family: "vpc",
         summary: "Renames a VPC; the name is the only attribute the documentation lets you change.",
         idempotent: true,

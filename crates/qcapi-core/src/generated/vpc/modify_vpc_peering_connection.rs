@@ -40,6 +40,7 @@ impl ModifyVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "Renames a same-region peering connection.",
         idempotent: true,

@@ -52,6 +52,7 @@ impl ModifyVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "Renames a cross-region peering connection (asynchronous).",
         idempotent: true,

@@ -93,6 +93,7 @@ impl ModifyVpnConnEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyVpnConnEx",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Changes a VPN connection's name, pre-shared key, SPD policy or customer CIDRs, IKE or IPsec settings (asynchronous).",
         idempotent: true,

@@ -69,6 +69,7 @@ impl ModifyVpnGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ModifyVpnGw",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Renames a VPN gateway and/or switches its automatic renewal on or off.",
         idempotent: true,

@@ -31,6 +31,7 @@ impl QueryBmTaskResult {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "QueryBmTaskResult",
+        service: "vpc",
         family: "bare_metal",
         summary: "Reports the state of an asynchronous bare-metal VPC task (inferred from the name); it is a query, not itself asynchronous.",
         idempotent: true,

@@ -26,6 +26,7 @@ impl QueryNatGatewayProductionStatus {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "QueryNatGatewayProductionStatus",
+        service: "vpc",
         family: "nat",
         summary: "Reports the outcome of a NAT gateway create or upgrade order by its `billId`: 0 succeeded, 1 failed, 2 in progress.",
         idempotent: true,

@@ -49,6 +49,7 @@ impl RegisterBatchIp {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "RegisterBatchIp",
+        service: "vpc",
         family: "bare_metal",
         summary: "Registers a batch of IP addresses as used in a bare-metal subnet (inferred from the name).",
         idempotent: false,

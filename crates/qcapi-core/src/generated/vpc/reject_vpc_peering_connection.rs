@@ -32,6 +32,7 @@ impl RejectVpcPeeringConnection {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "RejectVpcPeeringConnection",
+        service: "vpc",
         family: "peering",
         summary: "The receiver rejects a same-region peering connection request from another account.",
         idempotent: false,

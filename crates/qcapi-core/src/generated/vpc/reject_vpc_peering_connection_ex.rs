@@ -32,6 +32,7 @@ impl RejectVpcPeeringConnectionEx {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "RejectVpcPeeringConnectionEx",
+        service: "vpc",
         family: "peering",
         summary: "The receiver rejects a cross-region peering connection request (asynchronous).",
         idempotent: false,

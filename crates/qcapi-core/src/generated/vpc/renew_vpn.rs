@@ -36,6 +36,7 @@ impl RenewVpn {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "RenewVpn",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Extends a prepaid VPN gateway by a number of months.",
         idempotent: false,

@@ -41,6 +41,7 @@ impl ResetVpnConnSA {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ResetVpnConnSA",
+        service: "vpc",
         family: "vpn_connection",
         summary: "Resets a VPN connection's security associations so that they are negotiated again.",
         idempotent: false,

@@ -37,6 +37,7 @@ impl ReturnIps {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "ReturnIps",
+        service: "vpc",
         family: "bare_metal",
         summary: "Releases IP addresses of a bare-metal VPC (inferred from the name).",
         idempotent: false,

@@ -49,6 +49,7 @@ impl RunVpnGw {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "RunVpnGw",
+        service: "vpc",
         family: "vpn_gateway",
         summary: "Buys a VPN gateway with prepaid (monthly) or postpaid (hourly) billing, the newer form of CreateVpn; confirm creation with DescribeVpnGw `vpnGwStatus`.",
         idempotent: false,

@@ -48,6 +48,7 @@ impl SetSSLVpnDomain {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "SetSSLVpnDomain",
+        service: "vpc",
         family: "ssl_vpn",
         summary: "Sets an SSL VPN domain's client IP pool and ACL (asynchronous).",
         idempotent: true,

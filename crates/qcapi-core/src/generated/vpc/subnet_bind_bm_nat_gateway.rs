@@ -43,6 +43,7 @@ impl SubnetBindBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "SubnetBindBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Lets bare-metal subnets use a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

@@ -43,6 +43,7 @@ impl SubnetUnBindBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "SubnetUnBindBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Stops bare-metal subnets from using a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

@@ -41,6 +41,7 @@ impl UnassignPrivateIpAddresses {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "UnassignPrivateIpAddresses",
+        service: "vpc",
         family: "eni",
         summary: "Releases secondary private IPs of an elastic network interface; their EIPs are disassociated and the primary IP cannot be released (asynchronous: poll the returned task).",
         idempotent: false,

@@ -43,6 +43,7 @@ impl UpgradeBmNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "UpgradeBmNatGateway",
+        service: "vpc",
         family: "bare_metal",
         summary: "Changes the capacity (maximum concurrent connections) of a bare-metal NAT gateway (inferred from the name).",
         idempotent: false,

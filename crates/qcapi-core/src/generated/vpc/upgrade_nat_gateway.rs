@@ -44,6 +44,7 @@ impl UpgradeNatGateway {
     /// What spec/ says about this action, as data.
     pub const SPEC: ActionSpec = ActionSpec {
         name: "UpgradeNatGateway",
+        service: "vpc",
         family: "nat",
         summary: "Changes a NAT gateway's size (its concurrent-connection cap); returns an order ID to poll with QueryNatGatewayProductionStatus.",
         idempotent: false,
