@@ -115,8 +115,9 @@ mod render;
 mod server;
 mod shape;
 mod state;
+mod sts;
 
-pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, run_cli};
+pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, RoleFlag, WebIdentityFlag, run_cli};
 pub use faults::{Fault, FaultKind};
 pub use state::STATEFUL_ACTIONS;
 
@@ -144,6 +145,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default of [`EmulatorBuilder::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default of [`EmulatorBuilder::credential_lifetime`] (and of STS's `DurationSeconds`).
+pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(sts::DEFAULT_DURATION_SECS);
 /// The largest request body accepted (POST forms are a few KiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -180,6 +183,12 @@ impl Account {
     /// Demo account B (uin `100000000002`).
     pub fn demo_b() -> Self {
         Self::new(DEMO_B_SECRET_ID, DEMO_B_SECRET_KEY, DEMO_B_UIN)
+    }
+
+    /// The ARN of this account's role `name`: `qcs::cam::uin/<uin>:roleName/<name>`,
+    /// what STS's `RoleArn` takes.
+    pub fn role_arn(&self, name: &str) -> String {
+        format!("qcs::cam::uin/{}:roleName/{name}", self.uin)
     }
 
     /// The credentials a qcapi client signs with for this account.
@@ -249,6 +258,7 @@ pub struct EmulatorBuilder {
     string_quirks: bool,
     faults: Vec<Fault>,
     limits: connections::Limits,
+    settings: server::Settings,
 }
 
 impl Default for EmulatorBuilder {
@@ -259,6 +269,7 @@ impl Default for EmulatorBuilder {
             string_quirks: false,
             faults: Vec::new(),
             limits: connections::Limits::default(),
+            settings: server::Settings::default(),
         }
     }
 }
@@ -318,10 +329,69 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Declares role `name` of `account`'s uin (repeatable), so STS's
+    /// `AssumeRole` (by any account with that uin) and `AssumeRoleWithWebIdentity`
+    /// can assume it as [`Account::role_arn`]. Its temporary credentials act as
+    /// that uin on `/v2/index.php`. Only the uin of `account` matters.
+    pub fn role(mut self, name: impl Into<String>, account: Account) -> Self {
+        self.settings.roles.push(sts::Role {
+            uin: account.uin,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Binds role `name` of `account` to the emulated instance (and declares it,
+    /// as [`EmulatorBuilder::role`]): `GET /latest/meta-data/cam/security-credentials/`
+    /// then answers `name`, and `.../<name>` fresh temporary credentials lasting
+    /// [`EmulatorBuilder::credential_lifetime`]. The last call wins.
+    pub fn instance_role(mut self, name: impl Into<String>, account: Account) -> Self {
+        self.settings.instance_role = Some(sts::Role {
+            uin: account.uin,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Accepts `AssumeRoleWithWebIdentity` from OIDC provider `provider_id`
+    /// with exactly this `WebIdentityToken` (repeatable, one token per provider),
+    /// for any declared role.
+    pub fn web_identity_provider(
+        mut self,
+        provider_id: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        self.settings.providers.push(sts::Provider {
+            id: provider_id.into(),
+            token: token.into(),
+        });
+        self
+    }
+
+    /// How long metadata credentials last, on the emulator clock (default
+    /// [`DEFAULT_CREDENTIAL_LIFETIME`], 7200 s; whole seconds, 1 s to 12 h).
+    /// STS credentials last their request's `DurationSeconds`.
+    pub fn credential_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.credential_lifetime = lifetime.as_secs();
+        self
+    }
+
+    /// Runs the emulator's clock `seconds` ahead of the real clock (behind when
+    /// negative; at most 100 years either way), as a service whose clock
+    /// differs from the client's. Request Timestamps are checked against this
+    /// skewed clock, the 4500 message reports it, and emulator time (resource
+    /// lifetimes, credential expiry) starts from it.
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.settings.clock_offset = seconds;
+        self
+    }
+
     /// Binds the socket and serves on a thread of its own with its own tokio
     /// runtime, so it works from plain and async tests alike. Returns once listening.
     /// Fails with [`io::ErrorKind::InvalidInput`] for an empty or duplicate account
-    /// list, a zero timeout or a zero connection cap.
+    /// list, a zero timeout or a zero connection cap, an invalid role name, a
+    /// credential lifetime outside 1 s to 12 h, a clock offset beyond 100 years,
+    /// or a duplicate or empty web identity provider.
     pub fn start(self) -> io::Result<Emulator> {
         let accounts = if self.accounts.is_empty() {
             demo_accounts()
@@ -331,10 +401,15 @@ impl EmulatorBuilder {
         check_accounts(&accounts)?;
         let limits = self.limits;
         limits.check()?;
+        self.settings.check()?;
         let listener = std::net::TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+        let shared = Arc::new(server::Shared::with_settings(
+            &accounts,
+            self.string_quirks,
+            self.settings,
+        ));
         for fault in self.faults {
             shared.inject(fault);
         }
@@ -436,7 +511,8 @@ impl Emulator {
     }
 
     /// Moves emulator time forward (whole seconds), like `POST /_emulator/clock/advance`.
-    /// Emulator time drives resource lifetimes only; signatures are checked against the real clock.
+    /// Emulator time drives resource lifetimes and temporary-credential expiry;
+    /// Timestamps are checked against the real clock (plus [`EmulatorBuilder::clock_offset`]).
     /// Advances beyond the admin endpoint's limit (100 years) are ignored.
     pub fn advance_clock(&self, by: Duration) {
         let _ = self.shared.advance_clock(by.as_secs());
@@ -459,6 +535,40 @@ impl Emulator {
     /// Removes every fault rule, like `DELETE /_emulator/faults`.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
+    }
+
+    /// How many requests reached the CVM metadata paths (`GET /latest/...`,
+    /// whatever the answer), so a test can assert a client asked exactly once.
+    pub fn metadata_requests(&self) -> u64 {
+        self.shared.metadata_requests()
+    }
+
+    /// Binds role `name` of `account` to the instance at runtime (declaring it),
+    /// like `POST /_emulator/instance-role`; see [`EmulatorBuilder::instance_role`].
+    /// Credentials issued for an earlier role keep working until they expire.
+    pub fn bind_instance_role(&self, name: &str, account: &Account) {
+        self.shared.bind_instance_role(Some(sts::Role {
+            uin: account.uin.clone(),
+            name: name.to_owned(),
+        }));
+    }
+
+    /// Unbinds the instance role, like `DELETE /_emulator/instance-role`: the
+    /// metadata endpoint then answers 404. The role stays assumable through STS.
+    pub fn unbind_instance_role(&self) {
+        self.shared.bind_instance_role(None);
+    }
+
+    /// How many issued temporary credentials the emulator remembers (at most
+    /// 10 000; those expired a day of emulator time ago are forgotten).
+    pub fn issued_credentials(&self) -> usize {
+        self.shared.issued_count()
+    }
+
+    /// The emulator's current time (UNIX seconds): the real clock plus
+    /// [`EmulatorBuilder::clock_offset`] plus every clock advance.
+    pub fn now(&self) -> i64 {
+        self.shared.emulator_now()
     }
 }
 
