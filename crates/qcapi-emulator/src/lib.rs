@@ -37,16 +37,110 @@
 //! - `POST /_emulator/clock/advance?seconds=N` moves emulator time forward by
 //!   `N` seconds (at most 100 years at once) and answers
 //!   `{"offsetSeconds":..,"now":..,"nowText":".."}`. Emulator time drives
-//!   resource lifetimes (a pending peering expires after 7 days); signature
-//!   freshness always uses the real clock. Like [`Emulator::advance_clock`].
+//!   resource lifetimes (a pending peering expires after 7 days) and
+//!   temporary-credential expiry; Timestamp freshness always uses the real
+//!   clock plus [`EmulatorBuilder::clock_offset`]. Like [`Emulator::advance_clock`].
 //! - `GET /_emulator/faults` lists the active fault rules with their remaining
 //!   budgets: `{"faults":[..]}`.
 //! - `POST /_emulator/faults` adds a rule from a JSON body (see below) and
 //!   answers `{"added":{..},"active":N}`; like [`Emulator::inject`].
 //! - `DELETE /_emulator/faults` removes every rule: `{"cleared":N}`; like
 //!   [`Emulator::clear_faults`].
+//! - `GET /_emulator/instance-role` answers `{"role":NAME,"uin":UIN}` (both
+//!   `null` when no role is bound); `POST /_emulator/instance-role?name=NAME&secretId=ID`
+//!   binds role NAME of the account with that SecretId (declaring it) and
+//!   answers `{"role":..,"uin":..,"arn":..}` (400 for a bad name or unknown
+//!   SecretId); `DELETE` unbinds it: `{"unbound":true|false}`. Like
+//!   [`Emulator::bind_instance_role`] / [`Emulator::unbind_instance_role`].
 //!
 //! Anything else answers 404 (405 for a known path with another method).
+//!
+//! # Clock
+//!
+//! A request's `Timestamp` must be within 300 s of the emulator's clock: the
+//! real clock plus [`EmulatorBuilder::clock_offset`] (`--clock-offset`), which
+//! lets a test run a client against a service an hour ahead or behind. Outside
+//! the window the answer is code 4500 `ReplayAttack` with a message that states
+//! the emulator's time and ends with exactly `Timestamp = <UNIX seconds>`:
+//!
+//! ```text
+//! Timestamp 1796115600 is more than 300 s from the server's time; the server's time is 2026-12-01 10:00:00, Timestamp = 1796119200
+//! ```
+//!
+//! so a client can read the service's time and correct its own. A replayed
+//! Nonce is 4500 too, with the message `Nonce N was already used` (no time).
+//!
+//! # Temporary credentials
+//!
+//! The emulator hands out temporary credentials the way a CVM instance with a
+//! role, and a TKE pod with OIDC, get them. All three ways below answer fresh
+//! credentials each time; they sign `/v2/index.php` requests like a permanent
+//! key and act as the role's account (uin), but only with the common parameter
+//! `Token` equal to the issued token and only until they expire on the
+//! emulator clock (so [`Emulator::advance_clock`] expires them). A missing or
+//! wrong Token, or expiry, is code 4105 `InvalidToken` (messages
+//! `temporary credentials need the Token issued with them`,
+//! `the Token does not match the temporary credentials`,
+//! `the temporary credentials expired at YYYY-MM-DD HH:MM:SS (emulator time)`).
+//! At most 10 000 issued credentials are remembered (the soonest-expiring are
+//! forgotten first, and any expired a day ago); a forgotten key is 4104.
+//!
+//! Roles are declared with [`EmulatorBuilder::role`] (`--role NAME=SECRET_ID`)
+//! and named by ARN, `qcs::cam::uin/<uin>:roleName/<name>` ([`Account::role_arn`]).
+//!
+//! - **CVM instance metadata** (unsigned, [`EmulatorBuilder::instance_role`],
+//!   `--instance-role NAME=SECRET_ID`, or the admin endpoint above):
+//!   `GET /latest/meta-data/cam/security-credentials/` answers the bound
+//!   role's name as plain text (404 when none is bound);
+//!   `GET /latest/meta-data/cam/security-credentials/<name>` answers
+//!   `{"TmpSecretId":"..","TmpSecretKey":"..","Token":"..","ExpiredTime":<UNIX s>,"Expiration":"<YYYY-MM-DDTHH:MM:SSZ>","Code":"Success"}`
+//!   lasting [`EmulatorBuilder::credential_lifetime`] (default 7200 s), or
+//!   404 for a role that is not bound. Other methods get 405. Every request
+//!   under `/latest/` is counted by [`Emulator::metadata_requests`].
+//! - **STS `AssumeRole`**: `POST /` with a form body holding `Action=AssumeRole`,
+//!   `Version=2018-08-13`, `Region`, `RoleArn`, `RoleSessionName` (2 to 128 of
+//!   letters, digits and `+=,.@_-`), optional `DurationSeconds` (1 to 43200,
+//!   default 7200), `Policy` and `ExternalId` (accepted, not enforced), and the
+//!   legacy common parameters `SecretId`, `Timestamp`, `Nonce`,
+//!   `SignatureMethod`, `Signature` (and `Token` for a temporary key), signed
+//!   as the legacy API signs but over `POST<Host header>/?<sorted params>`.
+//!   The caller's uin must own the role.
+//! - **STS `AssumeRoleWithWebIdentity`** (TKE OIDC): an unsigned `POST /` with
+//!   headers `Authorization: SKIP`, `X-TC-Action: AssumeRoleWithWebIdentity`,
+//!   `X-TC-Version: 2018-08-13`, `X-TC-Region`, `X-TC-Timestamp` (within 300 s)
+//!   and a JSON body `{"ProviderId","WebIdentityToken","RoleArn","RoleSessionName","DurationSeconds"}`
+//!   whose provider and token match one given to
+//!   [`EmulatorBuilder::web_identity_provider`] (`--web-identity ID=TOKEN`);
+//!   any declared role may be assumed.
+//!
+//! STS always answers 200 with the API 3.0 envelope:
+//! `{"Response":{"Credentials":{"Token":"..","TmpSecretId":"..","TmpSecretKey":".."},"ExpiredTime":<UNIX s>,"Expiration":"<ISO 8601>","RequestId":"<uuid>"}}`,
+//! or `{"Response":{"Error":{"Code":"..","Message":".."},"RequestId":".."}}`
+//! with `Code` one of `MissingParameter`, `InvalidParameter` (undecodable form,
+//! body not a JSON object), `InvalidParameterValue` (DurationSeconds,
+//! RoleSessionName, RoleArn shape, Timestamp or Nonce format, a replayed Nonce,
+//! an unknown ProviderId), `InvalidAction`, `NoSuchVersion`,
+//! `AuthFailure.SecretIdNotFound`, `AuthFailure.SignatureFailure`,
+//! `AuthFailure.TokenFailure` (temporary caller's Token wrong, missing or
+//! expired), `AuthFailure.SignatureExpire` (stale Timestamp; the message ends
+//! `Timestamp = N` as above), `AuthFailure.InvalidAuthorization` (a web
+//! identity request not marked `Authorization: SKIP`),
+//! `AuthFailure.UnauthorizedOperation` (another uin's role),
+//! `ResourceNotFound.RoleNotExist`, `InvalidParameter.WebIdentityTokenError`.
+//!
+//! ```
+//! use qcapi_emulator::{Account, Emulator};
+//!
+//! let emulator = Emulator::builder()
+//!     .instance_role("qcapi-role", Account::demo_a())
+//!     .web_identity_provider("tke-oidc", "a-web-identity-token")
+//!     .role("deployer", Account::demo_b())
+//!     .clock_offset(-3600) // an emulator an hour behind
+//!     .start()?;
+//! assert_eq!(emulator.metadata_requests(), 0);
+//! assert_eq!(Account::demo_b().role_arn("deployer"), "qcs::cam::uin/100000000002:roleName/deployer");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 //!
 //! # Hostile clients
 //!
