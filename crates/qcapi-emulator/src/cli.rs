@@ -65,6 +65,9 @@ Temporary credentials (unsigned metadata, STS on POST /):
          STS answers {\"Response\":{\"Credentials\":{\"Token\",\"TmpSecretId\",
          \"TmpSecretKey\"},\"ExpiredTime\",\"Expiration\",\"RequestId\"}} or
          {\"Response\":{\"Error\":{\"Code\",\"Message\"},\"RequestId\"}}.
+  Fault rules apply here only when their action names the endpoint:
+  action=InstanceMetadata (metadata; throttle is HTTP 429), AssumeRole or
+  AssumeRoleWithWebIdentity (STS; throttle is RequestLimitExceeded).
   Temporary credentials sign /v2/index.php requests as their role's account,
   with Token set to the issued token, until they expire on the emulator clock
   (clock/advance expires them); a missing or wrong Token, or expiry, is 4105.

@@ -184,6 +184,13 @@
 //! `{"kind":"close"}` and `{"kind":"throttle"}`, each with optional `"action"`,
 //! `"times"` (≥ 1) and `"fraction"` (0 to 1).
 //!
+//! Rules can also make the credential endpoints misbehave, but only rules
+//! that name them: `action` [`METADATA_FAULT_ACTION`] (`InstanceMetadata`)
+//! for the CVM metadata paths, `AssumeRole` or `AssumeRoleWithWebIdentity` for
+//! STS (`POST /`). There a throttle answers HTTP 429 (metadata) or STS's
+//! `RequestLimitExceeded` error; the other kinds act as on `/v2/index.php`.
+//! A faulted metadata request is still counted by [`Emulator::metadata_requests`].
+//!
 //! ```
 //! use qcapi_emulator::{Emulator, Fault};
 //!
@@ -241,6 +248,11 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default of [`EmulatorBuilder::credential_lifetime`] (and of STS's `DurationSeconds`).
 pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(sts::DEFAULT_DURATION_SECS);
+/// The `action` a [`Fault`] names to apply to the CVM metadata paths
+/// (`/latest/...`); rules naming `AssumeRole` or `AssumeRoleWithWebIdentity`
+/// apply to STS. Only rules naming these exactly do: a rule without an action
+/// applies to `/v2/index.php` alone.
+pub const METADATA_FAULT_ACTION: &str = "InstanceMetadata";
 /// The largest request body accepted (POST forms are a few KiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

@@ -256,6 +256,28 @@ struct Inner {
     issued: IssuedStore,
 }
 
+impl Inner {
+    /// Records `nonce` for `secret_id` at service time `now`; `false` if it was
+    /// used recently.
+    fn record_nonce(&mut self, secret_id: &str, nonce: u64, now: i64) -> bool {
+        let fresh = self
+            .nonces
+            .entry(secret_id.to_owned())
+            .or_default()
+            .record(nonce, now);
+        if self.nonces.len() > self.nonce_sweep_at.max(NONCE_SWEEP_MIN) {
+            // Logs of keys unused for 600 s are empty: drop them, so the map is
+            // bounded by the keys used recently, not every temporary key ever issued.
+            self.nonces.retain(|_, log| {
+                log.forget(now);
+                !log.seen.is_empty()
+            });
+            self.nonce_sweep_at = self.nonces.len().saturating_mul(2);
+        }
+        fresh
+    }
+}
+
 /// What every request handler shares: accounts, rendering mode, the
 /// lock-protected data and the fault rules (behind a lock of their own).
 #[derive(Debug)]
@@ -499,22 +521,7 @@ impl Shared {
             .ok()
             .filter(|n| *n > 0)
             .ok_or(AuthError::BadNonce)?;
-        let mut inner = self.lock();
-        let fresh = inner
-            .nonces
-            .entry(secret_id.to_owned())
-            .or_default()
-            .record(nonce, now);
-        if inner.nonces.len() > inner.nonce_sweep_at.max(NONCE_SWEEP_MIN) {
-            // Logs of keys unused for 600 s are empty: drop them, so the map is
-            // bounded by the keys used recently, not every temporary key ever issued.
-            inner.nonces.retain(|_, log| {
-                log.forget(now);
-                !log.seen.is_empty()
-            });
-            inner.nonce_sweep_at = inner.nonces.len().saturating_mul(2);
-        }
-        if !fresh {
+        if !self.lock().record_nonce(secret_id, nonce, now) {
             return Err(AuthError::Replayed(nonce));
         }
         Ok(uin)
@@ -928,12 +935,26 @@ async fn sts_endpoint(
         Ok(body) => body,
         Err(refusal) => return refusal,
     };
-    let outcome = if parts.headers.contains_key("x-tc-action") {
+    let header_action = parts.headers.get("x-tc-action").map(|v| v.as_bytes());
+    let mut params = Params::new();
+    // Only the body: AssumeRole is signed as a form over path `/` with no query.
+    let decoded = match header_action {
+        Some(_) => Ok(()),
+        None => decode_pairs(&body, &mut params),
+    };
+    let action = match header_action {
+        Some(action) => std::str::from_utf8(action).unwrap_or_default(),
+        None => params.get("Action").unwrap_or_default(),
+    };
+    if STS_ACTIONS.contains(&action) {
+        if let Some(refusal) = fault_response(&shared, &connection, action, FaultStyle::Sts).await {
+            return refusal;
+        }
+    }
+    let outcome = if header_action.is_some() {
         shared.assume_role_with_web_identity(&parts.headers, &body)
     } else {
-        let mut params = Params::new();
-        // Only the body: AssumeRole is signed as a form over path `/` with no query.
-        match decode_pairs(&body, &mut params) {
+        match decoded {
             Err(invalid) => Err(StsError::new("InvalidParameter", invalid.to_string())),
             Ok(()) => {
                 let host = match parts.headers.get(header::HOST) {
@@ -961,14 +982,76 @@ async fn sts_endpoint(
     json_response(StatusCode::OK, body.to_string())
 }
 
+/// The actions STS serves; a fault rule naming one of them applies to `POST /`.
+const STS_ACTIONS: [&str; 2] = ["AssumeRole", "AssumeRoleWithWebIdentity"];
+use crate::METADATA_FAULT_ACTION;
+
+/// How a throttle fault is answered on an endpoint that is not `/v2/index.php`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FaultStyle {
+    /// STS: the API 3.0 `RequestLimitExceeded` envelope.
+    Sts,
+    /// Metadata: a plain 429, as an HTTP service would.
+    Metadata,
+}
+
+/// Applies the fault of a rule naming exactly `action`, if any: `None` to go
+/// on (after any latency), or the response that replaces the normal one.
+async fn fault_response(
+    shared: &Shared,
+    connection: &ConnectionHandle,
+    action: &str,
+    style: FaultStyle,
+) -> Option<Response> {
+    let kind = shared.faults().pick_exact(action)?;
+    let plain = |status: StatusCode, body: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+    };
+    match kind {
+        FaultKind::Latency(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        FaultKind::HttpStatus(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(plain(status, format!("emulator fault: HTTP {status}\n")))
+        }
+        FaultKind::Throttle => Some(match style {
+            FaultStyle::Sts => {
+                let body = sts::error_json(
+                    "RequestLimitExceeded",
+                    "request rate limit exceeded (emulator fault injection)",
+                    &sts::request_id(),
+                );
+                json_response(StatusCode::OK, body.to_string())
+            }
+            FaultStyle::Metadata => plain(
+                StatusCode::TOO_MANY_REQUESTS,
+                "emulator fault: too many requests\n".to_owned(),
+            ),
+        }),
+        FaultKind::CloseConnection => {
+            connection.abort();
+            // Never written: the aborted connection fails the write and hyper drops it.
+            Some(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
 /// The CVM metadata service under `/latest/`: the bound role's name, and fresh
 /// credentials for it. Every request here is counted, whatever its answer.
 async fn metadata(
     extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
     method: Method,
     uri: Uri,
 ) -> Response {
     shared.metadata_requests.fetch_add(1, Ordering::Relaxed);
+    let style = FaultStyle::Metadata;
+    if let Some(refusal) = fault_response(&shared, &connection, METADATA_FAULT_ACTION, style).await
+    {
+        return refusal;
+    }
     if method != Method::GET {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -1273,6 +1356,87 @@ mod tests {
         assert!(log.record(8, 1000 + NONCE_MEMORY_SECS - 1));
         assert!(log.record(7, 1000 + NONCE_MEMORY_SECS));
         assert_eq!(log.seen.len(), 2);
+    }
+
+    #[test]
+    fn nonce_logs_of_unused_keys_are_swept() {
+        let mut inner = Inner::default();
+        for i in 0..NONCE_SWEEP_MIN {
+            assert!(inner.record_nonce(&format!("AKIDtmp{i}"), 1, 1000));
+        }
+        assert_eq!(inner.nonces.len(), NONCE_SWEEP_MIN);
+        // Once their nonces are forgotten, the next key past the threshold sweeps them.
+        let later = 1000 + NONCE_MEMORY_SECS;
+        assert!(inner.record_nonce("AKIDlate", 1, later));
+        assert!(inner.record_nonce("AKIDlater", 1, later));
+        assert_eq!(inner.nonces.len(), 2, "only the recently used logs remain");
+        assert!(
+            !inner.record_nonce("AKIDlate", 1, later),
+            "still remembered"
+        );
+    }
+
+    #[test]
+    fn the_stale_timestamp_message_ends_with_the_server_time() {
+        assert_eq!(
+            stale_message(1_796_115_600, 1_796_119_200),
+            "Timestamp 1796115600 is more than 300 s from the server's time; \
+             the server's time is 2026-12-01 10:00:00, Timestamp = 1796119200"
+        );
+        let (code, message) = AuthError::Stale {
+            timestamp: 1,
+            now: 2,
+        }
+        .sts();
+        assert_eq!(code, "AuthFailure.SignatureExpire");
+        assert!(message.ends_with(", Timestamp = 2"), "{message}");
+        let replay = AuthError::Replayed(7).legacy();
+        assert_eq!(
+            (replay.code, replay.message.as_str()),
+            (4500, "Nonce 7 was already used")
+        );
+    }
+
+    #[test]
+    fn settings_checks() {
+        assert!(Settings::default().check().is_ok());
+        let role = |name: &str| Role {
+            uin: "1".to_owned(),
+            name: name.to_owned(),
+        };
+        let bad = [
+            Settings {
+                clock_offset: -MAX_CLOCK_OFFSET_SECS - 1,
+                ..Settings::default()
+            },
+            Settings {
+                credential_lifetime: 0,
+                ..Settings::default()
+            },
+            Settings {
+                roles: vec![role("a b")],
+                ..Settings::default()
+            },
+            Settings {
+                instance_role: Some(role("")),
+                ..Settings::default()
+            },
+        ];
+        for settings in bad {
+            assert!(settings.check().is_err(), "{settings:?}");
+        }
+        let provider = Provider {
+            id: "p".to_owned(),
+            token: "secret-web-token".to_owned(),
+        };
+        let shown = format!(
+            "{:?}",
+            Settings {
+                providers: vec![provider],
+                ..Settings::default()
+            }
+        );
+        assert!(!shown.contains("secret-web-token"), "{shown}");
     }
 
     #[test]

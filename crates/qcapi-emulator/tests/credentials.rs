@@ -11,7 +11,7 @@ use common::{agent, config, expect_ok, nonce, now, send};
 use qcapi_core::{
     Credentials, HttpMethod, Params, SignContext, SignatureMethod, build_request, sign, vpc,
 };
-use qcapi_emulator::{Account, Emulator};
+use qcapi_emulator::{Account, Emulator, Fault, METADATA_FAULT_ACTION};
 use serde_json::{Value, json};
 
 const ROLE: &str = "qcapi-role";
@@ -757,4 +757,66 @@ fn bad_settings_are_refused() {
             "case {i}: {err}"
         );
     }
+}
+
+#[test]
+fn faults_apply_to_the_credential_endpoints_only_when_named() {
+    let emulator = Emulator::builder()
+        .instance_role(ROLE, Account::demo_a())
+        .role(ROLE, Account::demo_a())
+        .web_identity_provider(PROVIDER, WEB_TOKEN)
+        .start()
+        .expect("start");
+    let creds_path = format!("{METADATA}{ROLE}");
+
+    // A rule without an action is for /v2/index.php: metadata does not spend it.
+    emulator.inject(Fault::throttle().times(1));
+    assert_eq!(get(&emulator, &creds_path).0, 200);
+    let body = legacy(&emulator, Account::demo_a().credentials());
+    assert_eq!(body["code"], 4400, "{body}");
+
+    let metadata_cases = [
+        (Fault::http_status(503), 503),
+        (Fault::throttle(), 429),
+        (Fault::latency(Duration::from_millis(50)), 200),
+    ];
+    for (fault, status) in metadata_cases {
+        emulator.inject(fault.for_action(METADATA_FAULT_ACTION).times(1));
+        assert_eq!(get(&emulator, &creds_path).0, status);
+        assert_eq!(get(&emulator, &creds_path).0, 200, "spent after one");
+    }
+    emulator.inject(
+        Fault::close_connection()
+            .for_action(METADATA_FAULT_ACTION)
+            .times(1),
+    );
+    let closed = agent()
+        .get(format!("{}{creds_path}", emulator.base_url()))
+        .call();
+    assert!(closed.is_err(), "{closed:?}");
+    assert_eq!(get(&emulator, &creds_path).0, 200);
+    assert_eq!(
+        emulator.metadata_requests(),
+        9,
+        "faulted requests count too"
+    );
+
+    emulator.inject(Fault::throttle().for_action("AssumeRole").times(1));
+    let body = assume_role(&emulator, &Account::demo_a(), |_| {});
+    assert_eq!(sts_error(&body), "RequestLimitExceeded", "{body}");
+    sts_credentials(&assume_role(&emulator, &Account::demo_a(), |_| {}));
+
+    emulator.inject(
+        Fault::http_status(502)
+            .for_action("AssumeRoleWithWebIdentity")
+            .times(1),
+    );
+    let arn = Account::demo_a().role_arn(ROLE);
+    let response = agent()
+        .post(format!("{}/", emulator.base_url()))
+        .header("X-TC-Action", "AssumeRoleWithWebIdentity")
+        .send(web_body(WEB_TOKEN, &arn).to_string())
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 502);
+    sts_credentials(&web_identity(&emulator, &[], &web_body(WEB_TOKEN, &arn)));
 }
