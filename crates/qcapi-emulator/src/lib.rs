@@ -649,6 +649,14 @@ impl Emulator {
         self.shared.metadata_requests()
     }
 
+    /// Of [`Emulator::metadata_requests`], the `GET`s of a role's credentials
+    /// (`/latest/meta-data/cam/security-credentials/<name>`, bound or not, not
+    /// faulted): SDKs first ask for the role name, then for its credentials,
+    /// so "fetched credentials once" is this counter at 1.
+    pub fn metadata_credential_requests(&self) -> u64 {
+        self.shared.metadata_credential_requests()
+    }
+
     /// Binds role `name` of `account` to the instance at runtime (declaring it),
     /// like `POST /_emulator/instance-role`; see [`EmulatorBuilder::instance_role`].
     /// Credentials issued for an earlier role keep working until they expire.
@@ -716,6 +724,19 @@ mod tests {
         check("AKID1:key:", None);
         check("AKID1:key:12a", None);
         check("", None);
+    }
+
+    #[test]
+    fn builder_debug_hides_web_identity_tokens() {
+        let builder = Emulator::builder()
+            .web_identity_provider("tke-oidc", "the-web-identity-token")
+            .instance_role("qcapi-role", Account::demo_a());
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("the-web-identity-token"), "{shown}");
+        assert!(
+            shown.contains("tke-oidc") && shown.contains("qcapi-role"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -289,6 +289,8 @@ pub(crate) struct Shared {
     providers: Vec<Provider>,
     credential_lifetime: u64,
     metadata_requests: AtomicU64,
+    /// Of those, the requests for a role's credentials (`.../security-credentials/<name>`).
+    metadata_credential_requests: AtomicU64,
     inner: Mutex<Inner>,
     faults: Mutex<FaultSet>,
 }
@@ -327,6 +329,7 @@ impl Shared {
             providers: settings.providers,
             credential_lifetime: settings.credential_lifetime,
             metadata_requests: AtomicU64::new(0),
+            metadata_credential_requests: AtomicU64::new(0),
             inner: Mutex::new(Inner {
                 roles,
                 instance_role: settings.instance_role,
@@ -345,6 +348,11 @@ impl Shared {
     /// How many requests reached the CVM metadata paths (`/latest/...`).
     pub(crate) fn metadata_requests(&self) -> u64 {
         self.metadata_requests.load(Ordering::Relaxed)
+    }
+
+    /// How many GETs asked for a role's credentials (`.../security-credentials/<name>`).
+    pub(crate) fn metadata_credential_requests(&self) -> u64 {
+        self.metadata_credential_requests.load(Ordering::Relaxed)
     }
 
     /// Binds the instance role (declaring it), or unbinds it with `None`;
@@ -1077,6 +1085,9 @@ async fn metadata(
     let Some(name) = path.strip_prefix(METADATA_ROLES_PATH) else {
         return text(StatusCode::NOT_FOUND, "not found\n".to_owned());
     };
+    shared
+        .metadata_credential_requests
+        .fetch_add(1, Ordering::Relaxed);
     match bound.filter(|role| role.name == name) {
         Some(role) => {
             let issued = shared.issue(&role, shared.credential_lifetime);

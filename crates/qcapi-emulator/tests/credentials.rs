@@ -267,8 +267,10 @@ fn metadata_hands_out_working_credentials_for_the_bound_role() {
     );
 
     let before = emulator.now();
+    assert_eq!(emulator.metadata_credential_requests(), 0);
     let (credentials, expired) = metadata_credentials(&emulator);
     assert_eq!(emulator.metadata_requests(), 2);
+    assert_eq!(emulator.metadata_credential_requests(), 1);
     assert!(
         (before + 7200..=emulator.now() + 7200).contains(&expired),
         "{expired}"
@@ -294,6 +296,11 @@ fn metadata_hands_out_working_credentials_for_the_bound_role() {
         .expect("an answer");
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(emulator.metadata_requests(), 4);
+    assert_eq!(
+        emulator.metadata_credential_requests(),
+        2,
+        "other-role, not the POST"
+    );
 }
 
 #[test]
