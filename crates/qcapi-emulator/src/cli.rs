@@ -89,8 +89,9 @@ pub struct RoleFlag {
 impl std::str::FromStr for RoleFlag {
     type Err = String;
 
+    /// Split at the last `=`: role names may hold `=`, SecretIds do not.
     fn from_str(text: &str) -> Result<Self, String> {
-        let (name, secret_id) = text.split_once('=').ok_or("expected NAME=SECRET_ID")?;
+        let (name, secret_id) = text.rsplit_once('=').ok_or("expected NAME=SECRET_ID")?;
         if !sts::valid_role_name(name) {
             return Err(format!(
                 "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
@@ -433,6 +434,8 @@ mod tests {
             "8",
             "--role",
             "deployer=AKID1",
+            "--role",
+            "a=b=AKID1",
             "--instance-role",
             "qcapi-role=AKID2",
             "--web-identity",
@@ -443,13 +446,11 @@ mod tests {
             "-3600",
         ])
         .expect("valid flags");
-        assert_eq!(
-            args.roles,
-            vec![RoleFlag {
-                name: "deployer".to_owned(),
-                secret_id: "AKID1".to_owned()
-            }]
-        );
+        let role = |name: &str| RoleFlag {
+            name: name.to_owned(),
+            secret_id: "AKID1".to_owned(),
+        };
+        assert_eq!(args.roles, vec![role("deployer"), role("a=b")]);
         assert_eq!(
             args.instance_role.as_ref().map(|r| r.name.as_str()),
             Some("qcapi-role")
