@@ -1,5 +1,7 @@
 //! The command line: `qcapi-emulator [--listen ADDR] [--account ID:KEY:UIN]... [--string-quirks]
-//! [--fault SPEC]... [--header-read-timeout DURATION] [--idle-timeout DURATION] [--max-connections N]`,
+//! [--fault SPEC]... [--header-read-timeout DURATION] [--idle-timeout DURATION] [--max-connections N]
+//! [--role NAME=SECRET_ID]... [--instance-role NAME=SECRET_ID] [--web-identity PROVIDER_ID=TOKEN]...
+//! [--credential-lifetime SECONDS] [--clock-offset SECONDS]`,
 //! also embeddable as a subcommand (`qcapi emulator ...`) through [`EmulatorArgs`].
 
 use std::ffi::OsString;
@@ -14,6 +16,7 @@ use clap::builder::RangedU64ValueParser;
 
 use crate::connections::{self, Limits};
 use crate::faults::parse_duration;
+use crate::sts::{self, Provider, Role};
 use crate::{Account, DEFAULT_MAX_CONNECTIONS, Fault, check_accounts, demo_accounts, server};
 
 /// The admin endpoints and limits, for the end of `--help`. An embedding command
@@ -23,7 +26,8 @@ Admin endpoints (unsigned, on the same address):
   POST   /_emulator/clock/advance?seconds=N
          Move emulator time forward N seconds (at most 100 years at once).
          Emulator time drives resource lifetimes (a pending peering expires
-         after 7 days); signatures are always checked against the real clock.
+         after 7 days) and temporary-credential expiry; Timestamps are always
+         checked against the real clock plus --clock-offset.
          Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
   GET    /_emulator/faults
          List the active fault rules with their remaining budgets:
@@ -36,9 +40,106 @@ Admin endpoints (unsigned, on the same address):
          Answers {\"added\":{..},\"active\":N}.
   DELETE /_emulator/faults
          Remove every fault rule: {\"cleared\":N}.
+  GET    /_emulator/instance-role
+         The role bound to the instance: {\"role\":NAME,\"uin\":UIN} (null if none).
+  POST   /_emulator/instance-role?name=NAME&secretId=ID
+         Bind role NAME of the account with SecretId ID (declaring the role).
+  DELETE /_emulator/instance-role
+         Unbind it: {\"unbound\":true|false}. The role stays assumable.
+
+Temporary credentials (unsigned metadata, STS on POST /):
+  GET    /latest/meta-data/cam/security-credentials/
+         The bound role's name as plain text; 404 when none is bound.
+  GET    /latest/meta-data/cam/security-credentials/NAME
+         {\"TmpSecretId\",\"TmpSecretKey\",\"Token\",\"ExpiredTime\":UNIX,
+         \"Expiration\":\"ISO 8601\",\"Code\":\"Success\"}, fresh credentials lasting
+         --credential-lifetime; 404 for a role not bound.
+  POST   /   Action=AssumeRole&Version=2018-08-13&RoleArn=..&RoleSessionName=..
+         [&DurationSeconds=1..43200, default 7200] with the legacy common
+         parameters, signed over POST<host>/?<sorted params>. RoleArn is
+         qcs::cam::uin/UIN:roleName/NAME, a role of the caller's uin (--role).
+  POST   /   unsigned, Authorization: SKIP, X-TC-Action: AssumeRoleWithWebIdentity,
+         X-TC-Version: 2018-08-13, X-TC-Region, X-TC-Timestamp, and a JSON body
+         {\"ProviderId\",\"WebIdentityToken\",\"RoleArn\",\"RoleSessionName\",
+         \"DurationSeconds\"} matching a --web-identity provider.
+         STS answers {\"Response\":{\"Credentials\":{\"Token\",\"TmpSecretId\",
+         \"TmpSecretKey\"},\"ExpiredTime\",\"Expiration\",\"RequestId\"}} or
+         {\"Response\":{\"Error\":{\"Code\",\"Message\"},\"RequestId\"}}.
+  Fault rules apply here only when their action names the endpoint:
+  action=InstanceMetadata (metadata; throttle is HTTP 429), AssumeRole or
+  AssumeRoleWithWebIdentity (STS; throttle is RequestLimitExceeded).
+  Temporary credentials sign /v2/index.php requests as their role's account,
+  with Token set to the issued token, until they expire on the emulator clock
+  (clock/advance expires them); a missing or wrong Token, or expiry, is 4105.
 
 The API is GET or POST /v2/index.php; other methods get 405 and run nothing.
+A Timestamp more than 300 s from the emulator's clock gets 4500 with a message
+ending `Timestamp = <the emulator's UNIX time>`.
 Request bodies over 1 MiB get 413 before they are read.";
+
+/// `NAME=SECRET_ID`: role NAME of the account with that SecretId (`--role`, `--instance-role`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFlag {
+    /// The role's name.
+    pub name: String,
+    /// The SecretId of one of the emulator's accounts; the role belongs to its uin.
+    pub secret_id: String,
+}
+
+impl std::str::FromStr for RoleFlag {
+    type Err = String;
+
+    /// Split at the last `=`: role names may hold `=`, SecretIds do not.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (name, secret_id) = text.rsplit_once('=').ok_or("expected NAME=SECRET_ID")?;
+        if !sts::valid_role_name(name) {
+            return Err(format!(
+                "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
+            ));
+        }
+        if secret_id.is_empty() {
+            return Err("expected NAME=SECRET_ID with a non-empty SecretId".to_owned());
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            secret_id: secret_id.to_owned(),
+        })
+    }
+}
+
+/// `PROVIDER_ID=TOKEN`: an OIDC provider and the web identity token it accepts
+/// (`--web-identity`). `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebIdentityFlag {
+    /// The `ProviderId` clients send.
+    pub provider_id: String,
+    /// The `WebIdentityToken` accepted from it.
+    pub token: String,
+}
+
+impl std::fmt::Debug for WebIdentityFlag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebIdentityFlag")
+            .field("provider_id", &self.provider_id)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::str::FromStr for WebIdentityFlag {
+    type Err = String;
+
+    /// The id is before the first `=`; the token (which may hold `=`) after it.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text.split_once('=') {
+            Some((id, token)) if !id.is_empty() && !token.is_empty() => Ok(Self {
+                provider_id: id.to_owned(),
+                token: token.to_owned(),
+            }),
+            _ => Err("expected PROVIDER_ID=TOKEN, both non-empty".to_owned()),
+        }
+    }
+}
 
 /// The longest timeout the flags take (one day): longer is indistinguishable from none.
 const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
@@ -95,6 +196,63 @@ pub struct EmulatorArgs {
         value_parser = RangedU64ValueParser::<usize>::new().range(1..)
     )]
     pub max_connections: usize,
+
+    /// Declare role NAME of the account with SECRET_ID (repeatable): STS
+    /// AssumeRole by that uin, and AssumeRoleWithWebIdentity, may assume
+    /// qcs::cam::uin/UIN:roleName/NAME.
+    #[arg(long = "role", value_name = "NAME=SECRET_ID")]
+    pub roles: Vec<RoleFlag>,
+
+    /// Bind role NAME of the account with SECRET_ID to the instance: the CVM
+    /// metadata paths hand out its temporary credentials.
+    #[arg(long, value_name = "NAME=SECRET_ID")]
+    pub instance_role: Option<RoleFlag>,
+
+    /// Accept AssumeRoleWithWebIdentity from ProviderId PROVIDER_ID with
+    /// WebIdentityToken TOKEN (repeatable).
+    #[arg(long = "web-identity", value_name = "PROVIDER_ID=TOKEN")]
+    pub web_identities: Vec<WebIdentityFlag>,
+
+    /// Lifetime of metadata credentials, on the emulator clock (1 to 43200).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = sts::DEFAULT_DURATION_SECS,
+        value_parser = RangedU64ValueParser::<u64>::new().range(1..=sts::MAX_DURATION_SECS)
+    )]
+    pub credential_lifetime: u64,
+
+    /// Run the emulator's clock SECONDS ahead of the real clock (negative:
+    /// behind), as a service whose clock differs from the client's; Timestamps
+    /// are checked against it.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0,
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i64).range(-server::MAX_CLOCK_OFFSET_SECS..=server::MAX_CLOCK_OFFSET_SECS)
+    )]
+    pub clock_offset: i64,
+}
+
+/// The role a flag names, with its account's uin.
+fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> std::io::Result<Role> {
+    let account = accounts
+        .iter()
+        .find(|a| a.secret_id == flag.secret_id)
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "role `{}`: no account has SecretId `{}`",
+                    flag.name, flag.secret_id
+                ),
+            )
+        })?;
+    Ok(Role {
+        uin: account.uin.clone(),
+        name: flag.name.clone(),
+    })
 }
 
 /// A timeout flag: `500ms`, `10s`, greater than zero and at most a day.
@@ -129,7 +287,45 @@ impl EmulatorArgs {
             max_connections: self.max_connections,
         };
         limits.check()?;
-        let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+        let settings = server::Settings {
+            clock_offset: self.clock_offset,
+            roles: self
+                .roles
+                .iter()
+                .map(|flag| resolve_role(flag, &accounts))
+                .collect::<std::io::Result<_>>()?,
+            instance_role: self
+                .instance_role
+                .as_ref()
+                .map(|flag| resolve_role(flag, &accounts))
+                .transpose()?,
+            providers: self
+                .web_identities
+                .iter()
+                .map(|w| Provider {
+                    id: w.provider_id.clone(),
+                    token: w.token.clone(),
+                })
+                .collect(),
+            credential_lifetime: self.credential_lifetime,
+        };
+        settings.check()?;
+        let announced: Vec<String> = settings
+            .roles
+            .iter()
+            .map(|r| format!("role {}", r.arn()))
+            .chain(
+                settings
+                    .instance_role
+                    .iter()
+                    .map(|r| format!("instance-role {}", r.arn())),
+            )
+            .collect();
+        let shared = Arc::new(server::Shared::with_settings(
+            &accounts,
+            self.string_quirks,
+            settings,
+        ));
         for fault in &self.faults {
             shared.inject(fault.clone());
         }
@@ -154,6 +350,10 @@ impl EmulatorArgs {
                 }
                 for fault in &self.faults {
                     let _ = writeln!(out, "fault {fault}");
+                }
+                // Roles only: web identity tokens are secrets and are not printed.
+                for line in &announced {
+                    let _ = writeln!(out, "{line}");
                 }
                 let _ = writeln!(out, "listening on http://{addr}");
                 let _ = out.flush();
@@ -200,6 +400,9 @@ mod tests {
         assert!(defaults.accounts.is_empty());
         assert!(!defaults.string_quirks);
         assert!(defaults.faults.is_empty());
+        assert_eq!(defaults.credential_lifetime, 7200);
+        assert_eq!(defaults.clock_offset, 0);
+        assert!(defaults.roles.is_empty() && defaults.instance_role.is_none());
         let limits = Limits {
             header_read_timeout: defaults.header_read_timeout,
             idle_timeout: defaults.idle_timeout,
@@ -229,8 +432,34 @@ mod tests {
             "5s",
             "--max-connections",
             "8",
+            "--role",
+            "deployer=AKID1",
+            "--role",
+            "a=b=AKID1",
+            "--instance-role",
+            "qcapi-role=AKID2",
+            "--web-identity",
+            "oidc-1=tok=en",
+            "--credential-lifetime",
+            "60",
+            "--clock-offset",
+            "-3600",
         ])
         .expect("valid flags");
+        let role = |name: &str| RoleFlag {
+            name: name.to_owned(),
+            secret_id: "AKID1".to_owned(),
+        };
+        assert_eq!(args.roles, vec![role("deployer"), role("a=b")]);
+        assert_eq!(
+            args.instance_role.as_ref().map(|r| r.name.as_str()),
+            Some("qcapi-role")
+        );
+        assert_eq!(args.web_identities[0].provider_id, "oidc-1");
+        assert_eq!(args.web_identities[0].token, "tok=en");
+        assert!(!format!("{args:?}").contains("tok=en"));
+        assert_eq!(args.credential_lifetime, 60);
+        assert_eq!(args.clock_offset, -3600);
         assert_eq!(args.listen.port(), 0);
         assert_eq!(
             args.accounts,
@@ -273,6 +502,15 @@ mod tests {
             &["--idle-timeout", "86401s"],
             &["--max-connections", "0"],
             &["--max-connections", "-1"],
+            &["--role", "nameonly"],
+            &["--role", "bad name=AKID1"],
+            &["--instance-role", "r="],
+            &["--web-identity", "=token"],
+            &["--web-identity", "id="],
+            &["--credential-lifetime", "0"],
+            &["--credential-lifetime", "43201"],
+            &["--clock-offset", "soon"],
+            &["--clock-offset", "99999999999"],
         ] {
             let err = parse(bad).expect_err("should be rejected");
             assert_eq!(err.exit_code(), 2, "{bad:?}");

@@ -1,4 +1,4 @@
-//! Time helpers: the real clock (for signature freshness) and `YYYY-MM-DD HH:MM:SS` formatting.
+//! Time helpers: the real clock (for signature freshness), `YYYY-MM-DD HH:MM:SS` and ISO 8601 formatting.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,6 +22,13 @@ pub(crate) fn format_datetime(unix: i64) -> String {
         secs % 3600 / 60,
         secs % 60
     )
+}
+
+/// Formats UNIX seconds as ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`, as STS's `Expiration`.
+pub(crate) fn format_iso8601(unix: i64) -> String {
+    let mut text = format_datetime(unix).replacen(' ', "T", 1);
+    text.push('Z');
+    text
 }
 
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
@@ -57,6 +64,7 @@ mod tests {
         check(1_709_164_800, "2024-02-29 00:00:00");
         check(4_102_444_799, "2099-12-31 23:59:59");
         check(-1, "1969-12-31 23:59:59");
+        assert_eq!(format_iso8601(1_465_185_768), "2016-06-06T04:02:48Z");
     }
 
     #[test]

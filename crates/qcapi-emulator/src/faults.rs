@@ -497,12 +497,24 @@ impl FaultSet {
     /// matches the action, has budget left and whose draw hits. Spends one unit
     /// of that rule's budget and removes it once spent.
     pub(crate) fn pick(&mut self, action: Option<&str>) -> Option<FaultKind> {
+        self.pick_where(|only| match only {
+            Some(only) => action == Some(only),
+            None => true,
+        })
+    }
+
+    /// As [`FaultSet::pick`], but only rules naming exactly `action` apply: for
+    /// the STS and metadata endpoints, so rules without an action keep meaning
+    /// "every `/v2/index.php` request" and a credential fetch spends none of them.
+    pub(crate) fn pick_exact(&mut self, action: &str) -> Option<FaultKind> {
+        self.pick_where(|only| only == Some(action))
+    }
+
+    fn pick_where(&mut self, matches: impl Fn(Option<&str>) -> bool) -> Option<FaultKind> {
         let at = self.rules.iter_mut().position(|rule| {
-            let matches = match rule.fault.action.as_deref() {
-                Some(only) => action == Some(only),
-                None => true,
-            };
-            matches && rule.remaining != Some(0) && rule.rng.next_unit() < rule.fault.fraction
+            matches(rule.fault.action.as_deref())
+                && rule.remaining != Some(0)
+                && rule.rng.next_unit() < rule.fault.fraction
         })?;
         let rule = &mut self.rules[at];
         let kind = rule.fault.kind;

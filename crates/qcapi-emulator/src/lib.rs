@@ -37,16 +37,110 @@
 //! - `POST /_emulator/clock/advance?seconds=N` moves emulator time forward by
 //!   `N` seconds (at most 100 years at once) and answers
 //!   `{"offsetSeconds":..,"now":..,"nowText":".."}`. Emulator time drives
-//!   resource lifetimes (a pending peering expires after 7 days); signature
-//!   freshness always uses the real clock. Like [`Emulator::advance_clock`].
+//!   resource lifetimes (a pending peering expires after 7 days) and
+//!   temporary-credential expiry; Timestamp freshness always uses the real
+//!   clock plus [`EmulatorBuilder::clock_offset`]. Like [`Emulator::advance_clock`].
 //! - `GET /_emulator/faults` lists the active fault rules with their remaining
 //!   budgets: `{"faults":[..]}`.
 //! - `POST /_emulator/faults` adds a rule from a JSON body (see below) and
 //!   answers `{"added":{..},"active":N}`; like [`Emulator::inject`].
 //! - `DELETE /_emulator/faults` removes every rule: `{"cleared":N}`; like
 //!   [`Emulator::clear_faults`].
+//! - `GET /_emulator/instance-role` answers `{"role":NAME,"uin":UIN}` (both
+//!   `null` when no role is bound); `POST /_emulator/instance-role?name=NAME&secretId=ID`
+//!   binds role NAME of the account with that SecretId (declaring it) and
+//!   answers `{"role":..,"uin":..,"arn":..}` (400 for a bad name or unknown
+//!   SecretId); `DELETE` unbinds it: `{"unbound":true|false}`. Like
+//!   [`Emulator::bind_instance_role`] / [`Emulator::unbind_instance_role`].
 //!
 //! Anything else answers 404 (405 for a known path with another method).
+//!
+//! # Clock
+//!
+//! A request's `Timestamp` must be within 300 s of the emulator's clock: the
+//! real clock plus [`EmulatorBuilder::clock_offset`] (`--clock-offset`), which
+//! lets a test run a client against a service an hour ahead or behind. Outside
+//! the window the answer is code 4500 `ReplayAttack` with a message that states
+//! the emulator's time and ends with exactly `Timestamp = <UNIX seconds>`:
+//!
+//! ```text
+//! Timestamp 1796115600 is more than 300 s from the server's time; the server's time is 2026-12-01 10:00:00, Timestamp = 1796119200
+//! ```
+//!
+//! so a client can read the service's time and correct its own. A replayed
+//! Nonce is 4500 too, with the message `Nonce N was already used` (no time).
+//!
+//! # Temporary credentials
+//!
+//! The emulator hands out temporary credentials the way a CVM instance with a
+//! role, and a TKE pod with OIDC, get them. All three ways below answer fresh
+//! credentials each time; they sign `/v2/index.php` requests like a permanent
+//! key and act as the role's account (uin), but only with the common parameter
+//! `Token` equal to the issued token and only until they expire on the
+//! emulator clock (so [`Emulator::advance_clock`] expires them). A missing or
+//! wrong Token, or expiry, is code 4105 `InvalidToken` (messages
+//! `temporary credentials need the Token issued with them`,
+//! `the Token does not match the temporary credentials`,
+//! `the temporary credentials expired at YYYY-MM-DD HH:MM:SS (emulator time)`).
+//! At most 10 000 issued credentials are remembered (the soonest-expiring are
+//! forgotten first, and any expired a day ago); a forgotten key is 4104.
+//!
+//! Roles are declared with [`EmulatorBuilder::role`] (`--role NAME=SECRET_ID`)
+//! and named by ARN, `qcs::cam::uin/<uin>:roleName/<name>` ([`Account::role_arn`]).
+//!
+//! - **CVM instance metadata** (unsigned, [`EmulatorBuilder::instance_role`],
+//!   `--instance-role NAME=SECRET_ID`, or the admin endpoint above):
+//!   `GET /latest/meta-data/cam/security-credentials/` answers the bound
+//!   role's name as plain text (404 when none is bound);
+//!   `GET /latest/meta-data/cam/security-credentials/<name>` answers
+//!   `{"TmpSecretId":"..","TmpSecretKey":"..","Token":"..","ExpiredTime":<UNIX s>,"Expiration":"<YYYY-MM-DDTHH:MM:SSZ>","Code":"Success"}`
+//!   lasting [`EmulatorBuilder::credential_lifetime`] (default 7200 s), or
+//!   404 for a role that is not bound. Other methods get 405. Every request
+//!   under `/latest/` is counted by [`Emulator::metadata_requests`].
+//! - **STS `AssumeRole`**: `POST /` with a form body holding `Action=AssumeRole`,
+//!   `Version=2018-08-13`, `Region`, `RoleArn`, `RoleSessionName` (2 to 128 of
+//!   letters, digits and `+=,.@_-`), optional `DurationSeconds` (1 to 43200,
+//!   default 7200), `Policy` and `ExternalId` (accepted, not enforced), and the
+//!   legacy common parameters `SecretId`, `Timestamp`, `Nonce`,
+//!   `SignatureMethod`, `Signature` (and `Token` for a temporary key), signed
+//!   as the legacy API signs but over `POST<Host header>/?<sorted params>`.
+//!   The caller's uin must own the role.
+//! - **STS `AssumeRoleWithWebIdentity`** (TKE OIDC): an unsigned `POST /` with
+//!   headers `Authorization: SKIP`, `X-TC-Action: AssumeRoleWithWebIdentity`,
+//!   `X-TC-Version: 2018-08-13`, `X-TC-Region`, `X-TC-Timestamp` (within 300 s)
+//!   and a JSON body `{"ProviderId","WebIdentityToken","RoleArn","RoleSessionName","DurationSeconds"}`
+//!   whose provider and token match one given to
+//!   [`EmulatorBuilder::web_identity_provider`] (`--web-identity ID=TOKEN`);
+//!   any declared role may be assumed.
+//!
+//! STS always answers 200 with the API 3.0 envelope:
+//! `{"Response":{"Credentials":{"Token":"..","TmpSecretId":"..","TmpSecretKey":".."},"ExpiredTime":<UNIX s>,"Expiration":"<ISO 8601>","RequestId":"<uuid>"}}`,
+//! or `{"Response":{"Error":{"Code":"..","Message":".."},"RequestId":".."}}`
+//! with `Code` one of `MissingParameter`, `InvalidParameter` (undecodable form,
+//! body not a JSON object), `InvalidParameterValue` (DurationSeconds,
+//! RoleSessionName, RoleArn shape, Timestamp or Nonce format, a replayed Nonce,
+//! an unknown ProviderId), `InvalidAction`, `NoSuchVersion`,
+//! `AuthFailure.SecretIdNotFound`, `AuthFailure.SignatureFailure`,
+//! `AuthFailure.TokenFailure` (temporary caller's Token wrong, missing or
+//! expired), `AuthFailure.SignatureExpire` (stale Timestamp; the message ends
+//! `Timestamp = N` as above), `AuthFailure.InvalidAuthorization` (a web
+//! identity request not marked `Authorization: SKIP`),
+//! `AuthFailure.UnauthorizedOperation` (another uin's role),
+//! `ResourceNotFound.RoleNotExist`, `InvalidParameter.WebIdentityTokenError`.
+//!
+//! ```
+//! use qcapi_emulator::{Account, Emulator};
+//!
+//! let emulator = Emulator::builder()
+//!     .instance_role("qcapi-role", Account::demo_a())
+//!     .web_identity_provider("tke-oidc", "a-web-identity-token")
+//!     .role("deployer", Account::demo_b())
+//!     .clock_offset(-3600) // an emulator an hour behind
+//!     .start()?;
+//! assert_eq!(emulator.metadata_requests(), 0);
+//! assert_eq!(Account::demo_b().role_arn("deployer"), "qcs::cam::uin/100000000002:roleName/deployer");
+//! # Ok::<(), std::io::Error>(())
+//! ```
 //!
 //! # Hostile clients
 //!
@@ -90,6 +184,13 @@
 //! `{"kind":"close"}` and `{"kind":"throttle"}`, each with optional `"action"`,
 //! `"times"` (≥ 1) and `"fraction"` (0 to 1).
 //!
+//! Rules can also make the credential endpoints misbehave, but only rules
+//! that name them: `action` [`METADATA_FAULT_ACTION`] (`InstanceMetadata`)
+//! for the CVM metadata paths, `AssumeRole` or `AssumeRoleWithWebIdentity` for
+//! STS (`POST /`). There a throttle answers HTTP 429 (metadata) or STS's
+//! `RequestLimitExceeded` error; the other kinds act as on `/v2/index.php`.
+//! A faulted metadata request is still counted by [`Emulator::metadata_requests`].
+//!
 //! ```
 //! use qcapi_emulator::{Emulator, Fault};
 //!
@@ -115,8 +216,9 @@ mod render;
 mod server;
 mod shape;
 mod state;
+mod sts;
 
-pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, run_cli};
+pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, RoleFlag, WebIdentityFlag, run_cli};
 pub use faults::{Fault, FaultKind};
 pub use state::STATEFUL_ACTIONS;
 
@@ -144,6 +246,13 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default of [`EmulatorBuilder::max_connections`].
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default of [`EmulatorBuilder::credential_lifetime`] (and of STS's `DurationSeconds`).
+pub const DEFAULT_CREDENTIAL_LIFETIME: Duration = Duration::from_secs(sts::DEFAULT_DURATION_SECS);
+/// The `action` a [`Fault`] names to apply to the CVM metadata paths
+/// (`/latest/...`); rules naming `AssumeRole` or `AssumeRoleWithWebIdentity`
+/// apply to STS. Only rules naming these exactly do: a rule without an action
+/// applies to `/v2/index.php` alone.
+pub const METADATA_FAULT_ACTION: &str = "InstanceMetadata";
 /// The largest request body accepted (POST forms are a few KiB); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -180,6 +289,12 @@ impl Account {
     /// Demo account B (uin `100000000002`).
     pub fn demo_b() -> Self {
         Self::new(DEMO_B_SECRET_ID, DEMO_B_SECRET_KEY, DEMO_B_UIN)
+    }
+
+    /// The ARN of this account's role `name`: `qcs::cam::uin/<uin>:roleName/<name>`,
+    /// what STS's `RoleArn` takes.
+    pub fn role_arn(&self, name: &str) -> String {
+        format!("qcs::cam::uin/{}:roleName/{name}", self.uin)
     }
 
     /// The credentials a qcapi client signs with for this account.
@@ -249,6 +364,7 @@ pub struct EmulatorBuilder {
     string_quirks: bool,
     faults: Vec<Fault>,
     limits: connections::Limits,
+    settings: server::Settings,
 }
 
 impl Default for EmulatorBuilder {
@@ -259,6 +375,7 @@ impl Default for EmulatorBuilder {
             string_quirks: false,
             faults: Vec::new(),
             limits: connections::Limits::default(),
+            settings: server::Settings::default(),
         }
     }
 }
@@ -318,10 +435,69 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Declares role `name` of `account`'s uin (repeatable), so STS's
+    /// `AssumeRole` (by any account with that uin) and `AssumeRoleWithWebIdentity`
+    /// can assume it as [`Account::role_arn`]. Its temporary credentials act as
+    /// that uin on `/v2/index.php`. Only the uin of `account` matters.
+    pub fn role(mut self, name: impl Into<String>, account: Account) -> Self {
+        self.settings.roles.push(sts::Role {
+            uin: account.uin,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Binds role `name` of `account` to the emulated instance (and declares it,
+    /// as [`EmulatorBuilder::role`]): `GET /latest/meta-data/cam/security-credentials/`
+    /// then answers `name`, and `.../<name>` fresh temporary credentials lasting
+    /// [`EmulatorBuilder::credential_lifetime`]. The last call wins.
+    pub fn instance_role(mut self, name: impl Into<String>, account: Account) -> Self {
+        self.settings.instance_role = Some(sts::Role {
+            uin: account.uin,
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Accepts `AssumeRoleWithWebIdentity` from OIDC provider `provider_id`
+    /// with exactly this `WebIdentityToken` (repeatable, one token per provider),
+    /// for any declared role.
+    pub fn web_identity_provider(
+        mut self,
+        provider_id: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        self.settings.providers.push(sts::Provider {
+            id: provider_id.into(),
+            token: token.into(),
+        });
+        self
+    }
+
+    /// How long metadata credentials last, on the emulator clock (default
+    /// [`DEFAULT_CREDENTIAL_LIFETIME`], 7200 s; whole seconds, 1 s to 12 h).
+    /// STS credentials last their request's `DurationSeconds`.
+    pub fn credential_lifetime(mut self, lifetime: Duration) -> Self {
+        self.settings.credential_lifetime = lifetime.as_secs();
+        self
+    }
+
+    /// Runs the emulator's clock `seconds` ahead of the real clock (behind when
+    /// negative; at most 100 years either way), as a service whose clock
+    /// differs from the client's. Request Timestamps are checked against this
+    /// skewed clock, the 4500 message reports it, and emulator time (resource
+    /// lifetimes, credential expiry) starts from it.
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.settings.clock_offset = seconds;
+        self
+    }
+
     /// Binds the socket and serves on a thread of its own with its own tokio
     /// runtime, so it works from plain and async tests alike. Returns once listening.
     /// Fails with [`io::ErrorKind::InvalidInput`] for an empty or duplicate account
-    /// list, a zero timeout or a zero connection cap.
+    /// list, a zero timeout or a zero connection cap, an invalid role name, a
+    /// credential lifetime outside 1 s to 12 h, a clock offset beyond 100 years,
+    /// or a duplicate or empty web identity provider.
     pub fn start(self) -> io::Result<Emulator> {
         let accounts = if self.accounts.is_empty() {
             demo_accounts()
@@ -331,10 +507,15 @@ impl EmulatorBuilder {
         check_accounts(&accounts)?;
         let limits = self.limits;
         limits.check()?;
+        self.settings.check()?;
         let listener = std::net::TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(server::Shared::new(&accounts, self.string_quirks));
+        let shared = Arc::new(server::Shared::with_settings(
+            &accounts,
+            self.string_quirks,
+            self.settings,
+        ));
         for fault in self.faults {
             shared.inject(fault);
         }
@@ -436,7 +617,8 @@ impl Emulator {
     }
 
     /// Moves emulator time forward (whole seconds), like `POST /_emulator/clock/advance`.
-    /// Emulator time drives resource lifetimes only; signatures are checked against the real clock.
+    /// Emulator time drives resource lifetimes and temporary-credential expiry;
+    /// Timestamps are checked against the real clock (plus [`EmulatorBuilder::clock_offset`]).
     /// Advances beyond the admin endpoint's limit (100 years) are ignored.
     pub fn advance_clock(&self, by: Duration) {
         let _ = self.shared.advance_clock(by.as_secs());
@@ -459,6 +641,48 @@ impl Emulator {
     /// Removes every fault rule, like `DELETE /_emulator/faults`.
     pub fn clear_faults(&self) {
         self.shared.clear_faults();
+    }
+
+    /// How many requests reached the CVM metadata paths (`GET /latest/...`,
+    /// whatever the answer), so a test can assert a client asked exactly once.
+    pub fn metadata_requests(&self) -> u64 {
+        self.shared.metadata_requests()
+    }
+
+    /// Of [`Emulator::metadata_requests`], the `GET`s of a role's credentials
+    /// (`/latest/meta-data/cam/security-credentials/<name>`, bound or not, not
+    /// faulted): SDKs first ask for the role name, then for its credentials,
+    /// so "fetched credentials once" is this counter at 1.
+    pub fn metadata_credential_requests(&self) -> u64 {
+        self.shared.metadata_credential_requests()
+    }
+
+    /// Binds role `name` of `account` to the instance at runtime (declaring it),
+    /// like `POST /_emulator/instance-role`; see [`EmulatorBuilder::instance_role`].
+    /// Credentials issued for an earlier role keep working until they expire.
+    pub fn bind_instance_role(&self, name: &str, account: &Account) {
+        self.shared.bind_instance_role(Some(sts::Role {
+            uin: account.uin.clone(),
+            name: name.to_owned(),
+        }));
+    }
+
+    /// Unbinds the instance role, like `DELETE /_emulator/instance-role`: the
+    /// metadata endpoint then answers 404. The role stays assumable through STS.
+    pub fn unbind_instance_role(&self) {
+        self.shared.bind_instance_role(None);
+    }
+
+    /// How many issued temporary credentials the emulator remembers (at most
+    /// 10 000; those expired a day of emulator time ago are forgotten).
+    pub fn issued_credentials(&self) -> usize {
+        self.shared.issued_count()
+    }
+
+    /// The emulator's current time (UNIX seconds): the real clock plus
+    /// [`EmulatorBuilder::clock_offset`] plus every clock advance.
+    pub fn now(&self) -> i64 {
+        self.shared.emulator_now()
     }
 }
 
@@ -500,6 +724,19 @@ mod tests {
         check("AKID1:key:", None);
         check("AKID1:key:12a", None);
         check("", None);
+    }
+
+    #[test]
+    fn builder_debug_hides_web_identity_tokens() {
+        let builder = Emulator::builder()
+            .web_identity_provider("tke-oidc", "the-web-identity-token")
+            .instance_role("qcapi-role", Account::demo_a());
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("the-web-identity-token"), "{shown}");
+        assert!(
+            shown.contains("tke-oidc") && shown.contains("qcapi-role"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -1,8 +1,10 @@
-//! HTTP side: routing, parameter extraction, fault injection, authentication,
-//! replay protection, dispatch to the state machine, and the admin endpoints.
+//! HTTP side: routing, parameter extraction, fault injection, authentication
+//! (permanent and temporary keys), replay protection, dispatch to the state
+//! machine, STS (`POST /`), the CVM metadata paths, and the admin endpoints.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
@@ -20,6 +22,7 @@ use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::render;
 use crate::state::{self, ApiFailure, Caller, State};
+use crate::sts::{self, IssuedStore, Provider, Role};
 
 /// The path every legacy module serves.
 pub(crate) const API_PATH: &str = "/v2/index.php";
@@ -27,6 +30,12 @@ pub(crate) const API_PATH: &str = "/v2/index.php";
 pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
 /// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
 pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
+/// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
+pub(crate) const INSTANCE_ROLE_PATH: &str = "/_emulator/instance-role";
+/// The CVM metadata path listing the bound role, and the prefix of its credentials.
+pub(crate) const METADATA_ROLES_PATH: &str = "/latest/meta-data/cam/security-credentials/";
+/// The largest `--clock-offset` / [`crate::EmulatorBuilder::clock_offset`] (100 years either way).
+pub(crate) const MAX_CLOCK_OFFSET_SECS: i64 = 100 * 365 * 24 * 3600;
 
 /// How far a request's Timestamp may be from the real clock, in seconds.
 const FRESHNESS_SECS: i64 = 300;
@@ -49,6 +58,10 @@ const REQUIRED_COMMON: [&str; 6] = [
     "Signature",
 ];
 
+/// Nonce logs are swept for empty ones once there are this many (and then at
+/// twice the survivors): temporary SecretIds come and go, each with its own log.
+const NONCE_SWEEP_MIN: usize = 1024;
+
 /// Nonces of one SecretId, with when to forget them.
 #[derive(Debug, Default)]
 struct NonceLog {
@@ -61,6 +74,17 @@ impl NonceLog {
     /// Records `nonce` at real time `now`; `false` if it was used recently.
     /// Memory is bounded by the requests accepted within the last 600 s.
     fn record(&mut self, nonce: u64, now: i64) -> bool {
+        self.forget(now);
+        if !self.seen.insert(nonce) {
+            return false;
+        }
+        self.forget_at
+            .push_back((now.saturating_add(NONCE_MEMORY_SECS), nonce));
+        true
+    }
+
+    /// Drops the nonces whose memory ended by `now`.
+    fn forget(&mut self, now: i64) {
         while let Some(&(when, old)) = self.forget_at.front() {
             if when > now {
                 break;
@@ -68,12 +92,150 @@ impl NonceLog {
             self.forget_at.pop_front();
             self.seen.remove(&old);
         }
-        if !self.seen.insert(nonce) {
-            return false;
+    }
+}
+
+/// What [`crate::EmulatorBuilder`] and the CLI configure beyond accounts and rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Service clock minus real clock, in seconds: the Timestamp window is checked against it.
+    pub(crate) clock_offset: i64,
+    /// Roles that may be assumed (the instance role is added to them).
+    pub(crate) roles: Vec<Role>,
+    /// The role the metadata endpoint hands out, if any.
+    pub(crate) instance_role: Option<Role>,
+    pub(crate) providers: Vec<Provider>,
+    /// Lifetime of metadata credentials, in seconds (1..=43200).
+    pub(crate) credential_lifetime: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            clock_offset: 0,
+            roles: Vec::new(),
+            instance_role: None,
+            providers: Vec::new(),
+            credential_lifetime: sts::DEFAULT_DURATION_SECS,
         }
-        self.forget_at
-            .push_back((now.saturating_add(NONCE_MEMORY_SECS), nonce));
-        true
+    }
+}
+
+impl Settings {
+    /// Refuses what would make the emulator misbehave later, with a message for the user.
+    pub(crate) fn check(&self) -> std::io::Result<()> {
+        let invalid = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
+        if self.clock_offset.abs() > MAX_CLOCK_OFFSET_SECS {
+            return Err(invalid(format!(
+                "the clock offset must be within {MAX_CLOCK_OFFSET_SECS} seconds either way"
+            )));
+        }
+        if !(1..=sts::MAX_DURATION_SECS).contains(&self.credential_lifetime) {
+            return Err(invalid(format!(
+                "the credential lifetime must be 1 to {} seconds",
+                sts::MAX_DURATION_SECS
+            )));
+        }
+        for role in self.roles.iter().chain(&self.instance_role) {
+            if !sts::valid_role_name(&role.name) {
+                return Err(invalid(format!(
+                    "role name `{}` must be 1 to 128 of letters, digits and +=,.@_-",
+                    role.name
+                )));
+            }
+        }
+        for (i, p) in self.providers.iter().enumerate() {
+            if p.id.is_empty() || p.token.is_empty() {
+                return Err(invalid(
+                    "a web identity provider needs a non-empty id and token".to_owned(),
+                ));
+            }
+            if self.providers[..i].iter().any(|q| q.id == p.id) {
+                return Err(invalid(format!("provider `{}` is given twice", p.id)));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a signed request (legacy or STS AssumeRole) was refused; each endpoint
+/// renders it in its own envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AuthError {
+    UnknownSecretId(String),
+    BadSignature(String),
+    /// A temporary key with a missing or wrong Token, or expired.
+    Token(String),
+    BadTimestamp,
+    /// Timestamp outside the window; `now` is the service clock.
+    Stale {
+        timestamp: i64,
+        now: i64,
+    },
+    BadNonce,
+    Replayed(u64),
+}
+
+/// The message of a stale Timestamp. It ends with `Timestamp = <server time>`
+/// so a client can read the service's clock from it and correct its own skew.
+fn stale_message(timestamp: i64, now: i64) -> String {
+    format!(
+        "Timestamp {timestamp} is more than {FRESHNESS_SECS} s from the server's time; \
+         the server's time is {}, Timestamp = {now}",
+        format_datetime(now)
+    )
+}
+
+impl AuthError {
+    /// The legacy envelope's code, name and message.
+    fn legacy(&self) -> ApiFailure {
+        match self {
+            Self::UnknownSecretId(id) => ApiFailure::new(
+                4104,
+                "SecretIdNotFound",
+                format!("SecretId `{id}` does not exist"),
+            ),
+            Self::BadSignature(what) => ApiFailure::new(4100, "AuthFailure", what.clone()),
+            Self::Token(reason) => ApiFailure::new(4105, "InvalidToken", reason.clone()),
+            Self::BadTimestamp => invalid_param("Timestamp", "expected UNIX time in seconds"),
+            Self::Stale { timestamp, now } => {
+                ApiFailure::new(4500, "ReplayAttack", stale_message(*timestamp, *now))
+            }
+            Self::BadNonce => invalid_param("Nonce", "expected a positive integer"),
+            Self::Replayed(nonce) => ApiFailure::new(
+                4500,
+                "ReplayAttack",
+                format!("Nonce {nonce} was already used"),
+            ),
+        }
+    }
+
+    /// The API 3.0 error code and message, for STS.
+    fn sts(&self) -> (&'static str, String) {
+        match self {
+            Self::UnknownSecretId(id) => (
+                "AuthFailure.SecretIdNotFound",
+                format!("SecretId `{id}` does not exist"),
+            ),
+            Self::BadSignature(what) => ("AuthFailure.SignatureFailure", what.clone()),
+            Self::Token(reason) => ("AuthFailure.TokenFailure", reason.clone()),
+            Self::BadTimestamp => (
+                "InvalidParameterValue",
+                "invalid parameter `Timestamp`: expected UNIX time in seconds".to_owned(),
+            ),
+            Self::Stale { timestamp, now } => (
+                "AuthFailure.SignatureExpire",
+                stale_message(*timestamp, *now),
+            ),
+            Self::BadNonce => (
+                "InvalidParameterValue",
+                "invalid parameter `Nonce`: expected a positive integer".to_owned(),
+            ),
+            Self::Replayed(nonce) => (
+                "InvalidParameterValue",
+                format!("Nonce {nonce} was already used"),
+            ),
+        }
     }
 }
 
@@ -82,9 +244,38 @@ impl NonceLog {
 struct Inner {
     state: State,
     nonces: HashMap<String, NonceLog>,
+    /// Sweep the nonce logs when there are more than this many.
+    nonce_sweep_at: usize,
     executed: HashMap<String, u64>,
-    /// Emulator time minus real time, in seconds.
+    /// Emulator time minus the service clock (real time plus the configured
+    /// offset), in seconds: the sum of every advance.
     clock_offset: i64,
+    /// Roles that may be assumed.
+    roles: BTreeSet<Role>,
+    instance_role: Option<Role>,
+    issued: IssuedStore,
+}
+
+impl Inner {
+    /// Records `nonce` for `secret_id` at service time `now`; `false` if it was
+    /// used recently.
+    fn record_nonce(&mut self, secret_id: &str, nonce: u64, now: i64) -> bool {
+        let fresh = self
+            .nonces
+            .entry(secret_id.to_owned())
+            .or_default()
+            .record(nonce, now);
+        if self.nonces.len() > self.nonce_sweep_at.max(NONCE_SWEEP_MIN) {
+            // Logs of keys unused for 600 s are empty: drop them, so the map is
+            // bounded by the keys used recently, not every temporary key ever issued.
+            self.nonces.retain(|_, log| {
+                log.forget(now);
+                !log.seen.is_empty()
+            });
+            self.nonce_sweep_at = self.nonces.len().saturating_mul(2);
+        }
+        fresh
+    }
 }
 
 /// What every request handler shares: accounts, rendering mode, the
@@ -93,6 +284,13 @@ struct Inner {
 pub(crate) struct Shared {
     accounts: HashMap<String, Account>,
     string_quirks: bool,
+    /// Service clock minus real clock (fixed at start).
+    clock_skew: i64,
+    providers: Vec<Provider>,
+    credential_lifetime: u64,
+    metadata_requests: AtomicU64,
+    /// Of those, the requests for a role's credentials (`.../security-credentials/<name>`).
+    metadata_credential_requests: AtomicU64,
     inner: Mutex<Inner>,
     faults: Mutex<FaultSet>,
 }
@@ -107,16 +305,69 @@ pub(crate) struct ApiRequest<'a> {
 }
 
 impl Shared {
+    /// With default settings (the unit tests' shorthand).
+    #[cfg(test)]
     pub(crate) fn new(accounts: &[Account], string_quirks: bool) -> Self {
+        Self::with_settings(accounts, string_quirks, Settings::default())
+    }
+
+    /// As [`Shared::new`], with STS, metadata and clock settings (checked by [`Settings::check`]).
+    pub(crate) fn with_settings(
+        accounts: &[Account],
+        string_quirks: bool,
+        settings: Settings,
+    ) -> Self {
+        let mut roles: BTreeSet<Role> = settings.roles.into_iter().collect();
+        roles.extend(settings.instance_role.clone());
         Self {
             accounts: accounts
                 .iter()
                 .map(|a| (a.secret_id.clone(), a.clone()))
                 .collect(),
             string_quirks,
-            inner: Mutex::new(Inner::default()),
+            clock_skew: settings.clock_offset,
+            providers: settings.providers,
+            credential_lifetime: settings.credential_lifetime,
+            metadata_requests: AtomicU64::new(0),
+            metadata_credential_requests: AtomicU64::new(0),
+            inner: Mutex::new(Inner {
+                roles,
+                instance_role: settings.instance_role,
+                ..Inner::default()
+            }),
             faults: Mutex::new(FaultSet::default()),
         }
+    }
+
+    /// The service's clock: real time plus the configured offset. Timestamps
+    /// are checked against it; `clock/advance` does not move it.
+    pub(crate) fn service_now(&self) -> i64 {
+        real_now().saturating_add(self.clock_skew)
+    }
+
+    /// How many requests reached the CVM metadata paths (`/latest/...`).
+    pub(crate) fn metadata_requests(&self) -> u64 {
+        self.metadata_requests.load(Ordering::Relaxed)
+    }
+
+    /// How many GETs asked for a role's credentials (`.../security-credentials/<name>`).
+    pub(crate) fn metadata_credential_requests(&self) -> u64 {
+        self.metadata_credential_requests.load(Ordering::Relaxed)
+    }
+
+    /// Binds the instance role (declaring it), or unbinds it with `None`;
+    /// returns the role bound before.
+    pub(crate) fn bind_instance_role(&self, role: Option<Role>) -> Option<Role> {
+        let mut inner = self.lock();
+        if let Some(role) = &role {
+            inner.roles.insert(role.clone());
+        }
+        std::mem::replace(&mut inner.instance_role, role)
+    }
+
+    /// The account (uin) behind a permanent SecretId.
+    pub(crate) fn uin_of(&self, secret_id: &str) -> Option<String> {
+        self.accounts.get(secret_id).map(|a| a.uin.clone())
     }
 
     fn faults(&self) -> MutexGuard<'_, FaultSet> {
@@ -158,15 +409,15 @@ impl Shared {
         let offset = inner
             .clock_offset
             .checked_add(seconds as i64)
-            .filter(|o| o.checked_add(real_now()).is_some())
+            .filter(|o| o.checked_add(self.service_now()).is_some())
             .ok_or("the emulator clock cannot move that far")?;
         inner.clock_offset = offset;
         Ok(offset)
     }
 
-    /// Emulator time: real time plus every advance.
+    /// Emulator time: the service clock plus every advance.
     pub(crate) fn emulator_now(&self) -> i64 {
-        real_now().saturating_add(self.lock().clock_offset)
+        self.service_now().saturating_add(self.lock().clock_offset)
     }
 
     /// How many requests for `action` passed authentication and validation.
@@ -195,60 +446,8 @@ impl Shared {
             }
         }
         let get = |name: &str| params.get(name).unwrap_or_default();
-        let secret_id = get("SecretId");
-        let account = self.accounts.get(secret_id).ok_or_else(|| {
-            ApiFailure::new(
-                4104,
-                "SecretIdNotFound",
-                format!("SecretId `{secret_id}` does not exist"),
-            )
-        })?;
-        let method = SignatureMethod::from_param(params.get("SignatureMethod"));
-        let string_to_sign =
-            sign::string_to_sign(request.method, request.host, request.path, params.iter());
-        let expected = sign::sign(&account.secret_key, method, &string_to_sign);
-        if !constant_time_eq(expected.as_bytes(), get("Signature").as_bytes()) {
-            return Err(ApiFailure::new(
-                4100,
-                "AuthFailure",
-                format!(
-                    "signature mismatch ({method} over {} {}{})",
-                    request.method, request.host, request.path
-                ),
-            ));
-        }
-        let timestamp: i64 = get("Timestamp")
-            .parse()
-            .map_err(|_| invalid_param("Timestamp", "expected UNIX time in seconds"))?;
-        let now = real_now();
-        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
-            return Err(ApiFailure::new(
-                4500,
-                "ReplayAttack",
-                format!(
-                    "Timestamp {timestamp} is more than {FRESHNESS_SECS} s from the server time {now}"
-                ),
-            ));
-        }
-        let nonce = get("Nonce")
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| invalid_param("Nonce", "expected a positive integer"))?;
-
+        let uin = self.authenticate(request).map_err(|e| e.legacy())?;
         let mut inner = self.lock();
-        if !inner
-            .nonces
-            .entry(secret_id.to_owned())
-            .or_default()
-            .record(nonce, now)
-        {
-            return Err(ApiFailure::new(
-                4500,
-                "ReplayAttack",
-                format!("Nonce {nonce} was already used"),
-            ));
-        }
         let action = get("Action");
         let spec = qcapi_core::vpc::catalog::find(action).ok_or_else(|| {
             ApiFailure::new(4000, "InvalidAction", format!("unknown Action `{action}`"))
@@ -257,12 +456,328 @@ impl Shared {
             .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
         *inner.executed.entry(spec.name.to_owned()).or_default() += 1;
         let caller = Caller {
-            uin: account.uin.clone(),
+            uin,
             region: get("Region").to_owned(),
         };
-        let emulator_now = now.saturating_add(inner.clock_offset);
+        let emulator_now = self.service_now().saturating_add(inner.clock_offset);
         state::handle(&mut inner.state, &caller, spec, params, emulator_now)
     }
+
+    /// Checks a signed request's SecretId, signature, Token (for a temporary
+    /// key), Timestamp and Nonce, in that order, and records the nonce. Returns
+    /// the uin the request acts as. A refused request burns no nonce.
+    fn authenticate(&self, request: &ApiRequest<'_>) -> Result<String, AuthError> {
+        let params = &request.params;
+        let get = |name: &str| params.get(name).unwrap_or_default();
+        let secret_id = get("SecretId");
+        // A temporary key is copied out so the signature is computed unlocked.
+        let (secret_key, uin, temporary) = match self.accounts.get(secret_id) {
+            Some(account) => (account.secret_key.clone(), account.uin.clone(), None),
+            None => {
+                let inner = self.lock();
+                let issued = inner
+                    .issued
+                    .get(secret_id)
+                    .ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
+                (
+                    issued.secret_key.clone(),
+                    issued.uin.clone(),
+                    Some((issued.token.clone(), issued.expires_at)),
+                )
+            }
+        };
+        let method = SignatureMethod::from_param(params.get("SignatureMethod"));
+        let string_to_sign =
+            sign::string_to_sign(request.method, request.host, request.path, params.iter());
+        let expected = sign::sign(&secret_key, method, &string_to_sign);
+        if !constant_time_eq(expected.as_bytes(), get("Signature").as_bytes()) {
+            return Err(AuthError::BadSignature(format!(
+                "signature mismatch ({method} over {} {}{})",
+                request.method, request.host, request.path
+            )));
+        }
+        if let Some((token, expires_at)) = temporary {
+            match params.get("Token").filter(|t| !t.is_empty()) {
+                None => {
+                    return Err(AuthError::Token(
+                        "temporary credentials need the Token issued with them".to_owned(),
+                    ));
+                }
+                Some(sent) if !constant_time_eq(sent.as_bytes(), token.as_bytes()) => {
+                    return Err(AuthError::Token(
+                        "the Token does not match the temporary credentials".to_owned(),
+                    ));
+                }
+                Some(_) => {}
+            }
+            if self.emulator_now() >= expires_at {
+                return Err(AuthError::Token(format!(
+                    "the temporary credentials expired at {} (emulator time)",
+                    format_datetime(expires_at)
+                )));
+            }
+        }
+        let timestamp: i64 = get("Timestamp")
+            .parse()
+            .map_err(|_| AuthError::BadTimestamp)?;
+        let now = self.service_now();
+        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
+            return Err(AuthError::Stale { timestamp, now });
+        }
+        let nonce = get("Nonce")
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(AuthError::BadNonce)?;
+        if !self.lock().record_nonce(secret_id, nonce, now) {
+            return Err(AuthError::Replayed(nonce));
+        }
+        Ok(uin)
+    }
+
+    /// Issues credentials for `role` lasting `duration_secs` of emulator time.
+    fn issue(&self, role: &Role, duration_secs: u64) -> sts::Issued {
+        let mut inner = self.lock();
+        let now = self.service_now().saturating_add(inner.clock_offset);
+        inner.issued.issue(&role.uin, duration_secs, now)
+    }
+
+    /// How many issued temporary credentials are remembered.
+    pub(crate) fn issued_count(&self) -> usize {
+        self.lock().issued.len()
+    }
+
+    /// A declared role, from an ARN; the STS error otherwise.
+    fn declared_role(&self, arn: &str) -> Result<Role, StsError> {
+        let role = Role::from_arn(arn).ok_or_else(|| {
+            StsError::new(
+                "InvalidParameterValue",
+                "invalid parameter `RoleArn`: expected qcs::cam::uin/<uin>:roleName/<name>",
+            )
+        })?;
+        if !self.lock().roles.contains(&role) {
+            return Err(StsError::new(
+                "ResourceNotFound.RoleNotExist",
+                format!("role `{}` does not exist", role.arn()),
+            ));
+        }
+        Ok(role)
+    }
+
+    /// STS `AssumeRole`: a legacy-signed form over `POST <host>/`.
+    fn assume_role(&self, request: &ApiRequest<'_>) -> Result<sts::Issued, StsError> {
+        let params = &request.params;
+        for name in [
+            "Action",
+            "Version",
+            "Region",
+            "SecretId",
+            "Timestamp",
+            "Nonce",
+            "Signature",
+            "RoleArn",
+            "RoleSessionName",
+        ] {
+            if params.get(name).is_none_or(str::is_empty) {
+                return Err(StsError::missing(name));
+            }
+        }
+        let get = |name: &str| params.get(name).unwrap_or_default();
+        if get("Action") != "AssumeRole" {
+            return Err(StsError::new(
+                "InvalidAction",
+                format!(
+                    "Action `{}` is not served here; the emulator's STS serves AssumeRole \
+                     and AssumeRoleWithWebIdentity",
+                    get("Action")
+                ),
+            ));
+        }
+        check_version(get("Version"))?;
+        let uin = self.authenticate(request).map_err(|e| {
+            let (code, message) = e.sts();
+            StsError::new(code, message)
+        })?;
+        let duration = duration_param(params.get("DurationSeconds"))?;
+        check_session_name(get("RoleSessionName"))?;
+        let role = self.declared_role(get("RoleArn"))?;
+        if role.uin != uin {
+            return Err(StsError::new(
+                "AuthFailure.UnauthorizedOperation",
+                format!(
+                    "account {uin} may not assume a role of account {}",
+                    role.uin
+                ),
+            ));
+        }
+        // Policy and ExternalId are accepted and not enforced: the emulator has no CAM policies.
+        Ok(self.issue(&role, duration))
+    }
+
+    /// STS `AssumeRoleWithWebIdentity`: unsigned, API 3.0 headers and a JSON body.
+    fn assume_role_with_web_identity(
+        &self,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+    ) -> Result<sts::Issued, StsError> {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.is_empty())
+        };
+        let action = header("x-tc-action").unwrap_or_default();
+        if action != "AssumeRoleWithWebIdentity" {
+            return Err(StsError::new(
+                "InvalidAction",
+                format!(
+                    "Action `{action}` is not served with X-TC- headers; the emulator's STS \
+                     takes AssumeRole as a legacy-signed form and AssumeRoleWithWebIdentity unsigned"
+                ),
+            ));
+        }
+        if header("authorization") != Some("SKIP") {
+            return Err(StsError::new(
+                "AuthFailure.InvalidAuthorization",
+                "AssumeRoleWithWebIdentity is unsigned: send `Authorization: SKIP`",
+            ));
+        }
+        check_version(header("x-tc-version").ok_or(StsError::missing("X-TC-Version"))?)?;
+        header("x-tc-region").ok_or(StsError::missing("X-TC-Region"))?;
+        let timestamp = header("x-tc-timestamp")
+            .ok_or(StsError::missing("X-TC-Timestamp"))?
+            .parse::<i64>()
+            .map_err(|_| {
+                StsError::new(
+                    "InvalidParameterValue",
+                    "invalid header `X-TC-Timestamp`: expected UNIX time in seconds",
+                )
+            })?;
+        let now = self.service_now();
+        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
+            return Err(StsError::new(
+                "AuthFailure.SignatureExpire",
+                stale_message(timestamp, now),
+            ));
+        }
+        let body = serde_json::from_slice::<Value>(body)
+            .map_err(|e| e.to_string())
+            .and_then(|v| {
+                if v.is_object() {
+                    Ok(v)
+                } else {
+                    Err("not an object".to_owned())
+                }
+            })
+            .map_err(|e| {
+                StsError::new(
+                    "InvalidParameter",
+                    format!("the body must be a JSON object: {e}"),
+                )
+            })?;
+        let field = |name: &'static str| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+                .ok_or(StsError::missing(name))
+        };
+        let provider_id = field("ProviderId")?;
+        let token = field("WebIdentityToken")?;
+        let arn = field("RoleArn")?;
+        let session = field("RoleSessionName")?;
+        let duration = match body.get("DurationSeconds") {
+            None | Some(Value::Null) => duration_param(None)?,
+            Some(Value::String(text)) => duration_param(Some(text))?,
+            Some(other) => duration_param(Some(&other.to_string()))?,
+        };
+        check_session_name(session)?;
+        let provider = self
+            .providers
+            .iter()
+            .find(|p| p.id == provider_id)
+            .ok_or_else(|| {
+                StsError::new(
+                    "InvalidParameterValue",
+                    format!("identity provider `{provider_id}` does not exist"),
+                )
+            })?;
+        if !constant_time_eq(provider.token.as_bytes(), token.as_bytes()) {
+            return Err(StsError::new(
+                "InvalidParameter.WebIdentityTokenError",
+                "the WebIdentityToken is not valid for this provider",
+            ));
+        }
+        // The provider is trusted by every declared role: the emulator has no trust policies.
+        let role = self.declared_role(arn)?;
+        Ok(self.issue(&role, duration))
+    }
+}
+
+/// An STS (API 3.0) error: `Response.Error.Code` and `.Message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StsError {
+    code: &'static str,
+    message: String,
+}
+
+impl StsError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn missing(name: &str) -> Self {
+        Self::new(
+            "MissingParameter",
+            format!("the parameter `{name}` is required"),
+        )
+    }
+}
+
+fn check_version(version: &str) -> Result<(), StsError> {
+    if version == sts::STS_VERSION {
+        Ok(())
+    } else {
+        Err(StsError::new(
+            "NoSuchVersion",
+            format!(
+                "Version `{version}` is not served; STS is `{}`",
+                sts::STS_VERSION
+            ),
+        ))
+    }
+}
+
+fn check_session_name(name: &str) -> Result<(), StsError> {
+    if sts::valid_session_name(name) {
+        Ok(())
+    } else {
+        Err(StsError::new(
+            "InvalidParameterValue",
+            "invalid parameter `RoleSessionName`: expected 2 to 128 of letters, digits and +=,.@_-",
+        ))
+    }
+}
+
+/// `DurationSeconds`: absent means 7200; else an integer 1..=43200.
+fn duration_param(value: Option<&str>) -> Result<u64, StsError> {
+    let Some(text) = value.filter(|v| !v.is_empty()) else {
+        return Ok(sts::DEFAULT_DURATION_SECS);
+    };
+    text.parse::<u64>()
+        .ok()
+        .filter(|d| (1..=sts::MAX_DURATION_SECS).contains(d))
+        .ok_or_else(|| {
+            StsError::new(
+                "InvalidParameterValue",
+                format!(
+                    "invalid parameter `DurationSeconds`: expected an integer from 1 to {}",
+                    sts::MAX_DURATION_SECS
+                ),
+            )
+        })
 }
 
 fn invalid_param(name: &str, reason: &str) -> ApiFailure {
@@ -313,14 +828,23 @@ fn decode_component(raw: &[u8]) -> Vec<u8> {
 }
 
 /// The routes: the API (GET and POST; other methods get 405 from the handler, so
-/// HEAD does not fall through to GET), the admin clock and faults, 404 elsewhere.
+/// HEAD does not fall through to GET), STS on `POST /`, the CVM metadata under
+/// `/latest/`, the admin clock, faults and instance role, 404 elsewhere.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(API_PATH, any(api))
+        .route("/", post(sts_endpoint))
+        .route("/latest/{*rest}", any(metadata))
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
         .route(
             FAULTS_PATH,
             get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route(
+            INSTANCE_ROLE_PATH,
+            get(show_instance_role)
+                .post(bind_instance_role)
+                .delete(unbind_instance_role),
         )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found\n") })
         .with_state(shared)
@@ -404,6 +928,236 @@ async fn api(
         params,
     };
     json_response(StatusCode::OK, shared.process(&request))
+}
+
+/// `POST /`: STS. With an `X-TC-Action` header it is API 3.0 style (only the
+/// unsigned AssumeRoleWithWebIdentity); otherwise a legacy-signed form (AssumeRole).
+/// Always 200 with the API 3.0 envelope, as the service answers.
+async fn sts_endpoint(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match connection.read_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    let header_action = parts.headers.get("x-tc-action").map(|v| v.as_bytes());
+    let mut params = Params::new();
+    // Only the body: AssumeRole is signed as a form over path `/` with no query.
+    let decoded = match header_action {
+        Some(_) => Ok(()),
+        None => decode_pairs(&body, &mut params),
+    };
+    let action = match header_action {
+        Some(action) => std::str::from_utf8(action).unwrap_or_default(),
+        None => params.get("Action").unwrap_or_default(),
+    };
+    if STS_ACTIONS.contains(&action) {
+        if let Some(refusal) = fault_response(&shared, &connection, action, FaultStyle::Sts).await {
+            return refusal;
+        }
+    }
+    let outcome = if header_action.is_some() {
+        shared.assume_role_with_web_identity(&parts.headers, &body)
+    } else {
+        match decoded {
+            Err(invalid) => Err(StsError::new("InvalidParameter", invalid.to_string())),
+            Ok(()) => {
+                let host = match parts.headers.get(header::HOST) {
+                    Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    None => parts
+                        .uri
+                        .authority()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                };
+                shared.assume_role(&ApiRequest {
+                    method: "POST",
+                    host: &host,
+                    path: "/",
+                    params,
+                })
+            }
+        }
+    };
+    let request_id = sts::request_id();
+    let body = match outcome {
+        Ok(issued) => issued.sts_json(&request_id),
+        Err(e) => sts::error_json(e.code, &e.message, &request_id),
+    };
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// The actions STS serves; a fault rule naming one of them applies to `POST /`.
+const STS_ACTIONS: [&str; 2] = ["AssumeRole", "AssumeRoleWithWebIdentity"];
+use crate::METADATA_FAULT_ACTION;
+
+/// How a throttle fault is answered on an endpoint that is not `/v2/index.php`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FaultStyle {
+    /// STS: the API 3.0 `RequestLimitExceeded` envelope.
+    Sts,
+    /// Metadata: a plain 429, as an HTTP service would.
+    Metadata,
+}
+
+/// Applies the fault of a rule naming exactly `action`, if any: `None` to go
+/// on (after any latency), or the response that replaces the normal one.
+async fn fault_response(
+    shared: &Shared,
+    connection: &ConnectionHandle,
+    action: &str,
+    style: FaultStyle,
+) -> Option<Response> {
+    let kind = shared.faults().pick_exact(action)?;
+    let plain = |status: StatusCode, body: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+    };
+    match kind {
+        FaultKind::Latency(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        FaultKind::HttpStatus(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(plain(status, format!("emulator fault: HTTP {status}\n")))
+        }
+        FaultKind::Throttle => Some(match style {
+            FaultStyle::Sts => {
+                let body = sts::error_json(
+                    "RequestLimitExceeded",
+                    "request rate limit exceeded (emulator fault injection)",
+                    &sts::request_id(),
+                );
+                json_response(StatusCode::OK, body.to_string())
+            }
+            FaultStyle::Metadata => plain(
+                StatusCode::TOO_MANY_REQUESTS,
+                "emulator fault: too many requests\n".to_owned(),
+            ),
+        }),
+        FaultKind::CloseConnection => {
+            connection.abort();
+            // Never written: the aborted connection fails the write and hyper drops it.
+            Some(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// The CVM metadata service under `/latest/`: the bound role's name, and fresh
+/// credentials for it. Every request here is counted, whatever its answer.
+async fn metadata(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
+    method: Method,
+    uri: Uri,
+) -> Response {
+    shared.metadata_requests.fetch_add(1, Ordering::Relaxed);
+    let style = FaultStyle::Metadata;
+    if let Some(refusal) = fault_response(&shared, &connection, METADATA_FAULT_ACTION, style).await
+    {
+        return refusal;
+    }
+    if method != Method::GET {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET")],
+            "the metadata service answers GET only\n",
+        )
+            .into_response();
+    }
+    let text = |status: StatusCode, body: String| {
+        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
+    };
+    let path = uri.path();
+    let bound = shared.lock().instance_role.clone();
+    if path == METADATA_ROLES_PATH || Some(path) == METADATA_ROLES_PATH.strip_suffix('/') {
+        return match bound {
+            Some(role) => text(StatusCode::OK, role.name),
+            None => text(
+                StatusCode::NOT_FOUND,
+                "no role is bound to this instance\n".to_owned(),
+            ),
+        };
+    }
+    let Some(name) = path.strip_prefix(METADATA_ROLES_PATH) else {
+        return text(StatusCode::NOT_FOUND, "not found\n".to_owned());
+    };
+    shared
+        .metadata_credential_requests
+        .fetch_add(1, Ordering::Relaxed);
+    match bound.filter(|role| role.name == name) {
+        Some(role) => {
+            let issued = shared.issue(&role, shared.credential_lifetime);
+            json_response(StatusCode::OK, issued.metadata_json().to_string())
+        }
+        // The name is not echoed: it comes from the request and may be anything.
+        None => text(
+            StatusCode::NOT_FOUND,
+            "that role is not bound to this instance\n".to_owned(),
+        ),
+    }
+}
+
+/// The instance role as JSON: `{"role":NAME,"uin":UIN}`, both null when unbound.
+fn instance_role_json(role: Option<&Role>) -> Value {
+    json!({
+        "role": role.map(|r| r.name.as_str()),
+        "uin": role.map(|r| r.uin.as_str()),
+    })
+}
+
+/// `GET /_emulator/instance-role`.
+async fn show_instance_role(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let role = shared.lock().instance_role.clone();
+    json_response(
+        StatusCode::OK,
+        instance_role_json(role.as_ref()).to_string(),
+    )
+}
+
+/// `POST /_emulator/instance-role?name=NAME&secretId=ID`: binds role NAME of
+/// the account with that (permanent) SecretId, declaring the role.
+async fn bind_instance_role(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    uri: Uri,
+) -> Response {
+    let mut query = Params::new();
+    let bad = |reason: String| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": reason}).to_string(),
+        )
+    };
+    if decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query).is_err() {
+        return bad("the query must be UTF-8".to_owned());
+    }
+    let name = query.get("name").unwrap_or_default();
+    if !sts::valid_role_name(name) {
+        return bad("expected ?name=NAME (1 to 128 of letters, digits and +=,.@_-)".to_owned());
+    }
+    let Some(uin) = shared.uin_of(query.get("secretId").unwrap_or_default()) else {
+        return bad("expected &secretId=ID naming one of the emulator's accounts".to_owned());
+    };
+    let role = Role {
+        uin,
+        name: name.to_owned(),
+    };
+    shared.bind_instance_role(Some(role.clone()));
+    let mut body = instance_role_json(Some(&role));
+    body["arn"] = Value::from(role.arn());
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// `DELETE /_emulator/instance-role`: unbinds it (the role stays assumable).
+async fn unbind_instance_role(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let before = shared.bind_instance_role(None);
+    json_response(
+        StatusCode::OK,
+        json!({"unbound": before.is_some()}).to_string(),
+    )
 }
 
 async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
@@ -613,6 +1367,87 @@ mod tests {
         assert!(log.record(8, 1000 + NONCE_MEMORY_SECS - 1));
         assert!(log.record(7, 1000 + NONCE_MEMORY_SECS));
         assert_eq!(log.seen.len(), 2);
+    }
+
+    #[test]
+    fn nonce_logs_of_unused_keys_are_swept() {
+        let mut inner = Inner::default();
+        for i in 0..NONCE_SWEEP_MIN {
+            assert!(inner.record_nonce(&format!("AKIDtmp{i}"), 1, 1000));
+        }
+        assert_eq!(inner.nonces.len(), NONCE_SWEEP_MIN);
+        // Once their nonces are forgotten, the next key past the threshold sweeps them.
+        let later = 1000 + NONCE_MEMORY_SECS;
+        assert!(inner.record_nonce("AKIDlate", 1, later));
+        assert!(inner.record_nonce("AKIDlater", 1, later));
+        assert_eq!(inner.nonces.len(), 2, "only the recently used logs remain");
+        assert!(
+            !inner.record_nonce("AKIDlate", 1, later),
+            "still remembered"
+        );
+    }
+
+    #[test]
+    fn the_stale_timestamp_message_ends_with_the_server_time() {
+        assert_eq!(
+            stale_message(1_796_115_600, 1_796_119_200),
+            "Timestamp 1796115600 is more than 300 s from the server's time; \
+             the server's time is 2026-12-01 10:00:00, Timestamp = 1796119200"
+        );
+        let (code, message) = AuthError::Stale {
+            timestamp: 1,
+            now: 2,
+        }
+        .sts();
+        assert_eq!(code, "AuthFailure.SignatureExpire");
+        assert!(message.ends_with(", Timestamp = 2"), "{message}");
+        let replay = AuthError::Replayed(7).legacy();
+        assert_eq!(
+            (replay.code, replay.message.as_str()),
+            (4500, "Nonce 7 was already used")
+        );
+    }
+
+    #[test]
+    fn settings_checks() {
+        assert!(Settings::default().check().is_ok());
+        let role = |name: &str| Role {
+            uin: "1".to_owned(),
+            name: name.to_owned(),
+        };
+        let bad = [
+            Settings {
+                clock_offset: -MAX_CLOCK_OFFSET_SECS - 1,
+                ..Settings::default()
+            },
+            Settings {
+                credential_lifetime: 0,
+                ..Settings::default()
+            },
+            Settings {
+                roles: vec![role("a b")],
+                ..Settings::default()
+            },
+            Settings {
+                instance_role: Some(role("")),
+                ..Settings::default()
+            },
+        ];
+        for settings in bad {
+            assert!(settings.check().is_err(), "{settings:?}");
+        }
+        let provider = Provider {
+            id: "p".to_owned(),
+            token: "secret-web-token".to_owned(),
+        };
+        let shown = format!(
+            "{:?}",
+            Settings {
+                providers: vec![provider],
+                ..Settings::default()
+            }
+        );
+        assert!(!shown.contains("secret-web-token"), "{shown}");
     }
 
     #[test]

@@ -104,6 +104,9 @@ fn bad_flags_exit_with_2() {
         &["--listen", "not-an-address"][..],
         &["--account", "missing-parts"],
         &["--bogus"],
+        &["--clock-offset", "an-hour"],
+        &["--credential-lifetime", "0"],
+        &["--web-identity", "no-token"],
     ] {
         let status = Command::new(BIN)
             .args(args)
@@ -135,6 +138,17 @@ fn long_help_documents_the_admin_endpoints_and_limits() {
         "[default: 60s]",
         "--max-connections <N>",
         "[default: 1024]",
+        "GET    /latest/meta-data/cam/security-credentials/NAME",
+        "X-TC-Action: AssumeRoleWithWebIdentity",
+        "Action=AssumeRole&Version=2018-08-13",
+        "/_emulator/instance-role",
+        "Timestamp = <the emulator's UNIX time>",
+        "--instance-role <NAME=SECRET_ID>",
+        "--role <NAME=SECRET_ID>",
+        "--web-identity <PROVIDER_ID=TOKEN>",
+        "--credential-lifetime <SECONDS>",
+        "[default: 7200]",
+        "--clock-offset <SECONDS>",
     ] {
         assert!(
             help.contains(expected),
@@ -155,6 +169,74 @@ fn limit_flags_are_applied() {
     let mut buf = [0; 16];
     let read = std::io::Read::read(&mut silent, &mut buf);
     assert!(matches!(read, Ok(0)), "{read:?}");
+}
+
+#[test]
+fn credential_and_clock_flags_are_applied() {
+    let instance_role = format!("qcapi-role={}", qcapi_emulator::DEMO_A_SECRET_ID);
+    let role = format!("deployer={}", qcapi_emulator::DEMO_B_SECRET_ID);
+    let (_running, lines, url) = spawn(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--instance-role",
+        &instance_role,
+        "--role",
+        &role,
+        "--web-identity",
+        "tke-oidc=cli-web-token",
+        "--credential-lifetime",
+        "60",
+        "--clock-offset",
+        "-3600",
+    ]);
+    // Roles are announced; the web identity token is a secret and is not.
+    assert!(
+        lines.contains(&"role qcs::cam::uin/100000000002:roleName/deployer".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"instance-role qcs::cam::uin/100000000001:roleName/qcapi-role".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("cli-web-token")),
+        "{lines:?}"
+    );
+
+    let mut response = common::agent()
+        .get(format!(
+            "{url}/latest/meta-data/cam/security-credentials/qcapi-role"
+        ))
+        .call()
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value =
+        serde_json::from_str(&response.body_mut().read_to_string().expect("a body")).expect("json");
+    let expired = body["ExpiredTime"].as_i64().expect("ExpiredTime");
+    let real = i64::try_from(common::now()).expect("a sane clock");
+    // An hour behind, plus the 60 s lifetime.
+    assert!((expired - (real - 3600 + 60)).abs() <= 2, "{body}");
+
+    // A client on the real clock is an hour ahead of this emulator.
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    let body = call_at(port, &Account::demo_a());
+    assert_eq!(body["code"], 4500, "{body}");
+}
+
+#[test]
+fn a_role_of_an_unknown_account_is_an_error() {
+    let output = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--instance-role", "r=AKIDnobody"])
+        .output()
+        .expect("run the binary");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no account has SecretId `AKIDnobody`")
+    );
 }
 
 #[test]

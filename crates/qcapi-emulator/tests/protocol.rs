@@ -269,7 +269,8 @@ fn admin_clock_endpoint() {
 #[test]
 fn other_paths_are_not_found() {
     let emulator = Emulator::start().expect("start");
-    for path in ["/", "/v2/index.php/x", "/v3/index.php", "/_emulator/other"] {
+    // `/` is STS (POST only, so GET gets 405; see credentials.rs).
+    for path in ["/v2/index.php/x", "/v3/index.php", "/_emulator/other"] {
         let response = agent()
             .get(format!("{}{path}", emulator.base_url()))
             .call()
