@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::trust::TlsSettings;
 use crate::{Credentials, Error, RetryPolicy, SignatureMethod, WaitPolicy};
 
 /// The legacy VPC endpoint.
@@ -180,6 +181,7 @@ pub struct Config {
     pub(crate) profile: Option<String>,
     pub(crate) retry: RetryPolicy,
     pub(crate) wait: WaitPolicy,
+    pub(crate) tls: TlsSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -199,6 +201,7 @@ impl std::fmt::Debug for Config {
             .field("profile", &self.profile)
             .field("retry", &self.retry)
             .field("wait", &self.wait)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -299,6 +302,7 @@ pub struct ConfigBuilder<C = Config> {
     profile: Option<String>,
     retry: RetryPolicy,
     wait: WaitPolicy,
+    tls: TlsSettings,
     target: PhantomData<fn() -> C>,
 }
 
@@ -319,6 +323,7 @@ impl<C> Default for ConfigBuilder<C> {
             profile: None,
             retry: RetryPolicy::default(),
             wait: WaitPolicy::default(),
+            tls: TlsSettings::default(),
             target: PhantomData,
         }
     }
@@ -453,6 +458,41 @@ impl<C: FromConfig> ConfigBuilder<C> {
             profile: self.profile,
             retry: self.retry,
             wait: self.wait,
+            tls: self.tls,
         })
+    }
+}
+
+// TLS trust settings (see `crate::trust`): kept in their own block.
+
+impl Config {
+    /// The extra root certificates, each as given to
+    /// [`ConfigBuilder::add_root_certificates`] (PEM, unparsed: the transport parses them).
+    pub fn root_certificates(&self) -> &[Vec<u8>] {
+        &self.tls.root_certificates
+    }
+    /// Whether certificate checks are off ([`ConfigBuilder::danger_accept_invalid_certs`]).
+    pub fn danger_accept_invalid_certs(&self) -> bool {
+        self.tls.danger_accept_invalid_certs
+    }
+}
+
+impl<C: FromConfig> ConfigBuilder<C> {
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks, e.g. a private cloud's CA) as roots, on top of the system's roots (or of
+    /// `SSL_CERT_FILE`'s, which replace them). Calls add up. PEM that does not parse, or
+    /// holds no certificate, is an [`Error::InvalidInput`] naming `add_root_certificates`
+    /// when the client is built (core stores the bytes; the transport parses them).
+    pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+    /// **Dangerous**: when `true`, any server certificate is accepted (expired,
+    /// self-signed, for another host), so anyone on the path can read and change
+    /// requests. For a throwaway test only; every client built with it logs a warning.
+    /// Off by default.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.danger_accept_invalid_certs = accept;
+        self
     }
 }
