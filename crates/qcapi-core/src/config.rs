@@ -490,7 +490,9 @@ impl<C: FromConfig> ConfigBuilder<C> {
     /// **Dangerous**: when `true`, any server certificate is accepted (expired,
     /// self-signed, for another host), so anyone on the path can read and change
     /// requests. For a throwaway test only; every client built with it logs a warning.
-    /// Off by default.
+    /// Off by default. Like the roots, it is applied by the qcapi-ureq and qcapi-reqwest
+    /// transports; one passed to `with_transport` or built from your own agent or
+    /// client keeps its own TLS settings.
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.danger_accept_invalid_certs = accept;
         self

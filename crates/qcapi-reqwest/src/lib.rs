@@ -3,7 +3,9 @@
 //! [`Client`] is qcapi-core's generic [`AsyncClient`] with a reqwest transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. TLS is rustls with certificate
-//! verification on; proxies come from the usual environment variables.
+//! verification on, trusting the same roots as `qcapi-ureq` (the system's, or
+//! `SSL_CERT_FILE`'s, plus `add_root_certificates`; see [`qcapi_core::trust`]);
+//! proxies come from the usual environment variables.
 //!
 //! ```no_run
 //! use qcapi_reqwest::{Client, Credentials, vpc};

@@ -3,6 +3,9 @@
 //! [`Client`] is qcapi-core's generic [`BlockingClient`] with a ureq transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. No async runtime is involved.
+//! TLS is rustls trusting the same roots as `qcapi-reqwest` (the system's, or
+//! `SSL_CERT_FILE`'s, plus `add_root_certificates`; see [`qcapi_core::trust`]),
+//! not ureq's bundled Mozilla roots.
 //!
 //! ```no_run
 //! use qcapi_ureq::{Client, Credentials, vpc};
