@@ -34,7 +34,7 @@ pub const ADD_ROOT_CERTIFICATES: &str = "add_root_certificates";
 
 /// The TLS settings of a [`Config`]: extra roots as given (PEM) and the opt-out.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct TlsSettings {
+pub(crate) struct TlsSettings {
     pub(crate) root_certificates: Vec<Vec<u8>>,
     pub(crate) danger_accept_invalid_certs: bool,
 }
