@@ -42,6 +42,9 @@ struct Row {
     idempotent_attempts: usize,
     /// Attempts for a non-idempotent action (CreateVpc).
     non_idempotent_attempts: usize,
+    /// The client's request timeout: short, so the stalling rows are quick; long where
+    /// the row reads megabytes and must not time out on a loaded machine.
+    timeout: Duration,
 }
 
 fn row(
@@ -57,6 +60,14 @@ fn row(
         expected,
         idempotent_attempts,
         non_idempotent_attempts,
+        timeout: Duration::from_millis(400),
+    }
+}
+
+impl Row {
+    fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 }
 
@@ -175,14 +186,16 @@ fn rows() -> Vec<Row> {
             T(Kind::ResponseTooLarge),
             1,
             1,
-        ),
+        )
+        .timeout(Duration::from_secs(20)),
         row(
             "2 GiB chunked body",
             Plain(huge(false)),
             T(Kind::ResponseTooLarge),
             1,
             1,
-        ),
+        )
+        .timeout(Duration::from_secs(20)),
         row(
             "TLS with an untrusted certificate",
             Tls(Behavior::json_ok()),
@@ -208,14 +221,14 @@ fn rows() -> Vec<Row> {
 }
 
 /// Short timeouts and near-zero backoff keep the table fast; three attempts in all.
-fn client(asynchronous: bool, endpoint: &str, method: HttpMethod) -> Driver {
+fn client(asynchronous: bool, endpoint: &str, method: HttpMethod, timeout: Duration) -> Driver {
     let config = ConfigBuilder::<Config>::default()
         .endpoint(endpoint)
         .credentials(Credentials::new("AKIDconformance0000000001", "key"))
         .region("gz")
         .http_method(method)
         .connect_timeout(Duration::from_millis(500))
-        .timeout(Duration::from_millis(400))
+        .timeout(timeout)
         .retry_policy(RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(1),
@@ -243,12 +256,13 @@ fn outcome<T>(result: &Result<T, Error>) -> Outcome {
 /// counted both in the client's own log and, where there is a server, by connections.
 fn run<A: qcapi_core::Action + Sync>(
     asynchronous: bool,
+    timeout: Duration,
     endpoint: &str,
     server: Option<&HostileServer>,
     action: &A,
 ) -> ((Outcome, usize), String) {
     let before = server.map_or(0, HostileServer::connections);
-    let client = client(asynchronous, endpoint, HttpMethod::Get);
+    let client = client(asynchronous, endpoint, HttpMethod::Get, timeout);
     let (result, log) = capture_logs(|| client.send(action));
     let attempts = attempts_in(&log);
     if let Some(server) = server {
@@ -299,12 +313,14 @@ fn both_clients_fail_the_same_way_against_hostile_servers() {
             let client_name = if asynchronous { "reqwest" } else { "ureq" };
             let (idempotent, idempotent_error) = run(
                 asynchronous,
+                row.timeout,
                 &endpoint,
                 server.as_ref(),
                 &vpc::DescribeVpcEx::new(),
             );
             let (non_idempotent, non_idempotent_error) = run(
                 asynchronous,
+                row.timeout,
                 &endpoint,
                 server.as_ref(),
                 &vpc::CreateVpc::new("conformance", "10.0.0.0/16"),
@@ -335,7 +351,7 @@ fn redirects_reach_no_second_host() {
         let origin = HostileServer::start(Behavior::redirect(status, location));
         for asynchronous in [false, true] {
             for method in [HttpMethod::Get, HttpMethod::Post] {
-                let client = client(asynchronous, &origin.url(), method);
+                let client = client(asynchronous, &origin.url(), method, Duration::from_secs(5));
                 match client.send(&vpc::DescribeVpcEx::new()) {
                     Err(Error::HttpStatus {
                         status: got,

@@ -77,7 +77,7 @@ pub fn blocking_client_ureq_resolver(
         .nonce_source(UreqTransport::random_nonce)
         .build()?;
     let agent = ureq::Agent::with_parts(
-        UreqTransport::agent_config(&config),
+        UreqTransport::agent_config(&config)?,
         ureq::unversioned::transport::DefaultConnector::new(),
         ureq::unversioned::resolver::DefaultResolver::default(),
     );

@@ -77,7 +77,35 @@ fn client(globals: &Globals) -> Result<Client, Error> {
             ..WaitPolicy::default()
         });
     }
-    builder.build()
+    if let Some(path) = &globals.ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::invalid_input(
+                "--ca-file",
+                format!("cannot read `{}`: {e}", path.display()),
+            )
+        })?;
+        builder = builder.add_root_certificates(pem);
+    }
+    if globals.insecure {
+        // With -v the client's own tracing warning says it; without, nothing is logged.
+        if globals.verbose == 0 {
+            errln(
+                "warning: --insecure: TLS certificates are not checked; anyone on the path can read and change requests",
+            );
+        }
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    builder.build().map_err(|e| match e {
+        // The CLI's only source of extra roots is --ca-file: name the flag the user typed.
+        Error::InvalidInput { parameter, reason } if parameter == "add_root_certificates" => {
+            let path = globals
+                .ca_file
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            Error::invalid_input("--ca-file", format!("`{}`: {reason}", path.display()))
+        }
+        e => e,
+    })
 }
 
 fn run(

@@ -6,6 +6,7 @@
 //! flags keeps its `--<wireName>` flag; that global option must then be given
 //! before the action.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, ValueEnum, value_parser};
@@ -56,6 +57,10 @@ pub struct Globals {
     pub wait_timeout: Option<Duration>,
     /// How many `-v`.
     pub verbose: u8,
+    /// `--ca-file`.
+    pub ca_file: Option<PathBuf>,
+    /// `--insecure`.
+    pub insecure: bool,
 }
 
 /// Help text of `--dry-run`, which documents the one place secrets are printed.
@@ -180,6 +185,17 @@ With --wait the task report is not printed: the exit status tells"),
             .short('v')
             .action(ArgAction::Count)
             .help("Log each call on stderr (action, correlation id, masked SecretId, attempt, latency, outcome); -vv for more"),
+        Arg::new("ca-file")
+            .long("ca-file")
+            .value_name("PEM")
+            .value_parser(value_parser!(PathBuf))
+            .help("Also trust the CA certificates in this PEM file (e.g. a private cloud's CA), on top of the system's \
+trust store, or of SSL_CERT_FILE's certificates, which replace it"),
+        Arg::new("insecure")
+            .long("insecure")
+            .action(ArgAction::SetTrue)
+            .help("Do not check TLS certificates at all (anyone on the path can read and change requests); \
+for a throwaway test only. Prints a warning"),
     ];
     args.into_iter()
         .map(|a| match a.get_action() {
@@ -217,6 +233,8 @@ impl Globals {
             query: one(m, "query"),
             wait_timeout: one(m, "wait-timeout"),
             verbose: one(m, "verbose").unwrap_or(0),
+            ca_file: one(m, "ca-file"),
+            insecure: one(m, "insecure").unwrap_or(false),
         }
     }
 
@@ -239,6 +257,8 @@ impl Globals {
             query: later.query.or(self.query),
             wait_timeout: later.wait_timeout.or(self.wait_timeout),
             verbose: self.verbose.saturating_add(later.verbose),
+            ca_file: later.ca_file.or(self.ca_file),
+            insecure: self.insecure || later.insecure,
         }
     }
 
@@ -295,6 +315,9 @@ mod tests {
             "-vv",
             "--nonce",
             "7",
+            "--ca-file",
+            "ca.pem",
+            "--insecure",
         ]);
         let merged = early.merge(late);
         assert_eq!(merged.region.as_deref(), Some("sh"));
@@ -302,6 +325,8 @@ mod tests {
         assert!(merged.dry_run);
         assert_eq!(merged.verbose, 3);
         assert_eq!(merged.nonce, Some(7));
+        assert_eq!(merged.ca_file, Some(PathBuf::from("ca.pem")));
+        assert!(merged.insecure);
         assert_eq!(merged.conflict(), None, "a dry run may fix the nonce");
         let waiting = Globals {
             nonce: Some(1),

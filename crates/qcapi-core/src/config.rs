@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::trust::TlsSettings;
 use crate::{Credentials, Error, RetryPolicy, SignatureMethod, WaitPolicy};
 
 /// The legacy VPC endpoint: `https://` + `vpc.` + [`DEFAULT_DOMAIN`].
@@ -291,6 +292,7 @@ pub struct Config {
     pub(crate) profile: Option<String>,
     pub(crate) retry: RetryPolicy,
     pub(crate) wait: WaitPolicy,
+    pub(crate) tls: TlsSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -311,6 +313,7 @@ impl std::fmt::Debug for Config {
             .field("profile", &self.profile)
             .field("retry", &self.retry)
             .field("wait", &self.wait)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -428,6 +431,7 @@ pub struct ConfigBuilder<C = Config> {
     profile: Option<String>,
     retry: RetryPolicy,
     wait: WaitPolicy,
+    tls: TlsSettings,
     target: PhantomData<fn() -> C>,
 }
 
@@ -452,6 +456,7 @@ impl<C> Default for ConfigBuilder<C> {
             profile: None,
             retry: RetryPolicy::default(),
             wait: WaitPolicy::default(),
+            tls: TlsSettings::default(),
             target: PhantomData,
         }
     }
@@ -633,6 +638,7 @@ impl<C: FromConfig> ConfigBuilder<C> {
             profile: self.profile,
             retry: self.retry,
             wait: self.wait,
+            tls: self.tls,
         })
     }
 }
@@ -719,5 +725,41 @@ impl Config {
                 .map_err(rename(format!("{profile}: endpoint/domain")))?;
         }
         Ok(self)
+    }
+}
+
+// TLS trust settings (see `crate::trust`): kept in their own block.
+
+impl Config {
+    /// The extra root certificates, each as given to
+    /// [`ConfigBuilder::add_root_certificates`] (PEM, unparsed: the transport parses them).
+    pub fn root_certificates(&self) -> &[Vec<u8>] {
+        &self.tls.root_certificates
+    }
+    /// Whether certificate checks are off ([`ConfigBuilder::danger_accept_invalid_certs`]).
+    pub fn danger_accept_invalid_certs(&self) -> bool {
+        self.tls.danger_accept_invalid_certs
+    }
+}
+
+impl<C: FromConfig> ConfigBuilder<C> {
+    /// Trusts the certificates in `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks, e.g. a private cloud's CA) as roots, on top of the system's roots (or of
+    /// `SSL_CERT_FILE`'s, which replace them). Calls add up. PEM that does not parse, or
+    /// holds no certificate, is an [`Error::InvalidInput`] naming `add_root_certificates`
+    /// when the client is built (core stores the bytes; the transport parses them).
+    pub fn add_root_certificates(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.root_certificates.push(pem.as_ref().to_vec());
+        self
+    }
+    /// **Dangerous**: when `true`, any server certificate is accepted (expired,
+    /// self-signed, for another host), so anyone on the path can read and change
+    /// requests. For a throwaway test only; every client built with it logs a warning.
+    /// Off by default. Like the roots, it is applied by the qcapi-ureq and qcapi-reqwest
+    /// transports; one passed to `with_transport` or built from your own agent or
+    /// client keeps its own TLS settings.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.danger_accept_invalid_certs = accept;
+        self
     }
 }

@@ -36,6 +36,7 @@ pub mod retry;
 pub mod sign;
 pub mod spec;
 pub mod transport;
+pub mod trust;
 
 mod generated;
 

@@ -3,7 +3,9 @@
 //! [`Client`] is qcapi-core's generic [`AsyncClient`] with a reqwest transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. TLS is rustls with certificate
-//! verification on; proxies come from the usual environment variables.
+//! verification on, trusting the same roots as `qcapi-ureq` (the system's, or
+//! `SSL_CERT_FILE`'s, plus `add_root_certificates`; see [`qcapi_core::trust`]);
+//! proxies come from the usual environment variables.
 //!
 //! ```no_run
 //! use qcapi_reqwest::{Client, Credentials, vpc};
@@ -18,6 +20,8 @@
 //! # Ok(())
 //! # }
 //! ```
+
+mod roots;
 
 use std::error::Error as _;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -55,7 +59,23 @@ impl ReqwestTransport {
 
 impl TransportFactory for ReqwestTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder();
+        // The WebPKI verifier over the root list qcapi-ureq also uses, in place of
+        // reqwest's default platform verifier (which ureq cannot be given with extra
+        // roots), or no verification at all for `danger_accept_invalid_certs`.
+        let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
+        let builder = match roots::root_certificates(&plan)? {
+            None => builder.tls_danger_accept_invalid_certs(true),
+            Some(roots) => {
+                let roots = roots
+                    .iter()
+                    .map(|der| reqwest::Certificate::from_der(der))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| Error::invalid_input("root certificates", e.to_string()))?;
+                builder.tls_certs_only(roots)
+            }
+        };
+        let http = builder
             .connect_timeout(config.connect_timeout())
             .timeout(config.timeout())
             .pool_idle_timeout(config.pool_idle_timeout())

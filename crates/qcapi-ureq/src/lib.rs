@@ -3,6 +3,9 @@
 //! [`Client`] is qcapi-core's generic [`BlockingClient`] with a ureq transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. No async runtime is involved.
+//! TLS is rustls trusting the same roots as `qcapi-reqwest` (the system's, or
+//! `SSL_CERT_FILE`'s, plus `add_root_certificates`; see [`qcapi_core::trust`]),
+//! not ureq's bundled Mozilla roots.
 //!
 //! ```no_run
 //! use qcapi_ureq::{Client, Credentials, vpc};
@@ -20,6 +23,7 @@ use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod resolver;
+mod roots;
 pub use resolver::{CachingResolver, NAME_TTL};
 
 pub use qcapi_core::{
@@ -55,10 +59,12 @@ impl UreqTransport {
 
 impl UreqTransport {
     /// The agent settings qcapi-ureq derives from `config` (timeouts, pool, proxy from
-    /// the environment, status codes not errors, redirects not followed), for an agent
-    /// built with other parts.
-    pub fn agent_config(config: &Config) -> ureq::config::Config {
-        ureq::Agent::config_builder()
+    /// the environment, status codes not errors, redirects not followed, the trusted
+    /// roots of [`qcapi_core::trust`]), for an agent built with other parts. Roots that
+    /// do not parse and an unreadable `SSL_CERT_FILE` are errors.
+    pub fn agent_config(config: &Config) -> Result<ureq::config::Config, Error> {
+        let tls = Self::tls_config(config)?;
+        Ok(ureq::Agent::config_builder()
             .http_status_as_error(false)
             // A 3xx comes back as it is: following it would send the signed request
             // to a host nobody configured (and re-sign nothing: the signature is for this host).
@@ -68,14 +74,34 @@ impl UreqTransport {
             .max_idle_age(config.pool_idle_timeout())
             .proxy(ureq::Proxy::try_from_env())
             .user_agent(config.request_client())
-            .build()
+            .tls_config(tls)
+            .build())
+    }
+
+    /// rustls with the WebPKI verifier over the root list qcapi-reqwest also uses
+    /// (ureq's own default would be its bundled Mozilla roots), or no verification
+    /// at all for `danger_accept_invalid_certs`.
+    fn tls_config(config: &Config) -> Result<ureq::tls::TlsConfig, Error> {
+        let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
+        let builder = ureq::tls::TlsConfig::builder();
+        let builder = match roots::root_certificates(&plan)? {
+            None => builder.disable_verification(true),
+            Some(roots) => {
+                let roots = roots
+                    .iter()
+                    .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+                    .collect();
+                builder.root_certs(ureq::tls::RootCerts::Specific(std::sync::Arc::new(roots)))
+            }
+        };
+        Ok(builder.build())
     }
 }
 
 impl TransportFactory for UreqTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
         let agent = ureq::Agent::with_parts(
-            Self::agent_config(config),
+            Self::agent_config(config)?,
             ureq::unversioned::transport::DefaultConnector::new(),
             CachingResolver::<ureq::unversioned::resolver::DefaultResolver>::default(),
         );
