@@ -126,3 +126,30 @@ fn plain_http_off_this_machine_warns_once_per_client() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput { .. }), "{err:?}");
 }
+
+/// Against an emulator whose clock is an hour ahead or behind, both clients learn its
+/// time from the first 4500, resend at once, and keep the offset for later calls.
+#[test]
+fn both_clients_follow_a_skewed_service_clock() {
+    for offset in [3600, -3600] {
+        let emulator = Emulator::builder().clock_offset(offset).start().unwrap();
+        let account = Account::demo_a();
+        for v in variants() {
+            let client = driver(v, settings::<Config>(&emulator, &account, v));
+            let (first, log) = capture_logs(|| client.send(&vpc::DescribeVpcEx::new()));
+            first.unwrap_or_else(|e| panic!("{offset} {v:?}: {e}"));
+            assert_eq!(
+                qcapi_tests::attempts_in(&log),
+                2,
+                "{offset} {v:?}: one correction\n{log}"
+            );
+            let (second, log) = capture_logs(|| client.send(&vpc::DescribeVpcEx::new()));
+            second.unwrap_or_else(|e| panic!("{offset} {v:?}: {e}"));
+            assert_eq!(
+                qcapi_tests::attempts_in(&log),
+                1,
+                "{offset} {v:?}: the offset was kept\n{log}"
+            );
+        }
+    }
+}

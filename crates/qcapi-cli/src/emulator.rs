@@ -33,7 +33,7 @@ const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// What `qcapi emulator ...` asks for.
 pub enum Emulator {
     /// Serve until interrupted.
-    Serve(EmulatorArgs),
+    Serve(Box<EmulatorArgs>),
     /// Move a running emulator's clock forward by this many seconds.
     AdvanceClock(u64),
 }
@@ -83,7 +83,7 @@ pub fn invocation(m: &ArgMatches) -> Result<(Emulator, Option<Globals>), clap::E
                 Some(Globals::from_matches(sub)),
             ))
         }
-        _ => EmulatorArgs::from_arg_matches(m).map(|args| (Emulator::Serve(args), None)),
+        _ => EmulatorArgs::from_arg_matches(m).map(|args| (Emulator::Serve(Box::new(args)), None)),
     }
 }
 

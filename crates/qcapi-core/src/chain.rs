@@ -12,6 +12,10 @@ pub const ENV_SECRET_ID: &str = "TENCENTCLOUD_SECRET_ID";
 pub const ENV_SECRET_KEY: &str = "TENCENTCLOUD_SECRET_KEY";
 /// Environment variable with a session token.
 pub const ENV_SESSION_TOKEN: &str = "TENCENTCLOUD_SESSION_TOKEN";
+/// The session token's other names, which other tools use; read when the first is unset.
+pub const ENV_TOKEN_ALIASES: [&str; 2] = ["TENCENTCLOUD_SECURITY_TOKEN", "TENCENTCLOUD_TOKEN"];
+/// The machine-wide profile file, read when the user's has no such profile.
+pub const SYSTEM_CREDENTIALS_FILE: &str = "/etc/tencentcloud/credentials";
 /// Environment variable naming the region.
 pub const ENV_REGION: &str = "TENCENTCLOUD_REGION";
 /// Environment variable naming the profile.
@@ -54,17 +58,27 @@ pub fn resolve(
     profile: Option<&str>,
     env: &dyn Environment,
 ) -> Result<Resolved, Error> {
-    let (profile_name, file) = active_profile(profile, env);
-    let profile_section = file.as_ref().map(|f| {
-        (
-            f,
-            env.read_file(f).map(|text| section(&text, &profile_name)),
-        )
-    });
-    let profile_region = match &profile_section {
-        Some((_, Ok(Some(s)))) => s.get("region"),
-        _ => None,
-    };
+    let (profile_name, files) = active_profile(profile, env);
+    // The first file holding the profile, or why each gave nothing.
+    let mut file_failures = Vec::new();
+    let mut profile_section = None;
+    for path in &files {
+        match env
+            .read_file(path)
+            .map(|text| section(&text, &profile_name))
+        {
+            Ok(Some(found)) => {
+                profile_section = Some((path, found));
+                break;
+            }
+            Ok(None) => file_failures.push(format!(
+                "profile file {}: no [{profile_name}] section",
+                path.display()
+            )),
+            Err(e) => file_failures.push(format!("profile file {}: {}", path.display(), e.kind())),
+        }
+    }
+    let profile_region = profile_section.as_ref().and_then(|(_, s)| s.get("region"));
     let region = non_empty(env.var(ENV_REGION)).or(profile_region);
     if let Some(credentials) = explicit {
         return Ok(Resolved {
@@ -80,7 +94,10 @@ pub fn resolve(
     ) {
         (Some(id), Some(key)) => {
             let mut credentials = Credentials::new(id, key);
-            if let Some(token) = non_empty(env.var(ENV_SESSION_TOKEN)) {
+            let token = std::iter::once(ENV_SESSION_TOKEN)
+                .chain(ENV_TOKEN_ALIASES)
+                .find_map(|name| non_empty(env.var(name)));
+            if let Some(token) = token {
                 credentials = credentials.with_token(token);
             }
             return Ok(Resolved {
@@ -96,16 +113,10 @@ pub fn resolve(
         (None, Some(_)) => tried.push(format!("environment: {ENV_SECRET_ID} not set")),
     }
     match profile_section {
-        None => tried
+        None if files.is_empty() => tried
             .push("profile file: no home directory and no TENCENTCLOUD_CREDENTIALS_FILE".into()),
-        Some((path, Err(e))) => {
-            tried.push(format!("profile file {}: {}", path.display(), e.kind()))
-        }
-        Some((path, Ok(None))) => tried.push(format!(
-            "profile file {}: no [{profile_name}] section",
-            path.display()
-        )),
-        Some((path, Ok(Some(s)))) => match (s.get("secret_id"), s.get("secret_key")) {
+        None => tried.extend(file_failures),
+        Some((path, s)) => match (s.get("secret_id"), s.get("secret_key")) {
             (Some(id), Some(key)) => {
                 let mut credentials = Credentials::new(id, key);
                 if let Some(token) = s.get("token") {
@@ -127,19 +138,23 @@ pub fn resolve(
 }
 
 /// The profile to read (`profile`, else `TENCENTCLOUD_PROFILE`, else `default`) and
-/// the file it is in (`TENCENTCLOUD_CREDENTIALS_FILE`, else `~/.tencentcloud/credentials`).
-fn active_profile(profile: Option<&str>, env: &dyn Environment) -> (String, Option<PathBuf>) {
+/// the files to look in, in order: `TENCENTCLOUD_CREDENTIALS_FILE` alone if set, else
+/// `~/.tencentcloud/credentials`, then `/etc/tencentcloud/credentials`.
+fn active_profile(profile: Option<&str>, env: &dyn Environment) -> (String, Vec<PathBuf>) {
     let profile_name = profile
         .map(str::to_owned)
         .or_else(|| non_empty(env.var(ENV_PROFILE)))
         .unwrap_or_else(|| "default".to_owned());
-    let file = non_empty(env.var(ENV_CREDENTIALS_FILE))
-        .map(PathBuf::from)
-        .or_else(|| {
-            env.home_dir()
-                .map(|h| h.join(".tencentcloud").join("credentials"))
-        });
-    (profile_name, file)
+    let files = match non_empty(env.var(ENV_CREDENTIALS_FILE)) {
+        Some(file) => vec![PathBuf::from(file)],
+        None => env
+            .home_dir()
+            .map(|h| h.join(".tencentcloud").join("credentials"))
+            .into_iter()
+            .chain([PathBuf::from(SYSTEM_CREDENTIALS_FILE)])
+            .collect(),
+    };
+    (profile_name, files)
 }
 
 /// Where requests go, from the environment and the profile file: a full URL for
@@ -161,8 +176,8 @@ pub fn endpoint_settings(profile: Option<&str>, env: &dyn Environment) -> Endpoi
     let profile = if env_endpoint.is_some() || env_domain.is_some() {
         None
     } else {
-        let (name, file) = active_profile(profile, env);
-        file.and_then(|path| {
+        let (name, files) = active_profile(profile, env);
+        files.into_iter().find_map(|path| {
             let section = section(&env.read_file(&path).ok()?, &name)?;
             Some((
                 format!("profile {name} in {}", path.display()),
@@ -351,6 +366,31 @@ mod tests {
             env(&[], true),
             Err(&["lacks secret_id or secret_key"]),
         );
+        // The machine-wide file, when the user's lacks the profile (or does not exist).
+        let mut machine = env(&[], true);
+        machine.files.insert(
+            PathBuf::from(SYSTEM_CREDENTIALS_FILE),
+            "[shared]\nsecret_id=AKIDetc\nsecret_key=k\nregion=bj\n",
+        );
+        check(
+            None,
+            Some("shared"),
+            machine,
+            Ok((
+                "AKIDetc",
+                Some("bj"),
+                "profile shared in /etc/tencentcloud/credentials",
+            )),
+        );
+        check(
+            None,
+            Some("nope"),
+            env(&[], true),
+            Err(&[
+                "/home/u/.tencentcloud/credentials: no [nope] section",
+                "/etc/tencentcloud/credentials: entity not found",
+            ]),
+        );
     }
 
     #[test]
@@ -372,5 +412,37 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.credentials.token().map(|t| t.expose()), Some("t"));
+        // The token's other names, in order, when TENCENTCLOUD_SESSION_TOKEN is unset.
+        fn token(vars: &[(&'static str, &'static str)]) -> Option<String> {
+            let mut all = vec![(ENV_SECRET_ID, "a"), (ENV_SECRET_KEY, "b")];
+            all.extend_from_slice(vars);
+            let r = resolve(None, None, &env(&all, false)).unwrap();
+            r.credentials.token().map(|t| t.expose().to_owned())
+        }
+        assert_eq!(token(&[]), None);
+        assert_eq!(
+            token(&[("TENCENTCLOUD_TOKEN", "t3")]).as_deref(),
+            Some("t3")
+        );
+        assert_eq!(
+            token(&[
+                ("TENCENTCLOUD_TOKEN", "t3"),
+                ("TENCENTCLOUD_SECURITY_TOKEN", "t2")
+            ])
+            .as_deref(),
+            Some("t2")
+        );
+        assert_eq!(
+            token(&[
+                ("TENCENTCLOUD_SECURITY_TOKEN", "t2"),
+                (ENV_SESSION_TOKEN, "t1")
+            ])
+            .as_deref(),
+            Some("t1")
+        );
+        assert_eq!(
+            token(&[(ENV_SESSION_TOKEN, " "), ("TENCENTCLOUD_TOKEN", "t3")]).as_deref(),
+            Some("t3")
+        );
     }
 }

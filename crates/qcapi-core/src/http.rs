@@ -1,7 +1,5 @@
 //! qcapi's own HTTP request and response types: what core hands a transport and gets back.
 
-use std::borrow::Cow;
-
 use crate::HttpMethod;
 use crate::redact::redact_text;
 
@@ -15,7 +13,7 @@ pub struct HttpRequest {
     pub(crate) string_to_sign: String,
     /// Where secret values sit in `string_to_sign` (raw values may hold `&` or `=`,
     /// so its text cannot be split into pairs reliably), and what `Debug` shows instead.
-    pub(crate) string_to_sign_masked: Vec<(std::ops::Range<usize>, Cow<'static, str>)>,
+    pub(crate) string_to_sign_masked: Vec<(std::ops::Range<usize>, crate::redact::Mask)>,
 }
 
 impl HttpRequest {
@@ -47,9 +45,9 @@ impl HttpRequest {
     fn redacted_string_to_sign(&self) -> String {
         let mut out = String::with_capacity(self.string_to_sign.len());
         let mut copied = 0;
-        for (range, shown) in &self.string_to_sign_masked {
+        for (range, mask) in &self.string_to_sign_masked {
             out.push_str(&self.string_to_sign[copied..range.start]);
-            out.push_str(shown);
+            out.push_str(&mask.apply(&self.string_to_sign[range.clone()]));
             copied = range.end;
         }
         out.push_str(&self.string_to_sign[copied..]);

@@ -20,16 +20,38 @@ pub fn is_secret_param(name: &str) -> bool {
     matches!(name, "Token" | "Signature") || crate::vpc::catalog::SECRET_FIELDS.contains(&last)
 }
 
-/// What a value under `name` is shown as, when not as is: masked, or (the SecretId,
-/// as in tracing spans) with only its first and last four characters.
-pub(crate) fn masked(name: &str, value: &str) -> Option<Cow<'static, str>> {
-    if is_secret_param(name) {
-        Some(Cow::Borrowed(REDACTED))
-    } else if name == "SecretId" {
-        Some(Cow::Owned(crate::credentials::mask(value)))
-    } else {
-        None
+/// How a value is masked: wholly, or (the SecretId, as in tracing spans) all but
+/// its first and last four characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mask {
+    Whole,
+    SecretId,
+}
+
+impl Mask {
+    /// How values under `name` are masked, if they are.
+    pub(crate) fn of(name: &str) -> Option<Self> {
+        if is_secret_param(name) {
+            Some(Self::Whole)
+        } else if name == "SecretId" {
+            Some(Self::SecretId)
+        } else {
+            None
+        }
     }
+
+    /// What `value` is shown as.
+    pub(crate) fn apply(self, value: &str) -> Cow<'static, str> {
+        match self {
+            Self::Whole => Cow::Borrowed(REDACTED),
+            Self::SecretId => Cow::Owned(crate::credentials::mask(value)),
+        }
+    }
+}
+
+/// What a value under `name` is shown as, when not as is.
+pub(crate) fn masked(name: &str, value: &str) -> Option<Cow<'static, str>> {
+    Mask::of(name).map(|mask| mask.apply(value))
 }
 
 /// Characters a parameter name is made of (`subnetSet.0.zoneId`, `Placement_Zone`).

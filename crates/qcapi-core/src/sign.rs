@@ -88,8 +88,8 @@ pub fn string_to_sign<'a>(
 pub(crate) struct Canonical {
     /// The string to sign.
     pub(crate) text: String,
-    /// Byte ranges of values that `Debug` must mask, with what to show instead.
-    pub(crate) masked: Vec<(std::ops::Range<usize>, Cow<'static, str>)>,
+    /// Byte ranges of values that `Debug` must mask, and how (computed only when shown).
+    pub(crate) masked: Vec<(std::ops::Range<usize>, crate::redact::Mask)>,
     /// Two parameters whose signed names are equal (`a_b` and `a.b`, or a name
     /// given twice): the service keeps only one, so such a request never verifies.
     pub(crate) duplicate: Option<(String, String)>,
@@ -141,8 +141,8 @@ pub(crate) fn canonical<'a>(
         }
         out.push_str(name);
         out.push('=');
-        if let Some(shown) = crate::redact::masked(original, value) {
-            masked.push((out.len()..out.len() + value.len(), shown));
+        if let Some(mask) = crate::redact::Mask::of(original) {
+            masked.push((out.len()..out.len() + value.len(), mask));
         }
         out.push_str(value);
     }
