@@ -80,6 +80,20 @@ fn call_command(globals: &[Arg]) -> Command {
         .after_help("Global options (--endpoint, --region, --dry-run, --output, --wait, -v, ...): see --help.")
 }
 
+/// `qcapi whoami`: which credentials and endpoint the global options resolve to.
+fn whoami_command(globals: &[Arg]) -> Command {
+    Command::new("whoami")
+        .about("Shows where the credentials come from, the masked SecretId, the region and the endpoint")
+        .long_about(
+            "Resolves credentials, region and endpoint exactly as a call would (flags, environment, \
+             profile file) and prints them without sending anything: the credentials' source, the \
+             SecretId masked, whether a session token is set, the region and the VPC endpoint. \
+             No secret is printed.",
+        )
+        .next_help_heading("Global options")
+        .args(globals.iter().map(|g| g.clone().hide_short_help(true)))
+}
+
 /// `qcapi actions [FILTER]`.
 fn actions_command() -> Command {
     Command::new("actions")
@@ -132,6 +146,7 @@ fn tree(hide_actions: bool) -> Command {
         .arg(help_flag(ArgAction::HelpShort))
         .subcommand(with_help(call_command(&globals)))
         .subcommand(with_help(actions_command()))
+        .subcommand(with_help(whoami_command(&globals)))
         .subcommand(with_help(completions_command()))
         .subcommand(with_help(emulator::command(&globals)));
     for spec in catalog::ACTIONS {
@@ -175,6 +190,8 @@ enum Invocation {
     Actions(Option<String>),
     /// Print a completion script for a shell.
     Completions(String),
+    /// Show the resolved credentials' source, region and endpoint.
+    Whoami(Globals),
 }
 
 fn invocation(matches: &ArgMatches) -> Result<Invocation, clap::Error> {
@@ -195,6 +212,7 @@ fn invocation(matches: &ArgMatches) -> Result<Invocation, clap::Error> {
                 sub.get_one::<String>("filter").cloned(),
             ));
         }
+        "whoami" => return Ok(Invocation::Whoami(top.merge(Globals::from_matches(sub)))),
         "completions" => {
             let shell = sub.get_one::<String>("shell").cloned().unwrap_or_default();
             return Ok(Invocation::Completions(shell));
@@ -274,7 +292,14 @@ fn suggestion(typed: &str) -> Option<&'static str> {
     catalog::ACTIONS
         .iter()
         .map(|s| s.name)
-        .chain(["call", "actions", "completions", "emulator", "help"])
+        .chain([
+            "call",
+            "actions",
+            "whoami",
+            "completions",
+            "emulator",
+            "help",
+        ])
         .map(|name| {
             (
                 strsim::jaro_winkler(&typed, &name.to_ascii_lowercase()),
@@ -404,6 +429,12 @@ where
                 Err(message) => return usage_error(cmd.error(ErrorKind::ValueValidation, message)),
             };
             return emulator::advance_clock(&endpoint, seconds, &globals);
+        }
+        Invocation::Whoami(mut globals) => {
+            if let Err(message) = endpoint(&mut globals) {
+                return usage_error(cmd.error(ErrorKind::ValueValidation, message));
+            }
+            return exec::whoami(&globals);
         }
         Invocation::Call(globals, action) => (globals, action),
     };

@@ -37,6 +37,46 @@ pub fn execute(globals: &Globals, action: &RawAction, spec: Option<&ActionSpec>)
     }
 }
 
+/// `qcapi whoami`: what a call with these options would use, sending nothing.
+pub fn whoami(globals: &Globals) -> ExitCode {
+    crate::logging::init(globals.verbose);
+    let client = match client(globals) {
+        Ok(client) => client,
+        Err(e) => {
+            report_error(&e, globals.verbose > 0);
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = client.config();
+    let credentials = config.credentials();
+    let report = json!({
+        "source": config.credential_source(),
+        "secretId": credentials.map(|c| c.masked_secret_id()),
+        "token": credentials.is_some_and(|c| c.token().is_some()),
+        "region": config.region(),
+        "endpoint": config.endpoint().base_url(),
+    });
+    let text = match globals.output {
+        Some(OutputFormat::Json) => render(&report, OutputFormat::Json),
+        _ => format!(
+            "source: {}\nsecret id: {}\nsession token: {}\nregion: {}\nendpoint: {}\n",
+            escape(config.credential_source().unwrap_or("none"), false),
+            credentials
+                .map(|c| c.masked_secret_id())
+                .unwrap_or_default(),
+            if report["token"] == true {
+                "set (temporary credentials)"
+            } else {
+                "none"
+            },
+            escape(config.region().unwrap_or("(none)"), false),
+            config.endpoint().base_url(),
+        ),
+    };
+    print(&text);
+    ExitCode::SUCCESS
+}
+
 /// The client the global options describe. Credentials and, unless given, the
 /// region come from the chain: environment, then the profile file.
 fn client(globals: &Globals) -> Result<Client, Error> {

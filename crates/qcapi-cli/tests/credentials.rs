@@ -150,3 +150,82 @@ fn profile_credentials_authenticate_for_real() {
     assert_eq!(run.json()["code"], 0);
     assert_eq!(emulator.request_count("CreateVpc"), 1);
 }
+
+/// `qcapi whoami` names the source the chain picked, masks the SecretId, says
+/// whether a token is set, and never prints a key or token.
+#[test]
+fn whoami_names_the_source_and_shows_no_secret() {
+    let home = Home::new("whoami");
+    home.write(".tencentcloud/credentials", PROFILES);
+    let base = Qcapi::new(&home);
+    let env = base
+        .clone()
+        .env("TENCENTCLOUD_SECRET_ID", "AKIDfromEnvironment01")
+        .env("TENCENTCLOUD_SECRET_KEY", "env-key-NEVER-SHOWN")
+        .env("TENCENTCLOUD_SECURITY_TOKEN", "env-token-NEVER-SHOWN")
+        .env("TENCENTCLOUD_REGION", "gz");
+    // (runner, extra flags, lines the output must hold)
+    let cases: [(&Qcapi, &[&str], &[&str]); 4] = [
+        (
+            &env,
+            &[],
+            &[
+                "source: environment",
+                "secret id: AKID****nt01",
+                "session token: set",
+                "region: gz",
+                "endpoint: https://vpc.api.qcloud.com/v2/index.php",
+            ],
+        ),
+        (
+            &base,
+            &[],
+            &[
+                "source: profile default in",
+                "secret id: AKID****ault",
+                "session token: none",
+                "region: sh",
+            ],
+        ),
+        (
+            &base,
+            &["--profile", "other"],
+            &["source: profile other in", "secret id: AKID****ther"],
+        ),
+        (
+            &env,
+            &["--domain", "tce.corp", "--region", "bj"],
+            &["region: bj", "endpoint: https://vpc.tce.corp/v2/index.php"],
+        ),
+    ];
+    for (q, flags, expected) in cases {
+        let mut args = flags.to_vec();
+        args.push("whoami");
+        let run = q.run(&args);
+        assert_eq!(run.code, 0, "{args:?}: {run:#?}");
+        for line in expected {
+            assert!(
+                run.stdout.contains(line),
+                "{args:?}: `{line}` in\n{}",
+                run.stdout
+            );
+        }
+        for secret in [
+            "env-key-NEVER-SHOWN",
+            "env-token-NEVER-SHOWN",
+            "home-default-key",
+            "AKIDfromEnvironment01",
+        ] {
+            assert!(
+                !run.all().contains(secret),
+                "{args:?}: {secret} leaked: {run:#?}"
+            );
+        }
+    }
+    let json = env.run(&["-o", "json", "whoami"]).json();
+    assert_eq!(json["source"], "environment");
+    assert_eq!(json["token"], true);
+    let none = Qcapi::new(&Home::new("whoami-none")).run(&["whoami"]);
+    assert_eq!(none.code, 1, "{none:#?}");
+    assert!(none.stderr.contains("no credentials found"), "{none:#?}");
+}

@@ -124,11 +124,15 @@ fn resolve_chain(config: Config, env: &dyn Environment) -> Result<Config, Error>
 
 fn resolve_credentials(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
     if config.credentials.is_some() && config.region.is_some() {
+        config
+            .credential_source
+            .get_or_insert_with(|| "explicit".to_owned());
         return Ok(config);
     }
     match chain::resolve(config.credentials.as_ref(), config.profile.as_deref(), env) {
         Ok(found) => {
             tracing::debug!(source = %found.source, "credentials resolved");
+            config.credential_source = Some(found.source);
             config.credentials = Some(found.credentials);
             if config.region.is_none() {
                 config.region = found.region;
@@ -136,7 +140,10 @@ fn resolve_credentials(mut config: Config, env: &dyn Environment) -> Result<Conf
             Ok(config)
         }
         Err(e) if config.credentials.is_none() => Err(e),
-        Err(_) => Ok(config),
+        Err(_) => {
+            config.credential_source = Some("explicit".to_owned());
+            Ok(config)
+        }
     }
 }
 

@@ -276,6 +276,8 @@ pub type NonceSource = Arc<dyn Fn() -> u64 + Send + Sync>;
 pub struct Config {
     pub(crate) credentials: Option<Credentials>,
     pub(crate) endpoints: Endpoints,
+    /// Where a client's credentials came from (`explicit`, `environment`, `profile …`).
+    pub(crate) credential_source: Option<String>,
     /// Whether the builder set any of endpoint, domain, scheme: then the
     /// environment's and the profile's are not read.
     pub(crate) endpoints_explicit: bool,
@@ -342,6 +344,11 @@ impl Config {
     /// endpoint, the derived hosts of the known modules).
     pub fn all_endpoints(&self) -> impl Iterator<Item = &Endpoint> {
         self.endpoints.all()
+    }
+    /// Where the credentials came from, once a client resolved them: `explicit`,
+    /// `environment`, or `profile NAME in PATH` (`None` for a bare configuration).
+    pub fn credential_source(&self) -> Option<&str> {
+        self.credential_source.as_deref()
     }
     /// The `RequestClient` value sent: qcapi's own, then the application name, if set.
     pub fn request_client(&self) -> &str {
@@ -608,6 +615,7 @@ impl<C: FromConfig> ConfigBuilder<C> {
         Ok(Config {
             credentials: self.credentials,
             endpoints,
+            credential_source: None,
             endpoints_explicit,
             request_client,
             region: self.region,
