@@ -147,6 +147,7 @@ fn tree(hide_actions: bool) -> Command {
         .subcommand(with_help(call_command(&globals)))
         .subcommand(with_help(actions_command()))
         .subcommand(with_help(whoami_command(&globals)))
+        .subcommand(with_help(crate::configure::command(&globals)))
         .subcommand(with_help(completions_command()))
         .subcommand(with_help(emulator::command(&globals)));
     for spec in catalog::ACTIONS {
@@ -192,6 +193,8 @@ enum Invocation {
     Completions(String),
     /// Show the resolved credentials' source, region and endpoint.
     Whoami(Globals),
+    /// Write a profile of the credentials file.
+    Configure(Globals),
 }
 
 fn invocation(matches: &ArgMatches) -> Result<Invocation, clap::Error> {
@@ -213,6 +216,9 @@ fn invocation(matches: &ArgMatches) -> Result<Invocation, clap::Error> {
             ));
         }
         "whoami" => return Ok(Invocation::Whoami(top.merge(Globals::from_matches(sub)))),
+        "configure" => {
+            return Ok(Invocation::Configure(top.merge(Globals::from_matches(sub))));
+        }
         "completions" => {
             let shell = sub.get_one::<String>("shell").cloned().unwrap_or_default();
             return Ok(Invocation::Completions(shell));
@@ -296,6 +302,7 @@ fn suggestion(typed: &str) -> Option<&'static str> {
             "call",
             "actions",
             "whoami",
+            "configure",
             "completions",
             "emulator",
             "help",
@@ -430,6 +437,7 @@ where
             };
             return emulator::advance_clock(&endpoint, seconds, &globals);
         }
+        Invocation::Configure(globals) => return crate::configure::run(globals.profile.as_deref()),
         Invocation::Whoami(mut globals) => {
             if let Err(message) = endpoint(&mut globals) {
                 return usage_error(cmd.error(ErrorKind::ValueValidation, message));

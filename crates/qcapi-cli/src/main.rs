@@ -16,6 +16,7 @@
 
 mod actions;
 mod cli;
+mod configure;
 mod emulator;
 mod exec;
 mod globals;

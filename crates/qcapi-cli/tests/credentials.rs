@@ -229,3 +229,90 @@ fn whoami_names_the_source_and_shows_no_secret() {
     assert_eq!(none.code, 1, "{none:#?}");
     assert!(none.stderr.contains("no credentials found"), "{none:#?}");
 }
+
+/// `qcapi configure` writes one profile (mode 0600), keeps the others, never
+/// prints the key, and what it wrote is what the chain then reads.
+#[test]
+fn configure_writes_the_profile_the_chain_reads() {
+    use std::io::Write as _;
+    let home = Home::new("configure");
+    let file = home.write(".tencentcloud/credentials", PROFILES);
+    let q = Qcapi::new(&home);
+    let configure = |args: &[&str], input: &str| {
+        let mut child = q
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("qcapi runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("input written");
+        child.wait_with_output().expect("qcapi ends")
+    };
+    // (arguments, input, exit code, the profile whoami then reads, its SecretId)
+    let cases: [(&[&str], &str, i32, &str, &str); 3] = [
+        (
+            &["configure", "--profile", "ops"],
+            "AKIDconfiguredOps1\nops-key-NEVER-SHOWN\nbj\n",
+            0,
+            "ops",
+            "AKID****Ops1",
+        ),
+        (
+            &["configure"],
+            "AKIDconfiguredDef1\ndef-key-NEVER-SHOWN\n\n",
+            0,
+            "default",
+            "AKID****Def1",
+        ),
+        (
+            &["configure", "--profile", "ops"],
+            "AKIDbroken\n\n",
+            1,
+            "ops",
+            "AKID****Ops1",
+        ),
+    ];
+    for (args, input, code, profile, masked) in cases {
+        let output = configure(args, input);
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {shown}");
+        assert!(!shown.contains("NEVER-SHOWN"), "{args:?}: {shown}");
+        let run = q.run(&["--profile", profile, "whoami"]);
+        assert!(
+            run.stdout.contains(&format!("secret id: {masked}")),
+            "{args:?}: {run:#?}"
+        );
+    }
+    let text = std::fs::read_to_string(&file).expect("the file");
+    assert!(
+        text.contains("[other]\nsecret_id = AKIDhomeOther"),
+        "{text}"
+    );
+    assert!(text.contains("# qcapi test profiles"), "{text}");
+    assert!(
+        text.contains(
+            "[ops]\nsecret_id = AKIDconfiguredOps1\nsecret_key = ops-key-NEVER-SHOWN\nregion = bj"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("[default]\nsecret_id = AKIDconfiguredDef1\nsecret_key = def-key-NEVER-SHOWN\nregion = sh"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+}

@@ -193,6 +193,94 @@ pub fn endpoint_settings(profile: Option<&str>, env: &dyn Environment) -> Endpoi
     }
 }
 
+/// The profile file's text with `[profile]` holding `values` (each replacing that
+/// key, or added), every other section, comment and key kept as it was. Pure: the
+/// CLI's `qcapi configure` reads and writes the file.
+///
+/// ```
+/// let text = "[default]\nsecret_id = old\n# keep\n[other]\nregion = sh\n";
+/// let new = qcapi_core::chain::with_profile(text, "default", &[("secret_id", "AKIDnew"), ("region", "gz")]);
+/// assert_eq!(new, "[default]\nsecret_id = AKIDnew\n# keep\nregion = gz\n[other]\nregion = sh\n");
+/// let added = qcapi_core::chain::with_profile("", "ops", &[("secret_id", "AKIDops")]);
+/// assert_eq!(added, "[ops]\nsecret_id = AKIDops\n");
+/// let spaced = qcapi_core::chain::with_profile("[a]\nx = 1\n\n[b]\n", "a", &[("y", "2")]);
+/// assert_eq!(spaced, "[a]\nx = 1\ny = 2\n\n[b]\n");
+/// let appended = qcapi_core::chain::with_profile("[a]\nx = 1\n", "b", &[("y", "2")]);
+/// assert_eq!(appended, "[a]\nx = 1\n\n[b]\ny = 2\n");
+/// ```
+pub fn with_profile(text: &str, profile: &str, values: &[(&str, &str)]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut in_profile = false;
+    let mut found = false;
+    let mut written = vec![false; values.len()];
+    // Adds the keys not yet written, before the line that ends the profile's section.
+    let flush = |out: &mut Vec<String>, written: &mut Vec<bool>| {
+        if written.iter().all(|w| *w) {
+            return;
+        }
+        // New keys go right after the section's last key, before blank lines.
+        let mut blanks = 0;
+        while out.last().is_some_and(|l| l.trim().is_empty()) {
+            out.pop();
+            blanks += 1;
+        }
+        for (i, (key, value)) in values.iter().enumerate() {
+            if !written[i] {
+                out.push(format!("{key} = {value}"));
+                written[i] = true;
+            }
+        }
+        out.extend(std::iter::repeat_n(String::new(), blanks));
+    };
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if let Some(header) = trimmed.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            if in_profile {
+                flush(&mut out, &mut written);
+            }
+            in_profile = header.trim() == profile;
+            found |= in_profile;
+            out.push(line.to_owned());
+            continue;
+        }
+        if in_profile
+            && let Some((key, _)) = trimmed.split_once('=')
+            && let Some(i) = values.iter().position(|(k, _)| *k == key.trim())
+        {
+            if !written[i] {
+                out.push(format!("{} = {}", values[i].0, values[i].1));
+                written[i] = true;
+            }
+            continue;
+        }
+        out.push(line.to_owned());
+    }
+    if in_profile {
+        flush(&mut out, &mut written);
+    }
+    if !found {
+        if out.last().is_some_and(|l| !l.trim().is_empty()) {
+            out.push(String::new());
+        }
+        out.push(format!("[{profile}]"));
+        flush(&mut out, &mut written);
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    text
+}
+
+/// The file `qcapi configure` writes: `TENCENTCLOUD_CREDENTIALS_FILE`, else
+/// `~/.tencentcloud/credentials`.
+pub fn profile_file(env: &dyn Environment) -> Option<PathBuf> {
+    non_empty(env.var(ENV_CREDENTIALS_FILE))
+        .map(PathBuf::from)
+        .or_else(|| {
+            env.home_dir()
+                .map(|h| h.join(".tencentcloud").join("credentials"))
+        })
+}
+
 /// One INI section's `key = value` pairs.
 struct Section(Vec<(String, String)>);
 
