@@ -85,6 +85,17 @@ pub struct Variant {
     pub signature_method: SignatureMethod,
 }
 
+impl Variant {
+    /// The blocking or the async client, with `http_method` and HmacSHA256 (the default).
+    pub fn new(asynchronous: bool, http_method: HttpMethod) -> Self {
+        Self {
+            asynchronous,
+            http_method,
+            signature_method: SignatureMethod::HmacSha256,
+        }
+    }
+}
+
 /// Every client × HTTP method × signature method.
 pub fn variants() -> Vec<Variant> {
     let mut out = Vec::new();
@@ -246,6 +257,15 @@ pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
         }
     }
 
+    // tracing caches each callsite's interest across threads: a callsite first hit on
+    // a thread with no subscriber could be cached as "never" and then missed here, in a
+    // test running beside others. A global subscriber interested in everything (and
+    // keeping nothing) makes every callsite's interest "always", so this thread's
+    // subscriber sees every event.
+    static GLOBAL: std::sync::Once = std::sync::Once::new();
+    GLOBAL.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Discard);
+    });
     let sink = Sink::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -256,6 +276,29 @@ pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {
     let result = tracing::subscriber::with_default(subscriber, f);
     let bytes = sink.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     (result, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A subscriber that is interested in every callsite and keeps nothing (see [`capture_logs`]).
+struct Discard;
+
+impl tracing::Subscriber for Discard {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::always()
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// How many attempts a captured log shows (one "call finished" or "call failed" each).

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use qcapi_core::{
-    Config, ConfigBuilder, Credentials, Error, HttpMethod, RetryPolicy, SignatureMethod,
-    TransportErrorKind as Kind, vpc,
+    Config, ConfigBuilder, Credentials, Error, HttpMethod, RetryPolicy, TransportErrorKind as Kind,
+    vpc,
 };
 use qcapi_tests::hostile::{Behavior, HostileServer, TestCa, header_value, refused_port};
 use qcapi_tests::{Driver, Variant, attempts_in, capture_logs, driver};
@@ -235,12 +235,7 @@ fn client(asynchronous: bool, endpoint: &str, method: HttpMethod, timeout: Durat
             max_delay: Duration::from_millis(2),
             deadline: Duration::from_secs(30),
         });
-    let variant = Variant {
-        asynchronous,
-        http_method: method,
-        signature_method: SignatureMethod::HmacSha256,
-    };
-    driver(variant, config)
+    driver(Variant::new(asynchronous, method), config)
 }
 
 fn outcome<T>(result: &Result<T, Error>) -> Outcome {
@@ -388,12 +383,8 @@ fn response_limit_stops_reading_early() {
                 .region("gz")
                 .max_response_bytes(LIMIT)
                 .max_attempts(1);
-            let variant = Variant {
-                asynchronous,
-                http_method: HttpMethod::Get,
-                signature_method: SignatureMethod::HmacSha256,
-            };
-            let result = driver(variant, config).send(&vpc::DescribeVpcEx::new());
+            let result = driver(Variant::new(asynchronous, HttpMethod::Get), config)
+                .send(&vpc::DescribeVpcEx::new());
             assert_eq!(
                 outcome(&result),
                 Outcome::Transport(Kind::ResponseTooLarge),

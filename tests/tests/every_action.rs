@@ -4,16 +4,12 @@
 
 use qcapi_core::Output as _;
 use qcapi_core::vpc::catalog;
-use qcapi_core::{Error, HttpMethod, HttpResponse, Params, RawAction, SignatureMethod};
+use qcapi_core::{Error, HttpMethod, HttpResponse, Params, RawAction};
 use qcapi_emulator::{Account, Emulator};
 use qcapi_tests::{Unchecked, Variant, client, sample_params};
 
 fn blocking(method: HttpMethod) -> Variant {
-    Variant {
-        asynchronous: false,
-        http_method: method,
-        signature_method: SignatureMethod::HmacSha256,
-    }
+    Variant::new(false, method)
 }
 
 #[test]

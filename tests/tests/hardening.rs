@@ -5,21 +5,13 @@
 
 use std::time::Duration;
 
-use qcapi_core::{Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc};
+use qcapi_core::{Config, ConfigBuilder, Credentials, Error, HttpMethod, vpc};
 use qcapi_emulator::{Account, Emulator};
 use qcapi_tests::hostile::{Behavior, HostileServer, refused_port};
 use qcapi_tests::{Variant, capture_logs, driver, settings, variants};
 
 const TOKEN: &str = "session-token-echo-secret";
 const PSK: &str = "pre-shared-key-echo-secret";
-
-fn variant(asynchronous: bool, http_method: HttpMethod) -> Variant {
-    Variant {
-        asynchronous,
-        http_method,
-        signature_method: SignatureMethod::HmacSha256,
-    }
-}
 
 fn against(url: &str) -> ConfigBuilder<Config> {
     ConfigBuilder::<Config>::default()
@@ -44,7 +36,7 @@ fn echoing_servers_never_make_errors_leak_secrets() {
         let server = HostileServer::start(Behavior::Echo { status });
         for asynchronous in [false, true] {
             for method in [HttpMethod::Get, HttpMethod::Post] {
-                let client = driver(variant(asynchronous, method), against(&server.url()));
+                let client = driver(Variant::new(asynchronous, method), against(&server.url()));
                 let (result, log) = capture_logs(|| client.send(&action));
                 let err = result.expect_err("an echo is not an API answer");
                 let body = err.body().expect("the error keeps the body").expose();
@@ -86,7 +78,7 @@ fn at_values_verify_on_both_methods() {
 fn transport_errors_keep_their_source() {
     let url = format!("http://127.0.0.1:{}", refused_port());
     for asynchronous in [false, true] {
-        let client = driver(variant(asynchronous, HttpMethod::Get), against(&url));
+        let client = driver(Variant::new(asynchronous, HttpMethod::Get), against(&url));
         let err = client.send(&vpc::DescribeVpcEx::new()).unwrap_err();
         let transport = err.transport().expect("a transport error");
         let source = std::error::Error::source(transport).expect("a source");
@@ -106,7 +98,7 @@ fn transport_errors_keep_their_source() {
 fn plain_http_off_this_machine_warns_once_per_client() {
     fn warnings(url: &str, asynchronous: bool) -> usize {
         let ((), log) = capture_logs(|| {
-            let client = driver(variant(asynchronous, HttpMethod::Get), against(url));
+            let client = driver(Variant::new(asynchronous, HttpMethod::Get), against(url));
             drop(client);
         });
         log.lines().filter(|l| l.contains("plain http://")).count()

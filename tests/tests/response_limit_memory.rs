@@ -3,7 +3,7 @@
 //! limit + 64 MiB. Its own test binary, so no other test's allocations count.
 
 use qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES;
-use qcapi_core::{Config, ConfigBuilder, Credentials, Error, HttpMethod, SignatureMethod, vpc};
+use qcapi_core::{Config, ConfigBuilder, Credentials, Error, HttpMethod, vpc};
 use qcapi_tests::hostile::{Behavior, HostileServer};
 use qcapi_tests::{Variant, driver};
 
@@ -31,12 +31,9 @@ fn a_two_gib_body_costs_at_most_the_limit_plus_64_mib() {
                 .credentials(Credentials::new("AKIDmemory", "key"))
                 .region("gz")
                 .max_attempts(1);
-            let variant = Variant {
-                asynchronous,
-                http_method: HttpMethod::Get,
-                signature_method: SignatureMethod::HmacSha256,
-            };
-            match driver(variant, config).send(&vpc::DescribeVpcEx::new()) {
+            match driver(Variant::new(asynchronous, HttpMethod::Get), config)
+                .send(&vpc::DescribeVpcEx::new())
+            {
                 Err(Error::Transport(e)) => assert_eq!(
                     e.kind(),
                     qcapi_core::TransportErrorKind::ResponseTooLarge,

@@ -318,15 +318,6 @@ fn every_client_built_without_checks_warns() {
     }
 }
 
-/// The two transports parse roots with one file, copied: it must stay the same.
-#[test]
-fn both_transports_share_the_root_parser() {
-    assert_eq!(
-        include_str!("../../crates/qcapi-ureq/src/roots.rs"),
-        include_str!("../../crates/qcapi-reqwest/src/roots.rs"),
-    );
-}
-
 /// Set in the child process: the server URL, the extra roots (or none) and the expectation.
 const CHILD_URL: &str = "QCAPI_TRUST_CHILD_URL";
 const CHILD_ADD: &str = "QCAPI_TRUST_CHILD_ADD";

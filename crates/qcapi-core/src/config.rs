@@ -214,20 +214,28 @@ impl Endpoints {
     /// Where requests of `service` (a module name such as `vpc`) go.
     pub fn for_service(&self, service: &str) -> std::borrow::Cow<'_, Endpoint> {
         use std::borrow::Cow;
-        if let Some((_, e)) = self.per_module.iter().find(|(s, _)| s == service) {
-            return Cow::Borrowed(e);
+        match self.known(service) {
+            Some(e) => Cow::Borrowed(e),
+            // A module qcapi has no types for (through `RawAction::service`): derived now.
+            None => derive(self.scheme, service, &self.domain)
+                .map_or(Cow::Borrowed(self.primary()), Cow::Owned),
         }
-        if let Some(e) = &self.every_module {
-            return Cow::Borrowed(e);
-        }
-        if let Some((_, e)) = self.derived.iter().find(|(s, _)| *s == service) {
-            return Cow::Borrowed(e);
-        }
-        // A module qcapi has no types for (through `RawAction::service`): derived now.
-        match derive(self.scheme, service, &self.domain) {
-            Ok(e) => Cow::Owned(e),
-            Err(_) => Cow::Borrowed(self.primary()),
-        }
+    }
+
+    /// The endpoint of `service` without deriving one: an override, the every-module
+    /// endpoint, or a known module's derived one.
+    fn known(&self, service: &str) -> Option<&Endpoint> {
+        self.per_module
+            .iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, e)| e)
+            .or(self.every_module.as_ref())
+            .or_else(|| {
+                self.derived
+                    .iter()
+                    .find(|(s, _)| *s == service)
+                    .map(|(_, e)| e)
+            })
     }
 
     /// The domain hosts are derived from.
@@ -242,11 +250,9 @@ impl Endpoints {
 
     /// The VPC module's endpoint (the module every generated action belongs to today).
     fn primary(&self) -> &Endpoint {
-        match self.for_service(crate::generated::SERVICES[0]) {
-            std::borrow::Cow::Borrowed(e) => e,
-            // Known services are always borrowed (derived at build time).
-            std::borrow::Cow::Owned(_) => &self.derived[0].1,
-        }
+        // Every known module has a derived endpoint, so `known` always finds it.
+        self.known(crate::generated::SERVICES[0])
+            .unwrap_or(&self.derived[0].1)
     }
 
     /// Every endpoint a client of this configuration may send to.
@@ -260,10 +266,7 @@ impl Endpoints {
 }
 
 fn derive(scheme: &str, service: &str, domain: &str) -> Result<Endpoint, Error> {
-    Endpoint::parse(&format!("{scheme}://{service}.{domain}")).map_err(|e| match e {
-        Error::InvalidInput { reason, .. } => Error::invalid_input("domain", reason),
-        other => other,
-    })
+    Endpoint::parse(&format!("{scheme}://{service}.{domain}")).map_err(naming("domain"))
 }
 
 /// A source of the current UNIX time in seconds (injectable for tests).
@@ -583,11 +586,20 @@ impl<C: FromConfig> ConfigBuilder<C> {
     fn build_config(self) -> Result<Config, Error> {
         let endpoints_explicit =
             self.endpoint.is_some() || self.domain.is_some() || self.scheme.is_some();
+        let per_module = self
+            .module_endpoints
+            .iter()
+            .map(|(module, url)| {
+                let endpoint =
+                    Endpoint::parse(url).map_err(naming(format!("module_endpoint({module})")))?;
+                Ok((module.clone(), endpoint))
+            })
+            .collect::<Result<_, Error>>()?;
         let endpoints = endpoints_from(
             self.scheme.as_deref(),
             self.domain.as_deref(),
             self.endpoint.as_deref(),
-            &self.module_endpoints,
+            per_module,
         )?;
         let request_client = match &self.app_name {
             None => crate::REQUEST_CLIENT.to_owned(),
@@ -652,11 +664,11 @@ impl<C: FromConfig> ConfigBuilder<C> {
 }
 
 /// Builds the endpoints from their settings, naming the setting that is wrong.
-pub(crate) fn endpoints_from(
+fn endpoints_from(
     scheme: Option<&str>,
     domain: Option<&str>,
     every_module: Option<&str>,
-    per_module: &[(String, String)],
+    per_module: Vec<(String, Endpoint)>,
 ) -> Result<Endpoints, Error> {
     let scheme = match scheme.unwrap_or("https") {
         "https" => "https",
@@ -676,20 +688,16 @@ pub(crate) fn endpoints_from(
         ));
     }
     let every_module = every_module.map(Endpoint::parse).transpose()?;
-    let per_module = per_module
-        .iter()
-        .map(|(module, url)| {
-            Endpoint::parse(url)
-                .map(|e| (module.clone(), e))
-                .map_err(|e| match e {
-                    Error::InvalidInput { reason, .. } => {
-                        Error::invalid_input(format!("module_endpoint({module})"), reason)
-                    }
-                    other => other,
-                })
-        })
-        .collect::<Result<_, _>>()?;
     Endpoints::new(scheme, domain.to_owned(), every_module, per_module)
+}
+
+/// Renames the setting an `InvalidInput` error names (the value came from `parameter`).
+fn naming(parameter: impl Into<String>) -> impl FnOnce(Error) -> Error {
+    let parameter = parameter.into();
+    move |e| match e {
+        Error::InvalidInput { reason, .. } => Error::invalid_input(parameter, reason),
+        other => other,
+    }
 }
 
 impl Config {
@@ -706,32 +714,27 @@ impl Config {
         if self.endpoints_explicit {
             return Ok(self);
         }
-        let per_module: Vec<(String, String)> = self
-            .endpoints
-            .per_module
-            .iter()
-            .map(|(m, e)| (m.clone(), e.base_url().to_owned()))
-            .collect();
-        let rename = |name: String| {
-            move |e: Error| match e {
-                Error::InvalidInput { reason, .. } => Error::invalid_input(name.clone(), reason),
-                other => other,
-            }
-        };
-        if env_endpoint.is_some() || env_domain.is_some() {
+        let per_module = std::mem::take(&mut self.endpoints.per_module);
+        let (endpoint, domain, source) = if env_endpoint.is_some() || env_domain.is_some() {
             let source = if env_endpoint.is_some() {
                 ENV_ENDPOINT
             } else {
                 ENV_DOMAIN
             };
-            self.endpoints = endpoints_from(None, env_domain, env_endpoint, &per_module)
-                .map_err(rename(source.to_owned()))?;
-        } else if let Some((profile, endpoint, domain)) = profile
-            && (endpoint.is_some() || domain.is_some())
-        {
-            self.endpoints = endpoints_from(None, domain, endpoint, &per_module)
-                .map_err(rename(format!("{profile}: endpoint/domain")))?;
-        }
+            (env_endpoint, env_domain, source.to_owned())
+        } else if let Some((profile, endpoint, domain)) = profile {
+            (endpoint, domain, format!("{profile}: endpoint/domain"))
+        } else {
+            (None, None, String::new())
+        };
+        self.endpoints = if endpoint.is_some() || domain.is_some() {
+            endpoints_from(None, domain, endpoint, per_module).map_err(naming(source))?
+        } else {
+            Endpoints {
+                per_module,
+                ..self.endpoints
+            }
+        };
         Ok(self)
     }
 }

@@ -317,25 +317,13 @@ fn hostile_input_gets_an_envelope_or_a_4xx() {
     // Non-UTF-8 form body, no Host header (HTTP/1.0), no Content-Type: refused
     // by name before authentication.
     let body = b"Action=\xff\xfe&Region=gz&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=x";
-    let mut request = format!(
-        "POST /v2/index.php HTTP/1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    request.extend_from_slice(body);
-    let (status, text) = raw_exchange(emulator.addr(), &request);
+    let (status, text) = raw_exchange(emulator.addr(), &bare_form_post(body));
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"code\":4000"), "{text}");
     assert!(text.contains("`Action`"), "{text}");
     // The same without Host, valid UTF-8 and a wrong signature: authentication fails.
     let body = b"Action=DescribeVpcEx&Region=gz&SecretId=AKIDemulatorAccountA0000000000000001&Timestamp=1&Nonce=1&Signature=x";
-    let mut request = format!(
-        "POST /v2/index.php HTTP/1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    request.extend_from_slice(body);
-    let (status, text) = raw_exchange(emulator.addr(), &request);
+    let (status, text) = raw_exchange(emulator.addr(), &bare_form_post(body));
     assert_eq!(status, 200, "{text}");
     assert!(text.contains("\"code\":4100"), "{text}");
     // Garbage instead of HTTP.
@@ -392,4 +380,15 @@ fn dropping_is_bounded_despite_open_connections() {
         started.elapsed()
     );
     drop(keep_alive);
+}
+
+/// An HTTP/1.0 POST of `body` with no Host and no Content-Type.
+fn bare_form_post(body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST /v2/index.php HTTP/1.0\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
 }

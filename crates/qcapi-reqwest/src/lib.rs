@@ -21,8 +21,6 @@
 //! # }
 //! ```
 
-mod roots;
-
 use std::error::Error as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -64,7 +62,7 @@ impl TransportFactory for ReqwestTransport {
         // reqwest's default platform verifier (which ureq cannot be given with extra
         // roots), or no verification at all for `danger_accept_invalid_certs`.
         let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
-        let builder = match roots::root_certificates(&plan)? {
+        let builder = match qcapi_platform::root_certificates(&plan)? {
             None => builder.tls_danger_accept_invalid_certs(true),
             Some(roots) => {
                 let roots = roots

@@ -23,7 +23,6 @@ use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod resolver;
-mod roots;
 pub use resolver::{CachingResolver, NAME_TTL};
 
 pub use qcapi_core::{
@@ -84,7 +83,7 @@ impl UreqTransport {
     fn tls_config(config: &Config) -> Result<ureq::tls::TlsConfig, Error> {
         let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
         let builder = ureq::tls::TlsConfig::builder();
-        let builder = match roots::root_certificates(&plan)? {
+        let builder = match qcapi_platform::root_certificates(&plan)? {
             None => builder.disable_verification(true),
             Some(roots) => {
                 let roots = roots

@@ -1,8 +1,7 @@
 //! The root certificates a client trusts, from qcapi-core's [`TrustPlan`]: the
 //! system's (or `SSL_CERT_FILE`'s) plus the extra ones, parsed and checked here.
 //!
-//! This file is byte for byte the same in qcapi-ureq and qcapi-reqwest (the trust
-//! tests compare the two), so both clients trust exactly the same root list and
+//! Both transports call it, so both clients trust exactly the same root list and
 //! reject the same bad input; each then gives the list to rustls' WebPKI verifier.
 
 use std::sync::OnceLock;
@@ -15,9 +14,7 @@ use rustls::pki_types::pem::PemObject as _;
 /// Every root `plan` asks for, DER-encoded, each one usable as a trust anchor; or
 /// `None` when certificate checks are off. The PEM sources are parsed either way, so
 /// bad input is an error whether or not it would be used.
-pub(crate) fn root_certificates(
-    plan: &TrustPlan,
-) -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
+pub fn root_certificates(plan: &TrustPlan) -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
     let mut extra = Vec::new();
     for source in &plan.pems {
         extra.extend(parse(source)?);
