@@ -14,7 +14,7 @@ use qcapi_core::spec::ActionSpec;
 use qcapi_core::vpc::DescribeVpcTaskResultOutput;
 use qcapi_core::{
     Action as _, Error, HttpMethod, Output as _, RawAction, SignContext, TaskOutcome,
-    TransportFactory as _, WaitPolicy, build_request,
+    TransportFactory as _, WaitPolicy, build_request_with,
 };
 use qcapi_ureq::Client;
 use serde_json::{Value, json};
@@ -47,34 +47,66 @@ pub fn whoami(globals: &Globals) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Fetched as a call would (a provider's are asked for now); nothing else is sent.
+    let snapshot = match client.credentials() {
+        Ok(snapshot) => snapshot,
+        Err(e) => {
+            report_error(&e, globals.verbose > 0);
+            return ExitCode::FAILURE;
+        }
+    };
     let config = client.config();
-    let credentials = config.credentials();
+    let credentials = snapshot.credentials();
+    let source = client.credential_source();
+    let expires = credentials.expires_at();
     let report = json!({
-        "source": config.credential_source(),
-        "secretId": credentials.map(|c| c.masked_secret_id()),
-        "token": credentials.is_some_and(|c| c.token().is_some()),
+        "source": source,
+        "secretId": credentials.masked_secret_id(),
+        "token": credentials.token().is_some(),
+        "expiresAt": expires.map(qcapi_core::provider::format_utc),
         "region": config.region(),
         "endpoint": config.endpoint().base_url(),
     });
     let text = match globals.output {
         Some(OutputFormat::Json) => render(&report, OutputFormat::Json),
-        _ => format!(
-            "source: {}\nsecret id: {}\nsession token: {}\nregion: {}\nendpoint: {}\n",
-            escape(config.credential_source().unwrap_or("none"), false),
-            credentials
-                .map(|c| c.masked_secret_id())
-                .unwrap_or_default(),
-            if report["token"] == true {
-                "set (temporary credentials)"
-            } else {
-                "none"
-            },
-            escape(config.region().unwrap_or("(none)"), false),
-            config.endpoint().base_url(),
-        ),
+        _ => {
+            let expiry = match expires {
+                Some(at) => {
+                    let now = qcapi_ureq::UreqTransport::unix_time();
+                    format!(
+                        "expires: {} ({})\n",
+                        qcapi_core::provider::format_utc(at),
+                        remaining(at.saturating_sub(now))
+                    )
+                }
+                None => String::new(),
+            };
+            format!(
+                "source: {}\nsecret id: {}\nsession token: {}\n{expiry}region: {}\nendpoint: {}\n",
+                escape(&source, false),
+                credentials.masked_secret_id(),
+                if report["token"] == true {
+                    "set (temporary credentials)"
+                } else {
+                    "none"
+                },
+                escape(config.region().unwrap_or("(none)"), false),
+                config.endpoint().base_url(),
+            )
+        }
     };
     print(&text);
     ExitCode::SUCCESS
+}
+
+/// `in 1h59m`, `in 45s`, or `expired` for what is left of a credential's life.
+fn remaining(seconds: u64) -> String {
+    match seconds {
+        0 => "expired".to_owned(),
+        1..60 => format!("in {seconds}s"),
+        60..3600 => format!("in {}m", seconds / 60),
+        _ => format!("in {}h{:02}m", seconds / 3600, seconds % 3600 / 60),
+    }
 }
 
 /// The client the global options describe. Credentials and, unless given, the
@@ -116,6 +148,15 @@ fn client(globals: &Globals) -> Result<Client, Error> {
             deadline,
             ..WaitPolicy::default()
         });
+    }
+    if let Some(arn) = &globals.role_arn {
+        builder = builder.role_arn(arn.as_str());
+    }
+    if let Some(name) = &globals.role_session_name {
+        builder = builder.role_session_name(name.as_str());
+    }
+    if globals.use_cvm_role {
+        builder = builder.use_cvm_role(true);
     }
     if let Some(path) = &globals.ca_file {
         let pem = std::fs::read(path).map_err(|e| {
@@ -236,7 +277,8 @@ fn dry_run(globals: &Globals, action: &RawAction, client: &Client) -> Result<(),
             .nonce
             .unwrap_or_else(qcapi_ureq::UreqTransport::random_nonce),
     );
-    let request = build_request(action, client.config(), ctx)?;
+    let snapshot = client.credentials()?;
+    let request = build_request_with(action, client.config(), snapshot.credentials(), ctx)?;
     let mut text = format!("{}\n", request.url());
     if request.method() == HttpMethod::Post {
         text.push_str(&String::from_utf8_lossy(request.body()));

@@ -61,6 +61,12 @@ pub struct Globals {
     pub ca_file: Option<PathBuf>,
     /// `--insecure`.
     pub insecure: bool,
+    /// `--role-arn`.
+    pub role_arn: Option<String>,
+    /// `--role-session-name`.
+    pub role_session_name: Option<String>,
+    /// `--use-cvm-role`.
+    pub use_cvm_role: bool,
 }
 
 /// Help text of `--dry-run`, which documents the one place secrets are printed.
@@ -196,6 +202,20 @@ trust store, or of SSL_CERT_FILE's certificates, which replace it"),
             .action(ArgAction::SetTrue)
             .help("Do not check TLS certificates at all (anyone on the path can read and change requests); \
 for a throwaway test only. Prints a warning"),
+        Arg::new("role-arn")
+            .long("role-arn")
+            .value_name("ARN")
+            .help("Assume this role through STS AssumeRole (at TENCENTCLOUD_STS_ENDPOINT, else \
+https://sts.tencentcloudapi.com/) with the credentials found otherwise; the role's temporary credentials sign the call"),
+        Arg::new("role-session-name")
+            .long("role-session-name")
+            .value_name("NAME")
+            .help("The RoleSessionName of --role-arn [default: qcapi-<UNIX time>]"),
+        Arg::new("use-cvm-role")
+            .long("use-cvm-role")
+            .action(ArgAction::SetTrue)
+            .help("Use the CVM instance role's credentials from the metadata service (TENCENTCLOUD_METADATA_ENDPOINT, \
+else http://metadata.tencentyun.com), even when keys are in the environment or a profile"),
     ];
     args.into_iter()
         .map(|a| match a.get_action() {
@@ -235,6 +255,9 @@ impl Globals {
             verbose: one(m, "verbose").unwrap_or(0),
             ca_file: one(m, "ca-file"),
             insecure: one(m, "insecure").unwrap_or(false),
+            role_arn: one(m, "role-arn"),
+            role_session_name: one(m, "role-session-name"),
+            use_cvm_role: one(m, "use-cvm-role").unwrap_or(false),
         }
     }
 
@@ -259,6 +282,9 @@ impl Globals {
             verbose: self.verbose.saturating_add(later.verbose),
             ca_file: later.ca_file.or(self.ca_file),
             insecure: self.insecure || later.insecure,
+            role_arn: later.role_arn.or(self.role_arn),
+            role_session_name: later.role_session_name.or(self.role_session_name),
+            use_cvm_role: self.use_cvm_role || later.use_cvm_role,
         }
     }
 

@@ -24,13 +24,30 @@ pub const ENV_PROFILE: &str = "TENCENTCLOUD_PROFILE";
 pub const ENV_CREDENTIALS_FILE: &str = "TENCENTCLOUD_CREDENTIALS_FILE";
 
 /// What the chain may read.
-pub trait Environment {
+pub trait Environment: Send + Sync {
     /// An environment variable.
     fn var(&self, name: &str) -> Option<String>;
     /// A whole file.
     fn read_file(&self, path: &Path) -> std::io::Result<String>;
     /// The user's home directory.
     fn home_dir(&self) -> Option<PathBuf>;
+}
+
+/// An environment with no variables, no files and no home: what a client over a
+/// custom transport reads, since core itself reads nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEnvironment;
+
+impl Environment for NoEnvironment {
+    fn var(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn read_file(&self, _: &Path) -> std::io::Result<String> {
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+    fn home_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// What the chain found.
@@ -42,6 +59,10 @@ pub struct Resolved {
     pub region: Option<String>,
     /// Where the credentials came from, e.g. `environment` or `profile default in ~/.tencentcloud/credentials`.
     pub source: String,
+    /// The profile's `role_arn`: the role to assume with these credentials.
+    pub role_arn: Option<String>,
+    /// The profile's `role_session_name`, for that role.
+    pub role_session_name: Option<String>,
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -85,6 +106,8 @@ pub fn resolve(
             credentials: credentials.clone(),
             region,
             source: "explicit".into(),
+            role_arn: None,
+            role_session_name: None,
         });
     }
     let mut tried = vec!["explicit credentials: none given".to_owned()];
@@ -104,6 +127,8 @@ pub fn resolve(
                 credentials,
                 region,
                 source: "environment".into(),
+                role_arn: None,
+                role_session_name: None,
             });
         }
         (None, None) => tried.push(format!(
@@ -126,6 +151,8 @@ pub fn resolve(
                     credentials,
                     region,
                     source: format!("profile {profile_name} in {}", path.display()),
+                    role_arn: s.get("role_arn"),
+                    role_session_name: s.get("role_session_name"),
                 });
             }
             _ => tried.push(format!(
@@ -135,6 +162,137 @@ pub fn resolve(
         },
     }
     Err(Error::Credentials { tried })
+}
+
+/// The region the chain finds: `TENCENTCLOUD_REGION`, else the profile's `region`.
+pub fn region(profile: Option<&str>, env: &dyn Environment) -> Option<String> {
+    non_empty(env.var(ENV_REGION)).or_else(|| {
+        let (name, files) = active_profile(profile, env);
+        files
+            .iter()
+            .find_map(|path| section(&env.read_file(path).ok()?, &name))
+            .and_then(|s| s.get("region"))
+    })
+}
+
+/// How a client gets its credentials, decided when it is built, without I/O: a
+/// cache over fixed credentials or over a provider, and the region.
+#[derive(Debug)]
+pub struct CredentialPlan {
+    /// The cache every request takes its snapshot from.
+    pub cache: crate::provider::CredentialCache,
+    /// Long-term credentials found without a provider (none when a provider supplies them).
+    pub fixed: Option<Credentials>,
+    /// The region: the configuration's, else the environment's, else the profile's.
+    pub region: Option<String>,
+}
+
+/// Decides where credentials come from, in this order: a provider given to the
+/// builder; the instance role when `use_cvm_role` is set; explicit credentials; the
+/// environment; the profile file (assuming its `role_arn` if it names one); then, at
+/// the first call, the CVM instance role and TKE's OIDC identity. A builder
+/// `role_arn` is assumed on top of whichever base that gives.
+pub fn plan(config: &crate::Config, env: &dyn Environment) -> Result<CredentialPlan, Error> {
+    use crate::provider::{
+        self as p, AssumeRole, CredentialCache, CvmRole, DefaultChain, SharedProvider,
+        StaticCredentials, WebIdentity,
+    };
+    use std::sync::Arc;
+    let settings = config.provider_settings();
+    let profile = config.profile();
+    let metadata = settings
+        .metadata_endpoint
+        .clone()
+        .or_else(|| non_empty(env.var(p::ENV_METADATA_ENDPOINT)))
+        .unwrap_or_else(|| p::DEFAULT_METADATA_ENDPOINT.to_owned());
+    let sts = settings
+        .sts_endpoint
+        .clone()
+        .or_else(|| non_empty(env.var(p::ENV_STS_ENDPOINT)))
+        .unwrap_or_else(|| p::DEFAULT_STS_ENDPOINT.to_owned());
+    let naming = |setting: &'static str| {
+        move |e: Error| match e {
+            Error::InvalidInput { reason, .. } => Error::invalid_input(setting, reason),
+            other => other,
+        }
+    };
+    let cvm_role = || -> Result<SharedProvider, Error> {
+        Ok(Arc::new(CvmRole::new(&metadata).map_err(naming(
+            "metadata_endpoint (or TENCENTCLOUD_METADATA_ENDPOINT)",
+        ))?))
+    };
+    let region = config
+        .region()
+        .map(str::to_owned)
+        .or_else(|| region(profile, env));
+    let assume =
+        |base: SharedProvider, arn: &str, session: Option<&str>| -> Result<SharedProvider, Error> {
+            let mut role = AssumeRole::new(base, arn)?
+                .endpoint(&sts)
+                .map_err(naming("sts_endpoint (or TENCENTCLOUD_STS_ENDPOINT)"))?;
+            if let Some(region) = &region {
+                role = role.region(region);
+            }
+            if let Some(session) = session {
+                role = role.session_name(session)?;
+            }
+            Ok(Arc::new(role))
+        };
+    // The base: a provider, or fixed credentials and their source's name.
+    let mut fixed = None;
+    let base: SharedProvider = if let Some(provider) = &settings.provider {
+        provider.clone()
+    } else if settings.use_cvm_role {
+        cvm_role()?
+    } else {
+        match resolve(config.credentials(), profile, env) {
+            Ok(found) => {
+                let base = Arc::new(StaticCredentials::new(
+                    found.credentials.clone(),
+                    found.source.clone(),
+                ));
+                match (&found.role_arn, &settings.role_arn) {
+                    // The profile's role, unless the builder names another.
+                    (Some(arn), None) => assume(base, arn, found.role_session_name.as_deref())?,
+                    _ => {
+                        fixed = Some((found.credentials, found.source));
+                        base
+                    }
+                }
+            }
+            Err(Error::Credentials { tried }) => {
+                let web_identity = WebIdentity::from_env(env)
+                    .and_then(|w| w.endpoint(&sts).map_err(|e| e.to_string()))
+                    .map(|w| Arc::new(w) as SharedProvider)
+                    .map_err(|reason| format!("TKE OIDC: {reason}"));
+                Arc::new(DefaultChain::new(
+                    tried,
+                    vec![Ok(cvm_role()?), web_identity],
+                ))
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let margin = settings.refresh_margin;
+    let (cache, fixed) = match (&settings.role_arn, fixed) {
+        (Some(arn), _) => (
+            CredentialCache::new(
+                assume(base, arn, settings.role_session_name.as_deref())?,
+                margin,
+            ),
+            None,
+        ),
+        (None, Some((credentials, source))) => (
+            CredentialCache::fixed(credentials.clone(), source),
+            Some(credentials),
+        ),
+        (None, None) => (CredentialCache::new(base, margin), None),
+    };
+    Ok(CredentialPlan {
+        cache,
+        fixed,
+        region,
+    })
 }
 
 /// The profile to read (`profile`, else `TENCENTCLOUD_PROFILE`, else `default`) and

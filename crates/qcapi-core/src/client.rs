@@ -10,13 +10,21 @@ use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
-use crate::chain::{self, Environment};
+use crate::chain::{self, Environment, NoEnvironment};
 use crate::config::{Clock, FromConfig, NonceSource};
+use crate::provider::{CredentialCache, FetchContext, Lookup, Snapshot, Step};
+use crate::request::build_request_with;
 use crate::vpc::DescribeVpcTaskResult;
 use crate::{
     Action, AsyncTransport, BlockingTransport, Config, ConfigBuilder, Error, Output, Pager,
-    Paginated, SignContext, TaskOutcome, TaskStatus, build_request, parse_response,
+    Paginated, SignContext, TaskOutcome, TaskStatus, parse_response,
 };
+
+/// A fetch has at most this many steps (the longest, AssumeRole over the instance
+/// role with a replaced role, has four requests).
+const MAX_FETCH_STEPS: usize = 16;
+/// A caller waits for at most this many refreshes by others before giving up.
+const MAX_CREDENTIAL_LOOKUPS: usize = 8;
 
 /// How a transport crate builds its transport and provides the platform services
 /// core never touches: the system clock, a CSPRNG, environment variables and files.
@@ -72,8 +80,13 @@ impl Stamp {
     }
 
     fn next(&self) -> SignContext {
+        SignContext::new(self.now(), (self.nonce)())
+    }
+
+    /// The time as the service sees it: our clock plus the offset learned from it.
+    fn now(&self) -> u64 {
         let offset = self.offset.load(std::sync::atomic::Ordering::Relaxed);
-        SignContext::new((self.clock)().saturating_add_signed(offset), (self.nonce)())
+        (self.clock)().saturating_add_signed(offset)
     }
 
     /// Keeps the service's clock's offset, for this and every later request.
@@ -112,54 +125,73 @@ fn warn_if_exposed(config: &Config) {
 /// the endpoints from the environment or profile when the builder set none.
 fn resolve_chain(config: Config, env: &dyn Environment) -> Result<Config, Error> {
     let settings = chain::endpoint_settings(config.profile.as_deref(), env);
-    let config = config.with_endpoints_from(
+    config.with_endpoints_from(
         settings.env_endpoint.as_deref(),
         settings.env_domain.as_deref(),
         settings.profile.as_ref().map(|(label, endpoint, domain)| {
             (label.as_str(), endpoint.as_deref(), domain.as_deref())
         }),
-    )?;
-    resolve_credentials(config, env)
+    )
 }
 
-fn resolve_credentials(mut config: Config, env: &dyn Environment) -> Result<Config, Error> {
-    if config.credentials.is_some() && config.region.is_some() {
-        config
-            .credential_source
-            .get_or_insert_with(|| "explicit".to_owned());
-        return Ok(config);
-    }
-    match chain::resolve(config.credentials.as_ref(), config.profile.as_deref(), env) {
-        Ok(found) => {
-            tracing::debug!(source = %found.source, "credentials resolved");
-            config.credential_source = Some(found.source);
-            config.credentials = Some(found.credentials);
-            if config.region.is_none() {
-                config.region = found.region;
-            }
-            Ok(config)
-        }
-        Err(e) if config.credentials.is_none() => Err(e),
-        Err(_) => {
-            config.credential_source = Some("explicit".to_owned());
-            Ok(config)
-        }
-    }
+/// Decides where the credentials come from (see [`chain::plan`]) and records the
+/// region and the source in the config.
+fn credential_cache(config: &mut Config, env: &dyn Environment) -> Result<CredentialCache, Error> {
+    let plan = chain::plan(config, env)?;
+    config.region = plan.region;
+    config.credentials = plan.fixed;
+    let source = plan.cache.source();
+    tracing::debug!(source = %source, "credential source chosen");
+    config.credential_source = Some(source);
+    Ok(plan.cache)
 }
 
 /// The span of one call: action, a locally generated correlation id (the legacy
-/// API returns no request id), and the SecretId masked.
-fn call_span(action: &str, config: &Config, stamp: &Stamp) -> tracing::Span {
-    let secret_id = config
-        .credentials
-        .as_ref()
-        .map(|c| c.masked_secret_id())
-        .unwrap_or_default();
+/// API returns no request id), and the SecretId masked (recorded once the
+/// credentials are known: a provider may fetch them first).
+fn call_span(action: &str, stamp: &Stamp) -> tracing::Span {
     tracing::info_span!(
         "qcapi.call",
         action,
         correlation_id = %format!("{:016x}", stamp.random()),
-        secret_id = %secret_id,
+        secret_id = tracing::field::Empty,
+    )
+}
+
+/// Records the SecretId of the first attempt's credentials in the call's span.
+fn record_secret_id(span: &tracing::Span, attempts: u32, snapshot: &Snapshot) {
+    if attempts == 1 {
+        span.record(
+            "secret_id",
+            tracing::field::display(snapshot.credentials().masked_secret_id()),
+        );
+    }
+}
+
+/// When the service refused the Token (4105: expired or revoked) of credentials a
+/// provider refreshes, forgets them so the next attempt signs with fresh ones, and
+/// says the request should be sent again at once (safe: the service rejected it
+/// before running it). Once per call.
+fn refresh_refused_token(cache: &CredentialCache, used: Option<&Snapshot>, error: &Error) -> bool {
+    let refused = error.code() == Some(crate::CommonCode::InvalidToken.code());
+    match used {
+        Some(snapshot) if refused && cache.is_refreshable() => {
+            tracing::warn!(
+                generation = snapshot.generation(),
+                "the service refused the session token; refreshing the credentials"
+            );
+            cache.invalidate(snapshot.generation());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The error when the lookups run out (refreshes by others kept ending without credentials).
+fn lookups_exhausted() -> Error {
+    Error::invalid_input(
+        "credentials",
+        "other callers' refreshes ended without credentials too many times",
     )
 }
 
@@ -220,6 +252,8 @@ pub struct BlockingClient<T> {
     config: Config,
     transport: T,
     stamp: Stamp,
+    credentials: CredentialCache,
+    env: &'static dyn Environment,
 }
 
 /// An async client over any [`AsyncTransport`]. `qcapi_reqwest::Client` is this with reqwest.
@@ -227,6 +261,8 @@ pub struct AsyncClient<T> {
     config: Config,
     transport: T,
     stamp: Stamp,
+    credentials: CredentialCache,
+    env: &'static dyn Environment,
 }
 
 macro_rules! common_client_impl {
@@ -234,15 +270,34 @@ macro_rules! common_client_impl {
         impl<T: $bound> $client<T> {
             /// A client over a custom transport (a closure works). The config must
             /// inject a clock and a nonce source, since core reads neither, and
-            /// carry its credentials (the chain needs a platform to read from).
-            pub fn with_transport(config: Config, transport: T) -> Result<Self, Error> {
+            /// carry its credentials or a provider: no environment variable or file
+            /// is read (the transport sends a provider's requests too).
+            pub fn with_transport(mut config: Config, transport: T) -> Result<Self, Error> {
                 let stamp = Stamp::from_config(&config)?;
                 warn_if_exposed(&config);
+                let credentials = credential_cache(&mut config, &NoEnvironment)?;
                 Ok(Self {
                     config,
                     transport,
                     stamp,
+                    credentials,
+                    env: &NoEnvironment,
                 })
+            }
+
+            /// Where the credentials come from: `explicit`, `environment`, a profile,
+            /// or a provider (after the first fetch, the one that answered).
+            pub fn credential_source(&self) -> String {
+                self.credentials.source()
+            }
+
+            fn fetch_context(&self) -> FetchContext<'static> {
+                let ctx = self.stamp.next();
+                FetchContext {
+                    timestamp: ctx.timestamp,
+                    nonce: ctx.nonce,
+                    env: self.env,
+                }
             }
 
             /// The configuration, with credentials and region as resolved.
@@ -266,7 +321,8 @@ macro_rules! common_client_impl {
             /// unless the config injects others. Missing credentials (and region)
             /// come from the chain: environment, then profile file.
             pub fn new(config: Config) -> Result<Self, Error> {
-                let config = resolve_chain(config, T::environment())?;
+                let mut config = resolve_chain(config, T::environment())?;
+                let credentials = credential_cache(&mut config, T::environment())?;
                 warn_if_exposed(&config);
                 let transport = T::from_config(&config)?;
                 let stamp = Stamp::with_defaults::<T>(&config);
@@ -274,6 +330,8 @@ macro_rules! common_client_impl {
                     config,
                     transport,
                     stamp,
+                    credentials,
+                    env: T::environment(),
                 })
             }
         }
@@ -300,16 +358,28 @@ common_client_impl!(AsyncClient, AsyncTransport);
 impl<T: BlockingTransport> BlockingClient<T> {
     /// Sends `action` and parses its response, retrying as the retry policy allows.
     pub fn send<A: Action + ?Sized>(&self, action: &A) -> Result<A::Output, Error> {
-        let span = call_span(action.name(), &self.config, &self.stamp);
+        let span = call_span(action.name(), &self.stamp);
         let _entered = span.enter();
         let started = Instant::now();
         let mut attempts = 0;
         let mut skew_corrected = false;
+        let mut token_refreshed = false;
         loop {
             attempts += 1;
             let attempt_started = Instant::now();
-            let result =
-                build_request(action, &self.config, self.stamp.next()).and_then(|request| {
+            // Each attempt signs with the current credentials, fetched if due.
+            let snapshot = self.credentials();
+            let result = snapshot
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|snapshot| {
+                    record_secret_id(&span, attempts, snapshot);
+                    let request = build_request_with(
+                        action,
+                        &self.config,
+                        snapshot.credentials(),
+                        self.stamp.next(),
+                    )?;
                     let response = self.transport.execute(request)?;
                     parse_response(action, response)
                 });
@@ -318,6 +388,12 @@ impl<T: BlockingTransport> BlockingClient<T> {
                 Ok(output) => return Ok(output),
                 Err(e) if !skew_corrected && correct_skew(&self.stamp, &e) => {
                     skew_corrected = true;
+                }
+                Err(e)
+                    if !token_refreshed
+                        && refresh_refused_token(&self.credentials, snapshot.as_ref().ok(), &e) =>
+                {
+                    token_refreshed = true;
                 }
                 Err(e) => match retry_delay(
                     &self.config,
@@ -332,6 +408,38 @@ impl<T: BlockingTransport> BlockingClient<T> {
                 },
             }
         }
+    }
+
+    /// The credentials the next request would be signed with: fetched (or refreshed)
+    /// through the provider when due, waiting for a refresh another caller runs.
+    pub fn credentials(&self) -> Result<Snapshot, Error> {
+        let mut waited = None;
+        for _ in 0..MAX_CREDENTIAL_LOOKUPS {
+            match self.credentials.lookup(self.stamp.now(), waited) {
+                Lookup::Ready(snapshot) => return Ok(snapshot),
+                Lookup::Failed(e) => return Err(e),
+                Lookup::Wait(waiter) => {
+                    waited = Some(waiter.attempt());
+                    waiter.wait();
+                }
+                Lookup::Refresh(ticket) => {
+                    let mut fetch = ticket.fetch();
+                    let mut answer = None;
+                    let mut outcome = Err(lookups_exhausted());
+                    for _ in 0..MAX_FETCH_STEPS {
+                        match fetch.step(&self.fetch_context(), answer.take()) {
+                            Step::Send(request) => answer = Some(self.transport.execute(request)),
+                            Step::Done(done) => {
+                                outcome = done;
+                                break;
+                            }
+                        }
+                    }
+                    return ticket.finish(outcome, self.stamp.now());
+                }
+            }
+        }
+        Err(lookups_exhausted())
     }
 
     /// Polls DescribeVpcTaskResult until the task succeeds or fails, or the wait
@@ -426,15 +534,31 @@ impl<T: BlockingTransport, A: Paginated> Iterator for Pages<'_, T, A> {
 impl<T: AsyncTransport> AsyncClient<T> {
     /// Sends `action` and parses its response, retrying as the retry policy allows.
     pub async fn send<A: Action + Sync + ?Sized>(&self, action: &A) -> Result<A::Output, Error> {
-        let span = call_span(action.name(), &self.config, &self.stamp);
+        let span = call_span(action.name(), &self.stamp);
+        let call = span.clone();
         async {
             let started = Instant::now();
             let mut attempts = 0;
             let mut skew_corrected = false;
+            let mut token_refreshed = false;
             loop {
                 attempts += 1;
                 let attempt_started = Instant::now();
-                let result = match build_request(action, &self.config, self.stamp.next()) {
+                // Each attempt signs with the current credentials, fetched if due.
+                let snapshot = self.credentials().await;
+                let request = snapshot
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|snapshot| {
+                        record_secret_id(&call, attempts, snapshot);
+                        build_request_with(
+                            action,
+                            &self.config,
+                            snapshot.credentials(),
+                            self.stamp.next(),
+                        )
+                    });
+                let result = match request {
                     Ok(request) => match self.transport.execute(request).await {
                         Ok(response) => parse_response(action, response),
                         Err(e) => Err(e.into()),
@@ -446,6 +570,16 @@ impl<T: AsyncTransport> AsyncClient<T> {
                     Ok(output) => return Ok(output),
                     Err(e) if !skew_corrected && correct_skew(&self.stamp, &e) => {
                         skew_corrected = true;
+                    }
+                    Err(e)
+                        if !token_refreshed
+                            && refresh_refused_token(
+                                &self.credentials,
+                                snapshot.as_ref().ok(),
+                                &e,
+                            ) =>
+                    {
+                        token_refreshed = true;
                     }
                     Err(e) => match retry_delay(
                         &self.config,
@@ -463,6 +597,40 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
         .instrument(span)
         .await
+    }
+
+    /// The credentials the next request would be signed with: fetched (or refreshed)
+    /// through the provider when due, waiting for a refresh another task runs.
+    pub async fn credentials(&self) -> Result<Snapshot, Error> {
+        let mut waited = None;
+        for _ in 0..MAX_CREDENTIAL_LOOKUPS {
+            match self.credentials.lookup(self.stamp.now(), waited) {
+                Lookup::Ready(snapshot) => return Ok(snapshot),
+                Lookup::Failed(e) => return Err(e),
+                Lookup::Wait(waiter) => {
+                    waited = Some(waiter.attempt());
+                    waiter.wait_async().await;
+                }
+                Lookup::Refresh(ticket) => {
+                    let mut fetch = ticket.fetch();
+                    let mut answer = None;
+                    let mut outcome = Err(lookups_exhausted());
+                    for _ in 0..MAX_FETCH_STEPS {
+                        match fetch.step(&self.fetch_context(), answer.take()) {
+                            Step::Send(request) => {
+                                answer = Some(self.transport.execute(request).await)
+                            }
+                            Step::Done(done) => {
+                                outcome = done;
+                                break;
+                            }
+                        }
+                    }
+                    return ticket.finish(outcome, self.stamp.now());
+                }
+            }
+        }
+        Err(lookups_exhausted())
     }
 
     /// Polls DescribeVpcTaskResult until the task succeeds or fails, or the wait

@@ -85,7 +85,14 @@ impl Endpoint {
     /// assert!(Endpoint::parse("http://127.0.0.1:99999").unwrap_err().to_string().contains("port `99999`"));
     /// ```
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let invalid = |reason: &str| Error::invalid_input("endpoint", format!("`{url}`: {reason}"));
+        Self::parse_with(url, DEFAULT_PATH, "endpoint")
+    }
+
+    /// Parses `url` as [`Endpoint::parse`] does, with `default_path` when it has no
+    /// path (`/` for STS, none for the metadata service), naming `setting` in errors.
+    /// A path that ends with `/` keeps it only when it is all there is.
+    pub fn parse_with(url: &str, default_path: &str, setting: &str) -> Result<Self, Error> {
+        let invalid = |reason: &str| Error::invalid_input(setting, format!("`{url}`: {reason}"));
         let uri: http::Uri = url.parse().map_err(|e| invalid(&format!("{e}")))?;
         let scheme = match uri.scheme_str() {
             Some(s @ ("http" | "https")) => s.to_owned(),
@@ -119,7 +126,7 @@ impl Endpoint {
             return Err(invalid("a query string is not allowed"));
         }
         let path = match uri.path() {
-            "" | "/" => DEFAULT_PATH.to_owned(),
+            "" | "/" => default_path.to_owned(),
             p => p.to_owned(),
         };
         Ok(Self {
@@ -298,6 +305,7 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) wait: WaitPolicy,
     pub(crate) tls: TlsSettings,
+    pub(crate) providers: crate::provider::ProviderSettings,
 }
 
 impl std::fmt::Debug for Config {
@@ -319,6 +327,7 @@ impl std::fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("wait", &self.wait)
             .field("tls", &self.tls)
+            .field("providers", &self.providers)
             .finish()
     }
 }
@@ -442,6 +451,7 @@ pub struct ConfigBuilder<C = Config> {
     retry: RetryPolicy,
     wait: WaitPolicy,
     tls: TlsSettings,
+    providers: crate::provider::ProviderSettings,
     target: PhantomData<fn() -> C>,
 }
 
@@ -467,6 +477,7 @@ impl<C> Default for ConfigBuilder<C> {
             retry: RetryPolicy::default(),
             wait: WaitPolicy::default(),
             tls: TlsSettings::default(),
+            providers: crate::provider::ProviderSettings::default(),
             target: PhantomData,
         }
     }
@@ -659,6 +670,7 @@ impl<C: FromConfig> ConfigBuilder<C> {
             retry: self.retry,
             wait: self.wait,
             tls: self.tls,
+            providers: self.providers.checked()?,
         })
     }
 }
@@ -772,5 +784,61 @@ impl<C: FromConfig> ConfigBuilder<C> {
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.danger_accept_invalid_certs = accept;
         self
+    }
+}
+
+// Credential providers (see `crate::provider`): kept in their own block.
+
+impl<C: FromConfig> ConfigBuilder<C> {
+    /// Credentials from `provider` (refreshed by the client's cache), in place of
+    /// the default chain.
+    pub fn credentials_provider(
+        mut self,
+        provider: impl crate::provider::ProvideCredentials + 'static,
+    ) -> Self {
+        self.providers.provider = Some(Arc::new(provider));
+        self
+    }
+    /// Assumes `arn` through STS `AssumeRole`, with the credentials the client would
+    /// otherwise use (explicit, the chain's, or the instance role's) as the base.
+    pub fn role_arn(mut self, arn: impl Into<String>) -> Self {
+        self.providers.role_arn = Some(arn.into());
+        self
+    }
+    /// The `RoleSessionName` of [`ConfigBuilder::role_arn`] (default `qcapi-<time>`).
+    pub fn role_session_name(mut self, name: impl Into<String>) -> Self {
+        self.providers.role_session_name = Some(name.into());
+        self
+    }
+    /// Uses the CVM instance role's credentials, even when keys are in the
+    /// environment or a profile.
+    pub fn use_cvm_role(mut self, on: bool) -> Self {
+        self.providers.use_cvm_role = on;
+        self
+    }
+    /// The instance metadata service (default `http://metadata.tencentyun.com`, or
+    /// `TENCENTCLOUD_METADATA_ENDPOINT`).
+    pub fn metadata_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.providers.metadata_endpoint = Some(url.into());
+        self
+    }
+    /// The STS endpoint, a full URL (default `https://sts.tencentcloudapi.com/`, or
+    /// `TENCENTCLOUD_STS_ENDPOINT`).
+    pub fn sts_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.providers.sts_endpoint = Some(url.into());
+        self
+    }
+    /// How long before they expire temporary credentials are refreshed (default
+    /// 300 s; at most half their lifetime is used).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.providers.refresh_margin = margin;
+        self
+    }
+}
+
+impl Config {
+    /// The credential provider settings.
+    pub fn provider_settings(&self) -> &crate::provider::ProviderSettings {
+        &self.providers
     }
 }

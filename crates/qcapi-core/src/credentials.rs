@@ -61,6 +61,8 @@ pub struct Credentials {
     secret_id: String,
     secret_key: SecretString,
     token: Option<SecretString>,
+    /// When temporary credentials stop working (UNIX seconds); `None` for long-term ones.
+    expires_at: Option<u64>,
     /// The HMACs keyed with `secret_key`, so a request does not key them again.
     signing_key: SigningKey,
 }
@@ -68,8 +70,17 @@ pub struct Credentials {
 impl PartialEq for Credentials {
     fn eq(&self, other: &Self) -> bool {
         // `signing_key` is derived from `secret_key`.
-        (&self.secret_id, &self.secret_key, &self.token)
-            == (&other.secret_id, &other.secret_key, &other.token)
+        (
+            &self.secret_id,
+            &self.secret_key,
+            &self.token,
+            self.expires_at,
+        ) == (
+            &other.secret_id,
+            &other.secret_key,
+            &other.token,
+            other.expires_at,
+        )
     }
 }
 
@@ -84,6 +95,7 @@ impl Credentials {
             signing_key: SigningKey::new(secret_key.expose()),
             secret_key,
             token: None,
+            expires_at: None,
         }
     }
 
@@ -91,6 +103,18 @@ impl Credentials {
     pub fn with_token(mut self, token: impl Into<SecretString>) -> Self {
         self.token = Some(token.into());
         self
+    }
+
+    /// Marks these credentials as expiring at `unix_seconds` (temporary credentials
+    /// from a provider); a cache refreshes them before then.
+    pub fn with_expiry(mut self, unix_seconds: u64) -> Self {
+        self.expires_at = Some(unix_seconds);
+        self
+    }
+
+    /// When these credentials expire (UNIX seconds), if they do.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires_at
     }
 
     /// The SecretId, sent in clear on every request.
@@ -137,6 +161,7 @@ impl fmt::Debug for Credentials {
             .field("secret_id", &self.masked_secret_id())
             .field("secret_key", &self.secret_key)
             .field("token", &self.token)
+            .field("expires_at", &self.expires_at)
             .finish()
     }
 }

@@ -190,6 +190,9 @@ pub enum Error {
         /// Each source tried and why it gave nothing.
         tried: Vec<String>,
     },
+    /// A credential provider (CVM role, STS, TKE OIDC) could not supply credentials;
+    /// the action was not sent.
+    Provider(Box<crate::provider::ProviderError>),
 }
 
 impl Error {
@@ -247,6 +250,7 @@ impl Error {
             ),
             Self::HttpStatus { status, .. } => *status >= 500,
             Self::Api(e) => e.common_code().is_retryable(),
+            Self::Provider(e) => e.is_retryable(),
             Self::InvalidInput { .. } | Self::Decode { .. } | Self::Credentials { .. } => false,
         }
     }
@@ -254,7 +258,20 @@ impl Error {
     /// Whether the request provably never reached the server (so even a
     /// non-idempotent action may be retried).
     pub fn is_not_sent(&self) -> bool {
-        matches!(self, Self::Transport(e) if e.kind() == TransportErrorKind::Connect)
+        match self {
+            Self::Transport(e) => e.kind() == TransportErrorKind::Connect,
+            // Credentials come before the action is sent.
+            Self::Provider(_) => true,
+            _ => false,
+        }
+    }
+
+    /// The provider's error, if this is one.
+    pub fn provider(&self) -> Option<&crate::provider::ProviderError> {
+        match self {
+            Self::Provider(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -288,6 +305,7 @@ impl fmt::Display for Error {
             Self::Credentials { tried } => {
                 write!(f, "no credentials found; tried: {}", tried.join("; "))
             }
+            Self::Provider(e) => write!(f, "no credentials: {e}"),
         }
     }
 }
@@ -296,6 +314,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Transport(e) => Some(e),
+            Self::Provider(e) => Some(e.as_ref()),
             _ => None,
         }
     }

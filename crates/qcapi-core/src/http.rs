@@ -3,10 +3,24 @@
 use crate::HttpMethod;
 use crate::redact::redact_text;
 
+/// Where a request goes, which decides how a transport sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Route {
+    /// An API (the legacy endpoint, STS): the client's timeouts, proxy and size limit.
+    #[default]
+    Api,
+    /// The instance's metadata service, on the local network: never through a proxy,
+    /// connected within [`METADATA_CONNECT_TIMEOUT`](crate::provider::METADATA_CONNECT_TIMEOUT),
+    /// answered within [`METADATA_TIMEOUT`](crate::provider::METADATA_TIMEOUT), at most
+    /// [`METADATA_MAX_BODY`](crate::provider::METADATA_MAX_BODY) bytes.
+    Metadata,
+}
+
 /// A signed HTTP request, ready for any transport.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub(crate) method: HttpMethod,
+    pub(crate) route: Route,
     pub(crate) url: String,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
@@ -20,6 +34,10 @@ impl HttpRequest {
     /// GET or POST.
     pub fn method(&self) -> HttpMethod {
         self.method
+    }
+    /// Where it goes: an API, or the metadata service (no proxy, short timeouts).
+    pub fn route(&self) -> Route {
+        self.route
     }
     /// The full URL; for GET it carries every parameter, percent-encoded.
     pub fn url(&self) -> &str {
@@ -41,6 +59,26 @@ impl HttpRequest {
 }
 
 impl HttpRequest {
+    /// An unsigned request (a provider's): nothing in it is signed, so there is no
+    /// string to sign.
+    pub(crate) fn unsigned(
+        method: HttpMethod,
+        route: Route,
+        url: String,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> Self {
+        Self {
+            method,
+            route,
+            url,
+            headers,
+            body,
+            string_to_sign: String::new(),
+            string_to_sign_masked: Vec::new(),
+        }
+    }
+
     /// The string to sign with every secret value masked.
     fn redacted_string_to_sign(&self) -> String {
         let mut out = String::with_capacity(self.string_to_sign.len());
@@ -60,6 +98,7 @@ impl std::fmt::Debug for HttpRequest {
         let body = String::from_utf8_lossy(&self.body);
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
+            .field("route", &self.route)
             // URL and body are form-encoded: a value never holds a raw `&` or `=`.
             .field("url", &redact_text(&self.url))
             .field("headers", &self.headers)

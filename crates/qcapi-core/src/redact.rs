@@ -12,12 +12,16 @@ use std::fmt;
 /// What a masked value is replaced with.
 pub const REDACTED: &str = "<redacted>";
 
-/// Whether a parameter's value is secret: `Token`, `Signature`, or a parameter the
+/// Whether a parameter's value is secret: `Token`, `Signature`, a parameter the
 /// spec marks `secret = true` (such as `preSharedKey`), at any nesting depth
-/// (`IKESet.0.preSharedKey`).
+/// (`IKESet.0.preSharedKey`), or a secret of the credential services' answers
+/// and requests (`TmpSecretKey`, `WebIdentityToken`).
 pub fn is_secret_param(name: &str) -> bool {
     let last = name.rsplit(['.', '_']).next().unwrap_or(name);
-    matches!(name, "Token" | "Signature") || crate::vpc::catalog::SECRET_FIELDS.contains(&last)
+    matches!(
+        name,
+        "Token" | "Signature" | "TmpSecretKey" | "WebIdentityToken"
+    ) || crate::vpc::catalog::SECRET_FIELDS.contains(&last)
 }
 
 /// How a value is masked: wholly, or (the SecretId, as in tracing spans) all but
@@ -33,7 +37,7 @@ impl Mask {
     pub(crate) fn of(name: &str) -> Option<Self> {
         if is_secret_param(name) {
             Some(Self::Whole)
-        } else if name == "SecretId" {
+        } else if matches!(name, "SecretId" | "TmpSecretId") {
             Some(Self::SecretId)
         } else {
             None
@@ -248,6 +252,10 @@ mod tests {
         check(r#""Token":"unterminated"#, r#""Token":"<redacted>"#);
         check("<p>Token=abc</p>", "<p>Token=<redacted></p>");
         check("%26Token=abc", "%26Token=abc");
+        check(
+            r#"{"TmpSecretId":"AKIDabcdefgh1234","TmpSecretKey":"k","WebIdentityToken":"jwt"}"#,
+            r#"{"TmpSecretId":"AKID****1234","TmpSecretKey":"<redacted>","WebIdentityToken":"<redacted>"}"#,
+        );
     }
 
     #[test]

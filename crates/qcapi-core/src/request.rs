@@ -54,9 +54,28 @@ pub fn build_request(
     with_request_pairs(action, config, ctx, |pairs, credentials| {
         refuse_collision(assemble(
             pairs,
-            config,
             &config.endpoints.for_service(action.service()),
             credentials.signing_key(),
+            config.signature_method,
+            config.http_method,
+        ))
+    })?
+}
+
+/// [`build_request`] with `credentials` in place of the configuration's: what a
+/// client does with the snapshot its credential cache hands each attempt.
+pub fn build_request_with(
+    action: &(impl Action + ?Sized),
+    config: &Config,
+    credentials: &Credentials,
+    ctx: SignContext,
+) -> Result<HttpRequest, Error> {
+    pairs_with(action, config, credentials, ctx, |pairs| {
+        refuse_collision(assemble(
+            pairs,
+            &config.endpoints.for_service(action.service()),
+            credentials.signing_key(),
+            config.signature_method,
             config.http_method,
         ))
     })?
@@ -76,7 +95,14 @@ pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> HttpR
             &unkeyed
         }
     };
-    assemble(&pairs, config, config.endpoint(), key, method).0
+    assemble(
+        &pairs,
+        config.endpoint(),
+        key,
+        config.signature_method,
+        method,
+    )
+    .0
 }
 
 /// Two parameter names the service reads as one.
@@ -113,6 +139,19 @@ fn with_request_pairs<R>(
         .credentials
         .as_ref()
         .ok_or_else(|| Error::invalid_input("credentials", "no credentials configured"))?;
+    pairs_with(action, config, credentials, ctx, |pairs| {
+        f(pairs, credentials)
+    })
+}
+
+/// [`with_request_pairs`] with the credentials given.
+fn pairs_with<R>(
+    action: &(impl Action + ?Sized),
+    config: &Config,
+    credentials: &Credentials,
+    ctx: SignContext,
+    f: impl FnOnce(&[(&str, &str)]) -> R,
+) -> Result<R, Error> {
     if ctx.nonce == 0 {
         return Err(Error::invalid_input("Nonce", "must be a positive integer"));
     }
@@ -144,17 +183,17 @@ fn with_request_pairs<R>(
         pairs.push(("Token", token.expose()));
     }
     pairs.push(("RequestClient", config.request_client()));
-    Ok(f(&pairs, credentials))
+    Ok(f(&pairs))
 }
 
 /// Signs `pairs` (which hold no `Signature`) and writes the request: the URL, and
 /// the query or form body with the signature last, in one pre-sized buffer. Also
 /// returns two names equal once signed (`a_b` and `a.b`, or one name twice).
-fn assemble(
+pub(crate) fn assemble(
     pairs: &[(&str, &str)],
-    config: &Config,
     endpoint: &crate::Endpoint,
     key: &SigningKey,
+    signature_method: sign::SignatureMethod,
     method: HttpMethod,
 ) -> (HttpRequest, Collision) {
     let canonical = sign::canonical(
@@ -165,7 +204,7 @@ fn assemble(
     );
     let string_to_sign = canonical.text;
     let string_to_sign_masked = canonical.masked;
-    let signature = key.sign(config.signature_method, &string_to_sign);
+    let signature = key.sign(signature_method, &string_to_sign);
     let all = || {
         pairs
             .iter()
@@ -183,6 +222,7 @@ fn assemble(
             append_form(&mut url, all());
             HttpRequest {
                 method,
+                route: crate::http::Route::Api,
                 url,
                 headers: Vec::new(),
                 body: Vec::new(),
@@ -195,6 +235,7 @@ fn assemble(
             append_form(&mut body, all());
             HttpRequest {
                 method,
+                route: crate::http::Route::Api,
                 url: base_url.to_owned(),
                 headers: vec![(
                     "Content-Type",
@@ -273,9 +314,9 @@ pub fn signed_url(
     with_request_pairs(action, config, ctx, |pairs, credentials| {
         refuse_collision(assemble(
             pairs,
-            config,
             &config.endpoints.for_service(action.service()),
             credentials.signing_key(),
+            config.signature_method,
             HttpMethod::Get,
         ))
         .map(|r| r.url)

@@ -52,6 +52,9 @@
 //!   answers `{"role":..,"uin":..,"arn":..}` (400 for a bad name or unknown
 //!   SecretId); `DELETE` unbinds it: `{"unbound":true|false}`. Like
 //!   [`Emulator::bind_instance_role`] / [`Emulator::unbind_instance_role`].
+//! - `POST /_emulator/credentials/revoke` revokes every temporary credential
+//!   issued so far (their Token answers 4105): `{"revoked":N}`, N of them still
+//!   valid; like [`Emulator::revoke_credentials`].
 //!
 //! Anything else answers 404 (405 for a known path with another method).
 //!
@@ -671,6 +674,13 @@ impl Emulator {
     /// metadata endpoint then answers 404. The role stays assumable through STS.
     pub fn unbind_instance_role(&self) {
         self.shared.bind_instance_role(None);
+    }
+
+    /// Revokes every temporary credential issued so far, like
+    /// `POST /_emulator/credentials/revoke`: their Token answers 4105 from now on
+    /// (new ones can be fetched). Returns how many were still valid.
+    pub fn revoke_credentials(&self) -> usize {
+        self.shared.revoke_credentials()
     }
 
     /// How many issued temporary credentials the emulator remembers (at most

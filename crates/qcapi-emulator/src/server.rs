@@ -32,6 +32,8 @@ pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
 pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
 /// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
 pub(crate) const INSTANCE_ROLE_PATH: &str = "/_emulator/instance-role";
+/// The admin endpoint that revokes every temporary credential issued so far.
+pub(crate) const REVOKE_CREDENTIALS_PATH: &str = "/_emulator/credentials/revoke";
 /// The CVM metadata path listing the bound role, and the prefix of its credentials.
 pub(crate) const METADATA_ROLES_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// The largest `--clock-offset` / [`crate::EmulatorBuilder::clock_offset`] (100 years either way).
@@ -482,7 +484,7 @@ impl Shared {
                 (
                     issued.secret_key.clone(),
                     issued.uin.clone(),
-                    Some((issued.token.clone(), issued.expires_at)),
+                    Some((issued.token.clone(), issued.expires_at, issued.revoked)),
                 )
             }
         };
@@ -496,7 +498,7 @@ impl Shared {
                 request.method, request.host, request.path
             )));
         }
-        if let Some((token, expires_at)) = temporary {
+        if let Some((token, expires_at, revoked)) = temporary {
             match params.get("Token").filter(|t| !t.is_empty()) {
                 None => {
                     return Err(AuthError::Token(
@@ -509,6 +511,11 @@ impl Shared {
                     ));
                 }
                 Some(_) => {}
+            }
+            if revoked {
+                return Err(AuthError::Token(
+                    "the temporary credentials were revoked".to_owned(),
+                ));
             }
             if self.emulator_now() >= expires_at {
                 return Err(AuthError::Token(format!(
@@ -545,6 +552,12 @@ impl Shared {
     /// How many issued temporary credentials are remembered.
     pub(crate) fn issued_count(&self) -> usize {
         self.lock().issued.len()
+    }
+
+    /// Revokes every temporary credential issued so far; how many were valid.
+    pub(crate) fn revoke_credentials(&self) -> usize {
+        let now = self.emulator_now();
+        self.lock().issued.revoke_all(now)
     }
 
     /// A declared role, from an ARN; the STS error otherwise.
@@ -836,6 +849,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", post(sts_endpoint))
         .route("/latest/{*rest}", any(metadata))
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
+        .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
             FAULTS_PATH,
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -1158,6 +1172,13 @@ async fn unbind_instance_role(extract::State(shared): extract::State<Arc<Shared>
         StatusCode::OK,
         json!({"unbound": before.is_some()}).to_string(),
     )
+}
+
+/// `POST /_emulator/credentials/revoke`: every temporary credential issued so far
+/// answers 4105 from now on, as after a revoked role session.
+async fn revoke_credentials(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let revoked = shared.revoke_credentials();
+    json_response(StatusCode::OK, json!({"revoked": revoked}).to_string())
 }
 
 async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {

@@ -97,6 +97,8 @@ pub(crate) struct Issued {
     pub(crate) uin: String,
     /// Emulator UNIX time at which they stop working.
     pub(crate) expires_at: i64,
+    /// Revoked before they expired (their Token then answers 4105).
+    pub(crate) revoked: bool,
 }
 
 impl std::fmt::Debug for Issued {
@@ -171,6 +173,7 @@ impl IssuedStore {
             uin: uin.to_owned(),
             // At most 12 h, so the cast is exact and the sum cannot overflow in practice.
             expires_at: now.saturating_add(i64::try_from(duration_secs).unwrap_or(i64::MAX)),
+            revoked: false,
         };
         self.by_expiry
             .insert((issued.expires_at, issued.secret_id.clone()));
@@ -184,6 +187,18 @@ impl IssuedStore {
 
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// Revokes every credential issued so far; returns how many were valid.
+    pub(crate) fn revoke_all(&mut self, now: i64) -> usize {
+        let mut revoked = 0;
+        for issued in self.by_id.values_mut() {
+            if !issued.revoked && issued.expires_at > now {
+                revoked += 1;
+            }
+            issued.revoked = true;
+        }
+        revoked
     }
 
     fn forget_expired(&mut self, now: i64) {

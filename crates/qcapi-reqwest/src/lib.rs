@@ -29,8 +29,8 @@ pub use qcapi_core::{
     SignatureMethod, vpc,
 };
 use qcapi_core::{
-    AsyncClient, AsyncTransport, HttpRequest, HttpResponse, TransportError, TransportErrorKind,
-    TransportFactory,
+    AsyncClient, AsyncTransport, HttpRequest, HttpResponse, Route, TransportError,
+    TransportErrorKind, TransportFactory,
 };
 
 /// The async client: build one with [`Client::builder`].
@@ -40,6 +40,9 @@ pub type Client = AsyncClient<ReqwestTransport>;
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     http: reqwest::Client,
+    /// For the instance metadata service: no proxy, short timeouts (reqwest sets
+    /// both per client, not per request).
+    metadata: reqwest::Client,
     max_response_bytes: u64,
 }
 
@@ -49,6 +52,7 @@ impl ReqwestTransport {
     /// [`DEFAULT_MAX_RESPONSE_BYTES`](qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES).
     pub fn from_client(http: reqwest::Client) -> Self {
         Self {
+            metadata: http.clone(),
             http,
             max_response_bytes: qcapi_core::config::DEFAULT_MAX_RESPONSE_BYTES,
         }
@@ -57,37 +61,49 @@ impl ReqwestTransport {
 
 impl TransportFactory for ReqwestTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
-        let builder = reqwest::Client::builder();
         // The WebPKI verifier over the root list qcapi-ureq also uses, in place of
         // reqwest's default platform verifier (which ureq cannot be given with extra
         // roots), or no verification at all for `danger_accept_invalid_certs`.
         let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
-        let builder = match qcapi_platform::root_certificates(&plan)? {
-            None => builder.tls_danger_accept_invalid_certs(true),
-            Some(roots) => {
-                let roots = roots
+        let roots = match qcapi_platform::root_certificates(&plan)? {
+            None => None,
+            Some(roots) => Some(
+                roots
                     .iter()
                     .map(|der| reqwest::Certificate::from_der(der))
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| Error::invalid_input("root certificates", e.to_string()))?;
-                builder.tls_certs_only(roots)
+                    .map_err(|e| Error::invalid_input("root certificates", e.to_string()))?,
+            ),
+        };
+        // A 3xx comes back as it is: following it would send the signed request
+        // (and, on 307/308, the signed body) to a host nobody configured. A Referer
+        // would carry the signed URL, SecretId and token included.
+        let trusting = || {
+            let builder = reqwest::Client::builder()
+                .user_agent(config.request_client())
+                .redirect(reqwest::redirect::Policy::none())
+                .referer(false);
+            match &roots {
+                None => builder.tls_danger_accept_invalid_certs(true),
+                Some(roots) => builder.tls_certs_only(roots.iter().cloned()),
             }
         };
-        let http = builder
+        let metadata = trusting()
+            .no_proxy()
+            .connect_timeout(qcapi_core::provider::METADATA_CONNECT_TIMEOUT)
+            .timeout(qcapi_core::provider::METADATA_TIMEOUT)
+            .build()
+            .map_err(|e| Error::invalid_input("http client", e.to_string()))?;
+        let http = trusting()
             .connect_timeout(config.connect_timeout())
             .timeout(config.timeout())
             .pool_idle_timeout(config.pool_idle_timeout())
-            .user_agent(config.request_client())
             .https_only(false)
-            // A 3xx comes back as it is: following it would send the signed request
-            // (and, on 307/308, the signed body) to a host nobody configured.
-            .redirect(reqwest::redirect::Policy::none())
-            // A Referer would carry the signed URL, SecretId and token included.
-            .referer(false)
             .build()
             .map_err(|e| Error::invalid_input("http client", e.to_string()))?;
         Ok(Self {
             http,
+            metadata,
             max_response_bytes: config.max_response_bytes(),
         })
     }
@@ -127,7 +143,9 @@ impl qcapi_core::chain::Environment for SystemEnvironment {
 #[async_trait::async_trait]
 impl AsyncTransport for ReqwestTransport {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let metadata = request.route() == Route::Metadata;
         let builder = match request.method() {
+            HttpMethod::Get if metadata => self.metadata.get(request.url()),
             HttpMethod::Get => self.http.get(request.url()),
             HttpMethod::Post => {
                 let mut b = self.http.post(request.url()).body(request.body().to_vec());
@@ -145,7 +163,11 @@ impl AsyncTransport for ReqwestTransport {
             .then(|| response.headers().get(reqwest::header::LOCATION))
             .flatten()
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let limit = self.max_response_bytes;
+        let limit = if metadata {
+            qcapi_core::provider::METADATA_MAX_BODY
+        } else {
+            self.max_response_bytes
+        };
         let too_large = || {
             TransportError::new(
                 TransportErrorKind::ResponseTooLarge,

@@ -30,7 +30,7 @@ pub use qcapi_core::{
     SignatureMethod, vpc,
 };
 use qcapi_core::{
-    BlockingClient, BlockingTransport, HttpRequest, HttpResponse, TransportError,
+    BlockingClient, BlockingTransport, HttpRequest, HttpResponse, Route, TransportError,
     TransportErrorKind, TransportFactory,
 };
 
@@ -144,7 +144,19 @@ impl qcapi_core::chain::Environment for SystemEnvironment {
 
 impl BlockingTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        use qcapi_core::provider::{METADATA_CONNECT_TIMEOUT, METADATA_MAX_BODY, METADATA_TIMEOUT};
+        let metadata = request.route() == Route::Metadata;
         let result = match request.method() {
+            // The metadata service is on the instance's own network: no proxy, short timeouts.
+            HttpMethod::Get if metadata => self
+                .agent
+                .get(request.url())
+                .config()
+                .proxy(None)
+                .timeout_connect(Some(METADATA_CONNECT_TIMEOUT))
+                .timeout_global(Some(METADATA_TIMEOUT))
+                .build()
+                .call(),
             HttpMethod::Get => self.agent.get(request.url()).call(),
             HttpMethod::Post => {
                 let mut builder = self.agent.post(request.url());
@@ -153,6 +165,11 @@ impl BlockingTransport for UreqTransport {
                 }
                 builder.send(request.body())
             }
+        };
+        let limit = if metadata {
+            METADATA_MAX_BODY
+        } else {
+            self.max_response_bytes
         };
         let mut response = result.map_err(map_error)?;
         let status = response.status().as_u16();
@@ -166,7 +183,7 @@ impl BlockingTransport for UreqTransport {
         let body = response
             .body_mut()
             .with_config()
-            .limit(self.max_response_bytes)
+            .limit(limit)
             .read_to_vec()
             .map_err(map_error)?;
         let response = HttpResponse::new(status, body);

@@ -118,11 +118,16 @@ pub struct Qcapi {
 }
 
 impl Qcapi {
-    /// No credentials at all, HOME at `home`.
+    /// No credentials at all, HOME at `home`, and no instance metadata service: the
+    /// chain's CVM-role step asks a closed loopback port (refused at once), never
+    /// `metadata.tencentyun.com`.
     pub fn new(home: &Home) -> Self {
         Self {
             home: home.path().to_owned(),
-            env: Vec::new(),
+            env: vec![(
+                "TENCENTCLOUD_METADATA_ENDPOINT".to_owned(),
+                format!("http://127.0.0.1:{}", closed_port()),
+            )],
         }
     }
 
@@ -308,4 +313,10 @@ pub fn text(value: &Value, field: &str) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("no string `{field}` in {value}"))
         .to_owned()
+}
+
+/// A loopback port nothing listens on: bound, then closed.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
 }
