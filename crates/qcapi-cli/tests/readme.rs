@@ -122,6 +122,18 @@ fn the_command_line_walkthrough_runs_as_written() {
     assert_eq!(states, ["3", "2", "0"], "{stdout}");
     assert!(stdout.contains("\"offsetSeconds\": 691200"), "{stdout}");
     assert!(stdout.contains("Signature="), "the dry run: {stdout}");
+    // The temporary-credential flows: the instance role, then an assumed role, each
+    // signing a call that sees account A's VPC.
+    assert!(stdout.contains("source: CVM role `app`"), "{stdout}");
+    assert!(
+        stdout.contains("source: STS AssumeRole qcs::cam::uin/100000000001:roleName/deployer"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| *l == "app").count(),
+        2,
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -346,6 +346,7 @@ macro_rules! common_client_impl {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($client))
                     .field("config", &self.config)
+                    .field("credentials", &self.credentials)
                     .finish_non_exhaustive()
             }
         }

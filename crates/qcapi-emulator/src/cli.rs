@@ -26,8 +26,9 @@ Admin endpoints (unsigned, on the same address):
   POST   /_emulator/clock/advance?seconds=N
          Move emulator time forward N seconds (at most 100 years at once).
          Emulator time drives resource lifetimes (a pending peering expires
-         after 7 days) and temporary-credential expiry; Timestamps are always
-         checked against the real clock plus --clock-offset.
+         after 7 days) and temporary-credential expiry; Timestamps are
+         accepted within 300 s of the real clock plus --clock-offset, or of
+         emulator time.
          Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
   GET    /_emulator/faults
          List the active fault rules with their remaining budgets:

@@ -621,7 +621,9 @@ impl Emulator {
 
     /// Moves emulator time forward (whole seconds), like `POST /_emulator/clock/advance`.
     /// Emulator time drives resource lifetimes and temporary-credential expiry;
-    /// Timestamps are checked against the real clock (plus [`EmulatorBuilder::clock_offset`]).
+    /// Timestamps are accepted within 300 s of the real clock (plus
+    /// [`EmulatorBuilder::clock_offset`]) or of emulator time, so both a client on the
+    /// real clock and one whose clock follows [`Emulator::now`] keep working.
     /// Advances beyond the admin endpoint's limit (100 years) are ignored.
     pub fn advance_clock(&self, by: Duration) {
         let _ = self.shared.advance_clock(by.as_secs());

@@ -418,6 +418,16 @@ impl Shared {
     }
 
     /// Emulator time: the service clock plus every advance.
+    /// Whether a request's Timestamp is within 300 s of the service clock or of
+    /// emulator time (the service clock plus every advance): clients on the real
+    /// clock keep working across `clock/advance`, and so does a client whose clock
+    /// follows emulator time (a test that lets credentials approach expiry).
+    fn is_fresh(&self, timestamp: i64) -> bool {
+        let window = FRESHNESS_SECS.unsigned_abs();
+        timestamp.abs_diff(self.service_now()) <= window
+            || timestamp.abs_diff(self.emulator_now()) <= window
+    }
+
     pub(crate) fn emulator_now(&self) -> i64 {
         self.service_now().saturating_add(self.lock().clock_offset)
     }
@@ -528,7 +538,7 @@ impl Shared {
             .parse()
             .map_err(|_| AuthError::BadTimestamp)?;
         let now = self.service_now();
-        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
+        if !self.is_fresh(timestamp) {
             return Err(AuthError::Stale { timestamp, now });
         }
         let nonce = get("Nonce")
@@ -667,7 +677,7 @@ impl Shared {
                 )
             })?;
         let now = self.service_now();
-        if timestamp.abs_diff(now) > FRESHNESS_SECS.unsigned_abs() {
+        if !self.is_fresh(timestamp) {
             return Err(StsError::new(
                 "AuthFailure.SignatureExpire",
                 stale_message(timestamp, now),

@@ -827,3 +827,55 @@ fn faults_apply_to_the_credential_endpoints_only_when_named() {
     assert_eq!(response.status().as_u16(), 502);
     sts_credentials(&web_identity(&emulator, &[], &web_body(WEB_TOKEN, &arn)));
 }
+
+#[test]
+fn revoked_credentials_answer_4105_and_new_ones_work() {
+    let emulator = Emulator::builder()
+        .instance_role(ROLE, Account::demo_a())
+        .start()
+        .expect("start");
+    let (old, _) = metadata_credentials(&emulator);
+    expect_ok(legacy(&emulator, old.clone()));
+    let response = agent()
+        .post(format!(
+            "{}/_emulator/credentials/revoke",
+            emulator.base_url()
+        ))
+        .send("")
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = json(&response.into_body().read_to_string().expect("body"));
+    assert_eq!(body["revoked"], 1, "{body}");
+    let body = legacy(&emulator, old.clone());
+    assert_eq!(body["code"], 4105, "{body}");
+    assert!(message(&body).contains("revoked"), "{body}");
+    // Fresh credentials are not revoked; revoking again counts only those still valid.
+    let (fresh, _) = metadata_credentials(&emulator);
+    expect_ok(legacy(&emulator, fresh));
+    assert_eq!(emulator.revoke_credentials(), 1);
+    assert_eq!(emulator.revoke_credentials(), 0);
+    // A permanent key is never revoked.
+    expect_ok(legacy(&emulator, Account::demo_a().credentials()));
+}
+
+#[test]
+fn timestamps_on_emulator_time_are_accepted_across_clock_advances() {
+    let emulator = Emulator::builder().start().expect("start");
+    emulator.advance_clock(Duration::from_secs(3 * 3600));
+    let account = Account::demo_a();
+    // On the real clock (what `legacy` signs with) and on emulator time alike.
+    expect_ok(legacy(&emulator, account.credentials()));
+    let config = config(
+        &emulator,
+        &account,
+        HttpMethod::Get,
+        SignatureMethod::HmacSha256,
+    );
+    let at = |timestamp: i64| {
+        let ctx = SignContext::new(u64::try_from(timestamp).expect("after 1970"), nonce());
+        let request = build_request(&vpc::DescribeVpcEx::new(), &config, ctx).expect("request");
+        send(&request).1["code"].as_i64()
+    };
+    assert_eq!(at(emulator.now()), Some(0));
+    assert_eq!(at(emulator.now() - 3600), Some(4500));
+}
