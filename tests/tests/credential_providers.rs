@@ -205,6 +205,33 @@ fn a_revoked_token_is_refreshed_and_the_call_retried_once() {
 }
 
 #[test]
+fn credentials_expired_on_the_service_clock_alone_are_refreshed_after_4105() {
+    for v in kinds() {
+        let emulator = instance();
+        // The client's own clock (the real one): it cannot see the emulator's advance.
+        let client = driver(
+            v,
+            Config::builder()
+                .endpoint(emulator.base_url())
+                .metadata_endpoint(emulator.base_url())
+                .use_cvm_role(true)
+                .region("gz")
+                .http_method(v.http_method),
+        );
+        call(&client).unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        emulator.advance_clock(Duration::from_secs(2 * LIFETIME));
+        let (result, log) = capture_logs(|| call(&client));
+        result.unwrap_or_else(|e| panic!("{v:?}: {e}"));
+        assert_eq!(
+            attempts_in(&log),
+            2,
+            "{v:?}: expired (4105), refreshed, resent\n{log}"
+        );
+        assert_eq!(emulator.metadata_credential_requests(), 2, "{v:?}");
+    }
+}
+
+#[test]
 fn assume_role_signs_with_the_base_keys_and_calls_with_the_role() {
     let account = Account::demo_a();
     for v in kinds() {

@@ -75,6 +75,21 @@ fn the_instance_role_signs_calls_and_whoami_says_when_it_expires() {
 }
 
 #[test]
+fn the_metadata_service_is_never_asked_through_a_proxy() {
+    let emulator = emulator(true);
+    let home = Home::new("no-proxy");
+    let dead = format!("http://127.0.0.1:{}", common::closed_port());
+    let q = pointed_at(&home, &emulator)
+        .env("HTTP_PROXY", &dead)
+        .env("http_proxy", &dead)
+        .env("ALL_PROXY", &dead);
+    // whoami asks the metadata service only: it works although every proxy is dead.
+    let run = q.run(&["--use-cvm-role", "whoami"]);
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("source: CVM role `app`"), "{run:#?}");
+}
+
+#[test]
 fn role_arn_assumes_the_role_with_the_keys_found() {
     let emulator = emulator(false);
     let home = Home::new("role-arn");

@@ -599,6 +599,30 @@ mod tests {
     }
 
     #[test]
+    fn providers_show_no_secret_in_debug() {
+        let role = AssumeRole::new(base(), ARN)
+            .unwrap()
+            .policy("p")
+            .external_id("e");
+        let identity = WebIdentity::new("oidc", "/var/run/token", ARN, "gz").unwrap();
+        let shown = format!(
+            "{role:?} {identity:?} {:?}",
+            role.fetch().step(
+                &FetchContext {
+                    timestamp: 1,
+                    nonce: 1,
+                    env: &crate::chain::NoEnvironment
+                },
+                None,
+            )
+        );
+        assert!(shown.contains("AKID****0001"), "{shown}");
+        for secret in ["base-key", "base-token"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+    }
+
+    #[test]
     fn sts_answers() {
         let role = AssumeRole::new(base(), ARN).unwrap();
         let check = |status: u16, body: &str, expected: &str| {
