@@ -68,20 +68,15 @@ pub fn async_client(
 pub fn blocking_client_ureq_resolver(
     endpoint: &str,
     account: &Account,
-) -> Result<qcapi_core::BlockingClient<qcapi_ureq::UreqTransport>, Error> {
-    use qcapi_core::TransportFactory as _;
+) -> Result<qcapi_ureq::BlockingClient<qcapi_ureq::UreqTransport>, Error> {
     use qcapi_ureq::UreqTransport;
-    // `with_transport` takes the platform's clock and nonces from the config.
-    let config: qcapi_core::Config = settings(endpoint, account, HttpMethod::Get)
-        .clock(UreqTransport::unix_time)
-        .nonce_source(UreqTransport::random_nonce)
-        .build()?;
+    let config: qcapi_core::Config = settings(endpoint, account, HttpMethod::Get).build()?;
     let agent = ureq::Agent::with_parts(
         UreqTransport::agent_config(&config)?,
         ureq::unversioned::transport::DefaultConnector::new(),
         ureq::unversioned::resolver::DefaultResolver::default(),
     );
-    qcapi_core::BlockingClient::with_transport(config, qcapi_ureq::UreqTransport::from_agent(agent))
+    qcapi_ureq::BlockingClient::with_transport(config, qcapi_ureq::UreqTransport::from_agent(agent))
 }
 
 /// Makes sure `account` has at least [`SEED_VPCS`] VPCs (named `bench-seed-N`).

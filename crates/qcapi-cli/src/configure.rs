@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{Arg, Command};
-use qcapi_core::TransportFactory as _;
 use qcapi_core::chain;
 
 use crate::stdio::{err, errln, out};
@@ -32,7 +31,7 @@ pub fn command(globals: &[Arg]) -> Command {
 
 /// Asks for the values and writes the profile.
 pub fn run(profile: Option<&str>) -> ExitCode {
-    let env = qcapi_ureq::UreqTransport::environment();
+    let env: &dyn chain::Environment = &qcapi_ureq::SystemEnvironment;
     let profile = profile
         .map(str::to_owned)
         .or_else(|| env.var(chain::ENV_PROFILE).filter(|p| !p.trim().is_empty()))

@@ -12,10 +12,7 @@ use std::time::{Duration, Instant};
 
 use qcapi_core::spec::ActionSpec;
 use qcapi_core::vpc::DescribeVpcTaskResultOutput;
-use qcapi_core::{
-    Action as _, Error, HttpMethod, Output as _, RawAction, SignContext, TaskOutcome,
-    TransportFactory as _, WaitPolicy, build_request_with,
-};
+use qcapi_core::{Action as _, Error, HttpMethod, Output as _, RawAction, TaskOutcome, WaitPolicy};
 use qcapi_ureq::Client;
 use serde_json::{Value, json};
 
@@ -72,7 +69,7 @@ pub fn whoami(globals: &Globals) -> ExitCode {
         _ => {
             let expiry = match expires {
                 Some(at) => {
-                    let now = qcapi_ureq::UreqTransport::unix_time();
+                    let now = client.session().platform().unix_time();
                     format!(
                         "expires: {} ({})\n",
                         qcapi_core::provider::format_utc(at),
@@ -196,7 +193,7 @@ fn run(
 ) -> Result<ExitCode, Error> {
     let client = client(globals)?;
     if globals.dry_run {
-        dry_run(globals, action, &client)?;
+        dry_run(action, &client)?;
         return Ok(ExitCode::SUCCESS);
     }
     // The parameters as Debug shows them: Token and Signature redacted.
@@ -268,17 +265,9 @@ fn run(
 
 /// Prints the signed request without sending it: the URL, and for POST the form
 /// body on the next line. The one output that contains the Signature (and a Token).
-fn dry_run(globals: &Globals, action: &RawAction, client: &Client) -> Result<(), Error> {
-    let ctx = SignContext::new(
-        globals
-            .timestamp
-            .unwrap_or_else(qcapi_ureq::UreqTransport::unix_time),
-        globals
-            .nonce
-            .unwrap_or_else(qcapi_ureq::UreqTransport::random_nonce),
-    );
-    let snapshot = client.credentials()?;
-    let request = build_request_with(action, client.config(), snapshot.credentials(), ctx)?;
+fn dry_run(action: &RawAction, client: &Client) -> Result<(), Error> {
+    // `--timestamp` and `--nonce` are the client's clock and nonce source.
+    let request = client.sign(action)?;
     let mut text = format!("{}\n", request.url());
     if request.method() == HttpMethod::Post {
         text.push_str(&String::from_utf8_lossy(request.body()));

@@ -16,7 +16,8 @@ pub enum Route {
     Metadata,
 }
 
-/// A signed HTTP request, ready for any transport.
+/// An HTTP request, ready for any transport: method, URL, headers, body, and
+/// where it goes. Nothing else: what was signed stays with [`SignedRequest`].
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub(crate) method: HttpMethod,
@@ -24,10 +25,65 @@ pub struct HttpRequest {
     pub(crate) url: String,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
+}
+
+/// A signed request and the exact string that was signed, for inspection and
+/// debugging (`--dry-run`, signature mismatches). Transports get only the
+/// [`HttpRequest`] ([`SignedRequest::into_http`]); it derefs to it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    pub(crate) http: HttpRequest,
     pub(crate) string_to_sign: String,
     /// Where secret values sit in `string_to_sign` (raw values may hold `&` or `=`,
     /// so its text cannot be split into pairs reliably), and what `Debug` shows instead.
     pub(crate) string_to_sign_masked: Vec<(std::ops::Range<usize>, crate::redact::Mask)>,
+}
+
+impl SignedRequest {
+    /// The exact string that was signed, for debugging signature mismatches.
+    /// It holds the raw parameter values, including a session token if one is set.
+    pub fn string_to_sign(&self) -> &str {
+        &self.string_to_sign
+    }
+
+    /// The HTTP request.
+    pub fn http(&self) -> &HttpRequest {
+        &self.http
+    }
+
+    /// The HTTP request, for a transport.
+    pub fn into_http(self) -> HttpRequest {
+        self.http
+    }
+
+    /// The string to sign with every secret value masked.
+    fn redacted_string_to_sign(&self) -> String {
+        let mut out = String::with_capacity(self.string_to_sign.len());
+        let mut copied = 0;
+        for (range, mask) in &self.string_to_sign_masked {
+            out.push_str(&self.string_to_sign[copied..range.start]);
+            out.push_str(&mask.apply(&self.string_to_sign[range.clone()]));
+            copied = range.end;
+        }
+        out.push_str(&self.string_to_sign[copied..]);
+        out
+    }
+}
+
+impl std::ops::Deref for SignedRequest {
+    type Target = HttpRequest;
+    fn deref(&self) -> &HttpRequest {
+        &self.http
+    }
+}
+
+impl std::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("http", &self.http)
+            .field("string_to_sign", &self.redacted_string_to_sign())
+            .finish()
+    }
 }
 
 impl HttpRequest {
@@ -51,16 +107,10 @@ impl HttpRequest {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
-    /// The exact string that was signed, for debugging signature mismatches.
-    /// It holds the raw parameter values, including a session token if one is set.
-    pub fn string_to_sign(&self) -> &str {
-        &self.string_to_sign
-    }
 }
 
 impl HttpRequest {
-    /// An unsigned request (a provider's): nothing in it is signed, so there is no
-    /// string to sign.
+    /// An unsigned request (a provider's).
     pub(crate) fn unsigned(
         method: HttpMethod,
         route: Route,
@@ -74,22 +124,7 @@ impl HttpRequest {
             url,
             headers,
             body,
-            string_to_sign: String::new(),
-            string_to_sign_masked: Vec::new(),
         }
-    }
-
-    /// The string to sign with every secret value masked.
-    fn redacted_string_to_sign(&self) -> String {
-        let mut out = String::with_capacity(self.string_to_sign.len());
-        let mut copied = 0;
-        for (range, mask) in &self.string_to_sign_masked {
-            out.push_str(&self.string_to_sign[copied..range.start]);
-            out.push_str(&mask.apply(&self.string_to_sign[range.clone()]));
-            copied = range.end;
-        }
-        out.push_str(&self.string_to_sign[copied..]);
-        out
     }
 }
 
@@ -103,7 +138,6 @@ impl std::fmt::Debug for HttpRequest {
             .field("url", &redact_text(&self.url))
             .field("headers", &self.headers)
             .field("body", &redact_text(&body))
-            .field("string_to_sign", &self.redacted_string_to_sign())
             .finish()
     }
 }

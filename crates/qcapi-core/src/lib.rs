@@ -22,7 +22,6 @@
 
 pub mod action;
 pub mod chain;
-pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
@@ -34,6 +33,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod session;
 pub mod sign;
 pub mod spec;
 pub mod transport;
@@ -42,12 +42,11 @@ pub mod trust;
 mod generated;
 
 pub use action::{Action, BusinessCode, Output, RawAction, RawOutput, ResponseMeta};
-pub use client::{AsyncClient, BlockingClient, TransportFactory};
 pub use config::{Config, ConfigBuilder, Endpoint, FromConfig, HttpMethod};
 pub use credentials::{Credentials, SecretString};
 pub use error::{ApiError, Error, TransportError, TransportErrorKind};
 pub use generated::{CommonCode, vpc};
-pub use http::{HttpRequest, HttpResponse, Route};
+pub use http::{HttpRequest, HttpResponse, Route, SignedRequest};
 pub use params::{ParamValue, Params};
 pub use redact::RawBody;
 pub use request::{SignContext, build_request, build_request_with, signed_url};

@@ -1,7 +1,7 @@
 //! Building signed requests: a pure function of the action, the configuration, a timestamp and a nonce.
 
 use crate::sign::{self, SigningKey};
-use crate::{Action, Config, Credentials, Error, HttpMethod, HttpRequest, Params};
+use crate::{Action, Config, Credentials, Error, HttpMethod, HttpRequest, Params, SignedRequest};
 
 /// The time and nonce of one request. Inputs, not lookups, so signatures are reproducible.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,123 @@ const COMMON_PARAMS: &[&str] = &[
     "Signature",
 ];
 
+/// An action made ready to send: its own parameters written and validated once,
+/// and the settings signing needs (endpoint, region, methods, `RequestClient`). Each
+/// attempt then only adds the common parameters and signs ([`PreparedRequest::sign`]).
+#[derive(Debug, Clone)]
+pub struct PreparedRequest<'a> {
+    action: &'a str,
+    /// The action's parameters, without any common one qcapi sets itself.
+    own: Params,
+    endpoint: std::borrow::Cow<'a, crate::Endpoint>,
+    region: Option<&'a str>,
+    request_client: &'a str,
+    signature_method: sign::SignatureMethod,
+    http_method: HttpMethod,
+}
+
+/// Writes and validates `action`'s parameters against its spec, once per call.
+pub fn prepare<'a>(
+    action: &'a (impl Action + ?Sized),
+    config: &'a Config,
+) -> Result<PreparedRequest<'a>, Error> {
+    let mut own = Params::new();
+    action.write_params(&mut own);
+    if let Some(spec) = action.spec() {
+        spec.validate(&own)
+            .map_err(|e| Error::invalid_input(e.parameter, e.reason))?;
+    }
+    let region = config.region.as_deref();
+    // The common parameters are qcapi's to set: any the action wrote are dropped,
+    // and its own `Region` only when the configuration sets one.
+    own.retain(|name| !(COMMON_PARAMS.contains(&name) || (name == "Region" && region.is_some())));
+    Ok(PreparedRequest {
+        action: action.name(),
+        own,
+        endpoint: config.endpoints.for_service(action.service()),
+        region,
+        request_client: config.request_client(),
+        signature_method: config.signature_method,
+        http_method: config.http_method,
+    })
+}
+
+impl PreparedRequest<'_> {
+    /// The request of one attempt, signed with `credentials` at `ctx`'s time and nonce.
+    pub fn sign(
+        &self,
+        credentials: &Credentials,
+        ctx: SignContext,
+    ) -> Result<SignedRequest, Error> {
+        self.with_pairs(credentials, ctx, |pairs| {
+            refuse_collision(assemble(
+                pairs,
+                &self.endpoint,
+                credentials.signing_key(),
+                self.signature_method,
+                self.http_method,
+            ))
+        })?
+    }
+
+    /// Every parameter of one attempt, common ones included (no `Signature`).
+    pub fn params(&self, credentials: &Credentials, ctx: SignContext) -> Result<Params, Error> {
+        self.with_pairs(credentials, ctx, |pairs| pairs.iter().copied().collect())
+    }
+
+    /// The signed GET URL of one attempt, as the official SDK's `generateUrl` returns it.
+    pub fn url(&self, credentials: &Credentials, ctx: SignContext) -> Result<String, Error> {
+        self.with_pairs(credentials, ctx, |pairs| {
+            refuse_collision(assemble(
+                pairs,
+                &self.endpoint,
+                credentials.signing_key(),
+                self.signature_method,
+                HttpMethod::Get,
+            ))
+            .map(|r| r.http.url)
+        })?
+    }
+
+    /// Hands `f` every parameter of the request as borrowed pairs: the action's own
+    /// first, then the common ones, in a fixed order (so URLs are reproducible).
+    fn with_pairs<R>(
+        &self,
+        credentials: &Credentials,
+        ctx: SignContext,
+        f: impl FnOnce(&[(&str, &str)]) -> R,
+    ) -> Result<R, Error> {
+        if ctx.nonce == 0 {
+            return Err(Error::invalid_input("Nonce", "must be a positive integer"));
+        }
+        let (mut timestamp, mut nonce) = (itoa::Buffer::new(), itoa::Buffer::new());
+        let mut pairs = Vec::with_capacity(self.own.len() + COMMON_PARAMS.len());
+        pairs.extend(self.own.iter());
+        pairs.push(("Action", self.action));
+        if let Some(region) = self.region {
+            pairs.push(("Region", region));
+        }
+        pairs.push(("Timestamp", timestamp.format(ctx.timestamp)));
+        pairs.push(("Nonce", nonce.format(ctx.nonce)));
+        pairs.push(("SecretId", credentials.secret_id()));
+        pairs.push(("SignatureMethod", self.signature_method.as_str()));
+        // An empty token is not a token: sending `Token=` would fail verification.
+        if let Some(token) = credentials.token().filter(|t| !t.expose().is_empty()) {
+            pairs.push(("Token", token.expose()));
+        }
+        pairs.push(("RequestClient", self.request_client));
+        Ok(f(&pairs))
+    }
+}
+
+/// The configuration's credentials, or the error that there are none.
+fn configured(config: &Config) -> Result<&Credentials, Error> {
+    config
+        .credentials
+        .as_ref()
+        .ok_or_else(|| Error::invalid_input("credentials", "no credentials configured"))
+}
+
 /// Builds the complete parameter list of a request, common parameters included,
 /// after validating the action's own parameters against its spec.
 pub fn request_params(
@@ -39,53 +156,35 @@ pub fn request_params(
     config: &Config,
     ctx: SignContext,
 ) -> Result<Params, Error> {
-    with_request_pairs(action, config, ctx, |pairs, _| {
-        pairs.iter().copied().collect()
-    })
+    prepare(action, config)?.params(configured(config)?, ctx)
 }
 
-/// Builds a signed request for `action`: GET with every value percent-encoded in
-/// the query, or POST with a form body, as the configuration says.
+/// Builds a signed request for `action` with the configuration's credentials: GET
+/// with every value percent-encoded in the query, or POST with a form body, as the
+/// configuration says.
 pub fn build_request(
     action: &(impl Action + ?Sized),
     config: &Config,
     ctx: SignContext,
-) -> Result<HttpRequest, Error> {
-    with_request_pairs(action, config, ctx, |pairs, credentials| {
-        refuse_collision(assemble(
-            pairs,
-            &config.endpoints.for_service(action.service()),
-            credentials.signing_key(),
-            config.signature_method,
-            config.http_method,
-        ))
-    })?
+) -> Result<SignedRequest, Error> {
+    build_request_with(action, config, configured(config)?, ctx)
 }
 
-/// [`build_request`] with `credentials` in place of the configuration's: what a
-/// client does with the snapshot its credential cache hands each attempt.
+/// [`build_request`] with `credentials` in place of the configuration's.
 pub fn build_request_with(
     action: &(impl Action + ?Sized),
     config: &Config,
     credentials: &Credentials,
     ctx: SignContext,
-) -> Result<HttpRequest, Error> {
-    pairs_with(action, config, credentials, ctx, |pairs| {
-        refuse_collision(assemble(
-            pairs,
-            &config.endpoints.for_service(action.service()),
-            credentials.signing_key(),
-            config.signature_method,
-            config.http_method,
-        ))
-    })?
+) -> Result<SignedRequest, Error> {
+    prepare(action, config)?.sign(credentials, ctx)
 }
 
 /// Signs complete parameters (see [`request_params`]) into an HTTP request.
 /// A `Signature` among them is replaced. Unlike [`build_request`], it signs what it
 /// is given, even names the service would collapse (`a_b` and `a.b`), so tests can
 /// send requests qcapi itself never would.
-pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> HttpRequest {
+pub fn sign_params(params: Params, config: &Config, method: HttpMethod) -> SignedRequest {
     let pairs: Vec<(&str, &str)> = params.iter().filter(|(n, _)| *n != "Signature").collect();
     let unkeyed;
     let key = match &config.credentials {
@@ -110,7 +209,9 @@ type Collision = Option<(String, String)>;
 
 /// The request, unless two of its names collide: the service keeps only one of
 /// them, so the request could never verify.
-fn refuse_collision((request, collision): (HttpRequest, Collision)) -> Result<HttpRequest, Error> {
+fn refuse_collision(
+    (request, collision): (SignedRequest, Collision),
+) -> Result<SignedRequest, Error> {
     match collision {
         None => Ok(request),
         Some((a, b)) => Err(Error::invalid_input(
@@ -126,66 +227,6 @@ fn refuse_collision((request, collision): (HttpRequest, Collision)) -> Result<Ht
     }
 }
 
-/// Checks the inputs, validates the action's parameters, and hands `f` every
-/// parameter of the request as borrowed pairs: the action's own first, then the
-/// common ones, in a fixed order (so URLs are reproducible).
-fn with_request_pairs<R>(
-    action: &(impl Action + ?Sized),
-    config: &Config,
-    ctx: SignContext,
-    f: impl FnOnce(&[(&str, &str)], &Credentials) -> R,
-) -> Result<R, Error> {
-    let credentials = config
-        .credentials
-        .as_ref()
-        .ok_or_else(|| Error::invalid_input("credentials", "no credentials configured"))?;
-    pairs_with(action, config, credentials, ctx, |pairs| {
-        f(pairs, credentials)
-    })
-}
-
-/// [`with_request_pairs`] with the credentials given.
-fn pairs_with<R>(
-    action: &(impl Action + ?Sized),
-    config: &Config,
-    credentials: &Credentials,
-    ctx: SignContext,
-    f: impl FnOnce(&[(&str, &str)]) -> R,
-) -> Result<R, Error> {
-    if ctx.nonce == 0 {
-        return Err(Error::invalid_input("Nonce", "must be a positive integer"));
-    }
-    let mut own = Params::new();
-    action.write_params(&mut own);
-    if let Some(spec) = action.spec() {
-        spec.validate(&own)
-            .map_err(|e| Error::invalid_input(e.parameter, e.reason))?;
-    }
-    let region = config.region.as_deref();
-    let (mut timestamp, mut nonce) = (itoa::Buffer::new(), itoa::Buffer::new());
-    let mut pairs = Vec::with_capacity(own.len() + COMMON_PARAMS.len());
-    // The common parameters are qcapi's to set: any the action wrote are dropped,
-    // and its own `Region` only when the configuration sets one.
-    pairs.extend(own.iter().filter(|&(name, _)| {
-        let replaced = name == "Region" && region.is_some();
-        !(COMMON_PARAMS.contains(&name) || replaced)
-    }));
-    pairs.push(("Action", action.name()));
-    if let Some(region) = region {
-        pairs.push(("Region", region));
-    }
-    pairs.push(("Timestamp", timestamp.format(ctx.timestamp)));
-    pairs.push(("Nonce", nonce.format(ctx.nonce)));
-    pairs.push(("SecretId", credentials.secret_id()));
-    pairs.push(("SignatureMethod", config.signature_method.as_str()));
-    // An empty token is not a token: sending `Token=` would fail verification.
-    if let Some(token) = credentials.token().filter(|t| !t.expose().is_empty()) {
-        pairs.push(("Token", token.expose()));
-    }
-    pairs.push(("RequestClient", config.request_client()));
-    Ok(f(&pairs))
-}
-
 /// Signs `pairs` (which hold no `Signature`) and writes the request: the URL, and
 /// the query or form body with the signature last, in one pre-sized buffer. Also
 /// returns two names equal once signed (`a_b` and `a.b`, or one name twice).
@@ -195,7 +236,7 @@ pub(crate) fn assemble(
     key: &SigningKey,
     signature_method: sign::SignatureMethod,
     method: HttpMethod,
-) -> (HttpRequest, Collision) {
+) -> (SignedRequest, Collision) {
     let canonical = sign::canonical(
         method.as_str(),
         endpoint.host(),
@@ -220,12 +261,14 @@ pub(crate) fn assemble(
             url.push_str(base_url);
             url.push('?');
             append_form(&mut url, all());
-            HttpRequest {
-                method,
-                route: crate::http::Route::Api,
-                url,
-                headers: Vec::new(),
-                body: Vec::new(),
+            SignedRequest {
+                http: HttpRequest {
+                    method,
+                    route: crate::http::Route::Api,
+                    url,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                },
                 string_to_sign,
                 string_to_sign_masked,
             }
@@ -233,15 +276,17 @@ pub(crate) fn assemble(
         HttpMethod::Post => {
             let mut body = String::with_capacity(raw + raw / 2);
             append_form(&mut body, all());
-            HttpRequest {
-                method,
-                route: crate::http::Route::Api,
-                url: base_url.to_owned(),
-                headers: vec![(
-                    "Content-Type",
-                    "application/x-www-form-urlencoded".to_owned(),
-                )],
-                body: body.into_bytes(),
+            SignedRequest {
+                http: HttpRequest {
+                    method,
+                    route: crate::http::Route::Api,
+                    url: base_url.to_owned(),
+                    headers: vec![(
+                        "Content-Type",
+                        "application/x-www-form-urlencoded".to_owned(),
+                    )],
+                    body: body.into_bytes(),
+                },
                 string_to_sign,
                 string_to_sign_masked,
             }
@@ -311,16 +356,7 @@ pub fn signed_url(
     config: &Config,
     ctx: SignContext,
 ) -> Result<String, Error> {
-    with_request_pairs(action, config, ctx, |pairs, credentials| {
-        refuse_collision(assemble(
-            pairs,
-            &config.endpoints.for_service(action.service()),
-            credentials.signing_key(),
-            config.signature_method,
-            HttpMethod::Get,
-        ))
-        .map(|r| r.url)
-    })?
+    prepare(action, config)?.url(configured(config)?, ctx)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The two transport traits: move a [`HttpRequest`] to the server and bring back a [`HttpResponse`].
 //!
 //! Transports never see action names, JSON or secrets beyond the signed bytes.
-//! A closure is a transport, which makes test doubles one line long:
+//! A closure is a blocking transport, which makes test doubles one line long:
 //!
 //! ```
 //! use qcapi_core::{BlockingTransport, HttpRequest, HttpResponse, TransportError};
@@ -12,7 +12,6 @@
 //! takes(fake);
 //! ```
 
-use std::future::Future;
 use std::time::Duration;
 
 use crate::{HttpRequest, HttpResponse, TransportError};
@@ -43,18 +42,8 @@ pub trait AsyncTransport: Send + Sync {
     /// Sends the request and returns the whole response.
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 
-    /// Waits between retries and task polls, on the transport's runtime. The default
-    /// does not wait (core has no timer); `qcapi-reqwest` waits with tokio.
-    async fn sleep(&self, _duration: Duration) {}
-}
-
-#[async_trait::async_trait]
-impl<F, Fut> AsyncTransport for F
-where
-    F: Fn(HttpRequest) -> Fut + Send + Sync,
-    Fut: Future<Output = Result<HttpResponse, TransportError>> + Send,
-{
-    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        self(request).await
-    }
+    /// Waits between retries and task polls, on the transport's runtime
+    /// (`qcapi-reqwest` waits with tokio). There is no default: core has no timer,
+    /// and a transport that did not wait would retry with no backoff at all.
+    async fn sleep(&self, duration: Duration);
 }

@@ -28,7 +28,9 @@ fn client_config(emulator: &Emulator) -> Config {
 
 /// A freshly signed request for `action`.
 fn signed(config: &Config, action: &impl Action) -> HttpRequest {
-    build_request(action, config, SignContext::new(now(), nonce())).expect("a valid request")
+    build_request(action, config, SignContext::new(now(), nonce()))
+        .expect("a valid request")
+        .into_http()
 }
 
 /// Sends on a fresh connection; the status and the raw body, or the transport error.

@@ -22,16 +22,15 @@
 //! ```
 
 use std::error::Error as _;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use qcapi_core::{
     self as core, Action, Config, Credentials, Error, HttpMethod, Output, RawAction,
     SignatureMethod, vpc,
 };
 use qcapi_core::{
-    AsyncClient, AsyncTransport, HttpRequest, HttpResponse, Route, TransportError,
-    TransportErrorKind, TransportFactory,
+    AsyncTransport, HttpRequest, HttpResponse, Route, TransportError, TransportErrorKind,
 };
+pub use qcapi_platform::{AsyncClient, System, SystemEnvironment, TransportFactory};
 
 /// The async client: build one with [`Client::builder`].
 pub type Client = AsyncClient<ReqwestTransport>;
@@ -64,7 +63,8 @@ impl TransportFactory for ReqwestTransport {
         // The WebPKI verifier over the root list qcapi-ureq also uses, in place of
         // reqwest's default platform verifier (which ureq cannot be given with extra
         // roots), or no verification at all for `danger_accept_invalid_certs`.
-        let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
+        let plan =
+            qcapi_core::trust::TrustPlan::resolve(config, &qcapi_platform::SystemEnvironment)?;
         let roots = match qcapi_platform::root_certificates(&plan)? {
             None => None,
             Some(roots) => Some(
@@ -106,37 +106,6 @@ impl TransportFactory for ReqwestTransport {
             metadata,
             max_response_bytes: config.max_response_bytes(),
         })
-    }
-
-    fn unix_time() -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-
-    fn random_nonce() -> u64 {
-        // A positive 63-bit integer, as the official SDKs draw it.
-        let n = getrandom::u64().unwrap_or_else(|_| Self::unix_time() ^ 0x5DEE_CE66_D1CE_4E5B);
-        (n >> 1).max(1)
-    }
-
-    fn environment() -> &'static dyn qcapi_core::chain::Environment {
-        &SystemEnvironment
-    }
-}
-
-/// The process environment and file system, for the credential chain.
-struct SystemEnvironment;
-
-impl qcapi_core::chain::Environment for SystemEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-    fn read_file(&self, path: &std::path::Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-    fn home_dir(&self) -> Option<std::path::PathBuf> {
-        std::env::home_dir()
     }
 }
 

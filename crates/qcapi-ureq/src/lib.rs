@@ -20,7 +20,6 @@
 //! ```
 
 use std::io;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 mod resolver;
 pub use resolver::{CachingResolver, NAME_TTL};
@@ -30,9 +29,9 @@ pub use qcapi_core::{
     SignatureMethod, vpc,
 };
 use qcapi_core::{
-    BlockingClient, BlockingTransport, HttpRequest, HttpResponse, Route, TransportError,
-    TransportErrorKind, TransportFactory,
+    BlockingTransport, HttpRequest, HttpResponse, Route, TransportError, TransportErrorKind,
 };
+pub use qcapi_platform::{BlockingClient, System, SystemEnvironment, TransportFactory};
 
 /// The blocking client: build one with [`Client::builder`].
 pub type Client = BlockingClient<UreqTransport>;
@@ -81,7 +80,8 @@ impl UreqTransport {
     /// (ureq's own default would be its bundled Mozilla roots), or no verification
     /// at all for `danger_accept_invalid_certs`.
     fn tls_config(config: &Config) -> Result<ureq::tls::TlsConfig, Error> {
-        let plan = qcapi_core::trust::TrustPlan::resolve(config, Self::environment())?;
+        let plan =
+            qcapi_core::trust::TrustPlan::resolve(config, &qcapi_platform::SystemEnvironment)?;
         let builder = ureq::tls::TlsConfig::builder();
         let builder = match qcapi_platform::root_certificates(&plan)? {
             None => builder.disable_verification(true),
@@ -108,37 +108,6 @@ impl TransportFactory for UreqTransport {
             agent,
             max_response_bytes: config.max_response_bytes(),
         })
-    }
-
-    fn unix_time() -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-
-    fn random_nonce() -> u64 {
-        // A positive 63-bit integer, as the official SDKs draw it.
-        let n = getrandom::u64().unwrap_or_else(|_| Self::unix_time() ^ 0x5DEE_CE66_D1CE_4E5B);
-        (n >> 1).max(1)
-    }
-
-    fn environment() -> &'static dyn qcapi_core::chain::Environment {
-        &SystemEnvironment
-    }
-}
-
-/// The process environment and file system, for the credential chain.
-struct SystemEnvironment;
-
-impl qcapi_core::chain::Environment for SystemEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-    fn read_file(&self, path: &std::path::Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
-    }
-    fn home_dir(&self) -> Option<std::path::PathBuf> {
-        std::env::home_dir()
     }
 }
 

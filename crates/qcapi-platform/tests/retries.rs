@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use qcapi_core::vpc::{CreateVpc, DescribeVpcEx};
 use qcapi_core::{
-    Action, BlockingClient, Config, Credentials, HttpRequest, HttpResponse, RetryPolicy,
-    TransportError, TransportErrorKind,
+    Action, Config, Credentials, HttpRequest, HttpResponse, RetryPolicy, TransportError,
+    TransportErrorKind,
 };
+use qcapi_platform::BlockingClient;
 
 type Step = Result<HttpResponse, TransportError>;
 
