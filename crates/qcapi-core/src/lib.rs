@@ -33,6 +33,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod service;
 pub mod session;
 pub mod sign;
 pub mod spec;
