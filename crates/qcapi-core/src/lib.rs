@@ -45,7 +45,7 @@ pub use action::{Action, BusinessCode, Output, RawAction, RawOutput, ResponseMet
 pub use client::{AsyncClient, BlockingClient, TransportFactory};
 pub use config::{Config, ConfigBuilder, Endpoint, FromConfig, HttpMethod};
 pub use credentials::{Credentials, SecretString};
-pub use error::{ApiError, Error, TransportError, TransportErrorKind};
+pub use error::{ApiError, AsApiError, Error, TransportError, TransportErrorKind};
 pub use generated::{CommonCode, vpc};
 pub use http::{HttpRequest, HttpResponse, Route};
 pub use params::{ParamValue, Params};
