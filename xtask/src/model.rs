@@ -682,6 +682,150 @@ fn field_chain(spec: &ServiceSpec, f: &Field, indent: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ServiceFile, TypesFile};
+
+    /// A one-service spec from TOML texts: `types.toml` and `(file stem, action file)` pairs.
+    fn service(types: &str, actions: &[(&str, &str)]) -> ServiceSpec {
+        ServiceSpec {
+            dir: "spec/vpc".into(),
+            service: toml::from_str::<ServiceFile>(
+                "name = \"vpc\"\nhost = \"h\"\npath = \"/\"\ndoc = \"d\"",
+            )
+            .unwrap(),
+            types: toml::from_str::<TypesFile>(types).unwrap(),
+            actions: actions
+                .iter()
+                .map(|(name, text)| {
+                    (
+                        format!("spec/vpc/actions/{name}.toml").into(),
+                        toml::from_str(text).unwrap(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    const HEAD: &str =
+        "family = \"f\"\nsummary = \"S.\"\nidempotent = true\nasynchronous = false\n";
+
+    #[test]
+    fn spec_tables_are_constructor_chains_one_field_per_line() {
+        let types = r#"
+[[type]]
+name = "Pair"
+direction = "input"
+doc = "Two values."
+field = [{ name = "a", type = "string", doc = "A." }]
+"#;
+        let action = format!(
+            r#"name = "Act"
+{HEAD}documented = false
+[[param]]
+name = "key"
+type = "string"
+required = true
+secret = true
+max_length = 8
+allowed = ["x", "y"]
+doc = "A key."
+[[param]]
+name = "n"
+type = "integer"
+minimum = 1
+maximum = 9
+documented = false
+doc = "A number."
+[[param]]
+name = "pairs"
+type = "list<Pair>"
+doc = "Pairs."
+[[output]]
+name = "items"
+type = "list<object>"
+doc = "Items."
+[[output.field]]
+name = "id"
+type = "string"
+doc = "ID."
+[[error]]
+code = "Bad.Thing"
+doc = "Bad."
+"#
+        );
+        let spec = service(types, &[("Act", &action)]);
+        assert_eq!(
+            action_literal(&spec, &spec.actions[0].1),
+            r#"ActionSpec::new("Act", "vpc", "f", "S.").idempotent().undocumented()
+        .params(&[
+            FieldSpec::string("key", "A key.").required().secret().max_length(8).allowed(&["x", "y"]),
+            FieldSpec::integer("n", "A number.").undocumented().range(1, 9),
+            FieldSpec::object("pairs", "Pairs.").list().fields(Pair::FIELDS),
+        ])
+        .outputs(&[
+            FieldSpec::object("items", "Items.").list().fields(&[
+                FieldSpec::string("id", "ID."),
+            ]),
+        ])
+        .errors(&["Bad.Thing"])"#
+        );
+        let model = lower(&spec);
+        assert_eq!(
+            model.shared_types[0].spec_fields.as_deref(),
+            Some("        FieldSpec::string(\"a\", \"A.\"),\n")
+        );
+        let key = &model.actions[0].required[0];
+        assert_eq!(
+            key.doc_lines,
+            [
+                "A key.",
+                "Wire name `key`; checked before sending: at most 8 characters, one of `x`, `y`; secret: `Debug`, logs and errors never show its value."
+            ]
+        );
+    }
+
+    #[test]
+    fn business_codes_are_collected_once_with_the_most_common_doc() {
+        let action = |name: &str, doc: &str| {
+            format!(
+                "name = \"{name}\"\n{HEAD}[[error]]\ncode = \"Vpc.NotFound\"\ndoc = \"{doc}\"\n\
+                 [[error]]\ncode = \"-3325\"\ndoc = \"{name} only.\"\n"
+            )
+        };
+        let (a, b, c) = (
+            action("A", "Rare."),
+            action("B", "Usual."),
+            action("C", "Usual."),
+        );
+        let spec = service("", &[("C", &c), ("A", &a), ("B", &b)]);
+        let codes: Vec<(String, String, String)> = collect_error_codes(&spec)
+            .into_iter()
+            .map(|e| (e.code, e.variant, e.doc))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                // A tie: the first action by name gives the doc.
+                ("-3325".into(), "CodeMinus3325".into(), "A only.".into()),
+                ("Vpc.NotFound".into(), "VpcNotFound".into(), "Usual.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_sharing_a_variant_are_rejected() {
+        let a = format!(
+            "name = \"A\"\n{HEAD}[[error]]\ncode = \"Vpc.NotFound\"\ndoc = \"x\"\n\
+             [[error]]\ncode = \"Other\"\ndoc = \"x\"\n"
+        );
+        let b = format!("name = \"B\"\n{HEAD}[[error]]\ncode = \"VpcNotFound\"\ndoc = \"x\"\n");
+        let errors = crate::spec::validate(&service("", &[("A", &a), ("B", &b)]));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("`Other` maps to the same variant `Other` as the fallback"));
+        assert!(
+            errors[1]
+                .contains("`VpcNotFound` maps to the same variant `VpcNotFound` as `Vpc.NotFound`")
+        );
+    }
 
     #[test]
     fn naming() {
