@@ -1,7 +1,7 @@
 //! Every rejection the emulator makes surfaces as a typed error with its code, through both clients.
 
-use qcapi_core::vpc::*;
-use qcapi_core::{Action, BusinessCode, CommonCode, Config, Credentials, Error, Params};
+use qcapi_core::vpc::{self, *};
+use qcapi_core::{Action, CommonCode, Config, Credentials, Error, Params};
 use qcapi_emulator::{Account, Emulator};
 use qcapi_tests::{Driver, Unchecked, client, create_vpc, driver, settings, variants};
 
@@ -73,11 +73,11 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
-fn business<A: Action + Sync>(d: &Driver, action: &A) -> A::ErrorCode {
+fn business<A: Action + Sync>(d: &Driver, action: &A) -> vpc::ErrorCode {
     match d.send(action) {
-        Err(Error::Api(e)) => e
-            .business_code::<A>()
-            .unwrap_or_else(|| panic!("no codeDesc in {e:?}")),
+        Err(e @ Error::Api(_)) => {
+            vpc::ErrorCode::of(&e).unwrap_or_else(|| panic!("no codeDesc in {e:?}"))
+        }
         other => panic!(
             "{}: expected a business error, got {other:?}",
             action.name()
@@ -95,15 +95,15 @@ fn business_rejections_are_typed() {
             let cb = client(&emulator, &b, v);
             assert_eq!(
                 business(&ca, &RejectVpcPeeringConnection::new("pcx-nothere")),
-                RejectVpcPeeringConnectionErrorCode::InvalidPeeringConnectionNotFound
+                vpc::ErrorCode::InvalidPeeringConnectionNotFound
             );
             assert_eq!(
                 business(&ca, &EnableVpcPeeringConnectionEx::new("pcx-nothere")),
-                EnableVpcPeeringConnectionExErrorCode::InvalidPeeringConnectionNotFound
+                vpc::ErrorCode::InvalidPeeringConnectionNotFound
             );
             assert_eq!(
                 business(&ca, &DeleteVpc::new("vpc-nothere")),
-                DeleteVpcErrorCode::InvalidVpcNotFound
+                vpc::ErrorCode::InvalidVpcNotFound
             );
             let base = 20 + i * 2;
             let vpc_a = create_vpc(&ca, &format!("a{i}"), &format!("10.{base}.0.0/16"));
@@ -113,14 +113,14 @@ fn business_rejections_are_typed() {
                     &ca,
                     &CreateVpcPeeringConnection::new(&vpc_a, &vpc_b, &b.uin, "overlap")
                 ),
-                CreateVpcPeeringConnectionErrorCode::PeeringConnectionVpcConflict
+                vpc::ErrorCode::PeeringConnectionVpcConflict
             );
             assert_eq!(
                 business(
                     &ca,
                     &CreateVpcPeeringConnection::new(&vpc_a, "vpc-nothere", &b.uin, "x")
                 ),
-                CreateVpcPeeringConnectionErrorCode::InvalidVpcNotFound
+                vpc::ErrorCode::InvalidVpcNotFound
             );
             let code = business(&ca, &CreateVpc::new(format!("a{i}"), "10.99.0.0/16"));
             assert_eq!(code.as_str(), "InvalidVpcName.InUse");

@@ -33,6 +33,12 @@ struct ServiceTemplate<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "error_code.askama", escape = "none")]
+struct ErrorCodeTemplate<'a> {
+    m: &'a ServiceModel,
+}
+
+#[derive(Template)]
 #[template(path = "catalog.askama", escape = "none")]
 struct CatalogTemplate<'a> {
     m: &'a ServiceModel,
@@ -114,6 +120,10 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, Vec<String>> {
         files.push((
             service_dir.join("types.rs"),
             TypesTemplate { m }.render().map_err(render_err)?,
+        ));
+        files.push((
+            service_dir.join("error_code.rs"),
+            ErrorCodeTemplate { m }.render().map_err(render_err)?,
         ));
         files.push((
             service_dir.join("catalog.rs"),

@@ -53,12 +53,13 @@ fn check_spec() -> Result<(), String> {
     for m in &models {
         let undocumented = m.actions.iter().filter(|a| !a.documented).count();
         println!(
-            "spec/{}: {} actions ({} undocumented), {} shared types, {} common codes: OK",
+            "spec/{}: {} actions ({} undocumented), {} shared types, {} common codes, {} business codes: OK",
             m.module,
             m.actions.len(),
             undocumented,
             m.shared_types.len(),
-            m.common_codes.len()
+            m.common_codes.len(),
+            m.error_codes.len()
         );
         match &stateful {
             Some(names) => {

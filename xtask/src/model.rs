@@ -11,6 +11,8 @@ pub struct ServiceModel {
     pub common_codes: Vec<CommonCodeModel>,
     pub shared_types: Vec<StructModel>,
     pub actions: Vec<ActionModel>,
+    /// Every business code any action lists, once, sorted by wire name.
+    pub error_codes: Vec<ErrorModel>,
     /// Wire names of every field marked `secret`, sorted, without repeats.
     pub secret_fields: Vec<String>,
 }
@@ -36,10 +38,12 @@ pub struct ActionModel {
     pub has_secret: bool,
     /// Inline object types of parameters and outputs.
     pub structs: Vec<StructModel>,
-    pub error_enum: String,
-    pub errors: Vec<ErrorModel>,
     /// The `ActionSpec` literal.
     pub spec_literal: String,
+    /// Some output field reads through `crate::lenient`.
+    pub uses_lenient: bool,
+    /// Some inline object is a parameter (it implements `ParamValue`).
+    pub has_input_structs: bool,
     /// Whether the output has a typed `task_id` field.
     pub has_task_id: bool,
     /// For actions that page (`offset`/`limit` in, `totalCount` and a `data` list out):
@@ -58,6 +62,8 @@ pub struct StructModel {
     pub fields: Vec<FieldModel>,
     /// Some field is secret: `Debug` is written out to mask it, not derived.
     pub has_secret: bool,
+    /// A shared type's `FieldSpec` lines, for its `FIELDS` const.
+    pub spec_fields: Option<String>,
 }
 
 #[derive(Clone)]
@@ -85,6 +91,65 @@ pub struct ErrorModel {
     pub variant: String,
     pub code: String,
     pub doc: String,
+}
+
+/// The module's business codes: each code any action lists, once, with the doc most
+/// actions give it (the first such, in action order, on a tie).
+fn collect_error_codes(spec: &ServiceSpec) -> Vec<ErrorModel> {
+    let mut docs: std::collections::BTreeMap<&str, Vec<(&str, usize)>> = Default::default();
+    let mut actions: Vec<&ActionFile> = spec.actions.iter().map(|(_, a)| a).collect();
+    actions.sort_by(|a, b| a.name.cmp(&b.name));
+    for e in actions.iter().flat_map(|a| &a.error) {
+        let seen = docs.entry(e.code.as_str()).or_default();
+        match seen.iter_mut().find(|(d, _)| *d == e.doc.trim()) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((e.doc.trim(), 1)),
+        }
+    }
+    docs.into_iter()
+        .map(|(code, seen)| {
+            let most = seen.iter().map(|(_, n)| *n).max().unwrap_or_default();
+            let doc = seen.iter().find(|(_, n)| *n == most).map_or("", |(d, _)| d);
+            ErrorModel {
+                variant: pascal_case(code),
+                code: code.to_owned(),
+                doc: doc.to_owned(),
+            }
+        })
+        .collect()
+}
+
+impl StructModel {
+    /// Whether some field of this output type reads through `crate::lenient`.
+    pub fn uses_lenient(&self) -> bool {
+        !self.input && self.fields.iter().any(|f| f.deser.is_some())
+    }
+}
+
+impl ServiceModel {
+    /// Whether some shared output type reads through `crate::lenient`.
+    pub fn types_use_lenient(&self) -> bool {
+        self.shared_types.iter().any(StructModel::uses_lenient)
+    }
+
+    /// Whether some shared type is a parameter (it implements `ParamValue`).
+    pub fn types_have_input(&self) -> bool {
+        self.shared_types.iter().any(|s| s.input)
+    }
+}
+
+impl FieldModel {
+    /// The output field's serde attribute arguments, for one line.
+    pub fn serde_args(&self) -> String {
+        let mut args = format!(
+            "rename = {}, skip_serializing_if = \"Option::is_none\"",
+            rust_str(&self.wire)
+        );
+        if let Some(d) = &self.deser {
+            args.push_str(&format!(", deserialize_with = \"{d}\""));
+        }
+        args
+    }
 }
 
 /// `peeringConnectionId` -> `peering_connection_id`, `totalIPNum` -> `total_ip_num`,
@@ -188,7 +253,7 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
         .iter()
         .map(|t| {
             let mut extra = Vec::new();
-            let s = lower_struct(
+            let mut s = lower_struct(
                 &t.name,
                 &doc_lines(&t.doc),
                 t.direction == Direction::Input,
@@ -196,6 +261,7 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
                 &mut extra,
             );
             assert!(extra.is_empty(), "shared types may not nest inline objects");
+            s.spec_fields = Some(shared_fields_literal(spec, &t.field));
             s
         })
         .collect();
@@ -222,6 +288,7 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
             })
             .collect(),
         secret_fields: secret_fields(spec),
+        error_codes: collect_error_codes(spec),
         shared_types,
         actions,
     }
@@ -294,22 +361,16 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
     }
     if !a.error.is_empty() {
         doc.push(String::new());
-        doc.push("# Errors".into());
-        doc.push(String::new());
-        doc.push("Business codes (`codeDesc`), besides the common numeric codes:".into());
+        doc.push("Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:".into());
         for e in &a.error {
-            doc.push(format!("- `{}`: {}", e.code, e.doc.trim()));
+            doc.push(format!(
+                "- [`{}`](ErrorCode::{}): {}",
+                e.code,
+                pascal_case(&e.code),
+                e.doc.trim()
+            ));
         }
     }
-    let errors = a
-        .error
-        .iter()
-        .map(|e| ErrorModel {
-            variant: pascal_case(&e.code),
-            code: e.code.clone(),
-            doc: e.doc.trim().to_owned(),
-        })
-        .collect();
     let has_task_id = output.fields.iter().any(|f| f.wire == "taskId");
     let has_param = |n: &str| {
         a.param
@@ -331,7 +392,12 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
     } else {
         None
     };
+    let uses_lenient = std::iter::once(&output)
+        .chain(&structs)
+        .any(StructModel::uses_lenient);
     ActionModel {
+        uses_lenient,
+        has_input_structs: structs.iter().any(|s| s.input),
         has_secret: required.iter().chain(&optional).any(|f| f.secret),
         module: snake_case(&a.name),
         spec_file,
@@ -340,8 +406,6 @@ fn lower_action(spec: &ServiceSpec, spec_file: String, a: &ActionFile) -> Action
         optional,
         output,
         structs,
-        error_enum: format!("{}ErrorCode", a.name),
-        errors,
         spec_literal: action_literal(spec, a),
         has_task_id,
         page_item,
@@ -379,6 +443,7 @@ fn lower_struct(
     }
     StructModel {
         is_action_output: false,
+        spec_fields: None,
         has_secret: all.iter().any(|f| f.secret),
         name: name.to_owned(),
         doc_lines: doc.to_vec(),
@@ -445,25 +510,18 @@ fn lower_field(
         (Base::Float, true) => Some("float_list"),
         _ => None,
     };
-    let mut docs = doc_lines(&f.doc);
-    if !f.documented {
-        docs.push(String::new());
-        docs.push(
-            "Undocumented: known from the official CLI, not from Tencent's documentation.".into(),
-        );
-    }
     let mut rules = Vec::new();
-    if let Some(n) = f.min_length {
-        rules.push(format!("at least {n} characters"));
+    match (f.min_length, f.max_length) {
+        (Some(min), Some(max)) => rules.push(format!("{min} to {max} characters")),
+        (Some(min), None) => rules.push(format!("at least {min} characters")),
+        (None, Some(max)) => rules.push(format!("at most {max} characters")),
+        (None, None) => {}
     }
-    if let Some(n) = f.max_length {
-        rules.push(format!("at most {n} characters"));
-    }
-    if let Some(n) = f.minimum {
-        rules.push(format!("at least {n}"));
-    }
-    if let Some(n) = f.maximum {
-        rules.push(format!("at most {n}"));
+    match (f.minimum, f.maximum) {
+        (Some(min), Some(max)) => rules.push(format!("{min} to {max}")),
+        (Some(min), None) => rules.push(format!("at least {min}")),
+        (None, Some(max)) => rules.push(format!("at most {max}")),
+        (None, None) => {}
     }
     if !f.allowed.is_empty() {
         rules.push(format!(
@@ -475,16 +533,25 @@ fn lower_field(
                 .join(", ")
         ));
     }
+    // What the spec adds to the prose, as one sentence after it: a one-line doc and
+    // this line render as one paragraph; a longer doc gets it as its own paragraph.
+    let mut facts = vec![format!("Wire name `{}`", f.name)];
+    if !f.documented {
+        facts.push(
+            "undocumented: known from the official CLI, not from Tencent's documentation".into(),
+        );
+    }
     if !rules.is_empty() {
-        docs.push(String::new());
-        docs.push(format!("Checked before sending: {}.", rules.join(", ")));
+        facts.push(format!("checked before sending: {}", rules.join(", ")));
     }
     if f.secret {
-        docs.push(String::new());
-        docs.push("Secret: `Debug`, logs and errors never show its value.".into());
+        facts.push("secret: `Debug`, logs and errors never show its value".into());
     }
-    docs.push(String::new());
-    docs.push(format!("Wire name: `{}`.", f.name));
+    let mut docs = doc_lines(&f.doc);
+    if docs.len() > 1 {
+        docs.push(String::new());
+    }
+    docs.push(format!("{}.", facts.join("; ")));
     let ident = ident(&f.name);
     FieldModel {
         init: if conv == "value" {
@@ -498,84 +565,267 @@ fn lower_field(
         ty: ty_text,
         arg_ty,
         conv,
-        deser: deser.map(|d| format!("crate::lenient::{d}")),
+        deser: deser.map(|d| format!("lenient::{d}")),
         secret: f.secret,
         debug_name: ident.trim_start_matches("r#").to_owned(),
     }
 }
 
+/// The `ActionSpec` constructor chain of an action, laid out one field per line at
+/// the indentation of an associated const (the template marks it `#[rustfmt::skip]`).
 fn action_literal(spec: &ServiceSpec, a: &ActionFile) -> String {
-    let errors: Vec<String> = a.error.iter().map(|e| rust_str(&e.code)).collect();
-    format!(
-        "ActionSpec {{ name: {}, service: {}, family: {}, summary: {}, idempotent: {}, asynchronous: {}, documented: {}, params: &[{}], outputs: &[{}], errors: &[{}] }}",
+    let mut out = format!(
+        "ActionSpec::new({}, {}, {}, {})",
         rust_str(&a.name),
         rust_str(&spec.service.name),
         rust_str(&a.family),
         rust_str(a.summary.trim()),
-        a.idempotent,
-        a.asynchronous,
-        a.documented,
-        fields_literal(spec, &a.param),
-        fields_literal(spec, &a.output),
-        errors.join(", ")
-    )
+    );
+    for (flag, name) in [
+        (a.idempotent, "idempotent"),
+        (a.asynchronous, "asynchronous"),
+        (!a.documented, "undocumented"),
+    ] {
+        if flag {
+            out.push_str(&format!(".{name}()"));
+        }
+    }
+    for (fields, method) in [(&a.param, "params"), (&a.output, "outputs")] {
+        if !fields.is_empty() {
+            out.push_str(&format!("\n        .{method}(&[\n"));
+            fields_lines(spec, fields, 12, &mut out);
+            out.push_str("        ])");
+        }
+    }
+    if !a.error.is_empty() {
+        let names: Vec<String> = a.error.iter().map(|e| rust_str(&e.code)).collect();
+        out.push_str(&format!("\n        .errors(&[{}])", names.join(", ")));
+    }
+    out
 }
 
-fn fields_literal(spec: &ServiceSpec, fields: &[Field]) -> String {
-    fields
-        .iter()
-        .map(|f| field_literal(spec, f))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The `FieldSpec` lines of a shared type's `FIELDS` const, at associated-const indentation.
+fn shared_fields_literal(spec: &ServiceSpec, fields: &[Field]) -> String {
+    let mut out = String::new();
+    fields_lines(spec, fields, 8, &mut out);
+    out
 }
 
-fn field_literal(spec: &ServiceSpec, f: &Field) -> String {
+/// One `FieldSpec` chain per line, objects' inline fields nested below them.
+fn fields_lines(spec: &ServiceSpec, fields: &[Field], indent: usize, out: &mut String) {
+    for f in fields {
+        out.push_str(&" ".repeat(indent));
+        field_chain(spec, f, indent, out);
+        out.push_str(",\n");
+    }
+}
+
+fn field_chain(spec: &ServiceSpec, f: &Field, indent: usize, out: &mut String) {
     let ty = TypeExpr::parse(&f.ty).unwrap_or(TypeExpr {
         list: false,
         base: Base::Json,
     });
-    let (kind, sub) = match &ty.base {
-        Base::String => ("String", String::new()),
-        Base::Integer => ("Integer", String::new()),
-        Base::Boolean => ("Boolean", String::new()),
-        Base::Float => ("Float", String::new()),
-        Base::Json => ("Json", String::new()),
-        Base::Object => ("Object", fields_literal(spec, &f.field)),
-        Base::Named(n) => {
-            let fields = spec
-                .types
-                .types
-                .iter()
-                .find(|t| &t.name == n)
-                .map(|t| t.field.as_slice())
-                .unwrap_or_default();
-            ("Object", fields_literal(spec, fields))
-        }
+    let constructor = match &ty.base {
+        Base::String => "string",
+        Base::Integer => "integer",
+        Base::Boolean => "boolean",
+        Base::Float => "float",
+        Base::Json => "json",
+        Base::Object | Base::Named(_) => "object",
     };
-    let opt = |v: Option<String>| v.map_or("None".to_owned(), |v| format!("Some({v})"));
-    format!(
-        "FieldSpec {{ name: {}, ty: FieldType::{kind}, list: {}, required: {}, documented: {}, secret: {}, min_length: {}, max_length: {}, minimum: {}, maximum: {}, allowed: &[{}], fields: &[{sub}], doc: {} }}",
+    out.push_str(&format!(
+        "FieldSpec::{constructor}({}, {})",
         rust_str(&f.name),
-        ty.list,
-        f.required,
-        f.documented,
-        f.secret,
-        opt(f.min_length.map(|v| v.to_string())),
-        opt(f.max_length.map(|v| v.to_string())),
-        opt(f.minimum.map(|v| v.to_string())),
-        opt(f.maximum.map(|v| v.to_string())),
-        f.allowed
-            .iter()
-            .map(|v| rust_str(v))
-            .collect::<Vec<_>>()
-            .join(", "),
-        rust_str(f.doc.trim()),
-    )
+        rust_str(f.doc.trim())
+    ));
+    for (flag, name) in [
+        (ty.list, "list"),
+        (f.required, "required"),
+        (!f.documented, "undocumented"),
+        (f.secret, "secret"),
+    ] {
+        if flag {
+            out.push_str(&format!(".{name}()"));
+        }
+    }
+    match (f.min_length, f.max_length) {
+        (Some(min), Some(max)) => out.push_str(&format!(".length({min}, {max})")),
+        (Some(min), None) => out.push_str(&format!(".min_length({min})")),
+        (None, Some(max)) => out.push_str(&format!(".max_length({max})")),
+        (None, None) => {}
+    }
+    match (f.minimum, f.maximum) {
+        (Some(min), Some(max)) => out.push_str(&format!(".range({min}, {max})")),
+        (Some(min), None) => out.push_str(&format!(".minimum({min})")),
+        (None, Some(max)) => out.push_str(&format!(".maximum({max})")),
+        (None, None) => {}
+    }
+    if !f.allowed.is_empty() {
+        let values: Vec<String> = f.allowed.iter().map(|v| rust_str(v)).collect();
+        out.push_str(&format!(".allowed(&[{}])", values.join(", ")));
+    }
+    match &ty.base {
+        // Shared types' fields are emitted once, as the type's `FIELDS`.
+        Base::Named(n) if spec.types.types.iter().any(|t| &t.name == n) => {
+            out.push_str(&format!(".fields({n}::FIELDS)"));
+        }
+        Base::Object => {
+            out.push_str(".fields(&[\n");
+            fields_lines(spec, &f.field, indent + 4, out);
+            out.push_str(&" ".repeat(indent));
+            out.push_str("])");
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::{ServiceFile, TypesFile};
+
+    /// A one-service spec from TOML texts: `types.toml` and `(file stem, action file)` pairs.
+    fn service(types: &str, actions: &[(&str, &str)]) -> ServiceSpec {
+        ServiceSpec {
+            dir: "spec/vpc".into(),
+            service: toml::from_str::<ServiceFile>(
+                "name = \"vpc\"\nhost = \"h\"\npath = \"/\"\ndoc = \"d\"",
+            )
+            .unwrap(),
+            types: toml::from_str::<TypesFile>(types).unwrap(),
+            actions: actions
+                .iter()
+                .map(|(name, text)| {
+                    (
+                        format!("spec/vpc/actions/{name}.toml").into(),
+                        toml::from_str(text).unwrap(),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    const HEAD: &str =
+        "family = \"f\"\nsummary = \"S.\"\nidempotent = true\nasynchronous = false\n";
+
+    #[test]
+    fn spec_tables_are_constructor_chains_one_field_per_line() {
+        let types = r#"
+[[type]]
+name = "Pair"
+direction = "input"
+doc = "Two values."
+field = [{ name = "a", type = "string", doc = "A." }]
+"#;
+        let action = format!(
+            r#"name = "Act"
+{HEAD}documented = false
+[[param]]
+name = "key"
+type = "string"
+required = true
+secret = true
+max_length = 8
+allowed = ["x", "y"]
+doc = "A key."
+[[param]]
+name = "n"
+type = "integer"
+minimum = 1
+maximum = 9
+documented = false
+doc = "A number."
+[[param]]
+name = "pairs"
+type = "list<Pair>"
+doc = "Pairs."
+[[output]]
+name = "items"
+type = "list<object>"
+doc = "Items."
+[[output.field]]
+name = "id"
+type = "string"
+doc = "ID."
+[[error]]
+code = "Bad.Thing"
+doc = "Bad."
+"#
+        );
+        let spec = service(types, &[("Act", &action)]);
+        assert_eq!(
+            action_literal(&spec, &spec.actions[0].1),
+            r#"ActionSpec::new("Act", "vpc", "f", "S.").idempotent().undocumented()
+        .params(&[
+            FieldSpec::string("key", "A key.").required().secret().max_length(8).allowed(&["x", "y"]),
+            FieldSpec::integer("n", "A number.").undocumented().range(1, 9),
+            FieldSpec::object("pairs", "Pairs.").list().fields(Pair::FIELDS),
+        ])
+        .outputs(&[
+            FieldSpec::object("items", "Items.").list().fields(&[
+                FieldSpec::string("id", "ID."),
+            ]),
+        ])
+        .errors(&["Bad.Thing"])"#
+        );
+        let model = lower(&spec);
+        assert_eq!(
+            model.shared_types[0].spec_fields.as_deref(),
+            Some("        FieldSpec::string(\"a\", \"A.\"),\n")
+        );
+        let key = &model.actions[0].required[0];
+        assert_eq!(
+            key.doc_lines,
+            [
+                "A key.",
+                "Wire name `key`; checked before sending: at most 8 characters, one of `x`, `y`; secret: `Debug`, logs and errors never show its value."
+            ]
+        );
+    }
+
+    #[test]
+    fn business_codes_are_collected_once_with_the_most_common_doc() {
+        let action = |name: &str, doc: &str| {
+            format!(
+                "name = \"{name}\"\n{HEAD}[[error]]\ncode = \"Vpc.NotFound\"\ndoc = \"{doc}\"\n\
+                 [[error]]\ncode = \"-3325\"\ndoc = \"{name} only.\"\n"
+            )
+        };
+        let (a, b, c) = (
+            action("A", "Rare."),
+            action("B", "Usual."),
+            action("C", "Usual."),
+        );
+        let spec = service("", &[("C", &c), ("A", &a), ("B", &b)]);
+        let codes: Vec<(String, String, String)> = collect_error_codes(&spec)
+            .into_iter()
+            .map(|e| (e.code, e.variant, e.doc))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                // A tie: the first action by name gives the doc.
+                ("-3325".into(), "CodeMinus3325".into(), "A only.".into()),
+                ("Vpc.NotFound".into(), "VpcNotFound".into(), "Usual.".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_sharing_a_variant_are_rejected() {
+        let a = format!(
+            "name = \"A\"\n{HEAD}[[error]]\ncode = \"Vpc.NotFound\"\ndoc = \"x\"\n\
+             [[error]]\ncode = \"Other\"\ndoc = \"x\"\n"
+        );
+        let b = format!("name = \"B\"\n{HEAD}[[error]]\ncode = \"VpcNotFound\"\ndoc = \"x\"\n");
+        let errors = crate::spec::validate(&service("", &[("A", &a), ("B", &b)]));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("`Other` maps to the same variant `Other` as the fallback"));
+        assert!(
+            errors[1]
+                .contains("`VpcNotFound` maps to the same variant `VpcNotFound` as `Vpc.NotFound`")
+        );
+    }
 
     #[test]
     fn naming() {

@@ -286,6 +286,29 @@ pub fn validate(spec: &ServiceSpec) -> Vec<String> {
         }
         check_fields(&t.field, t.direction, &type_dirs, &at, "field", &mut errors);
     }
+    // One module enum holds every action's codes: distinct codes need distinct variants.
+    let mut variants: std::collections::BTreeMap<String, String> = Default::default();
+    for (path, a) in &spec.actions {
+        for (i, e) in a.error.iter().enumerate() {
+            let variant = crate::model::pascal_case(&e.code);
+            let clash = |other: &str| {
+                format!(
+                    "{}: error[{i}].code: `{}` maps to the same variant `{variant}` as {other}",
+                    path.display(),
+                    e.code
+                )
+            };
+            if variant == "Other" {
+                errors.push(clash("the fallback"));
+            }
+            match variants.get(&variant) {
+                Some(code) if *code != e.code => errors.push(clash(&format!("`{code}`"))),
+                _ => {
+                    variants.insert(variant, e.code.clone());
+                }
+            }
+        }
+    }
     let mut action_names = BTreeSet::new();
     for (path, a) in &spec.actions {
         let file = path.display().to_string();

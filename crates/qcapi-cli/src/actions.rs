@@ -349,36 +349,18 @@ mod tests {
     }
 
     const fn field(name: &'static str) -> FieldSpec {
-        FieldSpec {
-            name,
-            ty: FieldType::String,
-            list: false,
-            required: false,
-            documented: true,
-            secret: false,
-            min_length: None,
-            max_length: None,
-            minimum: None,
-            maximum: None,
-            allowed: &[],
-            fields: &[],
-            doc: "",
-        }
+        FieldSpec::string(name, "")
     }
 
     /// A future action whose parameters share names with global options.
-    static SHADOWING: ActionSpec = ActionSpec {
-        name: "FutureAction",
-        service: "vpc",
-        family: "test",
-        summary: "A parameter named like a global option.",
-        idempotent: true,
-        asynchronous: false,
-        documented: true,
-        params: &[field("region"), field("help"), field("vpcId")],
-        outputs: &[],
-        errors: &[],
-    };
+    static SHADOWING: ActionSpec = ActionSpec::new(
+        "FutureAction",
+        "vpc",
+        "test",
+        "A parameter named like a global option.",
+    )
+    .idempotent()
+    .params(&[field("region"), field("help"), field("vpcId")]);
 
     #[test]
     fn parameters_named_like_global_options_still_work() {

@@ -3,6 +3,7 @@
 use serde::de::DeserializeOwned;
 
 use crate::Params;
+use crate::error::AsApiError;
 use crate::spec::ActionSpec;
 
 /// One legacy API action: its name, its parameters, and what it returns.
@@ -10,7 +11,8 @@ use crate::spec::ActionSpec;
 pub trait Action {
     /// What a successful call returns.
     type Output: Output;
-    /// The business error codes this action can return, typed.
+    /// The type its business error codes (`codeDesc`) read as: the module's enum
+    /// (e.g. [`crate::vpc::ErrorCode`]) for generated actions.
     type ErrorCode: BusinessCode;
 
     /// The wire name, e.g. `RejectVpcPeeringConnection`.
@@ -80,6 +82,11 @@ pub trait BusinessCode: Sized {
     fn from_name(name: &str) -> Self;
     /// The wire name, e.g. `InvalidVpc.NotFound`.
     fn as_str(&self) -> &str;
+    /// The business code of an error, typed; `None` when it is no API error or
+    /// names no code (see [`ApiError::business_code`](crate::ApiError::business_code)).
+    fn of(error: &(impl AsApiError + ?Sized)) -> Option<Self> {
+        error.as_api_error()?.business_code().map(Self::from_name)
+    }
 }
 
 impl BusinessCode for String {

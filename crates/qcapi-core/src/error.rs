@@ -2,8 +2,8 @@
 
 use std::fmt;
 
+use crate::CommonCode;
 use crate::redact::RawBody;
-use crate::{Action, BusinessCode, CommonCode};
 
 /// How a transport failed. Retry decisions read only this kind, never error text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,20 +136,41 @@ impl ApiError {
         CommonCode::from_code(self.code)
     }
 
-    /// The business code as `A`'s typed error code, when the response names one.
+    /// The business code (`codeDesc`) as the service spelled it, e.g.
+    /// `InvalidVpc.NotFound`; `None` when the response names none (or `Success`).
+    /// For the typed form, see the module's enum, e.g. [`vpc::ErrorCode::of`](crate::vpc::ErrorCode::of).
     ///
     /// ```
     /// # use qcapi_core::{ApiError, vpc};
-    /// use vpc::RejectVpcPeeringConnectionErrorCode as Code;
     /// let err = ApiError { action: "RejectVpcPeeringConnection".into(), code: 5000,
     ///     code_desc: Some("InvalidPeeringConnection.NotFound".into()), message: String::new(), raw: Default::default() };
-    /// assert_eq!(err.business_code::<vpc::RejectVpcPeeringConnection>(), Some(Code::InvalidPeeringConnectionNotFound));
+    /// assert_eq!(err.business_code(), Some("InvalidPeeringConnection.NotFound"));
+    /// assert_eq!(vpc::ErrorCode::of(&err), Some(vpc::ErrorCode::InvalidPeeringConnectionNotFound));
     /// ```
-    pub fn business_code<A: Action>(&self) -> Option<A::ErrorCode> {
+    pub fn business_code(&self) -> Option<&str> {
         match self.code_desc.as_deref() {
             None | Some("" | "Success") => None,
-            Some(name) => Some(A::ErrorCode::from_name(name)),
+            Some(name) => Some(name),
         }
+    }
+}
+
+/// Something that may be an [`ApiError`]: an `ApiError` itself or an [`Error`], so
+/// typed business codes (`vpc::ErrorCode::of`) read either.
+pub trait AsApiError {
+    /// The API error, if this is one.
+    fn as_api_error(&self) -> Option<&ApiError>;
+}
+
+impl AsApiError for ApiError {
+    fn as_api_error(&self) -> Option<&ApiError> {
+        Some(self)
+    }
+}
+
+impl AsApiError for Error {
+    fn as_api_error(&self) -> Option<&ApiError> {
+        self.api()
     }
 }
 

@@ -45,7 +45,7 @@ mod generated;
 pub use action::{Action, BusinessCode, Output, RawAction, RawOutput, ResponseMeta};
 pub use config::{Config, ConfigBuilder, Endpoint, FromConfig, HttpMethod};
 pub use credentials::{Credentials, SecretString};
-pub use error::{ApiError, Error, TransportError, TransportErrorKind};
+pub use error::{ApiError, AsApiError, Error, TransportError, TransportErrorKind};
 pub use generated::{CommonCode, vpc};
 pub use http::{HttpRequest, HttpResponse, Route, SignedRequest};
 pub use params::{ParamValue, Params};

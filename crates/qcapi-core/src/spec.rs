@@ -1,5 +1,22 @@
 //! Runtime metadata of actions, generated from spec/, and the one parameter validator
 //! that both the clients (before sending) and the emulator (on receipt) use.
+//!
+//! Generated code (and tests) build the metadata with `const fn` constructors that
+//! start from the common case and chain only what differs, so a plain field is one
+//! call:
+//!
+//! ```
+//! use qcapi_core::spec::{ActionSpec, FieldSpec};
+//!
+//! const ZONE: FieldSpec = FieldSpec::integer("zoneId", "Availability zone.").required();
+//! const SPEC: ActionSpec = ActionSpec::new("CreateThing", "vpc", "misc", "Creates a thing.")
+//!     .params(&[
+//!         FieldSpec::string("name", "Its name.").required().length(1, 60),
+//!         FieldSpec::object("items", "What it holds.").list().fields(&[ZONE]),
+//!     ])
+//!     .errors(&["InvalidVpc.NotFound"]);
+//! assert!(SPEC.params[1].list && SPEC.params[1].fields[0].required);
+//! ```
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,6 +96,141 @@ pub struct ActionSpec {
     pub errors: &'static [&'static str],
 }
 
+impl FieldSpec {
+    /// An optional, single, documented field of type `ty` with no constraints.
+    pub const fn new(name: &'static str, ty: FieldType, doc: &'static str) -> Self {
+        Self {
+            name,
+            ty,
+            list: false,
+            required: false,
+            documented: true,
+            secret: false,
+            min_length: None,
+            max_length: None,
+            minimum: None,
+            maximum: None,
+            allowed: &[],
+            fields: &[],
+            doc,
+        }
+    }
+
+    /// A text field.
+    pub const fn string(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::String, doc)
+    }
+
+    /// A whole-number field.
+    pub const fn integer(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::Integer, doc)
+    }
+
+    /// A `true`/`false` field.
+    pub const fn boolean(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::Boolean, doc)
+    }
+
+    /// A decimal-number field.
+    pub const fn float(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::Float, doc)
+    }
+
+    /// A field of any JSON shape.
+    pub const fn json(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::Json, doc)
+    }
+
+    /// An object field; give its fields with [`FieldSpec::fields`].
+    pub const fn object(name: &'static str, doc: &'static str) -> Self {
+        Self::new(name, FieldType::Object, doc)
+    }
+
+    /// An array of such values (`name.N` on the wire).
+    pub const fn list(self) -> Self {
+        Self { list: true, ..self }
+    }
+
+    /// Must be present.
+    pub const fn required(self) -> Self {
+        Self {
+            required: true,
+            ..self
+        }
+    }
+
+    /// Known only from the official CLI, not from the documentation.
+    pub const fn undocumented(self) -> Self {
+        Self {
+            documented: false,
+            ..self
+        }
+    }
+
+    /// A password or key, masked wherever tokens and signatures are.
+    pub const fn secret(self) -> Self {
+        Self {
+            secret: true,
+            ..self
+        }
+    }
+
+    /// At least `min` characters.
+    pub const fn min_length(self, min: u32) -> Self {
+        Self {
+            min_length: Some(min),
+            ..self
+        }
+    }
+
+    /// At most `max` characters.
+    pub const fn max_length(self, max: u32) -> Self {
+        Self {
+            max_length: Some(max),
+            ..self
+        }
+    }
+
+    /// Between `min` and `max` characters.
+    pub const fn length(self, min: u32, max: u32) -> Self {
+        self.min_length(min).max_length(max)
+    }
+
+    /// An integer of at least `min`.
+    pub const fn minimum(self, min: i64) -> Self {
+        Self {
+            minimum: Some(min),
+            ..self
+        }
+    }
+
+    /// An integer of at most `max`.
+    pub const fn maximum(self, max: i64) -> Self {
+        Self {
+            maximum: Some(max),
+            ..self
+        }
+    }
+
+    /// An integer between `min` and `max`.
+    pub const fn range(self, min: i64, max: i64) -> Self {
+        self.minimum(min).maximum(max)
+    }
+
+    /// Only these values are accepted.
+    pub const fn allowed(self, values: &'static [&'static str]) -> Self {
+        Self {
+            allowed: values,
+            ..self
+        }
+    }
+
+    /// The fields of an object.
+    pub const fn fields(self, fields: &'static [FieldSpec]) -> Self {
+        Self { fields, ..self }
+    }
+}
+
 /// A parameter that breaks its spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidParam {
@@ -102,6 +254,67 @@ fn invalid(parameter: &str, reason: impl Into<String>) -> InvalidParam {
 }
 
 impl ActionSpec {
+    /// A synchronous, non-idempotent, documented action without parameters, outputs
+    /// or business codes; chain what differs.
+    pub const fn new(
+        name: &'static str,
+        service: &'static str,
+        family: &'static str,
+        summary: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            service,
+            family,
+            summary,
+            idempotent: false,
+            asynchronous: false,
+            documented: true,
+            params: &[],
+            outputs: &[],
+            errors: &[],
+        }
+    }
+
+    /// Safe to send again.
+    pub const fn idempotent(self) -> Self {
+        Self {
+            idempotent: true,
+            ..self
+        }
+    }
+
+    /// Returns a `taskId` to poll.
+    pub const fn asynchronous(self) -> Self {
+        Self {
+            asynchronous: true,
+            ..self
+        }
+    }
+
+    /// Known only by name and CLI parameters.
+    pub const fn undocumented(self) -> Self {
+        Self {
+            documented: false,
+            ..self
+        }
+    }
+
+    /// Its parameters.
+    pub const fn params(self, params: &'static [FieldSpec]) -> Self {
+        Self { params, ..self }
+    }
+
+    /// The fields of its successful response.
+    pub const fn outputs(self, outputs: &'static [FieldSpec]) -> Self {
+        Self { outputs, ..self }
+    }
+
+    /// The business codes it documents, by wire name.
+    pub const fn errors(self, errors: &'static [&'static str]) -> Self {
+        Self { errors, ..self }
+    }
+
     /// Checks flat parameters against the spec: required parameters present,
     /// values of the right type, lengths, ranges and allowed values respected.
     /// Parameters the spec does not know are left alone (the service ignores them).

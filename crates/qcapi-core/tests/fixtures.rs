@@ -36,8 +36,13 @@ fn check_errors<A: Action>(action: &A) {
             let api = e.api().unwrap_or_else(|| panic!("{body}: {e:?}"));
             assert_eq!(api.code, 5000);
             assert_eq!(api.common_code(), CommonCode::ResourceNotFound);
-            let typed = api.business_code::<A>().expect("a business code");
+            assert_eq!(api.business_code(), Some(*name));
+            let typed = A::ErrorCode::of(&e).expect("a business code");
             assert_eq!(typed.as_str(), *name);
+            assert_eq!(
+                vpc::ErrorCode::of(api).as_ref().map(vpc::ErrorCode::as_str),
+                Some(*name)
+            );
             assert_eq!(api.raw.expose(), body);
         }
     }

@@ -38,21 +38,8 @@ mod tests {
     use serde_json::json;
 
     const fn field(name: &'static str, ty: FieldType, list: bool) -> FieldSpec {
-        FieldSpec {
-            name,
-            ty,
-            list,
-            required: false,
-            documented: true,
-            secret: false,
-            min_length: None,
-            max_length: None,
-            minimum: None,
-            maximum: None,
-            allowed: &[],
-            fields: &[],
-            doc: "",
-        }
+        let field = FieldSpec::new(name, ty, "");
+        if list { field.list() } else { field }
     }
 
     fn check(fields: &[FieldSpec], expected: Value) {

@@ -1,7 +1,7 @@
 //! Unit tests of the state machine: transitions, expiry, VPC rules, tasks, fallback shapes.
 
 use super::*;
-use qcapi_core::spec::FieldType;
+use qcapi_core::spec::FieldSpec;
 
 const A: &str = "100000000001";
 const B: &str = "100000000002";
@@ -879,21 +879,7 @@ fn describe_peerings_filters() {
 
 #[test]
 fn actions_without_handlers_answer_their_shape() {
-    const OUTPUTS: &[qcapi_core::spec::FieldSpec] = &[qcapi_core::spec::FieldSpec {
-        name: "totalCount",
-        ty: FieldType::Integer,
-        list: false,
-        required: false,
-        documented: true,
-        secret: false,
-        min_length: None,
-        max_length: None,
-        minimum: None,
-        maximum: None,
-        allowed: &[],
-        fields: &[],
-        doc: "",
-    }];
+    const OUTPUTS: &[FieldSpec] = &[FieldSpec::integer("totalCount", "")];
     let mut spec = *qcapi_core::vpc::catalog::find("DescribeVpcEx").expect("known");
     spec.name = "DescribeSomethingNew";
     spec.outputs = OUTPUTS;
