@@ -21,7 +21,7 @@ impl Caller for qcapi_ureq::Client {
         qcapi_ureq::Client::send(self, action)
     }
     fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
-        qcapi_ureq::Client::wait_for_task(self, task_id)
+        qcapi_ureq::Client::wait_for_task(self, &qcapi_core::vpc::SERVICE, task_id)
     }
 }
 
@@ -33,7 +33,8 @@ impl Caller for AsyncCaller<'_> {
         self.0.block_on(self.1.send(action))
     }
     fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
-        self.0.block_on(self.1.wait_for_task(task_id))
+        self.0
+            .block_on(self.1.wait_for_task(&qcapi_core::vpc::SERVICE, task_id))
     }
 }
 

@@ -35,8 +35,8 @@ impl Driver {
     /// Waits for a task with the client's own `wait_for_task`.
     pub fn wait_for_task(&self, task_id: i64) -> Result<qcapi_core::TaskOutcome, Error> {
         match self {
-            Self::Blocking(client) => client.wait_for_task(task_id),
-            Self::Async(rt, client) => rt.block_on(client.wait_for_task(task_id)),
+            Self::Blocking(client) => client.wait_for_task(&vpc::SERVICE, task_id),
+            Self::Async(rt, client) => rt.block_on(client.wait_for_task(&vpc::SERVICE, task_id)),
         }
     }
 
@@ -66,9 +66,7 @@ impl Driver {
     pub fn wait_task(&self, task_id: i64) -> i64 {
         match self.wait_for_task(task_id).expect("task query") {
             qcapi_core::TaskOutcome::Succeeded(report)
-            | qcapi_core::TaskOutcome::Failed(report) => {
-                report.data.and_then(|d| d.status).expect("a status")
-            }
+            | qcapi_core::TaskOutcome::Failed(report) => report.status().expect("a status"),
             other => panic!("task {task_id} still running: {other:?}"),
         }
     }

@@ -44,7 +44,9 @@ fn wait_for_task_reports_success_and_failure() {
         let enabled = ca.send(&EnableVpcPeeringConnectionEx::new(&id)).unwrap();
         match ca.wait_for_task(enabled.task_id().unwrap()).unwrap() {
             TaskOutcome::Failed(report) => {
-                let output = report
+                // The module-agnostic report, read as VPC's typed task output.
+                let typed: qcapi_core::vpc::DescribeVpcTaskResultOutput = report.parse().unwrap();
+                let output = typed
                     .data
                     .and_then(|d| d.output)
                     .expect("the failure's output");

@@ -15,6 +15,8 @@ pub struct ServiceModel {
     pub error_codes: Vec<ErrorModel>,
     /// Wire names of every field marked `secret`, sorted, without repeats.
     pub secret_fields: Vec<String>,
+    /// The task query, as the `ServiceSpec` literal's `tasks` expression.
+    pub tasks_literal: String,
 }
 
 pub struct CommonCodeModel {
@@ -288,10 +290,34 @@ pub fn lower(spec: &ServiceSpec) -> ServiceModel {
             })
             .collect(),
         secret_fields: secret_fields(spec),
+        tasks_literal: tasks_literal(spec.service.tasks.as_ref()),
         error_codes: collect_error_codes(spec),
         shared_types,
         actions,
     }
+}
+
+/// `None`, or `Some(TaskQuery { .. })` for the service's `[tasks]`.
+pub fn tasks_literal(tasks: Option<&crate::spec::TaskQueryFile>) -> String {
+    let Some(t) = tasks else {
+        return "None".to_owned();
+    };
+    let list = |values: &[i64]| {
+        values
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let status: Vec<String> = t.status.split('.').map(|k| format!("{k:?}")).collect();
+    format!(
+        "Some(crate::service::TaskQuery {{ action: {:?}, id_param: {:?}, status: &[{}], succeeded: &[{}], failed: &[{}] }})",
+        t.action,
+        t.id_param,
+        status.join(", "),
+        list(&t.succeeded),
+        list(&t.failed)
+    )
 }
 
 /// Wire names of every secret field of the service, at any depth.

@@ -15,6 +15,25 @@ pub struct ServiceFile {
     pub doc: String,
     #[serde(default)]
     pub common_error: Vec<CommonError>,
+    /// How the module's tasks are polled, if it has a task query.
+    #[serde(default)]
+    pub tasks: Option<TaskQueryFile>,
+}
+
+/// `[tasks]` of a service file: the action that reports on a task, and how to read it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskQueryFile {
+    /// The action, e.g. `DescribeVpcTaskResult`.
+    pub action: String,
+    /// The parameter naming the task, e.g. `taskId`.
+    pub id_param: String,
+    /// Where the status is in the answer, dotted: `data.status`.
+    pub status: String,
+    /// Status values that mean success.
+    pub succeeded: Vec<i64>,
+    /// Status values that mean failure; anything else means running.
+    pub failed: Vec<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -266,6 +285,31 @@ pub fn validate(spec: &ServiceSpec) -> Vec<String> {
             errors.push(format!(
                 "{service_file}: common_error[{i}].name: `{}` must be a unique PascalCase name",
                 e.name
+            ));
+        }
+    }
+    if let Some(tasks) = &spec.service.tasks {
+        let at = format!("{service_file}: tasks");
+        let query = spec.actions.iter().find(|(_, a)| a.name == tasks.action);
+        match query {
+            None => errors.push(format!(
+                "{at}.action: `{}` is not an action of this service",
+                tasks.action
+            )),
+            Some((_, a)) if !a.param.iter().any(|p| p.name == tasks.id_param) => {
+                errors.push(format!(
+                    "{at}.id_param: `{}` is not a parameter of {}",
+                    tasks.id_param, a.name
+                ))
+            }
+            Some(_) => {}
+        }
+        if tasks.status.split('.').any(str::is_empty) {
+            errors.push(format!("{at}.status: a dotted path such as `data.status`"));
+        }
+        if tasks.succeeded.is_empty() || tasks.succeeded.iter().any(|s| tasks.failed.contains(s)) {
+            errors.push(format!(
+                "{at}.succeeded: at least one value, none of them also in `failed`"
             ));
         }
     }

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use qcapi_core::spec::ActionSpec;
-use qcapi_core::vpc::DescribeVpcTaskResultOutput;
 use qcapi_core::{Action as _, Error, HttpMethod, Output as _, RawAction, TaskOutcome, WaitPolicy};
 use qcapi_ureq::Client;
 use serde_json::{Value, json};
@@ -232,7 +231,10 @@ fn run(
         });
     };
     let show_progress = std::io::stderr().is_terminal() && globals.verbose == 0;
-    let outcome = with_progress(show_progress, task_id, || client.wait_for_task(task_id))?;
+    let service = qcapi_core::session::Session::service_of(action)?;
+    let outcome = with_progress(show_progress, task_id, || {
+        client.wait_for_task(service, task_id)
+    })?;
     let (report, succeeded) = task_report(task_id, &outcome);
     // With --query, stdout holds the one field; the exit status tells how the task ended.
     if globals.query.is_none() {
@@ -279,17 +281,18 @@ fn dry_run(action: &RawAction, client: &Client) -> Result<(), Error> {
 
 /// The final task report: `{"taskId", "outcome", "status", "output"}`, and whether it succeeded.
 fn task_report(task_id: i64, outcome: &TaskOutcome) -> (Value, bool) {
-    let (name, last): (&str, &DescribeVpcTaskResultOutput) = match outcome {
-        TaskOutcome::Succeeded(last) => ("succeeded", last),
-        TaskOutcome::Failed(last) => ("failed", last),
-        TaskOutcome::TimedOut { last, .. } => ("timed_out", last),
+    let name = match outcome {
+        TaskOutcome::Succeeded(_) => "succeeded",
+        TaskOutcome::Failed(_) => "failed",
+        TaskOutcome::TimedOut { .. } => "timed_out",
     };
-    let data = last.data.as_ref();
+    let last = outcome.report();
     let report = json!({
         "taskId": task_id,
         "outcome": name,
-        "status": data.and_then(|d| d.status),
-        "output": data.and_then(|d| d.output.clone()),
+        "status": last.status(),
+        // Where the VPC task query puts the operation's own result.
+        "output": last.json().pointer("/data/output").filter(|v| !v.is_null()),
     });
     (report, outcome.is_success())
 }
@@ -326,16 +329,18 @@ fn with_progress<T>(show: bool, task_id: i64, wait: impl FnOnce() -> T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qcapi_core::vpc::DescribeVpcTaskResultData;
 
     #[test]
     fn task_reports() {
-        let last = |status, output| DescribeVpcTaskResultOutput {
-            data: Some(DescribeVpcTaskResultData {
-                status: Some(status),
-                output,
-            }),
-            ..Default::default()
+        let last = |status: i64, output: Option<Value>| {
+            let body = json!({"code": 0, "data": {"status": status, "output": output}});
+            let answer = qcapi_core::parse_output(
+                "DescribeVpcTaskResult",
+                qcapi_core::HttpResponse::new(200, body.to_string()),
+            )
+            .unwrap();
+            let query = qcapi_core::vpc::SERVICE.tasks.as_ref().unwrap();
+            query.report(7, answer)
         };
         let (report, ok) = task_report(
             7,

@@ -27,7 +27,7 @@ pub trait Action {
     /// The module that serves it (`vpc`), which picks its endpoint.
     fn service(&self) -> &str {
         self.spec()
-            .map_or(crate::generated::SERVICES[0], |s| s.service)
+            .map_or(crate::service::default_service().name, |s| s.service)
     }
 
     /// Whether a request that may have reached the server can be sent again safely.
@@ -158,14 +158,17 @@ impl Action for RawAction {
         &self.name
     }
     fn spec(&self) -> Option<&'static ActionSpec> {
-        crate::vpc::catalog::find(&self.name)
+        match &self.service {
+            Some(service) => crate::service::find(service).and_then(|s| s.action(&self.name)),
+            None => crate::service::find_action(&self.name),
+        }
     }
     fn service(&self) -> &str {
         match &self.service {
             Some(service) => service,
             None => self
                 .spec()
-                .map_or(crate::generated::SERVICES[0], |s| s.service),
+                .map_or(crate::service::default_service().name, |s| s.service),
         }
     }
     fn write_params(&self, params: &mut Params) {

@@ -207,7 +207,7 @@ impl Endpoints {
     ) -> Result<Self, Error> {
         let derived = crate::generated::SERVICES
             .iter()
-            .map(|&service| Ok((service, derive(scheme, service, &domain)?)))
+            .map(|service| Ok((service.name, derive(scheme, service.name, &domain)?)))
             .collect::<Result<_, Error>>()?;
         Ok(Self {
             scheme,
@@ -258,7 +258,7 @@ impl Endpoints {
     /// The VPC module's endpoint (the module every generated action belongs to today).
     fn primary(&self) -> &Endpoint {
         // Every known module has a derived endpoint, so `known` always finds it.
-        self.known(crate::generated::SERVICES[0])
+        self.known(crate::service::default_service().name)
             .unwrap_or(&self.derived[0].1)
     }
 

@@ -21,7 +21,7 @@ pub fn is_secret_param(name: &str) -> bool {
     matches!(
         name,
         "Token" | "Signature" | "TmpSecretKey" | "WebIdentityToken"
-    ) || crate::vpc::catalog::SECRET_FIELDS.contains(&last)
+    ) || crate::service::is_secret_field(last)
 }
 
 /// How a value is masked: wholly, or (the SecretId, as in tracing spans) all but

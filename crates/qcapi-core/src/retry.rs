@@ -134,41 +134,32 @@ impl WaitPolicy {
     }
 }
 
-/// The state DescribeVpcTaskResult reports: 0 succeeded, 1 failed, 2 (or anything else) running.
+/// Where a task stands, as its module's task query reports it (see
+/// [`TaskQuery`](crate::service::TaskQuery): VPC's `data.status` 0, 1, 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {
-    /// `status` 0.
+    /// It succeeded.
     Succeeded,
-    /// `status` 1.
+    /// It failed.
     Failed,
-    /// `status` 2, or a value the documentation does not define (keep polling).
+    /// Still running, or a status the documentation does not define (keep polling).
     Running,
 }
 
-impl TaskStatus {
-    /// Reads a `data.status` value.
-    pub fn from_status(status: Option<i64>) -> Self {
-        match status {
-            Some(0) => Self::Succeeded,
-            Some(1) => Self::Failed,
-            _ => Self::Running,
-        }
-    }
-}
-
-/// How waiting for a task ended.
+/// How waiting for a task ended, with the task query's last report (its typed
+/// form through [`TaskReport::parse`](crate::service::TaskReport::parse)).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskOutcome {
     /// The task succeeded; its last report.
-    Succeeded(crate::vpc::DescribeVpcTaskResultOutput),
-    /// The task failed; its last report, with the operation's `output`.
-    Failed(crate::vpc::DescribeVpcTaskResultOutput),
+    Succeeded(crate::service::TaskReport),
+    /// The task failed; its last report, with the operation's output.
+    Failed(crate::service::TaskReport),
     /// The wait policy's deadline passed while the task was still running.
     TimedOut {
         /// The task.
         task_id: i64,
         /// Its last report.
-        last: crate::vpc::DescribeVpcTaskResultOutput,
+        last: crate::service::TaskReport,
     },
 }
 
@@ -176,6 +167,15 @@ impl TaskOutcome {
     /// Whether the task succeeded.
     pub fn is_success(&self) -> bool {
         matches!(self, Self::Succeeded(_))
+    }
+
+    /// The last report, however the wait ended.
+    pub fn report(&self) -> &crate::service::TaskReport {
+        match self {
+            Self::Succeeded(report)
+            | Self::Failed(report)
+            | Self::TimedOut { last: report, .. } => report,
+        }
     }
 }
 
@@ -324,9 +324,6 @@ mod tests {
             .collect();
         assert_eq!(delays, [1, 2, 4, 8, 10, 10]);
         assert_eq!(w.next_delay(1, Duration::from_secs(600)), None);
-        assert_eq!(TaskStatus::from_status(Some(0)), TaskStatus::Succeeded);
-        assert_eq!(TaskStatus::from_status(Some(1)), TaskStatus::Failed);
-        assert_eq!(TaskStatus::from_status(Some(7)), TaskStatus::Running);
     }
 
     #[test]

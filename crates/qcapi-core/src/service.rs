@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::spec::ActionSpec;
-use crate::{Error, HttpResponse, Output, RawAction, RawOutput};
+use crate::{Error, HttpResponse, Output, RawAction, RawOutput, TaskStatus};
 
 /// A module of the legacy API, as its spec's `service.toml` describes it.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub struct ServiceSpec {
     /// How its asynchronous actions' tasks are polled, if it has a task query.
     pub tasks: Option<TaskQuery>,
     /// Its actions, sorted by name.
-    pub actions: &'static [ActionSpec],
+    pub actions: &'static [&'static ActionSpec],
     /// The names of its fields marked `secret` (masked wherever tokens are).
     pub secret_fields: &'static [&'static str],
 }
@@ -29,8 +29,35 @@ impl ServiceSpec {
         self.actions
             .binary_search_by(|a| a.name.cmp(name))
             .ok()
-            .map(|i| &self.actions[i])
+            .map(|i| self.actions[i])
     }
+}
+
+/// The module named `name` (`vpc`), if qcapi has types for it.
+pub fn find(name: &str) -> Option<&'static ServiceSpec> {
+    crate::generated::SERVICES
+        .iter()
+        .copied()
+        .find(|s| s.name == name)
+}
+
+/// The spec of the action `name` in any module qcapi has types for.
+pub fn find_action(name: &str) -> Option<&'static ActionSpec> {
+    crate::generated::SERVICES
+        .iter()
+        .find_map(|s| s.action(name))
+}
+
+/// Whether a field of that wire name is marked `secret` in any module.
+pub fn is_secret_field(name: &str) -> bool {
+    crate::generated::SERVICES
+        .iter()
+        .any(|s| s.secret_fields.contains(&name))
+}
+
+/// The module qcapi's own types belong to when nothing says otherwise (`vpc`).
+pub fn default_service() -> &'static ServiceSpec {
+    crate::generated::SERVICES[0]
 }
 
 /// A module's task query: the action that reports on a task, and how to read it.
@@ -68,9 +95,9 @@ impl TaskQuery {
                 _ => None,
             });
         let state = match status {
-            Some(s) if self.succeeded.contains(&s) => TaskState::Succeeded,
-            Some(s) if self.failed.contains(&s) => TaskState::Failed,
-            _ => TaskState::Running,
+            Some(s) if self.succeeded.contains(&s) => TaskStatus::Succeeded,
+            Some(s) if self.failed.contains(&s) => TaskStatus::Failed,
+            _ => TaskStatus::Running,
         };
         TaskReport {
             task_id,
@@ -81,22 +108,11 @@ impl TaskQuery {
     }
 }
 
-/// Where a task stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    /// It succeeded.
-    Succeeded,
-    /// It failed.
-    Failed,
-    /// Still running, or a status the documentation does not define (keep polling).
-    Running,
-}
-
 /// One answer of a task query, whatever the module.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskReport {
     task_id: i64,
-    state: TaskState,
+    state: TaskStatus,
     status: Option<i64>,
     output: RawOutput,
 }
@@ -107,7 +123,7 @@ impl TaskReport {
         self.task_id
     }
     /// Where it stands.
-    pub fn state(&self) -> TaskState {
+    pub fn state(&self) -> TaskStatus {
         self.state
     }
     /// The status value as answered (VPC: 0 succeeded, 1 failed, 2 running).
@@ -141,7 +157,7 @@ mod tests {
 
     #[test]
     fn reads_the_status_where_the_module_puts_it() {
-        fn check(body: &str, expected: (TaskState, Option<i64>)) {
+        fn check(body: &str, expected: (TaskStatus, Option<i64>)) {
             let output: RawOutput =
                 crate::parse_output("DescribeVpcTaskResult", HttpResponse::new(200, body)).unwrap();
             let report = QUERY.report(7, output);
@@ -149,21 +165,21 @@ mod tests {
         }
         check(
             r#"{"code":0,"data":{"status":0}}"#,
-            (TaskState::Succeeded, Some(0)),
+            (TaskStatus::Succeeded, Some(0)),
         );
         check(
             r#"{"code":0,"data":{"status":"1"}}"#,
-            (TaskState::Failed, Some(1)),
+            (TaskStatus::Failed, Some(1)),
         );
         check(
             r#"{"code":0,"data":{"status":2}}"#,
-            (TaskState::Running, Some(2)),
+            (TaskStatus::Running, Some(2)),
         );
         check(
             r#"{"code":0,"data":{"status":9}}"#,
-            (TaskState::Running, Some(9)),
+            (TaskStatus::Running, Some(9)),
         );
-        check(r#"{"code":0,"data":[]}"#, (TaskState::Running, None));
-        check(r#"{"code":0}"#, (TaskState::Running, None));
+        check(r#"{"code":0,"data":[]}"#, (TaskStatus::Running, None));
+        check(r#"{"code":0}"#, (TaskStatus::Running, None));
     }
 }

@@ -16,10 +16,10 @@ use crate::provider::{
     CredentialCache, Fetch, FetchContext, Lookup, RefreshTicket, Snapshot, Step, Waiter,
 };
 use crate::request::{PreparedRequest, prepare};
-use crate::vpc::{DescribeVpcTaskResult, DescribeVpcTaskResultOutput};
+use crate::service::{ServiceSpec, TaskQuery};
 use crate::{
-    Action, Config, Error, HttpRequest, HttpResponse, Output, SignContext, SignedRequest,
-    TaskOutcome, TaskStatus, TransportError,
+    Action, Config, Error, HttpRequest, HttpResponse, Output, RawAction, RawOutput, SignContext,
+    SignedRequest, TaskOutcome, TaskStatus, TransportError,
 };
 
 /// A fetch has at most this many steps (the longest, AssumeRole over the instance
@@ -202,14 +202,40 @@ impl Session {
         }
     }
 
-    /// Starts waiting for task `task_id`.
-    pub fn wait_for(&self, task_id: i64) -> TaskWait<'_> {
-        TaskWait {
+    /// Starts waiting for task `task_id` of `service`, through its task query; an
+    /// error when the module has none.
+    pub fn wait_for(
+        &self,
+        service: &'static ServiceSpec,
+        task_id: i64,
+    ) -> Result<TaskWait<'_>, Error> {
+        let query = service.tasks.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "taskId",
+                format!("the {} module has no task query to wait with", service.name),
+            )
+        })?;
+        Ok(TaskWait {
             session: self,
+            service,
+            query,
             task_id,
             polls: 0,
             started: Instant::now(),
-        }
+        })
+    }
+
+    /// The module an action belongs to, for waiting on its task.
+    pub fn service_of<A: Action + ?Sized>(action: &A) -> Result<&'static ServiceSpec, Error> {
+        crate::service::find(action.service()).ok_or_else(|| {
+            Error::invalid_input(
+                "service",
+                format!(
+                    "qcapi knows no task query for module `{}`",
+                    action.service()
+                ),
+            )
+        })
     }
 }
 
@@ -434,24 +460,28 @@ pub enum WaitStep {
     Sleep(Duration),
 }
 
-/// Polling one task until it succeeds, fails or the wait policy's deadline passes.
+/// Polling one task through its module's task query until it succeeds, fails or
+/// the wait policy's deadline passes.
 pub struct TaskWait<'a> {
     session: &'a Session,
+    service: &'static ServiceSpec,
+    query: &'static TaskQuery,
     task_id: i64,
     polls: u32,
     started: Instant,
 }
 
 impl TaskWait<'_> {
-    /// The action that polls the task.
-    pub fn poll(&self) -> DescribeVpcTaskResult {
-        DescribeVpcTaskResult::new(self.task_id)
+    /// The action that polls the task (VPC: `DescribeVpcTaskResult`).
+    pub fn poll(&self) -> RawAction {
+        self.query.poll(self.service, self.task_id)
     }
 
-    /// What the poll's `report` means.
-    pub fn report(&mut self, report: DescribeVpcTaskResultOutput) -> WaitStep {
+    /// What the poll's answer means.
+    pub fn report(&mut self, answer: RawOutput) -> WaitStep {
         self.polls += 1;
-        match TaskStatus::from_status(report.data.as_ref().and_then(|d| d.status)) {
+        let report = self.query.report(self.task_id, answer);
+        match report.state() {
             TaskStatus::Succeeded => WaitStep::Done(TaskOutcome::Succeeded(report)),
             TaskStatus::Failed => WaitStep::Done(TaskOutcome::Failed(report)),
             TaskStatus::Running => match self

@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use qcapi_core::provider::Snapshot;
+use qcapi_core::service::ServiceSpec;
 use qcapi_core::session::{Flow, Platform, RefreshStep, Session, WaitStep, task_id_of};
 use qcapi_core::{
     Action, AsyncTransport, BlockingTransport, Config, ConfigBuilder, Error, FromConfig, Pager,
@@ -153,9 +154,14 @@ impl<T: BlockingTransport> BlockingClient<T> {
         }
     }
 
-    /// Polls the task until it succeeds or fails, or the wait policy's deadline passes.
-    pub fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
-        let mut wait = self.session.wait_for(task_id);
+    /// Polls task `task_id` of `service` (e.g. `&vpc::SERVICE`) with its task query
+    /// until it succeeds or fails, or the wait policy's deadline passes.
+    pub fn wait_for_task(
+        &self,
+        service: &'static ServiceSpec,
+        task_id: i64,
+    ) -> Result<TaskOutcome, Error> {
+        let mut wait = self.session.wait_for(service, task_id)?;
         loop {
             let report = self.send(&wait.poll())?;
             match wait.report(report) {
@@ -170,8 +176,9 @@ impl<T: BlockingTransport> BlockingClient<T> {
         &self,
         action: &A,
     ) -> Result<(A::Output, TaskOutcome), Error> {
+        let service = Session::service_of(action)?;
         let output = self.send(action)?;
-        let outcome = self.wait_for_task(task_id_of(action.name(), &output)?)?;
+        let outcome = self.wait_for_task(service, task_id_of(action.name(), &output)?)?;
         Ok((output, outcome))
     }
 
@@ -276,9 +283,14 @@ impl<T: AsyncTransport> AsyncClient<T> {
         }
     }
 
-    /// Polls the task until it succeeds or fails, or the wait policy's deadline passes.
-    pub async fn wait_for_task(&self, task_id: i64) -> Result<TaskOutcome, Error> {
-        let mut wait = self.session.wait_for(task_id);
+    /// Polls task `task_id` of `service` (e.g. `&vpc::SERVICE`) with its task query
+    /// until it succeeds or fails, or the wait policy's deadline passes.
+    pub async fn wait_for_task(
+        &self,
+        service: &'static ServiceSpec,
+        task_id: i64,
+    ) -> Result<TaskOutcome, Error> {
+        let mut wait = self.session.wait_for(service, task_id)?;
         loop {
             let report = self.send(&wait.poll()).await?;
             match wait.report(report) {
@@ -293,9 +305,10 @@ impl<T: AsyncTransport> AsyncClient<T> {
         &self,
         action: &A,
     ) -> Result<(A::Output, TaskOutcome), Error> {
+        let service = Session::service_of(action)?;
         let output = self.send(action).await?;
         let outcome = self
-            .wait_for_task(task_id_of(action.name(), &output)?)
+            .wait_for_task(service, task_id_of(action.name(), &output)?)
             .await?;
         Ok((output, outcome))
     }

@@ -3,8 +3,8 @@
 
 pub mod vpc;
 
-/// The modules qcapi has types for, by name (`vpc`): each one's host is `<name>.<domain>`.
-pub const SERVICES: &[&str] = &["vpc"];
+/// The modules qcapi has types for (`vpc`): each one's host is `<name>.<domain>`.
+pub static SERVICES: &[&crate::service::ServiceSpec] = &[&vpc::SERVICE];
 
 /// The common numeric `code` values every legacy action may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

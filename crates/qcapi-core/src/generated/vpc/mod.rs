@@ -450,3 +450,19 @@ pub use upgrade_nat_gateway::*;
 pub const HOST: &str = "vpc.api.qcloud.com";
 /// The service's path.
 pub const PATH: &str = "/v2/index.php";
+
+/// The module as data for the generic client: host prefix, path, how its tasks are
+/// polled, its actions and its secret fields.
+pub static SERVICE: crate::service::ServiceSpec = crate::service::ServiceSpec {
+    name: "vpc",
+    path: PATH,
+    tasks: Some(crate::service::TaskQuery {
+        action: "DescribeVpcTaskResult",
+        id_param: "taskId",
+        status: &["data", "status"],
+        succeeded: &[0],
+        failed: &[1],
+    }),
+    actions: catalog::ACTIONS,
+    secret_fields: catalog::SECRET_FIELDS,
+};
