@@ -536,3 +536,77 @@ fn check_fields(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `validate` of the VPC spec with its `[tasks]` replaced: the messages about it.
+    fn task_errors(tasks: Option<TaskQueryFile>) -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut services = load(&root).expect("spec/ loads");
+        let vpc = services
+            .iter_mut()
+            .find(|s| s.service.name == "vpc")
+            .expect("vpc");
+        vpc.service.tasks = tasks;
+        validate(vpc)
+            .into_iter()
+            .filter(|e| e.contains(": tasks"))
+            .collect()
+    }
+
+    #[test]
+    fn the_task_query_must_name_an_action_and_a_parameter_of_the_service() {
+        let query = |action: &str, id: &str, status: &str, succeeded: &[i64], failed: &[i64]| {
+            Some(TaskQueryFile {
+                action: action.into(),
+                id_param: id.into(),
+                status: status.into(),
+                succeeded: succeeded.to_vec(),
+                failed: failed.to_vec(),
+            })
+        };
+        fn check(errors: Vec<String>, expected: &[&str]) {
+            assert_eq!(errors.len(), expected.len(), "{errors:?}");
+            for (e, want) in errors.iter().zip(expected) {
+                assert!(e.contains(want), "{e} lacks {want}");
+            }
+        }
+        check(task_errors(None), &[]);
+        check(
+            task_errors(query(
+                "DescribeVpcTaskResult",
+                "taskId",
+                "data.status",
+                &[0],
+                &[1],
+            )),
+            &[],
+        );
+        check(
+            task_errors(query("NoSuchAction", "taskId", "data.status", &[0], &[1])),
+            &["tasks.action: `NoSuchAction` is not an action of this service"],
+        );
+        check(
+            task_errors(query(
+                "DescribeVpcTaskResult",
+                "id",
+                "data.status",
+                &[0],
+                &[1],
+            )),
+            &["tasks.id_param: `id` is not a parameter of DescribeVpcTaskResult"],
+        );
+        check(
+            task_errors(query(
+                "DescribeVpcTaskResult",
+                "taskId",
+                "data..status",
+                &[0],
+                &[0],
+            )),
+            &["tasks.status", "tasks.succeeded"],
+        );
+    }
+}
