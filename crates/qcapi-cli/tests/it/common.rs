@@ -2,8 +2,6 @@
 //! a temporary HOME and the TENCENTCLOUD_* variables a test sets, so the
 //! developer's real credentials are never read), bounded runs, and parsing.
 
-#![allow(dead_code)] // each test file uses a different subset
-
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -1,0 +1,11 @@
+//! qcapi-core's integration tests (fixtures, properties, request building, retries,
+//! secrets, known-answer vectors), as one test binary: one link of the generated
+//! code, not one per file.
+
+mod fixtures;
+mod prop_parse;
+mod prop_sign;
+mod requests;
+mod retries;
+mod secrets;
+mod vectors;
