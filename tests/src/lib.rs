@@ -2,6 +2,8 @@
 //! flow through the blocking (ureq) and the async (reqwest) client.
 
 pub mod hostile;
+pub mod process;
+pub mod wire;
 
 use std::time::Duration;
 
@@ -211,7 +213,9 @@ pub fn sample_params(
 }
 
 /// An action sent exactly as given, without client-side validation (no spec),
-/// to observe what the server answers.
+/// to observe what the server answers. Not [`qcapi_core::RawAction`]: that one
+/// finds a known action's spec and validates against it before sending, so a
+/// missing required parameter would never reach the server.
 pub struct Unchecked {
     /// The wire name.
     pub name: String,

@@ -21,6 +21,8 @@
 //! # }
 //! ```
 
+mod tls;
+
 use std::error::Error as _;
 
 pub use qcapi_core::{
@@ -62,31 +64,20 @@ impl TransportFactory for ReqwestTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
         // The WebPKI verifier over the root list qcapi-ureq also uses, in place of
         // reqwest's default platform verifier (which ureq cannot be given with extra
-        // roots), or no verification at all for `danger_accept_invalid_certs`.
+        // roots), or no verification at all for `danger_accept_invalid_certs`; on ring,
+        // the provider ureq uses (see the `tls` module).
         let plan =
             qcapi_core::trust::TrustPlan::resolve(config, &qcapi_platform::SystemEnvironment)?;
-        let roots = match qcapi_platform::root_certificates(&plan)? {
-            None => None,
-            Some(roots) => Some(
-                roots
-                    .iter()
-                    .map(|der| reqwest::Certificate::from_der(der))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| Error::invalid_input("root certificates", e.to_string()))?,
-            ),
-        };
+        let tls = tls::client_config(qcapi_platform::root_certificates(&plan)?)?;
         // A 3xx comes back as it is: following it would send the signed request
         // (and, on 307/308, the signed body) to a host nobody configured. A Referer
         // would carry the signed URL, SecretId and token included.
         let trusting = || {
-            let builder = reqwest::Client::builder()
+            reqwest::Client::builder()
                 .user_agent(config.request_client())
                 .redirect(reqwest::redirect::Policy::none())
-                .referer(false);
-            match &roots {
-                None => builder.tls_danger_accept_invalid_certs(true),
-                Some(roots) => builder.tls_certs_only(roots.iter().cloned()),
-            }
+                .referer(false)
+                .tls_backend_preconfigured(tls.clone())
         };
         let metadata = trusting()
             .no_proxy()

@@ -2,13 +2,11 @@
 //! a temporary HOME and the TENCENTCLOUD_* variables a test sets, so the
 //! developer's real credentials are never read), bounded runs, and parsing.
 
-#![allow(dead_code)] // each test file uses a different subset
-
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use qcapi_emulator::Account;
 use serde_json::Value;
@@ -33,12 +31,7 @@ pub const COMMON: &[&str] = &[
 ];
 
 /// Real UNIX time in seconds.
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
-}
+pub use qcapi_tests::wire::now;
 
 /// A fresh, empty directory used as HOME, removed on drop.
 pub struct Home(PathBuf);

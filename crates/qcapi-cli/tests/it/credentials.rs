@@ -3,7 +3,7 @@
 //! `--profile` / TENCENTCLOUD_PROFILE, and a failure naming every source tried.
 //! Each run sees only the variables set here and a temporary HOME.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi, param};
 use qcapi_emulator::{Account, Emulator};

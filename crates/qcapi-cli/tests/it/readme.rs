@@ -3,7 +3,7 @@
 //! emulator it starts itself. Only the `cargo install` line is skipped and the
 //! emulator's address rewritten to a free loopback port.
 
-mod common;
+use crate::common;
 
 use std::io::Read as _;
 use std::os::unix::process::CommandExt as _;

@@ -1,6 +1,6 @@
-//! Helpers for the integration tests: sign with qcapi-core, send with ureq over loopback.
-
-#![allow(dead_code)] // each test file uses a different subset
+//! Requests on the wire without a client: sign with qcapi-core, send with a bare
+//! ureq agent over loopback, or write raw bytes; what the emulator's own tests use
+//! to see every status and body as the server sent it.
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};

@@ -1,7 +1,7 @@
 //! `--dry-run`: reproducible output of the expected shape, flag → wire flattening,
 //! and a printed request is one the emulator accepts as is.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi, action_params, now, param, request_params};
 use qcapi_emulator::{Account, Emulator};
@@ -240,12 +240,7 @@ fn flags_flatten_to_wire_parameters() {
 
 /// Sends a printed request as is and returns the parsed response.
 fn send_printed(printed: &str) -> Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(std::time::Duration::from_secs(10)))
-        .build()
-        .into();
+    let agent = qcapi_tests::wire::agent();
     let lines: Vec<&str> = printed.lines().collect();
     let mut response = match lines.as_slice() {
         [url] => agent.get(*url).call(),

@@ -1,24 +1,15 @@
 //! `qcapi emulator`: the emulator's own command line, embedded.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{BIN, Home, Qcapi};
 use qcapi_emulator::Account;
-
-/// Kills the child on drop, so a failing test leaves no server behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use qcapi_tests::process::KillOnDrop;
 
 #[test]
 fn serves_and_prints_where() {
@@ -33,7 +24,7 @@ fn serves_and_prints_where() {
         .spawn()
         .expect("spawn qcapi emulator");
     let stdout = child.stdout.take().expect("piped stdout");
-    let _running = Running(child);
+    let _running = KillOnDrop(child);
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {

@@ -6,7 +6,7 @@
 //! pass once that parser rejects such ports (it used to drop them and send to
 //! port 80). They are kept apart so that a red run here points at the parser.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi};
 use qcapi_emulator::Account;

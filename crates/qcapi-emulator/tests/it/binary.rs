@@ -1,35 +1,26 @@
 //! The `qcapi-emulator` binary: flags, the `listening on` line, serving, usage errors.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use common::expect_ok;
 use qcapi_core::vpc;
 use qcapi_emulator::{Account, Emulator};
+use qcapi_tests::process::KillOnDrop;
 
 const BIN: &str = env!("CARGO_BIN_EXE_qcapi-emulator");
 
-/// Kills the child on drop, so a failing test leaves no server behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the binary and reads stdout up to the `listening on` line.
-fn spawn(args: &[&str]) -> (Running, Vec<String>, String) {
+fn spawn(args: &[&str]) -> (KillOnDrop, Vec<String>, String) {
     let child = Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn the binary");
-    let mut running = Running(child);
+    let mut running = KillOnDrop(child);
     let stdout = running.0.stdout.take().expect("piped stdout");
     let mut lines = Vec::new();
     for line in BufReader::new(stdout).lines() {

@@ -1,7 +1,7 @@
 //! The wire protocol over real loopback sockets: signing, replay protection,
 //! envelopes, string quirks, admin clock, and robustness against bad input.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::io::Write as _;
 use std::net::TcpStream;

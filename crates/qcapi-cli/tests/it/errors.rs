@@ -2,7 +2,7 @@
 //! invalid input (1), transport errors (1), failed tasks (1), usage errors and
 //! invalid endpoints (2).
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi, text};
 use qcapi_emulator::{Account, Emulator};

@@ -1,7 +1,7 @@
 //! Stateful scenarios over loopback, parsed with qcapi-core's typed outputs:
 //! cross-account peering, expiry by clock advance, asynchronous tasks.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::time::Duration;
 

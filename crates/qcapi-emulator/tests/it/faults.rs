@@ -2,11 +2,11 @@
 //! sees it, budgets, action filters, fractions, the admin endpoint, the
 //! `--fault` flag, and that a faulted CreateVpc never executes.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{agent, config, expect_ok, nonce, now};
@@ -14,6 +14,7 @@ use qcapi_core::{
     Action, Config, HttpMethod, HttpRequest, SignContext, SignatureMethod, build_request, vpc,
 };
 use qcapi_emulator::{Account, Emulator, Fault};
+use qcapi_tests::process::KillOnDrop;
 use serde_json::{Value, json};
 
 /// GET, HmacSHA256, account A, region gz.
@@ -352,16 +353,6 @@ fn admin_endpoint_rejects_bad_rules() {
     assert_eq!(admin(&emulator, "PUT", None).0, 405);
 }
 
-/// Kills the child on drop, so a failing test leaves no server behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn the_binary_takes_fault_flags() {
     let child = Command::new(env!("CARGO_BIN_EXE_qcapi-emulator"))
@@ -377,7 +368,7 @@ fn the_binary_takes_fault_flags() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn the binary");
-    let mut running = Running(child);
+    let mut running = KillOnDrop(child);
     let stdout = running.0.stdout.take().expect("piped stdout");
     let mut faults = Vec::new();
     let mut url = None;

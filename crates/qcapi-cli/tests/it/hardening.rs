@@ -5,7 +5,7 @@
 //! (`--help`, `actions`, `completions`, case-insensitive names, `--query`,
 //! `emulator advance-clock`).
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 

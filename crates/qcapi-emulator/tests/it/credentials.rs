@@ -3,7 +3,7 @@
 //! endpoint (Token, expiry on the emulator clock), the 4500 clock-skew message,
 //! and an emulator whose clock runs ahead or behind.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::time::Duration;
 

@@ -322,7 +322,8 @@ fn every_client_built_without_checks_warns() {
 const CHILD_URL: &str = "QCAPI_TRUST_CHILD_URL";
 const CHILD_ADD: &str = "QCAPI_TRUST_CHILD_ADD";
 const CHILD_EXPECT: &str = "QCAPI_TRUST_CHILD_EXPECT";
-const CHILD_TEST: &str = "ssl_cert_file_is_honoured_by_both_clients";
+// Its libtest name, module path included: the file is a module of the `it` binary.
+const CHILD_TEST: &str = "trust::ssl_cert_file_is_honoured_by_both_clients";
 
 fn expect_name(e: Expect) -> &'static str {
     match e {

@@ -2,7 +2,7 @@
 //! system trusts: one table of invocations, each with the exit code and what stderr
 //! must and must not contain.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi};
 use qcapi_emulator::Account;

@@ -3,7 +3,7 @@
 //! kind of error. `--dry-run` is the one documented exception (it prints the
 //! signed request). `-v` shows the call span with the SecretId masked.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi};
 use qcapi_emulator::{Account, Emulator};

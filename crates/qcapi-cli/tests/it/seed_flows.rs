@@ -3,7 +3,7 @@
 //! `--wait` expires after 7 days (state 2) and `--wait`ed EnableVpcPeeringConnectionEx
 //! makes it pending again (state 0).
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! the connection cap, oversized bodies, other HTTP methods, invalid UTF-8 and a
 //! missing Region. Every wait is bounded; every socket and server is dropped.
 
-mod common;
+use qcapi_tests::wire as common;
 
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};

@@ -3,7 +3,7 @@
 //! `--use-cvm-role`), `--role-arn`, a profile's `role_arn`, TKE's OIDC variables,
 //! `whoami` with expiry, and a failure naming every source of the chain.
 
-mod common;
+use crate::common;
 
 use common::{Home, Qcapi};
 use qcapi_emulator::{Account, Emulator};

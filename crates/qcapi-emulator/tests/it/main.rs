@@ -1,0 +1,10 @@
+//! The emulator's integration tests over real loopback sockets, as one test binary
+//! (one link of the generated code, not one per file). The signing and sending
+//! helpers are `qcapi_tests::wire`.
+
+mod binary;
+mod credentials;
+mod faults;
+mod hostile;
+mod lifecycle;
+mod protocol;

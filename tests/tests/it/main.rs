@@ -1,0 +1,20 @@
+//! qcapi's end-to-end tests, both clients against the emulator and the hostile
+//! server, as one test binary: each file was its own binary, and each linked the
+//! generated code again. `response_limit_memory` stays a binary of its own (it
+//! measures the whole process's peak memory).
+
+mod conformance;
+mod credential_providers;
+mod endpoints;
+mod eni_lifecycle;
+mod every_action;
+mod hardening;
+mod network_acl_lifecycle;
+mod rejections;
+mod resilience;
+mod route_table_lifecycle;
+mod seed_flows;
+mod subnet_lifecycle;
+mod tracing_has_no_secrets;
+mod trust;
+mod waiting_and_paging;
