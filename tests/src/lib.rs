@@ -212,33 +212,6 @@ pub fn sample_params(
     }
 }
 
-/// An action sent exactly as given, without client-side validation (no spec),
-/// to observe what the server answers. Not [`qcapi_core::RawAction`]: that one
-/// finds a known action's spec and validates against it before sending, so a
-/// missing required parameter would never reach the server.
-pub struct Unchecked {
-    /// The wire name.
-    pub name: String,
-    /// The flat parameters.
-    pub params: qcapi_core::Params,
-}
-
-impl Action for Unchecked {
-    type Output = qcapi_core::RawOutput;
-    type ErrorCode = String;
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn spec(&self) -> Option<&'static qcapi_core::spec::ActionSpec> {
-        None
-    }
-    fn write_params(&self, params: &mut qcapi_core::Params) {
-        for (n, v) in self.params.iter() {
-            params.push(n, v);
-        }
-    }
-}
-
 /// Everything `tracing` logs on this thread while a closure runs, as plain text:
 /// what tests read to count attempts and to prove no secret reaches a log line.
 pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, String) {

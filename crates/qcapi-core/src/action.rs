@@ -110,6 +110,8 @@ pub struct RawAction {
     name: String,
     service: Option<String>,
     params: Params,
+    /// Sent without the spec's validation (see [`RawAction::unchecked`]).
+    unchecked: bool,
 }
 
 impl RawAction {
@@ -119,7 +121,24 @@ impl RawAction {
             name: name.into(),
             service: None,
             params: Params::new(),
+            unchecked: false,
         }
+    }
+
+    /// Sends the parameters exactly as given, without looking up the action's spec,
+    /// so nothing is validated before sending: for tests that need to see what the
+    /// service answers to a request qcapi would otherwise refuse (a missing
+    /// required parameter), and for actions whose spec is wrong.
+    ///
+    /// ```
+    /// use qcapi_core::{Action, RawAction};
+    /// let checked = RawAction::new("RejectVpcPeeringConnection");
+    /// assert!(checked.spec().is_some());
+    /// assert!(checked.unchecked().spec().is_none());
+    /// ```
+    pub fn unchecked(mut self) -> Self {
+        self.unchecked = true;
+        self
     }
 
     /// The module that serves it (`cvm`, ...), for an action qcapi has no spec for
@@ -158,6 +177,9 @@ impl Action for RawAction {
         &self.name
     }
     fn spec(&self) -> Option<&'static ActionSpec> {
+        if self.unchecked {
+            return None;
+        }
         match &self.service {
             Some(service) => crate::service::find(service).and_then(|s| s.action(&self.name)),
             None => crate::service::find_action(&self.name),

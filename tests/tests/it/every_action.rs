@@ -6,7 +6,7 @@ use qcapi_core::Output as _;
 use qcapi_core::vpc::catalog;
 use qcapi_core::{Error, HttpMethod, HttpResponse, Params, RawAction};
 use qcapi_emulator::{Account, Emulator};
-use qcapi_tests::{Unchecked, Variant, client, sample_params};
+use qcapi_tests::{Variant, client, sample_params};
 
 fn blocking(method: HttpMethod) -> Variant {
     Variant::new(false, method)
@@ -59,16 +59,17 @@ fn leaving_out_a_required_parameter_gets_4000_naming_it() {
             };
             let mut params = Params::new();
             sample_params(spec.params, "", &mut params);
-            let without: Params = params
+            let without = params
                 .iter()
                 .filter(|(n, _)| {
                     *n != required.name && !n.starts_with(&format!("{}.", required.name))
                 })
-                .collect();
-            let result = c.send(&Unchecked {
-                name: spec.name.to_owned(),
-                params: without,
-            });
+                .map(|(n, v)| (n.to_owned(), v.to_owned()));
+            let result = c.send(
+                &qcapi_core::RawAction::new(spec.name)
+                    .params(without)
+                    .unchecked(),
+            );
             match result {
                 Err(Error::Api(e)) => {
                     assert_eq!(e.code, 4000, "{}: {e:?}", spec.name);

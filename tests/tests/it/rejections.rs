@@ -1,9 +1,9 @@
 //! Every rejection the emulator makes surfaces as a typed error with its code, through both clients.
 
 use qcapi_core::vpc::{self, *};
-use qcapi_core::{Action, CommonCode, Config, Credentials, Error, Params};
+use qcapi_core::{Action, CommonCode, Config, Credentials, Error};
 use qcapi_emulator::{Account, Emulator};
-use qcapi_tests::{Driver, Unchecked, client, create_vpc, driver, settings, variants};
+use qcapi_tests::{Driver, client, create_vpc, driver, settings, variants};
 
 fn api_code(result: Result<impl std::fmt::Debug, Error>) -> (i64, Option<String>, String) {
     match result {
@@ -53,10 +53,9 @@ fn authentication_and_replay_rejections() {
             );
 
             let good = client(&emulator, &a, v);
-            let (code, _, message) = api_code(good.send(&Unchecked {
-                name: "RejectVpcPeeringConnection".into(),
-                params: Params::new(),
-            }));
+            let (code, _, message) = api_code(
+                good.send(&qcapi_core::RawAction::new("RejectVpcPeeringConnection").unchecked()),
+            );
             assert_eq!(code, 4000);
             assert!(message.contains("peeringConnectionId"), "{message}");
 
