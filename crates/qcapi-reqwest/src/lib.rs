@@ -1,6 +1,6 @@
 //! Async client for Tencent Cloud's legacy API ("API 2.0"), on [reqwest].
 //!
-//! [`Client`] is qcapi-core's generic [`AsyncClient`] with a reqwest transport:
+//! [`Client`] is qcapi-platform's generic [`AsyncClient`] with a reqwest transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. TLS is rustls with certificate
 //! verification on, trusting the same roots as `qcapi-ureq` (the system's, or

@@ -1,6 +1,6 @@
 //! Blocking client for Tencent Cloud's legacy API ("API 2.0"), on [ureq].
 //!
-//! [`Client`] is qcapi-core's generic [`BlockingClient`] with a ureq transport:
+//! [`Client`] is qcapi-platform's generic [`BlockingClient`] with a ureq transport:
 //! every API-specific line (signing, parameters, parsing, errors) lives in
 //! `qcapi-core`; this crate only moves bytes. No async runtime is involved.
 //! TLS is rustls trusting the same roots as `qcapi-reqwest` (the system's, or
