@@ -59,7 +59,7 @@ pub fn whoami(globals: &Globals) -> ExitCode {
         "source": source,
         "secretId": credentials.masked_secret_id(),
         "token": credentials.token().is_some(),
-        "expiresAt": expires.map(qcapi_core::provider::format_utc),
+        "expiresAt": expires.map(|at| qcapi_core::time::format_iso8601(at as i64)),
         "region": config.region(),
         "endpoint": config.endpoint().base_url(),
     });
@@ -71,7 +71,7 @@ pub fn whoami(globals: &Globals) -> ExitCode {
                     let now = client.session().platform().unix_time();
                     format!(
                         "expires: {} ({})\n",
-                        qcapi_core::provider::format_utc(at),
+                        qcapi_core::time::format_iso8601(at as i64),
                         remaining(at.saturating_sub(now))
                     )
                 }

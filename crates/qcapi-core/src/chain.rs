@@ -210,12 +210,7 @@ pub fn plan(config: &crate::Config, env: &dyn Environment) -> Result<CredentialP
         .clone()
         .or_else(|| non_empty(env.var(p::ENV_STS_ENDPOINT)))
         .unwrap_or_else(|| p::DEFAULT_STS_ENDPOINT.to_owned());
-    let naming = |setting: &'static str| {
-        move |e: Error| match e {
-            Error::InvalidInput { reason, .. } => Error::invalid_input(setting, reason),
-            other => other,
-        }
-    };
+    use crate::config::naming;
     let cvm_role = || -> Result<SharedProvider, Error> {
         Ok(Arc::new(CvmRole::new(&metadata).map_err(naming(
             "metadata_endpoint (or TENCENTCLOUD_METADATA_ENDPOINT)",

@@ -704,7 +704,7 @@ fn endpoints_from(
 }
 
 /// Renames the setting an `InvalidInput` error names (the value came from `parameter`).
-fn naming(parameter: impl Into<String>) -> impl FnOnce(Error) -> Error {
+pub(crate) fn naming(parameter: impl Into<String>) -> impl FnOnce(Error) -> Error {
     let parameter = parameter.into();
     move |e| match e {
         Error::InvalidInput { reason, .. } => Error::invalid_input(parameter, reason),

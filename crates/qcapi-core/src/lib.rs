@@ -37,6 +37,7 @@ pub mod service;
 pub mod session;
 pub mod sign;
 pub mod spec;
+pub mod time;
 pub mod transport;
 pub mod trust;
 

@@ -1,4 +1,4 @@
-//! Time helpers: the real clock (for signature freshness), `YYYY-MM-DD HH:MM:SS` and ISO 8601 formatting.
+//! Time helpers: the real clock (for signature freshness), and core's date formatting.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,41 +10,9 @@ pub(crate) fn real_now() -> i64 {
 }
 
 /// Formats UNIX seconds as `YYYY-MM-DD HH:MM:SS` in UTC, the legacy API's timestamp format.
-///
-/// Done by hand (days-to-civil conversion) to avoid a date crate for one format.
-pub(crate) fn format_datetime(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
+pub(crate) use qcapi_core::time::format_datetime;
 /// Formats UNIX seconds as ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`, as STS's `Expiration`.
-pub(crate) fn format_iso8601(unix: i64) -> String {
-    let mut text = format_datetime(unix).replacen(' ', "T", 1);
-    text.push('Z');
-    text
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-/// Howard Hinnant's `civil_from_days`: eras of 400 years make leap rules arithmetic.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year, March-based
-    let mp = (5 * doy + 2) / 153; // month, March = 0
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+pub(crate) use qcapi_core::time::format_iso8601;
 
 #[cfg(test)]
 mod tests {

@@ -211,7 +211,7 @@ impl CredentialCache {
                     self.fixed_name.clone(),
                     ProviderFailure::Unavailable(format!(
                         "the credentials expired at {} and nothing can refresh them",
-                        super::format_utc(expired_at)
+                        crate::time::format_iso8601(expired_at as i64)
                     )),
                 )
                 .into(),
@@ -273,7 +273,7 @@ impl RefreshTicket<'_> {
                 cache.source(),
                 ProviderFailure::Unavailable(format!(
                     "the credentials it answered expired at {}, before they were used",
-                    super::format_utc(expiry)
+                    crate::time::format_iso8601(expiry as i64)
                 )),
             )
             .into()),

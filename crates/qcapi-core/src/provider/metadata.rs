@@ -209,13 +209,9 @@ impl Fetch for CvmRoleFetch {
     }
 }
 
-/// CAM role names: 1 to 128 of letters, digits and `+=,.@_-` (anything else in the
-/// answer would change the path asked next).
+/// CAM role names (anything else in the answer would change the path asked next).
 fn is_role_name(name: &str) -> bool {
-    (1..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    super::is_cam_name(name, 1)
 }
 
 #[cfg(test)]

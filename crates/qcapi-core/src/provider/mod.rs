@@ -367,6 +367,15 @@ impl Fetch for Ready {
     }
 }
 
+/// Whether `name` is a CAM name (a role or a session): `min` to 128 of letters,
+/// digits and `+=,.@_-`.
+pub(crate) fn is_cam_name(name: &str, min: usize) -> bool {
+    (min..=128).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
 /// A provider shared by a cache and the providers built on it.
 pub type SharedProvider = Arc<dyn ProvideCredentials>;
 
@@ -409,7 +418,8 @@ pub(crate) fn temporary_credentials(
         expiry
             .get("Expiration")
             .and_then(serde_json::Value::as_str)
-            .and_then(parse_utc)
+            .and_then(crate::time::parse_iso8601)
+            .and_then(|t| u64::try_from(t).ok())
     })
     .ok_or("no `ExpiredTime` or `Expiration`")?;
     Ok(
@@ -419,88 +429,9 @@ pub(crate) fn temporary_credentials(
     )
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SSZ` (STS's and the metadata service's `Expiration`).
-pub fn parse_utc(text: &str) -> Option<u64> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 20 || bytes[4] != b'-' || bytes[7] != b'-' || bytes[10] != b'T' {
-        return None;
-    }
-    if bytes[13] != b':' || bytes[16] != b':' || bytes[19] != b'Z' {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u32>().ok();
-    let (month, day) = (number(5..7)?, number(8..10)?);
-    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(i64::from(number(0..4)?), month, day);
-    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    u64::try_from(seconds).ok()
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for a UNIX time.
-pub fn format_utc(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let rem = unix % 86_400;
-    // The inverse of `days_from_civil`.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn utc_times() {
-        fn check(text: &str, expected: Option<u64>) {
-            assert_eq!(parse_utc(text), expected, "{text}");
-            if let Some(unix) = expected {
-                assert_eq!(format_utc(unix), text);
-            }
-        }
-        check("1970-01-01T00:00:00Z", Some(0));
-        check("2019-05-06T07:32:11Z", Some(1_557_127_931));
-        check("2000-02-29T23:59:59Z", Some(951_868_799));
-        check("2026-12-01T12:00:00Z", Some(1_796_126_400));
-        check("2026-13-01T12:00:00Z", None);
-        check("2026-12-01 12:00:00Z", None);
-        check("2026-12-01T12:00:00", None);
-        check("", None);
-        check("2026-12-01T12:00:0xZ", None);
-    }
 
     #[test]
     fn provider_errors_name_the_provider_and_stay_redacted() {

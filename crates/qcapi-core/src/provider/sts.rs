@@ -61,11 +61,7 @@ fn check_duration(duration: Duration) -> Result<u64, Error> {
 }
 
 pub(crate) fn check_session_name(name: &str) -> Result<(), Error> {
-    let valid = (2..=128).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
-    if valid {
+    if super::is_cam_name(name, 2) {
         Ok(())
     } else {
         Err(Error::invalid_input(
@@ -90,6 +86,69 @@ fn default_session_name(timestamp: u64) -> String {
     format!("qcapi-{timestamp}")
 }
 
+/// What both STS providers ask for: where, which role, which session, how long.
+#[derive(Debug, Clone)]
+struct RoleRequest {
+    endpoint: Endpoint,
+    role_arn: String,
+    session_name: Option<String>,
+    duration: u64,
+}
+
+impl RoleRequest {
+    /// `role_arn` at the default STS endpoint, for two hours, session `qcapi-<time>`.
+    fn new(role_arn: String) -> Result<Self, Error> {
+        check_arn(&role_arn)?;
+        Ok(Self {
+            endpoint: sts_endpoint(super::DEFAULT_STS_ENDPOINT)?,
+            role_arn,
+            session_name: None,
+            duration: super::DEFAULT_ROLE_DURATION.as_secs(),
+        })
+    }
+
+    /// The session name of a request made at `timestamp`.
+    fn session(&self, timestamp: u64) -> String {
+        self.session_name
+            .clone()
+            .unwrap_or_else(|| default_session_name(timestamp))
+    }
+
+    /// `<action> <role> (at <endpoint>)`, a provider's name.
+    fn describe(&self, action: &str) -> String {
+        format!(
+            "{action} {} (at {})",
+            self.role_arn,
+            self.endpoint.base_url()
+        )
+    }
+}
+
+/// The setters both STS providers share, over their `role: RoleRequest`.
+macro_rules! role_setters {
+    () => {
+        /// Another STS endpoint, as a full URL (path `/` unless it names one).
+        pub fn endpoint(mut self, url: &str) -> Result<Self, Error> {
+            self.role.endpoint = sts_endpoint(url)?;
+            Ok(self)
+        }
+
+        /// The `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`.
+        pub fn session_name(mut self, name: impl Into<String>) -> Result<Self, Error> {
+            let name = name.into();
+            check_session_name(&name)?;
+            self.role.session_name = Some(name);
+            Ok(self)
+        }
+
+        /// How long the credentials last (`DurationSeconds`): up to 12 hours.
+        pub fn duration(mut self, duration: Duration) -> Result<Self, Error> {
+            self.role.duration = check_duration(duration)?;
+            Ok(self)
+        }
+    };
+}
+
 /// Credentials of a role, assumed through STS `AssumeRole` with the credentials of
 /// `base` (long-term keys from a profile, or another provider's).
 ///
@@ -99,10 +158,7 @@ fn default_session_name(timestamp: u64) -> String {
 #[derive(Debug, Clone)]
 pub struct AssumeRole {
     base: SharedProvider,
-    endpoint: Endpoint,
-    role_arn: String,
-    session_name: Option<String>,
-    duration: u64,
+    role: RoleRequest,
     region: String,
     policy: Option<String>,
     external_id: Option<String>,
@@ -112,39 +168,16 @@ impl AssumeRole {
     /// Assumes `role_arn` with `base`'s credentials, at the default STS endpoint, for
     /// two hours, with session name `qcapi-<time>`.
     pub fn new(base: SharedProvider, role_arn: impl Into<String>) -> Result<Self, Error> {
-        let role_arn = role_arn.into();
-        check_arn(&role_arn)?;
         Ok(Self {
             base,
-            endpoint: sts_endpoint(super::DEFAULT_STS_ENDPOINT)?,
-            role_arn,
-            session_name: None,
-            duration: super::DEFAULT_ROLE_DURATION.as_secs(),
+            role: RoleRequest::new(role_arn.into())?,
             region: DEFAULT_STS_REGION.to_owned(),
             policy: None,
             external_id: None,
         })
     }
 
-    /// Another STS endpoint, as a full URL (path `/` unless it names one).
-    pub fn endpoint(mut self, url: &str) -> Result<Self, Error> {
-        self.endpoint = sts_endpoint(url)?;
-        Ok(self)
-    }
-
-    /// The `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`.
-    pub fn session_name(mut self, name: impl Into<String>) -> Result<Self, Error> {
-        let name = name.into();
-        check_session_name(&name)?;
-        self.session_name = Some(name);
-        Ok(self)
-    }
-
-    /// How long the credentials last (`DurationSeconds`): up to 12 hours.
-    pub fn duration(mut self, duration: Duration) -> Result<Self, Error> {
-        self.duration = check_duration(duration)?;
-        Ok(self)
-    }
+    role_setters!();
 
     /// The `Region` sent to STS; legacy short names are translated (`gz` → `ap-guangzhou`).
     pub fn region(mut self, region: &str) -> Self {
@@ -164,15 +197,11 @@ impl AssumeRole {
         self
     }
 
-    /// The request for `base`'s credentials at `ctx`'s time (public for tests and
-    /// `--dry-run`-style inspection; the fetch builds the same).
+    /// The request for the role, signed with `base`'s credentials at `ctx`'s time.
     fn request(&self, base: &Credentials, ctx: &FetchContext<'_>) -> HttpRequest {
-        let session = self
-            .session_name
-            .clone()
-            .unwrap_or_else(|| default_session_name(ctx.timestamp));
+        let session = self.role.session(ctx.timestamp);
         let (duration, timestamp, nonce) = (
-            self.duration.to_string(),
+            self.role.duration.to_string(),
             ctx.timestamp.to_string(),
             ctx.nonce.to_string(),
         );
@@ -180,7 +209,7 @@ impl AssumeRole {
             ("Action", "AssumeRole"),
             ("Version", STS_VERSION),
             ("Region", &self.region),
-            ("RoleArn", &self.role_arn),
+            ("RoleArn", &self.role.role_arn),
             ("RoleSessionName", &session),
             ("DurationSeconds", &duration),
             ("Timestamp", &timestamp),
@@ -199,7 +228,7 @@ impl AssumeRole {
         }
         crate::request::assemble(
             &pairs,
-            &self.endpoint,
+            &self.role.endpoint,
             base.signing_key(),
             SignatureMethod::HmacSha256,
             HttpMethod::Post,
@@ -211,11 +240,7 @@ impl AssumeRole {
 
 impl ProvideCredentials for AssumeRole {
     fn name(&self) -> String {
-        format!(
-            "STS AssumeRole {} (at {})",
-            self.role_arn,
-            self.endpoint.base_url()
-        )
+        self.role.describe("STS AssumeRole")
     }
 
     fn fetch(&self) -> Box<dyn Fetch> {
@@ -272,13 +297,10 @@ impl Fetch for AssumeRoleFetch {
 /// TKE rotates it.
 #[derive(Debug, Clone)]
 pub struct WebIdentity {
-    endpoint: Endpoint,
+    role: RoleRequest,
     region: String,
     provider_id: String,
     token_file: PathBuf,
-    role_arn: String,
-    session_name: Option<String>,
-    duration: u64,
 }
 
 impl WebIdentity {
@@ -290,16 +312,11 @@ impl WebIdentity {
         role_arn: impl Into<String>,
         region: &str,
     ) -> Result<Self, Error> {
-        let role_arn = role_arn.into();
-        check_arn(&role_arn)?;
         Ok(Self {
-            endpoint: sts_endpoint(super::DEFAULT_STS_ENDPOINT)?,
+            role: RoleRequest::new(role_arn.into())?,
             region: sts_region(region).to_owned(),
             provider_id: provider_id.into(),
             token_file: token_file.into(),
-            role_arn,
-            session_name: None,
-            duration: super::DEFAULT_ROLE_DURATION.as_secs(),
         })
     }
 
@@ -337,25 +354,7 @@ impl WebIdentity {
         Self::new(id, file, arn, &region).map_err(|e| e.to_string())
     }
 
-    /// Another STS endpoint, as a full URL (path `/` unless it names one).
-    pub fn endpoint(mut self, url: &str) -> Result<Self, Error> {
-        self.endpoint = sts_endpoint(url)?;
-        Ok(self)
-    }
-
-    /// The `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`.
-    pub fn session_name(mut self, name: impl Into<String>) -> Result<Self, Error> {
-        let name = name.into();
-        check_session_name(&name)?;
-        self.session_name = Some(name);
-        Ok(self)
-    }
-
-    /// How long the credentials last (`DurationSeconds`): up to 12 hours.
-    pub fn duration(mut self, duration: Duration) -> Result<Self, Error> {
-        self.duration = check_duration(duration)?;
-        Ok(self)
-    }
+    role_setters!();
 
     fn request(&self, ctx: &FetchContext<'_>) -> Result<HttpRequest, ProviderFailure> {
         let token = ctx.env.read_file(&self.token_file).map_err(|e| {
@@ -372,21 +371,18 @@ impl WebIdentity {
                 self.token_file.display()
             )));
         }
-        let session = self
-            .session_name
-            .clone()
-            .unwrap_or_else(|| default_session_name(ctx.timestamp));
+        let session = self.role.session(ctx.timestamp);
         let body = serde_json::json!({
             "ProviderId": self.provider_id,
             "WebIdentityToken": token,
-            "RoleArn": self.role_arn,
+            "RoleArn": self.role.role_arn,
             "RoleSessionName": session,
-            "DurationSeconds": self.duration,
+            "DurationSeconds": self.role.duration,
         });
         Ok(HttpRequest::unsigned(
             HttpMethod::Post,
             Route::Api,
-            self.endpoint.base_url().to_owned(),
+            self.role.endpoint.base_url().to_owned(),
             vec![
                 ("Authorization", "SKIP".to_owned()),
                 ("Content-Type", "application/json".to_owned()),
@@ -402,11 +398,7 @@ impl WebIdentity {
 
 impl ProvideCredentials for WebIdentity {
     fn name(&self) -> String {
-        format!(
-            "TKE OIDC AssumeRoleWithWebIdentity {} (at {})",
-            self.role_arn,
-            self.endpoint.base_url()
-        )
+        self.role.describe("TKE OIDC AssumeRoleWithWebIdentity")
     }
 
     fn fetch(&self) -> Box<dyn Fetch> {
