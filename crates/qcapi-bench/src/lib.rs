@@ -6,6 +6,8 @@
 //! - [`load`]: end-to-end workloads against an emulator over loopback (blocking
 //!   sequential, async with N calls in flight, and the mixed multi-client run
 //!   that checks the emulator's state at the end);
+//! - [`pingpong`]: the floor of an end-to-end call, a bare TCP ping-pong with the
+//!   same request and response sizes;
 //! - [`seeds`]: starting inputs for the cargo-fuzz targets in `fuzz/`.
 //!
 //! The binary `qcapi-load` drives these; `scripts/bench_official_sdk.py` runs it
@@ -13,5 +15,6 @@
 
 pub mod fixtures;
 pub mod load;
+pub mod pingpong;
 pub mod seeds;
 pub mod stats;

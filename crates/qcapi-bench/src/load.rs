@@ -92,42 +92,21 @@ pub fn seed(endpoint: &str, account: &Account) -> Result<(), Error> {
     Ok(())
 }
 
-/// `calls` sequential [`e2e_action`] calls on one blocking client, after `warmup`
-/// unmeasured ones: `qcapi_ureq::Client` as shipped, or with `ureq_resolver`, the
-/// same client on an agent with ureq's default resolver (see [`blocking_client_ureq_resolver`]).
-pub fn blocking_sequential(
+/// A blocking client sending [`e2e_action`] to `endpoint`: `qcapi_ureq::Client` as
+/// shipped, or with `ureq_resolver`, the same client on an agent with ureq's default
+/// resolver (see [`blocking_client_ureq_resolver`]).
+pub fn blocking_sender(
     endpoint: &str,
     account: &Account,
-    calls: usize,
-    warmup: usize,
     ureq_resolver: bool,
-) -> Result<Summary, Error> {
+) -> Result<Box<dyn Fn() -> Result<(), Error>>, Error> {
+    let action = e2e_action();
     if ureq_resolver {
         let client = blocking_client_ureq_resolver(endpoint, account)?;
-        return sequential(|a| client.send(a).map(drop), calls, warmup);
+        return Ok(Box::new(move || client.send(&action).map(drop)));
     }
     let client = blocking_client(endpoint, account, HttpMethod::Get)?;
-    sequential(|a| client.send(a).map(drop), calls, warmup)
-}
-
-/// Times `calls` sequential calls of `send`, after `warmup` unmeasured ones.
-fn sequential(
-    send: impl Fn(&vpc::DescribeVpcEx) -> Result<(), Error>,
-    calls: usize,
-    warmup: usize,
-) -> Result<Summary, Error> {
-    let action = e2e_action();
-    for _ in 0..warmup {
-        send(&action)?;
-    }
-    let mut latencies = Vec::with_capacity(calls);
-    let start = Instant::now();
-    for _ in 0..calls {
-        let t = Instant::now();
-        send(&action)?;
-        latencies.push(t.elapsed());
-    }
-    Ok(Summary::new(latencies, start.elapsed()))
+    Ok(Box::new(move || client.send(&action).map(drop)))
 }
 
 /// `calls` [`e2e_action`] calls on one async client with `in_flight` of them

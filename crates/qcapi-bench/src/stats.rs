@@ -1,4 +1,4 @@
-//! Latency percentiles, throughput, and the process's peak resident set size.
+//! Latency percentiles, throughput, the process's peak resident set size and CPU time.
 
 use std::time::Duration;
 
@@ -102,6 +102,63 @@ pub fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
 }
 
+/// CPU time the calling thread has used so far, by two clocks that disagree on a
+/// VM (see BENCHMARKS.md), so reports show both.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ThreadCpu {
+    /// The scheduler's nanosecond count (`se.sum_exec_runtime` in
+    /// `/proc/thread-self/sched`); zero where the kernel does not show it.
+    pub scheduler: Duration,
+    /// User plus system time in ticks of 10 ms (`/proc/thread-self/stat`), as
+    /// `time` and `getrusage` report it; zero without procfs.
+    pub ticks: Duration,
+}
+
+impl ThreadCpu {
+    /// Both clocks now, for the calling thread.
+    pub fn now() -> Self {
+        let scheduler = || {
+            let sched = std::fs::read_to_string("/proc/thread-self/sched").ok()?;
+            let ms: f64 = sched
+                .lines()
+                .find_map(|line| line.strip_prefix("se.sum_exec_runtime"))?
+                .trim_start_matches([' ', ':'])
+                .trim()
+                .parse()
+                .ok()?;
+            Some(Duration::from_secs_f64(ms / 1e3))
+        };
+        let ticks = || {
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+            Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
+        };
+        Self {
+            scheduler: scheduler().unwrap_or_default(),
+            ticks: ticks().unwrap_or_default(),
+        }
+    }
+
+    /// CPU time per call since `start`, over `calls` calls.
+    pub fn per_call_since(start: Self, calls: usize) -> Self {
+        let now = Self::now();
+        let n = u32::try_from(calls.max(1)).unwrap_or(u32::MAX);
+        Self {
+            scheduler: now.scheduler.saturating_sub(start.scheduler) / n,
+            ticks: now.ticks.saturating_sub(start.ticks) / n,
+        }
+    }
+
+    /// Both clocks in microseconds, as JSON.
+    pub fn to_json(self) -> serde_json::Value {
+        serde_json::json!({
+            "scheduler_us": micros(self.scheduler),
+            "ticks_us": micros(self.ticks),
+        })
+    }
+}
+
 /// How often the kernel took the CPU from this process (`nonvoluntary_ctxt_switches`).
 pub fn involuntary_context_switches() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -141,6 +198,7 @@ mod tests {
                 x = std::hint::black_box(x.wrapping_add(1));
             }
             assert!(cpu_time().is_some_and(|t| t >= Duration::from_millis(10)));
+            assert!(ThreadCpu::now().ticks >= Duration::from_millis(10));
         }
     }
 }

@@ -67,9 +67,10 @@ pub trait Output: DeserializeOwned + std::fmt::Debug {
     fn task_id(&self) -> Option<i64> {
         None
     }
-    /// Sets the task id found elsewhere than the typed field (e.g. under `data`),
-    /// unless the typed field already has one.
-    fn fill_task_id(&mut self, _task_id: Option<i64>) {}
+    /// Fills the typed task id, when there is one and the body left it empty, from
+    /// `find` (which looks at the top level and under `data`). Outputs without a
+    /// task id never call `find`, so their responses are parsed once.
+    fn fill_task_id(&mut self, _find: &dyn Fn() -> Option<i64>) {}
     /// The whole response body.
     fn raw(&self) -> &str {
         &self.meta().raw
@@ -150,7 +151,7 @@ impl RawAction {
 
     /// Adds a flat parameter (`subnetSet.0.zoneId`).
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.params.push(name, value);
+        self.params.push(name.into(), value);
         self
     }
 
@@ -195,7 +196,7 @@ impl Action for RawAction {
     }
     fn write_params(&self, params: &mut Params) {
         for (n, v) in self.params.iter() {
-            params.push(n, v);
+            params.push(n.to_owned(), v);
         }
     }
 }
@@ -228,7 +229,7 @@ impl Output for RawOutput {
     fn task_id(&self) -> Option<i64> {
         self.task_id
     }
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }

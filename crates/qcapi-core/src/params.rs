@@ -4,10 +4,13 @@
 //! objects `name.0.field`. Order is insertion order (deterministic); the signer
 //! sorts by name anyway.
 
+use std::borrow::Cow;
+
 /// An ordered list of flat request parameters.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    entries: Vec<(String, String)>,
+    // Names are mostly the generated code's literals: borrowed, never copied.
+    entries: Vec<(Cow<'static, str>, String)>,
 }
 
 impl Params {
@@ -16,25 +19,27 @@ impl Params {
         Self::default()
     }
 
-    /// Writes `value` under `name`, flattening arrays and objects.
-    pub fn put(&mut self, name: &str, value: &(impl ParamValue + ?Sized)) {
-        value.write_param(name, self);
+    /// Writes `value` under `name`, flattening arrays and objects. A `&'static str`
+    /// name is kept without a copy.
+    pub fn put(&mut self, name: impl Into<Cow<'static, str>>, value: &(impl ParamValue + ?Sized)) {
+        value.write_param(name.into(), self);
     }
 
     /// Appends one flat parameter as is.
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) {
         self.entries.push((name.into(), value.into()));
     }
 
     /// Sets a flat parameter, replacing every earlier value of that name.
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         self.entries.retain(|(n, _)| n != name);
-        self.entries.push((name.to_owned(), value.into()));
+        self.entries
+            .push((Cow::Owned(name.to_owned()), value.into()));
     }
 
     /// Keeps only the parameters whose name passes `keep`.
     pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
-        self.entries.retain(|(n, _)| keep(n));
+        self.entries.retain(|(n, _)| keep(n.as_ref()));
     }
 
     /// Removes every value of `name`.
@@ -52,7 +57,7 @@ impl Params {
 
     /// The parameters in insertion order.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &str)> + ExactSizeIterator {
-        self.entries.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.entries.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// How many flat parameters there are.
@@ -72,9 +77,9 @@ impl Params {
         use serde_json::Value;
         match value {
             Value::Null => {}
-            Value::Bool(b) => self.push(name, b.to_string()),
-            Value::Number(n) => self.push(name, n.to_string()),
-            Value::String(s) => self.push(name, s.clone()),
+            Value::Bool(b) => self.push(name.to_owned(), b.to_string()),
+            Value::Number(n) => self.push(name.to_owned(), n.to_string()),
+            Value::String(s) => self.push(name.to_owned(), s.clone()),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     self.put_json(&format!("{name}.{i}"), item);
@@ -95,7 +100,7 @@ impl std::fmt::Debug for Params {
         f.debug_map()
             .entries(self.entries.iter().map(|(n, v)| {
                 let shown = crate::redact::masked(n, v).unwrap_or(std::borrow::Cow::Borrowed(v));
-                (n.as_str(), shown)
+                (n.as_ref(), shown)
             }))
             .finish()
     }
@@ -106,7 +111,7 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
         Self {
             entries: iter
                 .into_iter()
-                .map(|(n, v)| (n.into(), v.into()))
+                .map(|(n, v)| (Cow::Owned(n.into()), v.into()))
                 .collect(),
         }
     }
@@ -115,25 +120,25 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
 /// A value that can be written as one or more flat parameters under a name.
 pub trait ParamValue {
     /// Writes `self` under `name`.
-    fn write_param(&self, name: &str, params: &mut Params);
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params);
 }
 
 impl ParamValue for str {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
         params.push(name, self);
     }
 }
 
 impl ParamValue for String {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.push(name, self.as_str());
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
+        params.push(name, self.clone());
     }
 }
 
 macro_rules! display_param {
     ($($t:ty),*) => {$(
         impl ParamValue for $t {
-            fn write_param(&self, name: &str, params: &mut Params) {
+            fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
                 params.push(name, self.to_string());
             }
         }
@@ -142,27 +147,27 @@ macro_rules! display_param {
 display_param!(i64, u64, i32, u32, bool, f64);
 
 impl ParamValue for serde_json::Value {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put_json(name, self);
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
+        params.put_json(&name, self);
     }
 }
 
 impl<T: ParamValue> ParamValue for [T] {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
         for (i, item) in self.iter().enumerate() {
-            item.write_param(&format!("{name}.{i}"), params);
+            item.write_param(Cow::Owned(format!("{name}.{i}")), params);
         }
     }
 }
 
 impl<T: ParamValue> ParamValue for Vec<T> {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
         self.as_slice().write_param(name, params);
     }
 }
 
 impl<T: ParamValue> ParamValue for Option<T> {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
         if let Some(value) = self {
             value.write_param(name, params);
         }

@@ -7,7 +7,9 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::{Action, ApiError, Error, HttpResponse, Output, RawBody, ResponseMeta};
 
-/// The envelope fields, read in one pass that skips everything else.
+/// The envelope fields, read alone in a pass that skips everything else: when the
+/// typed output did not parse (to tell a business error from a bad body), and to
+/// find a task id outside the typed fields.
 #[derive(Deserialize)]
 struct Head {
     #[serde(default, deserialize_with = "code")]
@@ -28,6 +30,135 @@ struct Head {
     task_id: Option<i64>,
     #[serde(default)]
     data: DataHead,
+}
+
+impl Head {
+    fn envelope(self) -> Envelope {
+        Envelope {
+            code: self.code,
+            code_desc: self.code_desc,
+            message: self.message,
+        }
+    }
+}
+
+/// `code`, `codeDesc` and `message`, as [`Observed`] sees them go by.
+#[derive(Default)]
+struct Envelope {
+    code: Option<Code>,
+    code_desc: Option<String>,
+    message: Option<String>,
+}
+
+impl Envelope {
+    /// Records `value` under `key` when that is an envelope field.
+    fn record(&mut self, key: &str, value: &serde_json::Value) -> Result<(), serde_json::Error> {
+        match key {
+            "code" => self.code = code(value)?,
+            "codeDesc" => self.code_desc = crate::lenient::string(value)?,
+            "message" => self.message = crate::lenient::string(value)?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn is_field(key: &str) -> bool {
+        matches!(key, "code" | "codeDesc" | "message")
+    }
+}
+
+/// The typed output and the envelope, read in one pass over the body.
+struct WithEnvelope<O> {
+    envelope: Envelope,
+    output: O,
+}
+
+impl<'de, O: Deserialize<'de>> Deserialize<'de> for WithEnvelope<O> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<O>(std::marker::PhantomData<O>);
+        impl<'de, O: Deserialize<'de>> Visitor<'de> for V<O> {
+            type Value = WithEnvelope<O>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let mut envelope = Envelope::default();
+                let observed = Observed {
+                    map,
+                    envelope: &mut envelope,
+                    pending: None,
+                };
+                let output = O::deserialize(de::value::MapAccessDeserializer::new(observed))?;
+                Ok(WithEnvelope { envelope, output })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Hands every key and value of the body to the output type, noting the envelope
+/// fields on the way (their values are scalars, read once and passed on as such).
+struct Observed<'a, A> {
+    map: A,
+    envelope: &'a mut Envelope,
+    pending: Option<serde_json::Value>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Observed<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(Key(key)) = self.map.next_key::<Key<'de>>()? else {
+            return Ok(None);
+        };
+        if Envelope::is_field(&key) {
+            let value: serde_json::Value = self.map.next_value()?;
+            self.envelope
+                .record(&key, &value)
+                .map_err(de::Error::custom)?;
+            self.pending = Some(value);
+        }
+        seed.deserialize(de::value::CowStrDeserializer::new(key))
+            .map(Some)
+    }
+
+    fn next_value_seed<V: de::DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, A::Error> {
+        match self.pending.take() {
+            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            None => self.map.next_value_seed(seed),
+        }
+    }
+}
+
+/// A key, borrowed from the body when it holds no escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
 }
 
 /// `code` as the service sends it: a number, or a string that may not be numeric.
@@ -144,36 +275,52 @@ pub fn parse_output<O: Output>(action: &str, response: HttpResponse) -> Result<O
             body: RawBody::from_bytes(&body),
         });
     }
-    let head: Head = serde_json::from_slice(&body).map_err(|e| decode_error(e, &body))?;
-    let message = head.message.unwrap_or_default();
-    match head.code {
-        None => return Err(decode_error("the response has no `code`", &body)),
+    // Checked once here; parsing from `str` then skips UTF-8 checks of its own, and
+    // the body becomes `raw` without a copy. Invalid bytes are replaced, not fatal:
+    // a stray byte in a field nobody reads must not fail the call.
+    let text = String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let (envelope, output) = match serde_json::from_str::<WithEnvelope<O>>(&text) {
+        Ok(both) => (both.envelope, Ok(both.output)),
+        // The output's shape is wrong, or the JSON is: the envelope alone says which.
+        Err(e) => match serde_json::from_str::<Head>(&text) {
+            Ok(head) => (head.envelope(), Err(e)),
+            Err(_) => return Err(decode_error(e, text.as_bytes())),
+        },
+    };
+    let message = envelope.message.unwrap_or_default();
+    match envelope.code {
+        None => return Err(decode_error("the response has no `code`", text.as_bytes())),
         Some(Code::Number(0)) => {}
         Some(code) => {
             let code = match code {
                 Code::Number(n) => n,
-                Code::Text(text) => {
+                Code::Text(code) => {
                     return Err(decode_error(
-                        format!("`code` is not a number: {text:?}"),
-                        &body,
+                        format!("`code` is not a number: {code:?}"),
+                        text.as_bytes(),
                     ));
                 }
             };
             return Err(Error::Api(Box::new(ApiError {
                 action: action.to_owned(),
                 code,
-                code_desc: head.code_desc,
+                code_desc: envelope.code_desc,
                 message,
-                raw: RawBody::from_bytes(&body),
+                raw: RawBody::from_bytes(text.as_bytes()),
             })));
         }
     }
-    let mut output: O = serde_json::from_slice(&body).map_err(|e| decode_error(e, &body))?;
-    output.fill_task_id(head.task_id.or(head.data.task_id));
+    let mut output = output.map_err(|e| decode_error(e, text.as_bytes()))?;
+    // Only outputs that carry a task id ask for it: a second pass for them alone.
+    output.fill_task_id(&|| {
+        serde_json::from_str::<Head>(&text)
+            .ok()
+            .and_then(|head| head.task_id.or(head.data.task_id))
+    });
     output.set_meta(ResponseMeta {
-        // The body parsed as JSON above, so it is valid UTF-8.
-        raw: String::from_utf8_lossy(&body).into_owned(),
-        code_desc: head.code_desc,
+        raw: text,
+        code_desc: envelope.code_desc,
         message,
     });
     Ok(output)

@@ -18,11 +18,32 @@ pub fn unix_time() -> u64 {
 }
 
 /// A random positive 63-bit integer, as the official SDKs draw nonces.
+///
+/// Drawn from the OS's CSPRNG 32 at a time into a per-thread buffer, so a call
+/// costs one `getrandom` system call in 32 rather than one each.
 pub fn random_nonce() -> u64 {
-    // getrandom reads the OS's CSPRNG; should it ever fail, a value that is at
-    // least not constant still keeps the replay window from refusing a request.
-    let n = getrandom::u64().unwrap_or_else(|_| unix_time() ^ 0x5DEE_CE66_D1CE_4E5B);
-    (n >> 1).max(1)
+    const BATCH: usize = 32;
+    thread_local! {
+        static NONCES: std::cell::RefCell<(usize, [u64; BATCH])> =
+            const { std::cell::RefCell::new((BATCH, [0; BATCH])) };
+    }
+    NONCES.with_borrow_mut(|(next, buffer)| {
+        if *next == BATCH {
+            let mut bytes = [0u8; BATCH * 8];
+            if getrandom::fill(&mut bytes).is_err() {
+                // Should the OS ever refuse, a value that is at least not constant
+                // still keeps the replay window from refusing a request.
+                return (unix_time() ^ 0x5DEE_CE66_D1CE_4E5B) >> 1;
+            }
+            for (slot, chunk) in buffer.iter_mut().zip(bytes.chunks_exact(8)) {
+                *slot = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            }
+            *next = 0;
+        }
+        let n = buffer[*next];
+        *next += 1;
+        (n >> 1).max(1)
+    })
 }
 
 impl Platform for System {

@@ -21,6 +21,8 @@
 
 use std::io;
 
+mod connection;
+pub use connection::READ_SLICE;
 mod resolver;
 pub use resolver::{CachingResolver, NAME_TTL};
 
@@ -101,7 +103,10 @@ impl TransportFactory for UreqTransport {
     fn from_config(config: &Config) -> Result<Self, Error> {
         let agent = ureq::Agent::with_parts(
             Self::agent_config(config)?,
-            ureq::unversioned::transport::DefaultConnector::new(),
+            ureq::unversioned::transport::Connector::chain(
+                ureq::unversioned::transport::DefaultConnector::new(),
+                connection::SteadyConnections,
+            ),
             CachingResolver::<ureq::unversioned::resolver::DefaultResolver>::default(),
         );
         Ok(Self {

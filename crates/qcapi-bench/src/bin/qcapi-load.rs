@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! qcapi-load micro [--secs S]                    building signed requests, the HMAC floor, parsing
-//! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--account ID:KEY:UIN] [--resolver qcapi|ureq]
+//! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--rounds 5] [--floor-cpu N] [--account ID:KEY:UIN] [--resolver qcapi|ureq]
+//!                                                alternating with as many bare ping-pong round trips (the floor)
+//! qcapi-load pingpong-server --request-bytes N --response-bytes N   the floor's server (one connection)
 //! qcapi-load async [--endpoint URL] [--calls N] [--in-flight 64] [--threads 0] [--warmup N] [--account ...]
 //! qcapi-load mixed [--clients 8] [--calls 2000]  several clients, then a state check (own emulator)
 //! qcapi-load fuzz-seeds DIR                      seed corpora and dictionary for fuzz/
@@ -16,7 +18,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use qcapi_bench::{fixtures, load, seeds, stats};
+use qcapi_bench::{fixtures, load, pingpong, seeds, stats};
 use qcapi_core::{Action, HttpMethod, build_request};
 use qcapi_emulator::{Account, Emulator};
 use serde_json::json;
@@ -104,6 +106,16 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 ))
             }
         }
+        "pingpong-server" => {
+            let request = opts.number("--request-bytes", 0)?;
+            let response = opts.number("--response-bytes", 0)?;
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+            let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            // The parent reads this line, then connects once.
+            println!("listening on {addr}");
+            pingpong::serve(&listener, 1, request, response).map_err(|e| e.to_string())?;
+            Ok(json!({ "served": addr.to_string() }))
+        }
         "fuzz-seeds" => {
             let dir = rest.first().ok_or("fuzz-seeds: which directory?")?;
             let n = seeds::write_corpus(std::path::Path::new(dir)).map_err(|e| e.to_string())?;
@@ -114,8 +126,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
     }
 }
 
-const USAGE: &str =
-    "usage: qcapi-load sign|blocking|async|mixed|fuzz-seeds [options] (see the source's header)";
+const USAGE: &str = "usage: qcapi-load micro|blocking|async|mixed|pingpong-server|fuzz-seeds [options] (see the source's header)";
 
 fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Value, String> {
     let account = match opts.get("--account") {
@@ -147,18 +158,22 @@ fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Valu
             Some("ureq") => true,
             Some(other) => return Err(format!("--resolver: qcapi or ureq, got `{other}`")),
         };
-        let summary = load::blocking_sequential(&endpoint, &account, calls, warmup, ureq_resolver)
-            .map_err(|e| e.to_string())?;
+        let rounds = opts.number("--rounds", 5)?.max(1);
+        let (summary, floor) = blocking_against_floor(
+            &endpoint,
+            &account,
+            ureq_resolver,
+            calls / rounds,
+            rounds,
+            warmup,
+            opts.get("--floor-cpu"),
+        )?;
         let label = if ureq_resolver {
             "blocking, sequential, ureq's default resolver"
         } else {
             "blocking, sequential"
         };
-        (
-            label.to_owned(),
-            summary,
-            json!({ "ureq_resolver": ureq_resolver }),
-        )
+        (label.to_owned(), summary, floor)
     };
     eprintln!("{label}: {summary}");
     let mut out = summary.to_json();
@@ -169,6 +184,166 @@ fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Valu
         out.extend(extra.clone());
     }
     Ok(out)
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// `rounds` rounds, each of `per_round` sequential blocking calls and as many bare
+/// ping-pong round trips of the same request and response sizes (the floor, with
+/// its server in a child process, so that only client CPU is counted, as for the
+/// qcapi client against `--endpoint`). Alternating keeps the machine's drift out of
+/// the ratio; the reported ratio is the median of the rounds'.
+fn blocking_against_floor(
+    endpoint: &str,
+    account: &Account,
+    ureq_resolver: bool,
+    per_round: usize,
+    rounds: usize,
+    warmup: usize,
+    floor_cpu: Option<&str>,
+) -> Result<(stats::Summary, serde_json::Value), String> {
+    use pingpong::Run;
+    let send =
+        load::blocking_sender(endpoint, account, ureq_resolver).map_err(|e| e.to_string())?;
+    let (mut floor, mut server) = start_floor(endpoint, account, floor_cpu)?;
+    let result = (|| {
+        Run::measure(warmup, &send).map_err(|e| e.to_string())?;
+        Run::measure(warmup, || floor.client.round_trip()).map_err(|e| e.to_string())?;
+        let (mut qcapi, mut bare, mut ratios) = (Run::default(), Run::default(), Vec::new());
+        for _ in 0..rounds {
+            let a = Run::measure(per_round, &send).map_err(|e| e.to_string())?;
+            let b = Run::measure(per_round, || floor.client.round_trip())
+                .map_err(|e| format!("ping-pong: {e}"))?;
+            let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-12);
+            ratios.push((
+                ratio(a.cpu.scheduler, b.cpu.scheduler),
+                ratio(a.cpu.ticks, b.cpu.ticks),
+            ));
+            qcapi.extend(a);
+            bare.extend(b);
+        }
+        Ok::<_, String>((qcapi, bare, ratios))
+    })();
+    // The server ends when its connection closes; never leave it behind.
+    drop(floor.client);
+    let _ = server.kill();
+    let _ = server.wait();
+    let (qcapi, bare, ratios) = result?;
+    let median = |pick: fn(&(f64, f64)) -> f64| {
+        let mut v: Vec<f64> = ratios.iter().map(pick).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (by_scheduler, by_ticks) = (median(|r| r.0), median(|r| r.1));
+    let (cpu, floor_cpu) = (qcapi.cpu_per_call(), bare.cpu_per_call());
+    eprintln!(
+        "client CPU per call {:.1} us (ticks {:.1} us); bare ping-pong ({} + {} bytes) {:.1} us \
+         (ticks {:.1} us) per round trip; median of {rounds} rounds: {by_scheduler:.2}x \
+         (ticks {by_ticks:.2}x); ping-pong {}",
+        micros(cpu.scheduler),
+        micros(cpu.ticks),
+        floor.request_bytes,
+        floor.response_bytes,
+        micros(floor_cpu.scheduler),
+        micros(floor_cpu.ticks),
+        bare.summary(),
+    );
+    let extra = json!({
+        "ureq_resolver": ureq_resolver,
+        "rounds": rounds,
+        "client_cpu_per_call": cpu.to_json(),
+        "pingpong": {
+            "request_bytes": floor.request_bytes,
+            "response_bytes": floor.response_bytes,
+            "client_cpu_per_round_trip": floor_cpu.to_json(),
+            "latency": bare.summary().to_json(),
+        },
+        "client_cpu_vs_pingpong": {
+            "median_scheduler": by_scheduler,
+            "median_ticks": by_ticks,
+            "rounds": ratios.iter().map(|r| json!([r.0, r.1])).collect::<Vec<_>>(),
+        },
+    });
+    Ok((qcapi.summary(), extra))
+}
+
+/// The ping-pong client, connected to its server.
+struct Floor {
+    client: pingpong::PingPong,
+    request_bytes: usize,
+    response_bytes: usize,
+}
+
+/// Records one real call to `endpoint`, starts `qcapi-load pingpong-server` with
+/// its sizes and connects to it.
+fn start_floor(
+    endpoint: &str,
+    account: &Account,
+    floor_cpu: Option<&str>,
+) -> Result<(Floor, std::process::Child), String> {
+    use std::io::BufRead;
+    let upstream = endpoint
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let exchange = pingpong::record_exchange(&upstream, |url| {
+        let client =
+            load::blocking_client(url, account, HttpMethod::Get).map_err(|e| e.to_string())?;
+        client
+            .send(&load::e2e_action())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })?;
+    let (request_bytes, response_bytes) = (exchange.request.len(), exchange.response.len());
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    // `--floor-cpu N` pins the server to CPU N (with taskset), as the emulator may be.
+    let mut command = match floor_cpu {
+        Some(cpu) => {
+            let mut c = std::process::Command::new("taskset");
+            c.args(["-c", cpu]).arg(exe);
+            c
+        }
+        None => std::process::Command::new(exe),
+    };
+    let mut server = command
+        .args([
+            "pingpong-server",
+            "--request-bytes",
+            &request_bytes.to_string(),
+        ])
+        .args(["--response-bytes", &response_bytes.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting the ping-pong server: {e}"))?;
+    let mut line = String::new();
+    if let Some(stdout) = server.stdout.take() {
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+    }
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_default();
+    match pingpong::PingPong::connect(addr, exchange.request, response_bytes) {
+        Ok(client) => Ok((
+            Floor {
+                client,
+                request_bytes,
+                response_bytes,
+            },
+            server,
+        )),
+        Err(e) => {
+            let _ = server.kill();
+            let _ = server.wait();
+            Err(format!("ping-pong server at {addr:?}: {e}"))
+        }
+    }
 }
 
 /// Median time per call of `f`, over batches filling about `secs` seconds.

@@ -148,10 +148,10 @@ impl CreateLocalIPTranslationAclRuleAclRulesParam {
 }
 
 impl ParamValue for CreateLocalIPTranslationAclRuleAclRulesParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.protocol"), &self.protocol);
-        params.put(&format!("{name}.sourcePort"), &self.source_port);
-        params.put(&format!("{name}.destinationCidr"), &self.destination_cidr);
-        params.put(&format!("{name}.destinationPort"), &self.destination_port);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.protocol"), &self.protocol);
+        params.put(format!("{name}.sourcePort"), &self.source_port);
+        params.put(format!("{name}.destinationCidr"), &self.destination_cidr);
+        params.put(format!("{name}.destinationPort"), &self.destination_port);
     }
 }

@@ -113,8 +113,8 @@ impl Output for CreateLocalIPTranslationNatRuleOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
 
@@ -150,9 +150,9 @@ impl CreateLocalIPTranslationNatRuleLocalIPTranslationParam {
 }
 
 impl ParamValue for CreateLocalIPTranslationNatRuleLocalIPTranslationParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.originalIP"), &self.original_ip);
-        params.put(&format!("{name}.translationIP"), &self.translation_ip);
-        params.put(&format!("{name}.description"), &self.description);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.originalIP"), &self.original_ip);
+        params.put(format!("{name}.translationIP"), &self.translation_ip);
+        params.put(format!("{name}.description"), &self.description);
     }
 }

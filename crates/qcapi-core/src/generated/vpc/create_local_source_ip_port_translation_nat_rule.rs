@@ -116,8 +116,8 @@ impl Output for CreateLocalSourceIPPortTranslationNatRuleOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
 
@@ -149,11 +149,11 @@ impl CreateLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam 
 }
 
 impl ParamValue for CreateLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            &format!("{name}.translationIPPool"),
+            format!("{name}.translationIPPool"),
             &self.translation_ip_pool,
         );
-        params.put(&format!("{name}.description"), &self.description);
+        params.put(format!("{name}.description"), &self.description);
     }
 }

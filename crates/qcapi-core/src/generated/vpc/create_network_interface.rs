@@ -162,8 +162,8 @@ impl Output for CreateNetworkInterfaceOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
 
@@ -189,11 +189,8 @@ impl CreateNetworkInterfacePrivateIpAddressSetParam {
 }
 
 impl ParamValue for CreateNetworkInterfacePrivateIpAddressSetParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(
-            &format!("{name}.privateIpAddress"),
-            &self.private_ip_address,
-        );
-        params.put(&format!("{name}.primary"), &self.primary);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.privateIpAddress"), &self.private_ip_address);
+        params.put(format!("{name}.primary"), &self.primary);
     }
 }

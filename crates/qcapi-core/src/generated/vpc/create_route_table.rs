@@ -170,14 +170,14 @@ impl CreateRouteTableRouteSetParam {
 }
 
 impl ParamValue for CreateRouteTableRouteSetParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            &format!("{name}.destinationCidrBlock"),
+            format!("{name}.destinationCidrBlock"),
             &self.destination_cidr_block,
         );
-        params.put(&format!("{name}.nextType"), &self.next_type);
-        params.put(&format!("{name}.nextHub"), &self.next_hub);
-        params.put(&format!("{name}.description"), &self.description);
+        params.put(format!("{name}.nextType"), &self.next_type);
+        params.put(format!("{name}.nextHub"), &self.next_hub);
+        params.put(format!("{name}.description"), &self.description);
     }
 }
 

@@ -117,9 +117,9 @@ impl DeleteDnaptRuleDnatListParam {
 }
 
 impl ParamValue for DeleteDnaptRuleDnatListParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.proto"), &self.proto);
-        params.put(&format!("{name}.eip"), &self.eip);
-        params.put(&format!("{name}.eport"), &self.eport);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.proto"), &self.proto);
+        params.put(format!("{name}.eip"), &self.eip);
+        params.put(format!("{name}.eport"), &self.eport);
     }
 }

@@ -150,11 +150,11 @@ impl DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam 
 }
 
 impl ParamValue for DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            &format!("{name}.translationIPPool"),
+            format!("{name}.translationIPPool"),
             &self.translation_ip_pool,
         );
-        params.put(&format!("{name}.description"), &self.description);
+        params.put(format!("{name}.description"), &self.description);
     }
 }

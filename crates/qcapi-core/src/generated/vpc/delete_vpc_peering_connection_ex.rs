@@ -86,7 +86,7 @@ impl Output for DeleteVpcPeeringConnectionExOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }

@@ -148,11 +148,11 @@ impl ModifyNetworkAclEntryNetworkAclEntrySetParam {
 }
 
 impl ParamValue for ModifyNetworkAclEntryNetworkAclEntrySetParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.desc"), &self.desc);
-        params.put(&format!("{name}.ipProtocol"), &self.ip_protocol);
-        params.put(&format!("{name}.cidrIp"), &self.cidr_ip);
-        params.put(&format!("{name}.portRange"), &self.port_range);
-        params.put(&format!("{name}.action"), &self.action);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.desc"), &self.desc);
+        params.put(format!("{name}.ipProtocol"), &self.ip_protocol);
+        params.put(format!("{name}.cidrIp"), &self.cidr_ip);
+        params.put(format!("{name}.portRange"), &self.port_range);
+        params.put(format!("{name}.action"), &self.action);
     }
 }

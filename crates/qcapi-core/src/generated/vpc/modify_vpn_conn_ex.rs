@@ -235,8 +235,8 @@ impl Output for ModifyVpnConnExOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
 
@@ -374,28 +374,28 @@ impl ModifyVpnConnExIKESetParam {
 }
 
 impl ParamValue for ModifyVpnConnExIKESetParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            &format!("{name}.propoEncryAlgorithm"),
+            format!("{name}.propoEncryAlgorithm"),
             &self.propo_encry_algorithm,
         );
         params.put(
-            &format!("{name}.propoAuthenAlgorithm"),
+            format!("{name}.propoAuthenAlgorithm"),
             &self.propo_authen_algorithm,
         );
-        params.put(&format!("{name}.exchangeMode"), &self.exchange_mode);
-        params.put(&format!("{name}.localIdentity"), &self.local_identity);
-        params.put(&format!("{name}.remoteIdentity"), &self.remote_identity);
-        params.put(&format!("{name}.localAddress"), &self.local_address);
-        params.put(&format!("{name}.remoteAddress"), &self.remote_address);
-        params.put(&format!("{name}.localFqdnName"), &self.local_fqdn_name);
-        params.put(&format!("{name}.remoteFqdnName"), &self.remote_fqdn_name);
-        params.put(&format!("{name}.dhGroupName"), &self.dh_group_name);
+        params.put(format!("{name}.exchangeMode"), &self.exchange_mode);
+        params.put(format!("{name}.localIdentity"), &self.local_identity);
+        params.put(format!("{name}.remoteIdentity"), &self.remote_identity);
+        params.put(format!("{name}.localAddress"), &self.local_address);
+        params.put(format!("{name}.remoteAddress"), &self.remote_address);
+        params.put(format!("{name}.localFqdnName"), &self.local_fqdn_name);
+        params.put(format!("{name}.remoteFqdnName"), &self.remote_fqdn_name);
+        params.put(format!("{name}.dhGroupName"), &self.dh_group_name);
         params.put(
-            &format!("{name}.ikeSaLifetimeSeconds"),
+            format!("{name}.ikeSaLifetimeSeconds"),
             &self.ike_sa_lifetime_seconds,
         );
-        params.put(&format!("{name}.encryptAlgorithm"), &self.encrypt_algorithm);
+        params.put(format!("{name}.encryptAlgorithm"), &self.encrypt_algorithm);
     }
 }
 
@@ -453,20 +453,20 @@ impl ModifyVpnConnExIPsecSetParam {
 }
 
 impl ParamValue for ModifyVpnConnExIPsecSetParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            &format!("{name}.integrityAlgorith"),
+            format!("{name}.integrityAlgorith"),
             &self.integrity_algorith,
         );
         params.put(
-            &format!("{name}.ipsecSaLifetimeSeconds"),
+            format!("{name}.ipsecSaLifetimeSeconds"),
             &self.ipsec_sa_lifetime_seconds,
         );
         params.put(
-            &format!("{name}.ipsecSaLifetimeTraffic"),
+            format!("{name}.ipsecSaLifetimeTraffic"),
             &self.ipsec_sa_lifetime_traffic,
         );
-        params.put(&format!("{name}.pfsDhGroup"), &self.pfs_dh_group);
+        params.put(format!("{name}.pfsDhGroup"), &self.pfs_dh_group);
     }
 }
 

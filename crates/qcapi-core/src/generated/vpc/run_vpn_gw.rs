@@ -147,9 +147,9 @@ impl RunVpnGwChargePrepaidParam {
 }
 
 impl ParamValue for RunVpnGwChargePrepaidParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.period"), &self.period);
-        params.put(&format!("{name}.isAutoRenewals"), &self.is_auto_renewals);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.period"), &self.period);
+        params.put(format!("{name}.isAutoRenewals"), &self.is_auto_renewals);
     }
 }
 

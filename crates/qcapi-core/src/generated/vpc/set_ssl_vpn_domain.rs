@@ -147,8 +147,8 @@ impl Output for SetSSLVpnDomainOutput {
         self.task_id
     }
 
-    fn fill_task_id(&mut self, task_id: Option<i64>) {
-        self.task_id = self.task_id.or(task_id);
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
 
@@ -192,11 +192,11 @@ impl SetSSLVpnDomainAclParam {
 }
 
 impl ParamValue for SetSSLVpnDomainAclParam {
-    fn write_param(&self, name: &str, params: &mut Params) {
-        params.put(&format!("{name}.proto"), &self.proto);
-        params.put(&format!("{name}.action"), &self.action);
-        params.put(&format!("{name}.destinationPort"), &self.destination_port);
-        params.put(&format!("{name}.sourceCidr"), &self.source_cidr);
-        params.put(&format!("{name}.destinationCidr"), &self.destination_cidr);
+    fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
+        params.put(format!("{name}.proto"), &self.proto);
+        params.put(format!("{name}.action"), &self.action);
+        params.put(format!("{name}.destinationPort"), &self.destination_port);
+        params.put(format!("{name}.sourceCidr"), &self.source_cidr);
+        params.put(format!("{name}.destinationCidr"), &self.destination_cidr);
     }
 }
