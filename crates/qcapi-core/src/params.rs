@@ -117,6 +117,36 @@ impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
     }
 }
 
+/// `name.field`, the flat name of an object's field (without `format!`'s machinery:
+/// this runs once per flattened parameter).
+pub fn dotted(name: &str, field: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 1 + field.len());
+    out.push_str(name);
+    out.push('.');
+    out.push_str(field);
+    out
+}
+
+/// `name.i`, the flat name of an array's item.
+fn indexed(name: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(name.len() + 1 + digits.len() - at);
+    out.push_str(name);
+    out.push('.');
+    out.extend(digits[at..].iter().map(|d| char::from(*d)));
+    out
+}
+
 /// A value that can be written as one or more flat parameters under a name.
 pub trait ParamValue {
     /// Writes `self` under `name`.
@@ -155,7 +185,7 @@ impl ParamValue for serde_json::Value {
 impl<T: ParamValue> ParamValue for [T] {
     fn write_param(&self, name: Cow<'static, str>, params: &mut Params) {
         for (i, item) in self.iter().enumerate() {
-            item.write_param(Cow::Owned(format!("{name}.{i}")), params);
+            item.write_param(Cow::Owned(indexed(&name, i)), params);
         }
     }
 }
@@ -183,6 +213,14 @@ mod tests {
         write(&mut params);
         let got: Vec<(&str, &str)> = params.iter().collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn item_and_field_names() {
+        assert_eq!(indexed("subnetSet", 0), "subnetSet.0");
+        assert_eq!(indexed("a", 1234567890), "a.1234567890");
+        assert_eq!(indexed("a", usize::MAX), format!("a.{}", usize::MAX));
+        assert_eq!(dotted("subnetSet.3", "zoneId"), "subnetSet.3.zoneId");
     }
 
     #[test]

@@ -18,9 +18,6 @@
 //! assert!(SPEC.params[1].list && SPEC.params[1].fields[0].required);
 //! ```
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
-
 use crate::Params;
 
 /// The JSON or wire type of a parameter or output field.
@@ -319,8 +316,9 @@ impl ActionSpec {
     /// values of the right type, lengths, ranges and allowed values respected.
     /// Parameters the spec does not know are left alone (the service ignores them).
     pub fn validate(&self, params: &Params) -> Result<(), InvalidParam> {
-        let flat: BTreeMap<&str, &str> = params.iter().rev().collect();
-        validate_fields(self.params, "", &flat)
+        let flat = Flat::new(params);
+        let mut path = String::with_capacity(64);
+        validate_fields(self.params, &mut path, &flat)
     }
 
     /// Whether it pages with `offset`/`limit` and reports `totalCount`.
@@ -337,91 +335,130 @@ impl ActionSpec {
     }
 }
 
-/// Indices `N` of keys `prefix.N` or `prefix.N.rest`, in numeric order.
-fn indices(flat: &BTreeMap<&str, &str>, prefix: &str) -> BTreeSet<u64> {
-    let dotted = format!("{prefix}.");
-    flat.range::<&str, _>(dotted.as_str()..)
-        .take_while(|(k, _)| k.starts_with(&dotted))
-        .filter_map(|(k, _)| k[dotted.len()..].split('.').next()?.parse().ok())
-        .collect()
+/// Flat parameters sorted by name (the first value of a repeated name wins), for
+/// lookups by name and by dotted prefix without building a map.
+struct Flat<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> Flat<'a> {
+    fn new(params: &'a Params) -> Self {
+        let mut entries: Vec<(&str, &str)> = params.iter().collect();
+        // Stable: among equal names the first written stays first, and is kept.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        Self(entries)
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// The names under `prefix` (which ends with a dot), in order.
+    fn under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        let start = self.0.partition_point(|(n, _)| *n < prefix);
+        self.0[start..]
+            .iter()
+            .map(|(n, _)| *n)
+            .take_while(move |n| n.starts_with(prefix))
+    }
 }
 
-fn has_prefix(flat: &BTreeMap<&str, &str>, prefix: &str) -> bool {
-    let dotted = format!("{prefix}.");
-    flat.range::<&str, _>(dotted.as_str()..)
-        .next()
-        .is_some_and(|(k, _)| k.starts_with(&dotted))
+/// Indices `N` of names `prefix.N` or `prefix.N.rest` (`prefix` ends with a dot),
+/// in numeric order.
+fn indices(flat: &Flat<'_>, prefix: &str) -> Vec<u64> {
+    let mut found: Vec<u64> = flat
+        .under(prefix)
+        .filter_map(|n| n[prefix.len()..].split('.').next()?.parse().ok())
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
+/// Validates `fields` at `path` (empty, or ending with a dot); `path` is one
+/// buffer for the whole walk, extended and cut back rather than copied.
 fn validate_fields(
     fields: &[FieldSpec],
-    prefix: &str,
-    flat: &BTreeMap<&str, &str>,
+    path: &mut String,
+    flat: &Flat<'_>,
 ) -> Result<(), InvalidParam> {
+    let base = path.len();
     for field in fields {
-        // Top-level names are used as they are, without a copy.
-        let name = if prefix.is_empty() {
-            Cow::Borrowed(field.name)
-        } else {
-            Cow::Owned(format!("{prefix}{}", field.name))
-        };
-        validate_field(field, &name, flat)?;
+        path.push_str(field.name);
+        let result = validate_field(field, path, flat);
+        path.truncate(base);
+        result?;
     }
     Ok(())
 }
 
 fn validate_field(
     field: &FieldSpec,
-    name: &str,
-    flat: &BTreeMap<&str, &str>,
+    path: &mut String,
+    flat: &Flat<'_>,
 ) -> Result<(), InvalidParam> {
+    let name_len = path.len();
+    path.push('.');
+    let (items, nested) = if field.list {
+        (indices(flat, path), false)
+    } else {
+        (Vec::new(), flat.under(path).next().is_some())
+    };
+    path.truncate(name_len);
+    let name = path.as_str();
     let missing = || invalid(name, "missing required parameter");
     if field.list {
-        let found = indices(flat, name);
-        if found.is_empty() {
-            return if field.required && !flat.contains_key(name) {
-                Err(missing())
-            } else if let Some(v) = flat.get(name) {
+        if items.is_empty() {
+            return if let Some(v) = flat.get(name) {
                 // A bare `name=value` where an array is expected.
                 Err(invalid(
                     name,
                     format!("expected an array (`{name}.0=...`), got `{v}`"),
                 ))
+            } else if field.required {
+                Err(missing())
             } else {
                 Ok(())
             };
         }
-        for i in found {
-            let item = format!("{name}.{i}");
-            validate_value(field, &item, flat)?;
+        for i in items {
+            use std::fmt::Write as _;
+            let _ = write!(path, ".{i}");
+            let result = validate_value(field, path, flat);
+            path.truncate(name_len);
+            result?;
         }
         return Ok(());
     }
-    let present = flat.contains_key(name) || has_prefix(flat, name);
-    if !present {
+    if flat.get(name).is_none() && !nested {
         return if field.required {
             Err(missing())
         } else {
             Ok(())
         };
     }
-    validate_value(field, name, flat)
+    validate_value(field, path, flat)
 }
 
-/// Validates one (non-list) value at `name`.
+/// Validates one (non-list) value at `path`.
 fn validate_value(
     field: &FieldSpec,
-    name: &str,
-    flat: &BTreeMap<&str, &str>,
+    path: &mut String,
+    flat: &Flat<'_>,
 ) -> Result<(), InvalidParam> {
     match field.ty {
-        FieldType::Object => validate_fields(field.fields, &format!("{name}."), flat),
+        FieldType::Object => {
+            path.push('.');
+            validate_fields(field.fields, path, flat)
+        }
         FieldType::Json => Ok(()),
         ty => {
             let value = flat
-                .get(name)
-                .ok_or_else(|| invalid(name, "expected a value"))?;
-            validate_scalar(field, ty, name, value)
+                .get(path)
+                .ok_or_else(|| invalid(path, "expected a value"))?;
+            validate_scalar(field, ty, path, value)
         }
     }
 }

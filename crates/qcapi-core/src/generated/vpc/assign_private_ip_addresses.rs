@@ -154,7 +154,10 @@ impl AssignPrivateIpAddressesPrivateIpAddressSetParam {
 
 impl ParamValue for AssignPrivateIpAddressesPrivateIpAddressSetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.privateIpAddress"), &self.private_ip_address);
-        params.put(format!("{name}.primary"), &self.primary);
+        params.put(
+            crate::params::dotted(&name, "privateIpAddress"),
+            &self.private_ip_address,
+        );
+        params.put(crate::params::dotted(&name, "primary"), &self.primary);
     }
 }

@@ -149,9 +149,18 @@ impl CreateLocalIPTranslationAclRuleAclRulesParam {
 
 impl ParamValue for CreateLocalIPTranslationAclRuleAclRulesParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.protocol"), &self.protocol);
-        params.put(format!("{name}.sourcePort"), &self.source_port);
-        params.put(format!("{name}.destinationCidr"), &self.destination_cidr);
-        params.put(format!("{name}.destinationPort"), &self.destination_port);
+        params.put(crate::params::dotted(&name, "protocol"), &self.protocol);
+        params.put(
+            crate::params::dotted(&name, "sourcePort"),
+            &self.source_port,
+        );
+        params.put(
+            crate::params::dotted(&name, "destinationCidr"),
+            &self.destination_cidr,
+        );
+        params.put(
+            crate::params::dotted(&name, "destinationPort"),
+            &self.destination_port,
+        );
     }
 }

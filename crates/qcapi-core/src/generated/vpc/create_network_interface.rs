@@ -190,7 +190,10 @@ impl CreateNetworkInterfacePrivateIpAddressSetParam {
 
 impl ParamValue for CreateNetworkInterfacePrivateIpAddressSetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.privateIpAddress"), &self.private_ip_address);
-        params.put(format!("{name}.primary"), &self.primary);
+        params.put(
+            crate::params::dotted(&name, "privateIpAddress"),
+            &self.private_ip_address,
+        );
+        params.put(crate::params::dotted(&name, "primary"), &self.primary);
     }
 }

@@ -134,8 +134,17 @@ impl CreatePeerIPTranslationNatRulePeerIPTranslationParam {
 
 impl ParamValue for CreatePeerIPTranslationNatRulePeerIPTranslationParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.originalIP"), &self.original_ip);
-        params.put(format!("{name}.translationIP"), &self.translation_ip);
-        params.put(format!("{name}.description"), &self.description);
+        params.put(
+            crate::params::dotted(&name, "originalIP"),
+            &self.original_ip,
+        );
+        params.put(
+            crate::params::dotted(&name, "translationIP"),
+            &self.translation_ip,
+        );
+        params.put(
+            crate::params::dotted(&name, "description"),
+            &self.description,
+        );
     }
 }

@@ -118,8 +118,8 @@ impl DeleteDnaptRuleDnatListParam {
 
 impl ParamValue for DeleteDnaptRuleDnatListParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.proto"), &self.proto);
-        params.put(format!("{name}.eip"), &self.eip);
-        params.put(format!("{name}.eport"), &self.eport);
+        params.put(crate::params::dotted(&name, "proto"), &self.proto);
+        params.put(crate::params::dotted(&name, "eip"), &self.eip);
+        params.put(crate::params::dotted(&name, "eport"), &self.eport);
     }
 }

@@ -196,11 +196,26 @@ impl ParamValue
     for DeleteLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam
 {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.originalIP"), &self.original_ip);
-        params.put(format!("{name}.originalPort"), &self.original_port);
-        params.put(format!("{name}.translationIP"), &self.translation_ip);
-        params.put(format!("{name}.translationPort"), &self.translation_port);
-        params.put(format!("{name}.proto"), &self.proto);
-        params.put(format!("{name}.description"), &self.description);
+        params.put(
+            crate::params::dotted(&name, "originalIP"),
+            &self.original_ip,
+        );
+        params.put(
+            crate::params::dotted(&name, "originalPort"),
+            &self.original_port,
+        );
+        params.put(
+            crate::params::dotted(&name, "translationIP"),
+            &self.translation_ip,
+        );
+        params.put(
+            crate::params::dotted(&name, "translationPort"),
+            &self.translation_port,
+        );
+        params.put(crate::params::dotted(&name, "proto"), &self.proto);
+        params.put(
+            crate::params::dotted(&name, "description"),
+            &self.description,
+        );
     }
 }

@@ -152,9 +152,12 @@ impl DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam 
 impl ParamValue for DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            format!("{name}.translationIPPool"),
+            crate::params::dotted(&name, "translationIPPool"),
             &self.translation_ip_pool,
         );
-        params.put(format!("{name}.description"), &self.description);
+        params.put(
+            crate::params::dotted(&name, "description"),
+            &self.description,
+        );
     }
 }

@@ -130,10 +130,10 @@ impl DeleteRouteRouteSetParam {
 impl ParamValue for DeleteRouteRouteSetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            format!("{name}.destinationCidrBlock"),
+            crate::params::dotted(&name, "destinationCidrBlock"),
             &self.destination_cidr_block,
         );
-        params.put(format!("{name}.nextType"), &self.next_type);
-        params.put(format!("{name}.nextHub"), &self.next_hub);
+        params.put(crate::params::dotted(&name, "nextType"), &self.next_type);
+        params.put(crate::params::dotted(&name, "nextHub"), &self.next_hub);
     }
 }

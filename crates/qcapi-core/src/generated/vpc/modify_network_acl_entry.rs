@@ -149,10 +149,13 @@ impl ModifyNetworkAclEntryNetworkAclEntrySetParam {
 
 impl ParamValue for ModifyNetworkAclEntryNetworkAclEntrySetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.desc"), &self.desc);
-        params.put(format!("{name}.ipProtocol"), &self.ip_protocol);
-        params.put(format!("{name}.cidrIp"), &self.cidr_ip);
-        params.put(format!("{name}.portRange"), &self.port_range);
-        params.put(format!("{name}.action"), &self.action);
+        params.put(crate::params::dotted(&name, "desc"), &self.desc);
+        params.put(
+            crate::params::dotted(&name, "ipProtocol"),
+            &self.ip_protocol,
+        );
+        params.put(crate::params::dotted(&name, "cidrIp"), &self.cidr_ip);
+        params.put(crate::params::dotted(&name, "portRange"), &self.port_range);
+        params.put(crate::params::dotted(&name, "action"), &self.action);
     }
 }

@@ -376,26 +376,53 @@ impl ModifyVpnConnExIKESetParam {
 impl ParamValue for ModifyVpnConnExIKESetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            format!("{name}.propoEncryAlgorithm"),
+            crate::params::dotted(&name, "propoEncryAlgorithm"),
             &self.propo_encry_algorithm,
         );
         params.put(
-            format!("{name}.propoAuthenAlgorithm"),
+            crate::params::dotted(&name, "propoAuthenAlgorithm"),
             &self.propo_authen_algorithm,
         );
-        params.put(format!("{name}.exchangeMode"), &self.exchange_mode);
-        params.put(format!("{name}.localIdentity"), &self.local_identity);
-        params.put(format!("{name}.remoteIdentity"), &self.remote_identity);
-        params.put(format!("{name}.localAddress"), &self.local_address);
-        params.put(format!("{name}.remoteAddress"), &self.remote_address);
-        params.put(format!("{name}.localFqdnName"), &self.local_fqdn_name);
-        params.put(format!("{name}.remoteFqdnName"), &self.remote_fqdn_name);
-        params.put(format!("{name}.dhGroupName"), &self.dh_group_name);
         params.put(
-            format!("{name}.ikeSaLifetimeSeconds"),
+            crate::params::dotted(&name, "exchangeMode"),
+            &self.exchange_mode,
+        );
+        params.put(
+            crate::params::dotted(&name, "localIdentity"),
+            &self.local_identity,
+        );
+        params.put(
+            crate::params::dotted(&name, "remoteIdentity"),
+            &self.remote_identity,
+        );
+        params.put(
+            crate::params::dotted(&name, "localAddress"),
+            &self.local_address,
+        );
+        params.put(
+            crate::params::dotted(&name, "remoteAddress"),
+            &self.remote_address,
+        );
+        params.put(
+            crate::params::dotted(&name, "localFqdnName"),
+            &self.local_fqdn_name,
+        );
+        params.put(
+            crate::params::dotted(&name, "remoteFqdnName"),
+            &self.remote_fqdn_name,
+        );
+        params.put(
+            crate::params::dotted(&name, "dhGroupName"),
+            &self.dh_group_name,
+        );
+        params.put(
+            crate::params::dotted(&name, "ikeSaLifetimeSeconds"),
             &self.ike_sa_lifetime_seconds,
         );
-        params.put(format!("{name}.encryptAlgorithm"), &self.encrypt_algorithm);
+        params.put(
+            crate::params::dotted(&name, "encryptAlgorithm"),
+            &self.encrypt_algorithm,
+        );
     }
 }
 
@@ -455,18 +482,21 @@ impl ModifyVpnConnExIPsecSetParam {
 impl ParamValue for ModifyVpnConnExIPsecSetParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
         params.put(
-            format!("{name}.integrityAlgorith"),
+            crate::params::dotted(&name, "integrityAlgorith"),
             &self.integrity_algorith,
         );
         params.put(
-            format!("{name}.ipsecSaLifetimeSeconds"),
+            crate::params::dotted(&name, "ipsecSaLifetimeSeconds"),
             &self.ipsec_sa_lifetime_seconds,
         );
         params.put(
-            format!("{name}.ipsecSaLifetimeTraffic"),
+            crate::params::dotted(&name, "ipsecSaLifetimeTraffic"),
             &self.ipsec_sa_lifetime_traffic,
         );
-        params.put(format!("{name}.pfsDhGroup"), &self.pfs_dh_group);
+        params.put(
+            crate::params::dotted(&name, "pfsDhGroup"),
+            &self.pfs_dh_group,
+        );
     }
 }
 

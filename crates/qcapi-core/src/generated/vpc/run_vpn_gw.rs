@@ -148,8 +148,11 @@ impl RunVpnGwChargePrepaidParam {
 
 impl ParamValue for RunVpnGwChargePrepaidParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.period"), &self.period);
-        params.put(format!("{name}.isAutoRenewals"), &self.is_auto_renewals);
+        params.put(crate::params::dotted(&name, "period"), &self.period);
+        params.put(
+            crate::params::dotted(&name, "isAutoRenewals"),
+            &self.is_auto_renewals,
+        );
     }
 }
 

@@ -193,10 +193,19 @@ impl SetSSLVpnDomainAclParam {
 
 impl ParamValue for SetSSLVpnDomainAclParam {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.proto"), &self.proto);
-        params.put(format!("{name}.action"), &self.action);
-        params.put(format!("{name}.destinationPort"), &self.destination_port);
-        params.put(format!("{name}.sourceCidr"), &self.source_cidr);
-        params.put(format!("{name}.destinationCidr"), &self.destination_cidr);
+        params.put(crate::params::dotted(&name, "proto"), &self.proto);
+        params.put(crate::params::dotted(&name, "action"), &self.action);
+        params.put(
+            crate::params::dotted(&name, "destinationPort"),
+            &self.destination_port,
+        );
+        params.put(
+            crate::params::dotted(&name, "sourceCidr"),
+            &self.source_cidr,
+        );
+        params.put(
+            crate::params::dotted(&name, "destinationCidr"),
+            &self.destination_cidr,
+        );
     }
 }

@@ -37,9 +37,12 @@ impl SubnetSpec {
 
 impl ParamValue for SubnetSpec {
     fn write_param(&self, name: std::borrow::Cow<'static, str>, params: &mut Params) {
-        params.put(format!("{name}.subnetName"), &self.subnet_name);
-        params.put(format!("{name}.cidrBlock"), &self.cidr_block);
-        params.put(format!("{name}.zoneId"), &self.zone_id);
+        params.put(
+            crate::params::dotted(&name, "subnetName"),
+            &self.subnet_name,
+        );
+        params.put(crate::params::dotted(&name, "cidrBlock"), &self.cidr_block);
+        params.put(crate::params::dotted(&name, "zoneId"), &self.zone_id);
     }
 }
 
