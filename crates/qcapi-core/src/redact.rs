@@ -17,7 +17,12 @@ pub const REDACTED: &str = "<redacted>";
 /// (`IKESet.0.preSharedKey`), or a secret of the credential services' answers
 /// and requests (`TmpSecretKey`, `WebIdentityToken`).
 pub fn is_secret_param(name: &str) -> bool {
-    let last = name.rsplit(['.', '_']).next().unwrap_or(name);
+    // The last segment of a flattened name (`vpnConnSet.0.preSharedKey`), found
+    // with a byte scan: this runs for every parameter of every request.
+    let last = name
+        .bytes()
+        .rposition(|b| b == b'.' || b == b'_')
+        .map_or(name, |i| &name[i + 1..]);
     matches!(
         name,
         "Token" | "Signature" | "TmpSecretKey" | "WebIdentityToken"

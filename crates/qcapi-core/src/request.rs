@@ -61,7 +61,11 @@ pub fn prepare<'a>(
     let region = config.region.as_deref();
     // The common parameters are qcapi's to set: any the action wrote are dropped,
     // and its own `Region` only when the configuration sets one.
-    own.retain(|name| !(COMMON_PARAMS.contains(&name) || (name == "Region" && region.is_some())));
+    // Every common name starts with a capital; action parameters rarely do.
+    own.retain(|name| {
+        !name.starts_with(|c: char| c.is_ascii_uppercase())
+            || !(COMMON_PARAMS.contains(&name) || (name == "Region" && region.is_some()))
+    });
     Ok(PreparedRequest {
         action: action.name(),
         own,
@@ -368,6 +372,15 @@ mod tests {
         let mut out = String::new();
         append_form_encoded(&mut out, text);
         out
+    }
+
+    #[test]
+    fn common_names_start_with_a_capital_as_prepare_assumes() {
+        assert!(
+            COMMON_PARAMS
+                .iter()
+                .all(|n| n.starts_with(|c: char| c.is_ascii_uppercase()))
+        );
     }
 
     #[test]

@@ -400,16 +400,11 @@ fn validate_field(
     flat: &Flat<'_>,
 ) -> Result<(), InvalidParam> {
     let name_len = path.len();
-    path.push('.');
-    let (items, nested) = if field.list {
-        (indices(flat, path), false)
-    } else {
-        (Vec::new(), flat.under(path).next().is_some())
-    };
-    path.truncate(name_len);
-    let name = path.as_str();
-    let missing = || invalid(name, "missing required parameter");
     if field.list {
+        path.push('.');
+        let items = indices(flat, path);
+        path.truncate(name_len);
+        let name = path.as_str();
         if items.is_empty() {
             return if let Some(v) = flat.get(name) {
                 // A bare `name=value` where an array is expected.
@@ -418,7 +413,7 @@ fn validate_field(
                     format!("expected an array (`{name}.0=...`), got `{v}`"),
                 ))
             } else if field.required {
-                Err(missing())
+                Err(invalid(name, "missing required parameter"))
             } else {
                 Ok(())
             };
@@ -432,12 +427,25 @@ fn validate_field(
         }
         return Ok(());
     }
-    if flat.get(name).is_none() && !nested {
-        return if field.required {
-            Err(missing())
-        } else {
-            Ok(())
-        };
+    // One lookup for the common case, a scalar given by name.
+    let value = flat.get(path);
+    if let (Some(value), false) = (
+        value,
+        matches!(field.ty, FieldType::Object | FieldType::Json),
+    ) {
+        return validate_scalar(field, field.ty, path, value);
+    }
+    if value.is_none() {
+        path.push('.');
+        let nested = flat.under(path).next().is_some();
+        path.truncate(name_len);
+        if !nested {
+            return if field.required {
+                Err(invalid(path, "missing required parameter"))
+            } else {
+                Ok(())
+            };
+        }
     }
     validate_value(field, path, flat)
 }
