@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(params.len(), leaves(&value), "one parameter per leaf");
     } else {
         for (name, value) in form_urlencoded::parse(rest) {
-            params.push(name, value);
+            params.push(name.into_owned(), value);
         }
     }
     let verdict = spec.validate(&params);

@@ -52,11 +52,12 @@ struct Envelope {
 
 impl Envelope {
     /// Records `value` under `key` when that is an envelope field.
-    fn record(&mut self, key: &str, value: &serde_json::Value) -> Result<(), serde_json::Error> {
+    fn record<E: de::Error>(&mut self, key: &str, value: &Scalar) -> Result<(), E> {
+        let read = || ScalarDeserializer::<E>::new(value.clone());
         match key {
-            "code" => self.code = code(value)?,
-            "codeDesc" => self.code_desc = crate::lenient::string(value)?,
-            "message" => self.message = crate::lenient::string(value)?,
+            "code" => self.code = code(read())?,
+            "codeDesc" => self.code_desc = crate::lenient::string(read())?,
+            "message" => self.message = crate::lenient::string(read())?,
             _ => {}
         }
         Ok(())
@@ -101,7 +102,7 @@ impl<'de, O: Deserialize<'de>> Deserialize<'de> for WithEnvelope<O> {
 struct Observed<'a, A> {
     map: A,
     envelope: &'a mut Envelope,
-    pending: Option<serde_json::Value>,
+    pending: Option<Scalar>,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Observed<'_, A> {
@@ -115,10 +116,8 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Observed<'_, A> {
             return Ok(None);
         };
         if Envelope::is_field(&key) {
-            let value: serde_json::Value = self.map.next_value()?;
-            self.envelope
-                .record(&key, &value)
-                .map_err(de::Error::custom)?;
+            let value: Scalar = self.map.next_value()?;
+            self.envelope.record(&key, &value)?;
             self.pending = Some(value);
         }
         seed.deserialize(de::value::CowStrDeserializer::new(key))
@@ -130,9 +129,103 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Observed<'_, A> {
         seed: V,
     ) -> Result<V::Value, A::Error> {
         match self.pending.take() {
-            Some(value) => seed.deserialize(value).map_err(de::Error::custom),
+            Some(value) => seed.deserialize(ScalarDeserializer::new(value)),
             None => self.map.next_value_seed(seed),
         }
+    }
+}
+
+/// An envelope field's value. Only scalars: an object or an array there makes the
+/// body bad. (Passed on through [`ScalarDeserializer`], a deserializer that never
+/// produces maps, so the output types' code is not instantiated a second time, as
+/// it would be for `serde_json::Value`: that doubled qcapi-core's build time.)
+#[derive(Clone)]
+enum Scalar {
+    Null,
+    Bool(bool),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Str(String),
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::I64(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::U64(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::F64(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Replays a [`Scalar`] to a visitor.
+struct ScalarDeserializer<E> {
+    value: Scalar,
+    error: std::marker::PhantomData<E>,
+}
+
+impl<E> ScalarDeserializer<E> {
+    fn new(value: Scalar) -> Self {
+        Self {
+            value,
+            error: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, E: de::Error> Deserializer<'de> for ScalarDeserializer<E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.value {
+            Scalar::Null => visitor.visit_unit(),
+            Scalar::Bool(v) => visitor.visit_bool(v),
+            Scalar::I64(v) => visitor.visit_i64(v),
+            Scalar::U64(v) => visitor.visit_u64(v),
+            Scalar::F64(v) => visitor.visit_f64(v),
+            Scalar::Str(v) => visitor.visit_string(v),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.value {
+            Scalar::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
     }
 }
 

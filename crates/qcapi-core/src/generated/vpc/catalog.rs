@@ -167,6 +167,9 @@ pub fn find(name: &str) -> Option<&'static ActionSpec> {
 
 /// Parses a response to the action `name` with its typed output, and returns that
 /// output as normalized JSON (numbers as numbers, wire names); `None` for an unknown action.
+// `inline`: compiled in the crates that call it (the CLI, the fuzz seeds), not in
+// every build of qcapi-core: it instantiates a parser and a serializer per action.
+#[inline]
 pub fn parse_typed(name: &str, response: HttpResponse) -> Option<Result<serde_json::Value, Error>> {
     let typed = match name {
         "AcceptVpcPeeringConnection" => {
