@@ -84,7 +84,9 @@ impl UreqTransport {
     fn tls_config(config: &Config) -> Result<ureq::tls::TlsConfig, Error> {
         let plan =
             qcapi_core::trust::TrustPlan::resolve(config, &qcapi_platform::SystemEnvironment)?;
-        let builder = ureq::tls::TlsConfig::builder();
+        let builder = ureq::tls::TlsConfig::builder().unversioned_rustls_crypto_provider(
+            std::sync::Arc::new(rustls::crypto::ring::default_provider()),
+        );
         let builder = match qcapi_platform::root_certificates(&plan)? {
             None => builder.disable_verification(true),
             Some(roots) => {
