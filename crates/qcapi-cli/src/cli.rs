@@ -426,7 +426,7 @@ where
         Invocation::Actions(filter) => return list_actions(filter.as_deref()),
         Invocation::Completions(shell) => return completions(&shell),
         Invocation::Emulator(Emulator::Serve(args), _) => return args.run(),
-        Invocation::Emulator(Emulator::AdvanceClock(seconds), mut globals) => {
+        Invocation::Emulator(what, mut globals) => {
             let endpoint = match endpoint(&mut globals) {
                 Ok(Some(endpoint)) => endpoint,
                 Ok(None) => match Endpoint::parse(emulator::DEFAULT_EMULATOR) {
@@ -435,7 +435,7 @@ where
                 },
                 Err(message) => return usage_error(cmd.error(ErrorKind::ValueValidation, message)),
             };
-            return emulator::advance_clock(&endpoint, seconds, &globals);
+            return emulator::admin(&endpoint, what, &globals);
         }
         Invocation::Configure(globals) => return crate::configure::run(globals.profile.as_deref()),
         Invocation::Whoami(mut globals) => {

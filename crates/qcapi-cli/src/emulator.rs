@@ -1,7 +1,7 @@
 //! `qcapi emulator`: the embedded emulator's own command line (`qcapi emulator
-//! --listen ADDR ...` serves), and `qcapi emulator advance-clock DURATION`, which
-//! moves a running emulator's clock so that nothing but `qcapi` is needed to let
-//! a pending peering expire.
+//! --listen ADDR ...` serves), and the control of a running one: `advance-clock
+//! DURATION` (so that nothing but `qcapi` is needed to let a pending peering
+//! expire), `clock`, and `reset [--account UIN --region R]`.
 //!
 //! The clock is moved with one plain POST to the emulator's admin endpoint
 //! (`/_emulator/clock/advance?seconds=N`), not a signed API call: the endpoint
@@ -26,6 +26,10 @@ pub const DEFAULT_EMULATOR: &str = "http://127.0.0.1:9000";
 
 /// The admin path that moves emulator time forward.
 const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
+/// The admin path that shows emulator time.
+const CLOCK_PATH: &str = "/_emulator/clock";
+/// The admin path that forgets state.
+const RESET_PATH: &str = "/_emulator/reset";
 
 /// How long the one admin request may take.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,6 +40,10 @@ pub enum Emulator {
     Serve(Box<EmulatorArgs>),
     /// Move a running emulator's clock forward by this many seconds.
     AdvanceClock(u64),
+    /// Show a running emulator's clock.
+    Clock,
+    /// Forget a running emulator's state: everything, or one account's region.
+    Reset(Option<(String, String)>),
 }
 
 /// `qcapi emulator`, with its `advance-clock` subcommand. `globals` are the
@@ -62,6 +70,29 @@ pub fn command(globals: &[Arg]) -> Command {
                 .filter(|g| matches!(g.get_long(), Some("endpoint" | "timeout" | "output")))
                 .cloned(),
         );
+    let admin_globals = || {
+        globals
+            .iter()
+            .filter(|g| matches!(g.get_long(), Some("endpoint" | "timeout" | "output")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let clock = Command::new("clock")
+        .about("Shows a running emulator's time and its offset, as JSON")
+        .next_help_heading("Global options")
+        .args(admin_globals());
+    let reset = Command::new("reset")
+        .about("Forgets a running emulator's resources, tasks, request counts and faults (or one account's region)")
+        .long_about(
+            "Forgets every resource, task, request count and fault rule of the emulator at --endpoint \
+             (else TENCENTCLOUD_ENDPOINT, else http://127.0.0.1:9000); accounts, roles, credentials and \
+             the clock stay. With --account UIN --region R, forgets only that account's VPCs in R (with \
+             everything in them) and the peerings with a side there.",
+        )
+        .arg(Arg::new("account").long("account").value_name("UIN").requires("region").help("Only this account (its UIN)"))
+        .arg(Arg::new("region").long("region").value_name("REGION").requires("account").help("Only this region of --account"))
+        .next_help_heading("Global options")
+        .args(admin_globals());
     EmulatorArgs::augment_args(Command::new("emulator"))
         .about("Runs a local emulator of the legacy API, or moves a running one's clock (advance-clock 8d)")
         .long_about(
@@ -71,6 +102,8 @@ pub fn command(globals: &[Arg]) -> Command {
         .after_long_help(qcapi_emulator::ADMIN_ENDPOINTS_HELP)
         .args_conflicts_with_subcommands(true)
         .subcommand(advance)
+        .subcommand(clock)
+        .subcommand(reset)
 }
 
 /// Reads `qcapi emulator`'s matches; the globals of `advance-clock`, if any.
@@ -82,6 +115,14 @@ pub fn invocation(m: &ArgMatches) -> Result<(Emulator, Option<Globals>), clap::E
                 Emulator::AdvanceClock(seconds),
                 Some(Globals::from_matches(sub)),
             ))
+        }
+        Some(("clock", sub)) => Ok((Emulator::Clock, Some(Globals::from_matches(sub)))),
+        Some(("reset", sub)) => {
+            let scope = sub
+                .get_one::<String>("account")
+                .zip(sub.get_one::<String>("region"))
+                .map(|(a, r)| (a.clone(), r.clone()));
+            Ok((Emulator::Reset(scope), Some(Globals::from_matches(sub))))
         }
         _ => EmulatorArgs::from_arg_matches(m).map(|args| (Emulator::Serve(Box::new(args)), None)),
     }
@@ -122,18 +163,39 @@ pub fn duration(text: &str) -> Result<u64, String> {
     Ok(total)
 }
 
-/// POSTs the advance to the emulator at `endpoint` and prints its answer (with
-/// `--dry-run`, only the request line).
+/// Runs `what` against the emulator at `endpoint`: one unsigned admin request
+/// (or, for `Serve`, serves).
+pub fn admin(endpoint: &Endpoint, what: Emulator, globals: &Globals) -> ExitCode {
+    let (method, path_and_query) = match what {
+        Emulator::AdvanceClock(seconds) => {
+            ("POST", format!("{CLOCK_ADVANCE_PATH}?seconds={seconds}"))
+        }
+        Emulator::Clock => ("GET", CLOCK_PATH.to_owned()),
+        Emulator::Reset(None) => ("POST", RESET_PATH.to_owned()),
+        Emulator::Reset(Some((account, region))) => {
+            let query: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("account", &account)
+                .append_pair("region", &region)
+                .finish();
+            ("POST", format!("{RESET_PATH}?{query}"))
+        }
+        Emulator::Serve(args) => return args.run(),
+    };
+    request(endpoint, method, &path_and_query, globals)
+}
+
+/// Sends one admin request to the emulator at `endpoint` and prints its answer
+/// (with `--dry-run`, only the request line).
 /// Exit 1 if it cannot be reached or refuses (the reason on stderr).
-pub fn advance_clock(endpoint: &Endpoint, seconds: u64, globals: &Globals) -> ExitCode {
+fn request(endpoint: &Endpoint, method: &str, path_and_query: &str, globals: &Globals) -> ExitCode {
     let url = format!(
-        "{}://{}{CLOCK_ADVANCE_PATH}?seconds={seconds}",
+        "{}://{}{path_and_query}",
         endpoint.scheme(),
         endpoint.host()
     );
     if globals.dry_run {
         // What would be sent: there is nothing to sign.
-        stdio::out(&format!("POST {url}\n"));
+        stdio::out(&format!("{method} {url}\n"));
         return ExitCode::SUCCESS;
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -141,10 +203,11 @@ pub fn advance_clock(endpoint: &Endpoint, seconds: u64, globals: &Globals) -> Ex
         .timeout_global(Some(globals.timeout.unwrap_or(ADMIN_TIMEOUT)))
         .build()
         .into();
-    let answer = agent
-        .post(&url)
-        .send_empty()
-        .and_then(|mut r| Ok((r.status().as_u16(), r.body_mut().read_to_string()?)));
+    let answer = match method {
+        "GET" => agent.get(&url).call(),
+        _ => agent.post(&url).send_empty(),
+    }
+    .and_then(|mut r| Ok((r.status().as_u16(), r.body_mut().read_to_string()?)));
     let failure = match answer {
         Ok((200, body)) => match serde_json::from_str::<Value>(&body) {
             Ok(json) => {

@@ -30,6 +30,14 @@ Admin endpoints (unsigned, on the same address):
          accepted within 300 s of the real clock plus --clock-offset, or of
          emulator time.
          Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
+  GET    /_emulator/clock
+         Emulator time: {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
+  POST   /_emulator/reset[?account=UIN&region=R]
+         Forget every resource, task, request count and fault rule
+         ({\"reset\":\"all\"}); accounts, roles, credentials and the clock stay.
+         With account and region, forget only that account's VPCs there (with
+         everything in them) and the peerings with a side there:
+         {\"account\":..,\"region\":..,\"vpcs\":N,\"peerings\":N}.
   GET    /_emulator/faults
          List the active fault rules with their remaining budgets:
          {\"faults\":[..]}.

@@ -629,6 +629,19 @@ impl Emulator {
         let _ = self.shared.advance_clock(by.as_secs());
     }
 
+    /// Forgets every resource, task, request count and fault rule, as
+    /// `POST /_emulator/reset` does; accounts, roles, credentials and the clock stay.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Forgets account `uin`'s VPCs in `region` (with everything in them) and the
+    /// peerings with a side there, as `POST /_emulator/reset?account=UIN&region=R`
+    /// does. Returns how many VPCs and peerings went.
+    pub fn reset_account(&self, uin: &str, region: &str) -> (usize, usize) {
+        self.shared.reset_scope(uin, region)
+    }
+
     /// How many requests for `action` were executed, i.e. passed authentication
     /// and parameter validation (business errors included).
     pub fn request_count(&self, action: &str) -> u64 {

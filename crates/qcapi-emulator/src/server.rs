@@ -28,6 +28,10 @@ use crate::sts::{self, IssuedStore, Provider, Role};
 pub(crate) const API_PATH: &str = "/v2/index.php";
 /// The admin endpoint that moves emulator time forward.
 pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
+/// The admin endpoint that shows emulator time.
+pub(crate) const CLOCK_PATH: &str = "/_emulator/clock";
+/// The admin endpoint that forgets state: everything, or one account and region.
+pub(crate) const RESET_PATH: &str = "/_emulator/reset";
 /// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
 pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
 /// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
@@ -430,6 +434,28 @@ impl Shared {
 
     pub(crate) fn emulator_now(&self) -> i64 {
         self.service_now().saturating_add(self.lock().clock_offset)
+    }
+
+    /// Forgets every resource, task, request count and fault rule. Accounts, roles,
+    /// issued credentials and the clock stay.
+    pub(crate) fn reset(&self) {
+        let mut inner = self.lock();
+        inner.state.reset();
+        inner.executed.clear();
+        drop(inner);
+        self.clear_faults();
+    }
+
+    /// Forgets the resources of account `uin` in `region` (see [`State::reset_scope`]).
+    pub(crate) fn reset_scope(&self, uin: &str, region: &str) -> (usize, usize) {
+        self.lock().state.reset_scope(uin, region)
+    }
+
+    /// The clock as the admin endpoints show it.
+    pub(crate) fn clock_json(&self) -> Value {
+        let offset = self.lock().clock_offset;
+        let now = self.emulator_now();
+        json!({"offsetSeconds": offset, "now": now, "nowText": format_datetime(now)})
     }
 
     /// How many requests for `action` passed authentication and validation.
@@ -859,6 +885,8 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/", post(sts_endpoint))
         .route("/latest/{*rest}", any(metadata))
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
+        .route(CLOCK_PATH, get(show_clock))
+        .route(RESET_PATH, post(reset))
         .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
             FAULTS_PATH,
@@ -1189,6 +1217,36 @@ async fn unbind_instance_role(extract::State(shared): extract::State<Arc<Shared>
 async fn revoke_credentials(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
     let revoked = shared.revoke_credentials();
     json_response(StatusCode::OK, json!({"revoked": revoked}).to_string())
+}
+
+/// `GET /_emulator/clock`: emulator time and its offset from the service clock.
+async fn show_clock(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    json_response(StatusCode::OK, shared.clock_json().to_string())
+}
+
+/// `POST /_emulator/reset`, or `?account=UIN&region=R` for one account's region.
+async fn reset(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
+    let mut query = Params::new();
+    if decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query).is_err() {
+        let error = json!({"error": "the query is not UTF-8"});
+        return json_response(StatusCode::BAD_REQUEST, error.to_string());
+    }
+    match (query.get("account"), query.get("region")) {
+        (None, None) => {
+            shared.reset();
+            json_response(StatusCode::OK, json!({"reset": "all"}).to_string())
+        }
+        (Some(uin), Some(region)) if !uin.is_empty() && !region.is_empty() => {
+            let (vpcs, peerings) = shared.reset_scope(uin, region);
+            let body =
+                json!({"account": uin, "region": region, "vpcs": vpcs, "peerings": peerings});
+            json_response(StatusCode::OK, body.to_string())
+        }
+        _ => {
+            let error = json!({"error": "expected no query (everything) or ?account=UIN&region=R"});
+            json_response(StatusCode::BAD_REQUEST, error.to_string())
+        }
+    }
 }
 
 async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {

@@ -387,6 +387,29 @@ pub(crate) struct State {
     next_task: u64,
 }
 
+impl State {
+    /// Forgets every resource and task; ids keep counting up, so none is reused.
+    pub(crate) fn reset(&mut self) {
+        *self = Self {
+            next_serial: self.next_serial,
+            next_task: self.next_task,
+            ..Self::default()
+        };
+    }
+
+    /// Forgets the resources of account `uin` in `region`: its VPCs (with their
+    /// subnets, route tables, ACLs and ENIs) and every peering with a side there.
+    /// Returns how many VPCs and peerings went.
+    pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
+        let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
+        self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
+        let inside = |side: &Side| side.uin == uin && side.region == region;
+        self.peerings
+            .retain(|p| !(inside(&p.initiator) || inside(&p.receiver)));
+        (vpcs - self.vpcs.len(), peerings - self.peerings.len())
+    }
+}
+
 /// Runs one request. `params` are all request parameters (common ones included),
 /// already authenticated and validated against `spec`; `now` is emulator time.
 pub(crate) fn handle(

@@ -626,3 +626,33 @@ fn emulator_help_documents_the_admin_endpoints() {
         );
     }
 }
+
+#[test]
+fn emulator_reset_and_clock_drive_a_running_emulator() {
+    let emulator = Emulator::start().expect("emulator");
+    let home = Home::new("reset");
+    let url = emulator.base_url();
+    let q = qcapi(&home).env("TENCENTCLOUD_ENDPOINT", &url);
+    let vpc = q.run(&["CreateVpc", "--vpcName", "r", "--cidrBlock", "10.0.0.0/16"]);
+    assert_eq!(vpc.code, 0, "{vpc:#?}");
+    let uin = qcapi_emulator::Account::demo_a().uin;
+    let other = q.run(&["emulator", "reset", "--account", &uin, "--region", "sh"]);
+    assert_eq!(common::int(&other.json()["vpcs"]), 0, "{other:#?}");
+    let scoped = q.run(&["emulator", "reset", "--account", &uin, "--region", "gz"]);
+    assert_eq!(common::int(&scoped.json()["vpcs"]), 1, "{scoped:#?}");
+    assert_eq!(
+        q.run(&["DescribeVpcEx", "--query", "totalCount"]).stdout,
+        "0\n"
+    );
+    let all = q.run(&["emulator", "reset", "--endpoint", &url]);
+    assert_eq!(all.json()["reset"], "all", "{all:#?}");
+    // --account alone is a usage error, sent nowhere.
+    assert_eq!(q.run(&["emulator", "reset", "--account", &uin]).code, 2);
+    q.run(&["emulator", "advance-clock", "1h"]);
+    let clock = q.run(&["emulator", "clock"]);
+    assert_eq!(
+        common::int(&clock.json()["offsetSeconds"]),
+        3_600,
+        "{clock:#?}"
+    );
+}

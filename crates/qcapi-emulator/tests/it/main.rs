@@ -3,6 +3,7 @@
 //! helpers are `qcapi_tests::wire`.
 
 mod binary;
+mod control;
 mod credentials;
 mod faults;
 mod hostile;

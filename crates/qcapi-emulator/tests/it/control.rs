@@ -1,0 +1,167 @@
+//! The control plane: reset (everything, or one account and region) and the clock,
+//! over HTTP and as `Emulator` methods.
+
+use qcapi_core::{Config, HttpMethod, SignContext, build_request, vpc};
+use qcapi_emulator::{Account, Emulator};
+use qcapi_tests::wire::{agent, expect_ok, nonce, now, send};
+use serde_json::Value;
+
+/// Calls `action` as `account` in `region`; returns the success body.
+fn call_in(
+    emulator: &Emulator,
+    account: &Account,
+    region: &str,
+    action: &impl qcapi_core::Action,
+) -> Value {
+    let config = Config::builder()
+        .endpoint(emulator.base_url())
+        .credentials(account.credentials())
+        .region(region)
+        .http_method(HttpMethod::Get)
+        .build()
+        .expect("a valid configuration");
+    let request =
+        build_request(action, &config, SignContext::new(now(), nonce())).expect("a valid request");
+    let (status, body) = send(&request);
+    assert_eq!(status, 200, "{body}");
+    expect_ok(body)
+}
+
+fn vpc_count(emulator: &Emulator, account: &Account, region: &str) -> i64 {
+    let body = call_in(emulator, account, region, &vpc::DescribeVpcEx::new());
+    body["totalCount"].as_i64().unwrap_or(-1)
+}
+
+fn admin(emulator: &Emulator, method: &str, path_and_query: &str) -> (u16, Value) {
+    let url = format!("{}{path_and_query}", emulator.base_url());
+    let response = match method {
+        "GET" => agent().get(&url).call(),
+        _ => agent().post(&url).send_empty(),
+    };
+    let mut response = response.expect("the emulator answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().expect("a body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[test]
+fn reset_of_one_account_and_region_leaves_the_others() {
+    let emulator = Emulator::start().expect("start");
+    let (a, b) = (Account::demo_a(), Account::demo_b());
+    for (account, region, cidr) in [
+        (&a, "gz", "10.1.0.0/16"),
+        (&a, "sh", "10.2.0.0/16"),
+        (&b, "gz", "10.3.0.0/16"),
+    ] {
+        call_in(&emulator, account, region, &vpc::CreateVpc::new("v", cidr));
+    }
+    // A peering from a's gz VPC to b's: it has a side in the reset scope.
+    let mine =
+        call_in(&emulator, &a, "gz", &vpc::DescribeVpcEx::new())["data"][0]["unVpcId"].clone();
+    let theirs =
+        call_in(&emulator, &b, "gz", &vpc::DescribeVpcEx::new())["data"][0]["unVpcId"].clone();
+    let (mine, theirs) = (
+        mine.as_str().unwrap_or_default(),
+        theirs.as_str().unwrap_or_default(),
+    );
+    call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpcPeeringConnection::new(mine, theirs, &b.uin, "p"),
+    );
+
+    let (status, body) = admin(
+        &emulator,
+        "POST",
+        &format!("/_emulator/reset?account={}&region=gz", a.uin),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["vpcs"].as_i64(), body["peerings"].as_i64()),
+        (Some(1), Some(1)),
+        "{body}"
+    );
+    assert_eq!(vpc_count(&emulator, &a, "gz"), 0);
+    assert_eq!(vpc_count(&emulator, &a, "sh"), 1);
+    assert_eq!(vpc_count(&emulator, &b, "gz"), 1);
+    let peerings = call_in(
+        &emulator,
+        &b,
+        "gz",
+        &vpc::DescribeVpcPeeringConnections::new(),
+    );
+    assert_eq!(peerings["totalCount"].as_i64(), Some(0), "{peerings}");
+
+    // The Rust twin does the same.
+    assert_eq!(emulator.reset_account(&a.uin, "sh"), (1, 0));
+    assert_eq!(vpc_count(&emulator, &a, "sh"), 0);
+}
+
+#[test]
+fn reset_of_everything_forgets_resources_counts_and_faults_but_not_accounts_or_the_clock() {
+    let emulator = Emulator::start().expect("start");
+    let a = Account::demo_a();
+    let created = call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpc::new("v", "10.1.0.0/16"),
+    );
+    let first_id = created["vpcId"].clone();
+    emulator.inject(qcapi_emulator::Fault::http_status(503).for_action("DeleteVpc"));
+    emulator.advance_clock(std::time::Duration::from_secs(60));
+
+    let (status, body) = admin(&emulator, "POST", "/_emulator/reset");
+    assert_eq!(
+        (status, &body["reset"]),
+        (200, &Value::from("all")),
+        "{body}"
+    );
+    assert_eq!(emulator.request_count("CreateVpc"), 0);
+    assert_eq!(vpc_count(&emulator, &a, "gz"), 0);
+    let (_, clock) = admin(&emulator, "GET", "/_emulator/clock");
+    assert_eq!(clock["offsetSeconds"], 60, "{clock}");
+    // Ids keep counting: a new VPC never takes a forgotten one's id.
+    let again = call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpc::new("v", "10.1.0.0/16"),
+    );
+    assert_ne!(again["vpcId"], first_id, "{again}");
+    // The fault went with the reset.
+    let id = again["vpcId"].as_str().unwrap_or_default().to_owned();
+    call_in(&emulator, &a, "gz", &vpc::DeleteVpc::new(id));
+
+    emulator.reset();
+    assert_eq!(vpc_count(&emulator, &a, "gz"), 0);
+}
+
+#[test]
+fn the_clock_endpoint_shows_emulator_time_and_bad_reset_queries_are_refused() {
+    let emulator = Emulator::start().expect("start");
+    let (status, before) = admin(&emulator, "GET", "/_emulator/clock");
+    assert_eq!(
+        (status, &before["offsetSeconds"]),
+        (200, &Value::from(0)),
+        "{before}"
+    );
+    emulator.advance_clock(std::time::Duration::from_secs(86_400));
+    let (_, after) = admin(&emulator, "GET", "/_emulator/clock");
+    assert_eq!(after["offsetSeconds"], 86_400, "{after}");
+    let moved = after["now"].as_i64().unwrap_or(0) - before["now"].as_i64().unwrap_or(0);
+    assert!((86_400..86_400 + 60).contains(&moved), "{before} {after}");
+    let drift = emulator.now() - after["now"].as_i64().unwrap_or(0);
+    assert!(
+        (0..60).contains(&drift),
+        "the endpoint and Emulator::now agree: {after}"
+    );
+    for bad in ["?account=1", "?region=gz", "?account=&region=gz"] {
+        let (status, body) = admin(&emulator, "POST", &format!("/_emulator/reset{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}
