@@ -58,8 +58,9 @@ impl Mask {
     }
 }
 
-/// What a value under `name` is shown as, when not as is.
-pub(crate) fn masked(name: &str, value: &str) -> Option<Cow<'static, str>> {
+/// What a value under `name` is shown as, masked (`Token`, `Signature` and secret
+/// parameters wholly, the SecretId but for its ends); `None` for a value shown as it is.
+pub fn masked(name: &str, value: &str) -> Option<Cow<'static, str>> {
     Mask::of(name).map(|mask| mask.apply(value))
 }
 

@@ -32,9 +32,16 @@ Admin endpoints (unsigned, on the same address):
          Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
   GET    /_emulator/clock
          Emulator time: {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
+  GET    /_emulator/requests
+         The journal of calls received, oldest first (the newest --journal-size):
+         {\"requests\":[{\"seq\":..,\"action\":..,\"account\":..,\"region\":..,
+         \"params\":{..},\"code\":..,\"codeDesc\":..,\"latencyMicros\":..}],
+         \"dropped\":N}; Token, Signature and secret parameters masked.
+  DELETE /_emulator/requests
+         Empty the journal: {\"cleared\":N}.
   POST   /_emulator/reset[?account=UIN&region=R]
-         Forget every resource, task, request count and fault rule
-         ({\"reset\":\"all\"}); accounts, roles, credentials and the clock stay.
+         Forget every resource, task, request count, fault rule and journal
+         entry ({\"reset\":\"all\"}); accounts, roles, credentials and the clock stay.
          With account and region, forget only that account's VPCs there (with
          everything in them) and the peerings with a side there:
          {\"account\":..,\"region\":..,\"vpcs\":N,\"peerings\":N}.
@@ -222,6 +229,11 @@ pub struct EmulatorArgs {
     #[arg(long = "web-identity", value_name = "PROVIDER_ID=TOKEN")]
     pub web_identities: Vec<WebIdentityFlag>,
 
+    /// How many requests the journal (`GET /_emulator/requests`) keeps; the oldest
+    /// go first, 0 keeps none.
+    #[arg(long, value_name = "N", default_value_t = crate::journal::DEFAULT_JOURNAL_CAPACITY)]
+    pub journal_size: usize,
+
     /// Lifetime of metadata credentials, on the emulator clock (1 to 43200).
     #[arg(
         long,
@@ -317,6 +329,7 @@ impl EmulatorArgs {
                 })
                 .collect(),
             credential_lifetime: self.credential_lifetime,
+            journal_capacity: self.journal_size,
         };
         settings.check()?;
         let announced: Vec<String> = settings

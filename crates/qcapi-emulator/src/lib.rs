@@ -215,6 +215,7 @@ mod cli;
 mod clock;
 mod connections;
 mod faults;
+mod journal;
 mod render;
 mod server;
 mod shape;
@@ -223,6 +224,7 @@ mod sts;
 
 pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, RoleFlag, WebIdentityFlag, run_cli};
 pub use faults::{Fault, FaultKind};
+pub use journal::{DEFAULT_JOURNAL_CAPACITY, RecordedRequest};
 pub use state::STATEFUL_ACTIONS;
 
 /// Demo account A's SecretId.
@@ -477,6 +479,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How many requests the journal keeps (default [`DEFAULT_JOURNAL_CAPACITY`]; the
+    /// oldest go first; 0 keeps none).
+    pub fn journal_capacity(mut self, entries: usize) -> Self {
+        self.settings.journal_capacity = entries;
+        self
+    }
+
     /// How long metadata credentials last, on the emulator clock (default
     /// [`DEFAULT_CREDENTIAL_LIFETIME`], 7200 s; whole seconds, 1 s to 12 h).
     /// STS credentials last their request's `DurationSeconds`.
@@ -629,7 +638,7 @@ impl Emulator {
         let _ = self.shared.advance_clock(by.as_secs());
     }
 
-    /// Forgets every resource, task, request count and fault rule, as
+    /// Forgets every resource, task, request count, fault rule and journal entry, as
     /// `POST /_emulator/reset` does; accounts, roles, credentials and the clock stay.
     pub fn reset(&self) {
         self.shared.reset();
@@ -640,6 +649,18 @@ impl Emulator {
     /// does. Returns how many VPCs and peerings went.
     pub fn reset_account(&self, uin: &str, region: &str) -> (usize, usize) {
         self.shared.reset_scope(uin, region)
+    }
+
+    /// The calls received on `/v2/index.php`, oldest first, as
+    /// `GET /_emulator/requests` lists them (secrets masked); the journal keeps the
+    /// newest [`EmulatorBuilder::journal_capacity`] of them.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests().0
+    }
+
+    /// Empties the journal (`DELETE /_emulator/requests`); returns how many entries went.
+    pub fn clear_requests(&self) -> usize {
+        self.shared.clear_requests()
     }
 
     /// How many requests for `action` were executed, i.e. passed authentication

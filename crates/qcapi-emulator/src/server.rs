@@ -30,6 +30,8 @@ pub(crate) const API_PATH: &str = "/v2/index.php";
 pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
 /// The admin endpoint that shows emulator time.
 pub(crate) const CLOCK_PATH: &str = "/_emulator/clock";
+/// The admin endpoint that lists (GET) and clears (DELETE) the request journal.
+pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
 /// The admin endpoint that forgets state: everything, or one account and region.
 pub(crate) const RESET_PATH: &str = "/_emulator/reset";
 /// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
@@ -113,11 +115,14 @@ pub(crate) struct Settings {
     pub(crate) providers: Vec<Provider>,
     /// Lifetime of metadata credentials, in seconds (1..=43200).
     pub(crate) credential_lifetime: u64,
+    /// How many requests the journal keeps.
+    pub(crate) journal_capacity: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
             clock_offset: 0,
             roles: Vec::new(),
             instance_role: None,
@@ -260,6 +265,7 @@ struct Inner {
     roles: BTreeSet<Role>,
     instance_role: Option<Role>,
     issued: IssuedStore,
+    journal: crate::journal::Journal,
 }
 
 impl Inner {
@@ -339,6 +345,7 @@ impl Shared {
             inner: Mutex::new(Inner {
                 roles,
                 instance_role: settings.instance_role,
+                journal: crate::journal::Journal::new(settings.journal_capacity),
                 ..Inner::default()
             }),
             faults: Mutex::new(FaultSet::default()),
@@ -436,12 +443,13 @@ impl Shared {
         self.service_now().saturating_add(self.lock().clock_offset)
     }
 
-    /// Forgets every resource, task, request count and fault rule. Accounts, roles,
+    /// Forgets every resource, task, request count, fault rule and journal entry. Accounts, roles,
     /// issued credentials and the clock stay.
     pub(crate) fn reset(&self) {
         let mut inner = self.lock();
         inner.state.reset();
         inner.executed.clear();
+        inner.journal.clear();
         drop(inner);
         self.clear_faults();
     }
@@ -466,10 +474,44 @@ impl Shared {
     /// Runs a request through authentication, validation and the state machine,
     /// and renders the JSON body (always an envelope).
     pub(crate) fn process(&self, request: &ApiRequest<'_>) -> String {
-        match self.execute(request) {
+        let started = std::time::Instant::now();
+        let result = self.execute(request);
+        let (code, code_desc) = match &result {
+            Ok(_) => (0, "Success".to_owned()),
+            Err(failure) => (failure.code, failure.code_desc.clone()),
+        };
+        let body = match result {
             Ok(fields) => render::success(fields, self.string_quirks),
             Err(failure) => render::failure(&failure, self.string_quirks),
+        };
+        let account = self.account_of(request.params.get("SecretId").unwrap_or_default());
+        self.lock().journal.record(
+            &request.params,
+            account,
+            code,
+            &code_desc,
+            started.elapsed(),
+        );
+        body
+    }
+
+    /// The uin of an account's or a temporary key's SecretId.
+    fn account_of(&self, secret_id: &str) -> Option<String> {
+        match self.accounts.get(secret_id) {
+            Some(account) => Some(account.uin.clone()),
+            None => self.lock().issued.get(secret_id).map(|i| i.uin.clone()),
         }
+    }
+
+    /// The journal's entries, oldest first, and how many were pushed out.
+    pub(crate) fn requests(&self) -> (Vec<crate::journal::RecordedRequest>, u64) {
+        let inner = self.lock();
+        (inner.journal.entries(), inner.journal.dropped())
+    }
+
+    /// Empties the journal; returns how many entries went.
+    pub(crate) fn clear_requests(&self) -> usize {
+        self.lock().journal.clear()
     }
 
     fn execute(&self, request: &ApiRequest<'_>) -> Result<state::Fields, ApiFailure> {
@@ -887,6 +929,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
         .route(CLOCK_PATH, get(show_clock))
         .route(RESET_PATH, post(reset))
+        .route(REQUESTS_PATH, get(list_requests).delete(clear_requests))
         .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
             FAULTS_PATH,
@@ -1217,6 +1260,22 @@ async fn unbind_instance_role(extract::State(shared): extract::State<Arc<Shared>
 async fn revoke_credentials(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
     let revoked = shared.revoke_credentials();
     json_response(StatusCode::OK, json!({"revoked": revoked}).to_string())
+}
+
+/// `GET /_emulator/requests`: the journal, oldest first.
+async fn list_requests(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let (entries, dropped) = shared.requests();
+    let entries: Vec<Value> = entries.iter().map(|e| e.to_json()).collect();
+    json_response(
+        StatusCode::OK,
+        json!({"requests": entries, "dropped": dropped}).to_string(),
+    )
+}
+
+/// `DELETE /_emulator/requests`: empties the journal.
+async fn clear_requests(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let cleared = shared.clear_requests();
+    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
 }
 
 /// `GET /_emulator/clock`: emulator time and its offset from the service clock.

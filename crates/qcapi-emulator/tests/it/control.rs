@@ -165,3 +165,87 @@ fn the_clock_endpoint_shows_emulator_time_and_bad_reset_queries_are_refused() {
         assert_eq!(status, 400, "{bad}: {body}");
     }
 }
+
+#[test]
+fn the_journal_lists_calls_in_order_with_secrets_masked_and_is_bounded() {
+    let emulator = Emulator::builder()
+        .journal_capacity(2)
+        .start()
+        .expect("start");
+    let a = Account::demo_a();
+    call_in(&emulator, &a, "gz", &vpc::DescribeVpcEx::new());
+    call_in(
+        &emulator,
+        &a,
+        "sh",
+        &vpc::CreateVpc::new("j", "10.9.0.0/16"),
+    );
+    let config = Config::builder()
+        .endpoint(emulator.base_url())
+        .credentials(a.credentials())
+        .region("gz")
+        .build()
+        .expect("config");
+    let missing = build_request(
+        &vpc::DeleteVpc::new("vpc-00000000"),
+        &config,
+        SignContext::new(now(), nonce()),
+    )
+    .expect("request");
+    send(&missing);
+
+    let (status, body) = admin(&emulator, "GET", "/_emulator/requests");
+    assert_eq!(status, 200, "{body}");
+    let entries = body["requests"].as_array().cloned().unwrap_or_default();
+    let seen: Vec<(&str, &str, i64)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["region"].as_str().unwrap_or(""),
+                e["code"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("CreateVpc", "sh", 0), ("DeleteVpc", "gz", 5000)],
+        "{body}"
+    );
+    assert_eq!(body["dropped"], 1, "{body}");
+    assert_eq!(entries[1]["account"], a.uin.as_str(), "{body}");
+    assert_eq!(entries[1]["codeDesc"], "InvalidVpc.NotFound", "{body}");
+    assert_eq!(entries[1]["params"]["vpcId"], "vpc-00000000", "{body}");
+    assert_eq!(
+        entries[1]["params"]["Signature"],
+        qcapi_core::redact::REDACTED,
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains(&a.secret_id),
+        "the SecretId is masked: {body}"
+    );
+
+    let typed = emulator.requests();
+    assert_eq!(typed.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 3]);
+    let (status, cleared) = admin_delete(&emulator, "/_emulator/requests");
+    assert_eq!(
+        (status, &cleared["cleared"]),
+        (200, &Value::from(2)),
+        "{cleared}"
+    );
+    assert!(emulator.requests().is_empty());
+}
+
+fn admin_delete(emulator: &Emulator, path: &str) -> (u16, Value) {
+    let mut response = agent()
+        .delete(format!("{}{path}", emulator.base_url()))
+        .call()
+        .expect("the emulator answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().expect("a body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
