@@ -30,6 +30,8 @@ const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
 const CLOCK_PATH: &str = "/_emulator/clock";
 /// The admin path that forgets state.
 const RESET_PATH: &str = "/_emulator/reset";
+/// The admin path of the request journal.
+const REQUESTS_PATH: &str = "/_emulator/requests";
 
 /// How long the one admin request may take.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,6 +46,8 @@ pub enum Emulator {
     Clock,
     /// Forget a running emulator's state: everything, or one account's region.
     Reset(Option<(String, String)>),
+    /// Print a running emulator's request journal, or (`true`) empty it.
+    Requests(bool),
 }
 
 /// `qcapi emulator`, with its `advance-clock` subcommand. `globals` are the
@@ -93,6 +97,16 @@ pub fn command(globals: &[Arg]) -> Command {
         .arg(Arg::new("region").long("region").value_name("REGION").requires("account").help("Only this region of --account"))
         .next_help_heading("Global options")
         .args(admin_globals());
+    let requests = Command::new("requests")
+        .about("Prints a running emulator's journal of the calls it received (secrets masked), or empties it")
+        .arg(
+            Arg::new("clear")
+                .long("clear")
+                .action(clap::ArgAction::SetTrue)
+                .help("Empty the journal instead of printing it"),
+        )
+        .next_help_heading("Global options")
+        .args(admin_globals());
     EmulatorArgs::augment_args(Command::new("emulator"))
         .about("Runs a local emulator of the legacy API, or moves a running one's clock (advance-clock 8d)")
         .long_about(
@@ -104,6 +118,7 @@ pub fn command(globals: &[Arg]) -> Command {
         .subcommand(advance)
         .subcommand(clock)
         .subcommand(reset)
+        .subcommand(requests)
 }
 
 /// Reads `qcapi emulator`'s matches; the globals of `advance-clock`, if any.
@@ -117,6 +132,10 @@ pub fn invocation(m: &ArgMatches) -> Result<(Emulator, Option<Globals>), clap::E
             ))
         }
         Some(("clock", sub)) => Ok((Emulator::Clock, Some(Globals::from_matches(sub)))),
+        Some(("requests", sub)) => Ok((
+            Emulator::Requests(sub.get_flag("clear")),
+            Some(Globals::from_matches(sub)),
+        )),
         Some(("reset", sub)) => {
             let scope = sub
                 .get_one::<String>("account")
@@ -171,6 +190,8 @@ pub fn admin(endpoint: &Endpoint, what: Emulator, globals: &Globals) -> ExitCode
             ("POST", format!("{CLOCK_ADVANCE_PATH}?seconds={seconds}"))
         }
         Emulator::Clock => ("GET", CLOCK_PATH.to_owned()),
+        Emulator::Requests(false) => ("GET", REQUESTS_PATH.to_owned()),
+        Emulator::Requests(true) => ("DELETE", REQUESTS_PATH.to_owned()),
         Emulator::Reset(None) => ("POST", RESET_PATH.to_owned()),
         Emulator::Reset(Some((account, region))) => {
             let query: String = form_urlencoded::Serializer::new(String::new())
@@ -205,6 +226,7 @@ fn request(endpoint: &Endpoint, method: &str, path_and_query: &str, globals: &Gl
         .into();
     let answer = match method {
         "GET" => agent.get(&url).call(),
+        "DELETE" => agent.delete(&url).call(),
         _ => agent.post(&url).send_empty(),
     }
     .and_then(|mut r| Ok((r.status().as_u16(), r.body_mut().read_to_string()?)));

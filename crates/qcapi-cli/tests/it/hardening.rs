@@ -655,4 +655,15 @@ fn emulator_reset_and_clock_drive_a_running_emulator() {
         3_600,
         "{clock:#?}"
     );
+    q.run(&["DescribeVpcEx"]);
+    let journal = q.run(&["emulator", "requests"]);
+    let entries = journal.json()["requests"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(entries.len(), 1, "{journal:#?}");
+    assert_eq!(entries[0]["action"], "DescribeVpcEx", "{journal:#?}");
+    let cleared = q.run(&["emulator", "requests", "--clear"]);
+    assert_eq!(common::int(&cleared.json()["cleared"]), 1, "{cleared:#?}");
+    assert_eq!(emulator.requests().len(), 0);
 }
