@@ -94,7 +94,12 @@ pub fn peak_rss_kib() -> Option<u64> {
 /// CPU time this process has used so far (user plus system), from `/proc/self/stat`
 /// in clock ticks of 10 ms (Linux's `USER_HZ` is 100 on every architecture it builds for).
 pub fn cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    stat_cpu_time("/proc/self/stat")
+}
+
+/// User plus system time from a procfs `stat` file (a process's or a thread's).
+fn stat_cpu_time(path: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(path).ok()?;
     // Fields after the command name, which is in parentheses and may hold spaces.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after `)`.
@@ -128,15 +133,9 @@ impl ThreadCpu {
                 .ok()?;
             Some(Duration::from_secs_f64(ms / 1e3))
         };
-        let ticks = || {
-            let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
-            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
-            Some(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
-        };
         Self {
             scheduler: scheduler().unwrap_or_default(),
-            ticks: ticks().unwrap_or_default(),
+            ticks: stat_cpu_time("/proc/thread-self/stat").unwrap_or_default(),
         }
     }
 

@@ -86,9 +86,9 @@ pub fn command(globals: &[Arg]) -> Command {
         .next_help_heading("Global options")
         .args(admin_globals());
     let reset = Command::new("reset")
-        .about("Forgets a running emulator's resources, tasks, request counts and faults (or one account's region)")
+        .about("Forgets a running emulator's resources, tasks, request counts, faults and journal (or one account's region)")
         .long_about(
-            "Forgets every resource, task, request count and fault rule of the emulator at --endpoint \
+            "Forgets every resource, task, request count, fault rule and journal entry of the emulator at --endpoint \
              (else TENCENTCLOUD_ENDPOINT, else http://127.0.0.1:9000); accounts, roles, credentials and \
              the clock stay. With --account UIN --region R, forgets only that account's VPCs in R (with \
              everything in them) and the peerings with a side there.",

@@ -1,5 +1,5 @@
-//! Pooled connections that cost three system calls per call beyond the send and
-//! the receive, not nine.
+//! Pooled connections that cost four system calls per call beyond the send and
+//! the receive (the checkout probe's three and the write timeout), not eight.
 //!
 //! - **One liveness probe per reuse.** ureq probes a connection (a non-blocking
 //!   read that must find nothing: two `ioctl`s and a `recvfrom` on TCP) both when

@@ -36,6 +36,7 @@ fn admin(emulator: &Emulator, method: &str, path_and_query: &str) -> (u16, Value
     let url = format!("{}{path_and_query}", emulator.base_url());
     let response = match method {
         "GET" => agent().get(&url).call(),
+        "DELETE" => agent().delete(&url).call(),
         _ => agent().post(&url).send_empty(),
     };
     let mut response = response.expect("the emulator answers");
@@ -228,24 +229,11 @@ fn the_journal_lists_calls_in_order_with_secrets_masked_and_is_bounded() {
 
     let typed = emulator.requests();
     assert_eq!(typed.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 3]);
-    let (status, cleared) = admin_delete(&emulator, "/_emulator/requests");
+    let (status, cleared) = admin(&emulator, "DELETE", "/_emulator/requests");
     assert_eq!(
         (status, &cleared["cleared"]),
         (200, &Value::from(2)),
         "{cleared}"
     );
     assert!(emulator.requests().is_empty());
-}
-
-fn admin_delete(emulator: &Emulator, path: &str) -> (u16, Value) {
-    let mut response = agent()
-        .delete(format!("{}{path}", emulator.base_url()))
-        .call()
-        .expect("the emulator answers");
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().expect("a body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
