@@ -49,7 +49,7 @@ pub use credentials::{Credentials, SecretString};
 pub use error::{ApiError, AsApiError, Error, TransportError, TransportErrorKind};
 pub use generated::{CommonCode, vpc};
 pub use http::{HttpRequest, HttpResponse, Route, SignedRequest};
-pub use params::{ParamValue, Params};
+pub use params::{FromParam, FromParams, ParamReader, ParamValue, Params};
 pub use redact::RawBody;
 pub use request::{SignContext, build_request, build_request_with, signed_url};
 pub use response::{parse_output, parse_response};

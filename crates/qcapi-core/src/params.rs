@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use crate::spec::InvalidParam;
+
 /// An ordered list of flat request parameters.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Params {
@@ -202,6 +204,219 @@ impl<T: ParamValue> ParamValue for Option<T> {
             value.write_param(name, params);
         }
     }
+}
+
+/// Flat parameters sorted by name (the first value of a repeated name wins), for
+/// lookups by name and by dotted prefix without building a map: what validation
+/// and the server side's [`FromParam`] read.
+pub struct ParamReader<'a>(Vec<(&'a str, &'a str)>);
+
+impl<'a> ParamReader<'a> {
+    /// Sorts `params` for lookups.
+    pub fn new(params: &'a Params) -> Self {
+        let mut entries: Vec<(&str, &str)> = params.iter().collect();
+        // Stable: among equal names the first written stays first, and is kept.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        entries.dedup_by(|later, first| later.0 == first.0);
+        Self(entries)
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .binary_search_by(|(n, _)| (*n).cmp(name))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// The names and values under `prefix` (which ends with a dot), in order.
+    pub fn under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = (&'a str, &'a str)> + 's {
+        let start = self.0.partition_point(|(n, _)| *n < prefix);
+        self.0[start..]
+            .iter()
+            .copied()
+            .take_while(move |(n, _)| n.starts_with(prefix))
+    }
+
+    /// Indices `N` of names `prefix.N` or `prefix.N.rest` (`prefix` ends with a dot),
+    /// in numeric order.
+    pub fn indices(&self, prefix: &str) -> Vec<u64> {
+        let mut found: Vec<u64> = self
+            .under(prefix)
+            .filter_map(|(n, _)| n[prefix.len()..].split('.').next()?.parse().ok())
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// Reads `name` as a `T`; missing is an error naming it.
+    pub fn required<T: FromParam>(&self, name: &str) -> Result<T, InvalidParam> {
+        T::from_param(self, name)?.ok_or_else(|| InvalidParam {
+            parameter: name.to_owned(),
+            reason: "missing required parameter".to_owned(),
+        })
+    }
+
+    /// Reads `name` as a `T`, if it is there.
+    pub fn optional<T: FromParam>(&self, name: &str) -> Result<Option<T>, InvalidParam> {
+        T::from_param(self, name)
+    }
+
+    /// Whether anything is set under `name.`.
+    fn has_under(&self, name: &str) -> bool {
+        let prefix = dotted(name, "");
+        self.under(&prefix).next().is_some()
+    }
+}
+
+/// The inverse of [`ParamValue`]: a value read back from flat parameters, as the
+/// emulator receives them. Validation against the spec runs first, so the errors
+/// here are the ones it cannot see (a list item with a gap, say).
+pub trait FromParam: Sized {
+    /// Reads the value under `name`; `None` when nothing is set there.
+    fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam>;
+}
+
+/// A request read from the flat parameters a server received: the generated
+/// request types implement it (with qcapi-core's `server` feature).
+pub trait FromParams: Sized {
+    /// The spec the request is read and validated with.
+    fn action_spec() -> &'static crate::spec::ActionSpec;
+
+    /// Validates `params` against the spec and reads the request; the error names
+    /// the first parameter at fault, as the client side's validation does.
+    fn from_params(params: &Params) -> Result<Self, InvalidParam>;
+}
+
+fn wrong_type(name: &str, expected: &str, value: &str) -> InvalidParam {
+    InvalidParam {
+        parameter: name.to_owned(),
+        reason: format!("expected {expected}, got `{value}`"),
+    }
+}
+
+impl FromParam for String {
+    fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
+        Ok(params.get(name).map(str::to_owned))
+    }
+}
+
+macro_rules! parsed_param {
+    ($($t:ty => $what:literal),*) => {$(
+        impl FromParam for $t {
+            fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
+                params
+                    .get(name)
+                    .map(|v| v.trim().parse().map_err(|_| wrong_type(name, $what, v)))
+                    .transpose()
+            }
+        }
+    )*};
+}
+parsed_param!(i64 => "an integer", f64 => "a number");
+
+impl FromParam for bool {
+    fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
+        params
+            .get(name)
+            .map(|v| match v {
+                "true" | "True" | "1" => Ok(true),
+                "false" | "False" | "0" => Ok(false),
+                _ => Err(wrong_type(name, "true/false or 1/0", v)),
+            })
+            .transpose()
+    }
+}
+
+impl<T: FromParam> FromParam for Vec<T> {
+    fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
+        let indices = params.indices(&dotted(name, ""));
+        if indices.is_empty() {
+            return Ok(None);
+        }
+        let items = indices
+            .into_iter()
+            .map(|i| params.required(&indexed(name, i as usize)))
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok(Some(items))
+    }
+}
+
+/// Free JSON: a value given whole is read as JSON (or kept as a string), one given
+/// flat (`name.key`, `name.0`) is rebuilt into objects and arrays.
+impl FromParam for serde_json::Value {
+    fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
+        use serde_json::Value;
+        if let Some(text) = params.get(name) {
+            let value = serde_json::from_str(text).unwrap_or_else(|_| Value::from(text));
+            return Ok(Some(value));
+        }
+        let prefix = dotted(name, "");
+        let mut root = Value::Null;
+        let mut any = false;
+        for (full, text) in params.under(&prefix) {
+            any = true;
+            insert_path(&mut root, &mut full[prefix.len()..].split('.'), text);
+        }
+        Ok(any.then(|| arrays_from_indices(root)))
+    }
+}
+
+/// Sets `text` at the dotted `keys` below `at`, making objects on the way (a scalar
+/// and a nested name at once: the nested one wins).
+fn insert_path<'k>(
+    at: &mut serde_json::Value,
+    keys: &mut impl Iterator<Item = &'k str>,
+    text: &str,
+) {
+    use serde_json::Value;
+    let Some(key) = keys.next() else {
+        *at = Value::from(text);
+        return;
+    };
+    if !at.is_object() {
+        *at = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(map) = at {
+        insert_path(map.entry(key).or_insert(Value::Null), keys, text);
+    }
+}
+
+/// Objects whose keys are all indices become arrays, in index order.
+fn arrays_from_indices(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let numbered: Option<Vec<(u64, Value)>> = map
+                .iter()
+                .map(|(k, v)| Some((k.parse().ok()?, v.clone())))
+                .collect();
+            match numbered {
+                Some(mut items) if !items.is_empty() => {
+                    items.sort_by_key(|(i, _)| *i);
+                    Value::Array(
+                        items
+                            .into_iter()
+                            .map(|(_, v)| arrays_from_indices(v))
+                            .collect(),
+                    )
+                }
+                _ => Value::Object(
+                    map.into_iter()
+                        .map(|(k, v)| (k, arrays_from_indices(v)))
+                        .collect(),
+                ),
+            }
+        }
+        other => other,
+    }
+}
+
+/// Reading an input object: `None` when no field of it is set.
+#[doc(hidden)]
+pub fn object_present(params: &ParamReader<'_>, name: &str) -> bool {
+    params.has_under(name)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! ```
 
 use crate::Params;
+use crate::params::ParamReader;
 
 /// The JSON or wire type of a parameter or output field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -316,9 +317,14 @@ impl ActionSpec {
     /// values of the right type, lengths, ranges and allowed values respected.
     /// Parameters the spec does not know are left alone (the service ignores them).
     pub fn validate(&self, params: &Params) -> Result<(), InvalidParam> {
-        let flat = Flat::new(params);
+        self.validate_sorted(&ParamReader::new(params))
+    }
+
+    /// [`validate`](Self::validate) over parameters already sorted for lookups
+    /// (the server side reads them into a request afterwards).
+    pub fn validate_sorted(&self, flat: &ParamReader<'_>) -> Result<(), InvalidParam> {
         let mut path = String::with_capacity(64);
-        validate_fields(self.params, &mut path, &flat)
+        validate_fields(self.params, &mut path, flat)
     }
 
     /// Whether it pages with `offset`/`limit` and reports `totalCount`.
@@ -335,54 +341,12 @@ impl ActionSpec {
     }
 }
 
-/// Flat parameters sorted by name (the first value of a repeated name wins), for
-/// lookups by name and by dotted prefix without building a map.
-struct Flat<'a>(Vec<(&'a str, &'a str)>);
-
-impl<'a> Flat<'a> {
-    fn new(params: &'a Params) -> Self {
-        let mut entries: Vec<(&str, &str)> = params.iter().collect();
-        // Stable: among equal names the first written stays first, and is kept.
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        entries.dedup_by(|later, first| later.0 == first.0);
-        Self(entries)
-    }
-
-    fn get(&self, name: &str) -> Option<&'a str> {
-        self.0
-            .binary_search_by(|(n, _)| (*n).cmp(name))
-            .ok()
-            .map(|i| self.0[i].1)
-    }
-
-    /// The names under `prefix` (which ends with a dot), in order.
-    fn under<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        let start = self.0.partition_point(|(n, _)| *n < prefix);
-        self.0[start..]
-            .iter()
-            .map(|(n, _)| *n)
-            .take_while(move |n| n.starts_with(prefix))
-    }
-}
-
-/// Indices `N` of names `prefix.N` or `prefix.N.rest` (`prefix` ends with a dot),
-/// in numeric order.
-fn indices(flat: &Flat<'_>, prefix: &str) -> Vec<u64> {
-    let mut found: Vec<u64> = flat
-        .under(prefix)
-        .filter_map(|n| n[prefix.len()..].split('.').next()?.parse().ok())
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
-}
-
 /// Validates `fields` at `path` (empty, or ending with a dot); `path` is one
 /// buffer for the whole walk, extended and cut back rather than copied.
 fn validate_fields(
     fields: &[FieldSpec],
     path: &mut String,
-    flat: &Flat<'_>,
+    flat: &ParamReader<'_>,
 ) -> Result<(), InvalidParam> {
     let base = path.len();
     for field in fields {
@@ -397,12 +361,12 @@ fn validate_fields(
 fn validate_field(
     field: &FieldSpec,
     path: &mut String,
-    flat: &Flat<'_>,
+    flat: &ParamReader<'_>,
 ) -> Result<(), InvalidParam> {
     let name_len = path.len();
     if field.list {
         path.push('.');
-        let items = indices(flat, path);
+        let items = flat.indices(path);
         path.truncate(name_len);
         let name = path.as_str();
         if items.is_empty() {
@@ -454,7 +418,7 @@ fn validate_field(
 fn validate_value(
     field: &FieldSpec,
     path: &mut String,
-    flat: &Flat<'_>,
+    flat: &ParamReader<'_>,
 ) -> Result<(), InvalidParam> {
     match field.ty {
         FieldType::Object => {

@@ -45,6 +45,10 @@ Admin endpoints (unsigned, on the same address):
          With account and region, forget only that account's VPCs there (with
          everything in them) and the peerings with a side there:
          {\"account\":..,\"region\":..,\"vpcs\":N,\"peerings\":N}.
+  GET    /_emulator/state?account=UIN&region=R
+         Every resource of that account in that region, family by family, each
+         in the shape and wire names its Describe action answers with:
+         {\"account\":..,\"region\":..,\"vpcs\":[..],\"subnets\":[..],..}.
   GET    /_emulator/faults
          List the active fault rules with their remaining budgets:
          {\"faults\":[..]}.

@@ -6,7 +6,7 @@
 //! freshness, Nonce replay), validates parameters against qcapi-core's action
 //! specs, and keeps real state: VPCs, subnets, route tables and their routes,
 //! same- and cross-region peering connections with their accept/reject/expire
-//! life cycle, and asynchronous tasks ([`STATEFUL_ACTIONS`] lists the modelled
+//! life cycle, and asynchronous tasks ([`modelled_actions`] lists the modelled
 //! actions). Actions the catalog knows but the emulator does not model answer a
 //! success shaped like their spec.
 //!
@@ -225,7 +225,7 @@ mod sts;
 pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, RoleFlag, WebIdentityFlag, run_cli};
 pub use faults::{Fault, FaultKind};
 pub use journal::{DEFAULT_JOURNAL_CAPACITY, RecordedRequest};
-pub use state::STATEFUL_ACTIONS;
+pub use state::modelled_actions;
 
 /// Demo account A's SecretId.
 pub const DEMO_A_SECRET_ID: &str = "AKIDemulatorAccountA0000000000000001";
@@ -649,6 +649,20 @@ impl Emulator {
     /// does. Returns how many VPCs and peerings went.
     pub fn reset_account(&self, uin: &str, region: &str) -> (usize, usize) {
         self.shared.reset_scope(uin, region)
+    }
+
+    /// Every resource of account `uin` in `region`, family by family (`vpcs`,
+    /// `subnets`, ...), each in the shape and wire names its Describe action
+    /// answers with, as `GET /_emulator/state?account=UIN&region=R` shows it.
+    ///
+    /// ```
+    /// let emulator = qcapi_emulator::Emulator::start()?;
+    /// let state = emulator.state(qcapi_emulator::DEMO_A_UIN, "gz");
+    /// assert_eq!(state["vpcs"], serde_json::json!([]));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn state(&self, uin: &str, region: &str) -> serde_json::Value {
+        self.shared.state_json(uin, region)
     }
 
     /// The calls received on `/v2/index.php`, oldest first, as

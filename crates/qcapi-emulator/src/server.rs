@@ -21,7 +21,7 @@ use crate::clock::{format_datetime, real_now};
 use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::render;
-use crate::state::{self, ApiFailure, Caller, State};
+use crate::state::{self, Caller, Failure, State};
 use crate::sts::{self, IssuedStore, Provider, Role};
 
 /// The path every legacy module serves.
@@ -34,6 +34,7 @@ pub(crate) const CLOCK_PATH: &str = "/_emulator/clock";
 pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
 /// The admin endpoint that forgets state: everything, or one account and region.
 pub(crate) const RESET_PATH: &str = "/_emulator/reset";
+pub(crate) const STATE_PATH: &str = "/_emulator/state";
 /// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
 pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
 /// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
@@ -199,21 +200,21 @@ fn stale_message(timestamp: i64, now: i64) -> String {
 
 impl AuthError {
     /// The legacy envelope's code, name and message.
-    fn legacy(&self) -> ApiFailure {
+    fn legacy(&self) -> Failure {
         match self {
-            Self::UnknownSecretId(id) => ApiFailure::new(
+            Self::UnknownSecretId(id) => Failure::new(
                 4104,
                 "SecretIdNotFound",
                 format!("SecretId `{id}` does not exist"),
             ),
-            Self::BadSignature(what) => ApiFailure::new(4100, "AuthFailure", what.clone()),
-            Self::Token(reason) => ApiFailure::new(4105, "InvalidToken", reason.clone()),
+            Self::BadSignature(what) => Failure::new(4100, "AuthFailure", what.clone()),
+            Self::Token(reason) => Failure::new(4105, "InvalidToken", reason.clone()),
             Self::BadTimestamp => invalid_param("Timestamp", "expected UNIX time in seconds"),
             Self::Stale { timestamp, now } => {
-                ApiFailure::new(4500, "ReplayAttack", stale_message(*timestamp, *now))
+                Failure::new(4500, "ReplayAttack", stale_message(*timestamp, *now))
             }
             Self::BadNonce => invalid_param("Nonce", "expected a positive integer"),
-            Self::Replayed(nonce) => ApiFailure::new(
+            Self::Replayed(nonce) => Failure::new(
                 4500,
                 "ReplayAttack",
                 format!("Nonce {nonce} was already used"),
@@ -459,6 +460,26 @@ impl Shared {
         self.lock().state.reset_scope(uin, region)
     }
 
+    /// Every resource of account `uin` in `region`, by family, as
+    /// `GET /_emulator/state` shows it.
+    pub(crate) fn state_json(&self, uin: &str, region: &str) -> Value {
+        let now = self.emulator_now();
+        let mut inner = self.lock();
+        // Lazily evaluated expiry first, so the dump shows what a Describe would.
+        inner.state.expire_pending(now);
+        let caller = Caller {
+            uin: uin.to_owned(),
+            region: region.to_owned(),
+        };
+        let mut body = json!({"account": uin, "region": region});
+        if let (Value::Object(head), Value::Object(families)) =
+            (&mut body, state::dump(&inner.state, &caller))
+        {
+            head.extend(families);
+        }
+        body
+    }
+
     /// The clock as the admin endpoints show it.
     pub(crate) fn clock_json(&self) -> Value {
         let offset = self.lock().clock_offset;
@@ -481,7 +502,7 @@ impl Shared {
             Err(failure) => (failure.code, failure.code_desc.clone()),
         };
         let body = match result {
-            Ok(fields) => render::success(fields, self.string_quirks),
+            Ok(output) => render::success(&output, self.string_quirks),
             Err(failure) => render::failure(&failure, self.string_quirks),
         };
         let account = self.account_of(request.params.get("SecretId").unwrap_or_default());
@@ -514,7 +535,7 @@ impl Shared {
         self.lock().journal.clear()
     }
 
-    fn execute(&self, request: &ApiRequest<'_>) -> Result<state::Fields, ApiFailure> {
+    fn execute(&self, request: &ApiRequest<'_>) -> Result<String, Failure> {
         let params = &request.params;
         for name in REQUIRED_COMMON {
             let missing = match params.get(name) {
@@ -530,17 +551,18 @@ impl Shared {
         let mut inner = self.lock();
         let action = get("Action");
         let spec = qcapi_core::vpc::catalog::find(action).ok_or_else(|| {
-            ApiFailure::new(4000, "InvalidAction", format!("unknown Action `{action}`"))
+            Failure::new(4000, "InvalidAction", format!("unknown Action `{action}`"))
         })?;
-        spec.validate(params)
-            .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
-        *inner.executed.entry(spec.name.to_owned()).or_default() += 1;
         let caller = Caller {
             uin,
             region: get("Region").to_owned(),
         };
         let emulator_now = self.service_now().saturating_add(inner.clock_offset);
-        state::handle(&mut inner.state, &caller, spec, params, emulator_now)
+        let Inner {
+            state, executed, ..
+        } = &mut *inner;
+        let mut count = || *executed.entry(spec.name.to_owned()).or_default() += 1;
+        state::handle(state, &caller, spec, params, emulator_now, &mut count)
     }
 
     /// Checks a signed request's SecretId, signature, Token (for a temporary
@@ -871,12 +893,12 @@ fn duration_param(value: Option<&str>) -> Result<u64, StsError> {
         })
 }
 
-fn invalid_param(name: &str, reason: &str) -> ApiFailure {
+fn invalid_param(name: &str, reason: &str) -> Failure {
     let param = InvalidParam {
         parameter: name.to_owned(),
         reason: reason.to_owned(),
     };
-    ApiFailure::invalid_parameter(param.to_string())
+    Failure::invalid_parameter(param.to_string())
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a signature matched.
@@ -929,6 +951,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(CLOCK_ADVANCE_PATH, post(advance_clock))
         .route(CLOCK_PATH, get(show_clock))
         .route(RESET_PATH, post(reset))
+        .route(STATE_PATH, get(show_state))
         .route(REQUESTS_PATH, get(list_requests).delete(clear_requests))
         .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
@@ -978,7 +1001,7 @@ async fn api(
     }
     // Before faults and authentication: there is no text to verify a signature over.
     if let Err(invalid) = decoded {
-        let failure = ApiFailure::invalid_parameter(invalid.to_string());
+        let failure = Failure::invalid_parameter(invalid.to_string());
         return json_response(
             StatusCode::OK,
             render::failure(&failure, shared.string_quirks),
@@ -995,7 +1018,7 @@ async fn api(
             return (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response();
         }
         Some(FaultKind::Throttle) => {
-            let failure = ApiFailure::new(
+            let failure = Failure::new(
                 4400,
                 "RequestLimitExceeded",
                 "request rate limit exceeded (emulator fault injection)",
@@ -1303,6 +1326,21 @@ async fn reset(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) ->
         }
         _ => {
             let error = json!({"error": "expected no query (everything) or ?account=UIN&region=R"});
+            json_response(StatusCode::BAD_REQUEST, error.to_string())
+        }
+    }
+}
+
+/// `GET /_emulator/state?account=UIN&region=R`: that account's resources there.
+async fn show_state(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
+    let mut query = Params::new();
+    let decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query);
+    match (decoded, query.get("account"), query.get("region")) {
+        (Ok(()), Some(uin), Some(region)) if !uin.is_empty() && !region.is_empty() => {
+            json_response(StatusCode::OK, shared.state_json(uin, region).to_string())
+        }
+        _ => {
+            let error = json!({"error": "expected ?account=UIN&region=R"});
             json_response(StatusCode::BAD_REQUEST, error.to_string())
         }
     }

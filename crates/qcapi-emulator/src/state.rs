@@ -1,18 +1,21 @@
 //! The emulated resources and their rules: a pure state machine, free of HTTP.
 //!
 //! [`handle`] runs one authenticated, validated request against [`State`] at a
-//! given emulator time and returns the response fields or an [`ApiFailure`].
+//! given emulator time and returns the response fields or an [`Failure`].
 //! Time is an input, so expiry is deterministic and testable.
 
 use std::collections::{BTreeSet, HashMap};
 
-use qcapi_core::Params;
+use std::sync::LazyLock;
+
 use qcapi_core::spec::ActionSpec;
+use qcapi_core::{Params, vpc as api};
 use serde_json::{Map, Value, json};
 
 use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
+use table::{Handlers, Now, Resource as _};
 
 /// Response fields of a successful action (the envelope is added by `render`).
 pub(crate) type Fields = Map<String, Value>;
@@ -22,10 +25,6 @@ pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
 // Business error names (`codeDesc`). `*.NotFound` ones are code 5000, the rest 5100.
 const VPC_NOT_FOUND: &str = "InvalidVpc.NotFound";
-const VPC_CANNOT_DELETE: &str = "InvalidVpc.CannotDelete";
-const VPC_NAME_INVALID: &str = "InvalidVpcName";
-const VPC_NAME_IN_USE: &str = "InvalidVpcName.InUse";
-const VPC_CIDR_INVALID: &str = "InvalidVpcCidr";
 const SUBNET_NAME_INVALID: &str = "InvalidSubnetName";
 const SUBNET_NAME_IN_USE: &str = "InvalidSubnetName.InUse";
 const SUBNET_CIDR_INVALID: &str = "InvalidSubnetCidr";
@@ -40,13 +39,13 @@ const TASK_NOT_FOUND: &str = "InvalidTask.NotFound";
 
 /// An error response: numeric `code`, `codeDesc` name and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ApiFailure {
+pub(crate) struct Failure {
     pub(crate) code: i64,
     pub(crate) code_desc: String,
     pub(crate) message: String,
 }
 
-impl ApiFailure {
+impl Failure {
     pub(crate) fn new(code: i64, code_desc: &str, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -60,9 +59,14 @@ impl ApiFailure {
         Self::new(4000, "InvalidParameter", message)
     }
 
-    /// A business error: `*.NotFound` names map to 5000 ("resource does not
-    /// exist"), every other name to 5100 ("resource operation failed").
-    pub(crate) fn business(name: &str, message: impl Into<String>) -> Self {
+    /// A business error: `*.NotFound` codes map to 5000 ("resource does not
+    /// exist"), every other code to 5100 ("resource operation failed").
+    pub(crate) fn business(code: api::ErrorCode, message: impl Into<String>) -> Self {
+        Self::business_name(code.as_str(), message)
+    }
+
+    /// [`business`](Self::business) by wire name.
+    pub(crate) fn business_name(name: &str, message: impl Into<String>) -> Self {
         let code = if name.ends_with(".NotFound") {
             5000
         } else {
@@ -148,9 +152,13 @@ struct Subnet {
     serial: u64,
 }
 
-impl Subnet {
+impl table::Resource for Subnet {
     fn has_id(&self, id: &str) -> bool {
         self.subnet_id == id || self.un_subnet_id == id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -168,7 +176,7 @@ fn subnet_specs(
     params: &Params,
     vpc_cidr: Cidr,
     existing: &[Subnet],
-) -> Result<Vec<SubnetWish>, ApiFailure> {
+) -> Result<Vec<SubnetWish>, Failure> {
     let mut wanted: Vec<SubnetWish> = Vec::new();
     for i in list_indices(params, "subnetSet") {
         let field = |f: &str| required(params, &format!("subnetSet.{i}.{f}"));
@@ -179,7 +187,7 @@ fn subnet_specs(
         let subnet_cidr = Cidr::parse(subnet_cidr_text)
             .filter(|c| c.is_subnet_of(vpc_cidr))
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     SUBNET_CIDR_INVALID,
                     format!(
                         "subnet block `{subnet_cidr_text}` is not a /16 to /28 block inside {vpc_cidr}"
@@ -187,7 +195,7 @@ fn subnet_specs(
                 )
             })?;
         let zone_id: i64 = zone_text.trim().parse().map_err(|_| {
-            ApiFailure::invalid_parameter(format!(
+            Failure::invalid_parameter(format!(
                 "parameter `subnetSet.{i}.zoneId` must be an integer, got `{zone_text}`"
             ))
         })?;
@@ -196,7 +204,7 @@ fn subnet_specs(
             .map(|s| s.name.as_str())
             .chain(wanted.iter().map(|w| w.name.as_str()));
         if names.into_iter().any(|n| n == subnet_name) {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 SUBNET_NAME_IN_USE,
                 format!("a subnet named `{subnet_name}` already exists in the VPC"),
             ));
@@ -206,7 +214,7 @@ fn subnet_specs(
             .map(|s| (s.name.as_str(), s.cidr))
             .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
         if let Some((other, block)) = blocks.into_iter().find(|(_, c)| c.overlaps(subnet_cidr)) {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 SUBNET_CONFLICT,
                 format!(
                     "subnet `{subnet_name}` ({subnet_cidr}) overlaps subnet `{other}` ({block})"
@@ -217,6 +225,58 @@ fn subnet_specs(
             name: subnet_name.to_owned(),
             cidr: subnet_cidr,
             zone_id,
+        });
+    }
+    Ok(wanted)
+}
+
+/// Checks the subnets to create against the VPC block and the VPC's `existing`
+/// subnets (names unique, blocks inside the VPC and disjoint), in order.
+fn subnet_wishes(
+    specs: &[api::SubnetSpec],
+    vpc_cidr: Cidr,
+    existing: &[Subnet],
+) -> Result<Vec<SubnetWish>, Failure> {
+    use api::ErrorCode;
+    let mut wanted: Vec<SubnetWish> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let name = spec.subnet_name.as_str();
+        table::check_name(name, ErrorCode::InvalidSubnetName)?;
+        let cidr = Cidr::parse(&spec.cidr_block)
+            .filter(|c| c.is_subnet_of(vpc_cidr))
+            .ok_or_else(|| {
+                Failure::business(
+                    ErrorCode::InvalidSubnetCidr,
+                    format!(
+                        "subnet block `{}` is not a /16 to /28 block inside {vpc_cidr}",
+                        spec.cidr_block
+                    ),
+                )
+            })?;
+        let names = existing
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(wanted.iter().map(|w| w.name.as_str()));
+        if names.into_iter().any(|n| n == name) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetNameInUse,
+                format!("a subnet named `{name}` already exists in the VPC"),
+            ));
+        }
+        let blocks = existing
+            .iter()
+            .map(|s| (s.name.as_str(), s.cidr))
+            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
+        if let Some((other, block)) = blocks.into_iter().find(|(_, c)| c.overlaps(cidr)) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetConflict,
+                format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
+            ));
+        }
+        wanted.push(SubnetWish {
+            name: name.to_owned(),
+            cidr,
+            zone_id: spec.zone_id,
         });
     }
     Ok(wanted)
@@ -314,12 +374,6 @@ struct Vpc {
     enis: Vec<Eni>,
 }
 
-impl Vpc {
-    fn has_id(&self, id: &str) -> bool {
-        self.vpc_id == id || self.un_vpc_id == id
-    }
-}
-
 /// One side of a peering, copied so a peering outlives a deleted VPC.
 #[derive(Debug, Clone)]
 struct Side {
@@ -371,7 +425,7 @@ impl Peering {
 struct Task {
     owner: String,
     /// The task's eventual result: its output, or why it failed.
-    outcome: Result<Value, ApiFailure>,
+    outcome: Result<Value, Failure>,
     /// The first query reports "running", so clients exercise their polling.
     queried: bool,
 }
@@ -412,22 +466,57 @@ impl State {
 
 /// Runs one request. `params` are all request parameters (common ones included),
 /// already authenticated and validated against `spec`; `now` is emulator time.
+/// Returns the answer's fields as one JSON object; `valid` is called once the
+/// parameters passed validation.
 pub(crate) fn handle(
     state: &mut State,
     caller: &Caller,
     spec: &ActionSpec,
     params: &Params,
-    now: i64,
-) -> Result<Fields, ApiFailure> {
+    now: Now,
+    valid: &mut dyn FnMut(),
+) -> Result<String, Failure> {
     state.expire_pending(now);
-    match dispatch(state, caller, spec.name, params, now) {
-        Some(result) => result,
-        None => Ok(state.generic(caller, spec)),
+    if let Some(answer) = HANDLERS.run(spec.name, state, caller, params, now, valid) {
+        return answer;
     }
+    // Validated as a typed request would be, though nothing models it.
+    if let Some(Err(e)) = api::catalog::read_request(spec.name, params) {
+        return Err(Failure::invalid_parameter(e.to_string()));
+    }
+    valid();
+    let fields = match dispatch(state, caller, spec.name, params, now) {
+        Some(result) => result?,
+        None => state.generic(caller, spec),
+    };
+    Ok(Value::Object(fields).to_string())
+}
+
+/// The families, each registering its handlers and its dump.
+const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register];
+
+/// Every family's handlers, registered once.
+static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
+    let mut handlers = Handlers::default();
+    for register in FAMILIES {
+        register(&mut handlers);
+    }
+    handlers
+});
+
+/// The actions with a model (the rest answer their spec's shape), sorted.
+pub fn modelled_actions() -> impl Iterator<Item = &'static str> {
+    HANDLERS.actions().chain(STATEFUL_ACTIONS.iter().copied())
+}
+
+/// Every resource of `caller`'s account and region, family by family, in the
+/// shapes the Describe actions answer with.
+pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
+    HANDLERS.dump_all(state, caller)
 }
 
 /// Every action with a real handler (the rest answer their spec's shape), sorted.
-pub const STATEFUL_ACTIONS: &[&str] = &[
+pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnection",
     "AcceptVpcPeeringConnectionEx",
     "AssignPrivateIpAddresses",
@@ -438,7 +527,6 @@ pub const STATEFUL_ACTIONS: &[&str] = &[
     "CreateRouteTable",
     "CreateSubnet",
     "CreateSubnetAclRule",
-    "CreateVpc",
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
     "DeleteNetworkAcl",
@@ -446,7 +534,6 @@ pub const STATEFUL_ACTIONS: &[&str] = &[
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSubnet",
-    "DeleteVpc",
     "DeleteVpcPeeringConnection",
     "DeleteVpcPeeringConnectionEx",
     "DescribeAcl",
@@ -455,7 +542,6 @@ pub const STATEFUL_ACTIONS: &[&str] = &[
     "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
-    "DescribeVpcEx",
     "DescribeVpcPeeringConnections",
     "DescribeVpcTaskResult",
     "DeteleSubnetAclRule",
@@ -480,14 +566,11 @@ fn dispatch(
     action: &str,
     params: &Params,
     now: i64,
-) -> Option<Result<Fields, ApiFailure>> {
+) -> Option<Result<Fields, Failure>> {
     if let Some((op, ex)) = PeeringOp::from_action(action) {
         return Some(state.change_peering(caller, params, op, ex, now));
     }
     Some(match action {
-        "CreateVpc" => state.create_vpc(caller, params, now),
-        "DescribeVpcEx" => state.describe_vpcs(caller, params),
-        "DeleteVpc" => state.delete_vpc(caller, params),
         "CreateVpcPeeringConnection" => state.create_peering(caller, params, false, now),
         "CreateVpcPeeringConnectionEx" => state.create_peering(caller, params, true, now),
         "DescribeVpcPeeringConnections" => state.describe_peerings(caller, params),
@@ -529,7 +612,7 @@ pub(crate) fn transition(
     caller_is_initiator: bool,
     caller_is_receiver: bool,
     op: PeeringOp,
-) -> Result<PeeringState, ApiFailure> {
+) -> Result<PeeringState, Failure> {
     use PeeringState::*;
     let (role_ok, role, from_ok, to) = match op {
         PeeringOp::Accept => (
@@ -554,13 +637,13 @@ pub(crate) fn transition(
         PeeringOp::Modify => (true, "either side", current != Deleted, current),
     };
     if !role_ok {
-        return Err(ApiFailure::business(
+        return Err(Failure::business_name(
             WRONG_ROLE,
             format!("only {role} of a peering connection can {op:?} it"),
         ));
     }
     if !from_ok {
-        return Err(ApiFailure::business(
+        return Err(Failure::business_name(
             PEERING_STATE_CONFLICT,
             format!(
                 "cannot {op:?} a peering connection in state {} ({})",
@@ -572,17 +655,17 @@ pub(crate) fn transition(
     Ok(to)
 }
 
-fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, ApiFailure> {
-    params.get(name).ok_or_else(|| {
-        ApiFailure::invalid_parameter(format!("missing required parameter `{name}`"))
-    })
+fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, Failure> {
+    params
+        .get(name)
+        .ok_or_else(|| Failure::invalid_parameter(format!("missing required parameter `{name}`")))
 }
 
-fn int_param(params: &Params, name: &str, default: i64) -> Result<i64, ApiFailure> {
+fn int_param(params: &Params, name: &str, default: i64) -> Result<i64, Failure> {
     match params.get(name) {
         None => Ok(default),
         Some(text) => text.trim().parse().map_err(|_| {
-            ApiFailure::invalid_parameter(format!(
+            Failure::invalid_parameter(format!(
                 "parameter `{name}` must be an integer, got `{text}`"
             ))
         }),
@@ -591,12 +674,12 @@ fn int_param(params: &Params, name: &str, default: i64) -> Result<i64, ApiFailur
 
 /// Names are 1 to 60 characters (the spec validator checks this too; the
 /// handler keeps its own rule so it never stores an empty name).
-fn check_name(name: &str, error: &str) -> Result<(), ApiFailure> {
+fn check_name(name: &str, error: &str) -> Result<(), Failure> {
     let len = name.chars().count();
     if (1..=60).contains(&len) {
         Ok(())
     } else {
-        Err(ApiFailure::business(
+        Err(Failure::business_name(
             error,
             format!("a name must be 1 to 60 characters, got {len}"),
         ))
@@ -613,7 +696,7 @@ fn list_indices(params: &Params, prefix: &str) -> BTreeSet<u64> {
 }
 
 /// Applies `offset`/`limit` (defaults 0 and 20) after the total was counted.
-fn page<T>(items: Vec<T>, params: &Params) -> Result<Vec<T>, ApiFailure> {
+fn page<T>(items: Vec<T>, params: &Params) -> Result<Vec<T>, Failure> {
     let offset = int_param(params, "offset", 0)?.max(0);
     let limit = int_param(params, "limit", 20)?.max(0);
     let offset = usize::try_from(offset).unwrap_or(usize::MAX);
@@ -669,7 +752,7 @@ impl State {
         }
     }
 
-    fn new_task(&mut self, owner: &str, outcome: Result<Value, ApiFailure>) -> u64 {
+    fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> u64 {
         self.next_task += 1;
         // Start at a realistic-looking number; ids are per emulator.
         let id = 10_000 + self.next_task;
@@ -685,7 +768,7 @@ impl State {
     }
 
     /// Pending peerings left unanswered for 7 days expire (evaluated lazily, on each request).
-    fn expire_pending(&mut self, now: i64) {
+    pub(crate) fn expire_pending(&mut self, now: i64) {
         for p in &mut self.peerings {
             if p.state == PeeringState::Pending
                 && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
@@ -701,8 +784,8 @@ impl State {
             .find(|v| v.uin == uin && v.region == region && v.has_id(id))
     }
 
-    fn vpc_not_found(id: &str, uin: &str, region: &str) -> ApiFailure {
-        ApiFailure::business(
+    fn vpc_not_found(id: &str, uin: &str, region: &str) -> Failure {
+        Failure::business_name(
             VPC_NOT_FOUND,
             format!("VPC `{id}` not found for account {uin} in region `{region}`"),
         )
@@ -716,175 +799,13 @@ impl State {
             .count()
     }
 
-    fn create_vpc(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        now: i64,
-    ) -> Result<Fields, ApiFailure> {
-        let name = required(params, "vpcName")?;
-        let cidr_text = required(params, "cidrBlock")?;
-        check_name(name, VPC_NAME_INVALID)?;
-        let cidr = Cidr::parse(cidr_text)
-            .filter(|c| c.is_vpc_block())
-            .ok_or_else(|| {
-                ApiFailure::business(
-                    VPC_CIDR_INVALID,
-                    format!(
-                        "`{cidr_text}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-                    ),
-                )
-            })?;
-        let taken = self
-            .vpcs
-            .iter()
-            .any(|v| v.uin == caller.uin && v.region == caller.region && v.name == name);
-        if taken {
-            return Err(ApiFailure::business(
-                VPC_NAME_IN_USE,
-                format!(
-                    "a VPC named `{name}` already exists in region `{}`",
-                    caller.region
-                ),
-            ));
-        }
-        // Check every subnet before allocating anything, so a failure changes nothing.
-        let wanted = subnet_specs(params, cidr, &[])?;
-
-        let region = caller.region.clone();
-        let serial = self.serial();
-        let rtb_serial = self.serial();
-        let route_table = RouteTable {
-            route_table_id: format!("{region}_rtb_{rtb_serial}"),
-            un_route_table_id: format!("rtb-{}", unified_suffix(rtb_serial)),
-            name: "default".to_owned(),
-            kind: 1,
-            created: now,
-            serial: rtb_serial,
-            routes: Vec::new(),
-        };
-        let subnets: Vec<Subnet> = wanted
-            .into_iter()
-            .map(|spec| self.new_subnet(&region, spec, &route_table.route_table_id, now))
-            .collect();
-        let vpc = Vpc {
-            uin: caller.uin.clone(),
-            vpc_id: format!("{region}_vpc_{serial}"),
-            un_vpc_id: format!("vpc-{}", unified_suffix(serial)),
-            region,
-            name: name.to_owned(),
-            cidr,
-            created: now,
-            serial,
-            subnets,
-            route_tables: vec![route_table],
-            network_acls: Vec::new(),
-            enis: Vec::new(),
-        };
-        let out = json!({
-            "vpcId": vpc.vpc_id,
-            "unVpcId": vpc.un_vpc_id,
-            "uniqVpcId": vpc.un_vpc_id,
-            "vpcCreateTime": format_datetime(vpc.created),
-            "subnetSet": vpc.subnets.iter().map(|s| json!({
-                "subnetId": s.subnet_id,
-                "unSubnetId": s.un_subnet_id,
-                "routeTableId": s.route_table_id,
-                "subnetName": s.name,
-                "cidrBlock": s.cidr.to_string(),
-                "zoneId": s.zone_id,
-            })).collect::<Vec<_>>(),
-            "routeTableSet": vpc.route_tables.iter().map(|r| json!({
-                "routeTableId": r.route_table_id,
-                "routeTableType": r.kind,
-                "routeTableName": r.name,
-            })).collect::<Vec<_>>(),
-        });
-        self.vpcs.push(vpc);
-        Ok(into_fields(out))
-    }
-
-    fn describe_vpcs(&self, caller: &Caller, params: &Params) -> Result<Fields, ApiFailure> {
-        let id = params.get("vpcId");
-        let name = params.get("vpcName");
-        let mut found: Vec<&Vpc> = self
-            .vpcs
-            .iter()
-            .filter(|v| v.uin == caller.uin && v.region == caller.region)
-            .filter(|v| id.is_none_or(|id| v.has_id(id)))
-            .filter(|v| name.is_none_or(|n| v.name.contains(n)))
-            .collect();
-        match params.get("orderField") {
-            Some("vpcName") => found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial))),
-            _ => found.sort_by_key(|v| (v.created, v.serial)),
-        }
-        if descending(params) {
-            found.reverse();
-        }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?
-            .into_iter()
-            .map(|v| {
-                json!({
-                    "vpcId": v.vpc_id,
-                    "unVpcId": v.un_vpc_id,
-                    "vpcName": v.name,
-                    "cidrBlock": v.cidr.to_string(),
-                    "subnetNum": v.subnets.len(),
-                    "routeTableNum": v.route_tables.len(),
-                    "vpnGwNum": 0,
-                    "vpcPeerNum": self.peer_count(v),
-                    "vpcDeviceNum": 0,
-                    "classicLinkNum": 0,
-                    "vpgNum": 0,
-                    "natNum": 0,
-                    "isDefault": false,
-                    "isMulticast": false,
-                    "createTime": format_datetime(v.created),
-                })
-            })
-            .collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
-    }
-
-    fn delete_vpc(&mut self, caller: &Caller, params: &Params) -> Result<Fields, ApiFailure> {
-        let id = required(params, "vpcId")?;
-        let index = self
-            .vpcs
-            .iter()
-            .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
-            .ok_or_else(|| Self::vpc_not_found(id, &caller.uin, &caller.region))?;
-        if let Some(subnet) = self.vpcs[index].subnets.first() {
-            return Err(ApiFailure::business(
-                VPC_CANNOT_DELETE,
-                format!("VPC `{id}` still has subnet {}", subnet.subnet_id),
-            ));
-        }
-        let vpc_id = &self.vpcs[index].vpc_id;
-        let blocking = self.peerings.iter().find(|p| {
-            p.is_live() && (p.initiator.vpc_id == *vpc_id || p.receiver.vpc_id == *vpc_id)
-        });
-        if let Some(p) = blocking {
-            return Err(ApiFailure::business(
-                VPC_CANNOT_DELETE,
-                format!(
-                    "VPC `{id}` still has peering connection {} ({})",
-                    p.id,
-                    p.state.label()
-                ),
-            ));
-        }
-        self.vpcs.remove(index);
-        Ok(Fields::new())
-    }
-
     fn create_peering(
         &mut self,
         caller: &Caller,
         params: &Params,
         ex: bool,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_id = required(params, "vpcId")?;
         let peer_vpc_id = required(params, "peerVpcId")?;
         let peer_uin = required(params, "peerUin")?;
@@ -903,7 +824,7 @@ impl State {
             .find_vpc(peer_uin, peer_region, peer_vpc_id)
             .ok_or_else(|| Self::vpc_not_found(peer_vpc_id, peer_uin, peer_region))?;
         if local.cidr.overlaps(peer.cidr) {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 PEERING_VPC_CONFLICT,
                 format!(
                     "the blocks of `{vpc_id}` ({}) and `{peer_vpc_id}` ({}) overlap",
@@ -948,7 +869,7 @@ impl State {
         op: PeeringOp,
         ex: bool,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let id = required(params, "peeringConnectionId")?;
         let new_name = match op {
             PeeringOp::Modify => {
@@ -963,7 +884,7 @@ impl State {
             .iter()
             .position(|p| p.id == id && p.involves(&caller.uin))
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     PEERING_NOT_FOUND,
                     format!("peering connection `{id}` not found"),
                 )
@@ -1009,7 +930,7 @@ impl State {
         index: usize,
         op: PeeringOp,
         new_name: Option<&str>,
-    ) -> Result<(), ApiFailure> {
+    ) -> Result<(), Failure> {
         let p = &self.peerings[index];
         match op {
             // A revived request must still connect two existing VPCs.
@@ -1033,7 +954,7 @@ impl State {
                         && other.name == name
                 });
                 if clash {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         PEERING_NAME_IN_USE,
                         format!(
                             "VPC `{}` already has a peering connection named `{name}`",
@@ -1047,7 +968,7 @@ impl State {
         Ok(())
     }
 
-    fn describe_peerings(&self, caller: &Caller, params: &Params) -> Result<Fields, ApiFailure> {
+    fn describe_peerings(&self, caller: &Caller, params: &Params) -> Result<Fields, Failure> {
         let vpc_id = params.get("vpcId");
         let id = params.get("peeringConnectionId");
         let name = params.get("peeringConnectionName");
@@ -1080,9 +1001,10 @@ impl State {
         Ok(into_fields(json!({"totalCount": total, "data": data})))
     }
 
-    fn describe_task(&mut self, caller: &Caller, params: &Params) -> Result<Fields, ApiFailure> {
+    fn describe_task(&mut self, caller: &Caller, params: &Params) -> Result<Fields, Failure> {
         let text = required(params, "taskId")?;
-        let not_found = || ApiFailure::business(TASK_NOT_FOUND, format!("task `{text}` not found"));
+        let not_found =
+            || Failure::business_name(TASK_NOT_FOUND, format!("task `{text}` not found"));
         let id: u64 = text.trim().parse().map_err(|_| not_found())?;
         let task = self
             .tasks
@@ -1153,6 +1075,8 @@ mod acl;
 mod eni;
 mod route;
 mod subnet;
+mod table;
+mod vpc;
 
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ mod rejections;
 mod resilience;
 mod route_table_lifecycle;
 mod seed_flows;
+mod server_side_types;
 mod subnet_lifecycle;
 mod tracing_has_no_secrets;
 mod trust;

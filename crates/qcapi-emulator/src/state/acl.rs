@@ -55,7 +55,7 @@ fn valid_port_range(text: &str) -> bool {
 
 /// Reads and checks `networkAclEntrySet.N.*`: a known protocol, an IP or CIDR
 /// block, and a port range; malformed rules are parameter errors (4000).
-fn parse_entries(params: &Params) -> Result<Vec<AclEntry>, ApiFailure> {
+fn parse_entries(params: &Params) -> Result<Vec<AclEntry>, Failure> {
     let mut entries = Vec::new();
     for i in list_indices(params, "networkAclEntrySet") {
         let name = |f: &str| format!("networkAclEntrySet.{i}.{f}");
@@ -65,21 +65,21 @@ fn parse_entries(params: &Params) -> Result<Vec<AclEntry>, ApiFailure> {
             .iter()
             .any(|p| ip_protocol.eq_ignore_ascii_case(p))
         {
-            return Err(ApiFailure::invalid_parameter(format!(
+            return Err(Failure::invalid_parameter(format!(
                 "parameter `{}` must be tcp, udp, icmp or all, got `{ip_protocol}`",
                 name("ipProtocol")
             )));
         }
         let cidr_ip = field("cidrIp")?;
         if Cidr::parse(cidr_ip).is_none() && cidr_ip.parse::<Ipv4Addr>().is_err() {
-            return Err(ApiFailure::invalid_parameter(format!(
+            return Err(Failure::invalid_parameter(format!(
                 "parameter `{}` must be an IPv4 address or CIDR block, got `{cidr_ip}`",
                 name("cidrIp")
             )));
         }
         let port_range = field("portRange")?;
         if !valid_port_range(port_range) {
-            return Err(ApiFailure::invalid_parameter(format!(
+            return Err(Failure::invalid_parameter(format!(
                 "parameter `{}` must be ALL, a port or a range like 90-100, got `{port_range}`",
                 name("portRange")
             )));
@@ -102,14 +102,14 @@ impl State {
         caller: &Caller,
         vpc_id: &str,
         acl_id: &str,
-    ) -> Result<(usize, usize), ApiFailure> {
+    ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
         let a = self.vpcs[v]
             .network_acls
             .iter()
             .position(|a| a.network_acl_id == acl_id)
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     ACL_NOT_FOUND,
                     format!("network ACL `{acl_id}` not found in VPC `{vpc_id}`"),
                 )
@@ -117,7 +117,7 @@ impl State {
         Ok((v, a))
     }
 
-    fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), ApiFailure> {
+    fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
         check_name(name, ACL_NAME_INVALID)?;
         let taken = vpc
             .network_acls
@@ -125,7 +125,7 @@ impl State {
             .enumerate()
             .any(|(i, a)| Some(i) != except && a.name == name);
         if taken {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ACL_NAME_IN_USE,
                 format!("a network ACL named `{name}` already exists in the VPC"),
             ));
@@ -138,7 +138,7 @@ impl State {
         &self,
         caller: &Caller,
         vpc_id: Option<&str>,
-    ) -> Result<Vec<(&Vpc, &NetworkAcl)>, ApiFailure> {
+    ) -> Result<Vec<(&Vpc, &NetworkAcl)>, Failure> {
         let vpc_filter = match vpc_id {
             Some(id) => Some(self.vpc_index(caller, id)?),
             None => None,
@@ -161,7 +161,7 @@ impl State {
         caller: &Caller,
         params: &Params,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let v = self.vpc_index(caller, required(params, "vpcId")?)?;
         let name = required(params, "networkAclName")?;
         Self::check_acl_name(&self.vpcs[v], name, None)?;
@@ -183,7 +183,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let acl_id = params.get("networkAclId");
         let name = params.get("networkAclName");
         let mut found: Vec<(&Vpc, &NetworkAcl)> = self
@@ -237,7 +237,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let name = params.get("name");
         let mut found: Vec<(&Vpc, &NetworkAcl)> = self
             .visible_acls(caller, params.get("vpcId"))?
@@ -287,7 +287,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, a) = self.acl_index(
             caller,
             required(params, "vpcId")?,
@@ -303,7 +303,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let id = required(params, "networkAclId")?;
         let (v, a) = self.acl_index(caller, required(params, "vpcId")?, id)?;
         let vpc = &self.vpcs[v];
@@ -313,7 +313,7 @@ impl State {
             .iter()
             .find(|s| s.network_acl_id.as_ref() == Some(acl_id))
         {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ACL_IN_USE,
                 format!(
                     "network ACL `{id}` is still bound to subnet {}",
@@ -330,7 +330,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, a) = self.acl_index(
             caller,
             required(params, "vpcId")?,
@@ -354,7 +354,7 @@ impl State {
         caller: &Caller,
         params: &Params,
         bind: bool,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_id = required(params, "vpcId")?;
         let (v, a) = self.acl_index(caller, vpc_id, required(params, "networkAclId")?)?;
         let vpc = &self.vpcs[v];
@@ -367,7 +367,7 @@ impl State {
                 .iter()
                 .position(|s| s.has_id(subnet_id))
                 .ok_or_else(|| {
-                    ApiFailure::business(
+                    Failure::business_name(
                         SUBNET_NOT_FOUND,
                         format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
                     )
@@ -375,13 +375,13 @@ impl State {
             let current = vpc.subnets[s].network_acl_id.as_deref();
             match (bind, current) {
                 (true, Some(other)) if other != acl_id => {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         SUBNET_ACL_BOUND,
                         format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
                     ));
                 }
                 (false, current) if current != Some(acl_id.as_str()) => {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         SUBNET_ACL_NOT_BOUND,
                         format!("subnet `{subnet_id}` is not bound to network ACL `{acl_id}`"),
                     ));
@@ -390,7 +390,7 @@ impl State {
             }
         }
         if chosen.is_empty() {
-            return Err(ApiFailure::invalid_parameter(
+            return Err(Failure::invalid_parameter(
                 "`subnetIds` must name at least one subnet",
             ));
         }

@@ -49,13 +49,13 @@ fn truthy(text: &str) -> bool {
 }
 
 /// Reads `privateIpAddressSet.N.{privateIpAddress, primary}`.
-fn explicit_ips(params: &Params) -> Result<Vec<PrivateIp>, ApiFailure> {
+fn explicit_ips(params: &Params) -> Result<Vec<PrivateIp>, Failure> {
     let mut out = Vec::new();
     for i in list_indices(params, "privateIpAddressSet") {
         let name = format!("privateIpAddressSet.{i}.privateIpAddress");
         let text = required(params, &name)?;
         let address = text.parse::<Ipv4Addr>().map_err(|_| {
-            ApiFailure::invalid_parameter(format!(
+            Failure::invalid_parameter(format!(
                 "parameter `{name}` must be an IPv4 address, got `{text}`"
             ))
         })?;
@@ -69,11 +69,11 @@ fn explicit_ips(params: &Params) -> Result<Vec<PrivateIp>, ApiFailure> {
 }
 
 /// `secondaryPrivateIpAddressCount`, default 0.
-fn secondary_count(params: &Params) -> Result<usize, ApiFailure> {
+fn secondary_count(params: &Params) -> Result<usize, Failure> {
     let name = "secondaryPrivateIpAddressCount";
     let n = int_param(params, name, 0)?;
     usize::try_from(n).map_err(|_| {
-        ApiFailure::invalid_parameter(format!("parameter `{name}` must not be negative, got {n}"))
+        Failure::invalid_parameter(format!("parameter `{name}` must not be negative, got {n}"))
     })
 }
 
@@ -110,14 +110,14 @@ impl State {
         caller: &Caller,
         vpc_id: &str,
         eni_id: &str,
-    ) -> Result<(usize, usize), ApiFailure> {
+    ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
         let e = self.vpcs[v]
             .enis
             .iter()
             .position(|e| e.eni_id == eni_id)
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     ENI_NOT_FOUND,
                     format!("network interface `{eni_id}` not found in VPC `{vpc_id}`"),
                 )
@@ -134,7 +134,7 @@ impl State {
             .sum()
     }
 
-    fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), ApiFailure> {
+    fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
         check_name(name, ENI_NAME_INVALID)?;
         let taken = vpc
             .enis
@@ -142,7 +142,7 @@ impl State {
             .enumerate()
             .any(|(i, e)| Some(i) != except && e.name == name);
         if taken {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ENI_NAME_IN_USE,
                 format!("a network interface named `{name}` already exists in the VPC"),
             ));
@@ -157,7 +157,7 @@ impl State {
         subnet: &Subnet,
         explicit: &[Ipv4Addr],
         count: usize,
-    ) -> Result<Vec<Ipv4Addr>, ApiFailure> {
+    ) -> Result<Vec<Ipv4Addr>, Failure> {
         let range = assignable(subnet.cidr);
         let mut used: BTreeSet<u32> = vpc
             .enis
@@ -168,13 +168,13 @@ impl State {
         let mut picked = Vec::new();
         for &address in explicit {
             if !range.contains(&u32::from(address)) {
-                return Err(ApiFailure::invalid_parameter(format!(
+                return Err(Failure::invalid_parameter(format!(
                     "`{address}` is not an assignable address of subnet {} ({})",
                     subnet.un_subnet_id, subnet.cidr
                 )));
             }
             if !used.insert(u32::from(address)) {
-                return Err(ApiFailure::business(
+                return Err(Failure::business_name(
                     IP_IN_USE,
                     format!("`{address}` is already in use"),
                 ));
@@ -187,7 +187,7 @@ impl State {
             .map(Ipv4Addr::from)
             .collect();
         if free.len() < count {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 SUBNET_EXHAUSTED,
                 format!(
                     "subnet {} ({}) has {} free addresses, {count} wanted",
@@ -206,7 +206,7 @@ impl State {
         caller: &Caller,
         params: &Params,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, s) = self.subnet_index(
             caller,
             required(params, "vpcId")?,
@@ -218,7 +218,7 @@ impl State {
         let explicit = explicit_ips(params)?;
         let primaries = explicit.iter().filter(|ip| ip.primary).count();
         if primaries > 1 {
-            return Err(ApiFailure::invalid_parameter(format!(
+            return Err(Failure::invalid_parameter(format!(
                 "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
             )));
         }
@@ -277,7 +277,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_filter = match params.get("vpcId") {
             Some(id) => Some(self.vpc_index(caller, id)?),
             None => None,
@@ -334,7 +334,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, e) = self.eni_index(
             caller,
             required(params, "vpcId")?,
@@ -360,7 +360,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, e) = self.eni_index(
             caller,
             required(params, "vpcId")?,
@@ -375,7 +375,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, e) = self.eni_index(
             caller,
             required(params, "vpcId")?,
@@ -383,14 +383,14 @@ impl State {
         )?;
         let explicit = explicit_ips(params)?;
         if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
-            return Err(ApiFailure::invalid_parameter(format!(
+            return Err(Failure::invalid_parameter(format!(
                 "`{}` cannot be primary: the interface already has its primary address",
                 ip.address
             )));
         }
         let count = secondary_count(params)?;
         if explicit.is_empty() && count == 0 {
-            return Err(ApiFailure::invalid_parameter(
+            return Err(Failure::invalid_parameter(
                 "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
             ));
         }
@@ -401,7 +401,7 @@ impl State {
             .iter()
             .find(|s| s.subnet_id == eni.subnet_id)
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     SUBNET_NOT_FOUND,
                     format!("the subnet of `{}` is gone", eni.eni_id),
                 )
@@ -425,7 +425,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, e) = self.eni_index(
             caller,
             required(params, "vpcId")?,
@@ -437,19 +437,19 @@ impl State {
             let name = format!("privateIpAddress.{i}");
             let text = required(params, &name)?;
             let address = text.parse::<Ipv4Addr>().map_err(|_| {
-                ApiFailure::invalid_parameter(format!(
+                Failure::invalid_parameter(format!(
                     "parameter `{name}` must be an IPv4 address, got `{text}`"
                 ))
             })?;
             match eni.ips.iter().find(|ip| ip.address == address) {
                 None => {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         IP_NOT_FOUND,
                         format!("`{address}` is not an address of `{}`", eni.eni_id),
                     ));
                 }
                 Some(ip) if ip.primary => {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         IP_IS_PRIMARY,
                         format!("`{address}` is the primary address of `{}`", eni.eni_id),
                     ));
@@ -458,7 +458,7 @@ impl State {
             }
         }
         if doomed.is_empty() {
-            return Err(ApiFailure::invalid_parameter(
+            return Err(Failure::invalid_parameter(
                 "`privateIpAddress` must name at least one address",
             ));
         }

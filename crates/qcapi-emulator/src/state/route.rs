@@ -32,14 +32,14 @@ impl State {
         caller: &Caller,
         vpc_id: &str,
         table_id: &str,
-    ) -> Result<(usize, usize), ApiFailure> {
+    ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
         let t = self.vpcs[v]
             .route_tables
             .iter()
             .position(|t| t.has_id(table_id))
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     ROUTE_TABLE_NOT_FOUND,
                     format!("route table `{table_id}` not found in VPC `{vpc_id}`"),
                 )
@@ -50,7 +50,7 @@ impl State {
     /// Reads and checks `routeSet.N.*` for VPC `v`: destinations are blocks
     /// not inside the VPC's own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC.
-    fn parse_routes(&self, v: usize, params: &Params) -> Result<Vec<Route>, ApiFailure> {
+    fn parse_routes(&self, v: usize, params: &Params) -> Result<Vec<Route>, Failure> {
         let vpc = &self.vpcs[v];
         let mut routes: Vec<Route> = Vec::new();
         for i in list_indices(params, "routeSet") {
@@ -61,7 +61,7 @@ impl State {
             let destination = Cidr::parse(dest_text)
                 .filter(|d| !vpc.cidr.contains(*d))
                 .ok_or_else(|| {
-                    ApiFailure::business(
+                    Failure::business_name(
                         DESTINATION_INVALID,
                         format!(
                             "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
@@ -76,7 +76,7 @@ impl State {
                         && (p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
                 });
                 if !active {
-                    return Err(ApiFailure::business(
+                    return Err(Failure::business_name(
                         NEXT_HUB_NOT_FOUND,
                         format!(
                             "`{next_hub}` is not an active peering connection of VPC `{}`",
@@ -86,7 +86,7 @@ impl State {
                 }
             }
             if routes.iter().any(|r| r.destination == destination) {
-                return Err(ApiFailure::business(
+                return Err(Failure::business_name(
                     ROUTE_EXISTS,
                     format!("two routes lead to {destination}"),
                 ));
@@ -104,7 +104,7 @@ impl State {
         Ok(routes)
     }
 
-    fn check_table_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), ApiFailure> {
+    fn check_table_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
         check_name(name, ROUTE_TABLE_NAME_INVALID)?;
         let taken = vpc
             .route_tables
@@ -112,7 +112,7 @@ impl State {
             .enumerate()
             .any(|(i, t)| Some(i) != except && t.name == name);
         if taken {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ROUTE_TABLE_NAME_IN_USE,
                 format!("a route table named `{name}` already exists in the VPC"),
             ));
@@ -125,7 +125,7 @@ impl State {
         caller: &Caller,
         params: &Params,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let v = self.vpc_index(caller, required(params, "vpcId")?)?;
         let name = required(params, "routeTableName")?;
         Self::check_table_name(&self.vpcs[v], name, None)?;
@@ -154,7 +154,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_filter = match params.get("vpcId") {
             Some(id) => Some(self.vpc_index(caller, id)?),
             None => None,
@@ -221,7 +221,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, t) = self.route_table_index(
             caller,
             required(params, "vpcId")?,
@@ -251,13 +251,13 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let id = required(params, "routeTableId")?;
         let (v, t) = self.route_table_index(caller, required(params, "vpcId")?, id)?;
         let vpc = &self.vpcs[v];
         let table = &vpc.route_tables[t];
         if table.kind == 1 {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ROUTE_TABLE_CANNOT_DELETE,
                 format!("`{id}` is the VPC's default route table"),
             ));
@@ -267,7 +267,7 @@ impl State {
             .iter()
             .find(|s| s.route_table_id == table.route_table_id)
         {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ROUTE_TABLE_CANNOT_DELETE,
                 format!(
                     "route table `{id}` is still associated with subnet {}",
@@ -283,7 +283,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_id = required(params, "vpcId")?;
         let subnet_id = required(params, "subnetId")?;
         let (v, t) = self.route_table_index(caller, vpc_id, required(params, "routeTableId")?)?;
@@ -294,7 +294,7 @@ impl State {
             .iter_mut()
             .find(|s| s.has_id(subnet_id))
             .ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     SUBNET_NOT_FOUND,
                     format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
                 )
@@ -307,7 +307,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, t) = self.route_table_index(
             caller,
             required(params, "vpcId")?,
@@ -319,7 +319,7 @@ impl State {
             .iter()
             .find(|r| table.routes.iter().any(|e| e.destination == r.destination))
         {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 ROUTE_EXISTS,
                 format!("the table already has a route to {}", r.destination),
             ));
@@ -332,7 +332,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, t) = self.route_table_index(
             caller,
             required(params, "vpcId")?,
@@ -345,7 +345,7 @@ impl State {
             let next_type = int_param(params, &format!("routeSet.{i}.nextType"), 0)?;
             let next_hub = field("nextHub")?;
             let destination = Cidr::parse(dest_text).ok_or_else(|| {
-                ApiFailure::business(
+                Failure::business_name(
                     DESTINATION_INVALID,
                     format!("destination `{dest_text}` is not a CIDR block"),
                 )
@@ -354,7 +354,7 @@ impl State {
                 r.destination == destination && r.next_type == next_type && r.next_hub == next_hub
             });
             if !exists {
-                return Err(ApiFailure::business(
+                return Err(Failure::business_name(
                     ROUTE_NOT_FOUND,
                     format!("no route to {destination} via {next_type}/{next_hub}"),
                 ));

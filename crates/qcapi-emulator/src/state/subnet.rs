@@ -15,7 +15,7 @@ fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
 
 impl State {
     /// The index of the caller's VPC `id` (old-style or unified).
-    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, ApiFailure> {
+    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, Failure> {
         self.vpcs
             .iter()
             .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
@@ -28,18 +28,14 @@ impl State {
         caller: &Caller,
         vpc_id: &str,
         subnet_id: &str,
-    ) -> Result<(usize, usize), ApiFailure> {
+    ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let s = self.vpcs[v]
-            .subnets
-            .iter()
-            .position(|s| s.has_id(subnet_id))
-            .ok_or_else(|| {
-                ApiFailure::business(
-                    SUBNET_NOT_FOUND,
-                    format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
-                )
-            })?;
+        let s = table::position(&self.vpcs[v].subnets, subnet_id, || {
+            Failure::business(
+                api::ErrorCode::InvalidSubnetNotFound,
+                format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
+            )
+        })?;
         Ok((v, s))
     }
 
@@ -48,13 +44,13 @@ impl State {
         caller: &Caller,
         params: &Params,
         now: i64,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_id = required(params, "vpcId")?;
         let v = self.vpc_index(caller, vpc_id)?;
         let vpc = &self.vpcs[v];
         let wanted = subnet_specs(params, vpc.cidr, &vpc.subnets)?;
         if wanted.is_empty() {
-            return Err(ApiFailure::invalid_parameter(
+            return Err(Failure::invalid_parameter(
                 "`subnetSet` must name at least one subnet",
             ));
         }
@@ -128,7 +124,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let vpc_filter = match params.get("vpcId") {
             Some(id) => Some(self.vpc_index(caller, id)?),
             None => None,
@@ -176,7 +172,7 @@ impl State {
         &self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, s) = self.subnet_index(
             caller,
             required(params, "vpcId")?,
@@ -201,7 +197,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, s) = self.subnet_index(
             caller,
             required(params, "vpcId")?,
@@ -215,7 +211,7 @@ impl State {
             .enumerate()
             .any(|(i, other)| i != s && other.name == name)
         {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 SUBNET_NAME_IN_USE,
                 format!("a subnet named `{name}` already exists in the VPC"),
             ));
@@ -228,7 +224,7 @@ impl State {
         &mut self,
         caller: &Caller,
         params: &Params,
-    ) -> Result<Fields, ApiFailure> {
+    ) -> Result<Fields, Failure> {
         let (v, s) = self.subnet_index(
             caller,
             required(params, "vpcId")?,
@@ -237,7 +233,7 @@ impl State {
         let vpc = &self.vpcs[v];
         let subnet = &vpc.subnets[s];
         if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
-            return Err(ApiFailure::business(
+            return Err(Failure::business_name(
                 SUBNET_CANNOT_DELETE,
                 format!(
                     "subnet `{}` still holds network interface {}",

@@ -22,19 +22,20 @@ fn call(
     action: &str,
     pairs: &[(&str, &str)],
     now: i64,
-) -> Result<Value, ApiFailure> {
+) -> Result<Value, Failure> {
     let spec = qcapi_core::vpc::catalog::find(action).expect("a known action");
     let params: Params = pairs.iter().copied().collect();
     spec.validate(&params)
-        .map_err(|e| ApiFailure::invalid_parameter(e.to_string()))?;
-    handle(state, who, spec, &params, now).map(Value::Object)
+        .map_err(|e| Failure::invalid_parameter(e.to_string()))?;
+    handle(state, who, spec, &params, now, &mut || {})
+        .map(|answer| serde_json::from_str(&answer).expect("an answer is JSON"))
 }
 
-fn ok(result: Result<Value, ApiFailure>) -> Value {
+fn ok(result: Result<Value, Failure>) -> Value {
     result.unwrap_or_else(|e| panic!("expected success, got {e:?}"))
 }
 
-fn err_desc(result: Result<Value, ApiFailure>) -> String {
+fn err_desc(result: Result<Value, Failure>) -> String {
     match result {
         Ok(v) => panic!("expected an error, got {v}"),
         Err(e) => e.code_desc,
@@ -99,27 +100,81 @@ fn transition_matrix() {
     );
     let cases: &[Case] = &[
         (Pending, false, true, Accept, Ok(Active)),
-        (Pending, true, false, Accept, Err(WRONG_ROLE)),
-        (Active, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
-        (Expired, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
-        (Rejected, false, true, Accept, Err(PEERING_STATE_CONFLICT)),
+        (Pending, true, false, Accept, Err("UnsupportedOperation")),
+        (
+            Active,
+            false,
+            true,
+            Accept,
+            Err("PeeringConnection.StateConflict"),
+        ),
+        (
+            Expired,
+            false,
+            true,
+            Accept,
+            Err("PeeringConnection.StateConflict"),
+        ),
+        (
+            Rejected,
+            false,
+            true,
+            Accept,
+            Err("PeeringConnection.StateConflict"),
+        ),
         (Pending, false, true, Reject, Ok(Rejected)),
-        (Pending, true, false, Reject, Err(WRONG_ROLE)),
-        (Deleted, false, true, Reject, Err(PEERING_STATE_CONFLICT)),
+        (Pending, true, false, Reject, Err("UnsupportedOperation")),
+        (
+            Deleted,
+            false,
+            true,
+            Reject,
+            Err("PeeringConnection.StateConflict"),
+        ),
         (Expired, true, false, Enable, Ok(Pending)),
-        (Expired, false, true, Enable, Err(WRONG_ROLE)),
-        (Pending, true, false, Enable, Err(PEERING_STATE_CONFLICT)),
-        (Active, true, false, Enable, Err(PEERING_STATE_CONFLICT)),
+        (Expired, false, true, Enable, Err("UnsupportedOperation")),
+        (
+            Pending,
+            true,
+            false,
+            Enable,
+            Err("PeeringConnection.StateConflict"),
+        ),
+        (
+            Active,
+            true,
+            false,
+            Enable,
+            Err("PeeringConnection.StateConflict"),
+        ),
         (Active, true, false, Delete, Ok(Deleted)),
         (Active, false, true, Delete, Ok(Deleted)),
         (Pending, true, false, Delete, Ok(Deleted)),
         (Rejected, false, true, Delete, Ok(Deleted)),
-        (Deleted, true, false, Delete, Err(PEERING_STATE_CONFLICT)),
+        (
+            Deleted,
+            true,
+            false,
+            Delete,
+            Err("PeeringConnection.StateConflict"),
+        ),
         (Active, false, true, Modify, Ok(Active)),
         (Expired, true, false, Modify, Ok(Expired)),
-        (Deleted, true, false, Modify, Err(PEERING_STATE_CONFLICT)),
+        (
+            Deleted,
+            true,
+            false,
+            Modify,
+            Err("PeeringConnection.StateConflict"),
+        ),
         // One account on both sides: role is fine, state decides.
-        (Active, true, true, Accept, Err(PEERING_STATE_CONFLICT)),
+        (
+            Active,
+            true,
+            true,
+            Accept,
+            Err("PeeringConnection.StateConflict"),
+        ),
     ];
     for &(from, initiator, receiver, op, expected) in cases {
         let got = transition(from, initiator, receiver, op).map_err(|e| {
@@ -162,15 +217,15 @@ fn action_names_map_to_operations() {
 #[test]
 fn business_codes() {
     fn check(name: &str, code: i64) {
-        assert_eq!(ApiFailure::business(name, "m").code, code, "{name}");
+        assert_eq!(Failure::business_name(name, "m").code, code, "{name}");
     }
-    check(VPC_NOT_FOUND, 5000);
-    check(PEERING_NOT_FOUND, 5000);
-    check(TASK_NOT_FOUND, 5000);
-    check(PEERING_VPC_CONFLICT, 5100);
-    check(VPC_NAME_IN_USE, 5100);
-    check(WRONG_ROLE, 5100);
-    check(PEERING_STATE_CONFLICT, 5100);
+    check("InvalidVpc.NotFound", 5000);
+    check("InvalidPeeringConnection.NotFound", 5000);
+    check("InvalidTask.NotFound", 5000);
+    check("PeeringConnectionVpcConflict", 5100);
+    check("InvalidVpcName.InUse", 5100);
+    check("UnsupportedOperation", 5100);
+    check("PeeringConnection.StateConflict", 5100);
 }
 
 #[test]
@@ -206,7 +261,7 @@ fn pending_peering_expires_after_seven_days_and_can_be_revived() {
             &accept,
             now
         )),
-        PEERING_STATE_CONFLICT
+        "PeeringConnection.StateConflict"
     );
     assert_eq!(
         err_desc(call(
@@ -216,7 +271,7 @@ fn pending_peering_expires_after_seven_days_and_can_be_revived() {
             &accept,
             now
         )),
-        WRONG_ROLE
+        "UnsupportedOperation"
     );
     ok(call(
         &mut state,
@@ -239,7 +294,7 @@ fn accept_reject_delete_life_cycle() {
     let pcx = [("peeringConnectionId", id.as_str())];
     assert_eq!(
         err_desc(call(&mut state, &a, "AcceptVpcPeeringConnection", &pcx, T0)),
-        WRONG_ROLE
+        "UnsupportedOperation"
     );
     ok(call(&mut state, &b, "AcceptVpcPeeringConnection", &pcx, T0));
     assert_eq!(peering_state(&mut state, &a, &id, T0), 1);
@@ -247,14 +302,14 @@ fn accept_reject_delete_life_cycle() {
     assert_eq!(peering_state(&mut state, &a, &id, T0 + 30 * DAY), 1);
     assert_eq!(
         err_desc(call(&mut state, &b, "RejectVpcPeeringConnection", &pcx, T0)),
-        PEERING_STATE_CONFLICT
+        "PeeringConnection.StateConflict"
     );
     ok(call(&mut state, &b, "DeleteVpcPeeringConnection", &pcx, T0));
     // Deleted peerings stay visible with state 4.
     assert_eq!(peering_state(&mut state, &a, &id, T0), 4);
     assert_eq!(
         err_desc(call(&mut state, &a, "DeleteVpcPeeringConnection", &pcx, T0)),
-        PEERING_STATE_CONFLICT
+        "PeeringConnection.StateConflict"
     );
 
     let other = pending_pair_again(&mut state);
@@ -297,7 +352,7 @@ fn peering_visibility_and_lookup_errors() {
             &pcx,
             T0
         )),
-        PEERING_NOT_FOUND
+        "InvalidPeeringConnection.NotFound"
     );
     let none = ok(call(
         &mut state,
@@ -318,7 +373,7 @@ fn peering_visibility_and_lookup_errors() {
     .expect_err("unknown id");
     assert_eq!(
         (failure.code, failure.code_desc.as_str()),
-        (5000, PEERING_NOT_FOUND)
+        (5000, "InvalidPeeringConnection.NotFound")
     );
 }
 
@@ -346,18 +401,24 @@ fn peering_creation_rules() {
     };
     assert_eq!(
         err_desc(create(&mut state, &a1, &a2, A)),
-        PEERING_VPC_CONFLICT
+        "PeeringConnectionVpcConflict"
     );
     assert_eq!(
         err_desc(create(&mut state, &a1, &a1, A)),
-        PEERING_VPC_CONFLICT
+        "PeeringConnectionVpcConflict"
     );
     assert_eq!(
         err_desc(create(&mut state, "vpc-nothere", &a3, A)),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
-    assert_eq!(err_desc(create(&mut state, &a1, &a3, B)), VPC_NOT_FOUND); // wrong owner
-    assert_eq!(err_desc(create(&mut state, &a1, &b_sh, B)), VPC_NOT_FOUND); // other region
+    assert_eq!(
+        err_desc(create(&mut state, &a1, &a3, B)),
+        "InvalidVpc.NotFound"
+    ); // wrong owner
+    assert_eq!(
+        err_desc(create(&mut state, &a1, &b_sh, B)),
+        "InvalidVpc.NotFound"
+    ); // other region
     // Same account: active at once; old-style ids work too.
     let out = ok(create(&mut state, "gz_vpc_1", &a3, A));
     let id = out["peeringConnectionId"].as_str().expect("id");
@@ -450,11 +511,11 @@ fn ex_conflicts_fail_the_task_and_change_nothing() {
     let failed = ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0));
     assert_eq!(failed["data"]["status"], 1);
     assert_eq!(failed["data"]["output"]["errorCode"], 5100);
-    assert_eq!(failed["data"]["output"]["codeDesc"], WRONG_ROLE);
+    assert_eq!(failed["data"]["output"]["codeDesc"], "UnsupportedOperation");
     // Tasks belong to their creator.
     assert_eq!(
         err_desc(call(&mut state, &b, "DescribeVpcTaskResult", &query, T0)),
-        TASK_NOT_FOUND
+        "InvalidTask.NotFound"
     );
     assert_eq!(
         err_desc(call(
@@ -464,7 +525,7 @@ fn ex_conflicts_fail_the_task_and_change_nothing() {
             &[("taskId", "999999")],
             T0
         )),
-        TASK_NOT_FOUND
+        "InvalidTask.NotFound"
     );
     // Not-found stays synchronous for Ex actions.
     let unknown = [("peeringConnectionId", "pcx-zzzzzzzz")];
@@ -476,7 +537,7 @@ fn ex_conflicts_fail_the_task_and_change_nothing() {
             &unknown,
             T0
         )),
-        PEERING_NOT_FOUND
+        "InvalidPeeringConnection.NotFound"
     );
     // The right side succeeds, and the effect is immediate.
     ok(call(
@@ -528,7 +589,7 @@ fn modify_renames_with_unique_names() {
             &pairs,
             T0
         )),
-        PEERING_NAME_IN_USE
+        "InvalidPeeringConnectionName.InUse"
     );
     // Too long a name is a parameter error (the spec says 1 to 60 characters).
     let long = "n".repeat(61);
@@ -557,27 +618,27 @@ fn vpc_creation_rules() {
     check(
         &mut state,
         &[("vpcName", "v1"), ("cidrBlock", "10.1.0.0/16")],
-        Err(VPC_NAME_IN_USE),
+        Err("InvalidVpcName.InUse"),
     );
     check(
         &mut state,
         &[("vpcName", "v2"), ("cidrBlock", "11.0.0.0/16")],
-        Err(VPC_CIDR_INVALID),
+        Err("InvalidVpcCidr"),
     );
     check(
         &mut state,
         &[("vpcName", "v2"), ("cidrBlock", "10.0.0.0/12")],
-        Err(VPC_CIDR_INVALID),
+        Err("InvalidVpcCidr"),
     );
     check(
         &mut state,
         &[("vpcName", "v2"), ("cidrBlock", "10.0.0.1/16")],
-        Err(VPC_CIDR_INVALID),
+        Err("InvalidVpcCidr"),
     );
     check(
         &mut state,
         &[("vpcName", "v2"), ("cidrBlock", "garbage")],
-        Err(VPC_CIDR_INVALID),
+        Err("InvalidVpcCidr"),
     );
     check(&mut state, &[("vpcName", "v2")], Err("InvalidParameter"));
     let subnet = |name: &'static str, cidr: &'static str, i: usize| {
@@ -598,7 +659,7 @@ fn vpc_creation_rules() {
     check(
         &mut state,
         &with("s1", &[subnet("x", "10.6.0.0/24", 0)]),
-        Err(SUBNET_CIDR_INVALID),
+        Err("InvalidSubnetCidr"),
     );
     check(
         &mut state,
@@ -606,7 +667,7 @@ fn vpc_creation_rules() {
             "s1",
             &[subnet("x", "10.5.0.0/24", 0), subnet("y", "10.5.0.0/25", 1)],
         ),
-        Err(SUBNET_CONFLICT),
+        Err("InvalidSubnet.Conflict"),
     );
     check(
         &mut state,
@@ -614,7 +675,7 @@ fn vpc_creation_rules() {
             "s1",
             &[subnet("x", "10.5.0.0/24", 0), subnet("x", "10.5.1.0/24", 1)],
         ),
-        Err(SUBNET_NAME_IN_USE),
+        Err("InvalidSubnetName.InUse"),
     );
     // Failed attempts allocated nothing: the name is still free.
     let pairs = with(
@@ -748,7 +809,7 @@ fn vpc_deletion_waits_for_peerings() {
             call(&mut state, who, "DeleteVpc", &[("vpcId", vpc)], T0).expect_err("blocked");
         assert_eq!(
             (failure.code, failure.code_desc.as_str()),
-            (5100, VPC_CANNOT_DELETE)
+            (5100, "InvalidVpc.CannotDelete")
         );
     }
     ok(call(
@@ -773,7 +834,7 @@ fn vpc_deletion_waits_for_peerings() {
             &[("vpcId", "gz_vpc_3")],
             T0
         )),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
     // The rejected peering still lists, and still counts for A's VPC (it is not deleted).
     assert_eq!(count(&mut state, &a), Some(1));
@@ -803,7 +864,7 @@ fn enabling_needs_both_vpcs() {
             &pcx,
             later
         )),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
     assert_eq!(peering_state(&mut state, &a, &id, later), 2);
 }
@@ -885,12 +946,13 @@ fn actions_without_handlers_answer_their_shape() {
     spec.outputs = OUTPUTS;
     let mut state = State::default();
     let a = caller(A, "gz");
-    let out = handle(&mut state, &a, &spec, &Params::new(), T0).expect("a success");
-    assert_eq!(Value::Object(out), json!({"totalCount": 0}));
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || {}).expect("a success");
+    assert_eq!(out, r#"{"totalCount":0}"#);
 
     spec.name = "RunSomethingNew";
     spec.asynchronous = true;
-    let out = handle(&mut state, &a, &spec, &Params::new(), T0).expect("a success");
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || {}).expect("a success");
+    let out: Value = serde_json::from_str(&out).expect("JSON");
     let task = out["taskId"].as_u64().expect("a task").to_string();
     let query = [("taskId", task.as_str())];
     assert_eq!(
@@ -965,14 +1027,19 @@ fn subnet_creation_rules() {
     let (vpc, _) = vpc_with_subnet(&mut state);
     let cases: &[(&str, &str, &str, Result<(), &str>)] = &[
         // (vpcId, name, cidr, expected)
-        ("vpc-missing", "s2", "10.0.2.0/24", Err(VPC_NOT_FOUND)),
-        ("", "s1", "10.0.2.0/24", Err(SUBNET_NAME_IN_USE)),
-        ("", "s2", "10.1.0.0/24", Err(SUBNET_CIDR_INVALID)),
-        ("", "s2", "10.0.0.0/29", Err(SUBNET_CIDR_INVALID)),
-        ("", "s2", "10.0.1.128/25", Err(SUBNET_CONFLICT)),
-        ("", "s2", "10.0.0.0/16", Err(SUBNET_CONFLICT)),
+        (
+            "vpc-missing",
+            "s2",
+            "10.0.2.0/24",
+            Err("InvalidVpc.NotFound"),
+        ),
+        ("", "s1", "10.0.2.0/24", Err("InvalidSubnetName.InUse")),
+        ("", "s2", "10.1.0.0/24", Err("InvalidSubnetCidr")),
+        ("", "s2", "10.0.0.0/29", Err("InvalidSubnetCidr")),
+        ("", "s2", "10.0.1.128/25", Err("InvalidSubnet.Conflict")),
+        ("", "s2", "10.0.0.0/16", Err("InvalidSubnet.Conflict")),
         ("", "s2", "10.0.2.0/24", Ok(())),
-        ("", "s3", "10.0.2.0/24", Err(SUBNET_CONFLICT)),
+        ("", "s3", "10.0.2.0/24", Err("InvalidSubnet.Conflict")),
     ];
     for &(vpc_id, name, cidr, expected) in cases {
         let vpc_id = if vpc_id.is_empty() {
@@ -1017,7 +1084,7 @@ fn subnet_creation_rules() {
             ],
             T0,
         )),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
     let listed = ok(call(&mut state, &a, "DescribeVpcEx", &[], T0));
     assert_eq!(listed["data"][0]["subnetNum"], 2);
@@ -1094,7 +1161,7 @@ fn subnet_life_cycle_and_lookups() {
             &[("vpcId", "vpc-none")],
             T0
         )),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
 
     let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
@@ -1107,7 +1174,10 @@ fn subnet_life_cycle_and_lookups() {
         pairs.push(("subnetName", name));
         call(state, &a, "ModifySubnetAttribute", &pairs, T0)
     };
-    assert_eq!(err_desc(rename(&mut state, "alpha")), SUBNET_NAME_IN_USE);
+    assert_eq!(
+        err_desc(rename(&mut state, "alpha")),
+        "InvalidSubnetName.InUse"
+    );
     ok(rename(&mut state, "s1"));
     ok(rename(&mut state, "renamed"));
     assert_eq!(
@@ -1118,7 +1188,7 @@ fn subnet_life_cycle_and_lookups() {
     let failure = call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0).expect_err("blocked");
     assert_eq!(
         (failure.code, failure.code_desc.as_str()),
-        (5100, VPC_CANNOT_DELETE)
+        (5100, "InvalidVpc.CannotDelete")
     );
     ok(call(&mut state, &a, "DeleteSubnet", &ids, T0));
     let failure = call(&mut state, &a, "DeleteSubnet", &ids, T0).expect_err("gone");
@@ -1161,7 +1231,6 @@ fn outcome(state: &mut State, action: &str, pairs: &[(&str, &str)]) -> String {
 
 #[test]
 fn route_tables_routes_and_associations() {
-    use route::*;
     let mut state = State::default();
     let a = caller(A, "gz");
     let (vpc, subnet) = vpc_with_subnet(&mut state);
@@ -1217,7 +1286,7 @@ fn route_tables_routes_and_associations() {
                 ("vpcId".into(), vpc.clone()),
                 ("routeTableName".into(), "rt".into()),
             ]),
-            ROUTE_TABLE_NAME_IN_USE,
+            "InvalidRouteTableName.InUse",
         ),
         (
             "CreateRouteTable",
@@ -1225,35 +1294,39 @@ fn route_tables_routes_and_associations() {
                 ("vpcId".into(), "vpc-none".into()),
                 ("routeTableName".into(), "x".into()),
             ]),
-            VPC_NOT_FOUND,
+            "InvalidVpc.NotFound",
         ),
-        ("CreateRoute", route("10.9.0.0/16", "4", &pcx), ROUTE_EXISTS),
+        (
+            "CreateRoute",
+            route("10.9.0.0/16", "4", &pcx),
+            "RouteAlreadyExists",
+        ),
         (
             "CreateRoute",
             route("10.0.5.0/24", "0", "gw"),
-            DESTINATION_INVALID,
+            "InvalidDestinationCidr",
         ),
         (
             "CreateRoute",
             route("bogus", "0", "gw"),
-            DESTINATION_INVALID,
+            "InvalidDestinationCidr",
         ),
         (
             "CreateRoute",
             route("10.20.0.0/16", "4", "pcx-nothing"),
-            NEXT_HUB_NOT_FOUND,
+            "InvalidRouteNextHub.NotFound",
         ),
         ("CreateRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
         (
             "DeleteRoute",
             route("10.21.0.0/16", "0", "nat-1"),
-            ROUTE_NOT_FOUND,
+            "InvalidRoute.NotFound",
         ),
         ("DeleteRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
         (
             "DeleteRoute",
             route("10.20.0.0/16", "0", "nat-1"),
-            ROUTE_NOT_FOUND,
+            "InvalidRoute.NotFound",
         ),
         (
             "AssociateRouteTable",
@@ -1271,7 +1344,7 @@ fn route_tables_routes_and_associations() {
                 ("subnetId".into(), subnet.clone()),
                 ("routeTableId".into(), "rtb-none".into()),
             ]),
-            ROUTE_TABLE_NOT_FOUND,
+            "InvalidRouteTableId.NotFound",
         ),
         (
             "AssociateRouteTable",
@@ -1288,7 +1361,7 @@ fn route_tables_routes_and_associations() {
                 ("vpcId".into(), vpc.clone()),
                 ("routeTableId".into(), rtb.clone()),
             ]),
-            ROUTE_TABLE_CANNOT_DELETE,
+            "InvalidRouteTable.CannotDelete",
         ),
     ];
     for (action, pairs, expected) in &cases {
@@ -1329,7 +1402,7 @@ fn route_tables_routes_and_associations() {
             "DeleteRouteTable",
             &[("vpcId", &vpc), ("routeTableId", &default_id)]
         ),
-        ROUTE_TABLE_CANNOT_DELETE
+        "InvalidRouteTable.CannotDelete"
     );
     let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
     assert_eq!(
@@ -1363,7 +1436,7 @@ fn route_tables_routes_and_associations() {
                 ("routeSet.0.nextHub", &pcx),
             ]
         ),
-        NEXT_HUB_NOT_FOUND
+        "InvalidRouteNextHub.NotFound"
     );
     assert_eq!(
         outcome(
@@ -1375,7 +1448,7 @@ fn route_tables_routes_and_associations() {
                 ("routeTableName", "default")
             ]
         ),
-        ROUTE_TABLE_NAME_IN_USE
+        "InvalidRouteTableName.InUse"
     );
     ok(call(
         &mut state,
@@ -1419,7 +1492,7 @@ fn route_tables_routes_and_associations() {
             "DeleteRouteTable",
             &[("vpcId", &vpc), ("routeTableId", &rtb)]
         ),
-        ROUTE_TABLE_NOT_FOUND
+        "InvalidRouteTableId.NotFound"
     );
     assert_eq!(tables(&mut state)["totalCount"], 1);
     let none = ok(call(
@@ -1434,7 +1507,6 @@ fn route_tables_routes_and_associations() {
 
 #[test]
 fn network_acl_rules_bindings_and_errors() {
-    use acl::*;
     let mut state = State::default();
     let a = caller(A, "gz");
     let (vpc, subnet) = vpc_with_subnet(&mut state);
@@ -1471,12 +1543,12 @@ fn network_acl_rules_bindings_and_errors() {
         (
             "CreateNetworkAcl",
             vec![("vpcId", &vpc), ("networkAclName", "web")],
-            ACL_NAME_IN_USE,
+            "InvalidNetworkAclName.InUse",
         ),
         (
             "CreateNetworkAcl",
             vec![("vpcId", "vpc-none"), ("networkAclName", "x")],
-            VPC_NOT_FOUND,
+            "InvalidVpc.NotFound",
         ),
         (
             "ModifyNetworkAcl",
@@ -1485,7 +1557,7 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", "acl-none"),
                 ("networkAclName", "x"),
             ],
-            ACL_NOT_FOUND,
+            "InvalidNetworkAclID.NotFound",
         ),
         (
             "ModifyNetworkAcl",
@@ -1494,7 +1566,7 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", &web),
                 ("networkAclName", "db"),
             ],
-            ACL_NAME_IN_USE,
+            "InvalidNetworkAclName.InUse",
         ),
         (
             "ModifyNetworkAclEntry",
@@ -1542,7 +1614,7 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", "acl-none"),
                 ("subnetIds.0", &subnet),
             ],
-            ACL_NOT_FOUND,
+            "InvalidNetworkAclID.NotFound",
         ),
         (
             "DeteleSubnetAclRule",
@@ -1551,7 +1623,7 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", &web),
                 ("subnetIds.0", &subnet),
             ],
-            SUBNET_ACL_NOT_BOUND,
+            "InvalidSubnetAclRule.NotFound",
         ),
         (
             "CreateSubnetAclRule",
@@ -1579,7 +1651,7 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", &db),
                 ("subnetIds.0", &subnet),
             ],
-            SUBNET_ACL_BOUND,
+            "InvalidSubnet.AclBound",
         ),
         (
             "DeteleSubnetAclRule",
@@ -1588,12 +1660,12 @@ fn network_acl_rules_bindings_and_errors() {
                 ("networkAclId", &db),
                 ("subnetIds.0", &subnet),
             ],
-            SUBNET_ACL_NOT_BOUND,
+            "InvalidSubnetAclRule.NotFound",
         ),
         (
             "DeleteNetworkAcl",
             vec![("vpcId", &vpc), ("networkAclId", &web)],
-            ACL_IN_USE,
+            "NetworkAclID.InUse",
         ),
         (
             "DeleteNetworkAcl",
@@ -1603,7 +1675,7 @@ fn network_acl_rules_bindings_and_errors() {
         (
             "DeleteNetworkAcl",
             vec![("vpcId", &vpc), ("networkAclId", &db)],
-            ACL_NOT_FOUND,
+            "InvalidNetworkAclID.NotFound",
         ),
     ];
     for (action, pairs, expected) in &cases {
@@ -1613,8 +1685,11 @@ fn network_acl_rules_bindings_and_errors() {
             "{action} {pairs:?}"
         );
     }
-    assert_eq!(ApiFailure::business(ACL_NOT_FOUND, "m").code, 5000);
-    assert_eq!(ApiFailure::business(ACL_IN_USE, "m").code, 5100);
+    assert_eq!(
+        Failure::business_name("InvalidNetworkAclID.NotFound", "m").code,
+        5000
+    );
+    assert_eq!(Failure::business_name("NetworkAclID.InUse", "m").code, 5100);
 
     // The last accepted inbound list replaced the first; outbound stays empty.
     let listed = ok(call(
@@ -1687,7 +1762,7 @@ fn network_acl_rules_bindings_and_errors() {
     assert_eq!(listed["totalCount"], 0);
     assert_eq!(
         outcome(&mut state, "DescribeNetworkAcl", &[("vpcId", "vpc-none")]),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
 }
 
@@ -1767,7 +1842,6 @@ fn eni_by_name(state: &mut State, name: &str) -> (String, Vec<String>) {
 
 #[test]
 fn eni_addresses_are_allocated_in_the_subnet() {
-    use eni::*;
     let mut state = State::default();
     let a = caller(A, "gz");
     let (vpc, subnet) = vpc_with_subnet(&mut state); // 10.0.1.0/24
@@ -1823,11 +1897,11 @@ fn eni_addresses_are_allocated_in_the_subnet() {
             ),
             "ok",
         ),
-        (base(&subnet, "alpha"), ENI_NAME_IN_USE),
+        (base(&subnet, "alpha"), "InvalidNetworkInterface.InUse"),
         (base("subnet-none", "x"), "InvalidSubnet.NotFound"),
         (
             [base(&subnet, "x"), ip("10.0.1.2", "true")].concat(),
-            IP_IN_USE,
+            "InvalidPrivateIpAddress.InUse",
         ),
         (
             [base(&subnet, "x"), ip("10.0.1.1", "true")].concat(),
@@ -1853,9 +1927,12 @@ fn eni_addresses_are_allocated_in_the_subnet() {
         ),
         (with(base(&subnet, "x"), &[count("-1")]), "InvalidParameter"),
         // A /28 hands out 13 addresses.
-        (with(base(&tiny, "x"), &[count("13")]), SUBNET_EXHAUSTED),
+        (
+            with(base(&tiny, "x"), &[count("13")]),
+            "ResourceInsufficient.Subnet",
+        ),
         (with(base(&tiny, "full"), &[count("12")]), "ok"),
-        (base(&tiny, "x"), SUBNET_EXHAUSTED),
+        (base(&tiny, "x"), "ResourceInsufficient.Subnet"),
     ];
     for (pairs, expected) in &cases {
         let pairs: Vec<(&str, &str)> = pairs
@@ -1913,7 +1990,7 @@ fn eni_addresses_are_allocated_in_the_subnet() {
                 ("privateIpAddressSet.0.privateIpAddress", "10.0.1.9"),
                 ("privateIpAddressSet.0.primary", "false"),
             ]),
-            IP_IN_USE,
+            "InvalidPrivateIpAddress.InUse",
         ),
         (
             "AssignPrivateIpAddresses",
@@ -1927,12 +2004,12 @@ fn eni_addresses_are_allocated_in_the_subnet() {
         (
             "UnassignPrivateIpAddresses",
             eni(&[("privateIpAddress.0", "10.0.1.3")]),
-            IP_IS_PRIMARY,
+            "InvalidPrivateip.IsPrimary",
         ),
         (
             "UnassignPrivateIpAddresses",
             eni(&[("privateIpAddress.0", "10.0.1.2")]),
-            IP_NOT_FOUND,
+            "InvalidPrivateIpAddress.NotFound",
         ),
         (
             "UnassignPrivateIpAddresses",
@@ -1949,7 +2026,7 @@ fn eni_addresses_are_allocated_in_the_subnet() {
                 ("networkInterfaceId", "eni-none"),
                 ("secondaryPrivateIpAddressCount", "1"),
             ],
-            ENI_NOT_FOUND,
+            "InvalidNetworkInterface.NotFound",
         ),
     ];
     for (action, pairs, expected) in cases {
@@ -1961,8 +2038,14 @@ fn eni_addresses_are_allocated_in_the_subnet() {
     }
     let (_, ips) = eni_by_name(&mut state, "bravo");
     assert_eq!(ips, ["10.0.1.3*", "10.0.1.30", "10.0.1.7"]);
-    assert_eq!(ApiFailure::business(ENI_NOT_FOUND, "m").code, 5000);
-    assert_eq!(ApiFailure::business(SUBNET_EXHAUSTED, "m").code, 5100);
+    assert_eq!(
+        Failure::business_name("InvalidNetworkInterface.NotFound", "m").code,
+        5000
+    );
+    assert_eq!(
+        Failure::business_name("ResourceInsufficient.Subnet", "m").code,
+        5100
+    );
 
     // A subnet holding interfaces cannot be deleted.
     assert_eq!(
@@ -1977,7 +2060,6 @@ fn eni_addresses_are_allocated_in_the_subnet() {
 
 #[test]
 fn eni_life_cycle_tasks_and_listing() {
-    use eni::*;
     let mut state = State::default();
     let a = caller(A, "gz");
     let (vpc, subnet) = vpc_with_subnet(&mut state);
@@ -2078,7 +2160,10 @@ fn eni_life_cycle_tasks_and_listing() {
         pairs.extend_from_slice(extra);
         outcome(state, "ModifyNetworkInterface", &pairs)
     };
-    assert_eq!(modify(&mut state, &[("eniName", "alpha")]), ENI_NAME_IN_USE);
+    assert_eq!(
+        modify(&mut state, &[("eniName", "alpha")]),
+        "InvalidNetworkInterface.InUse"
+    );
     assert_eq!(modify(&mut state, &[("eniName", "charlie")]), "ok");
     assert_eq!(
         modify(
@@ -2097,16 +2182,19 @@ fn eni_life_cycle_tasks_and_listing() {
     assert_eq!(names(&mut state, &[("networkInterfaceId", &charlie)]).0, 0);
     assert_eq!(
         outcome(&mut state, "DeleteNetworkInterface", &ids),
-        ENI_NOT_FOUND
+        "InvalidNetworkInterface.NotFound"
     );
-    assert_eq!(modify(&mut state, &[("eniName", "x")]), ENI_NOT_FOUND);
+    assert_eq!(
+        modify(&mut state, &[("eniName", "x")]),
+        "InvalidNetworkInterface.NotFound"
+    );
     assert_eq!(
         outcome(
             &mut state,
             "DescribeNetworkInterfaces",
             &[("vpcId", "vpc-none")]
         ),
-        VPC_NOT_FOUND
+        "InvalidVpc.NotFound"
     );
     // B sees none of A's interfaces.
     let out = ok(call(

@@ -237,3 +237,52 @@ fn the_journal_lists_calls_in_order_with_secrets_masked_and_is_bounded() {
     );
     assert!(emulator.requests().is_empty());
 }
+
+#[test]
+fn state_dumps_one_account_and_region_in_describe_shapes() {
+    let emulator = Emulator::start().expect("start");
+    let (a, b) = (Account::demo_a(), Account::demo_b());
+    call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpc::new("mine", "10.1.0.0/16"),
+    );
+    call_in(
+        &emulator,
+        &a,
+        "sh",
+        &vpc::CreateVpc::new("elsewhere", "10.2.0.0/16"),
+    );
+    call_in(
+        &emulator,
+        &b,
+        "gz",
+        &vpc::CreateVpc::new("theirs", "10.3.0.0/16"),
+    );
+
+    let (status, dumped) = admin(
+        &emulator,
+        "GET",
+        "/_emulator/state?account=100000000001&region=gz",
+    );
+    assert_eq!(status, 200, "{dumped}");
+    assert_eq!(
+        (dumped["account"].as_str(), dumped["region"].as_str()),
+        (Some(a.uin.as_str()), Some("gz"))
+    );
+    // The VPC list is exactly what DescribeVpcEx answers, and only account A's gz VPC.
+    let described = call_in(&emulator, &a, "gz", &vpc::DescribeVpcEx::new());
+    assert_eq!(dumped["vpcs"], described["data"], "{dumped}");
+    assert_eq!(dumped["vpcs"].as_array().map(Vec::len), Some(1), "{dumped}");
+    assert_eq!(emulator.state(&a.uin, "gz"), dumped);
+
+    for bad in [
+        "/_emulator/state",
+        "/_emulator/state?account=100000000001",
+        "/_emulator/state?account=&region=gz",
+    ] {
+        let (status, body) = admin(&emulator, "GET", bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}

@@ -55,6 +55,21 @@ impl Action for AcceptVpcPeeringConnection {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AcceptVpcPeeringConnection {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            peering_connection_id: params.required("peeringConnectionId")?,
+        })
+    }
+}
+
 /// What a successful [`AcceptVpcPeeringConnection`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

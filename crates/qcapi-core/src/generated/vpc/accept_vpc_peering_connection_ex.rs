@@ -59,6 +59,21 @@ impl Action for AcceptVpcPeeringConnectionEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AcceptVpcPeeringConnectionEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            peering_connection_id: params.required("peeringConnectionId")?,
+        })
+    }
+}
+
 /// What a successful [`AcceptVpcPeeringConnectionEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -119,6 +119,28 @@ impl Action for AddDnaptRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AddDnaptRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+            proto: params.required("proto")?,
+            eip: params.required("eip")?,
+            eport: params.required("eport")?,
+            pip: params.required("pip")?,
+            pport: params.required("pport")?,
+            description: params.optional("description")?,
+        })
+    }
+}
+
 /// What a successful [`AddDnaptRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

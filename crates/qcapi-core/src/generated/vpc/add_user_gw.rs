@@ -67,6 +67,22 @@ impl Action for AddUserGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AddUserGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            user_gw_name: params.required("userGwName")?,
+            user_gw_addr: params.required("userGwAddr")?,
+        })
+    }
+}
+
 /// What a successful [`AddUserGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -234,6 +234,31 @@ impl Action for AddVpnConnEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AddVpnConnEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            user_gw_id: params.required("userGwId")?,
+            vpn_conn_name: params.optional("vpnConnName")?,
+            pre_shared_key: params.optional("preSharedKey")?,
+            user_gw_cidr_block: params.optional("userGwCidrBlock")?,
+            spd_acl: params.optional("spdAcl")?,
+            ike_set: params.optional("IKESet")?,
+            i_psec_set: params.optional("IPsecSet")?,
+            user_gw_addr: params.optional("userGwAddr")?,
+            user_gw_name: params.optional("userGwName")?,
+        })
+    }
+}
+
 /// What a successful [`AddVpnConnEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -456,6 +481,35 @@ impl ParamValue for AddVpnConnExIKESetParam {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParam for AddVpnConnExIKESetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            propo_encry_algorithm: params
+                .optional(&crate::params::dotted(name, "propoEncryAlgorithm"))?,
+            propo_authen_algorithm: params
+                .optional(&crate::params::dotted(name, "propoAuthenAlgorithm"))?,
+            exchange_mode: params.optional(&crate::params::dotted(name, "exchangeMode"))?,
+            local_identity: params.optional(&crate::params::dotted(name, "localIdentity"))?,
+            remote_identity: params.optional(&crate::params::dotted(name, "remoteIdentity"))?,
+            local_address: params.optional(&crate::params::dotted(name, "localAddress"))?,
+            remote_address: params.optional(&crate::params::dotted(name, "remoteAddress"))?,
+            local_fqdn_name: params.optional(&crate::params::dotted(name, "localFqdnName"))?,
+            remote_fqdn_name: params.optional(&crate::params::dotted(name, "remoteFqdnName"))?,
+            dh_group_name: params.optional(&crate::params::dotted(name, "dhGroupName"))?,
+            ike_sa_lifetime_seconds: params
+                .optional(&crate::params::dotted(name, "ikeSaLifetimeSeconds"))?,
+            encrypt_algorithm: params.optional(&crate::params::dotted(name, "encryptAlgorithm"))?,
+        }))
+    }
+}
+
 /// IPsec settings, sent as `IPsecSet.N.<field>`. This is the spelling of the official CLI and the ModifyVpnConnEx page; the AddVpnConnEx page writes `ipsecSet`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddVpnConnExIPsecSetParam {
@@ -527,6 +581,27 @@ impl ParamValue for AddVpnConnExIPsecSetParam {
             crate::params::dotted(&name, "pfsDhGroup"),
             &self.pfs_dh_group,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for AddVpnConnExIPsecSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            integrity_algorith: params
+                .optional(&crate::params::dotted(name, "integrityAlgorith"))?,
+            ipsec_sa_lifetime_seconds: params
+                .optional(&crate::params::dotted(name, "ipsecSaLifetimeSeconds"))?,
+            ipsec_sa_lifetime_traffic: params
+                .optional(&crate::params::dotted(name, "ipsecSaLifetimeTraffic"))?,
+            pfs_dh_group: params.optional(&crate::params::dotted(name, "pfsDhGroup"))?,
+        }))
     }
 }
 

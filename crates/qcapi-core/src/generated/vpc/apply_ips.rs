@@ -95,6 +95,24 @@ impl Action for ApplyIps {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ApplyIps {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            count: params.optional("count")?,
+            ip_class: params.optional("ipClass")?,
+            subnet_id: params.optional("subnetId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`ApplyIps`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

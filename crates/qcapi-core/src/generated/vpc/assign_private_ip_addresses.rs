@@ -99,6 +99,25 @@ impl Action for AssignPrivateIpAddresses {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AssignPrivateIpAddresses {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+            private_ip_address_set: params.optional("privateIpAddressSet")?,
+            secondary_private_ip_address_count: params
+                .optional("secondaryPrivateIpAddressCount")?,
+        })
+    }
+}
+
 /// What a successful [`AssignPrivateIpAddresses`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -159,5 +178,22 @@ impl ParamValue for AssignPrivateIpAddressesPrivateIpAddressSetParam {
             &self.private_ip_address,
         );
         params.put(crate::params::dotted(&name, "primary"), &self.primary);
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for AssignPrivateIpAddressesPrivateIpAddressSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            private_ip_address: params
+                .required(&crate::params::dotted(name, "privateIpAddress"))?,
+            primary: params.required(&crate::params::dotted(name, "primary"))?,
+        }))
     }
 }

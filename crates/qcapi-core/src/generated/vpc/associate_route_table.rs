@@ -74,6 +74,23 @@ impl Action for AssociateRouteTable {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AssociateRouteTable {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_id: params.required("subnetId")?,
+            route_table_id: params.required("routeTableId")?,
+        })
+    }
+}
+
 /// What a successful [`AssociateRouteTable`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -67,6 +67,23 @@ impl Action for AssociateVip {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AssociateVip {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vip_id: params.required("vipId")?,
+            lan_ip: params.required("lanIp")?,
+        })
+    }
+}
+
 /// What a successful [`AssociateVip`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -70,6 +70,22 @@ impl Action for AttachClassicLinkVpc {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AttachClassicLinkVpc {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            instance_ids: params.required("instanceIds")?,
+        })
+    }
+}
+
 /// What a successful [`AttachClassicLinkVpc`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

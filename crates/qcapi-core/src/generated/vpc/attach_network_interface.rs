@@ -79,6 +79,23 @@ impl Action for AttachNetworkInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for AttachNetworkInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+            instance_id: params.required("instanceId")?,
+        })
+    }
+}
+
 /// What a successful [`AttachNetworkInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::spec::ActionSpec;
+#[cfg(feature = "server")]
+use crate::{Action, FromParams, Params, spec::InvalidParam};
 use crate::{Error, HttpResponse};
 
 /// Every action, sorted by name.
@@ -667,4 +669,189 @@ pub fn parse_typed(name: &str, response: HttpResponse) -> Option<Result<serde_js
         _ => return None,
     };
     Some(typed.map(|v| v.unwrap_or(serde_json::Value::Null)))
+}
+
+/// Reads a request to the action `name` as a server does ([`FromParams`]: validated,
+/// typed) and writes it back as the flat parameters a client would send; `None`
+/// for an unknown action. The emulator checks the actions it has no model for with it.
+#[cfg(feature = "server")]
+#[inline]
+pub fn read_request(name: &str, params: &Params) -> Option<Result<Params, InvalidParam>> {
+    fn reread<A: Action + FromParams>(params: &Params) -> Result<Params, InvalidParam> {
+        let request = A::from_params(params)?;
+        let mut out = Params::new();
+        request.write_params(&mut out);
+        Ok(out)
+    }
+    Some(match name {
+        "AcceptVpcPeeringConnection" => reread::<AcceptVpcPeeringConnection>(params),
+        "AcceptVpcPeeringConnectionEx" => reread::<AcceptVpcPeeringConnectionEx>(params),
+        "AddDnaptRule" => reread::<AddDnaptRule>(params),
+        "AddUserGw" => reread::<AddUserGw>(params),
+        "AddVpnConnEx" => reread::<AddVpnConnEx>(params),
+        "ApplyIps" => reread::<ApplyIps>(params),
+        "AssignPrivateIpAddresses" => reread::<AssignPrivateIpAddresses>(params),
+        "AssociateRouteTable" => reread::<AssociateRouteTable>(params),
+        "AssociateVip" => reread::<AssociateVip>(params),
+        "AttachClassicLinkVpc" => reread::<AttachClassicLinkVpc>(params),
+        "AttachNetworkInterface" => reread::<AttachNetworkInterface>(params),
+        "CheckDefaultSubnet" => reread::<CheckDefaultSubnet>(params),
+        "CreateBmInterface" => reread::<CreateBmInterface>(params),
+        "CreateBmNatGateway" => reread::<CreateBmNatGateway>(params),
+        "CreateBmSubnet" => reread::<CreateBmSubnet>(params),
+        "CreateDirectConnectGateway" => reread::<CreateDirectConnectGateway>(params),
+        "CreateFlowLog" => reread::<CreateFlowLog>(params),
+        "CreateLocalDestinationIPPortTranslationNatRule" => {
+            reread::<CreateLocalDestinationIPPortTranslationNatRule>(params)
+        }
+        "CreateLocalIPTranslationAclRule" => reread::<CreateLocalIPTranslationAclRule>(params),
+        "CreateLocalIPTranslationNatRule" => reread::<CreateLocalIPTranslationNatRule>(params),
+        "CreateLocalSourceIPPortTranslationAclRule" => {
+            reread::<CreateLocalSourceIPPortTranslationAclRule>(params)
+        }
+        "CreateLocalSourceIPPortTranslationNatRule" => {
+            reread::<CreateLocalSourceIPPortTranslationNatRule>(params)
+        }
+        "CreateNatGateway" => reread::<CreateNatGateway>(params),
+        "CreateNetworkAcl" => reread::<CreateNetworkAcl>(params),
+        "CreateNetworkInterface" => reread::<CreateNetworkInterface>(params),
+        "CreatePeerIPTranslationNatRule" => reread::<CreatePeerIPTranslationNatRule>(params),
+        "CreateRoute" => reread::<CreateRoute>(params),
+        "CreateRouteTable" => reread::<CreateRouteTable>(params),
+        "CreateSubnet" => reread::<CreateSubnet>(params),
+        "CreateSubnetAclRule" => reread::<CreateSubnetAclRule>(params),
+        "CreateVpc" => reread::<CreateVpc>(params),
+        "CreateVpcPeeringConnection" => reread::<CreateVpcPeeringConnection>(params),
+        "CreateVpcPeeringConnectionEx" => reread::<CreateVpcPeeringConnectionEx>(params),
+        "CreateVpn" => reread::<CreateVpn>(params),
+        "DelBmInterface" => reread::<DelBmInterface>(params),
+        "DeleteBmNatGateway" => reread::<DeleteBmNatGateway>(params),
+        "DeleteBmSubnet" => reread::<DeleteBmSubnet>(params),
+        "DeleteDirectConnectGateway" => reread::<DeleteDirectConnectGateway>(params),
+        "DeleteDnaptRule" => reread::<DeleteDnaptRule>(params),
+        "DeleteFlowLog" => reread::<DeleteFlowLog>(params),
+        "DeleteLocalDestinationIPPortTranslationNatRule" => {
+            reread::<DeleteLocalDestinationIPPortTranslationNatRule>(params)
+        }
+        "DeleteLocalIPTranslationAclRule" => reread::<DeleteLocalIPTranslationAclRule>(params),
+        "DeleteLocalIPTranslationNatRule" => reread::<DeleteLocalIPTranslationNatRule>(params),
+        "DeleteLocalSourceIPPortTranslationAclRule" => {
+            reread::<DeleteLocalSourceIPPortTranslationAclRule>(params)
+        }
+        "DeleteLocalSourceIPPortTranslationNatRule" => {
+            reread::<DeleteLocalSourceIPPortTranslationNatRule>(params)
+        }
+        "DeleteNatGateway" => reread::<DeleteNatGateway>(params),
+        "DeleteNetworkAcl" => reread::<DeleteNetworkAcl>(params),
+        "DeleteNetworkInterface" => reread::<DeleteNetworkInterface>(params),
+        "DeletePeerIPTranslationNatRule" => reread::<DeletePeerIPTranslationNatRule>(params),
+        "DeleteRoute" => reread::<DeleteRoute>(params),
+        "DeleteRouteTable" => reread::<DeleteRouteTable>(params),
+        "DeleteSubnet" => reread::<DeleteSubnet>(params),
+        "DeleteUserGw" => reread::<DeleteUserGw>(params),
+        "DeleteVpc" => reread::<DeleteVpc>(params),
+        "DeleteVpcPeeringConnection" => reread::<DeleteVpcPeeringConnection>(params),
+        "DeleteVpcPeeringConnectionEx" => reread::<DeleteVpcPeeringConnectionEx>(params),
+        "DeleteVpnConn" => reread::<DeleteVpnConn>(params),
+        "DescribeAcl" => reread::<DescribeAcl>(params),
+        "DescribeBmCpmBySubnetId" => reread::<DescribeBmCpmBySubnetId>(params),
+        "DescribeBmNatGateway" => reread::<DescribeBmNatGateway>(params),
+        "DescribeBmSubnetByCpmId" => reread::<DescribeBmSubnetByCpmId>(params),
+        "DescribeBmSubnetEx" => reread::<DescribeBmSubnetEx>(params),
+        "DescribeBmSubnetIps" => reread::<DescribeBmSubnetIps>(params),
+        "DescribeBmVpcEx" => reread::<DescribeBmVpcEx>(params),
+        "DescribeDirectConnectGateway" => reread::<DescribeDirectConnectGateway>(params),
+        "DescribeFlowLog" => reread::<DescribeFlowLog>(params),
+        "DescribeFlowLogs" => reread::<DescribeFlowLogs>(params),
+        "DescribeLocalDestinationIPPortTranslationNatRule" => {
+            reread::<DescribeLocalDestinationIPPortTranslationNatRule>(params)
+        }
+        "DescribeLocalIPTranslationAclRule" => reread::<DescribeLocalIPTranslationAclRule>(params),
+        "DescribeLocalIPTranslationNatRule" => reread::<DescribeLocalIPTranslationNatRule>(params),
+        "DescribeLocalSourceIPPortTranslationAclRule" => {
+            reread::<DescribeLocalSourceIPPortTranslationAclRule>(params)
+        }
+        "DescribeLocalSourceIPPortTranslationNatRule" => {
+            reread::<DescribeLocalSourceIPPortTranslationNatRule>(params)
+        }
+        "DescribeNatGateway" => reread::<DescribeNatGateway>(params),
+        "DescribeNetworkAcl" => reread::<DescribeNetworkAcl>(params),
+        "DescribeNetworkInterfaces" => reread::<DescribeNetworkInterfaces>(params),
+        "DescribePeerIPTranslationNatRule" => reread::<DescribePeerIPTranslationNatRule>(params),
+        "DescribeRouteTable" => reread::<DescribeRouteTable>(params),
+        "DescribeSSLVpn" => reread::<DescribeSSLVpn>(params),
+        "DescribeSSLVpnDomain" => reread::<DescribeSSLVpnDomain>(params),
+        "DescribeSubnet" => reread::<DescribeSubnet>(params),
+        "DescribeSubnetEx" => reread::<DescribeSubnetEx>(params),
+        "DescribeUserGw" => reread::<DescribeUserGw>(params),
+        "DescribeUserGwVendor" => reread::<DescribeUserGwVendor>(params),
+        "DescribeVpcClassicLink" => reread::<DescribeVpcClassicLink>(params),
+        "DescribeVpcEx" => reread::<DescribeVpcEx>(params),
+        "DescribeVpcLimit" => reread::<DescribeVpcLimit>(params),
+        "DescribeVpcPeeringConnections" => reread::<DescribeVpcPeeringConnections>(params),
+        "DescribeVpcTaskResult" => reread::<DescribeVpcTaskResult>(params),
+        "DescribeVpcs" => reread::<DescribeVpcs>(params),
+        "DescribeVpnConn" => reread::<DescribeVpnConn>(params),
+        "DescribeVpnConnMonitor" => reread::<DescribeVpnConnMonitor>(params),
+        "DescribeVpnGw" => reread::<DescribeVpnGw>(params),
+        "DetachClassicLinkVpc" => reread::<DetachClassicLinkVpc>(params),
+        "DetachNetworkInterface" => reread::<DetachNetworkInterface>(params),
+        "DeteleSubnetAclRule" => reread::<DeteleSubnetAclRule>(params),
+        "EipBindBmNatGateway" => reread::<EipBindBmNatGateway>(params),
+        "EipBindNatGateway" => reread::<EipBindNatGateway>(params),
+        "EipUnBindBmNatGateway" => reread::<EipUnBindBmNatGateway>(params),
+        "EipUnBindNatGateway" => reread::<EipUnBindNatGateway>(params),
+        "EnableVpcPeeringConnection" => reread::<EnableVpcPeeringConnection>(params),
+        "EnableVpcPeeringConnectionEx" => reread::<EnableVpcPeeringConnectionEx>(params),
+        "GetVpnConnConfig" => reread::<GetVpnConnConfig>(params),
+        "InquiryNatPrice" => reread::<InquiryNatPrice>(params),
+        "InquiryPriceRunVpnGw" => reread::<InquiryPriceRunVpnGw>(params),
+        "InquiryVpnPrice" => reread::<InquiryVpnPrice>(params),
+        "MigrateNetworkInterface" => reread::<MigrateNetworkInterface>(params),
+        "MigratePrivateIpAddress" => reread::<MigratePrivateIpAddress>(params),
+        "ModifyBmNatGateway" => reread::<ModifyBmNatGateway>(params),
+        "ModifyDirectConnectGateway" => reread::<ModifyDirectConnectGateway>(params),
+        "ModifyDnaptRule" => reread::<ModifyDnaptRule>(params),
+        "ModifyFlowLogAttribute" => reread::<ModifyFlowLogAttribute>(params),
+        "ModifyLocalDestinationIPPortTranslationNatRule" => {
+            reread::<ModifyLocalDestinationIPPortTranslationNatRule>(params)
+        }
+        "ModifyLocalIPTranslationAclRule" => reread::<ModifyLocalIPTranslationAclRule>(params),
+        "ModifyLocalIPTranslationNatRule" => reread::<ModifyLocalIPTranslationNatRule>(params),
+        "ModifyLocalSourceIPPortTranslationAclRule" => {
+            reread::<ModifyLocalSourceIPPortTranslationAclRule>(params)
+        }
+        "ModifyLocalSourceIPPortTranslationNatRule" => {
+            reread::<ModifyLocalSourceIPPortTranslationNatRule>(params)
+        }
+        "ModifyNatGateway" => reread::<ModifyNatGateway>(params),
+        "ModifyNetworkAcl" => reread::<ModifyNetworkAcl>(params),
+        "ModifyNetworkAclEntry" => reread::<ModifyNetworkAclEntry>(params),
+        "ModifyNetworkInterface" => reread::<ModifyNetworkInterface>(params),
+        "ModifyPeerIPTranslationNatRule" => reread::<ModifyPeerIPTranslationNatRule>(params),
+        "ModifyRouteTableAttribute" => reread::<ModifyRouteTableAttribute>(params),
+        "ModifySubnetAttribute" => reread::<ModifySubnetAttribute>(params),
+        "ModifyUserGw" => reread::<ModifyUserGw>(params),
+        "ModifyVpcAttribute" => reread::<ModifyVpcAttribute>(params),
+        "ModifyVpcPeeringConnection" => reread::<ModifyVpcPeeringConnection>(params),
+        "ModifyVpcPeeringConnectionEx" => reread::<ModifyVpcPeeringConnectionEx>(params),
+        "ModifyVpnConnEx" => reread::<ModifyVpnConnEx>(params),
+        "ModifyVpnGw" => reread::<ModifyVpnGw>(params),
+        "QueryBmTaskResult" => reread::<QueryBmTaskResult>(params),
+        "QueryNatGatewayProductionStatus" => reread::<QueryNatGatewayProductionStatus>(params),
+        "RegisterBatchIp" => reread::<RegisterBatchIp>(params),
+        "RejectVpcPeeringConnection" => reread::<RejectVpcPeeringConnection>(params),
+        "RejectVpcPeeringConnectionEx" => reread::<RejectVpcPeeringConnectionEx>(params),
+        "RenewVpn" => reread::<RenewVpn>(params),
+        "ResetVpnConnSA" => reread::<ResetVpnConnSA>(params),
+        "ReturnIps" => reread::<ReturnIps>(params),
+        "RunVpnGw" => reread::<RunVpnGw>(params),
+        "SetSSLVpnDomain" => reread::<SetSSLVpnDomain>(params),
+        "SubnetBindBmNatGateway" => reread::<SubnetBindBmNatGateway>(params),
+        "SubnetUnBindBmNatGateway" => reread::<SubnetUnBindBmNatGateway>(params),
+        "UnassignPrivateIpAddresses" => reread::<UnassignPrivateIpAddresses>(params),
+        "UpgradeBmNatGateway" => reread::<UpgradeBmNatGateway>(params),
+        "UpgradeNatGateway" => reread::<UpgradeNatGateway>(params),
+        _ => return None,
+    })
 }

@@ -65,6 +65,21 @@ impl Action for CheckDefaultSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CheckDefaultSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            zone_id: params.optional("zoneId")?,
+        })
+    }
+}
+
 /// What a successful [`CheckDefaultSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -143,6 +143,28 @@ impl Action for CreateBmNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateBmNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            assigned_eip_set: params.optional("assignedEipSet")?,
+            auto_alloc_eip_num: params.optional("autoAllocEipNum")?,
+            ips: params.optional("ips")?,
+            max_concurrent: params.optional("maxConcurrent")?,
+            nat_name: params.optional("natName")?,
+            subnet_all: params.optional("subnetAll")?,
+            subnet_ids: params.optional("subnetIds")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`CreateBmNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -95,6 +95,24 @@ impl Action for CreateBmSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateBmSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            docker_flag: params.optional("dockerFlag")?,
+            subnet_set: params.optional("subnetSet")?,
+            vlan_id: params.optional("vlanId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`CreateBmSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

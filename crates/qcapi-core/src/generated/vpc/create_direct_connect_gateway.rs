@@ -83,6 +83,23 @@ impl Action for CreateDirectConnectGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateDirectConnectGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_name: params.required("directConnectGatewayName")?,
+            r#type: params.optional("type")?,
+        })
+    }
+}
+
 /// What a successful [`CreateDirectConnectGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -132,6 +132,27 @@ impl Action for CreateFlowLog {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateFlowLog {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            flow_log_name: params.required("flowLogName")?,
+            resource_type: params.required("resourceType")?,
+            resource_id: params.required("resourceId")?,
+            traffic_type: params.required("trafficType")?,
+            cloud_log_id: params.required("cloudLogId")?,
+            flow_log_description: params.optional("flowLogDescription")?,
+        })
+    }
+}
+
 /// What a successful [`CreateFlowLog`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

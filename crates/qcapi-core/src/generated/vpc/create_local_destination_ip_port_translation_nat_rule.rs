@@ -90,6 +90,24 @@ impl Action for CreateLocalDestinationIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateLocalDestinationIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            local_destination_ip_port_translation: params
+                .required("localDestinationIPPortTranslation")?,
+        })
+    }
+}
+
 /// What a successful [`CreateLocalDestinationIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -184,5 +202,27 @@ impl ParamValue
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam
+    for CreateLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam
+{
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            original_ip: params.required(&crate::params::dotted(name, "originalIP"))?,
+            original_port: params.required(&crate::params::dotted(name, "originalPort"))?,
+            translation_ip: params.required(&crate::params::dotted(name, "translationIP"))?,
+            translation_port: params.required(&crate::params::dotted(name, "translationPort"))?,
+            proto: params.required(&crate::params::dotted(name, "proto"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

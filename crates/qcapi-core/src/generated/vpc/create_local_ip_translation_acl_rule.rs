@@ -93,6 +93,25 @@ impl Action for CreateLocalIPTranslationAclRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateLocalIPTranslationAclRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            original_ip: params.required("originalIP")?,
+            translation_ip: params.required("translationIP")?,
+            acl_rules: params.required("aclRules")?,
+        })
+    }
+}
+
 /// What a successful [`CreateLocalIPTranslationAclRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -162,5 +181,23 @@ impl ParamValue for CreateLocalIPTranslationAclRuleAclRulesParam {
             crate::params::dotted(&name, "destinationPort"),
             &self.destination_port,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreateLocalIPTranslationAclRuleAclRulesParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            protocol: params.required(&crate::params::dotted(name, "protocol"))?,
+            source_port: params.required(&crate::params::dotted(name, "sourcePort"))?,
+            destination_cidr: params.required(&crate::params::dotted(name, "destinationCidr"))?,
+            destination_port: params.required(&crate::params::dotted(name, "destinationPort"))?,
+        }))
     }
 }

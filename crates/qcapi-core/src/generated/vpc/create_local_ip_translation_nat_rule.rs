@@ -86,6 +86,23 @@ impl Action for CreateLocalIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateLocalIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            local_ip_translation: params.required("localIPTranslation")?,
+        })
+    }
+}
+
 /// What a successful [`CreateLocalIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -163,5 +180,22 @@ impl ParamValue for CreateLocalIPTranslationNatRuleLocalIPTranslationParam {
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreateLocalIPTranslationNatRuleLocalIPTranslationParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            original_ip: params.required(&crate::params::dotted(name, "originalIP"))?,
+            translation_ip: params.required(&crate::params::dotted(name, "translationIP"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

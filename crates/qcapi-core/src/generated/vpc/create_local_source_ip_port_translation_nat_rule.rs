@@ -89,6 +89,23 @@ impl Action for CreateLocalSourceIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateLocalSourceIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            local_source_ip_port_translation: params.required("localSourceIPPortTranslation")?,
+        })
+    }
+}
+
 /// What a successful [`CreateLocalSourceIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -158,5 +175,24 @@ impl ParamValue for CreateLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTr
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam
+    for CreateLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam
+{
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            translation_ip_pool: params
+                .required(&crate::params::dotted(name, "translationIPPool"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

@@ -116,6 +116,26 @@ impl Action for CreateNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            nat_name: params.required("natName")?,
+            vpc_id: params.required("vpcId")?,
+            max_concurrent: params.required("maxConcurrent")?,
+            bandwidth: params.optional("bandwidth")?,
+            assigned_eip_set: params.optional("assignedEipSet")?,
+            auto_alloc_eip_num: params.optional("autoAllocEipNum")?,
+        })
+    }
+}
+
 /// What a successful [`CreateNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -68,6 +68,22 @@ impl Action for CreateNetworkAcl {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateNetworkAcl {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_acl_name: params.required("networkAclName")?,
+        })
+    }
+}
+
 /// What a successful [`CreateNetworkAcl`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

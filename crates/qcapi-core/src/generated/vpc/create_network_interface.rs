@@ -135,6 +135,28 @@ impl Action for CreateNetworkInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateNetworkInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_id: params.required("subnetId")?,
+            eni_name: params.required("eniName")?,
+            eni_description: params.optional("eniDescription")?,
+            private_ip_address_set: params.optional("privateIpAddressSet")?,
+            secondary_private_ip_address_count: params
+                .optional("secondaryPrivateIpAddressCount")?,
+            sg_ids: params.optional("sgIds")?,
+        })
+    }
+}
+
 /// What a successful [`CreateNetworkInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -195,5 +217,22 @@ impl ParamValue for CreateNetworkInterfacePrivateIpAddressSetParam {
             &self.private_ip_address,
         );
         params.put(crate::params::dotted(&name, "primary"), &self.primary);
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreateNetworkInterfacePrivateIpAddressSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            private_ip_address: params
+                .required(&crate::params::dotted(name, "privateIpAddress"))?,
+            primary: params.required(&crate::params::dotted(name, "primary"))?,
+        }))
     }
 }

@@ -81,6 +81,23 @@ impl Action for CreatePeerIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreatePeerIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            peer_ip_translation: params.required("peerIPTranslation")?,
+        })
+    }
+}
+
 /// What a successful [`CreatePeerIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -146,5 +163,22 @@ impl ParamValue for CreatePeerIPTranslationNatRulePeerIPTranslationParam {
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreatePeerIPTranslationNatRulePeerIPTranslationParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            original_ip: params.required(&crate::params::dotted(name, "originalIP"))?,
+            translation_ip: params.required(&crate::params::dotted(name, "translationIP"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

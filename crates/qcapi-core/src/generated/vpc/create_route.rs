@@ -80,6 +80,23 @@ impl Action for CreateRoute {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateRoute {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            route_table_id: params.required("routeTableId")?,
+            route_set: params.required("routeSet")?,
+        })
+    }
+}
+
 /// What a successful [`CreateRoute`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -137,5 +154,23 @@ impl ParamValue for CreateRouteRouteSetParam {
         );
         params.put(crate::params::dotted(&name, "nextType"), &self.next_type);
         params.put(crate::params::dotted(&name, "nextHub"), &self.next_hub);
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreateRouteRouteSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            destination_cidr_block: params
+                .required(&crate::params::dotted(name, "destinationCidrBlock"))?,
+            next_type: params.required(&crate::params::dotted(name, "nextType"))?,
+            next_hub: params.required(&crate::params::dotted(name, "nextHub"))?,
+        }))
     }
 }

@@ -98,6 +98,23 @@ impl Action for CreateRouteTable {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateRouteTable {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            route_table_name: params.required("routeTableName")?,
+            route_set: params.optional("routeSet")?,
+        })
+    }
+}
+
 /// What a successful [`CreateRouteTable`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -181,6 +198,25 @@ impl ParamValue for CreateRouteTableRouteSetParam {
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for CreateRouteTableRouteSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            destination_cidr_block: params
+                .required(&crate::params::dotted(name, "destinationCidrBlock"))?,
+            next_type: params.required(&crate::params::dotted(name, "nextType"))?,
+            next_hub: params.required(&crate::params::dotted(name, "nextHub"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }
 

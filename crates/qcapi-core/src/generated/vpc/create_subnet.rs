@@ -87,6 +87,22 @@ impl Action for CreateSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_set: params.optional("subnetSet")?,
+        })
+    }
+}
+
 /// What a successful [`CreateSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -70,6 +70,23 @@ impl Action for CreateSubnetAclRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateSubnetAclRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_acl_id: params.required("networkAclId")?,
+            subnet_ids: params.required("subnetIds")?,
+        })
+    }
+}
+
 /// What a successful [`CreateSubnetAclRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -96,6 +96,23 @@ impl Action for CreateVpc {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateVpc {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_name: params.required("vpcName")?,
+            cidr_block: params.required("cidrBlock")?,
+            subnet_set: params.optional("subnetSet")?,
+        })
+    }
+}
+
 /// What a successful [`CreateVpc`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

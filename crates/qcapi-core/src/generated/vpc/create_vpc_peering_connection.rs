@@ -84,6 +84,24 @@ impl Action for CreateVpcPeeringConnection {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateVpcPeeringConnection {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            peer_vpc_id: params.required("peerVpcId")?,
+            peer_uin: params.required("peerUin")?,
+            peering_connection_name: params.required("peeringConnectionName")?,
+        })
+    }
+}
+
 /// What a successful [`CreateVpcPeeringConnection`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

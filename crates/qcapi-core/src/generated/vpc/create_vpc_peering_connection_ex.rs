@@ -135,6 +135,29 @@ impl Action for CreateVpcPeeringConnectionEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateVpcPeeringConnectionEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            peer_vpc_id: params.required("peerVpcId")?,
+            peer_uin: params.required("peerUin")?,
+            peering_connection_name: params.required("peeringConnectionName")?,
+            peer_region: params.required("peerRegion")?,
+            bandwidth: params.required("bandwidth")?,
+            r#type: params.optional("type")?,
+            charge_type: params.optional("chargeType")?,
+            qos_level: params.optional("qosLevel")?,
+        })
+    }
+}
+
 /// What a successful [`CreateVpcPeeringConnectionEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -92,6 +92,25 @@ impl Action for CreateVpn {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for CreateVpn {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            name: params.required("name")?,
+            vpc_id: params.required("vpcId")?,
+            period: params.required("period")?,
+            bandwidth: params.required("bandwidth")?,
+            is_auto_renewals: params.optional("isAutoRenewals")?,
+        })
+    }
+}
+
 /// What a successful [`CreateVpn`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -83,6 +83,23 @@ impl Action for DelBmInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DelBmInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            instance_ids: params.optional("instanceIds")?,
+            subnet_id: params.optional("subnetId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DelBmInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -71,6 +71,22 @@ impl Action for DeleteBmSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteBmSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            subnet_id: params.optional("subnetId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteBmSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -65,6 +65,22 @@ impl Action for DeleteDirectConnectGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteDirectConnectGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteDirectConnectGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -71,6 +71,23 @@ impl Action for DeleteDnaptRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteDnaptRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+            dnat_list: params.required("dnatList")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteDnaptRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -121,5 +138,22 @@ impl ParamValue for DeleteDnaptRuleDnatListParam {
         params.put(crate::params::dotted(&name, "proto"), &self.proto);
         params.put(crate::params::dotted(&name, "eip"), &self.eip);
         params.put(crate::params::dotted(&name, "eport"), &self.eport);
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for DeleteDnaptRuleDnatListParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            proto: params.required(&crate::params::dotted(name, "proto"))?,
+            eip: params.required(&crate::params::dotted(name, "eip"))?,
+            eport: params.required(&crate::params::dotted(name, "eport"))?,
+        }))
     }
 }

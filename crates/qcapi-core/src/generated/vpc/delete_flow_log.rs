@@ -61,6 +61,22 @@ impl Action for DeleteFlowLog {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteFlowLog {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            flow_log_id: params.required("flowLogId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteFlowLog`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

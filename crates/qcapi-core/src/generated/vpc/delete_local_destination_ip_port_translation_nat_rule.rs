@@ -99,6 +99,24 @@ impl Action for DeleteLocalDestinationIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteLocalDestinationIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            local_destination_ip_port_translation: params
+                .optional("localDestinationIPPortTranslation")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteLocalDestinationIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -217,5 +235,27 @@ impl ParamValue
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam
+    for DeleteLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam
+{
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            original_ip: params.optional(&crate::params::dotted(name, "originalIP"))?,
+            original_port: params.optional(&crate::params::dotted(name, "originalPort"))?,
+            translation_ip: params.optional(&crate::params::dotted(name, "translationIP"))?,
+            translation_port: params.optional(&crate::params::dotted(name, "translationPort"))?,
+            proto: params.optional(&crate::params::dotted(name, "proto"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

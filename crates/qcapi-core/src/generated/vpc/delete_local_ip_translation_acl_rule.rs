@@ -108,6 +108,25 @@ impl Action for DeleteLocalIPTranslationAclRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteLocalIPTranslationAclRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            acl_rules: params.optional("aclRules")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            original_ip: params.optional("originalIP")?,
+            translation_ip: params.optional("translationIP")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteLocalIPTranslationAclRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

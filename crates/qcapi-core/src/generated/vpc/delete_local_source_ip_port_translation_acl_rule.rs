@@ -96,6 +96,24 @@ impl Action for DeleteLocalSourceIPPortTranslationAclRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteLocalSourceIPPortTranslationAclRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            acl_rules: params.optional("aclRules")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            translation_ip_pool: params.optional("translationIPPool")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteLocalSourceIPPortTranslationAclRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

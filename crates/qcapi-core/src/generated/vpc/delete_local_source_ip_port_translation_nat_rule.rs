@@ -96,6 +96,23 @@ impl Action for DeleteLocalSourceIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteLocalSourceIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            local_source_ip_port_translation: params.optional("localSourceIPPortTranslation")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteLocalSourceIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -159,5 +176,24 @@ impl ParamValue for DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTr
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam
+    for DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam
+{
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            translation_ip_pool: params
+                .optional(&crate::params::dotted(name, "translationIPPool"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

@@ -65,6 +65,22 @@ impl Action for DeleteNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -61,6 +61,22 @@ impl Action for DeleteNetworkAcl {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteNetworkAcl {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_acl_id: params.required("networkAclId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteNetworkAcl`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

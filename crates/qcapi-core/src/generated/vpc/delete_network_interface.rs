@@ -66,6 +66,22 @@ impl Action for DeleteNetworkInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteNetworkInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteNetworkInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -91,6 +91,23 @@ impl Action for DeletePeerIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeletePeerIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            peer_ip_translation: params.optional("peerIPTranslation")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeletePeerIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -168,5 +185,22 @@ impl ParamValue for DeletePeerIPTranslationNatRulePeerIPTranslationParam {
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for DeletePeerIPTranslationNatRulePeerIPTranslationParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            original_ip: params.optional(&crate::params::dotted(name, "originalIP"))?,
+            translation_ip: params.optional(&crate::params::dotted(name, "translationIP"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

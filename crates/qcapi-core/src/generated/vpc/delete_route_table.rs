@@ -60,6 +60,22 @@ impl Action for DeleteRouteTable {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteRouteTable {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            route_table_id: params.required("routeTableId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteRouteTable`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -61,6 +61,22 @@ impl Action for DeleteSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_id: params.required("subnetId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

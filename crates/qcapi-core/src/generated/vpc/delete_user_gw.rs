@@ -54,6 +54,21 @@ impl Action for DeleteUserGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteUserGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            user_gw_id: params.required("userGwId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteUserGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -55,6 +55,21 @@ impl Action for DeleteVpc {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DeleteVpc {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DeleteVpc`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

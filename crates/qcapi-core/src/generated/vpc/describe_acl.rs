@@ -119,6 +119,24 @@ impl Action for DescribeAcl {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeAcl {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            name: params.optional("name")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeAcl`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

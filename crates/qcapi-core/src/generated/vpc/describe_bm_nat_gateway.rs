@@ -131,6 +131,27 @@ impl Action for DescribeBmNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeBmNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            limit: params.optional("limit")?,
+            nat_id: params.optional("natId")?,
+            nat_name: params.optional("natName")?,
+            offset: params.optional("offset")?,
+            order_direction: params.optional("orderDirection")?,
+            order_feild: params.optional("orderFeild")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeBmNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

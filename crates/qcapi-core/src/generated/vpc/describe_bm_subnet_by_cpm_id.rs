@@ -57,6 +57,21 @@ impl Action for DescribeBmSubnetByCpmId {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeBmSubnetByCpmId {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            instance_id: params.optional("instanceId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeBmSubnetByCpmId`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

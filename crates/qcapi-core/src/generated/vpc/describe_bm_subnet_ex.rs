@@ -155,6 +155,29 @@ impl Action for DescribeBmSubnetEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeBmSubnetEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+            order_direction: params.optional("orderDirection")?,
+            order_feild: params.optional("orderFeild")?,
+            subnet_id: params.optional("subnetId")?,
+            subnet_name: params.optional("subnetName")?,
+            vlan_id: params.optional("vlanId")?,
+            vpc_id: params.optional("vpcId")?,
+            zone_ids: params.optional("zoneIds")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeBmSubnetEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

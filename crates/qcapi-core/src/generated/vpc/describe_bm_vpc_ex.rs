@@ -143,6 +143,28 @@ impl Action for DescribeBmVpcEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeBmVpcEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+            order_direction: params.optional("orderDirection")?,
+            order_field: params.optional("orderField")?,
+            vpc_id: params.optional("vpcId")?,
+            vpc_name: params.optional("vpcName")?,
+            vpc_status: params.optional("vpcStatus")?,
+            zone_ids: params.optional("zoneIds")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeBmVpcEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -155,6 +155,27 @@ impl Action for DescribeDirectConnectGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeDirectConnectGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            direct_connect_gateway_name: params.optional("directConnectGatewayName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeDirectConnectGateway {
     type Item = DescribeDirectConnectGatewayData;
 

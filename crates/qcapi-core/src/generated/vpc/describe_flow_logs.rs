@@ -199,6 +199,32 @@ impl Action for DescribeFlowLogs {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeFlowLogs {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            flow_log_id: params.optional("flowLogId")?,
+            flow_log_name: params.optional("flowLogName")?,
+            resource_type: params.optional("resourceType")?,
+            resource_id: params.optional("resourceId")?,
+            traffic_type: params.optional("trafficType")?,
+            cloud_log_id: params.optional("cloudLogId")?,
+            cloud_log_state: params.optional("cloudLogState")?,
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeFlowLogs`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -168,6 +168,30 @@ impl Action for DescribeLocalDestinationIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeLocalDestinationIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            description: params.optional("description")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+            original_ip: params.optional("originalIP")?,
+            original_port: params.optional("originalPORT")?,
+            proto: params.optional("proto")?,
+            translation_ip: params.optional("translationIP")?,
+            translation_port: params.optional("translationPORT")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeLocalDestinationIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

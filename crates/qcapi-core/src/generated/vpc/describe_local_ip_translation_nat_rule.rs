@@ -130,6 +130,27 @@ impl Action for DescribeLocalIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeLocalIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            original_ip: params.optional("originalIP")?,
+            translation_ip: params.optional("translationIP")?,
+            description: params.optional("description")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeLocalIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -96,6 +96,24 @@ impl Action for DescribeLocalSourceIPPortTranslationAclRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeLocalSourceIPPortTranslationAclRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            acl_rule_ids: params.optional("aclRuleIds")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            translation_ip_pool: params.optional("translationIPPool")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeLocalSourceIPPortTranslationAclRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -164,6 +164,28 @@ impl Action for DescribeNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            nat_id: params.optional("natId")?,
+            nat_name: params.optional("natName")?,
+            vpc_id: params.optional("vpcId")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            vpc_name: params.optional("vpcName")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeNatGateway {
     type Item = DescribeNatGatewayData;
 

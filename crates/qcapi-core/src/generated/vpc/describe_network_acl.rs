@@ -176,6 +176,28 @@ impl Action for DescribeNetworkAcl {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeNetworkAcl {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            network_acl_id: params.optional("networkAclId")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            network_acl_name: params.optional("networkAclName")?,
+            rule_direction: params.optional("ruleDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeNetworkAcl {
     type Item = DescribeNetworkAclData;
 

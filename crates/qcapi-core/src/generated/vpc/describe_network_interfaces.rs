@@ -251,6 +251,34 @@ impl Action for DescribeNetworkInterfaces {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeNetworkInterfaces {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            network_interface_id: params.optional("networkInterfaceId")?,
+            eni_name: params.optional("eniName")?,
+            eni_description: params.optional("eniDescription")?,
+            instance_id: params.optional("instanceId")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            eni_type: params.optional("eniType")?,
+            hide_secondary: params.optional("hideSecondary")?,
+            sg_id: params.optional("sgId")?,
+            show_int: params.optional("showInt")?,
+            subnet_id: params.optional("subnetId")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeNetworkInterfaces {
     type Item = DescribeNetworkInterfacesData;
 

@@ -132,6 +132,27 @@ impl Action for DescribePeerIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribePeerIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            description: params.optional("description")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            limit: params.optional("limit")?,
+            offset: params.optional("offset")?,
+            original_ip: params.optional("originalIP")?,
+            translation_ip: params.optional("translationIP")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribePeerIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

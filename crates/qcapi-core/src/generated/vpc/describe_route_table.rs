@@ -165,6 +165,27 @@ impl Action for DescribeRouteTable {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeRouteTable {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            route_table_id: params.optional("routeTableId")?,
+            route_table_name: params.optional("routeTableName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeRouteTable {
     type Item = DescribeRouteTableData;
 

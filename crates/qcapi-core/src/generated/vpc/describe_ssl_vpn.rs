@@ -151,6 +151,27 @@ impl Action for DescribeSSLVpn {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeSSLVpn {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            ssl_vpn_id: params.optional("sslVpnId")?,
+            ssl_vpn_name: params.optional("sslVpnName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeSSLVpn`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -76,6 +76,22 @@ impl Action for DescribeSSLVpnDomain {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeSSLVpnDomain {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            ssl_vpn_id: params.optional("sslVpnId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeSSLVpnDomain`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

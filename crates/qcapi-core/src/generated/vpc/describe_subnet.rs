@@ -71,6 +71,22 @@ impl Action for DescribeSubnet {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeSubnet {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_id: params.required("subnetId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeSubnet`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

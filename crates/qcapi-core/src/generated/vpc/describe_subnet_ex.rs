@@ -182,6 +182,29 @@ impl Action for DescribeSubnetEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeSubnetEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            subnet_id: params.optional("subnetId")?,
+            subnet_name: params.optional("subnetName")?,
+            zone_ids: params.optional("zoneIds")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            get_acl_id_flag: params.optional("getAclIdFlag")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeSubnetEx {
     type Item = DescribeSubnetExData;
 

@@ -132,6 +132,26 @@ impl Action for DescribeUserGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeUserGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            user_gw_id: params.optional("userGwId")?,
+            user_gw_name: params.optional("userGwName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeUserGw {
     type Item = DescribeUserGwData;
 

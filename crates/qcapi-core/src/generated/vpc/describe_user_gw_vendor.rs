@@ -47,6 +47,19 @@ impl Action for DescribeUserGwVendor {
     fn write_params(&self, _params: &mut Params) {}
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeUserGwVendor {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let _params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&_params)?;
+        Ok(Self {})
+    }
+}
+
 /// What a successful [`DescribeUserGwVendor`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -147,6 +147,27 @@ impl Action for DescribeVpcClassicLink {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcClassicLink {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            classic_link_id: params.optional("classicLinkId")?,
+            lan_ip: params.optional("lanIp")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeVpcClassicLink {
     type Item = DescribeVpcClassicLinkData;
 

@@ -141,6 +141,26 @@ impl Action for DescribeVpcEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            vpc_name: params.optional("vpcName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeVpcEx {
     type Item = DescribeVpcExData;
 

@@ -61,6 +61,21 @@ impl Action for DescribeVpcLimit {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcLimit {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            r#type: params.required("type")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeVpcLimit`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -162,6 +162,29 @@ impl Action for DescribeVpcPeeringConnections {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcPeeringConnections {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            peering_connection_id: params.optional("peeringConnectionId")?,
+            peering_connection_name: params.optional("peeringConnectionName")?,
+            state: params.optional("state")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            r#type: params.optional("type")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeVpcPeeringConnections {
     type Item = PeeringConnection;
 

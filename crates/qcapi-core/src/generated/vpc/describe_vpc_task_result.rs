@@ -69,6 +69,22 @@ impl Action for DescribeVpcTaskResult {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcTaskResult {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            task_id: params.required("taskId")?,
+            r#type: params.optional("type")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeVpcTaskResult`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

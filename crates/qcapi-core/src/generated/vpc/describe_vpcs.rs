@@ -93,6 +93,21 @@ impl Action for DescribeVpcs {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpcs {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeVpcs`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

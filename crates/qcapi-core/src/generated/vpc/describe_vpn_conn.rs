@@ -242,6 +242,30 @@ impl Action for DescribeVpnConn {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpnConn {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            vpn_gw_id: params.optional("vpnGwId")?,
+            vpn_conn_id: params.optional("vpnConnId")?,
+            vpn_conn_name: params.optional("vpnConnName")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            is_need_conn_net: params.optional("isNeedConnNet")?,
+            task_id: params.optional("taskId")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeVpnConn {
     type Item = DescribeVpnConnData;
 

@@ -100,6 +100,26 @@ impl Action for DescribeVpnConnMonitor {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpnConnMonitor {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            vpn_conn_id: params.required("vpnConnId")?,
+            metric_name: params.required("metricName")?,
+            starttime: params.optional("starttime")?,
+            endtime: params.optional("endtime")?,
+        })
+    }
+}
+
 /// What a successful [`DescribeVpnConnMonitor`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -178,6 +178,29 @@ impl Action for DescribeVpnGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for DescribeVpnGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.optional("vpcId")?,
+            vpn_gw_id: params.optional("vpnGwId")?,
+            vpn_gw_name: params.optional("vpnGwName")?,
+            deal_id: params.optional("dealId")?,
+            offset: params.optional("offset")?,
+            limit: params.optional("limit")?,
+            order_field: params.optional("orderField")?,
+            order_direction: params.optional("orderDirection")?,
+            vpn_gw_address_set: params.optional("vpnGwAddressSet")?,
+        })
+    }
+}
+
 impl crate::Paginated for DescribeVpnGw {
     type Item = DescribeVpnGwData;
 

@@ -95,6 +95,24 @@ impl Action for EipBindBmNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for EipBindBmNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            assigned_eip_set: params.optional("assignedEipSet")?,
+            auto_alloc_eip_num: params.optional("autoAllocEipNum")?,
+            nat_id: params.optional("natId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`EipBindBmNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

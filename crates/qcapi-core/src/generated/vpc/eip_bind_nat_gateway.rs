@@ -91,6 +91,24 @@ impl Action for EipBindNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for EipBindNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            nat_id: params.required("natId")?,
+            vpc_id: params.required("vpcId")?,
+            assigned_eip_set: params.optional("assignedEipSet")?,
+            auto_alloc_eip_num: params.optional("autoAllocEipNum")?,
+        })
+    }
+}
+
 /// What a successful [`EipBindNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -76,6 +76,23 @@ impl Action for EipUnBindNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for EipUnBindNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            nat_id: params.required("natId")?,
+            vpc_id: params.required("vpcId")?,
+            assigned_eip_set: params.required("assignedEipSet")?,
+        })
+    }
+}
+
 /// What a successful [`EipUnBindNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

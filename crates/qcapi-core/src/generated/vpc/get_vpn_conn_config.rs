@@ -83,6 +83,25 @@ impl Action for GetVpnConnConfig {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for GetVpnConnConfig {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpn_conn_id: params.required("vpnConnId")?,
+            vendorname: params.required("vendorname")?,
+            platform: params.required("platform")?,
+            software: params.required("software")?,
+            interface_name: params.required("interfaceName")?,
+        })
+    }
+}
+
 /// What a successful [`GetVpnConnConfig`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

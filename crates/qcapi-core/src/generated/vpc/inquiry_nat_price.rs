@@ -63,6 +63,21 @@ impl Action for InquiryNatPrice {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for InquiryNatPrice {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            max_concurrent: params.required("maxConcurrent")?,
+        })
+    }
+}
+
 /// What a successful [`InquiryNatPrice`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

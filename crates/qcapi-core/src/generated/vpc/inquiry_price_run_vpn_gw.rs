@@ -83,6 +83,23 @@ impl Action for InquiryPriceRunVpnGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for InquiryPriceRunVpnGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            bandwidth: params.optional("bandwidth")?,
+            charge_prepaid: params.optional("chargePrepaid")?,
+            charge_type: params.optional("chargeType")?,
+        })
+    }
+}
+
 /// What a successful [`InquiryPriceRunVpnGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -60,6 +60,22 @@ impl Action for InquiryVpnPrice {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for InquiryVpnPrice {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            period: params.required("period")?,
+            bandwidth: params.required("bandwidth")?,
+        })
+    }
+}
+
 /// What a successful [`InquiryVpnPrice`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

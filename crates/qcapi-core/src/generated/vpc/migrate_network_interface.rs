@@ -84,6 +84,24 @@ impl Action for MigrateNetworkInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for MigrateNetworkInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+            old_instance_id: params.required("oldInstanceId")?,
+            new_instance_id: params.required("newInstanceId")?,
+        })
+    }
+}
+
 /// What a successful [`MigrateNetworkInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

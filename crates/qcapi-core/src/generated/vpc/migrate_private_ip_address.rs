@@ -82,6 +82,24 @@ impl Action for MigratePrivateIpAddress {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for MigratePrivateIpAddress {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            private_ip_address: params.required("privateIpAddress")?,
+            old_network_interface_id: params.required("oldNetworkInterfaceId")?,
+            new_network_interface_id: params.required("newNetworkInterfaceId")?,
+        })
+    }
+}
+
 /// What a successful [`MigratePrivateIpAddress`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

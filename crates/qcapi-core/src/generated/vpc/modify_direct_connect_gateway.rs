@@ -79,6 +79,23 @@ impl Action for ModifyDirectConnectGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyDirectConnectGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            direct_connect_gateway_name: params.required("directConnectGatewayName")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyDirectConnectGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

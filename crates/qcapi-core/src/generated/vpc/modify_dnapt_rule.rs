@@ -164,6 +164,31 @@ impl Action for ModifyDnaptRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyDnaptRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+            old_proto: params.required("oldProto")?,
+            old_eip: params.required("oldEip")?,
+            old_eport: params.required("oldEport")?,
+            proto: params.optional("proto")?,
+            eip: params.optional("eip")?,
+            eport: params.optional("eport")?,
+            pip: params.optional("pip")?,
+            pport: params.optional("pport")?,
+            description: params.optional("description")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyDnaptRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -87,6 +87,24 @@ impl Action for ModifyFlowLogAttribute {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyFlowLogAttribute {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            flow_log_id: params.required("flowLogId")?,
+            flow_log_name: params.optional("flowLogName")?,
+            flow_log_description: params.optional("flowLogDescription")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyFlowLogAttribute`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -204,6 +204,33 @@ impl Action for ModifyLocalDestinationIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyLocalDestinationIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            description: params.optional("description")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            old_original_ip: params.optional("oldOriginalIP")?,
+            old_original_port: params.optional("oldOriginalPort")?,
+            old_proto: params.optional("oldProto")?,
+            old_translation_ip: params.optional("oldTranslationIP")?,
+            old_translation_port: params.optional("oldTranslationPort")?,
+            original_ip: params.optional("originalIP")?,
+            original_port: params.optional("originalPort")?,
+            proto: params.optional("proto")?,
+            translation_ip: params.optional("translationIP")?,
+            translation_port: params.optional("translationPort")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyLocalDestinationIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -108,6 +108,25 @@ impl Action for ModifyLocalSourceIPPortTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyLocalSourceIPPortTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            description: params.optional("description")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            old_translation_ip_pool: params.optional("oldTranslationIPPool")?,
+            translation_ip_pool: params.optional("translationIPPool")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyLocalSourceIPPortTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

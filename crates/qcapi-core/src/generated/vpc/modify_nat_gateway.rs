@@ -86,6 +86,24 @@ impl Action for ModifyNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+            nat_name: params.optional("natName")?,
+            bandwidth: params.optional("bandwidth")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

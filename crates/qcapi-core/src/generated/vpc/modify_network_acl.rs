@@ -71,6 +71,23 @@ impl Action for ModifyNetworkAcl {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyNetworkAcl {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_acl_id: params.required("networkAclId")?,
+            network_acl_name: params.required("networkAclName")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyNetworkAcl`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

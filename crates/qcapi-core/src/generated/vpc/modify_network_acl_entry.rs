@@ -88,6 +88,24 @@ impl Action for ModifyNetworkAclEntry {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyNetworkAclEntry {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_acl_id: params.required("networkAclId")?,
+            rule_direction: params.required("ruleDirection")?,
+            network_acl_entry_set: params.required("networkAclEntrySet")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyNetworkAclEntry`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -157,5 +175,24 @@ impl ParamValue for ModifyNetworkAclEntryNetworkAclEntrySetParam {
         params.put(crate::params::dotted(&name, "cidrIp"), &self.cidr_ip);
         params.put(crate::params::dotted(&name, "portRange"), &self.port_range);
         params.put(crate::params::dotted(&name, "action"), &self.action);
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for ModifyNetworkAclEntryNetworkAclEntrySetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            desc: params.required(&crate::params::dotted(name, "desc"))?,
+            ip_protocol: params.required(&crate::params::dotted(name, "ipProtocol"))?,
+            cidr_ip: params.required(&crate::params::dotted(name, "cidrIp"))?,
+            port_range: params.required(&crate::params::dotted(name, "portRange"))?,
+            action: params.required(&crate::params::dotted(name, "action"))?,
+        }))
     }
 }

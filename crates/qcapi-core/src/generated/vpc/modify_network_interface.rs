@@ -86,6 +86,24 @@ impl Action for ModifyNetworkInterface {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyNetworkInterface {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+            eni_name: params.optional("eniName")?,
+            eni_description: params.optional("eniDescription")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyNetworkInterface`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -132,6 +132,27 @@ impl Action for ModifyPeerIPTranslationNatRule {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyPeerIPTranslationNatRule {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            description: params.optional("description")?,
+            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            old_original_ip: params.optional("oldOriginalIP")?,
+            old_translation_ip: params.optional("oldTranslationIP")?,
+            original_ip: params.optional("originalIP")?,
+            translation_ip: params.optional("translationIP")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyPeerIPTranslationNatRule`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

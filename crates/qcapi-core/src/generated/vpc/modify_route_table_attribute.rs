@@ -101,6 +101,24 @@ impl Action for ModifyRouteTableAttribute {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyRouteTableAttribute {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            route_table_id: params.required("routeTableId")?,
+            route_table_name: params.optional("routeTableName")?,
+            route_set: params.optional("routeSet")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyRouteTableAttribute`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -172,5 +190,24 @@ impl ParamValue for ModifyRouteTableAttributeRouteSetParam {
             crate::params::dotted(&name, "description"),
             &self.description,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for ModifyRouteTableAttributeRouteSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            destination_cidr_block: params
+                .required(&crate::params::dotted(name, "destinationCidrBlock"))?,
+            next_type: params.required(&crate::params::dotted(name, "nextType"))?,
+            next_hub: params.required(&crate::params::dotted(name, "nextHub"))?,
+            description: params.optional(&crate::params::dotted(name, "description"))?,
+        }))
     }
 }

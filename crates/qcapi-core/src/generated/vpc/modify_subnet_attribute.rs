@@ -85,6 +85,24 @@ impl Action for ModifySubnetAttribute {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifySubnetAttribute {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            subnet_id: params.required("subnetId")?,
+            subnet_name: params.required("subnetName")?,
+            broadcast: params.optional("broadcast")?,
+        })
+    }
+}
+
 /// What a successful [`ModifySubnetAttribute`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -61,6 +61,22 @@ impl Action for ModifyUserGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyUserGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            user_gw_id: params.required("userGwId")?,
+            user_gw_name: params.required("userGwName")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyUserGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

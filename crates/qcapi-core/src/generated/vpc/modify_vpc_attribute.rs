@@ -73,6 +73,23 @@ impl Action for ModifyVpcAttribute {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyVpcAttribute {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpc_name: params.required("vpcName")?,
+            is_multicast: params.optional("isMulticast")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyVpcAttribute`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

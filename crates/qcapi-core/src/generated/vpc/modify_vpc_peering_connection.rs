@@ -66,6 +66,22 @@ impl Action for ModifyVpcPeeringConnection {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyVpcPeeringConnection {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            peering_connection_id: params.required("peeringConnectionId")?,
+            peering_connection_name: params.required("peeringConnectionName")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyVpcPeeringConnection`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -94,6 +94,24 @@ impl Action for ModifyVpcPeeringConnectionEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyVpcPeeringConnectionEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            peering_connection_id: params.required("peeringConnectionId")?,
+            peering_connection_name: params.required("peeringConnectionName")?,
+            bandwidth: params.optional("bandwidth")?,
+            charge_type: params.optional("chargeType")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyVpcPeeringConnectionEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

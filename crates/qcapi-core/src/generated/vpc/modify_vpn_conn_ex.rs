@@ -204,6 +204,29 @@ impl Action for ModifyVpnConnEx {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyVpnConnEx {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            vpn_conn_id: params.required("vpnConnId")?,
+            vpn_conn_name: params.optional("vpnConnName")?,
+            pre_shared_key: params.optional("preSharedKey")?,
+            user_gw_cidr_block: params.optional("userGwCidrBlock")?,
+            spd_acl: params.optional("spdAcl")?,
+            ike_set: params.optional("IKESet")?,
+            i_psec_set: params.optional("IPsecSet")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyVpnConnEx`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -426,6 +449,35 @@ impl ParamValue for ModifyVpnConnExIKESetParam {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParam for ModifyVpnConnExIKESetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            propo_encry_algorithm: params
+                .optional(&crate::params::dotted(name, "propoEncryAlgorithm"))?,
+            propo_authen_algorithm: params
+                .optional(&crate::params::dotted(name, "propoAuthenAlgorithm"))?,
+            exchange_mode: params.optional(&crate::params::dotted(name, "exchangeMode"))?,
+            local_identity: params.optional(&crate::params::dotted(name, "localIdentity"))?,
+            remote_identity: params.optional(&crate::params::dotted(name, "remoteIdentity"))?,
+            local_address: params.optional(&crate::params::dotted(name, "localAddress"))?,
+            remote_address: params.optional(&crate::params::dotted(name, "remoteAddress"))?,
+            local_fqdn_name: params.optional(&crate::params::dotted(name, "localFqdnName"))?,
+            remote_fqdn_name: params.optional(&crate::params::dotted(name, "remoteFqdnName"))?,
+            dh_group_name: params.optional(&crate::params::dotted(name, "dhGroupName"))?,
+            ike_sa_lifetime_seconds: params
+                .optional(&crate::params::dotted(name, "ikeSaLifetimeSeconds"))?,
+            encrypt_algorithm: params.optional(&crate::params::dotted(name, "encryptAlgorithm"))?,
+        }))
+    }
+}
+
 /// IPsec settings, sent as `IPsecSet.N.<field>`; same fields and values as in AddVpnConnEx.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyVpnConnExIPsecSetParam {
@@ -497,6 +549,27 @@ impl ParamValue for ModifyVpnConnExIPsecSetParam {
             crate::params::dotted(&name, "pfsDhGroup"),
             &self.pfs_dh_group,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for ModifyVpnConnExIPsecSetParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            integrity_algorith: params
+                .optional(&crate::params::dotted(name, "integrityAlgorith"))?,
+            ipsec_sa_lifetime_seconds: params
+                .optional(&crate::params::dotted(name, "ipsecSaLifetimeSeconds"))?,
+            ipsec_sa_lifetime_traffic: params
+                .optional(&crate::params::dotted(name, "ipsecSaLifetimeTraffic"))?,
+            pfs_dh_group: params.optional(&crate::params::dotted(name, "pfsDhGroup"))?,
+        }))
     }
 }
 

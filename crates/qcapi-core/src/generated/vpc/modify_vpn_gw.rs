@@ -124,6 +124,27 @@ impl Action for ModifyVpnGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ModifyVpnGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            vpn_gw_name: params.optional("vpnGwName")?,
+            is_auto_renewals: params.optional("isAutoRenewals")?,
+            charge_type: params.optional("chargeType")?,
+            local_sla_ip: params.optional("localSlaIp")?,
+            ssl_vpn_port: params.optional("sslVpnPort")?,
+        })
+    }
+}
+
 /// What a successful [`ModifyVpnGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

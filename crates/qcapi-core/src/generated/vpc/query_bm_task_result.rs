@@ -57,6 +57,21 @@ impl Action for QueryBmTaskResult {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for QueryBmTaskResult {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            task_id: params.optional("taskId")?,
+        })
+    }
+}
+
 /// What a successful [`QueryBmTaskResult`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -57,6 +57,21 @@ impl Action for QueryNatGatewayProductionStatus {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for QueryNatGatewayProductionStatus {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            bill_id: params.required("billId")?,
+        })
+    }
+}
+
 /// What a successful [`QueryNatGatewayProductionStatus`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

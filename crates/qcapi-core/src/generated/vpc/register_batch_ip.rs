@@ -95,6 +95,24 @@ impl Action for RegisterBatchIp {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for RegisterBatchIp {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            ip_class: params.optional("ipClass")?,
+            ip_list: params.optional("ipList")?,
+            subnet_id: params.optional("subnetId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`RegisterBatchIp`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -62,6 +62,23 @@ impl Action for RenewVpn {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for RenewVpn {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            period: params.required("period")?,
+        })
+    }
+}
+
 /// What a successful [`RenewVpn`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -72,6 +72,23 @@ impl Action for ResetVpnConnSA {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for ResetVpnConnSA {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            vpn_gw_id: params.required("vpnGwId")?,
+            vpn_conn_id: params.required("vpnConnId")?,
+        })
+    }
+}
+
 /// What a successful [`ResetVpnConnSA`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

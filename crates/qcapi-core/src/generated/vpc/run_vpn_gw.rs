@@ -95,6 +95,25 @@ impl Action for RunVpnGw {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for RunVpnGw {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            name: params.required("name")?,
+            vpc_id: params.required("vpcId")?,
+            bandwidth: params.required("bandwidth")?,
+            charge_type: params.required("chargeType")?,
+            charge_prepaid: params.optional("chargePrepaid")?,
+        })
+    }
+}
+
 /// What a successful [`RunVpnGw`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -153,6 +172,22 @@ impl ParamValue for RunVpnGwChargePrepaidParam {
             crate::params::dotted(&name, "isAutoRenewals"),
             &self.is_auto_renewals,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for RunVpnGwChargePrepaidParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            period: params.required(&crate::params::dotted(name, "period"))?,
+            is_auto_renewals: params.optional(&crate::params::dotted(name, "isAutoRenewals"))?,
+        }))
     }
 }
 

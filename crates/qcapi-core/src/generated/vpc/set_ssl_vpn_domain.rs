@@ -120,6 +120,26 @@ impl Action for SetSSLVpnDomain {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for SetSSLVpnDomain {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            ssl_vpn_id: params.optional("sslVpnId")?,
+            group_id: params.optional("groupId")?,
+            ip_pool: params.optional("ipPool")?,
+            acl: params.optional("acl")?,
+            ssl_vpn_port: params.optional("sslVpnPort")?,
+        })
+    }
+}
+
 /// What a successful [`SetSSLVpnDomain`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -207,5 +227,24 @@ impl ParamValue for SetSSLVpnDomainAclParam {
             crate::params::dotted(&name, "destinationCidr"),
             &self.destination_cidr,
         );
+    }
+}
+
+#[cfg(feature = "server")]
+impl crate::FromParam for SetSSLVpnDomainAclParam {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            proto: params.required(&crate::params::dotted(name, "proto"))?,
+            action: params.required(&crate::params::dotted(name, "action"))?,
+            destination_port: params.required(&crate::params::dotted(name, "destinationPort"))?,
+            source_cidr: params.required(&crate::params::dotted(name, "sourceCidr"))?,
+            destination_cidr: params.required(&crate::params::dotted(name, "destinationCidr"))?,
+        }))
     }
 }

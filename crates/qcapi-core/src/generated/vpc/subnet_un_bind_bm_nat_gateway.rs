@@ -83,6 +83,23 @@ impl Action for SubnetUnBindBmNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for SubnetUnBindBmNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            nat_id: params.optional("natId")?,
+            subnet_ids: params.optional("subnetIds")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`SubnetUnBindBmNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -46,6 +46,23 @@ impl ParamValue for SubnetSpec {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParam for SubnetSpec {
+    fn from_param(
+        params: &crate::ParamReader<'_>,
+        name: &str,
+    ) -> Result<Option<Self>, crate::spec::InvalidParam> {
+        if !crate::params::object_present(params, name) {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            subnet_name: params.required(&crate::params::dotted(name, "subnetName"))?,
+            cidr_block: params.required(&crate::params::dotted(name, "cidrBlock"))?,
+            zone_id: params.required(&crate::params::dotted(name, "zoneId"))?,
+        }))
+    }
+}
+
 impl SubnetSpec {
     /// The fields of every `SubnetSpec`, as data; each action using the type refers to these.
     #[rustfmt::skip]

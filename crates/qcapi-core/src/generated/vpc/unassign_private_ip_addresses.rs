@@ -76,6 +76,23 @@ impl Action for UnassignPrivateIpAddresses {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for UnassignPrivateIpAddresses {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            network_interface_id: params.required("networkInterfaceId")?,
+            private_ip_address: params.required("privateIpAddress")?,
+        })
+    }
+}
+
 /// What a successful [`UnassignPrivateIpAddresses`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -83,6 +83,23 @@ impl Action for UpgradeBmNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for UpgradeBmNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            max_concurrent: params.optional("maxConcurrent")?,
+            nat_id: params.optional("natId")?,
+            vpc_id: params.optional("vpcId")?,
+        })
+    }
+}
+
 /// What a successful [`UpgradeBmNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

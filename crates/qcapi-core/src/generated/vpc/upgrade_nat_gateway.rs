@@ -73,6 +73,23 @@ impl Action for UpgradeNatGateway {
     }
 }
 
+#[cfg(feature = "server")]
+impl crate::FromParams for UpgradeNatGateway {
+    fn action_spec() -> &'static ActionSpec {
+        &Self::SPEC
+    }
+
+    fn from_params(params: &Params) -> Result<Self, crate::spec::InvalidParam> {
+        let params = crate::ParamReader::new(params);
+        Self::SPEC.validate_sorted(&params)?;
+        Ok(Self {
+            vpc_id: params.required("vpcId")?,
+            nat_id: params.required("natId")?,
+            max_concurrent: params.required("maxConcurrent")?,
+        })
+    }
+}
+
 /// What a successful [`UpgradeNatGateway`] returns.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
