@@ -1079,4 +1079,6 @@ mod table;
 mod vpc;
 
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod tests;

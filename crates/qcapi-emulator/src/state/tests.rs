@@ -1,91 +1,7 @@
 //! Unit tests of the state machine: transitions, expiry, VPC rules, tasks, fallback shapes.
 
-use super::*;
+use super::testing::*;
 use qcapi_core::spec::FieldSpec;
-
-const A: &str = "100000000001";
-const B: &str = "100000000002";
-const DAY: i64 = 24 * 3600;
-const T0: i64 = 1_700_000_000;
-
-fn caller(uin: &str, region: &str) -> Caller {
-    Caller {
-        uin: uin.to_owned(),
-        region: region.to_owned(),
-    }
-}
-
-/// Runs `action` like the server does after authentication: validation, then the handler.
-fn call(
-    state: &mut State,
-    who: &Caller,
-    action: &str,
-    pairs: &[(&str, &str)],
-    now: i64,
-) -> Result<Value, Failure> {
-    let spec = qcapi_core::vpc::catalog::find(action).expect("a known action");
-    let params: Params = pairs.iter().copied().collect();
-    spec.validate(&params)
-        .map_err(|e| Failure::invalid_parameter(e.to_string()))?;
-    handle(state, who, spec, &params, now, &mut || {})
-        .map(|answer| serde_json::from_str(&answer).expect("an answer is JSON"))
-}
-
-fn ok(result: Result<Value, Failure>) -> Value {
-    result.unwrap_or_else(|e| panic!("expected success, got {e:?}"))
-}
-
-fn err_desc(result: Result<Value, Failure>) -> String {
-    match result {
-        Ok(v) => panic!("expected an error, got {v}"),
-        Err(e) => e.code_desc,
-    }
-}
-
-fn create_vpc(state: &mut State, who: &Caller, name: &str, cidr: &str) -> String {
-    let out = ok(call(
-        state,
-        who,
-        "CreateVpc",
-        &[("vpcName", name), ("cidrBlock", cidr)],
-        T0,
-    ));
-    out["unVpcId"].as_str().expect("unVpcId").to_owned()
-}
-
-/// A's VPC 10.0.0.0/16 and B's VPC 10.1.0.0/16 in gz, and a pending A→B peering created at T0.
-fn pending_pair(state: &mut State) -> String {
-    let a_vpc = create_vpc(state, &caller(A, "gz"), "a", "10.0.0.0/16");
-    let b_vpc = create_vpc(state, &caller(B, "gz"), "b", "10.1.0.0/16");
-    let out = ok(call(
-        state,
-        &caller(A, "gz"),
-        "CreateVpcPeeringConnection",
-        &[
-            ("vpcId", &a_vpc),
-            ("peerVpcId", &b_vpc),
-            ("peerUin", B),
-            ("peeringConnectionName", "ab"),
-        ],
-        T0,
-    ));
-    out["peeringConnectionId"]
-        .as_str()
-        .expect("an id")
-        .to_owned()
-}
-
-fn peering_state(state: &mut State, who: &Caller, id: &str, now: i64) -> i64 {
-    let out = ok(call(
-        state,
-        who,
-        "DescribeVpcPeeringConnections",
-        &[("peeringConnectionId", id)],
-        now,
-    ));
-    out["data"][0]["state"].as_i64().expect("a state")
-}
-
 #[test]
 fn transition_matrix() {
     use PeeringOp::*;
@@ -997,29 +913,6 @@ fn stateful_actions_are_known_sorted_and_handled() {
     }
 }
 
-/// A's VPC `v` 10.0.0.0/16 in gz with subnet `s1` 10.0.1.0/24 (zone 100003); returns (vpc, subnet) ids.
-fn vpc_with_subnet(state: &mut State) -> (String, String) {
-    let a = caller(A, "gz");
-    let vpc = create_vpc(state, &a, "v", "10.0.0.0/16");
-    let out = ok(call(
-        state,
-        &a,
-        "CreateSubnet",
-        &[
-            ("vpcId", &vpc),
-            ("subnetSet.0.subnetName", "s1"),
-            ("subnetSet.0.cidrBlock", "10.0.1.0/24"),
-            ("subnetSet.0.zoneId", "100003"),
-        ],
-        T0,
-    ));
-    let subnet = out["subnetSet"][0]["unSubnetId"]
-        .as_str()
-        .expect("an id")
-        .to_owned();
-    (vpc, subnet)
-}
-
 #[test]
 fn subnet_creation_rules() {
     let mut state = State::default();
@@ -1219,14 +1112,6 @@ fn subnet_life_cycle_and_lookups() {
         ));
     }
     ok(call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0));
-}
-
-/// Runs `action` for A in gz and returns the codeDesc of its failure, or "ok".
-fn outcome(state: &mut State, action: &str, pairs: &[(&str, &str)]) -> String {
-    match call(state, &caller(A, "gz"), action, pairs, T0) {
-        Ok(_) => "ok".to_owned(),
-        Err(e) => e.code_desc,
-    }
 }
 
 #[test]
