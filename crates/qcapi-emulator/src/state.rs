@@ -15,13 +15,12 @@ use serde_json::{Map, Value, json};
 use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
+use peering::{Peering, PeeringState, Side};
 use table::{Handlers, Now, Resource as _};
+use task::Task;
 
 /// Response fields of a successful action (the envelope is added by `render`).
 pub(crate) type Fields = Map<String, Value>;
-
-/// A pending peering expires once this much emulator time passed since its creation.
-pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
 // Business error names (`codeDesc`). `*.NotFound` ones are code 5000, the rest 5100.
 const VPC_NOT_FOUND: &str = "InvalidVpc.NotFound";
@@ -29,13 +28,6 @@ const SUBNET_NAME_INVALID: &str = "InvalidSubnetName";
 const SUBNET_NAME_IN_USE: &str = "InvalidSubnetName.InUse";
 const SUBNET_CIDR_INVALID: &str = "InvalidSubnetCidr";
 const SUBNET_CONFLICT: &str = "InvalidSubnet.Conflict";
-const PEERING_NOT_FOUND: &str = "InvalidPeeringConnection.NotFound";
-const PEERING_NAME_INVALID: &str = "InvalidPeeringConnectionName";
-const PEERING_NAME_IN_USE: &str = "InvalidPeeringConnectionName.InUse";
-const PEERING_VPC_CONFLICT: &str = "PeeringConnectionVpcConflict";
-const PEERING_STATE_CONFLICT: &str = "PeeringConnection.StateConflict";
-const WRONG_ROLE: &str = "UnsupportedOperation";
-const TASK_NOT_FOUND: &str = "InvalidTask.NotFound";
 
 /// An error response: numeric `code`, `codeDesc` name and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,61 +73,6 @@ impl Failure {
 pub(crate) struct Caller {
     pub(crate) uin: String,
     pub(crate) region: String,
-}
-
-/// States of a peering connection, with their wire codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PeeringState {
-    Pending = 0,
-    Active = 1,
-    Expired = 2,
-    Rejected = 3,
-    Deleted = 4,
-}
-
-impl PeeringState {
-    fn code(self) -> i64 {
-        self as i64
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Rejected => "rejected",
-            Self::Deleted => "deleted",
-        }
-    }
-}
-
-/// What a peering action does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PeeringOp {
-    Accept,
-    Reject,
-    Enable,
-    Delete,
-    Modify,
-}
-
-impl PeeringOp {
-    /// The operation and whether it is the asynchronous `Ex` variant, by action name.
-    fn from_action(name: &str) -> Option<(Self, bool)> {
-        let (base, ex) = match name.strip_suffix("Ex") {
-            Some(base) => (base, true),
-            None => (name, false),
-        };
-        let op = match base {
-            "AcceptVpcPeeringConnection" => Self::Accept,
-            "RejectVpcPeeringConnection" => Self::Reject,
-            "EnableVpcPeeringConnection" => Self::Enable,
-            "DeleteVpcPeeringConnection" => Self::Delete,
-            "ModifyVpcPeeringConnection" => Self::Modify,
-            _ => return None,
-        };
-        Some((op, ex))
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -374,62 +311,6 @@ struct Vpc {
     enis: Vec<Eni>,
 }
 
-/// One side of a peering, copied so a peering outlives a deleted VPC.
-#[derive(Debug, Clone)]
-struct Side {
-    uin: String,
-    region: String,
-    vpc_id: String,
-    un_vpc_id: String,
-}
-
-impl Side {
-    fn of(vpc: &Vpc) -> Self {
-        Self {
-            uin: vpc.uin.clone(),
-            region: vpc.region.clone(),
-            vpc_id: vpc.vpc_id.clone(),
-            un_vpc_id: vpc.un_vpc_id.clone(),
-        }
-    }
-
-    fn has_vpc(&self, id: &str) -> bool {
-        self.vpc_id == id || self.un_vpc_id == id
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Peering {
-    id: String,
-    name: String,
-    initiator: Side,
-    receiver: Side,
-    state: PeeringState,
-    created: i64,
-    serial: u64,
-    /// Only cross-region (`Ex`) peerings carry a bandwidth.
-    bandwidth: Option<String>,
-}
-
-impl Peering {
-    fn involves(&self, uin: &str) -> bool {
-        self.initiator.uin == uin || self.receiver.uin == uin
-    }
-
-    fn is_live(&self) -> bool {
-        matches!(self.state, PeeringState::Pending | PeeringState::Active)
-    }
-}
-
-#[derive(Debug, Clone)]
-struct Task {
-    owner: String,
-    /// The task's eventual result: its output, or why it failed.
-    outcome: Result<Value, Failure>,
-    /// The first query reports "running", so clients exercise their polling.
-    queried: bool,
-}
-
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -493,7 +374,7 @@ pub(crate) fn handle(
 }
 
 /// The families, each registering its handlers and its dump.
-const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register];
+const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register, peering::register, task::register];
 
 /// Every family's handlers, registered once.
 static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
@@ -517,8 +398,6 @@ pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
 
 /// Every action with a real handler (the rest answer their spec's shape), sorted.
 pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
-    "AcceptVpcPeeringConnection",
-    "AcceptVpcPeeringConnectionEx",
     "AssignPrivateIpAddresses",
     "AssociateRouteTable",
     "CreateNetworkAcl",
@@ -527,35 +406,23 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "CreateRouteTable",
     "CreateSubnet",
     "CreateSubnetAclRule",
-    "CreateVpcPeeringConnection",
-    "CreateVpcPeeringConnectionEx",
     "DeleteNetworkAcl",
     "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSubnet",
-    "DeleteVpcPeeringConnection",
-    "DeleteVpcPeeringConnectionEx",
     "DescribeAcl",
     "DescribeNetworkAcl",
     "DescribeNetworkInterfaces",
     "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
-    "DescribeVpcPeeringConnections",
-    "DescribeVpcTaskResult",
     "DeteleSubnetAclRule",
-    "EnableVpcPeeringConnection",
-    "EnableVpcPeeringConnectionEx",
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
     "ModifyNetworkInterface",
     "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
-    "ModifyVpcPeeringConnection",
-    "ModifyVpcPeeringConnectionEx",
-    "RejectVpcPeeringConnection",
-    "RejectVpcPeeringConnectionEx",
     "UnassignPrivateIpAddresses",
 ];
 
@@ -567,14 +434,7 @@ fn dispatch(
     params: &Params,
     now: i64,
 ) -> Option<Result<Fields, Failure>> {
-    if let Some((op, ex)) = PeeringOp::from_action(action) {
-        return Some(state.change_peering(caller, params, op, ex, now));
-    }
     Some(match action {
-        "CreateVpcPeeringConnection" => state.create_peering(caller, params, false, now),
-        "CreateVpcPeeringConnectionEx" => state.create_peering(caller, params, true, now),
-        "DescribeVpcPeeringConnections" => state.describe_peerings(caller, params),
-        "DescribeVpcTaskResult" => state.describe_task(caller, params),
         "CreateSubnet" => state.create_subnet(caller, params, now),
         "DescribeSubnetEx" => state.describe_subnets(caller, params),
         "DescribeSubnet" => state.describe_subnet(caller, params),
@@ -603,56 +463,6 @@ fn dispatch(
         "UnassignPrivateIpAddresses" => state.unassign_ips(caller, params),
         _ => return None,
     })
-}
-
-/// The role and state rules of a peering operation: the state it leads to, or
-/// the conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
-pub(crate) fn transition(
-    current: PeeringState,
-    caller_is_initiator: bool,
-    caller_is_receiver: bool,
-    op: PeeringOp,
-) -> Result<PeeringState, Failure> {
-    use PeeringState::*;
-    let (role_ok, role, from_ok, to) = match op {
-        PeeringOp::Accept => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Active,
-        ),
-        PeeringOp::Reject => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Rejected,
-        ),
-        PeeringOp::Enable => (
-            caller_is_initiator,
-            "the initiator",
-            current == Expired,
-            Pending,
-        ),
-        PeeringOp::Delete => (true, "either side", current != Deleted, Deleted),
-        PeeringOp::Modify => (true, "either side", current != Deleted, current),
-    };
-    if !role_ok {
-        return Err(Failure::business_name(
-            WRONG_ROLE,
-            format!("only {role} of a peering connection can {op:?} it"),
-        ));
-    }
-    if !from_ok {
-        return Err(Failure::business_name(
-            PEERING_STATE_CONFLICT,
-            format!(
-                "cannot {op:?} a peering connection in state {} ({})",
-                current.code(),
-                current.label()
-            ),
-        ));
-    }
-    Ok(to)
 }
 
 fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, Failure> {
@@ -752,32 +562,6 @@ impl State {
         }
     }
 
-    fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> u64 {
-        self.next_task += 1;
-        // Start at a realistic-looking number; ids are per emulator.
-        let id = 10_000 + self.next_task;
-        self.tasks.insert(
-            id,
-            Task {
-                owner: owner.to_owned(),
-                outcome,
-                queried: false,
-            },
-        );
-        id
-    }
-
-    /// Pending peerings left unanswered for 7 days expire (evaluated lazily, on each request).
-    pub(crate) fn expire_pending(&mut self, now: i64) {
-        for p in &mut self.peerings {
-            if p.state == PeeringState::Pending
-                && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
-            {
-                p.state = PeeringState::Expired;
-            }
-        }
-    }
-
     fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Option<&Vpc> {
         self.vpcs
             .iter()
@@ -789,241 +573,6 @@ impl State {
             VPC_NOT_FOUND,
             format!("VPC `{id}` not found for account {uin} in region `{region}`"),
         )
-    }
-
-    fn peer_count(&self, vpc: &Vpc) -> usize {
-        self.peerings
-            .iter()
-            .filter(|p| p.state != PeeringState::Deleted)
-            .filter(|p| p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
-            .count()
-    }
-
-    fn create_peering(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        ex: bool,
-        now: i64,
-    ) -> Result<Fields, Failure> {
-        let vpc_id = required(params, "vpcId")?;
-        let peer_vpc_id = required(params, "peerVpcId")?;
-        let peer_uin = required(params, "peerUin")?;
-        let name = required(params, "peeringConnectionName")?;
-        // Same-region peerings look the peer up in the caller's own region.
-        let peer_region = if ex {
-            required(params, "peerRegion")?
-        } else {
-            caller.region.as_str()
-        };
-        check_name(name, PEERING_NAME_INVALID)?;
-        let local = self
-            .find_vpc(&caller.uin, &caller.region, vpc_id)
-            .ok_or_else(|| Self::vpc_not_found(vpc_id, &caller.uin, &caller.region))?;
-        let peer = self
-            .find_vpc(peer_uin, peer_region, peer_vpc_id)
-            .ok_or_else(|| Self::vpc_not_found(peer_vpc_id, peer_uin, peer_region))?;
-        if local.cidr.overlaps(peer.cidr) {
-            return Err(Failure::business_name(
-                PEERING_VPC_CONFLICT,
-                format!(
-                    "the blocks of `{vpc_id}` ({}) and `{peer_vpc_id}` ({}) overlap",
-                    local.cidr, peer.cidr
-                ),
-            ));
-        }
-        // Within one account nobody needs to accept: the peering is active at once.
-        let state = if peer.uin == caller.uin {
-            PeeringState::Active
-        } else {
-            PeeringState::Pending
-        };
-        let (initiator, receiver) = (Side::of(local), Side::of(peer));
-        let serial = self.serial();
-        let id = format!("pcx-{}", unified_suffix(serial));
-        self.peerings.push(Peering {
-            id: id.clone(),
-            name: name.to_owned(),
-            initiator,
-            receiver,
-            state,
-            created: now,
-            serial,
-            bandwidth: ex.then(|| params.get("bandwidth").unwrap_or_default().to_owned()),
-        });
-        if ex {
-            let task = self.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
-            Ok(into_fields(json!({"taskId": task, "uniqVpcPeerId": id})))
-        } else {
-            Ok(into_fields(json!({ "peeringConnectionId": id })))
-        }
-    }
-
-    /// Accept, Reject, Enable, Delete and Modify, same-region or `Ex`.
-    /// Lookup and parameter errors are synchronous; for `Ex` actions a role or
-    /// state conflict fails the task instead and changes nothing.
-    fn change_peering(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        op: PeeringOp,
-        ex: bool,
-        now: i64,
-    ) -> Result<Fields, Failure> {
-        let id = required(params, "peeringConnectionId")?;
-        let new_name = match op {
-            PeeringOp::Modify => {
-                let name = required(params, "peeringConnectionName")?;
-                check_name(name, PEERING_NAME_INVALID)?;
-                Some(name)
-            }
-            _ => None,
-        };
-        let index = self
-            .peerings
-            .iter()
-            .position(|p| p.id == id && p.involves(&caller.uin))
-            .ok_or_else(|| {
-                Failure::business_name(
-                    PEERING_NOT_FOUND,
-                    format!("peering connection `{id}` not found"),
-                )
-            })?;
-        let p = &self.peerings[index];
-        let decided = transition(
-            p.state,
-            p.initiator.uin == caller.uin,
-            p.receiver.uin == caller.uin,
-            op,
-        );
-        let outcome = match decided {
-            Ok(next) => {
-                self.check_change(index, op, new_name)?;
-                let p = &mut self.peerings[index];
-                if op == PeeringOp::Enable {
-                    // Revived requests get a fresh 7-day window.
-                    p.created = now;
-                }
-                if let Some(name) = new_name {
-                    p.name = name.to_owned();
-                }
-                p.state = next;
-                if next == PeeringState::Deleted {
-                    let id = p.id.clone();
-                    self.drop_routes_to_peering(&id);
-                }
-                Ok(json!({}))
-            }
-            Err(conflict) => Err(conflict),
-        };
-        if ex {
-            let task = self.new_task(&caller.uin, outcome);
-            Ok(into_fields(json!({ "taskId": task })))
-        } else {
-            outcome.map(|_| Fields::new())
-        }
-    }
-
-    /// Checks that only apply once role and state allow the change.
-    fn check_change(
-        &self,
-        index: usize,
-        op: PeeringOp,
-        new_name: Option<&str>,
-    ) -> Result<(), Failure> {
-        let p = &self.peerings[index];
-        match op {
-            // A revived request must still connect two existing VPCs.
-            PeeringOp::Enable => {
-                for side in [&p.initiator, &p.receiver] {
-                    if self
-                        .find_vpc(&side.uin, &side.region, &side.vpc_id)
-                        .is_none()
-                    {
-                        return Err(Self::vpc_not_found(&side.vpc_id, &side.uin, &side.region));
-                    }
-                }
-            }
-            // Names are unique among the live peerings of the initiator's VPC.
-            PeeringOp::Modify => {
-                let name = new_name.unwrap_or_default();
-                let clash = self.peerings.iter().any(|other| {
-                    other.id != p.id
-                        && other.state != PeeringState::Deleted
-                        && other.initiator.vpc_id == p.initiator.vpc_id
-                        && other.name == name
-                });
-                if clash {
-                    return Err(Failure::business_name(
-                        PEERING_NAME_IN_USE,
-                        format!(
-                            "VPC `{}` already has a peering connection named `{name}`",
-                            p.initiator.vpc_id
-                        ),
-                    ));
-                }
-            }
-            PeeringOp::Accept | PeeringOp::Reject | PeeringOp::Delete => {}
-        }
-        Ok(())
-    }
-
-    fn describe_peerings(&self, caller: &Caller, params: &Params) -> Result<Fields, Failure> {
-        let vpc_id = params.get("vpcId");
-        let id = params.get("peeringConnectionId");
-        let name = params.get("peeringConnectionName");
-        let state = params
-            .get("state")
-            .map(|_| int_param(params, "state", 0))
-            .transpose()?;
-        let mut found: Vec<&Peering> = self
-            .peerings
-            .iter()
-            .filter(|p| p.involves(&caller.uin))
-            .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
-            .filter(|p| id.is_none_or(|id| p.id == id))
-            .filter(|p| name.is_none_or(|n| p.name == n))
-            .filter(|p| state.is_none_or(|s| p.state.code() == s))
-            .collect();
-        match params.get("orderField") {
-            // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
-            Some("peeringConnectionname" | "peeringConnectionName") => {
-                found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
-            }
-            Some("createTime") => found.sort_by_key(|p| (p.created, p.serial)),
-            _ => {} // creation order
-        }
-        if descending(params) {
-            found.reverse();
-        }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?.into_iter().map(peering_json).collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
-    }
-
-    fn describe_task(&mut self, caller: &Caller, params: &Params) -> Result<Fields, Failure> {
-        let text = required(params, "taskId")?;
-        let not_found =
-            || Failure::business_name(TASK_NOT_FOUND, format!("task `{text}` not found"));
-        let id: u64 = text.trim().parse().map_err(|_| not_found())?;
-        let task = self
-            .tasks
-            .get_mut(&id)
-            .filter(|t| t.owner == caller.uin)
-            .ok_or_else(not_found)?;
-        let data = if !task.queried {
-            task.queried = true;
-            json!({ "status": 2 })
-        } else {
-            match &task.outcome {
-                Ok(output) => json!({ "status": 0, "output": output }),
-                Err(f) => json!({
-                    "status": 1,
-                    "output": {"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc},
-                }),
-            }
-        };
-        Ok(into_fields(json!({ "data": data })))
     }
 
     /// Actions without a handler: a success shaped like the spec's outputs,
@@ -1038,31 +587,6 @@ impl State {
     }
 }
 
-fn peering_json(p: &Peering) -> Value {
-    let mut item = json!({
-        "peeringConnectionId": p.id,
-        "peeringConnectionName": p.name,
-        "vpcId": p.initiator.vpc_id,
-        "unVpcId": p.initiator.un_vpc_id,
-        "uniqVpcId": p.initiator.un_vpc_id,
-        "peerVpcId": p.receiver.vpc_id,
-        "unPeerVpcId": p.receiver.un_vpc_id,
-        "uniqPeerVpcId": p.receiver.un_vpc_id,
-        "uin": p.initiator.uin,
-        "peerUin": p.receiver.uin,
-        // The emulator's accounts have no separate AppId.
-        "appId": p.initiator.uin,
-        "region": p.initiator.region,
-        "peerRegion": p.receiver.region,
-        "state": p.state.code(),
-        "createTime": format_datetime(p.created),
-    });
-    if let (Some(bandwidth), Value::Object(map)) = (&p.bandwidth, &mut item) {
-        map.insert("bandwidth".to_owned(), Value::from(bandwidth.as_str()));
-    }
-    item
-}
-
 fn into_fields(value: Value) -> Fields {
     match value {
         Value::Object(map) => map,
@@ -1073,9 +597,11 @@ fn into_fields(value: Value) -> Fields {
 
 mod acl;
 mod eni;
+mod peering;
 mod route;
 mod subnet;
 mod table;
+mod task;
 mod vpc;
 
 #[cfg(test)]

@@ -224,3 +224,264 @@ fn delete_vpc(
     state.vpcs.remove(index);
     Ok(DeleteVpcOutput::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn unified_ids_are_distinct_and_well_formed() {
+        let ids: BTreeSet<String> = (0..10_000).map(unified_suffix).collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(50) {
+            assert_eq!(id.len(), 8);
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase()),
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn vpc_creation_rules() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let check = |state: &mut State, pairs: &[(&str, &str)], expected: Result<(), &str>| {
+            let got = call(state, &a, "CreateVpc", pairs, T0)
+                .map(|_| ())
+                .map_err(|e| e.code_desc);
+            assert_eq!(got, expected.map_err(str::to_owned), "{pairs:?}");
+        };
+        check(
+            &mut state,
+            &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+            Ok(()),
+        );
+        check(
+            &mut state,
+            &[("vpcName", "v1"), ("cidrBlock", "10.1.0.0/16")],
+            Err("InvalidVpcName.InUse"),
+        );
+        check(
+            &mut state,
+            &[("vpcName", "v2"), ("cidrBlock", "11.0.0.0/16")],
+            Err("InvalidVpcCidr"),
+        );
+        check(
+            &mut state,
+            &[("vpcName", "v2"), ("cidrBlock", "10.0.0.0/12")],
+            Err("InvalidVpcCidr"),
+        );
+        check(
+            &mut state,
+            &[("vpcName", "v2"), ("cidrBlock", "10.0.0.1/16")],
+            Err("InvalidVpcCidr"),
+        );
+        check(
+            &mut state,
+            &[("vpcName", "v2"), ("cidrBlock", "garbage")],
+            Err("InvalidVpcCidr"),
+        );
+        check(&mut state, &[("vpcName", "v2")], Err("InvalidParameter"));
+        let subnet = |name: &'static str, cidr: &'static str, i: usize| {
+            [
+                (
+                    ["subnetSet.0.subnetName", "subnetSet.1.subnetName"][i],
+                    name,
+                ),
+                (["subnetSet.0.cidrBlock", "subnetSet.1.cidrBlock"][i], cidr),
+                (["subnetSet.0.zoneId", "subnetSet.1.zoneId"][i], "100003"),
+            ]
+        };
+        let with = |name: &'static str, subnets: &[[(&'static str, &'static str); 3]]| {
+            let mut pairs = vec![("vpcName", name), ("cidrBlock", "10.5.0.0/16")];
+            pairs.extend(subnets.iter().flatten().copied());
+            pairs
+        };
+        check(
+            &mut state,
+            &with("s1", &[subnet("x", "10.6.0.0/24", 0)]),
+            Err("InvalidSubnetCidr"),
+        );
+        check(
+            &mut state,
+            &with(
+                "s1",
+                &[subnet("x", "10.5.0.0/24", 0), subnet("y", "10.5.0.0/25", 1)],
+            ),
+            Err("InvalidSubnet.Conflict"),
+        );
+        check(
+            &mut state,
+            &with(
+                "s1",
+                &[subnet("x", "10.5.0.0/24", 0), subnet("x", "10.5.1.0/24", 1)],
+            ),
+            Err("InvalidSubnetName.InUse"),
+        );
+        // Failed attempts allocated nothing: the name is still free.
+        let pairs = with(
+            "s1",
+            &[subnet("x", "10.5.0.0/24", 0), subnet("y", "10.5.1.0/24", 1)],
+        );
+        let out = ok(call(&mut state, &a, "CreateVpc", &pairs, T0));
+        assert_eq!(out["vpcId"], "gz_vpc_3");
+        assert_eq!(out["vpcCreateTime"], "2023-11-14 22:13:20");
+        assert_eq!(out["uniqVpcId"], out["unVpcId"]);
+        assert_eq!(out["subnetSet"].as_array().map(Vec::len), Some(2));
+        assert_eq!(out["subnetSet"][1]["cidrBlock"], "10.5.1.0/24");
+        assert_eq!(out["subnetSet"][1]["zoneId"], 100003);
+        assert_eq!(out["routeTableSet"][0]["routeTableType"], 1);
+        assert_eq!(
+            out["subnetSet"][0]["routeTableId"],
+            out["routeTableSet"][0]["routeTableId"]
+        );
+        // Names are unique per account and region only.
+        ok(call(
+            &mut state,
+            &caller(A, "sh"),
+            "CreateVpc",
+            &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+            T0,
+        ));
+        ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "CreateVpc",
+            &[("vpcName", "v1"), ("cidrBlock", "10.0.0.0/16")],
+            T0,
+        ));
+    }
+
+    #[test]
+    fn describe_vpcs_filters_orders_and_pages() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        for (i, name) in ["charlie", "alpha", "bravo"].into_iter().enumerate() {
+            let cidr = format!("10.{i}.0.0/16");
+            ok(call(
+                &mut state,
+                &a,
+                "CreateVpc",
+                &[("vpcName", name), ("cidrBlock", &cidr)],
+                T0 + i as i64,
+            ));
+        }
+        ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "CreateVpc",
+            &[("vpcName", "other"), ("cidrBlock", "10.0.0.0/16")],
+            T0,
+        ));
+        let names = |state: &mut State, pairs: &[(&str, &str)]| {
+            let out = ok(call(state, &a, "DescribeVpcEx", pairs, T0));
+            let names: Vec<String> = out["data"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|v| v["vpcName"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (out["totalCount"].as_u64().unwrap_or(99), names)
+        };
+        let check = |state: &mut State, pairs: &[(&str, &str)], total: u64, expected: &[&str]| {
+            assert_eq!(
+                names(state, pairs),
+                (total, expected.iter().map(|s| s.to_string()).collect()),
+                "{pairs:?}"
+            );
+        };
+        check(&mut state, &[], 3, &["charlie", "alpha", "bravo"]);
+        check(
+            &mut state,
+            &[("orderDirection", "desc")],
+            3,
+            &["bravo", "alpha", "charlie"],
+        );
+        check(
+            &mut state,
+            &[("orderField", "vpcName")],
+            3,
+            &["alpha", "bravo", "charlie"],
+        );
+        check(
+            &mut state,
+            &[("offset", "1"), ("limit", "1")],
+            3,
+            &["alpha"],
+        );
+        check(&mut state, &[("offset", "5")], 3, &[]);
+        check(
+            &mut state,
+            &[("vpcName", "a")],
+            3,
+            &["charlie", "alpha", "bravo"],
+        );
+        check(&mut state, &[("vpcName", "rav")], 1, &["bravo"]);
+        check(&mut state, &[("vpcId", "gz_vpc_3")], 1, &["alpha"]);
+        check(&mut state, &[("vpcId", "vpc-unknown0")], 0, &[]);
+        let out = ok(call(&mut state, &a, "DescribeVpcEx", &[("limit", "1")], T0));
+        let item = &out["data"][0];
+        assert_eq!(
+            (
+                item["subnetNum"].as_i64(),
+                item["routeTableNum"].as_i64(),
+                item["vpcPeerNum"].as_i64()
+            ),
+            (Some(0), Some(1), Some(0))
+        );
+        assert_eq!(item["createTime"], "2023-11-14 22:13:20");
+    }
+
+    #[test]
+    fn vpc_deletion_waits_for_peerings() {
+        let mut state = State::default();
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        let id = pending_pair(&mut state);
+        let count = |state: &mut State, who: &Caller| {
+            ok(call(state, who, "DescribeVpcEx", &[], T0))["data"][0]["vpcPeerNum"].as_i64()
+        };
+        assert_eq!(count(&mut state, &a), Some(1));
+        assert_eq!(count(&mut state, &b), Some(1));
+        for (who, vpc) in [(&a, "gz_vpc_1"), (&b, "gz_vpc_3")] {
+            let failure =
+                call(&mut state, who, "DeleteVpc", &[("vpcId", vpc)], T0).expect_err("blocked");
+            assert_eq!(
+                (failure.code, failure.code_desc.as_str()),
+                (5100, "InvalidVpc.CannotDelete")
+            );
+        }
+        ok(call(
+            &mut state,
+            &b,
+            "RejectVpcPeeringConnection",
+            &[("peeringConnectionId", &id)],
+            T0,
+        ));
+        ok(call(
+            &mut state,
+            &b,
+            "DeleteVpc",
+            &[("vpcId", "gz_vpc_3")],
+            T0,
+        ));
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &b,
+                "DeleteVpc",
+                &[("vpcId", "gz_vpc_3")],
+                T0
+            )),
+            "InvalidVpc.NotFound"
+        );
+        // The rejected peering still lists, and still counts for A's VPC (it is not deleted).
+        assert_eq!(count(&mut state, &a), Some(1));
+        assert_eq!(peering_state(&mut state, &a, &id, T0), 3);
+    }
+}

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidPeeringConnection.NotFound`](ErrorCode::InvalidPeeringConnectionNotFound): The peering connection does not exist; check the ID you entered.
+/// - [`PeeringConnection.StateConflict`](ErrorCode::PeeringConnectionStateConflict): The peering connection's state does not allow this operation (e.g. accepting one already active). The documentation names no code for this; the name is the emulator's choice.
+/// - [`UnsupportedOperation`](ErrorCode::UnsupportedOperation): Only the other side of the peering connection may do this (the receiver accepts or rejects, the initiator re-enables). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AcceptVpcPeeringConnection {
     /// ID of the peering connection, e.g. `pcx-8g675gr8`.
@@ -28,7 +30,7 @@ impl AcceptVpcPeeringConnection {
         .params(&[
             FieldSpec::string("peeringConnectionId", "ID of the peering connection, e.g. `pcx-8g675gr8`.").required(),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidPeeringConnection.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidPeeringConnection.NotFound", "PeeringConnection.StateConflict", "UnsupportedOperation"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(peering_connection_id: impl Into<String>) -> Self {

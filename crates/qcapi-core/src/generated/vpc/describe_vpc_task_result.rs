@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Wire name `DescribeVpcTaskResult`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/product/215/5094>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidTask.NotFound`](ErrorCode::InvalidTaskNotFound): No task of the caller has this ID. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeVpcTaskResult {
     /// Task ID returned by an asynchronous action, e.g. `15454`.
@@ -34,7 +37,8 @@ impl DescribeVpcTaskResult {
                 FieldSpec::integer("status", "0 succeeded, 1 failed, 2 running."),
                 FieldSpec::json("output", "Operation-specific output; undocumented (seen: `errorCode`, `errorMsg`, `uniqVpcPeerId`)."),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidTask.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(task_id: i64) -> Self {

@@ -122,6 +122,8 @@ pub enum ErrorCode {
     InvalidSubnetName,
     /// `InvalidSubnetName.InUse`: A subnet name is already used in this VPC.
     InvalidSubnetNameInUse,
+    /// `InvalidTask.NotFound`: No task of the caller has this ID. The documentation names no code for this; the name is the emulator's choice.
+    InvalidTaskNotFound,
     /// `InvalidTranslationIP.Duplicate`: The translated IP address is already used by another rule of this gateway.
     InvalidTranslationIPDuplicate,
     /// `InvalidTranslationIP.InVpcCidr`: The translated IP address must be outside the VPC's CIDR block.
@@ -188,6 +190,8 @@ pub enum ErrorCode {
     NetworkInterfaceLimitExceeded,
     /// `PeerIPTranslationLimitExceeded`: The quota of peer IP translation rules on this gateway is reached.
     PeerIPTranslationLimitExceeded,
+    /// `PeeringConnection.StateConflict`: The peering connection's state does not allow this operation (e.g. accepting one already active). The documentation names no code for this; the name is the emulator's choice.
+    PeeringConnectionStateConflict,
     /// `PeeringConnectionLimitExceeded`: The regional quota of peering connections is reached.
     PeeringConnectionLimitExceeded,
     /// `PeeringConnectionVpcConflict`: The CIDR blocks of the two VPCs overlap.
@@ -200,6 +204,8 @@ pub enum ErrorCode {
     RouteTableLimitExceeded,
     /// `SubnetLimitExceeded`: The VPC's quota of subnets is reached.
     SubnetLimitExceeded,
+    /// `UnsupportedOperation`: Only the other side of the peering connection may do this (the receiver accepts or rejects, the initiator re-enables). The documentation names no code for this; the name is the emulator's choice.
+    UnsupportedOperation,
     /// `UserGwLimitExceeded`: The quota of customer gateways is reached.
     UserGwLimitExceeded,
     /// `VpcLimitExceeded`: The regional quota of VPCs is reached.
@@ -274,6 +280,7 @@ impl ErrorCode {
             "InvalidSubnetCidr" => Self::InvalidSubnetCidr,
             "InvalidSubnetName" => Self::InvalidSubnetName,
             "InvalidSubnetName.InUse" => Self::InvalidSubnetNameInUse,
+            "InvalidTask.NotFound" => Self::InvalidTaskNotFound,
             "InvalidTranslationIP.Duplicate" => Self::InvalidTranslationIPDuplicate,
             "InvalidTranslationIP.InVpcCidr" => Self::InvalidTranslationIPInVpcCidr,
             "InvalidTranslationIPPool.NotInVpcCidr" => Self::InvalidTranslationIPPoolNotInVpcCidr,
@@ -311,12 +318,14 @@ impl ErrorCode {
             "NetworkAclOutLimitExceeded" => Self::NetworkAclOutLimitExceeded,
             "NetworkInterfaceLimitExceeded" => Self::NetworkInterfaceLimitExceeded,
             "PeerIPTranslationLimitExceeded" => Self::PeerIPTranslationLimitExceeded,
+            "PeeringConnection.StateConflict" => Self::PeeringConnectionStateConflict,
             "PeeringConnectionLimitExceeded" => Self::PeeringConnectionLimitExceeded,
             "PeeringConnectionVpcConflict" => Self::PeeringConnectionVpcConflict,
             "RouteAlreadyExists" => Self::RouteAlreadyExists,
             "RouteLimitExceeded" => Self::RouteLimitExceeded,
             "RouteTableLimitExceeded" => Self::RouteTableLimitExceeded,
             "SubnetLimitExceeded" => Self::SubnetLimitExceeded,
+            "UnsupportedOperation" => Self::UnsupportedOperation,
             "UserGwLimitExceeded" => Self::UserGwLimitExceeded,
             "VpcLimitExceeded" => Self::VpcLimitExceeded,
             "VpnConnLimitExceeded" => Self::VpnConnLimitExceeded,
@@ -381,6 +390,7 @@ impl ErrorCode {
             Self::InvalidSubnetCidr => "InvalidSubnetCidr",
             Self::InvalidSubnetName => "InvalidSubnetName",
             Self::InvalidSubnetNameInUse => "InvalidSubnetName.InUse",
+            Self::InvalidTaskNotFound => "InvalidTask.NotFound",
             Self::InvalidTranslationIPDuplicate => "InvalidTranslationIP.Duplicate",
             Self::InvalidTranslationIPInVpcCidr => "InvalidTranslationIP.InVpcCidr",
             Self::InvalidTranslationIPPoolNotInVpcCidr => "InvalidTranslationIPPool.NotInVpcCidr",
@@ -418,12 +428,14 @@ impl ErrorCode {
             Self::NetworkAclOutLimitExceeded => "NetworkAclOutLimitExceeded",
             Self::NetworkInterfaceLimitExceeded => "NetworkInterfaceLimitExceeded",
             Self::PeerIPTranslationLimitExceeded => "PeerIPTranslationLimitExceeded",
+            Self::PeeringConnectionStateConflict => "PeeringConnection.StateConflict",
             Self::PeeringConnectionLimitExceeded => "PeeringConnectionLimitExceeded",
             Self::PeeringConnectionVpcConflict => "PeeringConnectionVpcConflict",
             Self::RouteAlreadyExists => "RouteAlreadyExists",
             Self::RouteLimitExceeded => "RouteLimitExceeded",
             Self::RouteTableLimitExceeded => "RouteTableLimitExceeded",
             Self::SubnetLimitExceeded => "SubnetLimitExceeded",
+            Self::UnsupportedOperation => "UnsupportedOperation",
             Self::UserGwLimitExceeded => "UserGwLimitExceeded",
             Self::VpcLimitExceeded => "VpcLimitExceeded",
             Self::VpnConnLimitExceeded => "VpnConnLimitExceeded",

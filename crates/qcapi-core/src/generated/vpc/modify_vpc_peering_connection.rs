@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidPeeringConnectionName.InUse`](ErrorCode::InvalidPeeringConnectionNameInUse): The peering connection name is already used in this VPC.
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidPeeringConnection.NotFound`](ErrorCode::InvalidPeeringConnectionNotFound): The peering connection does not exist; check the ID you entered.
+/// - [`PeeringConnection.StateConflict`](ErrorCode::PeeringConnectionStateConflict): The peering connection's state does not allow this operation (e.g. accepting one already active). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyVpcPeeringConnection {
     /// ID of the peering connection, e.g. `pcx-8g675gr8`.
@@ -34,7 +35,7 @@ impl ModifyVpcPeeringConnection {
             FieldSpec::string("peeringConnectionId", "ID of the peering connection, e.g. `pcx-8g675gr8`.").required(),
             FieldSpec::string("peeringConnectionName", "Name of the peering connection, 1 to 60 characters.").required().length(1, 60),
         ])
-        .errors(&["InvalidPeeringConnectionName", "InvalidPeeringConnectionName.InUse", "InvalidVpc.NotFound", "InvalidPeeringConnection.NotFound"]);
+        .errors(&["InvalidPeeringConnectionName", "InvalidPeeringConnectionName.InUse", "InvalidVpc.NotFound", "InvalidPeeringConnection.NotFound", "PeeringConnection.StateConflict"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -1,0 +1,1099 @@
+//! Peering connections, same-region and cross-region (`Ex`): create, accept, reject,
+//! enable, modify, delete and list, with the 7-day expiry of pending requests.
+
+use qcapi_core::vpc::*;
+
+use super::table::{Handlers, Listing, Now, check_name};
+use super::task::task_id;
+use super::{Caller, Failure, State, Vpc, format_datetime, unified_suffix};
+
+/// A pending peering expires once this much emulator time passed since its creation.
+pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
+
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers
+        .add(create)
+        .add(create_ex)
+        .add(accept)
+        .add(accept_ex)
+        .add(reject)
+        .add(reject_ex)
+        .add(enable)
+        .add(enable_ex)
+        .add(delete)
+        .add(delete_ex)
+        .add(modify)
+        .add(modify_ex)
+        .add(describe)
+        .dump("peeringConnections", |state, caller| {
+            let mine = |p: &&Peering| {
+                [&p.initiator, &p.receiver]
+                    .iter()
+                    .any(|side| side.uin == caller.uin && side.region == caller.region)
+            };
+            let items: Vec<PeeringConnection> =
+                state.peerings.iter().filter(mine).map(item).collect();
+            serde_json::to_value(items).unwrap_or_default()
+        });
+}
+
+/// States of a peering connection, with their wire codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeeringState {
+    Pending = 0,
+    Active = 1,
+    Expired = 2,
+    Rejected = 3,
+    Deleted = 4,
+}
+
+impl PeeringState {
+    fn code(self) -> i64 {
+        self as i64
+    }
+
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Rejected => "rejected",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+/// What a peering action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PeeringOp {
+    Accept,
+    Reject,
+    Enable,
+    Delete,
+    Modify,
+}
+
+/// One side of a peering, copied so a peering outlives a deleted VPC.
+#[derive(Debug, Clone)]
+pub(super) struct Side {
+    pub(super) uin: String,
+    pub(super) region: String,
+    pub(super) vpc_id: String,
+    pub(super) un_vpc_id: String,
+}
+
+impl Side {
+    fn of(vpc: &Vpc) -> Self {
+        Self {
+            uin: vpc.uin.clone(),
+            region: vpc.region.clone(),
+            vpc_id: vpc.vpc_id.clone(),
+            un_vpc_id: vpc.un_vpc_id.clone(),
+        }
+    }
+
+    fn has_vpc(&self, id: &str) -> bool {
+        self.vpc_id == id || self.un_vpc_id == id
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Peering {
+    pub(super) id: String,
+    name: String,
+    pub(super) initiator: Side,
+    pub(super) receiver: Side,
+    pub(super) state: PeeringState,
+    created: i64,
+    serial: u64,
+    /// Only cross-region (`Ex`) peerings carry a bandwidth.
+    bandwidth: Option<String>,
+}
+
+impl Peering {
+    fn involves(&self, uin: &str) -> bool {
+        self.initiator.uin == uin || self.receiver.uin == uin
+    }
+
+    pub(super) fn is_live(&self) -> bool {
+        matches!(self.state, PeeringState::Pending | PeeringState::Active)
+    }
+}
+
+/// The role and state rules of a peering operation: the state it leads to, or
+/// the conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
+pub(crate) fn transition(
+    current: PeeringState,
+    caller_is_initiator: bool,
+    caller_is_receiver: bool,
+    op: PeeringOp,
+) -> Result<PeeringState, Failure> {
+    use PeeringState::*;
+    let (role_ok, role, from_ok, to) = match op {
+        PeeringOp::Accept => (
+            caller_is_receiver,
+            "the receiver",
+            current == Pending,
+            Active,
+        ),
+        PeeringOp::Reject => (
+            caller_is_receiver,
+            "the receiver",
+            current == Pending,
+            Rejected,
+        ),
+        PeeringOp::Enable => (
+            caller_is_initiator,
+            "the initiator",
+            current == Expired,
+            Pending,
+        ),
+        PeeringOp::Delete => (true, "either side", current != Deleted, Deleted),
+        PeeringOp::Modify => (true, "either side", current != Deleted, current),
+    };
+    if !role_ok {
+        return Err(Failure::business(
+            ErrorCode::UnsupportedOperation,
+            format!("only {role} of a peering connection can {op:?} it"),
+        ));
+    }
+    if !from_ok {
+        return Err(Failure::business(
+            ErrorCode::PeeringConnectionStateConflict,
+            format!(
+                "cannot {op:?} a peering connection in state {} ({})",
+                current.code(),
+                current.label()
+            ),
+        ));
+    }
+    Ok(to)
+}
+
+fn create(
+    state: &mut State,
+    caller: &Caller,
+    r: CreateVpcPeeringConnection,
+    now: Now,
+) -> Result<CreateVpcPeeringConnectionOutput, Failure> {
+    // Same-region peerings look the peer up in the caller's own region.
+    let wish = Wish {
+        vpc_id: &r.vpc_id,
+        peer_vpc_id: &r.peer_vpc_id,
+        peer_uin: &r.peer_uin,
+        peer_region: &caller.region,
+        name: &r.peering_connection_name,
+        bandwidth: None,
+    };
+    let id = state.create_peering(caller, wish, now)?;
+    Ok(CreateVpcPeeringConnectionOutput {
+        peering_connection_id: Some(id),
+        ..Default::default()
+    })
+}
+
+fn create_ex(
+    state: &mut State,
+    caller: &Caller,
+    r: CreateVpcPeeringConnectionEx,
+    now: Now,
+) -> Result<CreateVpcPeeringConnectionExOutput, Failure> {
+    let wish = Wish {
+        vpc_id: &r.vpc_id,
+        peer_vpc_id: &r.peer_vpc_id,
+        peer_uin: &r.peer_uin,
+        peer_region: &r.peer_region,
+        name: &r.peering_connection_name,
+        bandwidth: Some(&r.bandwidth),
+    };
+    let id = state.create_peering(caller, wish, now)?;
+    let task = state.new_task(&caller.uin, Ok(serde_json::json!({ "uniqVpcPeerId": id })));
+    Ok(CreateVpcPeeringConnectionExOutput {
+        task_id: task_id(task),
+        uniq_vpc_peer_id: Some(id),
+        ..Default::default()
+    })
+}
+
+/// The synchronous action and its asynchronous `Ex` twin for each operation
+/// without parameters of its own: one function each, the same rules.
+macro_rules! changes {
+    ($($sync:ident, $ex:ident: $op:ident, $Req:ident, $Out:ident, $ReqEx:ident, $OutEx:ident;)*) => {$(
+        fn $sync(state: &mut State, caller: &Caller, r: $Req, now: Now) -> Result<$Out, Failure> {
+            let id = &r.peering_connection_id;
+            state.change_peering(caller, id, PeeringOp::$op, None, false, now)?;
+            Ok($Out::default())
+        }
+
+        fn $ex(state: &mut State, caller: &Caller, r: $ReqEx, now: Now) -> Result<$OutEx, Failure> {
+            let id = &r.peering_connection_id;
+            let task_id = state.change_peering(caller, id, PeeringOp::$op, None, true, now)?;
+            Ok($OutEx { task_id, ..Default::default() })
+        }
+    )*};
+}
+
+changes! {
+    accept, accept_ex: Accept, AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionOutput,
+        AcceptVpcPeeringConnectionEx, AcceptVpcPeeringConnectionExOutput;
+    reject, reject_ex: Reject, RejectVpcPeeringConnection, RejectVpcPeeringConnectionOutput,
+        RejectVpcPeeringConnectionEx, RejectVpcPeeringConnectionExOutput;
+    enable, enable_ex: Enable, EnableVpcPeeringConnection, EnableVpcPeeringConnectionOutput,
+        EnableVpcPeeringConnectionEx, EnableVpcPeeringConnectionExOutput;
+    delete, delete_ex: Delete, DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionOutput,
+        DeleteVpcPeeringConnectionEx, DeleteVpcPeeringConnectionExOutput;
+}
+
+fn modify(
+    state: &mut State,
+    caller: &Caller,
+    r: ModifyVpcPeeringConnection,
+    now: Now,
+) -> Result<ModifyVpcPeeringConnectionOutput, Failure> {
+    let name = Some(r.peering_connection_name.as_str());
+    state.change_peering(
+        caller,
+        &r.peering_connection_id,
+        PeeringOp::Modify,
+        name,
+        false,
+        now,
+    )?;
+    Ok(ModifyVpcPeeringConnectionOutput::default())
+}
+
+fn modify_ex(
+    state: &mut State,
+    caller: &Caller,
+    r: ModifyVpcPeeringConnectionEx,
+    now: Now,
+) -> Result<ModifyVpcPeeringConnectionExOutput, Failure> {
+    let name = Some(r.peering_connection_name.as_str());
+    let id = &r.peering_connection_id;
+    let task_id = state.change_peering(caller, id, PeeringOp::Modify, name, true, now)?;
+    Ok(ModifyVpcPeeringConnectionExOutput {
+        task_id,
+        ..Default::default()
+    })
+}
+
+fn describe(
+    state: &mut State,
+    caller: &Caller,
+    r: DescribeVpcPeeringConnections,
+    _now: Now,
+) -> Result<DescribeVpcPeeringConnectionsOutput, Failure> {
+    let vpc_id = r.vpc_id.as_deref();
+    let id = r.peering_connection_id.as_deref();
+    let name = r.peering_connection_name.as_deref();
+    let mut found: Vec<&Peering> = state
+        .peerings
+        .iter()
+        .filter(|p| p.involves(&caller.uin))
+        .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
+        .filter(|p| id.is_none_or(|id| p.id == id))
+        .filter(|p| name.is_none_or(|n| p.name == n))
+        .filter(|p| r.state.is_none_or(|s| p.state.code() == s))
+        .collect();
+    match r.order_field.as_deref() {
+        // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
+        Some("peeringConnectionname" | "peeringConnectionName") => {
+            found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
+        }
+        Some("createTime") => found.sort_by_key(|p| (p.created, p.serial)),
+        _ => {} // creation order
+    }
+    let listing = Listing {
+        offset: r.offset,
+        limit: r.limit,
+        order_direction: r.order_direction.as_deref(),
+    };
+    let (total, page) = listing.page(found);
+    Ok(DescribeVpcPeeringConnectionsOutput {
+        total_count: Some(total),
+        data: Some(page.into_iter().map(item).collect()),
+        ..Default::default()
+    })
+}
+
+/// A peering as DescribeVpcPeeringConnections lists it.
+fn item(p: &Peering) -> PeeringConnection {
+    PeeringConnection {
+        peering_connection_id: Some(p.id.clone()),
+        peering_connection_name: Some(p.name.clone()),
+        vpc_id: Some(p.initiator.vpc_id.clone()),
+        un_vpc_id: Some(p.initiator.un_vpc_id.clone()),
+        uniq_vpc_id: Some(p.initiator.un_vpc_id.clone()),
+        peer_vpc_id: Some(p.receiver.vpc_id.clone()),
+        un_peer_vpc_id: Some(p.receiver.un_vpc_id.clone()),
+        uniq_peer_vpc_id: Some(p.receiver.un_vpc_id.clone()),
+        uin: Some(p.initiator.uin.clone()),
+        peer_uin: Some(p.receiver.uin.clone()),
+        // The emulator's accounts have no separate AppId.
+        app_id: Some(p.initiator.uin.clone()),
+        region: Some(p.initiator.region.clone()),
+        peer_region: Some(p.receiver.region.clone()),
+        state: Some(p.state.code()),
+        bandwidth: p.bandwidth.clone(),
+        create_time: Some(format_datetime(p.created)),
+    }
+}
+
+/// A peering to create, as either create action asks for it.
+struct Wish<'r> {
+    vpc_id: &'r str,
+    peer_vpc_id: &'r str,
+    peer_uin: &'r str,
+    peer_region: &'r str,
+    name: &'r str,
+    bandwidth: Option<&'r str>,
+}
+
+impl State {
+    /// Pending peerings left unanswered for 7 days expire (evaluated lazily, on each request).
+    pub(crate) fn expire_pending(&mut self, now: Now) {
+        for p in &mut self.peerings {
+            if p.state == PeeringState::Pending
+                && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
+            {
+                p.state = PeeringState::Expired;
+            }
+        }
+    }
+
+    /// How many peerings, not deleted, the VPC is a side of.
+    pub(super) fn peer_count(&self, vpc: &Vpc) -> usize {
+        self.peerings
+            .iter()
+            .filter(|p| p.state != PeeringState::Deleted)
+            .filter(|p| p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
+            .count()
+    }
+
+    fn create_peering(
+        &mut self,
+        caller: &Caller,
+        wish: Wish<'_>,
+        now: Now,
+    ) -> Result<String, Failure> {
+        check_name(wish.name, ErrorCode::InvalidPeeringConnectionName)?;
+        let local = self
+            .find_vpc(&caller.uin, &caller.region, wish.vpc_id)
+            .ok_or_else(|| Self::vpc_not_found(wish.vpc_id, &caller.uin, &caller.region))?;
+        let peer = self
+            .find_vpc(wish.peer_uin, wish.peer_region, wish.peer_vpc_id)
+            .ok_or_else(|| {
+                Self::vpc_not_found(wish.peer_vpc_id, wish.peer_uin, wish.peer_region)
+            })?;
+        if local.cidr.overlaps(peer.cidr) {
+            return Err(Failure::business(
+                ErrorCode::PeeringConnectionVpcConflict,
+                format!(
+                    "the blocks of `{}` ({}) and `{}` ({}) overlap",
+                    wish.vpc_id, local.cidr, wish.peer_vpc_id, peer.cidr
+                ),
+            ));
+        }
+        // Within one account nobody needs to accept: the peering is active at once.
+        let state = if peer.uin == caller.uin {
+            PeeringState::Active
+        } else {
+            PeeringState::Pending
+        };
+        let (initiator, receiver) = (Side::of(local), Side::of(peer));
+        let serial = self.serial();
+        let id = format!("pcx-{}", unified_suffix(serial));
+        self.peerings.push(Peering {
+            id: id.clone(),
+            name: wish.name.to_owned(),
+            initiator,
+            receiver,
+            state,
+            created: now,
+            serial,
+            bandwidth: wish.bandwidth.map(str::to_owned),
+        });
+        Ok(id)
+    }
+
+    /// Accept, Reject, Enable, Delete and Modify, same-region or `Ex`; returns the
+    /// task of an `Ex` action. Lookup and parameter errors are synchronous; for `Ex`
+    /// actions a role or state conflict fails the task instead and changes nothing.
+    fn change_peering(
+        &mut self,
+        caller: &Caller,
+        id: &str,
+        op: PeeringOp,
+        new_name: Option<&str>,
+        ex: bool,
+        now: Now,
+    ) -> Result<Option<i64>, Failure> {
+        if let Some(name) = new_name {
+            check_name(name, ErrorCode::InvalidPeeringConnectionName)?;
+        }
+        let index = self
+            .peerings
+            .iter()
+            .position(|p| p.id == id && p.involves(&caller.uin))
+            .ok_or_else(|| {
+                Failure::business(
+                    ErrorCode::InvalidPeeringConnectionNotFound,
+                    format!("peering connection `{id}` not found"),
+                )
+            })?;
+        let p = &self.peerings[index];
+        let decided = transition(
+            p.state,
+            p.initiator.uin == caller.uin,
+            p.receiver.uin == caller.uin,
+            op,
+        );
+        let outcome = match decided {
+            Ok(next) => {
+                self.check_change(index, op, new_name)?;
+                let p = &mut self.peerings[index];
+                if op == PeeringOp::Enable {
+                    // Revived requests get a fresh 7-day window.
+                    p.created = now;
+                }
+                if let Some(name) = new_name {
+                    p.name = name.to_owned();
+                }
+                p.state = next;
+                if next == PeeringState::Deleted {
+                    let id = p.id.clone();
+                    self.drop_routes_to_peering(&id);
+                }
+                Ok(serde_json::json!({}))
+            }
+            Err(conflict) => Err(conflict),
+        };
+        if ex {
+            Ok(task_id(self.new_task(&caller.uin, outcome)))
+        } else {
+            outcome.map(|_| None)
+        }
+    }
+
+    /// Checks that only apply once role and state allow the change.
+    fn check_change(
+        &self,
+        index: usize,
+        op: PeeringOp,
+        new_name: Option<&str>,
+    ) -> Result<(), Failure> {
+        let p = &self.peerings[index];
+        match op {
+            // A revived request must still connect two existing VPCs.
+            PeeringOp::Enable => {
+                for side in [&p.initiator, &p.receiver] {
+                    if self
+                        .find_vpc(&side.uin, &side.region, &side.vpc_id)
+                        .is_none()
+                    {
+                        return Err(Self::vpc_not_found(&side.vpc_id, &side.uin, &side.region));
+                    }
+                }
+            }
+            // Names are unique among the live peerings of the initiator's VPC.
+            PeeringOp::Modify => {
+                let name = new_name.unwrap_or_default();
+                let clash = self.peerings.iter().any(|other| {
+                    other.id != p.id
+                        && other.state != PeeringState::Deleted
+                        && other.initiator.vpc_id == p.initiator.vpc_id
+                        && other.name == name
+                });
+                if clash {
+                    return Err(Failure::business(
+                        ErrorCode::InvalidPeeringConnectionNameInUse,
+                        format!(
+                            "VPC `{}` already has a peering connection named `{name}`",
+                            p.initiator.vpc_id
+                        ),
+                    ));
+                }
+            }
+            PeeringOp::Accept | PeeringOp::Reject | PeeringOp::Delete => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn transition_matrix() {
+        use PeeringOp::*;
+        use PeeringState::*;
+        /// (state, caller is initiator, caller is receiver, op, expected new state or codeDesc)
+        type Case = (
+            PeeringState,
+            bool,
+            bool,
+            PeeringOp,
+            Result<PeeringState, &'static str>,
+        );
+        let cases: &[Case] = &[
+            (Pending, false, true, Accept, Ok(Active)),
+            (Pending, true, false, Accept, Err("UnsupportedOperation")),
+            (
+                Active,
+                false,
+                true,
+                Accept,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (
+                Expired,
+                false,
+                true,
+                Accept,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (
+                Rejected,
+                false,
+                true,
+                Accept,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (Pending, false, true, Reject, Ok(Rejected)),
+            (Pending, true, false, Reject, Err("UnsupportedOperation")),
+            (
+                Deleted,
+                false,
+                true,
+                Reject,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (Expired, true, false, Enable, Ok(Pending)),
+            (Expired, false, true, Enable, Err("UnsupportedOperation")),
+            (
+                Pending,
+                true,
+                false,
+                Enable,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (
+                Active,
+                true,
+                false,
+                Enable,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (Active, true, false, Delete, Ok(Deleted)),
+            (Active, false, true, Delete, Ok(Deleted)),
+            (Pending, true, false, Delete, Ok(Deleted)),
+            (Rejected, false, true, Delete, Ok(Deleted)),
+            (
+                Deleted,
+                true,
+                false,
+                Delete,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            (Active, false, true, Modify, Ok(Active)),
+            (Expired, true, false, Modify, Ok(Expired)),
+            (
+                Deleted,
+                true,
+                false,
+                Modify,
+                Err("PeeringConnection.StateConflict"),
+            ),
+            // One account on both sides: role is fine, state decides.
+            (
+                Active,
+                true,
+                true,
+                Accept,
+                Err("PeeringConnection.StateConflict"),
+            ),
+        ];
+        for &(from, initiator, receiver, op, expected) in cases {
+            let got = transition(from, initiator, receiver, op).map_err(|e| {
+                assert_eq!(e.code, 5100, "{e:?}");
+                e.code_desc
+            });
+            assert_eq!(
+                got,
+                expected.map_err(str::to_owned),
+                "{op:?} from {from:?} (initiator {initiator}, receiver {receiver})"
+            );
+        }
+    }
+
+    #[test]
+    fn business_codes() {
+        fn check(name: &str, code: i64) {
+            assert_eq!(Failure::business_name(name, "m").code, code, "{name}");
+        }
+        check("InvalidVpc.NotFound", 5000);
+        check("InvalidPeeringConnection.NotFound", 5000);
+        check("InvalidTask.NotFound", 5000);
+        check("PeeringConnectionVpcConflict", 5100);
+        check("InvalidVpcName.InUse", 5100);
+        check("UnsupportedOperation", 5100);
+        check("PeeringConnection.StateConflict", 5100);
+    }
+
+    #[test]
+    fn pending_peering_expires_after_seven_days_and_can_be_revived() {
+        let mut state = State::default();
+        let id = pending_pair(&mut state);
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        assert_eq!(peering_state(&mut state, &b, &id, T0), 0);
+        assert_eq!(peering_state(&mut state, &a, &id, T0 + 7 * DAY - 1), 0);
+        assert_eq!(peering_state(&mut state, &a, &id, T0 + 7 * DAY), 2);
+        // Expired: the receiver can no longer accept; only the initiator can revive it.
+        let now = T0 + 8 * DAY;
+        let accept = [("peeringConnectionId", id.as_str())];
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &b,
+                "AcceptVpcPeeringConnection",
+                &accept,
+                now
+            )),
+            "PeeringConnection.StateConflict"
+        );
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &b,
+                "EnableVpcPeeringConnection",
+                &accept,
+                now
+            )),
+            "UnsupportedOperation"
+        );
+        ok(call(
+            &mut state,
+            &a,
+            "EnableVpcPeeringConnection",
+            &accept,
+            now,
+        ));
+        assert_eq!(peering_state(&mut state, &b, &id, now), 0);
+        // A fresh 7-day window from the revival.
+        assert_eq!(peering_state(&mut state, &b, &id, now + 7 * DAY - 1), 0);
+        assert_eq!(peering_state(&mut state, &b, &id, now + 7 * DAY), 2);
+    }
+
+    #[test]
+    fn accept_reject_delete_life_cycle() {
+        let mut state = State::default();
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        let id = pending_pair(&mut state);
+        let pcx = [("peeringConnectionId", id.as_str())];
+        assert_eq!(
+            err_desc(call(&mut state, &a, "AcceptVpcPeeringConnection", &pcx, T0)),
+            "UnsupportedOperation"
+        );
+        ok(call(&mut state, &b, "AcceptVpcPeeringConnection", &pcx, T0));
+        assert_eq!(peering_state(&mut state, &a, &id, T0), 1);
+        // Active peerings never expire.
+        assert_eq!(peering_state(&mut state, &a, &id, T0 + 30 * DAY), 1);
+        assert_eq!(
+            err_desc(call(&mut state, &b, "RejectVpcPeeringConnection", &pcx, T0)),
+            "PeeringConnection.StateConflict"
+        );
+        ok(call(&mut state, &b, "DeleteVpcPeeringConnection", &pcx, T0));
+        // Deleted peerings stay visible with state 4.
+        assert_eq!(peering_state(&mut state, &a, &id, T0), 4);
+        assert_eq!(
+            err_desc(call(&mut state, &a, "DeleteVpcPeeringConnection", &pcx, T0)),
+            "PeeringConnection.StateConflict"
+        );
+
+        let other = pending_pair_again(&mut state);
+        let pcx = [("peeringConnectionId", other.as_str())];
+        ok(call(&mut state, &b, "RejectVpcPeeringConnection", &pcx, T0));
+        assert_eq!(peering_state(&mut state, &a, &other, T0), 3);
+    }
+
+    /// Another pending A→B peering between the VPCs `pending_pair` created.
+    fn pending_pair_again(state: &mut State) -> String {
+        let out = ok(call(
+            state,
+            &caller(A, "gz"),
+            "CreateVpcPeeringConnection",
+            &[
+                ("vpcId", "gz_vpc_1"),
+                ("peerVpcId", "gz_vpc_3"),
+                ("peerUin", B),
+                ("peeringConnectionName", "again"),
+            ],
+            T0,
+        ));
+        out["peeringConnectionId"]
+            .as_str()
+            .expect("an id")
+            .to_owned()
+    }
+
+    #[test]
+    fn peering_visibility_and_lookup_errors() {
+        let mut state = State::default();
+        let id = pending_pair(&mut state);
+        let stranger = caller("100000000003", "gz");
+        let pcx = [("peeringConnectionId", id.as_str())];
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &stranger,
+                "DeleteVpcPeeringConnection",
+                &pcx,
+                T0
+            )),
+            "InvalidPeeringConnection.NotFound"
+        );
+        let none = ok(call(
+            &mut state,
+            &stranger,
+            "DescribeVpcPeeringConnections",
+            &[],
+            T0,
+        ));
+        assert_eq!(none["totalCount"], 0);
+        let unknown = [("peeringConnectionId", "pcx-00000000")];
+        let failure = call(
+            &mut state,
+            &caller(A, "gz"),
+            "AcceptVpcPeeringConnection",
+            &unknown,
+            T0,
+        )
+        .expect_err("unknown id");
+        assert_eq!(
+            (failure.code, failure.code_desc.as_str()),
+            (5000, "InvalidPeeringConnection.NotFound")
+        );
+    }
+
+    #[test]
+    fn peering_creation_rules() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let a1 = create_vpc(&mut state, &a, "a1", "10.0.0.0/16");
+        let a2 = create_vpc(&mut state, &a, "a2", "10.0.128.0/24"); // overlaps a1
+        let a3 = create_vpc(&mut state, &a, "a3", "192.168.0.0/16");
+        let b_sh = create_vpc(&mut state, &caller(B, "sh"), "b", "172.16.0.0/16");
+        let create = |state: &mut State, vpc: &str, peer: &str, uin: &str| {
+            call(
+                state,
+                &a,
+                "CreateVpcPeeringConnection",
+                &[
+                    ("vpcId", vpc),
+                    ("peerVpcId", peer),
+                    ("peerUin", uin),
+                    ("peeringConnectionName", "p"),
+                ],
+                T0,
+            )
+        };
+        assert_eq!(
+            err_desc(create(&mut state, &a1, &a2, A)),
+            "PeeringConnectionVpcConflict"
+        );
+        assert_eq!(
+            err_desc(create(&mut state, &a1, &a1, A)),
+            "PeeringConnectionVpcConflict"
+        );
+        assert_eq!(
+            err_desc(create(&mut state, "vpc-nothere", &a3, A)),
+            "InvalidVpc.NotFound"
+        );
+        assert_eq!(
+            err_desc(create(&mut state, &a1, &a3, B)),
+            "InvalidVpc.NotFound"
+        ); // wrong owner
+        assert_eq!(
+            err_desc(create(&mut state, &a1, &b_sh, B)),
+            "InvalidVpc.NotFound"
+        ); // other region
+        // Same account: active at once; old-style ids work too.
+        let out = ok(create(&mut state, "gz_vpc_1", &a3, A));
+        let id = out["peeringConnectionId"].as_str().expect("id");
+        assert!(id.starts_with("pcx-") && id.len() == 12, "{id}");
+        assert_eq!(peering_state(&mut state, &a, id, T0), 1);
+
+        // Cross-region: found in peerRegion, asynchronous, keeps the bandwidth.
+        let out = ok(call(
+            &mut state,
+            &a,
+            "CreateVpcPeeringConnectionEx",
+            &[
+                ("vpcId", &a1),
+                ("peerVpcId", &b_sh),
+                ("peerUin", B),
+                ("peeringConnectionName", "x"),
+                ("peerRegion", "sh"),
+                ("bandwidth", "20"),
+            ],
+            T0,
+        ));
+        let ex_id = out["uniqVpcPeerId"]
+            .as_str()
+            .expect("uniqVpcPeerId")
+            .to_owned();
+        let task = out["taskId"].as_u64().expect("taskId").to_string();
+        let listed = ok(call(
+            &mut state,
+            &caller(B, "sh"),
+            "DescribeVpcPeeringConnections",
+            &[("peeringConnectionId", &ex_id)],
+            T0,
+        ));
+        let item = &listed["data"][0];
+        assert_eq!(item["state"], 0);
+        assert_eq!(item["bandwidth"], "20");
+        assert_eq!(
+            (item["region"].as_str(), item["peerRegion"].as_str()),
+            (Some("gz"), Some("sh"))
+        );
+        assert_eq!(
+            (
+                item["uin"].as_str(),
+                item["peerUin"].as_str(),
+                item["appId"].as_str()
+            ),
+            (Some(A), Some(B), Some(A))
+        );
+        let first = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcTaskResult",
+            &[("taskId", &task)],
+            T0,
+        ));
+        assert_eq!(first["data"], json!({"status": 2}));
+        let second = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcTaskResult",
+            &[("taskId", &task)],
+            T0,
+        ));
+        assert_eq!(
+            second["data"],
+            json!({"status": 0, "output": {"uniqVpcPeerId": ex_id}})
+        );
+    }
+
+    #[test]
+    fn ex_conflicts_fail_the_task_and_change_nothing() {
+        let mut state = State::default();
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        let id = pending_pair(&mut state);
+        let pcx = [("peeringConnectionId", id.as_str())];
+        let out = ok(call(
+            &mut state,
+            &a,
+            "AcceptVpcPeeringConnectionEx",
+            &pcx,
+            T0,
+        ));
+        let task = out["taskId"].as_u64().expect("taskId").to_string();
+        assert_eq!(peering_state(&mut state, &a, &id, T0), 0);
+        let query = [("taskId", task.as_str())];
+        assert_eq!(
+            ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0))["data"]["status"],
+            2
+        );
+        let failed = ok(call(&mut state, &a, "DescribeVpcTaskResult", &query, T0));
+        assert_eq!(failed["data"]["status"], 1);
+        assert_eq!(failed["data"]["output"]["errorCode"], 5100);
+        assert_eq!(failed["data"]["output"]["codeDesc"], "UnsupportedOperation");
+        // Tasks belong to their creator.
+        assert_eq!(
+            err_desc(call(&mut state, &b, "DescribeVpcTaskResult", &query, T0)),
+            "InvalidTask.NotFound"
+        );
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &a,
+                "DescribeVpcTaskResult",
+                &[("taskId", "999999")],
+                T0
+            )),
+            "InvalidTask.NotFound"
+        );
+        // Not-found stays synchronous for Ex actions.
+        let unknown = [("peeringConnectionId", "pcx-zzzzzzzz")];
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &b,
+                "AcceptVpcPeeringConnectionEx",
+                &unknown,
+                T0
+            )),
+            "InvalidPeeringConnection.NotFound"
+        );
+        // The right side succeeds, and the effect is immediate.
+        ok(call(
+            &mut state,
+            &b,
+            "AcceptVpcPeeringConnectionEx",
+            &pcx,
+            T0,
+        ));
+        assert_eq!(peering_state(&mut state, &a, &id, T0), 1);
+    }
+
+    #[test]
+    fn modify_renames_with_unique_names() {
+        let mut state = State::default();
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        let first = pending_pair(&mut state);
+        let second = pending_pair_again(&mut state);
+        let rename = |id: &str, name: &str| {
+            [
+                ("peeringConnectionId", id.to_owned()),
+                ("peeringConnectionName", name.to_owned()),
+            ]
+        };
+        let pairs = rename(&first, "renamed");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        ok(call(
+            &mut state,
+            &b,
+            "ModifyVpcPeeringConnection",
+            &pairs,
+            T0,
+        ));
+        let listed = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcPeeringConnections",
+            &[("peeringConnectionName", "renamed")],
+            T0,
+        ));
+        assert_eq!(listed["totalCount"], 1);
+        let pairs = rename(&second, "renamed");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &a,
+                "ModifyVpcPeeringConnectionEx",
+                &pairs,
+                T0
+            )),
+            "InvalidPeeringConnectionName.InUse"
+        );
+        // Too long a name is a parameter error (the spec says 1 to 60 characters).
+        let long = "n".repeat(61);
+        let pairs = rename(&second, &long);
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let failure =
+            call(&mut state, &a, "ModifyVpcPeeringConnection", &pairs, T0).expect_err("too long");
+        assert_eq!(failure.code, 4000);
+    }
+
+    #[test]
+    fn enabling_needs_both_vpcs() {
+        let mut state = State::default();
+        let (a, b) = (caller(A, "gz"), caller(B, "gz"));
+        let id = pending_pair(&mut state);
+        let later = T0 + 7 * DAY;
+        assert_eq!(peering_state(&mut state, &a, &id, later), 2);
+        ok(call(
+            &mut state,
+            &b,
+            "DeleteVpc",
+            &[("vpcId", "gz_vpc_3")],
+            later,
+        ));
+        let pcx = [("peeringConnectionId", id.as_str())];
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &a,
+                "EnableVpcPeeringConnectionEx",
+                &pcx,
+                later
+            )),
+            "InvalidVpc.NotFound"
+        );
+        assert_eq!(peering_state(&mut state, &a, &id, later), 2);
+    }
+
+    #[test]
+    fn describe_peerings_filters() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let first = pending_pair(&mut state);
+        let second = pending_pair_again(&mut state);
+        ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "AcceptVpcPeeringConnection",
+            &[("peeringConnectionId", &second)],
+            T0,
+        ));
+        let ids = |state: &mut State, pairs: &[(&str, &str)]| -> (u64, Vec<String>) {
+            let out = ok(call(state, &a, "DescribeVpcPeeringConnections", pairs, T0));
+            let ids = out["data"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|v| v["peeringConnectionId"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (out["totalCount"].as_u64().unwrap_or(99), ids)
+        };
+        let both = vec![first.clone(), second.clone()];
+        assert_eq!(ids(&mut state, &[]), (2, both.clone()));
+        assert_eq!(ids(&mut state, &[("vpcId", "gz_vpc_3")]), (2, both.clone())); // receiver side matches too
+        assert_eq!(
+            ids(&mut state, &[("state", "1")]),
+            (1, vec![second.clone()])
+        );
+        assert_eq!(
+            ids(&mut state, &[("peeringConnectionName", "ab")]),
+            (1, vec![first.clone()])
+        );
+        assert_eq!(
+            ids(&mut state, &[("orderField", "peeringConnectionname")]),
+            (2, vec![first.clone(), second.clone()])
+        );
+        assert_eq!(
+            ids(
+                &mut state,
+                &[("orderField", "createTime"), ("orderDirection", "desc")]
+            ),
+            (2, vec![second.clone(), first.clone()])
+        );
+        assert_eq!(
+            ids(&mut state, &[("limit", "1"), ("offset", "1")]),
+            (2, vec![second])
+        );
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcPeeringConnections",
+            &[("limit", "1")],
+            T0,
+        ));
+        let item = &out["data"][0];
+        assert_eq!(item["vpcId"], "gz_vpc_1");
+        assert_eq!(item["peerVpcId"], "gz_vpc_3");
+        assert_eq!(item["uniqVpcId"], item["unVpcId"]);
+        assert!(
+            item.get("bandwidth").is_none(),
+            "same-region peerings have no bandwidth: {item}"
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! Asynchronous tasks: what `Ex` and other asynchronous actions return a `taskId`
+//! for, and DescribeVpcTaskResult, which reports them.
+
+use qcapi_core::vpc::{
+    DescribeVpcTaskResult, DescribeVpcTaskResultData, DescribeVpcTaskResultOutput, ErrorCode,
+};
+use serde_json::{Value, json};
+
+use super::table::{Handlers, Now};
+use super::{Caller, Failure, State};
+
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers.add(describe_task);
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Task {
+    owner: String,
+    /// The task's eventual result: its output, or why it failed.
+    outcome: Result<Value, Failure>,
+    /// The first query reports "running", so clients exercise their polling.
+    queried: bool,
+}
+
+/// A task id as outputs carry it.
+pub(super) fn task_id(id: u64) -> Option<i64> {
+    i64::try_from(id).ok()
+}
+
+impl State {
+    /// Records a task of `owner` that ends in `outcome`; returns its id.
+    pub(super) fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> u64 {
+        self.next_task += 1;
+        // Start at a realistic-looking number; ids are per emulator.
+        let id = 10_000 + self.next_task;
+        let task = Task {
+            owner: owner.to_owned(),
+            outcome,
+            queried: false,
+        };
+        self.tasks.insert(id, task);
+        id
+    }
+}
+
+fn describe_task(
+    state: &mut State,
+    caller: &Caller,
+    r: DescribeVpcTaskResult,
+    _now: Now,
+) -> Result<DescribeVpcTaskResultOutput, Failure> {
+    let not_found = || {
+        Failure::business(
+            ErrorCode::InvalidTaskNotFound,
+            format!("task `{}` not found", r.task_id),
+        )
+    };
+    let id = u64::try_from(r.task_id).map_err(|_| not_found())?;
+    let task = state
+        .tasks
+        .get_mut(&id)
+        .filter(|t| t.owner == caller.uin)
+        .ok_or_else(not_found)?;
+    let (status, output) = if !task.queried {
+        task.queried = true;
+        (2, None)
+    } else {
+        match &task.outcome {
+            Ok(output) => (0, Some(output.clone())),
+            Err(f) => (
+                1,
+                Some(json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc})),
+            ),
+        }
+    };
+    Ok(DescribeVpcTaskResultOutput {
+        data: Some(DescribeVpcTaskResultData {
+            status: Some(status),
+            output,
+        }),
+        ..Default::default()
+    })
+}
