@@ -16,6 +16,7 @@ use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
 use peering::{Peering, PeeringState, Side};
+use subnet::{Subnet, subnet_wishes};
 use table::{Handlers, Now, Resource as _};
 use task::Task;
 
@@ -24,10 +25,6 @@ pub(crate) type Fields = Map<String, Value>;
 
 // Business error names (`codeDesc`). `*.NotFound` ones are code 5000, the rest 5100.
 const VPC_NOT_FOUND: &str = "InvalidVpc.NotFound";
-const SUBNET_NAME_INVALID: &str = "InvalidSubnetName";
-const SUBNET_NAME_IN_USE: &str = "InvalidSubnetName.InUse";
-const SUBNET_CIDR_INVALID: &str = "InvalidSubnetCidr";
-const SUBNET_CONFLICT: &str = "InvalidSubnet.Conflict";
 
 /// An error response: numeric `code`, `codeDesc` name and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,150 +70,6 @@ impl Failure {
 pub(crate) struct Caller {
     pub(crate) uin: String,
     pub(crate) region: String,
-}
-
-#[derive(Debug, Clone)]
-struct Subnet {
-    subnet_id: String,
-    un_subnet_id: String,
-    name: String,
-    cidr: Cidr,
-    zone_id: i64,
-    route_table_id: String,
-    /// The bound network ACL (`acl-...`), if any; a subnet has at most one.
-    network_acl_id: Option<String>,
-    created: i64,
-    serial: u64,
-}
-
-impl table::Resource for Subnet {
-    fn has_id(&self, id: &str) -> bool {
-        self.subnet_id == id || self.un_subnet_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-/// A subnet to create: name, block and zone, already checked.
-#[derive(Debug, Clone)]
-struct SubnetWish {
-    name: String,
-    cidr: Cidr,
-    zone_id: i64,
-}
-
-/// Reads and checks `subnetSet.N.*` against the VPC block and the VPC's
-/// `existing` subnets (names unique, blocks inside the VPC and disjoint).
-fn subnet_specs(
-    params: &Params,
-    vpc_cidr: Cidr,
-    existing: &[Subnet],
-) -> Result<Vec<SubnetWish>, Failure> {
-    let mut wanted: Vec<SubnetWish> = Vec::new();
-    for i in list_indices(params, "subnetSet") {
-        let field = |f: &str| required(params, &format!("subnetSet.{i}.{f}"));
-        let subnet_name = field("subnetName")?;
-        let subnet_cidr_text = field("cidrBlock")?;
-        let zone_text = field("zoneId")?;
-        check_name(subnet_name, SUBNET_NAME_INVALID)?;
-        let subnet_cidr = Cidr::parse(subnet_cidr_text)
-            .filter(|c| c.is_subnet_of(vpc_cidr))
-            .ok_or_else(|| {
-                Failure::business_name(
-                    SUBNET_CIDR_INVALID,
-                    format!(
-                        "subnet block `{subnet_cidr_text}` is not a /16 to /28 block inside {vpc_cidr}"
-                    ),
-                )
-            })?;
-        let zone_id: i64 = zone_text.trim().parse().map_err(|_| {
-            Failure::invalid_parameter(format!(
-                "parameter `subnetSet.{i}.zoneId` must be an integer, got `{zone_text}`"
-            ))
-        })?;
-        let names = existing
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(wanted.iter().map(|w| w.name.as_str()));
-        if names.into_iter().any(|n| n == subnet_name) {
-            return Err(Failure::business_name(
-                SUBNET_NAME_IN_USE,
-                format!("a subnet named `{subnet_name}` already exists in the VPC"),
-            ));
-        }
-        let blocks = existing
-            .iter()
-            .map(|s| (s.name.as_str(), s.cidr))
-            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
-        if let Some((other, block)) = blocks.into_iter().find(|(_, c)| c.overlaps(subnet_cidr)) {
-            return Err(Failure::business_name(
-                SUBNET_CONFLICT,
-                format!(
-                    "subnet `{subnet_name}` ({subnet_cidr}) overlaps subnet `{other}` ({block})"
-                ),
-            ));
-        }
-        wanted.push(SubnetWish {
-            name: subnet_name.to_owned(),
-            cidr: subnet_cidr,
-            zone_id,
-        });
-    }
-    Ok(wanted)
-}
-
-/// Checks the subnets to create against the VPC block and the VPC's `existing`
-/// subnets (names unique, blocks inside the VPC and disjoint), in order.
-fn subnet_wishes(
-    specs: &[api::SubnetSpec],
-    vpc_cidr: Cidr,
-    existing: &[Subnet],
-) -> Result<Vec<SubnetWish>, Failure> {
-    use api::ErrorCode;
-    let mut wanted: Vec<SubnetWish> = Vec::with_capacity(specs.len());
-    for spec in specs {
-        let name = spec.subnet_name.as_str();
-        table::check_name(name, ErrorCode::InvalidSubnetName)?;
-        let cidr = Cidr::parse(&spec.cidr_block)
-            .filter(|c| c.is_subnet_of(vpc_cidr))
-            .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidSubnetCidr,
-                    format!(
-                        "subnet block `{}` is not a /16 to /28 block inside {vpc_cidr}",
-                        spec.cidr_block
-                    ),
-                )
-            })?;
-        let names = existing
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(wanted.iter().map(|w| w.name.as_str()));
-        if names.into_iter().any(|n| n == name) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetNameInUse,
-                format!("a subnet named `{name}` already exists in the VPC"),
-            ));
-        }
-        let blocks = existing
-            .iter()
-            .map(|s| (s.name.as_str(), s.cidr))
-            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
-        if let Some((other, block)) = blocks.into_iter().find(|(_, c)| c.overlaps(cidr)) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetConflict,
-                format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
-            ));
-        }
-        wanted.push(SubnetWish {
-            name: name.to_owned(),
-            cidr,
-            zone_id: spec.zone_id,
-        });
-    }
-    Ok(wanted)
 }
 
 #[derive(Debug, Clone)]
@@ -374,7 +227,12 @@ pub(crate) fn handle(
 }
 
 /// The families, each registering its handlers and its dump.
-const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register, peering::register, task::register];
+const FAMILIES: &[fn(&mut Handlers)] = &[
+    vpc::register,
+    subnet::register,
+    peering::register,
+    task::register,
+];
 
 /// Every family's handlers, registered once.
 static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
@@ -404,25 +262,20 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
-    "CreateSubnet",
     "CreateSubnetAclRule",
     "DeleteNetworkAcl",
     "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
-    "DeleteSubnet",
     "DescribeAcl",
     "DescribeNetworkAcl",
     "DescribeNetworkInterfaces",
     "DescribeRouteTable",
-    "DescribeSubnet",
-    "DescribeSubnetEx",
     "DeteleSubnetAclRule",
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
     "ModifyNetworkInterface",
     "ModifyRouteTableAttribute",
-    "ModifySubnetAttribute",
     "UnassignPrivateIpAddresses",
 ];
 
@@ -435,11 +288,6 @@ fn dispatch(
     now: i64,
 ) -> Option<Result<Fields, Failure>> {
     Some(match action {
-        "CreateSubnet" => state.create_subnet(caller, params, now),
-        "DescribeSubnetEx" => state.describe_subnets(caller, params),
-        "DescribeSubnet" => state.describe_subnet(caller, params),
-        "ModifySubnetAttribute" => state.modify_subnet(caller, params),
-        "DeleteSubnet" => state.delete_subnet(caller, params),
         "CreateRouteTable" => state.create_route_table(caller, params, now),
         "DescribeRouteTable" => state.describe_route_tables(caller, params),
         "ModifyRouteTableAttribute" => state.modify_route_table(caller, params),
@@ -539,27 +387,6 @@ impl State {
     fn serial(&mut self) -> u64 {
         self.next_serial += 1;
         self.next_serial
-    }
-
-    fn new_subnet(
-        &mut self,
-        region: &str,
-        wish: SubnetWish,
-        route_table_id: &str,
-        now: i64,
-    ) -> Subnet {
-        let s = self.serial();
-        Subnet {
-            subnet_id: format!("{region}_subnet_{s}"),
-            un_subnet_id: format!("subnet-{}", unified_suffix(s)),
-            name: wish.name,
-            cidr: wish.cidr,
-            zone_id: wish.zone_id,
-            route_table_id: route_table_id.to_owned(),
-            network_acl_id: None,
-            created: now,
-            serial: s,
-        }
     }
 
     fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Option<&Vpc> {

@@ -1,9 +1,117 @@
 //! Subnets: create, list, describe, rename and delete.
 
+use qcapi_core::vpc::{
+    CreateSubnet, CreateSubnetOutput, CreateSubnetSubnetSet, DeleteSubnet, DeleteSubnetOutput,
+    DescribeSubnet, DescribeSubnetEx, DescribeSubnetExData, DescribeSubnetExOutput,
+    DescribeSubnetOutput, ErrorCode, ModifySubnetAttribute, ModifySubnetAttributeOutput,
+    SubnetSpec,
+};
+
+use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
 
+/// Still read by the ACL, route and ENI families until they are ported.
 pub(super) const SUBNET_NOT_FOUND: &str = "InvalidSubnet.NotFound";
-pub(super) const SUBNET_CANNOT_DELETE: &str = "InvalidSubnet.CannotDelete";
+
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers
+        .add(create_subnet)
+        .add(describe_subnets)
+        .add(describe_subnet)
+        .add(modify_subnet)
+        .add(delete_subnet)
+        .dump("subnets", |state, caller| {
+            // With the bound ACLs: a dump shows the whole state.
+            let all = DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1);
+            let listed = state.list_subnets(caller, &all).unwrap_or_default();
+            serde_json::to_value(listed.data).unwrap_or_default()
+        });
+}
+
+/// A subnet of a VPC, associated with one of its route tables.
+#[derive(Debug, Clone)]
+pub(super) struct Subnet {
+    pub(super) subnet_id: String,
+    pub(super) un_subnet_id: String,
+    pub(super) name: String,
+    pub(super) cidr: Cidr,
+    pub(super) zone_id: i64,
+    pub(super) route_table_id: String,
+    /// The bound network ACL (`acl-...`), if any; a subnet has at most one.
+    pub(super) network_acl_id: Option<String>,
+    created: i64,
+    serial: u64,
+}
+
+impl Resource for Subnet {
+    fn has_id(&self, id: &str) -> bool {
+        self.subnet_id == id || self.un_subnet_id == id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A subnet to create: name, block and zone, already checked.
+#[derive(Debug, Clone)]
+pub(super) struct SubnetWish {
+    name: String,
+    cidr: Cidr,
+    zone_id: i64,
+}
+
+/// Checks the subnets to create against the VPC block and the VPC's `existing`
+/// subnets (names unique, blocks inside the VPC and disjoint), in order.
+pub(super) fn subnet_wishes(
+    specs: &[SubnetSpec],
+    vpc_cidr: Cidr,
+    existing: &[Subnet],
+) -> Result<Vec<SubnetWish>, Failure> {
+    let mut wanted: Vec<SubnetWish> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let name = spec.subnet_name.as_str();
+        check_name(name, ErrorCode::InvalidSubnetName)?;
+        let cidr = Cidr::parse(&spec.cidr_block)
+            .filter(|c| c.is_subnet_of(vpc_cidr))
+            .ok_or_else(|| {
+                Failure::business(
+                    ErrorCode::InvalidSubnetCidr,
+                    format!(
+                        "subnet block `{}` is not a /16 to /28 block inside {vpc_cidr}",
+                        spec.cidr_block
+                    ),
+                )
+            })?;
+        // Earlier subnets of the same request count as existing ones.
+        let mut names = existing
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(wanted.iter().map(|w| w.name.as_str()));
+        if names.any(|n| n == name) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetNameInUse,
+                format!("a subnet named `{name}` already exists in the VPC"),
+            ));
+        }
+        let mut blocks = existing
+            .iter()
+            .map(|s| (s.name.as_str(), s.cidr))
+            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
+        if let Some((other, block)) = blocks.find(|(_, c)| c.overlaps(cidr)) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetConflict,
+                format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
+            ));
+        }
+        wanted.push(SubnetWish {
+            name: name.to_owned(),
+            cidr,
+            zone_id: spec.zone_id,
+        });
+    }
+    Ok(wanted)
+}
 
 /// Addresses in the subnet's block, and those still free: the network, gateway
 /// and broadcast addresses are reserved, and network interfaces hold some.
@@ -30,218 +138,459 @@ impl State {
         subnet_id: &str,
     ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let s = table::position(&self.vpcs[v].subnets, subnet_id, || {
+        let s = position(&self.vpcs[v].subnets, subnet_id, || {
             Failure::business(
-                api::ErrorCode::InvalidSubnetNotFound,
+                ErrorCode::InvalidSubnetNotFound,
                 format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
             )
         })?;
         Ok((v, s))
     }
 
-    pub(super) fn create_subnet(
+    /// A new subnet from a checked wish, with fresh ids (not yet in its VPC).
+    pub(super) fn new_subnet(
         &mut self,
-        caller: &Caller,
-        params: &Params,
+        region: &str,
+        wish: SubnetWish,
+        route_table_id: &str,
         now: i64,
-    ) -> Result<Fields, Failure> {
-        let vpc_id = required(params, "vpcId")?;
-        let v = self.vpc_index(caller, vpc_id)?;
-        let vpc = &self.vpcs[v];
-        let wanted = subnet_specs(params, vpc.cidr, &vpc.subnets)?;
-        if wanted.is_empty() {
-            return Err(Failure::invalid_parameter(
-                "`subnetSet` must name at least one subnet",
-            ));
+    ) -> Subnet {
+        let s = self.serial();
+        Subnet {
+            subnet_id: format!("{region}_subnet_{s}"),
+            un_subnet_id: format!("subnet-{}", unified_suffix(s)),
+            name: wish.name,
+            cidr: wish.cidr,
+            zone_id: wish.zone_id,
+            route_table_id: route_table_id.to_owned(),
+            network_acl_id: None,
+            created: now,
+            serial: s,
         }
-        let region = vpc.region.clone();
-        let (default_table, un_default_table) = vpc
-            .route_tables
-            .iter()
-            .find(|r| r.kind == 1)
-            .map(|r| (r.route_table_id.clone(), r.un_route_table_id.clone()))
-            .unwrap_or_default();
-        let created: Vec<Subnet> = wanted
-            .into_iter()
-            .map(|w| self.new_subnet(&region, w, &default_table, now))
-            .collect();
-        let out: Vec<Value> = created
-            .iter()
-            .map(|s| {
-                json!({
-                    "subnetId": s.subnet_id,
-                    "unSubnetId": s.un_subnet_id,
-                    "subnetName": s.name,
-                    "cidrBlock": s.cidr.to_string(),
-                    "routeTableId": s.route_table_id,
-                    "unRouteTableId": un_default_table,
-                    "zoneId": s.zone_id,
-                })
-            })
-            .collect();
-        self.vpcs[v].subnets.extend(created);
-        Ok(into_fields(json!({ "subnetSet": out })))
     }
 
-    /// One DescribeSubnetEx entry; `with_acl` reports the bound ACL (`getAclIdFlag=1`).
-    fn subnet_json(&self, vpc: &Vpc, s: &Subnet, with_acl: bool) -> Value {
-        let (total, available) = ip_counts(vpc, s);
-        let (table_name, un_table) = vpc
-            .route_tables
-            .iter()
-            .find(|r| r.route_table_id == s.route_table_id)
-            .map(|r| (r.name.clone(), r.un_route_table_id.clone()))
-            .unwrap_or_default();
-        let acl = match (with_acl, &s.network_acl_id) {
-            (true, Some(id)) => id.as_str(),
-            _ => "0",
-        };
-        json!({
-            "vpcId": vpc.vpc_id,
-            "unVpcId": vpc.un_vpc_id,
-            "vpcName": vpc.name,
-            "vpcCidrBlock": vpc.cidr.to_string(),
-            "subnetId": s.subnet_id,
-            "unSubnetId": s.un_subnet_id,
-            "subnetName": s.name,
-            "cidrBlock": s.cidr.to_string(),
-            "subnetCreateTime": format_datetime(s.created),
-            "routeTableId": s.route_table_id,
-            "unRouteTableId": un_table,
-            "routeTableName": table_name,
-            "zoneId": s.zone_id,
-            "zone": "",
-            "networkAclId": acl,
-            "vpcDevices": 0,
-            "totalIPNum": total,
-            "availableIPNum": available,
-            "broadcast": false,
-            "isDefault": false,
-        })
-    }
-
-    pub(super) fn describe_subnets(
+    /// DescribeSubnetEx's answer; also the `subnets` dump.
+    fn list_subnets(
         &self,
         caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let vpc_filter = match params.get("vpcId") {
-            Some(id) => Some(self.vpc_index(caller, id)?),
+        request: &DescribeSubnetEx,
+    ) -> Result<DescribeSubnetExOutput, Failure> {
+        let only_vpc = match request.vpc_id.as_deref() {
+            Some(id) => Some(self.vpcs[self.vpc_index(caller, id)?].vpc_id.as_str()),
             None => None,
         };
-        let subnet_id = params.get("subnetId");
-        let name = params.get("subnetName");
-        let with_acl = int_param(params, "getAclIdFlag", 0)? == 1;
-        let zones: Vec<i64> = list_indices(params, "zoneIds")
-            .into_iter()
-            .map(|i| int_param(params, &format!("zoneIds.{i}"), 0))
-            .collect::<Result<_, _>>()?;
+        let id = request.subnet_id.as_deref();
+        let name = request.subnet_name.as_deref();
+        let zones = request.zone_ids.as_deref().unwrap_or_default();
         let mut found: Vec<(&Vpc, &Subnet)> = self
-            .vpcs
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| {
-                v.uin == caller.uin
-                    && v.region == caller.region
-                    && vpc_filter.is_none_or(|f| f == *i)
-            })
-            .flat_map(|(_, v)| v.subnets.iter().map(move |s| (v, s)))
-            .filter(|(_, s)| subnet_id.is_none_or(|id| s.has_id(id)))
+            .vpcs_of(caller)
+            .filter(|v| only_vpc.is_none_or(|only| v.vpc_id == only))
+            .flat_map(|v| v.subnets.iter().map(move |s| (v, s)))
+            .filter(|(_, s)| id.is_none_or(|id| s.has_id(id)))
             .filter(|(_, s)| name.is_none_or(|n| s.name.contains(n)))
             .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id))
             .collect();
-        match params.get("orderField") {
+        match request.order_field.as_deref() {
             Some("subnetName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
+                found.sort_by(|(_, a), (_, b)| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
             }
             _ => found.sort_by_key(|(_, s)| (s.created, s.serial)),
         }
-        // The documented default direction is descending.
-        if params.get("orderDirection") != Some("asc") {
-            found.reverse();
-        }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?
+        let listing = Listing {
+            offset: request.offset,
+            limit: request.limit,
+            // The documented default direction is descending.
+            order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
+        };
+        let (total, page) = listing.page(found);
+        let with_acl = request.get_acl_id_flag == Some(1);
+        let data = page
             .into_iter()
-            .map(|(v, s)| self.subnet_json(v, s, with_acl))
+            .map(|(v, s)| subnet_item(v, s, with_acl))
             .collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
+        Ok(DescribeSubnetExOutput {
+            total_count: Some(total),
+            data: Some(data),
+            ..Default::default()
+        })
+    }
+}
+
+/// One DescribeSubnetEx entry; `with_acl` reports the bound ACL (`getAclIdFlag=1`).
+fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
+    let (total, available) = ip_counts(vpc, s);
+    let table = vpc
+        .route_tables
+        .iter()
+        .find(|r| r.route_table_id == s.route_table_id);
+    let acl = s.network_acl_id.as_deref().filter(|_| with_acl);
+    DescribeSubnetExData {
+        vpc_id: Some(vpc.vpc_id.clone()),
+        un_vpc_id: Some(vpc.un_vpc_id.clone()),
+        vpc_name: Some(vpc.name.clone()),
+        vpc_cidr_block: Some(vpc.cidr.to_string()),
+        subnet_id: Some(s.subnet_id.clone()),
+        un_subnet_id: Some(s.un_subnet_id.clone()),
+        subnet_name: Some(s.name.clone()),
+        cidr_block: Some(s.cidr.to_string()),
+        subnet_create_time: Some(format_datetime(s.created)),
+        route_table_id: Some(s.route_table_id.clone()),
+        un_route_table_id: Some(
+            table
+                .map(|r| r.un_route_table_id.clone())
+                .unwrap_or_default(),
+        ),
+        route_table_name: Some(table.map(|r| r.name.clone()).unwrap_or_default()),
+        zone_id: Some(s.zone_id),
+        zone: Some(String::new()),
+        network_acl_id: Some(acl.unwrap_or("0").to_owned()),
+        vpc_devices: Some(0),
+        total_ip_num: Some(total),
+        available_ip_num: Some(available),
+        broadcast: Some(false),
+        is_default: Some(false),
+    }
+}
+
+fn create_subnet(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateSubnet,
+    now: Now,
+) -> Result<CreateSubnetOutput, Failure> {
+    let v = state.vpc_index(caller, &request.vpc_id)?;
+    let vpc = &state.vpcs[v];
+    let specs = request.subnet_set.unwrap_or_default();
+    // The spec cannot say "at least one": the documentation marks the list optional.
+    if specs.is_empty() {
+        return Err(Failure::invalid_parameter(
+            "`subnetSet` must name at least one subnet",
+        ));
+    }
+    let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
+    let region = vpc.region.clone();
+    let (table, un_table) = vpc
+        .route_tables
+        .iter()
+        .find(|r| r.kind == 1)
+        .map(|r| (r.route_table_id.clone(), r.un_route_table_id.clone()))
+        .unwrap_or_default();
+    let created: Vec<Subnet> = wanted
+        .into_iter()
+        .map(|w| state.new_subnet(&region, w, &table, now))
+        .collect();
+    let subnet_set = created
+        .iter()
+        .map(|s| CreateSubnetSubnetSet {
+            subnet_id: Some(s.subnet_id.clone()),
+            un_subnet_id: Some(s.un_subnet_id.clone()),
+            subnet_name: Some(s.name.clone()),
+            cidr_block: Some(s.cidr.to_string()),
+            route_table_id: Some(s.route_table_id.clone()),
+            un_route_table_id: Some(un_table.clone()),
+            zone_id: Some(s.zone_id),
+            ..Default::default()
+        })
+        .collect();
+    state.vpcs[v].subnets.extend(created);
+    Ok(CreateSubnetOutput {
+        subnet_set: Some(subnet_set),
+        ..Default::default()
+    })
+}
+
+fn describe_subnets(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeSubnetEx,
+    _now: Now,
+) -> Result<DescribeSubnetExOutput, Failure> {
+    state.list_subnets(caller, &request)
+}
+
+fn describe_subnet(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeSubnet,
+    _now: Now,
+) -> Result<DescribeSubnetOutput, Failure> {
+    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let vpc = &state.vpcs[v];
+    let s = &vpc.subnets[s];
+    let (total, available) = ip_counts(vpc, s);
+    Ok(DescribeSubnetOutput {
+        subnet_id: Some(s.subnet_id.clone()),
+        subnet_name: Some(s.name.clone()),
+        subnet_create_time: Some(format_datetime(s.created)),
+        cidr_block: Some(s.cidr.to_string()),
+        route_table_id: Some(s.route_table_id.clone()),
+        zone_id: Some(s.zone_id),
+        total_ip_num: Some(total),
+        available_ip_num: Some(available),
+        ..Default::default()
+    })
+}
+
+fn modify_subnet(
+    state: &mut State,
+    caller: &Caller,
+    request: ModifySubnetAttribute,
+    _now: Now,
+) -> Result<ModifySubnetAttributeOutput, Failure> {
+    // `broadcast` is accepted and ignored: broadcast is not modelled.
+    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let name = request.subnet_name;
+    check_name(&name, ErrorCode::InvalidSubnetName)?;
+    let subnets = &mut state.vpcs[v].subnets;
+    unique_name(subnets.iter(), &name, Some(s), || {
+        Failure::business(
+            ErrorCode::InvalidSubnetNameInUse,
+            format!("a subnet named `{name}` already exists in the VPC"),
+        )
+    })?;
+    subnets[s].name = name;
+    Ok(ModifySubnetAttributeOutput::default())
+}
+
+fn delete_subnet(
+    state: &mut State,
+    caller: &Caller,
+    request: DeleteSubnet,
+    _now: Now,
+) -> Result<DeleteSubnetOutput, Failure> {
+    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let vpc = &mut state.vpcs[v];
+    let subnet = &vpc.subnets[s];
+    if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
+        return Err(Failure::business(
+            ErrorCode::InvalidSubnetCannotDelete,
+            format!(
+                "subnet `{}` still holds network interface {}",
+                subnet.un_subnet_id, eni.eni_id
+            ),
+        ));
+    }
+    vpc.subnets.remove(s);
+    Ok(DeleteSubnetOutput::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn subnet_creation_rules() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, _) = vpc_with_subnet(&mut state);
+        let cases: &[(&str, &str, &str, Result<(), &str>)] = &[
+            // (vpcId, name, cidr, expected)
+            (
+                "vpc-missing",
+                "s2",
+                "10.0.2.0/24",
+                Err("InvalidVpc.NotFound"),
+            ),
+            ("", "s1", "10.0.2.0/24", Err("InvalidSubnetName.InUse")),
+            ("", "s2", "10.1.0.0/24", Err("InvalidSubnetCidr")),
+            ("", "s2", "10.0.0.0/29", Err("InvalidSubnetCidr")),
+            ("", "s2", "10.0.1.128/25", Err("InvalidSubnet.Conflict")),
+            ("", "s2", "10.0.0.0/16", Err("InvalidSubnet.Conflict")),
+            ("", "s2", "10.0.2.0/24", Ok(())),
+            ("", "s3", "10.0.2.0/24", Err("InvalidSubnet.Conflict")),
+        ];
+        for &(vpc_id, name, cidr, expected) in cases {
+            let vpc_id = if vpc_id.is_empty() {
+                vpc.as_str()
+            } else {
+                vpc_id
+            };
+            let result = call(
+                &mut state,
+                &a,
+                "CreateSubnet",
+                &[
+                    ("vpcId", vpc_id),
+                    ("subnetSet.0.subnetName", name),
+                    ("subnetSet.0.cidrBlock", cidr),
+                    ("subnetSet.0.zoneId", "100003"),
+                ],
+                T0,
+            );
+            match expected {
+                Ok(()) => {
+                    ok(result);
+                }
+                Err(desc) => assert_eq!(err_desc(result), desc, "{name} {cidr}"),
+            }
+        }
+        assert_eq!(
+            err_desc(call(&mut state, &a, "CreateSubnet", &[("vpcId", &vpc)], T0)),
+            "InvalidParameter"
+        );
+        // B cannot see A's VPC.
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &caller(B, "gz"),
+                "CreateSubnet",
+                &[
+                    ("vpcId", &vpc),
+                    ("subnetSet.0.subnetName", "x"),
+                    ("subnetSet.0.cidrBlock", "10.0.9.0/24"),
+                    ("subnetSet.0.zoneId", "100003"),
+                ],
+                T0,
+            )),
+            "InvalidVpc.NotFound"
+        );
+        let listed = ok(call(&mut state, &a, "DescribeVpcEx", &[], T0));
+        assert_eq!(listed["data"][0]["subnetNum"], 2);
     }
 
-    pub(super) fn describe_subnet(
-        &self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, s) = self.subnet_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "subnetId")?,
-        )?;
-        let vpc = &self.vpcs[v];
-        let s = &vpc.subnets[s];
-        let (total, available) = ip_counts(vpc, s);
-        Ok(into_fields(json!({
-            "subnetId": s.subnet_id,
-            "subnetName": s.name,
-            "subnetCreateTime": format_datetime(s.created),
-            "cidrBlock": s.cidr.to_string(),
-            "routeTableId": s.route_table_id,
-            "zoneId": s.zone_id,
-            "totalIPNum": total,
-            "availableIPNum": available,
-        })))
-    }
+    #[test]
+    fn subnet_life_cycle_and_lookups() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        ok(call(
+            &mut state,
+            &a,
+            "CreateSubnet",
+            &[
+                ("vpcId", &vpc),
+                ("subnetSet.0.subnetName", "alpha"),
+                ("subnetSet.0.cidrBlock", "10.0.2.0/24"),
+                ("subnetSet.0.zoneId", "100004"),
+                ("subnetSet.1.subnetName", "beta"),
+                ("subnetSet.1.cidrBlock", "10.0.3.0/28"),
+                ("subnetSet.1.zoneId", "100004"),
+            ],
+            T0 + 10,
+        ));
+        let list = |state: &mut State, pairs: &[(&str, &str)]| {
+            let out = ok(call(state, &a, "DescribeSubnetEx", pairs, T0));
+            let names: Vec<String> = out["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|d| d["subnetName"].as_str().expect("name").to_owned())
+                .collect();
+            (out["totalCount"].as_i64().expect("total"), names)
+        };
+        type Case<'a> = (&'a [(&'a str, &'a str)], i64, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (&[], 3, &["beta", "alpha", "s1"]),
+            (&[("orderDirection", "asc")], 3, &["s1", "alpha", "beta"]),
+            (
+                &[("orderField", "subnetName"), ("orderDirection", "asc")],
+                3,
+                &["alpha", "beta", "s1"],
+            ),
+            (&[("zoneIds.0", "100004")], 2, &["beta", "alpha"]),
+            (&[("subnetName", "ph")], 1, &["alpha"]),
+            (&[("subnetId", &subnet)], 1, &["s1"]),
+            (&[("limit", "1"), ("offset", "1")], 3, &["alpha"]),
+        ];
+        for &(pairs, total, names) in cases {
+            assert_eq!(
+                list(&mut state, pairs),
+                (total, names.iter().map(|n| (*n).to_owned()).collect()),
+                "{pairs:?}"
+            );
+        }
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeSubnetEx",
+            &[("subnetName", "beta")],
+            T0,
+        ));
+        let item = &out["data"][0];
+        assert_eq!(item["totalIPNum"], 16);
+        assert_eq!(item["availableIPNum"], 13);
+        assert_eq!(item["unVpcId"], vpc.as_str());
+        assert_eq!(item["routeTableName"], "default");
+        assert_eq!(
+            err_desc(call(
+                &mut state,
+                &a,
+                "DescribeSubnetEx",
+                &[("vpcId", "vpc-none")],
+                T0
+            )),
+            "InvalidVpc.NotFound"
+        );
 
-    pub(super) fn modify_subnet(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, s) = self.subnet_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "subnetId")?,
-        )?;
-        let name = required(params, "subnetName")?;
-        check_name(name, SUBNET_NAME_INVALID)?;
-        let subnets = &mut self.vpcs[v].subnets;
-        if subnets
-            .iter()
-            .enumerate()
-            .any(|(i, other)| i != s && other.name == name)
-        {
-            return Err(Failure::business_name(
-                SUBNET_NAME_IN_USE,
-                format!("a subnet named `{name}` already exists in the VPC"),
+        let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
+        let one = ok(call(&mut state, &a, "DescribeSubnet", &ids, T0));
+        assert_eq!(one["subnetName"], "s1");
+        assert_eq!(one["cidrBlock"], "10.0.1.0/24");
+        assert_eq!(one["totalIPNum"], 256);
+        let rename = |state: &mut State, name: &str| {
+            let mut pairs = ids.to_vec();
+            pairs.push(("subnetName", name));
+            call(state, &a, "ModifySubnetAttribute", &pairs, T0)
+        };
+        assert_eq!(
+            err_desc(rename(&mut state, "alpha")),
+            "InvalidSubnetName.InUse"
+        );
+        ok(rename(&mut state, "s1"));
+        ok(rename(&mut state, "renamed"));
+        assert_eq!(
+            ok(call(&mut state, &a, "DescribeSubnet", &ids, T0))["subnetName"],
+            "renamed"
+        );
+
+        let failure =
+            call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0).expect_err("blocked");
+        assert_eq!(
+            (failure.code, failure.code_desc.as_str()),
+            (5100, "InvalidVpc.CannotDelete")
+        );
+        ok(call(&mut state, &a, "DeleteSubnet", &ids, T0));
+        let failure = call(&mut state, &a, "DeleteSubnet", &ids, T0).expect_err("gone");
+        assert_eq!(
+            (failure.code, failure.code_desc.as_str()),
+            (5000, "InvalidSubnet.NotFound")
+        );
+        assert_eq!(
+            err_desc(call(&mut state, &a, "DescribeSubnet", &ids, T0)),
+            "InvalidSubnet.NotFound"
+        );
+        assert_eq!(list(&mut state, &[("subnetId", &subnet)]).0, 0);
+        for name in ["alpha", "beta"] {
+            let out = ok(call(
+                &mut state,
+                &a,
+                "DescribeSubnetEx",
+                &[("subnetName", name)],
+                T0,
+            ));
+            let id = out["data"][0]["subnetId"].as_str().expect("id").to_owned();
+            ok(call(
+                &mut state,
+                &a,
+                "DeleteSubnet",
+                &[("vpcId", &vpc), ("subnetId", &id)],
+                T0,
             ));
         }
-        subnets[s].name = name.to_owned();
-        Ok(Fields::new())
+        ok(call(&mut state, &a, "DeleteVpc", &[("vpcId", &vpc)], T0));
     }
 
-    pub(super) fn delete_subnet(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, s) = self.subnet_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "subnetId")?,
-        )?;
-        let vpc = &self.vpcs[v];
-        let subnet = &vpc.subnets[s];
-        if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
-            return Err(Failure::business_name(
-                SUBNET_CANNOT_DELETE,
-                format!(
-                    "subnet `{}` still holds network interface {}",
-                    subnet.un_subnet_id, eni.eni_id
-                ),
-            ));
-        }
-        self.vpcs[v].subnets.remove(s);
-        Ok(Fields::new())
+    #[test]
+    fn dump_lists_the_callers_subnets_as_described() {
+        let mut state = State::default();
+        let (_, subnet) = vpc_with_subnet(&mut state);
+        let a = caller(A, "gz");
+        create_vpc(&mut state, &caller(B, "gz"), "theirs", "10.1.0.0/16");
+        let all = [("limit", "1000"), ("getAclIdFlag", "1")];
+        let described = ok(call(&mut state, &a, "DescribeSubnetEx", &all, T0));
+        let dumped = dump(&state, &a);
+        assert_eq!(dumped["subnets"], described["data"], "{dumped}");
+        assert_eq!(dumped["subnets"][0]["unSubnetId"], subnet.as_str());
+        assert_eq!(dump(&state, &caller(B, "gz"))["subnets"], json!([]));
     }
 }
