@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
+use route::RouteTable;
 use table::{Handlers, Now, Resource as _};
 
 /// Response fields of a successful action (the envelope is added by `render`).
@@ -282,34 +283,6 @@ fn subnet_wishes(
     Ok(wanted)
 }
 
-#[derive(Debug, Clone)]
-struct RouteTable {
-    route_table_id: String,
-    un_route_table_id: String,
-    name: String,
-    /// 0 normal, 1 default.
-    kind: i64,
-    created: i64,
-    serial: u64,
-    routes: Vec<Route>,
-}
-
-impl RouteTable {
-    fn has_id(&self, id: &str) -> bool {
-        self.route_table_id == id || self.un_route_table_id == id
-    }
-}
-
-/// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
-/// (4 is a peering connection).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Route {
-    destination: Cidr,
-    next_type: i64,
-    next_hub: String,
-    description: String,
-}
-
 /// A network ACL: a stateless filter bound to subnets, with ordered inbound
 /// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
 #[derive(Debug, Clone)]
@@ -493,7 +466,7 @@ pub(crate) fn handle(
 }
 
 /// The families, each registering its handlers and its dump.
-const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register];
+const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register, route::register];
 
 /// Every family's handlers, registered once.
 static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
@@ -520,26 +493,20 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnection",
     "AcceptVpcPeeringConnectionEx",
     "AssignPrivateIpAddresses",
-    "AssociateRouteTable",
     "CreateNetworkAcl",
     "CreateNetworkInterface",
-    "CreateRoute",
-    "CreateRouteTable",
     "CreateSubnet",
     "CreateSubnetAclRule",
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
     "DeleteNetworkAcl",
     "DeleteNetworkInterface",
-    "DeleteRoute",
-    "DeleteRouteTable",
     "DeleteSubnet",
     "DeleteVpcPeeringConnection",
     "DeleteVpcPeeringConnectionEx",
     "DescribeAcl",
     "DescribeNetworkAcl",
     "DescribeNetworkInterfaces",
-    "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
     "DescribeVpcPeeringConnections",
@@ -550,7 +517,6 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
     "ModifyNetworkInterface",
-    "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcPeeringConnection",
     "ModifyVpcPeeringConnectionEx",
@@ -580,13 +546,6 @@ fn dispatch(
         "DescribeSubnet" => state.describe_subnet(caller, params),
         "ModifySubnetAttribute" => state.modify_subnet(caller, params),
         "DeleteSubnet" => state.delete_subnet(caller, params),
-        "CreateRouteTable" => state.create_route_table(caller, params, now),
-        "DescribeRouteTable" => state.describe_route_tables(caller, params),
-        "ModifyRouteTableAttribute" => state.modify_route_table(caller, params),
-        "DeleteRouteTable" => state.delete_route_table(caller, params),
-        "AssociateRouteTable" => state.associate_route_table(caller, params),
-        "CreateRoute" => state.create_routes(caller, params),
-        "DeleteRoute" => state.delete_routes(caller, params),
         "CreateNetworkAcl" => state.create_network_acl(caller, params, now),
         "DescribeNetworkAcl" => state.describe_network_acls(caller, params),
         "DescribeAcl" => state.describe_acls(caller, params),
