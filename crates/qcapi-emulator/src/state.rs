@@ -16,6 +16,7 @@ use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
 use peering::{Peering, PeeringState, Side};
+use route::RouteTable;
 use subnet::{Subnet, subnet_wishes};
 use table::{Handlers, Now, Resource as _};
 use task::Task;
@@ -70,34 +71,6 @@ impl Failure {
 pub(crate) struct Caller {
     pub(crate) uin: String,
     pub(crate) region: String,
-}
-
-#[derive(Debug, Clone)]
-struct RouteTable {
-    route_table_id: String,
-    un_route_table_id: String,
-    name: String,
-    /// 0 normal, 1 default.
-    kind: i64,
-    created: i64,
-    serial: u64,
-    routes: Vec<Route>,
-}
-
-impl RouteTable {
-    fn has_id(&self, id: &str) -> bool {
-        self.route_table_id == id || self.un_route_table_id == id
-    }
-}
-
-/// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
-/// (4 is a peering connection).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Route {
-    destination: Cidr,
-    next_type: i64,
-    next_hub: String,
-    description: String,
 }
 
 /// A network ACL: a stateless filter bound to subnets, with ordered inbound
@@ -230,6 +203,7 @@ pub(crate) fn handle(
 const FAMILIES: &[fn(&mut Handlers)] = &[
     vpc::register,
     subnet::register,
+    route::register,
     peering::register,
     task::register,
 ];
@@ -257,25 +231,15 @@ pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
 /// Every action with a real handler (the rest answer their spec's shape), sorted.
 pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "AssignPrivateIpAddresses",
-    "AssociateRouteTable",
     "CreateNetworkAcl",
     "CreateNetworkInterface",
-    "CreateRoute",
-    "CreateRouteTable",
     "CreateSubnetAclRule",
     "DeleteNetworkAcl",
     "DeleteNetworkInterface",
-    "DeleteRoute",
-    "DeleteRouteTable",
-    "DescribeAcl",
-    "DescribeNetworkAcl",
-    "DescribeNetworkInterfaces",
-    "DescribeRouteTable",
     "DeteleSubnetAclRule",
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
     "ModifyNetworkInterface",
-    "ModifyRouteTableAttribute",
     "UnassignPrivateIpAddresses",
 ];
 
@@ -288,13 +252,6 @@ fn dispatch(
     now: i64,
 ) -> Option<Result<Fields, Failure>> {
     Some(match action {
-        "CreateRouteTable" => state.create_route_table(caller, params, now),
-        "DescribeRouteTable" => state.describe_route_tables(caller, params),
-        "ModifyRouteTableAttribute" => state.modify_route_table(caller, params),
-        "DeleteRouteTable" => state.delete_route_table(caller, params),
-        "AssociateRouteTable" => state.associate_route_table(caller, params),
-        "CreateRoute" => state.create_routes(caller, params),
-        "DeleteRoute" => state.delete_routes(caller, params),
         "CreateNetworkAcl" => state.create_network_acl(caller, params, now),
         "DescribeNetworkAcl" => state.describe_network_acls(caller, params),
         "DescribeAcl" => state.describe_acls(caller, params),

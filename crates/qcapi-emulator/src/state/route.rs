@@ -1,27 +1,82 @@
 //! Route tables and their routes, and the association of subnets with them.
 
-use super::subnet::SUBNET_NOT_FOUND;
-use super::*;
+use qcapi_core::vpc::{
+    AssociateRouteTable, AssociateRouteTableOutput, CreateRoute, CreateRouteOutput,
+    CreateRouteTable, CreateRouteTableOutput, CreateRouteTableRouteTableSet, DeleteRoute,
+    DeleteRouteOutput, DeleteRouteTable, DeleteRouteTableOutput, DescribeRouteTable,
+    DescribeRouteTableData, DescribeRouteTableDataRouteSet, DescribeRouteTableDataRouteTableSet,
+    DescribeRouteTableOutput, ErrorCode, ModifyRouteTableAttribute,
+    ModifyRouteTableAttributeOutput,
+};
 
-pub(super) const ROUTE_TABLE_NOT_FOUND: &str = "InvalidRouteTableId.NotFound";
-pub(super) const ROUTE_TABLE_NAME_INVALID: &str = "InvalidRouteTableName";
-pub(super) const ROUTE_TABLE_NAME_IN_USE: &str = "InvalidRouteTableName.InUse";
-pub(super) const ROUTE_TABLE_CANNOT_DELETE: &str = "InvalidRouteTable.CannotDelete";
-pub(super) const DESTINATION_INVALID: &str = "InvalidDestinationCidr";
-pub(super) const ROUTE_EXISTS: &str = "RouteAlreadyExists";
-pub(super) const NEXT_HUB_NOT_FOUND: &str = "InvalidRouteNextHub.NotFound";
-pub(super) const ROUTE_NOT_FOUND: &str = "InvalidRoute.NotFound";
+use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::*;
 
 /// `nextType` of a route through a peering connection.
 const NEXT_TYPE_PEERING: i64 = 4;
 
-fn route_json(r: &Route) -> Value {
-    json!({
-        "destinationCidrBlock": r.destination.to_string(),
-        "nextType": r.next_type,
-        "nextHub": r.next_hub,
-        "unNextHub": r.next_hub,
-        "description": r.description,
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers
+        .add(create_route_table)
+        .add(describe_route_tables)
+        .add(modify_route_table)
+        .add(delete_route_table)
+        .add(associate_route_table)
+        .add(create_routes)
+        .add(delete_routes)
+        .dump("routeTables", |state, caller| {
+            let all = DescribeRouteTable::new().limit(i64::MAX);
+            // Without a VPC filter the listing cannot fail.
+            let listed = state.list_route_tables(caller, &all).ok();
+            serde_json::to_value(listed.and_then(|l| l.data)).unwrap_or_default()
+        });
+}
+
+/// A route table of one VPC; its subnets name it by old-style id.
+#[derive(Debug, Clone)]
+pub(super) struct RouteTable {
+    pub(super) route_table_id: String,
+    pub(super) un_route_table_id: String,
+    pub(super) name: String,
+    /// 0 normal, 1 default.
+    pub(super) kind: i64,
+    pub(super) created: i64,
+    pub(super) serial: u64,
+    pub(super) routes: Vec<Route>,
+}
+
+impl Resource for RouteTable {
+    fn has_id(&self, id: &str) -> bool {
+        self.route_table_id == id || self.un_route_table_id == id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
+/// (4 is a peering connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Route {
+    destination: Cidr,
+    next_type: i64,
+    next_hub: String,
+    description: String,
+}
+
+/// A route as a request spells it (each action has its own generated type).
+struct Wish<'r> {
+    destination: &'r str,
+    next_type: &'r str,
+    next_hub: &'r str,
+    description: Option<&'r str>,
+}
+
+/// `nextType` as a number (the spec only lets integers through).
+fn next_type(text: &str) -> Result<i64, Failure> {
+    text.trim().parse().map_err(|_| {
+        Failure::invalid_parameter(format!("`nextType` must be an integer, got `{text}`"))
     })
 }
 
@@ -34,35 +89,44 @@ impl State {
         table_id: &str,
     ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let t = self.vpcs[v]
-            .route_tables
-            .iter()
-            .position(|t| t.has_id(table_id))
-            .ok_or_else(|| {
-                Failure::business_name(
-                    ROUTE_TABLE_NOT_FOUND,
-                    format!("route table `{table_id}` not found in VPC `{vpc_id}`"),
-                )
-            })?;
+        let t = position(&self.vpcs[v].route_tables, table_id, || {
+            Failure::business(
+                ErrorCode::InvalidRouteTableIdNotFound,
+                format!("route table `{table_id}` not found in VPC `{vpc_id}`"),
+            )
+        })?;
         Ok((v, t))
     }
 
-    /// Reads and checks `routeSet.N.*` for VPC `v`: destinations are blocks
-    /// not inside the VPC's own block (the local route covers it), and distinct; a peering next hop
+    /// Checks a name for a route table of VPC `v` (other than table `except`).
+    fn check_table_name(&self, v: usize, name: &str, except: Option<usize>) -> Result<(), Failure> {
+        check_name(name, ErrorCode::InvalidRouteTableName)?;
+        unique_name(&self.vpcs[v].route_tables, name, except, || {
+            Failure::business(
+                ErrorCode::InvalidRouteTableNameInUse,
+                format!("a route table named `{name}` already exists in the VPC"),
+            )
+        })
+    }
+
+    /// Checks routes for VPC `v`: destinations are blocks not inside the VPC's
+    /// own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC.
-    fn parse_routes(&self, v: usize, params: &Params) -> Result<Vec<Route>, Failure> {
+    fn checked_routes<'r>(
+        &self,
+        v: usize,
+        wanted: impl IntoIterator<Item = Wish<'r>>,
+    ) -> Result<Vec<Route>, Failure> {
         let vpc = &self.vpcs[v];
         let mut routes: Vec<Route> = Vec::new();
-        for i in list_indices(params, "routeSet") {
-            let field = |f: &str| required(params, &format!("routeSet.{i}.{f}"));
-            let dest_text = field("destinationCidrBlock")?;
-            let next_type = int_param(params, &format!("routeSet.{i}.nextType"), 0)?;
-            let next_hub = field("nextHub")?;
+        for wish in wanted {
+            let next_type = next_type(wish.next_type)?;
+            let (dest_text, next_hub) = (wish.destination, wish.next_hub);
             let destination = Cidr::parse(dest_text)
                 .filter(|d| !vpc.cidr.contains(*d))
                 .ok_or_else(|| {
-                    Failure::business_name(
-                        DESTINATION_INVALID,
+                    Failure::business(
+                        ErrorCode::InvalidDestinationCidr,
                         format!(
                             "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
                             vpc.cidr
@@ -76,8 +140,8 @@ impl State {
                         && (p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
                 });
                 if !active {
-                    return Err(Failure::business_name(
-                        NEXT_HUB_NOT_FOUND,
+                    return Err(Failure::business(
+                        ErrorCode::InvalidRouteNextHubNotFound,
                         format!(
                             "`{next_hub}` is not an active peering connection of VPC `{}`",
                             vpc.un_vpc_id
@@ -86,8 +150,8 @@ impl State {
                 }
             }
             if routes.iter().any(|r| r.destination == destination) {
-                return Err(Failure::business_name(
-                    ROUTE_EXISTS,
+                return Err(Failure::business(
+                    ErrorCode::RouteAlreadyExists,
                     format!("two routes lead to {destination}"),
                 ));
             }
@@ -95,278 +159,47 @@ impl State {
                 destination,
                 next_type,
                 next_hub: next_hub.to_owned(),
-                description: params
-                    .get(&format!("routeSet.{i}.description"))
-                    .unwrap_or_default()
-                    .to_owned(),
+                description: wish.description.unwrap_or_default().to_owned(),
             });
         }
         Ok(routes)
     }
 
-    fn check_table_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-        check_name(name, ROUTE_TABLE_NAME_INVALID)?;
-        let taken = vpc
-            .route_tables
-            .iter()
-            .enumerate()
-            .any(|(i, t)| Some(i) != except && t.name == name);
-        if taken {
-            return Err(Failure::business_name(
-                ROUTE_TABLE_NAME_IN_USE,
-                format!("a route table named `{name}` already exists in the VPC"),
-            ));
-        }
-        Ok(())
-    }
-
-    pub(super) fn create_route_table(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        now: i64,
-    ) -> Result<Fields, Failure> {
-        let v = self.vpc_index(caller, required(params, "vpcId")?)?;
-        let name = required(params, "routeTableName")?;
-        Self::check_table_name(&self.vpcs[v], name, None)?;
-        let routes = self.parse_routes(v, params)?;
-        let serial = self.serial();
-        let region = self.vpcs[v].region.clone();
-        let table = RouteTable {
-            route_table_id: format!("{region}_rtb_{serial}"),
-            un_route_table_id: format!("rtb-{}", unified_suffix(serial)),
-            name: name.to_owned(),
-            kind: 0,
-            created: now,
-            serial,
-            routes,
-        };
-        let out = json!({
-            "routeTableId": table.route_table_id,
-            "unRouteTableId": table.un_route_table_id,
-            "routeTableSet": table.routes.iter().map(route_json).collect::<Vec<_>>(),
-        });
-        self.vpcs[v].route_tables.push(table);
-        Ok(into_fields(out))
-    }
-
-    pub(super) fn describe_route_tables(
+    fn list_route_tables(
         &self,
         caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let vpc_filter = match params.get("vpcId") {
-            Some(id) => Some(self.vpc_index(caller, id)?),
-            None => None,
-        };
-        let table_id = params.get("routeTableId");
-        let name = params.get("routeTableName");
+        request: &DescribeRouteTable,
+    ) -> Result<DescribeRouteTableOutput, Failure> {
+        let only_vpc = request.vpc_id.as_deref();
+        let only_vpc = only_vpc.map(|id| self.vpc_index(caller, id)).transpose()?;
+        let id = request.route_table_id.as_deref();
+        let name = request.route_table_name.as_deref();
         let mut found: Vec<(&Vpc, &RouteTable)> = self
-            .vpcs
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| {
-                v.uin == caller.uin
-                    && v.region == caller.region
-                    && vpc_filter.is_none_or(|f| f == *i)
-            })
-            .flat_map(|(_, v)| v.route_tables.iter().map(move |t| (v, t)))
-            .filter(|(_, t)| table_id.is_none_or(|id| t.has_id(id)))
+            .vpcs_of(caller)
+            .filter(|v| only_vpc.is_none_or(|i| self.vpcs[i].vpc_id == v.vpc_id))
+            .flat_map(|v| v.route_tables.iter().map(move |t| (v, t)))
+            .filter(|(_, t)| id.is_none_or(|id| t.has_id(id)))
             .filter(|(_, t)| name.is_none_or(|n| t.name.contains(n)))
             .collect();
-        match params.get("orderField") {
+        match request.order_field.as_deref() {
             Some("routeTableName") => {
                 found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
             }
             _ => found.sort_by_key(|(_, t)| (t.created, t.serial)),
         }
-        // The documented default direction is descending.
-        if params.get("orderDirection") != Some("asc") {
-            found.reverse();
-        }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?
-            .into_iter()
-            .map(|(v, t)| {
-                let local = json!({
-                    "destinationCidrBlock": "Local",
-                    "nextType": 2,
-                    "nextHub": "Local",
-                    "unNextHub": "Local",
-                    "description": "",
-                });
-                let routes: Vec<Value> = std::iter::once(local)
-                    .chain(t.routes.iter().map(route_json))
-                    .collect();
-                json!({
-                    "vpcId": v.vpc_id,
-                    "unVpcId": v.un_vpc_id,
-                    "vpcName": v.name,
-                    "vpcCidrBlock": v.cidr.to_string(),
-                    "routeTableId": t.route_table_id,
-                    "unRouteTableId": t.un_route_table_id,
-                    "routeTableName": t.name,
-                    "routeTableType": t.kind,
-                    "routeTableCreateTime": format_datetime(t.created),
-                    "subnetNum": v.subnets.iter().filter(|s| s.route_table_id == t.route_table_id).count(),
-                    "routeTableSet": routes,
-                    "routeSet": routes,
-                })
-            })
-            .collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
-    }
-
-    pub(super) fn modify_route_table(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, t) = self.route_table_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "routeTableId")?,
-        )?;
-        let name = params.get("routeTableName");
-        if let Some(name) = name {
-            Self::check_table_name(&self.vpcs[v], name, Some(t))?;
-        }
-        // A given `routeSet` replaces every route.
-        let routes = if list_indices(params, "routeSet").is_empty() {
-            None
-        } else {
-            Some(self.parse_routes(v, params)?)
+        let listing = Listing {
+            offset: request.offset,
+            limit: request.limit,
+            // The documented default direction is descending.
+            order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
         };
-        let table = &mut self.vpcs[v].route_tables[t];
-        if let Some(name) = name {
-            table.name = name.to_owned();
-        }
-        if let Some(routes) = routes {
-            table.routes = routes;
-        }
-        Ok(Fields::new())
-    }
-
-    pub(super) fn delete_route_table(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let id = required(params, "routeTableId")?;
-        let (v, t) = self.route_table_index(caller, required(params, "vpcId")?, id)?;
-        let vpc = &self.vpcs[v];
-        let table = &vpc.route_tables[t];
-        if table.kind == 1 {
-            return Err(Failure::business_name(
-                ROUTE_TABLE_CANNOT_DELETE,
-                format!("`{id}` is the VPC's default route table"),
-            ));
-        }
-        if let Some(s) = vpc
-            .subnets
-            .iter()
-            .find(|s| s.route_table_id == table.route_table_id)
-        {
-            return Err(Failure::business_name(
-                ROUTE_TABLE_CANNOT_DELETE,
-                format!(
-                    "route table `{id}` is still associated with subnet {}",
-                    s.subnet_id
-                ),
-            ));
-        }
-        self.vpcs[v].route_tables.remove(t);
-        Ok(Fields::new())
-    }
-
-    pub(super) fn associate_route_table(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let vpc_id = required(params, "vpcId")?;
-        let subnet_id = required(params, "subnetId")?;
-        let (v, t) = self.route_table_index(caller, vpc_id, required(params, "routeTableId")?)?;
-        let vpc = &mut self.vpcs[v];
-        let table_id = vpc.route_tables[t].route_table_id.clone();
-        let subnet = vpc
-            .subnets
-            .iter_mut()
-            .find(|s| s.has_id(subnet_id))
-            .ok_or_else(|| {
-                Failure::business_name(
-                    SUBNET_NOT_FOUND,
-                    format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
-                )
-            })?;
-        subnet.route_table_id = table_id;
-        Ok(Fields::new())
-    }
-
-    pub(super) fn create_routes(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, t) = self.route_table_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "routeTableId")?,
-        )?;
-        let routes = self.parse_routes(v, params)?;
-        let table = &mut self.vpcs[v].route_tables[t];
-        if let Some(r) = routes
-            .iter()
-            .find(|r| table.routes.iter().any(|e| e.destination == r.destination))
-        {
-            return Err(Failure::business_name(
-                ROUTE_EXISTS,
-                format!("the table already has a route to {}", r.destination),
-            ));
-        }
-        table.routes.extend(routes);
-        Ok(Fields::new())
-    }
-
-    pub(super) fn delete_routes(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, t) = self.route_table_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "routeTableId")?,
-        )?;
-        let mut doomed = Vec::new();
-        for i in list_indices(params, "routeSet") {
-            let field = |f: &str| required(params, &format!("routeSet.{i}.{f}"));
-            let dest_text = field("destinationCidrBlock")?;
-            let next_type = int_param(params, &format!("routeSet.{i}.nextType"), 0)?;
-            let next_hub = field("nextHub")?;
-            let destination = Cidr::parse(dest_text).ok_or_else(|| {
-                Failure::business_name(
-                    DESTINATION_INVALID,
-                    format!("destination `{dest_text}` is not a CIDR block"),
-                )
-            })?;
-            let exists = self.vpcs[v].route_tables[t].routes.iter().any(|r| {
-                r.destination == destination && r.next_type == next_type && r.next_hub == next_hub
-            });
-            if !exists {
-                return Err(Failure::business_name(
-                    ROUTE_NOT_FOUND,
-                    format!("no route to {destination} via {next_type}/{next_hub}"),
-                ));
-            }
-            doomed.push((destination, next_type, next_hub));
-        }
-        self.vpcs[v].route_tables[t].routes.retain(|r| {
-            !doomed
-                .iter()
-                .any(|(d, ty, hub)| r.destination == *d && r.next_type == *ty && r.next_hub == *hub)
-        });
-        Ok(Fields::new())
+        let (total, page) = listing.page(found);
+        let data = page.into_iter().map(|(v, t)| table_item(v, t)).collect();
+        Ok(DescribeRouteTableOutput {
+            total_count: Some(total),
+            data: Some(data),
+            ..Default::default()
+        })
     }
 
     /// Routes through a deleted peering connection disappear with it.
@@ -376,5 +209,560 @@ impl State {
                 .routes
                 .retain(|r| !(r.next_type == NEXT_TYPE_PEERING && r.next_hub == peering_id));
         }
+    }
+}
+
+/// One DescribeRouteTable item: the table, its VPC, and its routes (the
+/// implicit local route first) under both names the documentation uses.
+fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
+    let hop = |destination: String, next_type: i64, hub: &str, description: &str| {
+        DescribeRouteTableDataRouteSet {
+            destination_cidr_block: Some(destination),
+            next_type: Some(next_type),
+            next_hub: Some(hub.to_owned()),
+            un_next_hub: Some(hub.to_owned()),
+            description: Some(description.to_owned()),
+        }
+    };
+    let route_set: Vec<_> = std::iter::once(hop("Local".to_owned(), 2, "Local", ""))
+        .chain(t.routes.iter().map(|r| {
+            hop(
+                r.destination.to_string(),
+                r.next_type,
+                &r.next_hub,
+                &r.description,
+            )
+        }))
+        .collect();
+    let route_table_set = route_set
+        .iter()
+        .cloned()
+        .map(|r| DescribeRouteTableDataRouteTableSet {
+            destination_cidr_block: r.destination_cidr_block,
+            next_type: r.next_type,
+            next_hub: r.next_hub,
+            un_next_hub: r.un_next_hub,
+            description: r.description,
+        })
+        .collect();
+    let subnets = v
+        .subnets
+        .iter()
+        .filter(|s| s.route_table_id == t.route_table_id)
+        .count();
+    DescribeRouteTableData {
+        vpc_id: Some(v.vpc_id.clone()),
+        un_vpc_id: Some(v.un_vpc_id.clone()),
+        vpc_name: Some(v.name.clone()),
+        vpc_cidr_block: Some(v.cidr.to_string()),
+        route_table_id: Some(t.route_table_id.clone()),
+        un_route_table_id: Some(t.un_route_table_id.clone()),
+        route_table_name: Some(t.name.clone()),
+        route_table_type: Some(t.kind),
+        route_table_create_time: Some(format_datetime(t.created)),
+        subnet_num: Some(i64::try_from(subnets).unwrap_or(i64::MAX)),
+        route_table_set: Some(route_table_set),
+        route_set: Some(route_set),
+    }
+}
+
+fn create_route_table(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateRouteTable,
+    now: Now,
+) -> Result<CreateRouteTableOutput, Failure> {
+    let v = state.vpc_index(caller, &request.vpc_id)?;
+    let name = request.route_table_name;
+    state.check_table_name(v, &name, None)?;
+    let wanted = request.route_set.iter().flatten().map(|r| Wish {
+        destination: &r.destination_cidr_block,
+        next_type: &r.next_type,
+        next_hub: &r.next_hub,
+        description: r.description.as_deref(),
+    });
+    let routes = state.checked_routes(v, wanted)?;
+    let serial = state.serial();
+    let region = &state.vpcs[v].region;
+    let table = RouteTable {
+        route_table_id: format!("{region}_rtb_{serial}"),
+        un_route_table_id: format!("rtb-{}", unified_suffix(serial)),
+        name,
+        kind: 0,
+        created: now,
+        serial,
+        routes,
+    };
+    let out = CreateRouteTableOutput {
+        route_table_id: Some(table.route_table_id.clone()),
+        un_route_table_id: Some(table.un_route_table_id.clone()),
+        route_table_set: Some(
+            table
+                .routes
+                .iter()
+                .map(|r| CreateRouteTableRouteTableSet {
+                    destination_cidr_block: Some(r.destination.to_string()),
+                    next_type: Some(r.next_type),
+                    next_hub: Some(r.next_hub.clone()),
+                    description: Some(r.description.clone()),
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    state.vpcs[v].route_tables.push(table);
+    Ok(out)
+}
+
+fn describe_route_tables(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeRouteTable,
+    _now: Now,
+) -> Result<DescribeRouteTableOutput, Failure> {
+    state.list_route_tables(caller, &request)
+}
+
+fn modify_route_table(
+    state: &mut State,
+    caller: &Caller,
+    request: ModifyRouteTableAttribute,
+    _now: Now,
+) -> Result<ModifyRouteTableAttributeOutput, Failure> {
+    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
+    if let Some(name) = &request.route_table_name {
+        state.check_table_name(v, name, Some(t))?;
+    }
+    // A given `routeSet` replaces every route.
+    let routes = match &request.route_set {
+        Some(set) => Some(state.checked_routes(
+            v,
+            set.iter().map(|r| Wish {
+                destination: &r.destination_cidr_block,
+                next_type: &r.next_type,
+                next_hub: &r.next_hub,
+                description: r.description.as_deref(),
+            }),
+        )?),
+        None => None,
+    };
+    let table = &mut state.vpcs[v].route_tables[t];
+    if let Some(name) = request.route_table_name {
+        table.name = name;
+    }
+    if let Some(routes) = routes {
+        table.routes = routes;
+    }
+    Ok(ModifyRouteTableAttributeOutput::default())
+}
+
+fn delete_route_table(
+    state: &mut State,
+    caller: &Caller,
+    request: DeleteRouteTable,
+    _now: Now,
+) -> Result<DeleteRouteTableOutput, Failure> {
+    let id = request.route_table_id.as_str();
+    let (v, t) = state.route_table_index(caller, &request.vpc_id, id)?;
+    // The spec documents no code for this refusal; the name is the emulator's own.
+    let cannot_delete = |message: String| {
+        Failure::business(
+            ErrorCode::Other("InvalidRouteTable.CannotDelete".to_owned()),
+            message,
+        )
+    };
+    let vpc = &state.vpcs[v];
+    let table = &vpc.route_tables[t];
+    if table.kind == 1 {
+        return Err(cannot_delete(format!(
+            "`{id}` is the VPC's default route table"
+        )));
+    }
+    if let Some(s) = vpc
+        .subnets
+        .iter()
+        .find(|s| s.route_table_id == table.route_table_id)
+    {
+        return Err(cannot_delete(format!(
+            "route table `{id}` is still associated with subnet {}",
+            s.subnet_id
+        )));
+    }
+    state.vpcs[v].route_tables.remove(t);
+    Ok(DeleteRouteTableOutput::default())
+}
+
+fn associate_route_table(
+    state: &mut State,
+    caller: &Caller,
+    request: AssociateRouteTable,
+    _now: Now,
+) -> Result<AssociateRouteTableOutput, Failure> {
+    let vpc_id = request.vpc_id.as_str();
+    let (v, t) = state.route_table_index(caller, vpc_id, &request.route_table_id)?;
+    let (_, s) = state.subnet_index(caller, vpc_id, &request.subnet_id)?;
+    let vpc = &mut state.vpcs[v];
+    vpc.subnets[s].route_table_id = vpc.route_tables[t].route_table_id.clone();
+    Ok(AssociateRouteTableOutput::default())
+}
+
+fn create_routes(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateRoute,
+    _now: Now,
+) -> Result<CreateRouteOutput, Failure> {
+    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
+    let wanted = request.route_set.iter().map(|r| Wish {
+        destination: &r.destination_cidr_block,
+        next_type: &r.next_type,
+        next_hub: &r.next_hub,
+        description: None,
+    });
+    let routes = state.checked_routes(v, wanted)?;
+    let table = &mut state.vpcs[v].route_tables[t];
+    if let Some(r) = routes
+        .iter()
+        .find(|r| table.routes.iter().any(|e| e.destination == r.destination))
+    {
+        return Err(Failure::business(
+            ErrorCode::RouteAlreadyExists,
+            format!("the table already has a route to {}", r.destination),
+        ));
+    }
+    table.routes.extend(routes);
+    Ok(CreateRouteOutput::default())
+}
+
+fn delete_routes(
+    state: &mut State,
+    caller: &Caller,
+    request: DeleteRoute,
+    _now: Now,
+) -> Result<DeleteRouteOutput, Failure> {
+    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
+    let table = &mut state.vpcs[v].route_tables[t];
+    let mut doomed = Vec::with_capacity(request.route_set.len());
+    for r in &request.route_set {
+        let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
+        let next_type = next_type(&r.next_type)?;
+        let destination = Cidr::parse(dest_text).ok_or_else(|| {
+            Failure::business(
+                ErrorCode::InvalidDestinationCidr,
+                format!("destination `{dest_text}` is not a CIDR block"),
+            )
+        })?;
+        let leads = |r: &Route| {
+            r.destination == destination && r.next_type == next_type && r.next_hub == next_hub
+        };
+        if !table.routes.iter().any(leads) {
+            // The spec documents no code for a missing route; the name is the emulator's own.
+            return Err(Failure::business(
+                ErrorCode::Other("InvalidRoute.NotFound".to_owned()),
+                format!("no route to {destination} via {next_type}/{next_hub}"),
+            ));
+        }
+        doomed.push((destination, next_type, next_hub));
+    }
+    table.routes.retain(|r| {
+        !doomed
+            .iter()
+            .any(|&(d, ty, hub)| r.destination == d && r.next_type == ty && r.next_hub == hub)
+    });
+    Ok(DeleteRouteOutput::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn route_tables_routes_and_associations() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        let other = create_vpc(&mut state, &a, "peer", "10.9.0.0/16");
+        let pcx = ok(call(
+            &mut state,
+            &a,
+            "CreateVpcPeeringConnection",
+            &[
+                ("vpcId", &vpc),
+                ("peerVpcId", &other),
+                ("peerUin", A),
+                ("peeringConnectionName", "p"),
+            ],
+            T0,
+        ))["peeringConnectionId"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let created = ok(call(
+            &mut state,
+            &a,
+            "CreateRouteTable",
+            &[
+                ("vpcId", &vpc),
+                ("routeTableName", "rt"),
+                ("routeSet.0.destinationCidrBlock", "10.9.0.0/16"),
+                ("routeSet.0.nextType", "4"),
+                ("routeSet.0.nextHub", &pcx),
+            ],
+            T0,
+        ));
+        let rtb = created["unRouteTableId"].as_str().expect("id").to_owned();
+        assert_eq!(created["routeTableSet"][0]["nextHub"], pcx.as_str());
+        let route = |dest: &'static str, ty: &'static str, hub: &str| {
+            vec![
+                ("vpcId".to_owned(), vpc.clone()),
+                ("routeTableId".to_owned(), rtb.clone()),
+                (
+                    "routeSet.0.destinationCidrBlock".to_owned(),
+                    dest.to_owned(),
+                ),
+                ("routeSet.0.nextType".to_owned(), ty.to_owned()),
+                ("routeSet.0.nextHub".to_owned(), hub.to_owned()),
+            ]
+        };
+        let borrow = |pairs: &[(String, String)]| -> Vec<(String, String)> { pairs.to_vec() };
+        type Pairs = Vec<(String, String)>;
+        let cases: Vec<(&str, Pairs, &str)> = vec![
+            (
+                "CreateRouteTable",
+                borrow(&[
+                    ("vpcId".into(), vpc.clone()),
+                    ("routeTableName".into(), "rt".into()),
+                ]),
+                "InvalidRouteTableName.InUse",
+            ),
+            (
+                "CreateRouteTable",
+                borrow(&[
+                    ("vpcId".into(), "vpc-none".into()),
+                    ("routeTableName".into(), "x".into()),
+                ]),
+                "InvalidVpc.NotFound",
+            ),
+            (
+                "CreateRoute",
+                route("10.9.0.0/16", "4", &pcx),
+                "RouteAlreadyExists",
+            ),
+            (
+                "CreateRoute",
+                route("10.0.5.0/24", "0", "gw"),
+                "InvalidDestinationCidr",
+            ),
+            (
+                "CreateRoute",
+                route("bogus", "0", "gw"),
+                "InvalidDestinationCidr",
+            ),
+            (
+                "CreateRoute",
+                route("10.20.0.0/16", "4", "pcx-nothing"),
+                "InvalidRouteNextHub.NotFound",
+            ),
+            ("CreateRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
+            (
+                "DeleteRoute",
+                route("10.21.0.0/16", "0", "nat-1"),
+                "InvalidRoute.NotFound",
+            ),
+            ("DeleteRoute", route("10.20.0.0/16", "0", "nat-1"), "ok"),
+            (
+                "DeleteRoute",
+                route("10.20.0.0/16", "0", "nat-1"),
+                "InvalidRoute.NotFound",
+            ),
+            (
+                "AssociateRouteTable",
+                borrow(&[
+                    ("vpcId".into(), vpc.clone()),
+                    ("subnetId".into(), "subnet-none".into()),
+                    ("routeTableId".into(), rtb.clone()),
+                ]),
+                "InvalidSubnet.NotFound",
+            ),
+            (
+                "AssociateRouteTable",
+                borrow(&[
+                    ("vpcId".into(), vpc.clone()),
+                    ("subnetId".into(), subnet.clone()),
+                    ("routeTableId".into(), "rtb-none".into()),
+                ]),
+                "InvalidRouteTableId.NotFound",
+            ),
+            (
+                "AssociateRouteTable",
+                borrow(&[
+                    ("vpcId".into(), vpc.clone()),
+                    ("subnetId".into(), subnet.clone()),
+                    ("routeTableId".into(), rtb.clone()),
+                ]),
+                "ok",
+            ),
+            (
+                "DeleteRouteTable",
+                borrow(&[
+                    ("vpcId".into(), vpc.clone()),
+                    ("routeTableId".into(), rtb.clone()),
+                ]),
+                "InvalidRouteTable.CannotDelete",
+            ),
+        ];
+        for (action, pairs, expected) in &cases {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(
+                outcome(&mut state, action, &pairs),
+                *expected,
+                "{action} {pairs:?}"
+            );
+        }
+
+        let tables = |state: &mut State| {
+            ok(call(
+                state,
+                &a,
+                "DescribeRouteTable",
+                &[("vpcId", &vpc), ("orderDirection", "asc")],
+                T0,
+            ))
+        };
+        let listed = tables(&mut state);
+        assert_eq!(listed["totalCount"], 2);
+        let default = &listed["data"][0];
+        assert_eq!(default["routeTableType"], 1);
+        assert_eq!(default["subnetNum"], 0);
+        assert_eq!(default["routeSet"][0]["destinationCidrBlock"], "Local");
+        let custom = &listed["data"][1];
+        assert_eq!(custom["subnetNum"], 1);
+        assert_eq!(custom["routeSet"][1]["destinationCidrBlock"], "10.9.0.0/16");
+        assert_eq!(custom["routeSet"], custom["routeTableSet"]);
+        let default_id = default["routeTableId"].as_str().expect("id").to_owned();
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DeleteRouteTable",
+                &[("vpcId", &vpc), ("routeTableId", &default_id)]
+            ),
+            "InvalidRouteTable.CannotDelete"
+        );
+        let ids = [("vpcId", vpc.as_str()), ("subnetId", subnet.as_str())];
+        assert_eq!(
+            ok(call(&mut state, &a, "DescribeSubnet", &ids, T0))["routeTableId"],
+            custom["routeTableId"]
+        );
+
+        // Deleting the peering takes its route along.
+        ok(call(
+            &mut state,
+            &a,
+            "DeleteVpcPeeringConnection",
+            &[("peeringConnectionId", &pcx)],
+            T0,
+        ));
+        assert_eq!(
+            tables(&mut state)["data"][1]["routeSet"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(
+            outcome(
+                &mut state,
+                "ModifyRouteTableAttribute",
+                &[
+                    ("vpcId", &vpc),
+                    ("routeTableId", &rtb),
+                    ("routeSet.0.destinationCidrBlock", "10.9.0.0/16"),
+                    ("routeSet.0.nextType", "4"),
+                    ("routeSet.0.nextHub", &pcx),
+                ]
+            ),
+            "InvalidRouteNextHub.NotFound"
+        );
+        assert_eq!(
+            outcome(
+                &mut state,
+                "ModifyRouteTableAttribute",
+                &[
+                    ("vpcId", &vpc),
+                    ("routeTableId", &rtb),
+                    ("routeTableName", "default")
+                ]
+            ),
+            "InvalidRouteTableName.InUse"
+        );
+        ok(call(
+            &mut state,
+            &a,
+            "ModifyRouteTableAttribute",
+            &[
+                ("vpcId", &vpc),
+                ("routeTableId", &rtb),
+                ("routeTableName", "renamed"),
+                ("routeSet.0.destinationCidrBlock", "0.0.0.0/0"),
+                ("routeSet.0.nextType", "0"),
+                ("routeSet.0.nextHub", "gw"),
+            ],
+            T0,
+        ));
+        let custom = &tables(&mut state)["data"][1];
+        assert_eq!(custom["routeTableName"], "renamed");
+        assert_eq!(custom["routeSet"][1]["destinationCidrBlock"], "0.0.0.0/0");
+
+        ok(call(
+            &mut state,
+            &a,
+            "AssociateRouteTable",
+            &[
+                ("vpcId", &vpc),
+                ("subnetId", &subnet),
+                ("routeTableId", &default_id),
+            ],
+            T0,
+        ));
+        ok(call(
+            &mut state,
+            &a,
+            "DeleteRouteTable",
+            &[("vpcId", &vpc), ("routeTableId", &rtb)],
+            T0,
+        ));
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DeleteRouteTable",
+                &[("vpcId", &vpc), ("routeTableId", &rtb)]
+            ),
+            "InvalidRouteTableId.NotFound"
+        );
+        assert_eq!(tables(&mut state)["totalCount"], 1);
+        let none = ok(call(
+            &mut state,
+            &a,
+            "DescribeRouteTable",
+            &[("routeTableId", &rtb)],
+            T0,
+        ));
+        assert_eq!(none["totalCount"], 0);
+    }
+
+    #[test]
+    fn the_dump_lists_route_tables_as_described() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, _) = vpc_with_subnet(&mut state);
+        create_vpc(&mut state, &caller(B, "gz"), "theirs", "10.1.0.0/16");
+        let pairs = [("vpcId", vpc.as_str()), ("routeTableName", "rt")];
+        ok(call(&mut state, &a, "CreateRouteTable", &pairs, T0));
+        let described = ok(call(&mut state, &a, "DescribeRouteTable", &[], T0));
+        let dumped = dump(&state, &a);
+        assert_eq!(dumped["routeTables"], described["data"], "{dumped}");
+        assert_eq!(dumped["routeTables"].as_array().map(Vec::len), Some(2));
     }
 }
