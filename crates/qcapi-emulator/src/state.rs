@@ -332,30 +332,6 @@ struct AclEntry {
     action: i64,
 }
 
-/// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
-#[derive(Debug, Clone)]
-struct Eni {
-    eni_id: String,
-    name: String,
-    description: String,
-    /// Old-style id of its subnet.
-    subnet_id: String,
-    mac_address: String,
-    /// Security groups as sent (security groups are not modelled).
-    sg_ids: Vec<String>,
-    /// Its private addresses inside the subnet, the primary one first.
-    ips: Vec<PrivateIp>,
-    created: i64,
-    serial: u64,
-}
-
-/// One private address of an ENI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PrivateIp {
-    address: std::net::Ipv4Addr,
-    primary: bool,
-}
-
 #[derive(Debug, Clone)]
 struct Vpc {
     uin: String,
@@ -371,7 +347,7 @@ struct Vpc {
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
     network_acls: Vec<NetworkAcl>,
-    enis: Vec<Eni>,
+    enis: Vec<eni::Eni>,
 }
 
 /// One side of a peering, copied so a peering outlives a deleted VPC.
@@ -493,7 +469,7 @@ pub(crate) fn handle(
 }
 
 /// The families, each registering its handlers and its dump.
-const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register];
+const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register, eni::register];
 
 /// Every family's handlers, registered once.
 static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
@@ -519,10 +495,8 @@ pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
 pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnection",
     "AcceptVpcPeeringConnectionEx",
-    "AssignPrivateIpAddresses",
     "AssociateRouteTable",
     "CreateNetworkAcl",
-    "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
     "CreateSubnet",
@@ -530,7 +504,6 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
     "DeleteNetworkAcl",
-    "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSubnet",
@@ -538,7 +511,6 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "DeleteVpcPeeringConnectionEx",
     "DescribeAcl",
     "DescribeNetworkAcl",
-    "DescribeNetworkInterfaces",
     "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
@@ -549,14 +521,12 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "EnableVpcPeeringConnectionEx",
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
-    "ModifyNetworkInterface",
     "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
     "ModifyVpcPeeringConnection",
     "ModifyVpcPeeringConnectionEx",
     "RejectVpcPeeringConnection",
     "RejectVpcPeeringConnectionEx",
-    "UnassignPrivateIpAddresses",
 ];
 
 /// Runs the handler of `action`, or `None` when it has none (the shape fallback).
@@ -595,12 +565,6 @@ fn dispatch(
         "ModifyNetworkAclEntry" => state.set_acl_entries(caller, params),
         "CreateSubnetAclRule" => state.bind_subnet_acl(caller, params, true),
         "DeteleSubnetAclRule" => state.bind_subnet_acl(caller, params, false),
-        "CreateNetworkInterface" => state.create_eni(caller, params, now),
-        "DescribeNetworkInterfaces" => state.describe_enis(caller, params),
-        "ModifyNetworkInterface" => state.modify_eni(caller, params),
-        "DeleteNetworkInterface" => state.delete_eni(caller, params),
-        "AssignPrivateIpAddresses" => state.assign_ips(caller, params),
-        "UnassignPrivateIpAddresses" => state.unassign_ips(caller, params),
         _ => return None,
     })
 }
