@@ -95,30 +95,6 @@ struct AclEntry {
     action: i64,
 }
 
-/// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
-#[derive(Debug, Clone)]
-struct Eni {
-    eni_id: String,
-    name: String,
-    description: String,
-    /// Old-style id of its subnet.
-    subnet_id: String,
-    mac_address: String,
-    /// Security groups as sent (security groups are not modelled).
-    sg_ids: Vec<String>,
-    /// Its private addresses inside the subnet, the primary one first.
-    ips: Vec<PrivateIp>,
-    created: i64,
-    serial: u64,
-}
-
-/// One private address of an ENI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PrivateIp {
-    address: std::net::Ipv4Addr,
-    primary: bool,
-}
-
 #[derive(Debug, Clone)]
 struct Vpc {
     uin: String,
@@ -134,7 +110,7 @@ struct Vpc {
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
     network_acls: Vec<NetworkAcl>,
-    enis: Vec<Eni>,
+    enis: Vec<eni::Eni>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -204,6 +180,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     vpc::register,
     subnet::register,
     route::register,
+    eni::register,
     peering::register,
     task::register,
 ];
@@ -230,20 +207,14 @@ pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
 
 /// Every action with a real handler (the rest answer their spec's shape), sorted.
 pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
-    "AssignPrivateIpAddresses",
     "CreateNetworkAcl",
-    "CreateNetworkInterface",
     "CreateSubnetAclRule",
     "DeleteNetworkAcl",
-    "DeleteNetworkInterface",
     "DescribeAcl",
     "DescribeNetworkAcl",
-    "DescribeNetworkInterfaces",
     "DeteleSubnetAclRule",
     "ModifyNetworkAcl",
     "ModifyNetworkAclEntry",
-    "ModifyNetworkInterface",
-    "UnassignPrivateIpAddresses",
 ];
 
 /// Runs the handler of `action`, or `None` when it has none (the shape fallback).
@@ -263,12 +234,6 @@ fn dispatch(
         "ModifyNetworkAclEntry" => state.set_acl_entries(caller, params),
         "CreateSubnetAclRule" => state.bind_subnet_acl(caller, params, true),
         "DeteleSubnetAclRule" => state.bind_subnet_acl(caller, params, false),
-        "CreateNetworkInterface" => state.create_eni(caller, params, now),
-        "DescribeNetworkInterfaces" => state.describe_enis(caller, params),
-        "ModifyNetworkInterface" => state.modify_eni(caller, params),
-        "DeleteNetworkInterface" => state.delete_eni(caller, params),
-        "AssignPrivateIpAddresses" => state.assign_ips(caller, params),
-        "UnassignPrivateIpAddresses" => state.unassign_ips(caller, params),
         _ => return None,
     })
 }

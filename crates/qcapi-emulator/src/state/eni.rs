@@ -8,18 +8,66 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-use super::subnet::SUBNET_NOT_FOUND;
+use qcapi_core::vpc::{
+    AssignPrivateIpAddresses, AssignPrivateIpAddressesOutput, CreateNetworkInterface,
+    CreateNetworkInterfaceOutput, DeleteNetworkInterface, DeleteNetworkInterfaceOutput,
+    DescribeNetworkInterfaces, DescribeNetworkInterfacesData,
+    DescribeNetworkInterfacesDataGroupSet, DescribeNetworkInterfacesDataPrivateIpAddressesSet,
+    DescribeNetworkInterfacesOutput, ErrorCode, ModifyNetworkInterface,
+    ModifyNetworkInterfaceOutput, UnassignPrivateIpAddresses, UnassignPrivateIpAddressesOutput,
+};
+
+use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
 
-pub(super) const ENI_NOT_FOUND: &str = "InvalidNetworkInterface.NotFound";
-pub(super) const ENI_NAME_INVALID: &str = "InvalidNetworkInterfaceName";
-pub(super) const ENI_NAME_IN_USE: &str = "InvalidNetworkInterface.InUse";
-pub(super) const IP_IN_USE: &str = "InvalidPrivateIpAddress.InUse";
-pub(super) const IP_IS_PRIMARY: &str = "InvalidPrivateip.IsPrimary";
-/// Not in the documentation (API 3.0's name): the subnet has too few free addresses.
-pub(super) const SUBNET_EXHAUSTED: &str = "ResourceInsufficient.Subnet";
-/// Not in the documentation: releasing an address the interface does not hold.
-pub(super) const IP_NOT_FOUND: &str = "InvalidPrivateIpAddress.NotFound";
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers
+        .add(create_eni)
+        .add(describe_enis)
+        .add(modify_eni)
+        .add(delete_eni)
+        .add(assign_ips)
+        .add(unassign_ips)
+        .dump("networkInterfaces", |state, caller| {
+            let all = DescribeNetworkInterfaces::new().limit(i64::MAX);
+            let listed = state.list_enis(caller, None, &all);
+            serde_json::to_value(listed.data).unwrap_or_default()
+        });
+}
+
+/// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
+#[derive(Debug, Clone)]
+pub(super) struct Eni {
+    pub(super) eni_id: String,
+    name: String,
+    description: String,
+    /// Old-style id of its subnet.
+    pub(super) subnet_id: String,
+    mac_address: String,
+    /// Security groups as sent (security groups are not modelled).
+    sg_ids: Vec<String>,
+    /// Its private addresses inside the subnet, the primary one first.
+    ips: Vec<PrivateIp>,
+    created: i64,
+    serial: u64,
+}
+
+/// One private address of an ENI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PrivateIp {
+    address: Ipv4Addr,
+    primary: bool,
+}
+
+impl Resource for Eni {
+    fn has_id(&self, id: &str) -> bool {
+        self.eni_id == id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// The addresses a subnet hands out: all of its block but the network, the
 /// gateway (network + 1) and the broadcast address.
@@ -32,8 +80,7 @@ fn assignable(cidr: Cidr) -> RangeInclusive<u32> {
         .and_then(|a| a.parse::<Ipv4Addr>().ok())
         .map_or(0, u32::from);
     let size = 1u64 << (32 - u32::from(cidr.prefix_len()));
-    let last = u64::from(network) + size - 1;
-    let last = u32::try_from(last).unwrap_or(u32::MAX);
+    let last = u32::try_from(u64::from(network) + size - 1).unwrap_or(u32::MAX);
     network.saturating_add(2)..=last.saturating_sub(1)
 }
 
@@ -43,64 +90,102 @@ fn mac_address(serial: u64) -> String {
     format!("20:90:6f:{:02x}:{:02x}:{:02x}", b[5], b[6], b[7])
 }
 
-/// Accepts what the spec validator accepts for a boolean.
-fn truthy(text: &str) -> bool {
-    matches!(text, "true" | "True" | "1")
+/// Reads an address the spec only knows as a string.
+fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
+    text.parse().map_err(|_| {
+        Failure::invalid_parameter(format!(
+            "parameter `{parameter}` must be an IPv4 address, got `{text}`"
+        ))
+    })
 }
 
-/// Reads `privateIpAddressSet.N.{privateIpAddress, primary}`.
-fn explicit_ips(params: &Params) -> Result<Vec<PrivateIp>, Failure> {
-    let mut out = Vec::new();
-    for i in list_indices(params, "privateIpAddressSet") {
-        let name = format!("privateIpAddressSet.{i}.privateIpAddress");
-        let text = required(params, &name)?;
-        let address = text.parse::<Ipv4Addr>().map_err(|_| {
-            Failure::invalid_parameter(format!(
-                "parameter `{name}` must be an IPv4 address, got `{text}`"
-            ))
-        })?;
-        let primary = truthy(required(
-            params,
-            &format!("privateIpAddressSet.{i}.primary"),
-        )?);
-        out.push(PrivateIp { address, primary });
-    }
-    Ok(out)
+/// Reads `privateIpAddressSet` items, given as (address, primary) pairs.
+fn explicit_ips<'r>(
+    items: impl IntoIterator<Item = (&'r str, bool)>,
+) -> Result<Vec<PrivateIp>, Failure> {
+    let read = |(i, (text, primary))| {
+        let parameter = format!("privateIpAddressSet.{i}.privateIpAddress");
+        Ok(PrivateIp {
+            address: address(&parameter, text)?,
+            primary,
+        })
+    };
+    items.into_iter().enumerate().map(read).collect()
 }
 
-/// `secondaryPrivateIpAddressCount`, default 0.
-fn secondary_count(params: &Params) -> Result<usize, Failure> {
-    let name = "secondaryPrivateIpAddressCount";
-    let n = int_param(params, name, 0)?;
+/// `secondaryPrivateIpAddressCount`, default 0 (the spec sets no minimum).
+fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
+    let n = count.unwrap_or(0);
     usize::try_from(n).map_err(|_| {
-        Failure::invalid_parameter(format!("parameter `{name}` must not be negative, got {n}"))
+        Failure::invalid_parameter(format!(
+            "parameter `secondaryPrivateIpAddressCount` must not be negative, got {n}"
+        ))
     })
 }
 
-fn eni_json(vpc: &Vpc, e: &Eni) -> Value {
-    let subnet = vpc.subnets.iter().find(|s| s.subnet_id == e.subnet_id);
-    json!({
-        "vpcId": vpc.un_vpc_id,
-        "vpcName": vpc.name,
-        "subnetId": subnet.map(|s| s.un_subnet_id.as_str()).unwrap_or_default(),
-        "zoneId": subnet.map_or(0, |s| s.zone_id),
-        "networkInterfaceId": e.eni_id,
-        "eniName": e.name,
-        "eniDescription": e.description,
-        // Whether it is a CVM's primary interface; the emulator's ENIs are never attached.
-        "primary": false,
-        "macAddress": e.mac_address,
-        "createTime": format_datetime(e.created),
-        "privateIpAddressesSet": e.ips.iter().map(|ip| json!({
-            "privateIpAddress": ip.address.to_string(),
-            "primary": ip.primary,
-            "wanIp": "",
-            "eipId": "",
-            "description": "",
-        })).collect::<Vec<_>>(),
-        "instanceSet": [],
-        "groupSet": e.sg_ids.iter().map(|id| json!({"sgId": id, "sgName": ""})).collect::<Vec<_>>(),
+/// An asynchronous action's task, already succeeded with `output`.
+fn finished_task(state: &mut State, caller: &Caller, output: Value) -> Option<i64> {
+    let task = state.new_task(&caller.uin, Ok(output));
+    Some(i64::try_from(task).unwrap_or(i64::MAX))
+}
+
+fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
+    check_name(name, ErrorCode::InvalidNetworkInterfaceName)?;
+    unique_name(&vpc.enis, name, except, || {
+        Failure::business(
+            ErrorCode::InvalidNetworkInterfaceInUse,
+            format!("a network interface named `{name}` already exists in the VPC"),
+        )
     })
+}
+
+/// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
+/// and picks `count` more, lowest free first. Returns them in that order.
+fn pick_ips(
+    vpc: &Vpc,
+    subnet: &Subnet,
+    explicit: &[Ipv4Addr],
+    count: usize,
+) -> Result<Vec<Ipv4Addr>, Failure> {
+    let range = assignable(subnet.cidr);
+    let mut used: BTreeSet<u32> = vpc
+        .enis
+        .iter()
+        .filter(|e| e.subnet_id == subnet.subnet_id)
+        .flat_map(|e| e.ips.iter().map(|ip| u32::from(ip.address)))
+        .collect();
+    for &address in explicit {
+        if !range.contains(&u32::from(address)) {
+            return Err(Failure::invalid_parameter(format!(
+                "`{address}` is not an assignable address of subnet {} ({})",
+                subnet.un_subnet_id, subnet.cidr
+            )));
+        }
+        if !used.insert(u32::from(address)) {
+            return Err(Failure::business(
+                ErrorCode::InvalidPrivateIpAddressInUse,
+                format!("`{address}` is already in use"),
+            ));
+        }
+    }
+    let free: Vec<Ipv4Addr> = range
+        .filter(|a| !used.contains(a))
+        .take(count)
+        .map(Ipv4Addr::from)
+        .collect();
+    if free.len() < count {
+        return Err(Failure::business(
+            // Not in the documentation (API 3.0's name), so not in the spec.
+            ErrorCode::Other("ResourceInsufficient.Subnet".to_owned()),
+            format!(
+                "subnet {} ({}) has {} free addresses, {count} wanted",
+                subnet.un_subnet_id,
+                subnet.cidr,
+                free.len()
+            ),
+        ));
+    }
+    Ok([explicit, &free].concat())
 }
 
 impl State {
@@ -112,16 +197,12 @@ impl State {
         eni_id: &str,
     ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let e = self.vpcs[v]
-            .enis
-            .iter()
-            .position(|e| e.eni_id == eni_id)
-            .ok_or_else(|| {
-                Failure::business_name(
-                    ENI_NOT_FOUND,
-                    format!("network interface `{eni_id}` not found in VPC `{vpc_id}`"),
-                )
-            })?;
+        let e = position(&self.vpcs[v].enis, eni_id, || {
+            Failure::business(
+                ErrorCode::InvalidNetworkInterfaceNotFound,
+                format!("network interface `{eni_id}` not found in VPC `{vpc_id}`"),
+            )
+        })?;
         Ok((v, e))
     }
 
@@ -134,338 +215,698 @@ impl State {
             .sum()
     }
 
-    fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-        check_name(name, ENI_NAME_INVALID)?;
-        let taken = vpc
-            .enis
-            .iter()
-            .enumerate()
-            .any(|(i, e)| Some(i) != except && e.name == name);
-        if taken {
-            return Err(Failure::business_name(
-                ENI_NAME_IN_USE,
-                format!("a network interface named `{name}` already exists in the VPC"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
-    /// and picks `count` more, lowest free first. Returns them in that order.
-    fn pick_ips(
-        vpc: &Vpc,
-        subnet: &Subnet,
-        explicit: &[Ipv4Addr],
-        count: usize,
-    ) -> Result<Vec<Ipv4Addr>, Failure> {
-        let range = assignable(subnet.cidr);
-        let mut used: BTreeSet<u32> = vpc
-            .enis
-            .iter()
-            .filter(|e| e.subnet_id == subnet.subnet_id)
-            .flat_map(|e| e.ips.iter().map(|ip| u32::from(ip.address)))
-            .collect();
-        let mut picked = Vec::new();
-        for &address in explicit {
-            if !range.contains(&u32::from(address)) {
-                return Err(Failure::invalid_parameter(format!(
-                    "`{address}` is not an assignable address of subnet {} ({})",
-                    subnet.un_subnet_id, subnet.cidr
-                )));
-            }
-            if !used.insert(u32::from(address)) {
-                return Err(Failure::business_name(
-                    IP_IN_USE,
-                    format!("`{address}` is already in use"),
-                ));
-            }
-            picked.push(address);
-        }
-        let free: Vec<Ipv4Addr> = range
-            .filter(|a| !used.contains(a))
-            .take(count)
-            .map(Ipv4Addr::from)
-            .collect();
-        if free.len() < count {
-            return Err(Failure::business_name(
-                SUBNET_EXHAUSTED,
-                format!(
-                    "subnet {} ({}) has {} free addresses, {count} wanted",
-                    subnet.un_subnet_id,
-                    subnet.cidr,
-                    free.len()
-                ),
-            ));
-        }
-        picked.extend(free);
-        Ok(picked)
-    }
-
-    pub(super) fn create_eni(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        now: i64,
-    ) -> Result<Fields, Failure> {
-        let (v, s) = self.subnet_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "subnetId")?,
-        )?;
-        let name = required(params, "eniName")?;
-        let vpc = &self.vpcs[v];
-        Self::check_eni_name(vpc, name, None)?;
-        let explicit = explicit_ips(params)?;
-        let primaries = explicit.iter().filter(|ip| ip.primary).count();
-        if primaries > 1 {
-            return Err(Failure::invalid_parameter(format!(
-                "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
-            )));
-        }
-        // The explicit primary first, then the other explicit addresses; without
-        // an explicit primary the lowest free address becomes it.
-        let mut wanted: Vec<Ipv4Addr> = explicit
-            .iter()
-            .filter(|ip| ip.primary)
-            .map(|ip| ip.address)
-            .collect();
-        wanted.extend(
-            explicit
-                .iter()
-                .filter(|ip| !ip.primary)
-                .map(|ip| ip.address),
-        );
-        let extra = secondary_count(params)?.saturating_add(usize::from(primaries == 0));
-        let subnet = &vpc.subnets[s];
-        let mut addresses = Self::pick_ips(vpc, subnet, &wanted, extra)?;
-        if primaries == 0 {
-            // The first automatic address is the primary one.
-            let auto_primary = addresses.remove(wanted.len());
-            addresses.insert(0, auto_primary);
-        }
-        let subnet_id = subnet.subnet_id.clone();
-        let sg_ids: Vec<String> = list_indices(params, "sgIds")
-            .into_iter()
-            .filter_map(|i| params.get(&format!("sgIds.{i}")).map(str::to_owned))
-            .collect();
-        let serial = self.serial();
-        let eni = Eni {
-            eni_id: format!("eni-{}", unified_suffix(serial)),
-            name: name.to_owned(),
-            description: params.get("eniDescription").unwrap_or_default().to_owned(),
-            subnet_id,
-            mac_address: mac_address(serial),
-            sg_ids,
-            ips: addresses
-                .into_iter()
-                .enumerate()
-                .map(|(i, address)| PrivateIp {
-                    address,
-                    primary: i == 0,
-                })
-                .collect(),
-            created: now,
-            serial,
-        };
-        let output = json!({ "networkInterfaceId": eni.eni_id });
-        self.vpcs[v].enis.push(eni);
-        let task = self.new_task(&caller.uin, Ok(output));
-        Ok(into_fields(json!({ "taskId": task })))
-    }
-
-    pub(super) fn describe_enis(
+    /// The caller's interfaces (only those of `only`, when given) that match `request`.
+    fn list_enis(
         &self,
         caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let vpc_filter = match params.get("vpcId") {
-            Some(id) => Some(self.vpc_index(caller, id)?),
-            None => None,
+        only: Option<&Vpc>,
+        request: &DescribeNetworkInterfaces,
+    ) -> DescribeNetworkInterfacesOutput {
+        let r = request;
+        let has = |filter: &Option<String>, text: &str| {
+            filter.as_deref().is_none_or(|f| text.contains(f))
         };
-        let eni_id = params.get("networkInterfaceId");
-        let name = params.get("eniName");
-        let description = params.get("eniDescription");
-        let subnet_id = params.get("subnetId");
-        let sg_id = params.get("sgId");
-        // The emulator's interfaces are never attached to a CVM.
-        let instance = params.get("instanceId");
         let mut found: Vec<(&Vpc, &Eni)> = self
-            .vpcs
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| {
-                v.uin == caller.uin
-                    && v.region == caller.region
-                    && vpc_filter.is_none_or(|f| f == *i)
+            .vpcs_of(caller)
+            .filter(|v| only.is_none_or(|o| o.vpc_id == v.vpc_id))
+            .flat_map(|v| v.enis.iter().map(move |e| (v, e)))
+            // The emulator's interfaces are never attached to a CVM.
+            .filter(|_| r.instance_id.is_none())
+            .filter(|(_, e)| {
+                r.network_interface_id
+                    .as_deref()
+                    .is_none_or(|id| e.has_id(id))
             })
-            .flat_map(|(_, v)| v.enis.iter().map(move |e| (v, e)))
-            .filter(|_| instance.is_none())
-            .filter(|(_, e)| eni_id.is_none_or(|id| e.eni_id == id))
-            .filter(|(_, e)| name.is_none_or(|n| e.name.contains(n)))
-            .filter(|(_, e)| description.is_none_or(|d| e.description.contains(d)))
-            .filter(|(_, e)| sg_id.is_none_or(|g| e.sg_ids.iter().any(|s| s == g)))
+            .filter(|(_, e)| has(&r.eni_name, &e.name) && has(&r.eni_description, &e.description))
+            .filter(|(_, e)| r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g)))
             .filter(|(v, e)| {
-                subnet_id.is_none_or(|id| {
+                r.subnet_id.as_deref().is_none_or(|id| {
                     v.subnets
                         .iter()
                         .any(|s| s.subnet_id == e.subnet_id && s.has_id(id))
                 })
             })
             .collect();
-        match params.get("orderField") {
+        match r.order_field.as_deref() {
             Some("eniName") => {
                 found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
             }
             _ => found.sort_by_key(|(_, e)| (e.created, e.serial)),
         }
-        // The documented default direction is descending.
-        if params.get("orderDirection") != Some("asc") {
-            found.reverse();
+        let listing = Listing {
+            offset: r.offset,
+            limit: r.limit,
+            // The documented default direction is descending.
+            order_direction: Some(r.order_direction.as_deref().unwrap_or("desc")),
+        };
+        let (total, page) = listing.page(found);
+        DescribeNetworkInterfacesOutput {
+            total_count: Some(total),
+            data: Some(page.into_iter().map(|(v, e)| eni_item(v, e)).collect()),
+            ..Default::default()
         }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?
+    }
+}
+
+fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
+    let subnet = vpc.subnets.iter().find(|s| s.subnet_id == e.subnet_id);
+    let ip_item = |ip: &PrivateIp| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
+        private_ip_address: Some(ip.address.to_string()),
+        primary: Some(ip.primary),
+        wan_ip: Some(String::new()),
+        eip_id: Some(String::new()),
+        description: Some(String::new()),
+    };
+    let group_item = |id: &String| DescribeNetworkInterfacesDataGroupSet {
+        sg_id: Some(id.clone()),
+        sg_name: Some(String::new()),
+    };
+    DescribeNetworkInterfacesData {
+        vpc_id: Some(vpc.un_vpc_id.clone()),
+        vpc_name: Some(vpc.name.clone()),
+        subnet_id: Some(subnet.map(|s| s.un_subnet_id.clone()).unwrap_or_default()),
+        zone_id: Some(subnet.map_or(0, |s| s.zone_id)),
+        network_interface_id: Some(e.eni_id.clone()),
+        eni_name: Some(e.name.clone()),
+        eni_description: Some(e.description.clone()),
+        // Whether it is a CVM's primary interface; the emulator's ENIs are never attached.
+        primary: Some(false),
+        mac_address: Some(e.mac_address.clone()),
+        create_time: Some(format_datetime(e.created)),
+        private_ip_addresses_set: Some(e.ips.iter().map(ip_item).collect()),
+        instance_set: Some(Vec::new()),
+        group_set: Some(e.sg_ids.iter().map(group_item).collect()),
+    }
+}
+
+fn create_eni(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateNetworkInterface,
+    now: Now,
+) -> Result<CreateNetworkInterfaceOutput, Failure> {
+    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let vpc = &state.vpcs[v];
+    check_eni_name(vpc, &request.eni_name, None)?;
+    let explicit = request.private_ip_address_set.iter().flatten();
+    let mut explicit =
+        explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+    let primaries = explicit.iter().filter(|ip| ip.primary).count();
+    if primaries > 1 {
+        return Err(Failure::invalid_parameter(format!(
+            "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
+        )));
+    }
+    // The explicit primary first, then the other explicit addresses; without
+    // an explicit primary the lowest free address becomes it.
+    explicit.sort_by_key(|ip| !ip.primary);
+    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
+    let extra = secondary_count(request.secondary_private_ip_address_count)?
+        .saturating_add(usize::from(primaries == 0));
+    let subnet = &vpc.subnets[s];
+    let mut addresses = pick_ips(vpc, subnet, &wanted, extra)?;
+    if primaries == 0 {
+        // The first automatic address moves to the front, as the primary one.
+        addresses[..=wanted.len()].rotate_right(1);
+    }
+    let subnet_id = subnet.subnet_id.clone();
+    let serial = state.serial();
+    let eni = Eni {
+        eni_id: format!("eni-{}", unified_suffix(serial)),
+        name: request.eni_name,
+        description: request.eni_description.unwrap_or_default(),
+        subnet_id,
+        mac_address: mac_address(serial),
+        sg_ids: request.sg_ids.unwrap_or_default(),
+        ips: addresses
             .into_iter()
-            .map(|(v, e)| eni_json(v, e))
-            .collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
-    }
-
-    pub(super) fn modify_eni(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, e) = self.eni_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkInterfaceId")?,
-        )?;
-        let name = params.get("eniName");
-        if let Some(name) = name {
-            Self::check_eni_name(&self.vpcs[v], name, Some(e))?;
-        }
-        let eni = &mut self.vpcs[v].enis[e];
-        if let Some(name) = name {
-            eni.name = name.to_owned();
-        }
-        if let Some(description) = params.get("eniDescription") {
-            eni.description = description.to_owned();
-        }
-        Ok(Fields::new())
-    }
-
-    /// Deletes the interface at once and releases its addresses (never attached,
-    /// so `InvalidNetworkInterface.CanNotDelete` does not occur).
-    pub(super) fn delete_eni(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, e) = self.eni_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkInterfaceId")?,
-        )?;
-        self.vpcs[v].enis.remove(e);
-        let task = self.new_task(&caller.uin, Ok(json!({})));
-        Ok(into_fields(json!({ "taskId": task })))
-    }
-
-    pub(super) fn assign_ips(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, e) = self.eni_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkInterfaceId")?,
-        )?;
-        let explicit = explicit_ips(params)?;
-        if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
-            return Err(Failure::invalid_parameter(format!(
-                "`{}` cannot be primary: the interface already has its primary address",
-                ip.address
-            )));
-        }
-        let count = secondary_count(params)?;
-        if explicit.is_empty() && count == 0 {
-            return Err(Failure::invalid_parameter(
-                "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
-            ));
-        }
-        let vpc = &self.vpcs[v];
-        let eni = &vpc.enis[e];
-        let subnet = vpc
-            .subnets
-            .iter()
-            .find(|s| s.subnet_id == eni.subnet_id)
-            .ok_or_else(|| {
-                Failure::business_name(
-                    SUBNET_NOT_FOUND,
-                    format!("the subnet of `{}` is gone", eni.eni_id),
-                )
-            })?;
-        let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-        let added = Self::pick_ips(vpc, subnet, &wanted, count)?;
-        let output = json!({
-            "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        });
-        self.vpcs[v].enis[e]
-            .ips
-            .extend(added.into_iter().map(|address| PrivateIp {
+            .enumerate()
+            .map(|(i, address)| PrivateIp {
                 address,
-                primary: false,
-            }));
-        let task = self.new_task(&caller.uin, Ok(output));
-        Ok(into_fields(json!({ "taskId": task })))
+                primary: i == 0,
+            })
+            .collect(),
+        created: now,
+        serial,
+    };
+    // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
+    let output = json!({ "networkInterfaceId": eni.eni_id });
+    state.vpcs[v].enis.push(eni);
+    Ok(CreateNetworkInterfaceOutput {
+        task_id: finished_task(state, caller, output),
+        ..Default::default()
+    })
+}
+
+fn describe_enis(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeNetworkInterfaces,
+    _now: Now,
+) -> Result<DescribeNetworkInterfacesOutput, Failure> {
+    let only = match request.vpc_id.as_deref() {
+        Some(id) => Some(&state.vpcs[state.vpc_index(caller, id)?]),
+        None => None,
+    };
+    Ok(state.list_enis(caller, only, &request))
+}
+
+fn modify_eni(
+    state: &mut State,
+    caller: &Caller,
+    request: ModifyNetworkInterface,
+    _now: Now,
+) -> Result<ModifyNetworkInterfaceOutput, Failure> {
+    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    if let Some(name) = &request.eni_name {
+        check_eni_name(&state.vpcs[v], name, Some(e))?;
+    }
+    let eni = &mut state.vpcs[v].enis[e];
+    if let Some(name) = request.eni_name {
+        eni.name = name;
+    }
+    if let Some(description) = request.eni_description {
+        eni.description = description;
+    }
+    Ok(ModifyNetworkInterfaceOutput::default())
+}
+
+/// Deletes the interface at once and releases its addresses (never attached,
+/// so `InvalidNetworkInterface.CanNotDelete` does not occur).
+fn delete_eni(
+    state: &mut State,
+    caller: &Caller,
+    request: DeleteNetworkInterface,
+    _now: Now,
+) -> Result<DeleteNetworkInterfaceOutput, Failure> {
+    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    state.vpcs[v].enis.remove(e);
+    Ok(DeleteNetworkInterfaceOutput {
+        task_id: finished_task(state, caller, json!({})),
+        ..Default::default()
+    })
+}
+
+fn assign_ips(
+    state: &mut State,
+    caller: &Caller,
+    request: AssignPrivateIpAddresses,
+    _now: Now,
+) -> Result<AssignPrivateIpAddressesOutput, Failure> {
+    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let explicit = request.private_ip_address_set.iter().flatten();
+    let explicit = explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+    if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
+        return Err(Failure::invalid_parameter(format!(
+            "`{}` cannot be primary: the interface already has its primary address",
+            ip.address
+        )));
+    }
+    let count = secondary_count(request.secondary_private_ip_address_count)?;
+    if explicit.is_empty() && count == 0 {
+        return Err(Failure::invalid_parameter(
+            "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
+        ));
+    }
+    // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
+    let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
+    let (_, s) = state.subnet_index(caller, &request.vpc_id, &subnet_id)?;
+    let vpc = &state.vpcs[v];
+    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
+    let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
+    let output = json!({
+        "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    });
+    let secondary = |address| PrivateIp {
+        address,
+        primary: false,
+    };
+    state.vpcs[v].enis[e]
+        .ips
+        .extend(added.into_iter().map(secondary));
+    Ok(AssignPrivateIpAddressesOutput {
+        task_id: finished_task(state, caller, output),
+        ..Default::default()
+    })
+}
+
+fn unassign_ips(
+    state: &mut State,
+    caller: &Caller,
+    request: UnassignPrivateIpAddresses,
+    _now: Now,
+) -> Result<UnassignPrivateIpAddressesOutput, Failure> {
+    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let eni = &state.vpcs[v].enis[e];
+    // The spec requires the list, so it holds at least one address.
+    let mut doomed: Vec<Ipv4Addr> = Vec::new();
+    for (i, text) in request.private_ip_address.iter().enumerate() {
+        let address = address(&format!("privateIpAddress.{i}"), text)?;
+        match eni.ips.iter().find(|ip| ip.address == address) {
+            None => {
+                return Err(Failure::business(
+                    // Not in the documentation, so not in the spec.
+                    ErrorCode::Other("InvalidPrivateIpAddress.NotFound".to_owned()),
+                    format!("`{address}` is not an address of `{}`", eni.eni_id),
+                ));
+            }
+            Some(ip) if ip.primary => {
+                return Err(Failure::business(
+                    ErrorCode::InvalidPrivateipIsPrimary,
+                    format!("`{address}` is the primary address of `{}`", eni.eni_id),
+                ));
+            }
+            Some(_) => doomed.push(address),
+        }
+    }
+    state.vpcs[v].enis[e]
+        .ips
+        .retain(|ip| !doomed.contains(&ip.address));
+    Ok(UnassignPrivateIpAddressesOutput {
+        task_id: finished_task(state, caller, json!({})),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    /// The private addresses (primary first) and id of A's only interface whose name contains `name`.
+    fn eni_by_name(state: &mut State, name: &str) -> (String, Vec<String>) {
+        let out = ok(call(
+            state,
+            &caller(A, "gz"),
+            "DescribeNetworkInterfaces",
+            &[("eniName", name)],
+            T0,
+        ));
+        assert_eq!(out["totalCount"], 1, "{name}: {out}");
+        let item = &out["data"][0];
+        let ips = item["privateIpAddressesSet"]
+            .as_array()
+            .expect("addresses")
+            .iter()
+            .map(|ip| {
+                let text = ip["privateIpAddress"].as_str().expect("an address");
+                let primary = ip["primary"].as_bool().expect("a flag");
+                format!("{text}{}", if primary { "*" } else { "" })
+            })
+            .collect();
+        let id = item["networkInterfaceId"].as_str().expect("an id");
+        (id.to_owned(), ips)
     }
 
-    pub(super) fn unassign_ips(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, e) = self.eni_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkInterfaceId")?,
-        )?;
-        let eni = &self.vpcs[v].enis[e];
-        let mut doomed: Vec<Ipv4Addr> = Vec::new();
-        for i in list_indices(params, "privateIpAddress") {
-            let name = format!("privateIpAddress.{i}");
-            let text = required(params, &name)?;
-            let address = text.parse::<Ipv4Addr>().map_err(|_| {
-                Failure::invalid_parameter(format!(
-                    "parameter `{name}` must be an IPv4 address, got `{text}`"
-                ))
-            })?;
-            match eni.ips.iter().find(|ip| ip.address == address) {
-                None => {
-                    return Err(Failure::business_name(
-                        IP_NOT_FOUND,
-                        format!("`{address}` is not an address of `{}`", eni.eni_id),
-                    ));
-                }
-                Some(ip) if ip.primary => {
-                    return Err(Failure::business_name(
-                        IP_IS_PRIMARY,
-                        format!("`{address}` is the primary address of `{}`", eni.eni_id),
-                    ));
-                }
-                Some(_) => doomed.push(address),
-            }
+    #[test]
+    fn eni_addresses_are_allocated_in_the_subnet() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state); // 10.0.1.0/24
+        let tiny = ok(call(
+            &mut state,
+            &a,
+            "CreateSubnet",
+            &[
+                ("vpcId", &vpc),
+                ("subnetSet.0.subnetName", "tiny"),
+                ("subnetSet.0.cidrBlock", "10.0.2.0/28"),
+                ("subnetSet.0.zoneId", "100004"),
+            ],
+            T0,
+        ))["subnetSet"][0]["unSubnetId"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        let base = |subnet: &str, name: &str| -> Vec<(String, String)> {
+            vec![
+                ("vpcId".into(), vpc.clone()),
+                ("subnetId".into(), subnet.to_owned()),
+                ("eniName".into(), name.to_owned()),
+            ]
+        };
+        let with = |mut pairs: Vec<(String, String)>, extra: &[(&str, &str)]| {
+            pairs.extend(
+                extra
+                    .iter()
+                    .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+            );
+            pairs
+        };
+        let ip = |address: &str, primary: &str| -> Vec<(String, String)> {
+            vec![
+                (
+                    "privateIpAddressSet.0.privateIpAddress".into(),
+                    address.to_owned(),
+                ),
+                ("privateIpAddressSet.0.primary".into(), primary.to_owned()),
+            ]
+        };
+        let count = |n: &'static str| ("secondaryPrivateIpAddressCount", n);
+        type Pairs = Vec<(String, String)>;
+        let cases: Vec<(Pairs, &str)> = vec![
+            (base(&subnet, "alpha"), "ok"),
+            (with(base(&subnet, "bravo"), &[count("2")]), "ok"),
+            // An explicit secondary: the lowest free address becomes the primary.
+            (
+                with(
+                    [base(&subnet, "charlie"), ip("10.0.1.9", "false")].concat(),
+                    &[],
+                ),
+                "ok",
+            ),
+            (base(&subnet, "alpha"), "InvalidNetworkInterface.InUse"),
+            (base("subnet-none", "x"), "InvalidSubnet.NotFound"),
+            (
+                [base(&subnet, "x"), ip("10.0.1.2", "true")].concat(),
+                "InvalidPrivateIpAddress.InUse",
+            ),
+            (
+                [base(&subnet, "x"), ip("10.0.1.1", "true")].concat(),
+                "InvalidParameter",
+            ),
+            (
+                [base(&subnet, "x"), ip("10.0.1.255", "true")].concat(),
+                "InvalidParameter",
+            ),
+            (
+                [base(&subnet, "x"), ip("10.0.2.5", "true")].concat(),
+                "InvalidParameter",
+            ),
+            (
+                with(
+                    [base(&subnet, "x"), ip("10.0.1.20", "true")].concat(),
+                    &[
+                        ("privateIpAddressSet.1.privateIpAddress", "10.0.1.21"),
+                        ("privateIpAddressSet.1.primary", "true"),
+                    ],
+                ),
+                "InvalidParameter",
+            ),
+            (with(base(&subnet, "x"), &[count("-1")]), "InvalidParameter"),
+            // A /28 hands out 13 addresses.
+            (
+                with(base(&tiny, "x"), &[count("13")]),
+                "ResourceInsufficient.Subnet",
+            ),
+            (with(base(&tiny, "full"), &[count("12")]), "ok"),
+            (base(&tiny, "x"), "ResourceInsufficient.Subnet"),
+        ];
+        for (pairs, expected) in &cases {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            assert_eq!(
+                outcome(&mut state, "CreateNetworkInterface", &pairs),
+                *expected,
+                "{pairs:?}"
+            );
         }
-        if doomed.is_empty() {
-            return Err(Failure::invalid_parameter(
-                "`privateIpAddress` must name at least one address",
+        let (_, ips) = eni_by_name(&mut state, "alpha");
+        assert_eq!(ips, ["10.0.1.2*"]);
+        let (bravo, ips) = eni_by_name(&mut state, "bravo");
+        assert_eq!(ips, ["10.0.1.3*", "10.0.1.4", "10.0.1.5"]);
+        let (_, ips) = eni_by_name(&mut state, "charlie");
+        assert_eq!(ips, ["10.0.1.6*", "10.0.1.9"]);
+        let (_, ips) = eni_by_name(&mut state, "full");
+        assert_eq!(ips.first().map(String::as_str), Some("10.0.2.2*"));
+        assert_eq!(ips.last().map(String::as_str), Some("10.0.2.14"));
+        let subnets = ok(call(
+            &mut state,
+            &a,
+            "DescribeSubnetEx",
+            &[("vpcId", &vpc), ("orderDirection", "asc")],
+            T0,
+        ));
+        assert_eq!(subnets["data"][0]["availableIPNum"], 253 - 6);
+        assert_eq!(subnets["data"][1]["availableIPNum"], 0);
+
+        // Secondary addresses: add (explicit and counted), release.
+        let eni = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = vec![
+                ("vpcId", vpc.as_str()),
+                ("networkInterfaceId", bravo.as_str()),
+            ];
+            pairs.extend_from_slice(extra);
+            pairs
+        };
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+        let cases: &[Case<'_>] = &[
+            ("AssignPrivateIpAddresses", eni(&[]), "InvalidParameter"),
+            (
+                "AssignPrivateIpAddresses",
+                eni(&[
+                    ("privateIpAddressSet.0.privateIpAddress", "10.0.1.30"),
+                    ("privateIpAddressSet.0.primary", "true"),
+                ]),
+                "InvalidParameter",
+            ),
+            (
+                "AssignPrivateIpAddresses",
+                eni(&[
+                    ("privateIpAddressSet.0.privateIpAddress", "10.0.1.9"),
+                    ("privateIpAddressSet.0.primary", "false"),
+                ]),
+                "InvalidPrivateIpAddress.InUse",
+            ),
+            (
+                "AssignPrivateIpAddresses",
+                eni(&[
+                    ("privateIpAddressSet.0.privateIpAddress", "10.0.1.30"),
+                    ("privateIpAddressSet.0.primary", "false"),
+                    ("secondaryPrivateIpAddressCount", "1"),
+                ]),
+                "ok",
+            ),
+            (
+                "UnassignPrivateIpAddresses",
+                eni(&[("privateIpAddress.0", "10.0.1.3")]),
+                "InvalidPrivateip.IsPrimary",
+            ),
+            (
+                "UnassignPrivateIpAddresses",
+                eni(&[("privateIpAddress.0", "10.0.1.2")]),
+                "InvalidPrivateIpAddress.NotFound",
+            ),
+            (
+                "UnassignPrivateIpAddresses",
+                eni(&[
+                    ("privateIpAddress.0", "10.0.1.4"),
+                    ("privateIpAddress.1", "10.0.1.5"),
+                ]),
+                "ok",
+            ),
+            (
+                "AssignPrivateIpAddresses",
+                vec![
+                    ("vpcId", vpc.as_str()),
+                    ("networkInterfaceId", "eni-none"),
+                    ("secondaryPrivateIpAddressCount", "1"),
+                ],
+                "InvalidNetworkInterface.NotFound",
+            ),
+        ];
+        for (action, pairs, expected) in cases {
+            assert_eq!(
+                outcome(&mut state, action, pairs),
+                *expected,
+                "{action} {pairs:?}"
+            );
+        }
+        let (_, ips) = eni_by_name(&mut state, "bravo");
+        assert_eq!(ips, ["10.0.1.3*", "10.0.1.30", "10.0.1.7"]);
+        assert_eq!(
+            Failure::business_name("InvalidNetworkInterface.NotFound", "m").code,
+            5000
+        );
+        assert_eq!(
+            Failure::business_name("ResourceInsufficient.Subnet", "m").code,
+            5100
+        );
+
+        // A subnet holding interfaces cannot be deleted.
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DeleteSubnet",
+                &[("vpcId", &vpc), ("subnetId", &tiny)]
+            ),
+            "InvalidSubnet.CannotDelete"
+        );
+    }
+
+    #[test]
+    fn eni_life_cycle_tasks_and_listing() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        let create = |state: &mut State, name: &str, description: &str, now: i64| {
+            let out = ok(call(
+                state,
+                &a,
+                "CreateNetworkInterface",
+                &[
+                    ("vpcId", &vpc),
+                    ("subnetId", &subnet),
+                    ("eniName", name),
+                    ("eniDescription", description),
+                    ("sgIds.0", "sg-1"),
+                ],
+                now,
             ));
+            let task = out["taskId"].as_u64().expect("taskId").to_string();
+            let query = [("taskId", task.as_str())];
+            assert_eq!(
+                ok(call(state, &a, "DescribeVpcTaskResult", &query, now))["data"]["status"],
+                2
+            );
+            let done = ok(call(state, &a, "DescribeVpcTaskResult", &query, now));
+            assert_eq!(done["data"]["status"], 0);
+            done["data"]["output"]["networkInterfaceId"]
+                .as_str()
+                .expect("an id")
+                .to_owned()
+        };
+        let charlie = create(&mut state, "charlie", "front", T0);
+        create(&mut state, "alpha", "back", T0 + 1);
+        create(&mut state, "bravo", "front door", T0 + 2);
+        let names = |state: &mut State, pairs: &[(&str, &str)]| {
+            let out = ok(call(state, &a, "DescribeNetworkInterfaces", pairs, T0));
+            let names: Vec<String> = out["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|d| d["eniName"].as_str().expect("a name").to_owned())
+                .collect();
+            (out["totalCount"].as_i64().expect("total"), names)
+        };
+        type Case<'a> = (&'a [(&'a str, &'a str)], i64, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (&[], 3, &["bravo", "alpha", "charlie"]),
+            (
+                &[("orderDirection", "asc")],
+                3,
+                &["charlie", "alpha", "bravo"],
+            ),
+            (
+                &[("orderField", "eniName"), ("orderDirection", "asc")],
+                3,
+                &["alpha", "bravo", "charlie"],
+            ),
+            (&[("eniDescription", "front")], 2, &["bravo", "charlie"]),
+            (&[("networkInterfaceId", &charlie)], 1, &["charlie"]),
+            (
+                &[("subnetId", "gz_subnet_3")],
+                3,
+                &["bravo", "alpha", "charlie"],
+            ),
+            (&[("subnetId", "subnet-other")], 0, &[]),
+            (&[("sgId", "sg-1")], 3, &["bravo", "alpha", "charlie"]),
+            (&[("instanceId", "ins-1")], 0, &[]),
+            (&[("limit", "1"), ("offset", "1")], 3, &["alpha"]),
+        ];
+        for &(pairs, total, expected) in cases {
+            assert_eq!(
+                names(&mut state, pairs),
+                (total, expected.iter().map(|n| (*n).to_owned()).collect()),
+                "{pairs:?}"
+            );
         }
-        self.vpcs[v].enis[e]
-            .ips
-            .retain(|ip| !doomed.contains(&ip.address));
-        let task = self.new_task(&caller.uin, Ok(json!({})));
-        Ok(into_fields(json!({ "taskId": task })))
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeNetworkInterfaces",
+            &[("networkInterfaceId", &charlie)],
+            T0,
+        ));
+        let item = &out["data"][0];
+        assert_eq!(item["vpcId"], vpc.as_str());
+        assert_eq!(item["subnetId"], subnet.as_str());
+        assert_eq!(item["zoneId"], 100003);
+        assert_eq!(item["groupSet"], json!([{"sgId": "sg-1", "sgName": ""}]));
+        assert_eq!(item["instanceSet"], json!([]));
+        let mac = item["macAddress"].as_str().expect("a MAC");
+        assert!(mac.starts_with("20:90:6f:") && mac.len() == 17, "{mac}");
+
+        let ids = [
+            ("vpcId", vpc.as_str()),
+            ("networkInterfaceId", charlie.as_str()),
+        ];
+        let modify = |state: &mut State, extra: &[(&str, &str)]| {
+            let mut pairs = ids.to_vec();
+            pairs.extend_from_slice(extra);
+            outcome(state, "ModifyNetworkInterface", &pairs)
+        };
+        assert_eq!(
+            modify(&mut state, &[("eniName", "alpha")]),
+            "InvalidNetworkInterface.InUse"
+        );
+        assert_eq!(modify(&mut state, &[("eniName", "charlie")]), "ok");
+        assert_eq!(
+            modify(
+                &mut state,
+                &[("eniName", "delta"), ("eniDescription", "new")]
+            ),
+            "ok"
+        );
+        assert_eq!(
+            names(&mut state, &[("eniDescription", "new")]),
+            (1, vec!["delta".to_owned()])
+        );
+
+        let out = ok(call(&mut state, &a, "DeleteNetworkInterface", &ids, T0));
+        assert!(out["taskId"].is_u64(), "{out:?}");
+        assert_eq!(names(&mut state, &[("networkInterfaceId", &charlie)]).0, 0);
+        assert_eq!(
+            outcome(&mut state, "DeleteNetworkInterface", &ids),
+            "InvalidNetworkInterface.NotFound"
+        );
+        assert_eq!(
+            modify(&mut state, &[("eniName", "x")]),
+            "InvalidNetworkInterface.NotFound"
+        );
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DescribeNetworkInterfaces",
+                &[("vpcId", "vpc-none")]
+            ),
+            "InvalidVpc.NotFound"
+        );
+        // B sees none of A's interfaces.
+        let out = ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "DescribeNetworkInterfaces",
+            &[],
+            T0,
+        ));
+        assert_eq!(out["totalCount"], 0);
+    }
+
+    #[test]
+    fn dump_lists_the_interfaces_as_described() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        for name in ["one", "two"] {
+            let pairs = [
+                ("vpcId", vpc.as_str()),
+                ("subnetId", &subnet),
+                ("eniName", name),
+            ];
+            ok(call(&mut state, &a, "CreateNetworkInterface", &pairs, T0));
+        }
+        let described = ok(call(&mut state, &a, "DescribeNetworkInterfaces", &[], T0));
+        let dumped = dump(&state, &a);
+        assert_eq!(dumped["networkInterfaces"], described["data"], "{dumped}");
+        assert_eq!(
+            dumped["networkInterfaces"].as_array().map(Vec::len),
+            Some(2)
+        );
+        assert_eq!(
+            dump(&state, &caller(B, "gz"))["networkInterfaces"],
+            json!([])
+        );
     }
 }
