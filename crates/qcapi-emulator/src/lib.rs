@@ -217,6 +217,7 @@ mod connections;
 mod faults;
 mod journal;
 mod render;
+mod scenarios;
 mod server;
 mod shape;
 mod state;
@@ -225,6 +226,7 @@ mod sts;
 pub use cli::{ADMIN_ENDPOINTS_HELP, EmulatorArgs, RoleFlag, WebIdentityFlag, run_cli};
 pub use faults::{Fault, FaultKind};
 pub use journal::{DEFAULT_JOURNAL_CAPACITY, RecordedRequest};
+pub use scenarios::{CannedAnswer, TaskFinish, TaskRule};
 pub use state::modelled_actions;
 
 /// Demo account A's SecretId.
@@ -663,6 +665,36 @@ impl Emulator {
     /// ```
     pub fn state(&self, uin: &str, region: &str) -> serde_json::Value {
         self.shared.state_json(uin, region)
+    }
+
+    /// Queues a canned answer (`POST /_emulator/answers`): the next call of its
+    /// action (by its account, if it names one) gets it once authenticated and
+    /// validated, before any model runs. Returns how many answers wait.
+    pub fn queue_answer(&self, answer: CannedAnswer) -> usize {
+        self.shared.queue_answer(answer)
+    }
+
+    /// How many canned answers wait (`GET /_emulator/answers` lists them).
+    pub fn queued_answers(&self) -> usize {
+        self.shared.queued_answers()
+    }
+
+    /// Drops every canned answer (`DELETE /_emulator/answers`); returns how many went.
+    pub fn clear_answers(&self) -> usize {
+        self.shared.clear_answers()
+    }
+
+    /// Sets how the tasks created from now on finish (`POST /_emulator/tasks`): the
+    /// newest rule for their action wins, then the newest for all. Returns how many
+    /// rules are in force.
+    pub fn set_task_rule(&self, rule: TaskRule) -> usize {
+        self.shared.set_task_rule(rule)
+    }
+
+    /// Back to the default task behaviour (`DELETE /_emulator/tasks`); returns how
+    /// many rules went.
+    pub fn clear_task_rules(&self) -> usize {
+        self.shared.clear_task_rules()
     }
 
     /// The calls received on `/v2/index.php`, oldest first, as

@@ -21,6 +21,7 @@ use crate::clock::{format_datetime, real_now};
 use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::render;
+use crate::scenarios::{AnswerQueue, CannedAnswer, TaskRule};
 use crate::state::{self, Caller, Failure, State};
 use crate::sts::{self, IssuedStore, Provider, Role};
 
@@ -35,6 +36,8 @@ pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
 /// The admin endpoint that forgets state: everything, or one account and region.
 pub(crate) const RESET_PATH: &str = "/_emulator/reset";
 pub(crate) const STATE_PATH: &str = "/_emulator/state";
+pub(crate) const ANSWERS_PATH: &str = "/_emulator/answers";
+pub(crate) const TASKS_PATH: &str = "/_emulator/tasks";
 /// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
 pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
 /// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
@@ -267,6 +270,8 @@ struct Inner {
     instance_role: Option<Role>,
     issued: IssuedStore,
     journal: crate::journal::Journal,
+    /// Canned answers waiting for their calls (a scenario of the tests).
+    answers: AnswerQueue,
 }
 
 impl Inner {
@@ -347,6 +352,7 @@ impl Shared {
                 roles,
                 instance_role: settings.instance_role,
                 journal: crate::journal::Journal::new(settings.journal_capacity),
+                answers: AnswerQueue::default(),
                 ..Inner::default()
             }),
             faults: Mutex::new(FaultSet::default()),
@@ -451,6 +457,7 @@ impl Shared {
         inner.state.reset();
         inner.executed.clear();
         inner.journal.clear();
+        inner.answers.clear();
         drop(inner);
         self.clear_faults();
     }
@@ -478,6 +485,31 @@ impl Shared {
             head.extend(families);
         }
         body
+    }
+
+    /// Queues a canned answer; returns how many wait.
+    pub(crate) fn queue_answer(&self, answer: CannedAnswer) -> usize {
+        self.lock().answers.push(answer)
+    }
+
+    /// How many canned answers wait.
+    pub(crate) fn queued_answers(&self) -> usize {
+        self.lock().answers.len()
+    }
+
+    /// Drops every canned answer; returns how many went.
+    pub(crate) fn clear_answers(&self) -> usize {
+        self.lock().answers.clear()
+    }
+
+    /// Adds a task rule; returns how many are in force.
+    pub(crate) fn set_task_rule(&self, rule: TaskRule) -> usize {
+        self.lock().state.task_rules.set(rule)
+    }
+
+    /// Drops every task rule; returns how many went.
+    pub(crate) fn clear_task_rules(&self) -> usize {
+        self.lock().state.task_rules.clear()
     }
 
     /// The clock as the admin endpoints show it.
@@ -559,10 +591,27 @@ impl Shared {
         };
         let emulator_now = self.service_now().saturating_add(inner.clock_offset);
         let Inner {
-            state, executed, ..
+            state,
+            executed,
+            answers,
+            ..
         } = &mut *inner;
-        let mut count = || *executed.entry(spec.name.to_owned()).or_default() += 1;
-        state::handle(state, &caller, spec, params, emulator_now, &mut count)
+        // Once the parameters are valid: the call counts, and a canned answer may
+        // take the model's place.
+        let mut before_model = || {
+            *executed.entry(spec.name.to_owned()).or_default() += 1;
+            answers
+                .pop(spec.name, &caller.uin)
+                .map(CannedAnswer::answer)
+        };
+        state::handle(
+            state,
+            &caller,
+            spec,
+            params,
+            emulator_now,
+            &mut before_model,
+        )
     }
 
     /// Checks a signed request's SecretId, signature, Token (for a temporary
@@ -952,6 +1001,16 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(CLOCK_PATH, get(show_clock))
         .route(RESET_PATH, post(reset))
         .route(STATE_PATH, get(show_state))
+        .route(
+            ANSWERS_PATH,
+            get(list_answers).post(add_answer).delete(clear_answers),
+        )
+        .route(
+            TASKS_PATH,
+            get(list_task_rules)
+                .post(add_task_rule)
+                .delete(clear_task_rules),
+        )
         .route(REQUESTS_PATH, get(list_requests).delete(clear_requests))
         .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
@@ -1403,6 +1462,87 @@ async fn add_fault(
             json!({"error": reason}).to_string(),
         ),
     }
+}
+
+/// Reads a JSON body with `parse`; a refusal is the answer to send.
+async fn json_body<T>(
+    connection: &ConnectionHandle,
+    request: Request,
+    parse: impl FnOnce(&Value) -> Result<T, String>,
+) -> Result<T, Response> {
+    let body = connection.read_body(request.into_body()).await?;
+    serde_json::from_slice::<Value>(&body)
+        .map_err(|e| format!("the body must be a JSON object: {e}"))
+        .and_then(|value| parse(&value))
+        .map_err(|reason| {
+            json_response(
+                StatusCode::BAD_REQUEST,
+                json!({"error": reason}).to_string(),
+            )
+        })
+}
+
+/// `GET /_emulator/answers`: the canned answers waiting, oldest first.
+async fn list_answers(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let body = json!({"answers": shared.lock().answers.to_json()});
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// `POST /_emulator/answers` with a canned answer, e.g.
+/// `{"action":"DescribeNatGateway","result":{"totalCount":0,"data":[]}}`.
+async fn add_answer(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Response {
+    match json_body(&connection, request, CannedAnswer::from_json).await {
+        Ok(answer) => {
+            let queued = answer.to_json();
+            let pending = shared.queue_answer(answer);
+            json_response(
+                StatusCode::OK,
+                json!({"queued": queued, "pending": pending}).to_string(),
+            )
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// `DELETE /_emulator/answers`: drops every canned answer.
+async fn clear_answers(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let cleared = shared.clear_answers();
+    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
+}
+
+/// `GET /_emulator/tasks`: the task rules in force, oldest first.
+async fn list_task_rules(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let body = json!({"rules": shared.lock().state.task_rules.to_json()});
+    json_response(StatusCode::OK, body.to_string())
+}
+
+/// `POST /_emulator/tasks` with a rule, e.g. `{"finish":"after_polls","polls":3}`.
+async fn add_task_rule(
+    extract::State(shared): extract::State<Arc<Shared>>,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Response {
+    match json_body(&connection, request, TaskRule::from_json).await {
+        Ok(rule) => {
+            let added = rule.to_json();
+            let rules = shared.set_task_rule(rule);
+            json_response(
+                StatusCode::OK,
+                json!({"added": added, "rules": rules}).to_string(),
+            )
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// `DELETE /_emulator/tasks`: back to the default (running once, then the outcome).
+async fn clear_task_rules(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+    let cleared = shared.clear_task_rules();
+    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
 }
 
 /// `DELETE /_emulator/faults`: removes every rule.

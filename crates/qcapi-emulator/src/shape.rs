@@ -3,6 +3,7 @@
 //! Generic over `&[FieldSpec]` so every action the catalog gains answers
 //! something well-typed without emulator changes.
 
+use qcapi_core::Params;
 use qcapi_core::spec::{FieldSpec, FieldType};
 use serde_json::{Map, Value};
 
@@ -16,6 +17,48 @@ pub(crate) fn placeholder(fields: &[FieldSpec]) -> Map<String, Value> {
         .iter()
         .map(|field| (field.name.to_owned(), placeholder_field(field)))
         .collect()
+}
+
+/// Puts the request's own values into `out` where an output field (at the top, or
+/// inside a top-level object) has a parameter's name, as stripe-mock does: a
+/// shape-only `ModifyX` answers the name it was sent. Values take the output
+/// field's type; one that does not parse as it keeps the placeholder.
+pub(crate) fn reflect(out: &mut Map<String, Value>, fields: &[FieldSpec], params: &Params) {
+    for field in fields {
+        let Some(slot) = out.get_mut(field.name) else {
+            continue;
+        };
+        match (field.ty, field.list, slot) {
+            (FieldType::Object, false, Value::Object(inner)) => {
+                for sub in field.fields.iter().filter(|f| !f.list) {
+                    if let Some(value) = params.get(sub.name).and_then(|v| typed(sub.ty, v)) {
+                        inner.insert(sub.name.to_owned(), value);
+                    }
+                }
+            }
+            (_, false, slot) => {
+                if let Some(value) = params.get(field.name).and_then(|v| typed(field.ty, v)) {
+                    *slot = value;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A parameter's text as a JSON value of type `ty`.
+fn typed(ty: FieldType, text: &str) -> Option<Value> {
+    match ty {
+        FieldType::String => Some(Value::from(text)),
+        FieldType::Integer => text.trim().parse::<i64>().ok().map(Value::from),
+        FieldType::Float => text.trim().parse::<f64>().ok().map(Value::from),
+        FieldType::Boolean => match text {
+            "true" | "True" | "1" => Some(Value::Bool(true)),
+            "false" | "False" | "0" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        FieldType::Json | FieldType::Object => None,
+    }
 }
 
 fn placeholder_field(field: &FieldSpec) -> Value {
@@ -66,6 +109,44 @@ mod tests {
         let mut set = field("set", FieldType::Object, true);
         set.fields = INNER;
         check(&[data, set], json!({"data": {"status": 0}, "set": []}));
+    }
+
+    #[test]
+    fn shapes_reflect_the_request_where_names_match() {
+        fn check(fields: &[FieldSpec], pairs: &[(&str, &str)], expected: Value) {
+            let mut out = placeholder(fields);
+            let params: Params = pairs.iter().copied().collect();
+            reflect(&mut out, fields, &params);
+            assert_eq!(Value::Object(out), expected, "{pairs:?}");
+        }
+        const INNER: &[FieldSpec] = &[
+            field("natName", FieldType::String, false),
+            field("maxConcurrent", FieldType::Integer, false),
+        ];
+        let mut data = field("data", FieldType::Object, false);
+        data.fields = INNER;
+        let fields = [
+            field("natName", FieldType::String, false),
+            field("bandwidth", FieldType::Integer, false),
+            field("ids", FieldType::String, true),
+            data,
+        ];
+        check(
+            &fields,
+            &[
+                ("natName", "n1"),
+                ("bandwidth", "20"),
+                ("ids", "x"),
+                ("maxConcurrent", "3"),
+            ],
+            json!({"natName": "n1", "bandwidth": 20, "ids": [], "data": {"natName": "n1", "maxConcurrent": 3}}),
+        );
+        // A value that is not of the output's type keeps the placeholder.
+        check(
+            &fields,
+            &[("bandwidth", "lots")],
+            json!({"natName": "string", "bandwidth": 0, "ids": [], "data": {"natName": "string", "maxConcurrent": 0}}),
+        );
     }
 
     #[test]

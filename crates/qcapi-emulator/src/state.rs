@@ -122,6 +122,10 @@ pub(crate) struct State {
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
     next_task: u64,
+    /// How tasks finish (a scenario of the tests; the default polls once).
+    pub(crate) task_rules: crate::scenarios::TaskRules,
+    /// The action being run and the emulator time, for the tasks it creates.
+    acting: (&'static str, Now),
 }
 
 impl State {
@@ -157,21 +161,44 @@ pub(crate) fn handle(
     spec: &ActionSpec,
     params: &Params,
     now: Now,
-    valid: &mut dyn FnMut(),
+    before_model: &mut dyn FnMut() -> Option<Result<Fields, Failure>>,
 ) -> Result<String, Failure> {
     state.expire_pending(now);
-    if let Some(answer) = HANDLERS.run(spec.name, state, caller, params, now, valid) {
+    state.acting = (spec.name, now);
+    let mut before = |state: &mut State| {
+        let answer = before_model()?;
+        Some(canned(state, caller, spec, answer))
+    };
+    if let Some(answer) = HANDLERS.run(spec.name, state, caller, params, now, &mut before) {
         return answer;
     }
     // Validated as a typed request would be, though nothing models it.
     if let Some(Err(e)) = api::catalog::read_request(spec.name, params) {
         return Err(Failure::invalid_parameter(e.to_string()));
     }
-    valid();
+    if let Some(answer) = before(state) {
+        return answer;
+    }
     let fields = match dispatch(state, caller, spec.name, params, now) {
         Some(result) => result?,
-        None => state.generic(caller, spec),
+        None => state.generic(caller, spec, params),
     };
+    Ok(Value::Object(fields).to_string())
+}
+
+/// A canned answer in place of the model: an asynchronous action's success
+/// without a `taskId` gets a real task.
+fn canned(
+    state: &mut State,
+    caller: &Caller,
+    spec: &ActionSpec,
+    answer: Result<Fields, Failure>,
+) -> Result<String, Failure> {
+    let mut fields = answer?;
+    if spec.asynchronous && !fields.contains_key("taskId") {
+        let task = state.new_task(&caller.uin, Ok(json!({})));
+        fields.insert("taskId".to_owned(), Value::from(task));
+    }
     Ok(Value::Object(fields).to_string())
 }
 
@@ -327,10 +354,12 @@ impl State {
         )
     }
 
-    /// Actions without a handler: a success shaped like the spec's outputs,
-    /// with a real, succeeding task for asynchronous actions.
-    fn generic(&mut self, caller: &Caller, spec: &ActionSpec) -> Fields {
+    /// Actions without a handler: a success shaped like the spec's outputs, with
+    /// the request's own values where an output has a parameter's name, and a
+    /// real, succeeding task for asynchronous actions.
+    fn generic(&mut self, caller: &Caller, spec: &ActionSpec, params: &Params) -> Fields {
         let mut out = shape::placeholder(spec.outputs);
+        shape::reflect(&mut out, spec.outputs, params);
         if spec.asynchronous {
             let task = self.new_task(&caller.uin, Ok(json!({})));
             out.insert("taskId".to_owned(), Value::from(task));

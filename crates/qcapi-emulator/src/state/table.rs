@@ -18,9 +18,12 @@ pub(crate) type Now = i64;
 pub(crate) type Handler<A> =
     fn(&mut State, &Caller, A, Now) -> Result<<A as Action>::Output, Failure>;
 
+/// What runs once a request was read, before its model: it may answer instead.
+pub(crate) type BeforeModel<'b> = dyn FnMut(&mut State) -> Option<Result<String, Failure>> + 'b;
+
 /// A handler behind its parameter reading and answer rendering: flat parameters
-/// in, the output's JSON object out; `valid` is told once the request was read.
-type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut dyn FnMut()) -> Result<String, Failure>
+/// in, the output's JSON object out.
+type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) -> Result<String, Failure>
     + Send
     + Sync;
 
@@ -49,10 +52,12 @@ impl Handlers {
                         caller: &Caller,
                         params: &Params,
                         now: Now,
-                        valid: &mut dyn FnMut()| {
+                        before: &mut BeforeModel<'_>| {
             let request =
                 A::from_params(params).map_err(|e| Failure::invalid_parameter(e.to_string()))?;
-            valid();
+            if let Some(answer) = before(state) {
+                return answer;
+            }
             let output = handler(state, caller, request, now)?;
             // Generated outputs have string keys and finite numbers: this cannot fail.
             serde_json::to_string(&output)
@@ -69,8 +74,8 @@ impl Handlers {
         self
     }
 
-    /// Runs the handler of `action`, or `None` when it has none; `valid` is
-    /// called once the parameters were read (what [`Emulator::request_count`](crate::Emulator::request_count) counts).
+    /// Runs the handler of `action`, or `None` when it has none; `before` runs once
+    /// the parameters were read, and its answer, if any, replaces the handler's.
     pub(crate) fn run(
         &self,
         action: &str,
@@ -78,10 +83,10 @@ impl Handlers {
         caller: &Caller,
         params: &Params,
         now: Now,
-        valid: &mut dyn FnMut(),
+        before: &mut BeforeModel<'_>,
     ) -> Option<Result<String, Failure>> {
         let handler = self.by_action.get(action)?;
-        Some(handler(state, caller, params, now, valid))
+        Some(handler(state, caller, params, now, before))
     }
 
     /// The modelled actions, sorted.

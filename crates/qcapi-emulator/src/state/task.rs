@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::table::{Handlers, Now};
 use super::{Caller, Failure, State};
+use crate::scenarios::TaskFinish;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers.add(describe_task);
@@ -18,8 +19,12 @@ pub(super) struct Task {
     owner: String,
     /// The task's eventual result: its output, or why it failed.
     outcome: Result<Value, Failure>,
-    /// The first query reports "running", so clients exercise their polling.
-    queried: bool,
+    /// When it reports its outcome (by default after one "running" answer, so
+    /// clients exercise their polling).
+    finish: TaskFinish,
+    created: Now,
+    /// How many queries it answered "running".
+    polls: u32,
 }
 
 /// A task id as outputs carry it.
@@ -33,10 +38,20 @@ impl State {
         self.next_task += 1;
         // Start at a realistic-looking number; ids are per emulator.
         let id = 10_000 + self.next_task;
+        let (action, now) = self.acting;
+        let finish = self.task_rules.finish_of(action);
+        let outcome = match &finish {
+            TaskFinish::Fail { code_desc, message } => {
+                Err(Failure::business_name(code_desc, message.clone()))
+            }
+            _ => outcome,
+        };
         let task = Task {
             owner: owner.to_owned(),
             outcome,
-            queried: false,
+            finish,
+            created: now,
+            polls: 0,
         };
         self.tasks.insert(id, task);
         id
@@ -47,7 +62,7 @@ fn describe_task(
     state: &mut State,
     caller: &Caller,
     r: DescribeVpcTaskResult,
-    _now: Now,
+    now: Now,
 ) -> Result<DescribeVpcTaskResultOutput, Failure> {
     let not_found = || {
         Failure::business(
@@ -61,8 +76,15 @@ fn describe_task(
         .get_mut(&id)
         .filter(|t| t.owner == caller.uin)
         .ok_or_else(not_found)?;
-    let (status, output) = if !task.queried {
-        task.queried = true;
+    let done = match task.finish {
+        TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
+        TaskFinish::AfterSeconds(n) => {
+            now.saturating_sub(task.created) >= i64::try_from(n).unwrap_or(i64::MAX)
+        }
+        TaskFinish::AfterPolls(n) => task.polls >= n,
+    };
+    let (status, output) = if !done {
+        task.polls = task.polls.saturating_add(1);
         (2, None)
     } else {
         match &task.outcome {

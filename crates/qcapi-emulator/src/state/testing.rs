@@ -27,7 +27,7 @@ pub(super) fn call(
     let params: Params = pairs.iter().copied().collect();
     spec.validate(&params)
         .map_err(|e| Failure::invalid_parameter(e.to_string()))?;
-    handle(state, who, spec, &params, now, &mut || {})
+    handle(state, who, spec, &params, now, &mut || None)
         .map(|answer| serde_json::from_str(&answer).expect("an answer is JSON"))
 }
 

@@ -11,12 +11,12 @@ fn actions_without_handlers_answer_their_shape() {
     spec.outputs = OUTPUTS;
     let mut state = State::default();
     let a = caller(A, "gz");
-    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || {}).expect("a success");
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || None).expect("a success");
     assert_eq!(out, r#"{"totalCount":0}"#);
 
     spec.name = "RunSomethingNew";
     spec.asynchronous = true;
-    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || {}).expect("a success");
+    let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || None).expect("a success");
     let out: Value = serde_json::from_str(&out).expect("JSON");
     let task = out["taskId"].as_u64().expect("a task").to_string();
     let query = [("taskId", task.as_str())];
