@@ -310,28 +310,6 @@ struct Route {
     description: String,
 }
 
-/// A network ACL: a stateless filter bound to subnets, with ordered inbound
-/// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
-#[derive(Debug, Clone)]
-struct NetworkAcl {
-    network_acl_id: String,
-    name: String,
-    created: i64,
-    serial: u64,
-    ingress: Vec<AclEntry>,
-    egress: Vec<AclEntry>,
-}
-
-/// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct AclEntry {
-    desc: String,
-    ip_protocol: String,
-    cidr_ip: String,
-    port_range: String,
-    action: i64,
-}
-
 /// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
 #[derive(Debug, Clone)]
 struct Eni {
@@ -370,7 +348,7 @@ struct Vpc {
     serial: u64,
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
-    network_acls: Vec<NetworkAcl>,
+    network_acls: Vec<acl::NetworkAcl>,
     enis: Vec<Eni>,
 }
 
@@ -493,7 +471,7 @@ pub(crate) fn handle(
 }
 
 /// The families, each registering its handlers and its dump.
-const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register];
+const FAMILIES: &[fn(&mut Handlers)] = &[vpc::register, acl::register];
 
 /// Every family's handlers, registered once.
 static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
@@ -521,34 +499,26 @@ pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
     "AcceptVpcPeeringConnectionEx",
     "AssignPrivateIpAddresses",
     "AssociateRouteTable",
-    "CreateNetworkAcl",
     "CreateNetworkInterface",
     "CreateRoute",
     "CreateRouteTable",
     "CreateSubnet",
-    "CreateSubnetAclRule",
     "CreateVpcPeeringConnection",
     "CreateVpcPeeringConnectionEx",
-    "DeleteNetworkAcl",
     "DeleteNetworkInterface",
     "DeleteRoute",
     "DeleteRouteTable",
     "DeleteSubnet",
     "DeleteVpcPeeringConnection",
     "DeleteVpcPeeringConnectionEx",
-    "DescribeAcl",
-    "DescribeNetworkAcl",
     "DescribeNetworkInterfaces",
     "DescribeRouteTable",
     "DescribeSubnet",
     "DescribeSubnetEx",
     "DescribeVpcPeeringConnections",
     "DescribeVpcTaskResult",
-    "DeteleSubnetAclRule",
     "EnableVpcPeeringConnection",
     "EnableVpcPeeringConnectionEx",
-    "ModifyNetworkAcl",
-    "ModifyNetworkAclEntry",
     "ModifyNetworkInterface",
     "ModifyRouteTableAttribute",
     "ModifySubnetAttribute",
@@ -587,14 +557,6 @@ fn dispatch(
         "AssociateRouteTable" => state.associate_route_table(caller, params),
         "CreateRoute" => state.create_routes(caller, params),
         "DeleteRoute" => state.delete_routes(caller, params),
-        "CreateNetworkAcl" => state.create_network_acl(caller, params, now),
-        "DescribeNetworkAcl" => state.describe_network_acls(caller, params),
-        "DescribeAcl" => state.describe_acls(caller, params),
-        "ModifyNetworkAcl" => state.modify_network_acl(caller, params),
-        "DeleteNetworkAcl" => state.delete_network_acl(caller, params),
-        "ModifyNetworkAclEntry" => state.set_acl_entries(caller, params),
-        "CreateSubnetAclRule" => state.bind_subnet_acl(caller, params, true),
-        "DeteleSubnetAclRule" => state.bind_subnet_acl(caller, params, false),
         "CreateNetworkInterface" => state.create_eni(caller, params, now),
         "DescribeNetworkInterfaces" => state.describe_enis(caller, params),
         "ModifyNetworkInterface" => state.modify_eni(caller, params),
