@@ -4,8 +4,7 @@
 //! given emulator time and returns the response fields or an [`Failure`].
 //! Time is an input, so expiry is deterministic and testable.
 
-use std::collections::{BTreeSet, HashMap};
-
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use qcapi_core::spec::ActionSpec;
@@ -23,9 +22,6 @@ use task::Task;
 
 /// Response fields of a successful action (the envelope is added by `render`).
 pub(crate) type Fields = Map<String, Value>;
-
-// Business error names (`codeDesc`). `*.NotFound` ones are code 5000, the rest 5100.
-const VPC_NOT_FOUND: &str = "InvalidVpc.NotFound";
 
 /// An error response: numeric `code`, `codeDesc` name and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,28 +69,6 @@ pub(crate) struct Caller {
     pub(crate) region: String,
 }
 
-/// A network ACL: a stateless filter bound to subnets, with ordered inbound
-/// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
-#[derive(Debug, Clone)]
-struct NetworkAcl {
-    network_acl_id: String,
-    name: String,
-    created: i64,
-    serial: u64,
-    ingress: Vec<AclEntry>,
-    egress: Vec<AclEntry>,
-}
-
-/// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct AclEntry {
-    desc: String,
-    ip_protocol: String,
-    cidr_ip: String,
-    port_range: String,
-    action: i64,
-}
-
 #[derive(Debug, Clone)]
 struct Vpc {
     uin: String,
@@ -109,7 +83,7 @@ struct Vpc {
     serial: u64,
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
-    network_acls: Vec<NetworkAcl>,
+    network_acls: Vec<acl::NetworkAcl>,
     enis: Vec<eni::Eni>,
 }
 
@@ -179,11 +153,7 @@ pub(crate) fn handle(
     if let Some(answer) = before(state) {
         return answer;
     }
-    let fields = match dispatch(state, caller, spec.name, params, now) {
-        Some(result) => result?,
-        None => state.generic(caller, spec, params),
-    };
-    Ok(Value::Object(fields).to_string())
+    Ok(Value::Object(state.generic(caller, spec, params)).to_string())
 }
 
 /// A canned answer in place of the model: an asynchronous action's success
@@ -207,6 +177,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     vpc::register,
     subnet::register,
     route::register,
+    acl::register,
     eni::register,
     peering::register,
     task::register,
@@ -223,100 +194,13 @@ static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
 
 /// The actions with a model (the rest answer their spec's shape), sorted.
 pub fn modelled_actions() -> impl Iterator<Item = &'static str> {
-    HANDLERS.actions().chain(STATEFUL_ACTIONS.iter().copied())
+    HANDLERS.actions()
 }
 
 /// Every resource of `caller`'s account and region, family by family, in the
 /// shapes the Describe actions answer with.
 pub(crate) fn dump(state: &State, caller: &Caller) -> Value {
     HANDLERS.dump_all(state, caller)
-}
-
-/// Every action with a real handler (the rest answer their spec's shape), sorted.
-pub(crate) const STATEFUL_ACTIONS: &[&str] = &[
-    "CreateNetworkAcl",
-    "CreateSubnetAclRule",
-    "DeleteNetworkAcl",
-    "DescribeAcl",
-    "DescribeNetworkAcl",
-    "DeteleSubnetAclRule",
-    "ModifyNetworkAcl",
-    "ModifyNetworkAclEntry",
-];
-
-/// Runs the handler of `action`, or `None` when it has none (the shape fallback).
-fn dispatch(
-    state: &mut State,
-    caller: &Caller,
-    action: &str,
-    params: &Params,
-    now: i64,
-) -> Option<Result<Fields, Failure>> {
-    Some(match action {
-        "CreateNetworkAcl" => state.create_network_acl(caller, params, now),
-        "DescribeNetworkAcl" => state.describe_network_acls(caller, params),
-        "DescribeAcl" => state.describe_acls(caller, params),
-        "ModifyNetworkAcl" => state.modify_network_acl(caller, params),
-        "DeleteNetworkAcl" => state.delete_network_acl(caller, params),
-        "ModifyNetworkAclEntry" => state.set_acl_entries(caller, params),
-        "CreateSubnetAclRule" => state.bind_subnet_acl(caller, params, true),
-        "DeteleSubnetAclRule" => state.bind_subnet_acl(caller, params, false),
-        _ => return None,
-    })
-}
-
-fn required<'p>(params: &'p Params, name: &str) -> Result<&'p str, Failure> {
-    params
-        .get(name)
-        .ok_or_else(|| Failure::invalid_parameter(format!("missing required parameter `{name}`")))
-}
-
-fn int_param(params: &Params, name: &str, default: i64) -> Result<i64, Failure> {
-    match params.get(name) {
-        None => Ok(default),
-        Some(text) => text.trim().parse().map_err(|_| {
-            Failure::invalid_parameter(format!(
-                "parameter `{name}` must be an integer, got `{text}`"
-            ))
-        }),
-    }
-}
-
-/// Names are 1 to 60 characters (the spec validator checks this too; the
-/// handler keeps its own rule so it never stores an empty name).
-fn check_name(name: &str, error: &str) -> Result<(), Failure> {
-    let len = name.chars().count();
-    if (1..=60).contains(&len) {
-        Ok(())
-    } else {
-        Err(Failure::business_name(
-            error,
-            format!("a name must be 1 to 60 characters, got {len}"),
-        ))
-    }
-}
-
-/// The sorted indices N of parameters `prefix.N.*`.
-fn list_indices(params: &Params, prefix: &str) -> BTreeSet<u64> {
-    let dotted = format!("{prefix}.");
-    params
-        .iter()
-        .filter_map(|(name, _)| name.strip_prefix(&dotted)?.split('.').next()?.parse().ok())
-        .collect()
-}
-
-/// Applies `offset`/`limit` (defaults 0 and 20) after the total was counted.
-fn page<T>(items: Vec<T>, params: &Params) -> Result<Vec<T>, Failure> {
-    let offset = int_param(params, "offset", 0)?.max(0);
-    let limit = int_param(params, "limit", 20)?.max(0);
-    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    Ok(items.into_iter().skip(offset).take(limit).collect())
-}
-
-/// Whether `orderDirection` asks for descending order (default ascending).
-fn descending(params: &Params) -> bool {
-    params.get("orderDirection") == Some("desc")
 }
 
 /// A unified-id suffix: 8 lowercase base-36 characters, distinct for every
@@ -348,8 +232,8 @@ impl State {
     }
 
     fn vpc_not_found(id: &str, uin: &str, region: &str) -> Failure {
-        Failure::business_name(
-            VPC_NOT_FOUND,
+        Failure::business(
+            api::ErrorCode::InvalidVpcNotFound,
             format!("VPC `{id}` not found for account {uin} in region `{region}`"),
         )
     }
@@ -365,14 +249,6 @@ impl State {
             out.insert("taskId".to_owned(), Value::from(task));
         }
         out
-    }
-}
-
-fn into_fields(value: Value) -> Fields {
-    match value {
-        Value::Object(map) => map,
-        // Every handler builds an object literal.
-        other => Fields::from_iter([("data".to_owned(), other)]),
     }
 }
 

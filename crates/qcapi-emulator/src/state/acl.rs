@@ -3,20 +3,84 @@
 
 use std::net::Ipv4Addr;
 
-use super::subnet::SUBNET_NOT_FOUND;
+use qcapi_core::vpc::{
+    CreateNetworkAcl, CreateNetworkAclData, CreateNetworkAclOutput, CreateSubnetAclRule,
+    CreateSubnetAclRuleOutput, DeleteNetworkAcl, DeleteNetworkAclOutput, DescribeAcl,
+    DescribeAclData, DescribeAclDataAclSet, DescribeAclDataAclSetAcl as OldRule, DescribeAclOutput,
+    DescribeNetworkAcl, DescribeNetworkAclData, DescribeNetworkAclDataNetworkAclEntrySet,
+    DescribeNetworkAclDataNetworkAclEntrySetEgress as Egress,
+    DescribeNetworkAclDataNetworkAclEntrySetIngress as Ingress, DescribeNetworkAclOutput,
+    DeteleSubnetAclRule, DeteleSubnetAclRuleOutput, ErrorCode, ModifyNetworkAcl,
+    ModifyNetworkAclEntry, ModifyNetworkAclEntryNetworkAclEntrySetParam,
+    ModifyNetworkAclEntryOutput, ModifyNetworkAclOutput,
+};
+
+use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
 
-pub(super) const ACL_NOT_FOUND: &str = "InvalidNetworkAclID.NotFound";
-pub(super) const ACL_NAME_INVALID: &str = "InvalidNetworkAclName";
-pub(super) const ACL_NAME_IN_USE: &str = "InvalidNetworkAclName.InUse";
-pub(super) const ACL_IN_USE: &str = "NetworkAclID.InUse";
-/// Not in the documentation: binding a subnet that another ACL is bound to.
-pub(super) const SUBNET_ACL_BOUND: &str = "InvalidSubnet.AclBound";
-/// Not in the documentation: unbinding a subnet the ACL is not bound to.
-pub(super) const SUBNET_ACL_NOT_BOUND: &str = "InvalidSubnetAclRule.NotFound";
+pub(super) fn register(handlers: &mut Handlers) {
+    handlers
+        .add(create_network_acl)
+        .add(describe_network_acls)
+        .add(describe_acls)
+        .add(modify_network_acl)
+        .add(delete_network_acl)
+        .add(modify_network_acl_entry)
+        .add(create_subnet_acl_rule)
+        .add(detele_subnet_acl_rule)
+        .dump("networkAcls", |state, caller| {
+            let all = DescribeNetworkAcl::new().limit(i64::MAX);
+            // Without a VPC filter the listing cannot fail.
+            let listed = state.list_network_acls(caller, &all).unwrap_or_default();
+            serde_json::to_value(listed.data).unwrap_or_default()
+        });
+}
+
+/// A network ACL: a stateless filter bound to subnets, with ordered inbound
+/// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
+#[derive(Debug, Clone)]
+pub(super) struct NetworkAcl {
+    network_acl_id: String,
+    name: String,
+    created: i64,
+    serial: u64,
+    ingress: Vec<AclEntry>,
+    egress: Vec<AclEntry>,
+}
+
+/// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
+type AclEntry = ModifyNetworkAclEntryNetworkAclEntrySetParam;
+
+impl Resource for NetworkAcl {
+    fn has_id(&self, id: &str) -> bool {
+        self.network_acl_id == id
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
 
 /// `ruleDirection` of inbound rules (0 is outbound).
 const INBOUND: i64 = 1;
+
+/// Stored rules as a list of one of the generated rule types, which differ only
+/// in their names (DescribeAcl calls the remark `name`, the others `desc`).
+macro_rules! rules {
+    ($ty:ident { $desc:ident }, $entries:expr) => {
+        Some(
+            $entries
+                .map(|e: &AclEntry| $ty {
+                    $desc: Some(e.desc.clone()),
+                    ip_protocol: Some(e.ip_protocol.clone()),
+                    cidr_ip: Some(e.cidr_ip.clone()),
+                    port_range: Some(e.port_range.clone()),
+                    action: Some(e.action),
+                })
+                .collect(),
+        )
+    };
+}
 
 /// The subnets of `vpc` bound to ACL `acl_id`.
 fn bound_subnets<'v>(vpc: &'v Vpc, acl_id: &str) -> Vec<&'v Subnet> {
@@ -26,13 +90,18 @@ fn bound_subnets<'v>(vpc: &'v Vpc, acl_id: &str) -> Vec<&'v Subnet> {
         .collect()
 }
 
-fn entry_json(e: &AclEntry) -> Value {
-    json!({
-        "desc": e.desc,
-        "ipProtocol": e.ip_protocol,
-        "cidrIp": e.cidr_ip,
-        "portRange": e.port_range,
-        "action": e.action,
+fn count(n: usize) -> Option<i64> {
+    Some(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// Names are 1 to 60 characters and unique in the VPC (`except` is the ACL being renamed).
+fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
+    check_name(name, ErrorCode::InvalidNetworkAclName)?;
+    unique_name(&vpc.network_acls, name, except, || {
+        Failure::business(
+            ErrorCode::InvalidNetworkAclNameInUse,
+            format!("a network ACL named `{name}` already exists in the VPC"),
+        )
     })
 }
 
@@ -53,46 +122,28 @@ fn valid_port_range(text: &str) -> bool {
     }
 }
 
-/// Reads and checks `networkAclEntrySet.N.*`: a known protocol, an IP or CIDR
-/// block, and a port range; malformed rules are parameter errors (4000).
-fn parse_entries(params: &Params) -> Result<Vec<AclEntry>, Failure> {
-    let mut entries = Vec::new();
-    for i in list_indices(params, "networkAclEntrySet") {
-        let name = |f: &str| format!("networkAclEntrySet.{i}.{f}");
-        let field = |f: &str| required(params, &name(f));
-        let ip_protocol = field("ipProtocol")?;
-        if !["tcp", "udp", "icmp", "all"]
-            .iter()
-            .any(|p| ip_protocol.eq_ignore_ascii_case(p))
-        {
-            return Err(Failure::invalid_parameter(format!(
-                "parameter `{}` must be tcp, udp, icmp or all, got `{ip_protocol}`",
-                name("ipProtocol")
-            )));
-        }
-        let cidr_ip = field("cidrIp")?;
-        if Cidr::parse(cidr_ip).is_none() && cidr_ip.parse::<Ipv4Addr>().is_err() {
-            return Err(Failure::invalid_parameter(format!(
-                "parameter `{}` must be an IPv4 address or CIDR block, got `{cidr_ip}`",
-                name("cidrIp")
-            )));
-        }
-        let port_range = field("portRange")?;
-        if !valid_port_range(port_range) {
-            return Err(Failure::invalid_parameter(format!(
-                "parameter `{}` must be ALL, a port or a range like 90-100, got `{port_range}`",
-                name("portRange")
-            )));
-        }
-        entries.push(AclEntry {
-            desc: field("desc")?.to_owned(),
-            ip_protocol: ip_protocol.to_owned(),
-            cidr_ip: cidr_ip.to_owned(),
-            port_range: port_range.to_owned(),
-            action: int_param(params, &name("action"), 1)?,
-        });
+/// Checks rule `i`: a known protocol, an IP or CIDR block, and a port range.
+/// The spec only says these are strings, so malformed rules are parameter errors (4000).
+fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
+    let bad = |field: &str, expected: &str, got: &str| {
+        Err(Failure::invalid_parameter(format!(
+            "parameter `networkAclEntrySet.{i}.{field}` must be {expected}, got `{got}`"
+        )))
+    };
+    if !["tcp", "udp", "icmp", "all"]
+        .iter()
+        .any(|p| e.ip_protocol.eq_ignore_ascii_case(p))
+    {
+        return bad("ipProtocol", "tcp, udp, icmp or all", &e.ip_protocol);
     }
-    Ok(entries)
+    if Cidr::parse(&e.cidr_ip).is_none() && e.cidr_ip.parse::<Ipv4Addr>().is_err() {
+        return bad("cidrIp", "an IPv4 address or CIDR block", &e.cidr_ip);
+    }
+    if !valid_port_range(&e.port_range) {
+        let ranges = "ALL, a port or a range like 90-100";
+        return bad("portRange", ranges, &e.port_range);
+    }
+    Ok(())
 }
 
 impl State {
@@ -104,299 +155,650 @@ impl State {
         acl_id: &str,
     ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let a = self.vpcs[v]
-            .network_acls
-            .iter()
-            .position(|a| a.network_acl_id == acl_id)
-            .ok_or_else(|| {
-                Failure::business_name(
-                    ACL_NOT_FOUND,
-                    format!("network ACL `{acl_id}` not found in VPC `{vpc_id}`"),
-                )
-            })?;
+        let a = position(&self.vpcs[v].network_acls, acl_id, || {
+            Failure::business(
+                ErrorCode::InvalidNetworkAclIDNotFound,
+                format!("network ACL `{acl_id}` not found in VPC `{vpc_id}`"),
+            )
+        })?;
         Ok((v, a))
     }
 
-    fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-        check_name(name, ACL_NAME_INVALID)?;
-        let taken = vpc
-            .network_acls
-            .iter()
-            .enumerate()
-            .any(|(i, a)| Some(i) != except && a.name == name);
-        if taken {
-            return Err(Failure::business_name(
-                ACL_NAME_IN_USE,
-                format!("a network ACL named `{name}` already exists in the VPC"),
-            ));
-        }
-        Ok(())
-    }
-
     /// The caller's ACLs, optionally of one VPC only (an unknown VPC is an error).
-    fn visible_acls(
-        &self,
-        caller: &Caller,
+    fn acls_of<'s>(
+        &'s self,
+        caller: &'s Caller,
         vpc_id: Option<&str>,
-    ) -> Result<Vec<(&Vpc, &NetworkAcl)>, Failure> {
-        let vpc_filter = match vpc_id {
-            Some(id) => Some(self.vpc_index(caller, id)?),
-            None => None,
+    ) -> Result<Vec<(&'s Vpc, &'s NetworkAcl)>, Failure> {
+        let vpcs: Vec<&Vpc> = match vpc_id {
+            Some(id) => vec![&self.vpcs[self.vpc_index(caller, id)?]],
+            None => self.vpcs_of(caller).collect(),
         };
-        Ok(self
-            .vpcs
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| {
-                v.uin == caller.uin
-                    && v.region == caller.region
-                    && vpc_filter.is_none_or(|f| f == *i)
-            })
-            .flat_map(|(_, v)| v.network_acls.iter().map(move |a| (v, a)))
-            .collect())
+        let acls = vpcs
+            .into_iter()
+            .flat_map(|v| v.network_acls.iter().map(move |a| (v, a)));
+        Ok(acls.collect())
     }
 
-    pub(super) fn create_network_acl(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-        now: i64,
-    ) -> Result<Fields, Failure> {
-        let v = self.vpc_index(caller, required(params, "vpcId")?)?;
-        let name = required(params, "networkAclName")?;
-        Self::check_acl_name(&self.vpcs[v], name, None)?;
-        let serial = self.serial();
-        let acl = NetworkAcl {
-            network_acl_id: format!("acl-{}", unified_suffix(serial)),
-            name: name.to_owned(),
-            created: now,
-            serial,
-            ingress: Vec::new(),
-            egress: Vec::new(),
-        };
-        let out = json!({ "data": { "networkAclId": acl.network_acl_id } });
-        self.vpcs[v].network_acls.push(acl);
-        Ok(into_fields(out))
-    }
-
-    pub(super) fn describe_network_acls(
+    fn list_network_acls(
         &self,
         caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let acl_id = params.get("networkAclId");
-        let name = params.get("networkAclName");
+        request: &DescribeNetworkAcl,
+    ) -> Result<DescribeNetworkAclOutput, Failure> {
+        let id = request.network_acl_id.as_deref();
+        let name = request.network_acl_name.as_deref();
         let mut found: Vec<(&Vpc, &NetworkAcl)> = self
-            .visible_acls(caller, params.get("vpcId"))?
+            .acls_of(caller, request.vpc_id.as_deref())?
             .into_iter()
-            .filter(|(_, a)| acl_id.is_none_or(|id| a.network_acl_id == id))
+            .filter(|(_, a)| id.is_none_or(|id| a.has_id(id)))
             .filter(|(_, a)| name.is_none_or(|n| a.name.contains(n)))
             .collect();
-        match params.get("orderField") {
+        match request.order_field.as_deref() {
             Some("networkAclName") => {
                 found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
             }
             _ => found.sort_by_key(|(_, a)| (a.created, a.serial)),
         }
-        if descending(params) {
-            found.reverse();
-        }
-        let total = found.len();
-        let data: Vec<Value> = page(found, params)?
+        let listing = Listing {
+            offset: request.offset,
+            limit: request.limit,
+            order_direction: request.order_direction.as_deref(),
+        };
+        let (total, page) = listing.page(found);
+        let data = page
             .into_iter()
             .map(|(v, a)| {
                 let bound = bound_subnets(v, &a.network_acl_id);
-                json!({
-                    "vpcId": v.vpc_id,
-                    "unVpcId": v.un_vpc_id,
-                    "vpcName": v.name,
-                    "vpcCidrBlock": v.cidr.to_string(),
-                    "networkAclId": a.network_acl_id,
-                    "networkAclName": a.name,
-                    "subnetNum": bound.len(),
-                    "createTime": format_datetime(a.created),
-                    "networkAclEntrySet": {
-                        "ingress": a.ingress.iter().map(entry_json).collect::<Vec<_>>(),
-                        "egress": a.egress.iter().map(entry_json).collect::<Vec<_>>(),
-                    },
-                    "subnetSet": bound.iter().map(|s| json!({
-                        "subnetId": s.subnet_id,
-                        "unSubnetId": s.un_subnet_id,
-                        "subnetName": s.name,
-                        "cidrBlock": s.cidr.to_string(),
-                    })).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        Ok(into_fields(json!({"totalCount": total, "data": data})))
-    }
-
-    /// The deprecated listing: exact `name` filter, creation order, the count
-    /// under `data`, and one `acl` list holding the inbound then the outbound rules.
-    pub(super) fn describe_acls(
-        &self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let name = params.get("name");
-        let mut found: Vec<(&Vpc, &NetworkAcl)> = self
-            .visible_acls(caller, params.get("vpcId"))?
-            .into_iter()
-            .filter(|(_, a)| name.is_none_or(|n| a.name == n))
-            .collect();
-        found.sort_by_key(|(_, a)| (a.created, a.serial));
-        let total = found.len();
-        let acls: Vec<Value> = page(found, params)?
-            .into_iter()
-            .map(|(v, a)| {
-                let rules: Vec<Value> = a
-                    .ingress
+                // The spec leaves `subnetSet` free JSON, so its items are built here.
+                let subnet_set = bound
                     .iter()
-                    .chain(&a.egress)
-                    .map(|e| {
+                    .map(|s| {
                         json!({
-                            "name": e.desc,
-                            "ipProtocol": e.ip_protocol,
-                            "cidrIp": e.cidr_ip,
-                            "portRange": e.port_range,
-                            "action": e.action,
+                            "subnetId": s.subnet_id,
+                            "unSubnetId": s.un_subnet_id,
+                            "subnetName": s.name,
+                            "cidrBlock": s.cidr.to_string(),
                         })
                     })
                     .collect();
-                json!({
-                    "vpcId": v.vpc_id,
-                    "unVpcId": v.un_vpc_id,
-                    "vpcName": v.name,
-                    "vpcCidrBlock": v.cidr.to_string(),
-                    "networkAclId": a.network_acl_id,
-                    "aclId": a.network_acl_id,
-                    "networkAclName": a.name,
-                    "aclName": a.name,
-                    "subnetNum": bound_subnets(v, &a.network_acl_id).len(),
-                    "createTime": format_datetime(a.created),
-                    "acl": rules,
-                })
+                DescribeNetworkAclData {
+                    vpc_id: Some(v.vpc_id.clone()),
+                    un_vpc_id: Some(v.un_vpc_id.clone()),
+                    vpc_name: Some(v.name.clone()),
+                    vpc_cidr_block: Some(v.cidr.to_string()),
+                    network_acl_id: Some(a.network_acl_id.clone()),
+                    network_acl_name: Some(a.name.clone()),
+                    subnet_num: count(bound.len()),
+                    create_time: Some(format_datetime(a.created)),
+                    network_acl_entry_set: Some(DescribeNetworkAclDataNetworkAclEntrySet {
+                        ingress: rules!(Ingress { desc }, a.ingress.iter()),
+                        egress: rules!(Egress { desc }, a.egress.iter()),
+                    }),
+                    subnet_set: Some(subnet_set),
+                }
             })
             .collect();
-        Ok(into_fields(
-            json!({ "data": { "totalCount": total, "aclSet": acls } }),
-        ))
+        Ok(DescribeNetworkAclOutput {
+            total_count: Some(total),
+            data: Some(data),
+            ..Default::default()
+        })
     }
 
-    pub(super) fn modify_network_acl(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, a) = self.acl_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkAclId")?,
-        )?;
-        let name = required(params, "networkAclName")?;
-        Self::check_acl_name(&self.vpcs[v], name, Some(a))?;
-        self.vpcs[v].network_acls[a].name = name.to_owned();
-        Ok(Fields::new())
-    }
-
-    pub(super) fn delete_network_acl(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let id = required(params, "networkAclId")?;
-        let (v, a) = self.acl_index(caller, required(params, "vpcId")?, id)?;
-        let vpc = &self.vpcs[v];
-        let acl_id = &vpc.network_acls[a].network_acl_id;
-        if let Some(s) = vpc
-            .subnets
-            .iter()
-            .find(|s| s.network_acl_id.as_ref() == Some(acl_id))
-        {
-            return Err(Failure::business_name(
-                ACL_IN_USE,
-                format!(
-                    "network ACL `{id}` is still bound to subnet {}",
-                    s.subnet_id
-                ),
-            ));
-        }
-        self.vpcs[v].network_acls.remove(a);
-        Ok(Fields::new())
-    }
-
-    /// ModifyNetworkAclEntry: replaces the rules of one direction.
-    pub(super) fn set_acl_entries(
-        &mut self,
-        caller: &Caller,
-        params: &Params,
-    ) -> Result<Fields, Failure> {
-        let (v, a) = self.acl_index(
-            caller,
-            required(params, "vpcId")?,
-            required(params, "networkAclId")?,
-        )?;
-        let direction = int_param(params, "ruleDirection", INBOUND)?;
-        let entries = parse_entries(params)?;
-        let acl = &mut self.vpcs[v].network_acls[a];
-        if direction == INBOUND {
-            acl.ingress = entries;
-        } else {
-            acl.egress = entries;
-        }
-        Ok(Fields::new())
-    }
-
-    /// CreateSubnetAclRule (`bind`) and DeteleSubnetAclRule: every subnet is
+    /// Binds the ACL to `subnet_ids` (`bind`) or unbinds it: every subnet is
     /// checked before any changes, so a failure changes nothing.
-    pub(super) fn bind_subnet_acl(
+    fn bind_acl(
         &mut self,
         caller: &Caller,
-        params: &Params,
+        vpc_id: &str,
+        acl_id: &str,
+        subnet_ids: &[String],
         bind: bool,
-    ) -> Result<Fields, Failure> {
-        let vpc_id = required(params, "vpcId")?;
-        let (v, a) = self.acl_index(caller, vpc_id, required(params, "networkAclId")?)?;
+    ) -> Result<(), Failure> {
+        let (v, a) = self.acl_index(caller, vpc_id, acl_id)?;
         let vpc = &self.vpcs[v];
         let acl_id = vpc.network_acls[a].network_acl_id.clone();
-        let mut chosen: Vec<usize> = Vec::new();
-        for i in list_indices(params, "subnetIds") {
-            let subnet_id = required(params, &format!("subnetIds.{i}"))?;
-            let s = vpc
-                .subnets
-                .iter()
-                .position(|s| s.has_id(subnet_id))
-                .ok_or_else(|| {
-                    Failure::business_name(
-                        SUBNET_NOT_FOUND,
-                        format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
-                    )
-                })?;
-            let current = vpc.subnets[s].network_acl_id.as_deref();
-            match (bind, current) {
+        let mut chosen = Vec::with_capacity(subnet_ids.len());
+        for subnet_id in subnet_ids {
+            let (_, s) = self.subnet_index(caller, vpc_id, subnet_id)?;
+            // Neither refusal is in the documentation, so the spec names no code for them.
+            match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
                 (true, Some(other)) if other != acl_id => {
-                    return Err(Failure::business_name(
-                        SUBNET_ACL_BOUND,
+                    return Err(Failure::business(
+                        ErrorCode::InvalidSubnetAclBound,
                         format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
                     ));
                 }
                 (false, current) if current != Some(acl_id.as_str()) => {
-                    return Err(Failure::business_name(
-                        SUBNET_ACL_NOT_BOUND,
+                    return Err(Failure::business(
+                        ErrorCode::InvalidSubnetAclRuleNotFound,
                         format!("subnet `{subnet_id}` is not bound to network ACL `{acl_id}`"),
                     ));
                 }
                 _ => chosen.push(s),
             }
         }
-        if chosen.is_empty() {
-            return Err(Failure::invalid_parameter(
-                "`subnetIds` must name at least one subnet",
-            ));
-        }
         for s in chosen {
             self.vpcs[v].subnets[s].network_acl_id = bind.then(|| acl_id.clone());
         }
-        Ok(Fields::new())
+        Ok(())
+    }
+}
+
+fn create_network_acl(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateNetworkAcl,
+    now: Now,
+) -> Result<CreateNetworkAclOutput, Failure> {
+    let v = state.vpc_index(caller, &request.vpc_id)?;
+    let name = request.network_acl_name;
+    check_acl_name(&state.vpcs[v], &name, None)?;
+    let serial = state.serial();
+    let network_acl_id = format!("acl-{}", unified_suffix(serial));
+    state.vpcs[v].network_acls.push(NetworkAcl {
+        network_acl_id: network_acl_id.clone(),
+        name,
+        created: now,
+        serial,
+        ingress: Vec::new(),
+        egress: Vec::new(),
+    });
+    Ok(CreateNetworkAclOutput {
+        data: Some(CreateNetworkAclData {
+            network_acl_id: Some(network_acl_id),
+        }),
+        ..Default::default()
+    })
+}
+
+fn describe_network_acls(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeNetworkAcl,
+    _now: Now,
+) -> Result<DescribeNetworkAclOutput, Failure> {
+    state.list_network_acls(caller, &request)
+}
+
+/// The deprecated listing: exact `name` filter, creation order, the count
+/// under `data`, and one `acl` list holding the inbound then the outbound rules.
+fn describe_acls(
+    state: &mut State,
+    caller: &Caller,
+    request: DescribeAcl,
+    _now: Now,
+) -> Result<DescribeAclOutput, Failure> {
+    let name = request.name.as_deref();
+    let mut found: Vec<(&Vpc, &NetworkAcl)> = state
+        .acls_of(caller, request.vpc_id.as_deref())?
+        .into_iter()
+        .filter(|(_, a)| name.is_none_or(|n| a.name == n))
+        .collect();
+    found.sort_by_key(|(_, a)| (a.created, a.serial));
+    let listing = Listing {
+        offset: request.offset,
+        limit: request.limit,
+        order_direction: None,
+    };
+    let (total, page) = listing.page(found);
+    let acl_set = page
+        .into_iter()
+        .map(|(v, a)| DescribeAclDataAclSet {
+            vpc_id: Some(v.vpc_id.clone()),
+            un_vpc_id: Some(v.un_vpc_id.clone()),
+            vpc_name: Some(v.name.clone()),
+            vpc_cidr_block: Some(v.cidr.to_string()),
+            network_acl_id: Some(a.network_acl_id.clone()),
+            acl_id: Some(a.network_acl_id.clone()),
+            network_acl_name: Some(a.name.clone()),
+            acl_name: Some(a.name.clone()),
+            subnet_num: count(bound_subnets(v, &a.network_acl_id).len()),
+            create_time: Some(format_datetime(a.created)),
+            acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
+        })
+        .collect();
+    Ok(DescribeAclOutput {
+        data: Some(DescribeAclData {
+            total_count: Some(total),
+            acl_set: Some(acl_set),
+        }),
+        ..Default::default()
+    })
+}
+
+fn modify_network_acl(
+    state: &mut State,
+    caller: &Caller,
+    request: ModifyNetworkAcl,
+    _now: Now,
+) -> Result<ModifyNetworkAclOutput, Failure> {
+    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
+    check_acl_name(&state.vpcs[v], &request.network_acl_name, Some(a))?;
+    state.vpcs[v].network_acls[a].name = request.network_acl_name;
+    Ok(ModifyNetworkAclOutput::default())
+}
+
+fn delete_network_acl(
+    state: &mut State,
+    caller: &Caller,
+    request: DeleteNetworkAcl,
+    _now: Now,
+) -> Result<DeleteNetworkAclOutput, Failure> {
+    let id = request.network_acl_id.as_str();
+    let (v, a) = state.acl_index(caller, &request.vpc_id, id)?;
+    let vpc = &state.vpcs[v];
+    if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].network_acl_id).first() {
+        return Err(Failure::business(
+            ErrorCode::NetworkAclIDInUse,
+            format!(
+                "network ACL `{id}` is still bound to subnet {}",
+                s.subnet_id
+            ),
+        ));
+    }
+    state.vpcs[v].network_acls.remove(a);
+    Ok(DeleteNetworkAclOutput::default())
+}
+
+/// Replaces the rules of one direction.
+fn modify_network_acl_entry(
+    state: &mut State,
+    caller: &Caller,
+    request: ModifyNetworkAclEntry,
+    _now: Now,
+) -> Result<ModifyNetworkAclEntryOutput, Failure> {
+    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
+    for (i, e) in request.network_acl_entry_set.iter().enumerate() {
+        check_entry(i, e)?;
+    }
+    let acl = &mut state.vpcs[v].network_acls[a];
+    let rules = if request.rule_direction == INBOUND {
+        &mut acl.ingress
+    } else {
+        &mut acl.egress
+    };
+    *rules = request.network_acl_entry_set;
+    Ok(ModifyNetworkAclEntryOutput::default())
+}
+
+fn create_subnet_acl_rule(
+    state: &mut State,
+    caller: &Caller,
+    request: CreateSubnetAclRule,
+    _now: Now,
+) -> Result<CreateSubnetAclRuleOutput, Failure> {
+    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
+    state.bind_acl(caller, vpc, acl, &request.subnet_ids, true)?;
+    Ok(CreateSubnetAclRuleOutput::default())
+}
+
+/// Unbinds (the API's own spelling).
+fn detele_subnet_acl_rule(
+    state: &mut State,
+    caller: &Caller,
+    request: DeteleSubnetAclRule,
+    _now: Now,
+) -> Result<DeteleSubnetAclRuleOutput, Failure> {
+    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
+    state.bind_acl(caller, vpc, acl, &request.subnet_ids, false)?;
+    Ok(DeteleSubnetAclRuleOutput::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+
+    #[test]
+    fn network_acl_rules_bindings_and_errors() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        let create_acl = |state: &mut State, name: &str| {
+            let out = ok(call(
+                state,
+                &a,
+                "CreateNetworkAcl",
+                &[("vpcId", &vpc), ("networkAclName", name)],
+                T0,
+            ));
+            out["data"]["networkAclId"]
+                .as_str()
+                .expect("an id")
+                .to_owned()
+        };
+        let web = create_acl(&mut state, "web");
+        assert!(web.starts_with("acl-") && web.len() == 12, "{web}");
+        let db = create_acl(&mut state, "db");
+        let entry = |protocol: &'static str, cidr: &'static str, ports: &'static str| {
+            vec![
+                ("vpcId", vpc.as_str()),
+                ("networkAclId", web.as_str()),
+                ("ruleDirection", "1"),
+                ("networkAclEntrySet.0.desc", "d"),
+                ("networkAclEntrySet.0.ipProtocol", protocol),
+                ("networkAclEntrySet.0.cidrIp", cidr),
+                ("networkAclEntrySet.0.portRange", ports),
+                ("networkAclEntrySet.0.action", "1"),
+            ]
+        };
+        type Pairs<'a> = Vec<(&'a str, &'a str)>;
+        let cases: Vec<(&str, Pairs<'_>, &str)> = vec![
+            (
+                "CreateNetworkAcl",
+                vec![("vpcId", &vpc), ("networkAclName", "web")],
+                "InvalidNetworkAclName.InUse",
+            ),
+            (
+                "CreateNetworkAcl",
+                vec![("vpcId", "vpc-none"), ("networkAclName", "x")],
+                "InvalidVpc.NotFound",
+            ),
+            (
+                "ModifyNetworkAcl",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", "acl-none"),
+                    ("networkAclName", "x"),
+                ],
+                "InvalidNetworkAclID.NotFound",
+            ),
+            (
+                "ModifyNetworkAcl",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &web),
+                    ("networkAclName", "db"),
+                ],
+                "InvalidNetworkAclName.InUse",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("gre", "10.0.0.0/8", "ALL"),
+                "InvalidParameter",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("tcp", "10.0.0.1/8", "80"),
+                "InvalidParameter",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("tcp", "10.0.0.0/8", "100-90"),
+                "InvalidParameter",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("tcp", "10.0.0.0/8", "0"),
+                "InvalidParameter",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("TCP", "10.0.0.0/8", "90-100"),
+                "ok",
+            ),
+            (
+                "ModifyNetworkAclEntry",
+                entry("all", "1.2.3.4", "all"),
+                "ok",
+            ),
+            (
+                "CreateSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &web),
+                    ("subnetIds.0", "subnet-none"),
+                ],
+                "InvalidSubnet.NotFound",
+            ),
+            (
+                "CreateSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", "acl-none"),
+                    ("subnetIds.0", &subnet),
+                ],
+                "InvalidNetworkAclID.NotFound",
+            ),
+            (
+                "DeteleSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &web),
+                    ("subnetIds.0", &subnet),
+                ],
+                "InvalidSubnetAclRule.NotFound",
+            ),
+            (
+                "CreateSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &web),
+                    ("subnetIds.0", &subnet),
+                ],
+                "ok",
+            ),
+            // Binding again to the same ACL is harmless; another ACL is refused.
+            (
+                "CreateSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &web),
+                    ("subnetIds.0", &subnet),
+                ],
+                "ok",
+            ),
+            (
+                "CreateSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &db),
+                    ("subnetIds.0", &subnet),
+                ],
+                "InvalidSubnet.AclBound",
+            ),
+            (
+                "DeteleSubnetAclRule",
+                vec![
+                    ("vpcId", &vpc),
+                    ("networkAclId", &db),
+                    ("subnetIds.0", &subnet),
+                ],
+                "InvalidSubnetAclRule.NotFound",
+            ),
+            (
+                "DeleteNetworkAcl",
+                vec![("vpcId", &vpc), ("networkAclId", &web)],
+                "NetworkAclID.InUse",
+            ),
+            (
+                "DeleteNetworkAcl",
+                vec![("vpcId", &vpc), ("networkAclId", &db)],
+                "ok",
+            ),
+            (
+                "DeleteNetworkAcl",
+                vec![("vpcId", &vpc), ("networkAclId", &db)],
+                "InvalidNetworkAclID.NotFound",
+            ),
+        ];
+        for (action, pairs, expected) in &cases {
+            assert_eq!(
+                outcome(&mut state, action, pairs),
+                *expected,
+                "{action} {pairs:?}"
+            );
+        }
+        assert_eq!(
+            Failure::business_name("InvalidNetworkAclID.NotFound", "m").code,
+            5000
+        );
+        assert_eq!(Failure::business_name("NetworkAclID.InUse", "m").code, 5100);
+
+        // The last accepted inbound list replaced the first; outbound stays empty.
+        let listed = ok(call(
+            &mut state,
+            &a,
+            "DescribeNetworkAcl",
+            &[("vpcId", &vpc)],
+            T0,
+        ));
+        assert_eq!(listed["totalCount"], 1);
+        let item = &listed["data"][0];
+        assert_eq!(item["networkAclName"], "web");
+        assert_eq!(item["subnetNum"], 1);
+        assert_eq!(item["subnetSet"][0]["unSubnetId"], subnet.as_str());
+        assert_eq!(
+            item["networkAclEntrySet"],
+            json!({
+                "ingress": [{"desc": "d", "ipProtocol": "all", "cidrIp": "1.2.3.4", "portRange": "all", "action": 1}],
+                "egress": [],
+            })
+        );
+        let old = ok(call(&mut state, &a, "DescribeAcl", &[("name", "web")], T0));
+        assert_eq!(old["data"]["totalCount"], 1);
+        let acl_item = &old["data"]["aclSet"][0];
+        assert_eq!(acl_item["aclId"], web.as_str());
+        assert_eq!(acl_item["networkAclId"], web.as_str());
+        assert_eq!(acl_item["acl"][0]["name"], "d");
+        assert_eq!(
+            ok(call(&mut state, &a, "DescribeAcl", &[("name", "we")], T0))["data"]["totalCount"],
+            0
+        );
+
+        // DescribeSubnetEx reports the binding only when asked to.
+        let acl_of = |state: &mut State, flag: &str| {
+            let out = ok(call(
+                state,
+                &a,
+                "DescribeSubnetEx",
+                &[("subnetId", &subnet), ("getAclIdFlag", flag)],
+                T0,
+            ));
+            out["data"][0]["networkAclId"]
+                .as_str()
+                .expect("an id")
+                .to_owned()
+        };
+        assert_eq!(acl_of(&mut state, "1"), web);
+        assert_eq!(acl_of(&mut state, "0"), "0");
+
+        ok(call(
+            &mut state,
+            &a,
+            "DeteleSubnetAclRule",
+            &[
+                ("vpcId", &vpc),
+                ("networkAclId", &web),
+                ("subnetIds.0", &subnet),
+            ],
+            T0,
+        ));
+        assert_eq!(acl_of(&mut state, "1"), "0");
+        ok(call(
+            &mut state,
+            &a,
+            "DeleteNetworkAcl",
+            &[("vpcId", &vpc), ("networkAclId", &web)],
+            T0,
+        ));
+        let listed = ok(call(&mut state, &a, "DescribeNetworkAcl", &[], T0));
+        assert_eq!(listed["totalCount"], 0);
+        assert_eq!(
+            outcome(&mut state, "DescribeNetworkAcl", &[("vpcId", "vpc-none")]),
+            "InvalidVpc.NotFound"
+        );
+    }
+
+    #[test]
+    fn network_acls_order_and_page() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let vpc = create_vpc(&mut state, &a, "v", "10.0.0.0/16");
+        for (i, name) in ["charlie", "alpha", "bravo"].into_iter().enumerate() {
+            ok(call(
+                &mut state,
+                &a,
+                "CreateNetworkAcl",
+                &[("vpcId", &vpc), ("networkAclName", name)],
+                T0 + i as i64,
+            ));
+        }
+        // Another account's ACLs stay invisible.
+        let b_vpc = create_vpc(&mut state, &caller(B, "gz"), "v", "10.0.0.0/16");
+        ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "CreateNetworkAcl",
+            &[("vpcId", &b_vpc), ("networkAclName", "alpha")],
+            T0,
+        ));
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (&[], &["charlie", "alpha", "bravo"]),
+            (
+                &[("orderDirection", "desc")],
+                &["bravo", "alpha", "charlie"],
+            ),
+            (
+                &[("orderField", "networkAclName")],
+                &["alpha", "bravo", "charlie"],
+            ),
+            (&[("limit", "1"), ("offset", "1")], &["alpha"]),
+            (&[("networkAclName", "ra")], &["bravo"]),
+        ];
+        for &(pairs, expected) in cases {
+            let out = ok(call(&mut state, &a, "DescribeNetworkAcl", pairs, T0));
+            let names: Vec<&str> = out["data"]
+                .as_array()
+                .expect("data")
+                .iter()
+                .map(|d| d["networkAclName"].as_str().expect("a name"))
+                .collect();
+            assert_eq!(names, expected, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn state_dump_lists_the_acls_as_described() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state);
+        for name in ["web", "db"] {
+            ok(call(
+                &mut state,
+                &a,
+                "CreateNetworkAcl",
+                &[("vpcId", &vpc), ("networkAclName", name)],
+                T0,
+            ));
+        }
+        let b_vpc = create_vpc(&mut state, &caller(B, "gz"), "v", "10.0.0.0/16");
+        ok(call(
+            &mut state,
+            &caller(B, "gz"),
+            "CreateNetworkAcl",
+            &[("vpcId", &b_vpc), ("networkAclName", "theirs")],
+            T0,
+        ));
+        let listed = ok(call(&mut state, &a, "DescribeNetworkAcl", &[], T0));
+        let web = listed["data"][0]["networkAclId"].as_str().expect("an id");
+        ok(call(
+            &mut state,
+            &a,
+            "CreateSubnetAclRule",
+            &[
+                ("vpcId", &vpc),
+                ("networkAclId", web),
+                ("subnetIds.0", &subnet),
+            ],
+            T0,
+        ));
+        let described = ok(call(&mut state, &a, "DescribeNetworkAcl", &[], T0));
+        let dumped = dump(&state, &a);
+        assert_eq!(dumped["networkAcls"], described["data"], "{dumped}");
+        assert_eq!(dumped["networkAcls"].as_array().map(Vec::len), Some(2));
+        assert_eq!(dumped["networkAcls"][0]["subnetNum"], 1, "{dumped}");
+        assert_eq!(dump(&state, &caller(A, "sh"))["networkAcls"], json!([]));
     }
 }

@@ -175,8 +175,7 @@ fn pick_ips(
         .collect();
     if free.len() < count {
         return Err(Failure::business(
-            // Not in the documentation (API 3.0's name), so not in the spec.
-            ErrorCode::Other("ResourceInsufficient.Subnet".to_owned()),
+            ErrorCode::ResourceInsufficientSubnet,
             format!(
                 "subnet {} ({}) has {} free addresses, {count} wanted",
                 subnet.un_subnet_id,
@@ -465,8 +464,7 @@ fn unassign_ips(
         match eni.ips.iter().find(|ip| ip.address == address) {
             None => {
                 return Err(Failure::business(
-                    // Not in the documentation, so not in the spec.
-                    ErrorCode::Other("InvalidPrivateIpAddress.NotFound".to_owned()),
+                    ErrorCode::InvalidPrivateIpAddressNotFound,
                     format!("`{address}` is not an address of `{}`", eni.eni_id),
                 ));
             }

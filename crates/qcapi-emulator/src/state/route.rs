@@ -365,12 +365,8 @@ fn delete_route_table(
     let id = request.route_table_id.as_str();
     let (v, t) = state.route_table_index(caller, &request.vpc_id, id)?;
     // The spec documents no code for this refusal; the name is the emulator's own.
-    let cannot_delete = |message: String| {
-        Failure::business(
-            ErrorCode::Other("InvalidRouteTable.CannotDelete".to_owned()),
-            message,
-        )
-    };
+    let cannot_delete =
+        |message: String| Failure::business(ErrorCode::InvalidRouteTableCannotDelete, message);
     let vpc = &state.vpcs[v];
     let table = &vpc.route_tables[t];
     if table.kind == 1 {
@@ -458,7 +454,7 @@ fn delete_routes(
         if !table.routes.iter().any(leads) {
             // The spec documents no code for a missing route; the name is the emulator's own.
             return Err(Failure::business(
-                ErrorCode::Other("InvalidRoute.NotFound".to_owned()),
+                ErrorCode::InvalidRouteNotFound,
                 format!("no route to {destination} via {next_type}/{next_hub}"),
             ));
         }

@@ -11,7 +11,6 @@ use super::table::{Handlers, Listing, Now, Resource, check_name, position, uniqu
 use super::*;
 
 /// Still read by the ACL, route and ENI families until they are ported.
-pub(super) const SUBNET_NOT_FOUND: &str = "InvalidSubnet.NotFound";
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNetworkInterface.NotFound`](ErrorCode::InvalidNetworkInterfaceNotFound): The network interface does not exist; check the ID you entered.
 /// - [`InvalidPrivateIpAddress.InUse`](ErrorCode::InvalidPrivateIpAddressInUse): A requested private IP is already in use.
+/// - [`ResourceInsufficient.Subnet`](ErrorCode::ResourceInsufficientSubnet): The subnet has too few free private addresses. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssignPrivateIpAddresses {
     /// VPC of the interface, old-style or unified ID.
@@ -48,7 +49,7 @@ impl AssignPrivateIpAddresses {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult (top level per the documentation; other ENI actions also return it as `data.taskId`, which the client finds too)."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidPrivateIpAddress.InUse"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidPrivateIpAddress.InUse", "ResourceInsufficient.Subnet"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, network_interface_id: impl Into<String>) -> Self {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidNetworkInterfaceName`](ErrorCode::InvalidNetworkInterfaceName): The interface name is invalid (empty or longer than 60 characters).
 /// - [`InvalidNetworkInterface.InUse`](ErrorCode::InvalidNetworkInterfaceInUse): The interface name is already used in this VPC.
 /// - [`NetworkInterfaceLimitExceeded`](ErrorCode::NetworkInterfaceLimitExceeded): The VPC's quota of network interfaces is reached.
+/// - [`ResourceInsufficient.Subnet`](ErrorCode::ResourceInsufficientSubnet): The subnet has too few free private addresses. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateNetworkInterface {
     /// VPC to create the interface in, old-style or unified ID.
@@ -62,7 +63,7 @@ impl CreateNetworkInterface {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult. The documentation's table puts it at the top level, its example (and a third-party client) under `data.taskId`; the client finds it either way."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidNetworkInterfaceName", "InvalidNetworkInterface.InUse", "NetworkInterfaceLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidNetworkInterfaceName", "InvalidNetworkInterface.InUse", "NetworkInterfaceLimitExceeded", "ResourceInsufficient.Subnet"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

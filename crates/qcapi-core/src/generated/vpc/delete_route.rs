@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidDestinationCidr`](ErrorCode::InvalidDestinationCidr): A destination CIDR is invalid.
 /// - [`InvalidRouteNextType`](ErrorCode::InvalidRouteNextType): A next-hop type is invalid.
 /// - [`InvalidRouteNextHub.NotFound`](ErrorCode::InvalidRouteNextHubNotFound): A next-hop gateway does not exist.
+/// - [`InvalidRoute.NotFound`](ErrorCode::InvalidRouteNotFound): No route of the table has that destination. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteRoute {
     /// VPC of the route table, old-style or unified ID.
@@ -43,7 +44,7 @@ impl DeleteRoute {
                 FieldSpec::string("nextHub", "Next-hop gateway ID (unified ID recommended); the service resolves its address. (`nextHub` sic, the API's spelling of 'next hop'.)").required(),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidRouteTableId.NotFound", "InvalidDestinationCidr", "InvalidRouteNextType", "InvalidRouteNextHub.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidRouteTableId.NotFound", "InvalidDestinationCidr", "InvalidRouteNextType", "InvalidRouteNextHub.NotFound", "InvalidRoute.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidRouteTableId.NotFound`](ErrorCode::InvalidRouteTableIdNotFound): The route table does not exist; check the ID you entered.
+/// - [`InvalidRouteTable.CannotDelete`](ErrorCode::InvalidRouteTableCannotDelete): A default route table, or one still associated with subnets, cannot be deleted. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteRouteTable {
     /// VPC of the route table, old-style or unified ID.
@@ -31,7 +32,7 @@ impl DeleteRouteTable {
             FieldSpec::string("vpcId", "VPC of the route table, old-style or unified ID.").required(),
             FieldSpec::string("routeTableId", "Route table to delete, old-style (`gz_rtb_8751`) or unified (`rtb-...`) ID.").required(),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidRouteTableId.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidRouteTableId.NotFound", "InvalidRouteTable.CannotDelete"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, route_table_id: impl Into<String>) -> Self {

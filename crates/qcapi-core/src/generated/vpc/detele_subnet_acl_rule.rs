@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNetworkAclID.NotFound`](ErrorCode::InvalidNetworkAclIDNotFound): The network ACL does not exist; check the ID you entered.
+/// - [`InvalidSubnetAclRule.NotFound`](ErrorCode::InvalidSubnetAclRuleNotFound): The network ACL is not bound to that subnet. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeteleSubnetAclRule {
     /// VPC of the ACL and the subnets, old-style or unified ID.
@@ -35,7 +36,7 @@ impl DeteleSubnetAclRule {
             FieldSpec::string("networkAclId", "ACL to unbind, e.g. `acl-4n9efgju`.").required(),
             FieldSpec::string("subnetIds", "Subnets to unbind the ACL from, sent as `subnetIds.0=...`, `subnetIds.1=...`.").list().required(),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNetworkAclID.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNetworkAclID.NotFound", "InvalidSubnetAclRule.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

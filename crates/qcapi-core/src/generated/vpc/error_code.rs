@@ -94,20 +94,28 @@ pub enum ErrorCode {
     InvalidPeeringConnectionNameInUse,
     /// `InvalidPrivateIpAddress.InUse`: A requested private IP is already in use.
     InvalidPrivateIpAddressInUse,
+    /// `InvalidPrivateIpAddress.NotFound`: The address is not one of the interface's. The documentation names no code for this; the name is the emulator's choice.
+    InvalidPrivateIpAddressNotFound,
     /// `InvalidPrivateip.IsPrimary`: The primary private IP cannot be released.
     InvalidPrivateipIsPrimary,
     /// `InvalidRoute.NextHubLimitExceeded`: Too many next hops for one destination (at most 8 equal-cost public-gateway next hops).
     InvalidRouteNextHubLimitExceeded,
+    /// `InvalidRoute.NotFound`: No route of the table has that destination. The documentation names no code for this; the name is the emulator's choice.
+    InvalidRouteNotFound,
     /// `InvalidRouteNextHub.NotFound`: A next-hop gateway does not exist.
     InvalidRouteNextHubNotFound,
     /// `InvalidRouteNextType`: A next-hop type is invalid.
     InvalidRouteNextType,
+    /// `InvalidRouteTable.CannotDelete`: A default route table, or one still associated with subnets, cannot be deleted. The documentation names no code for this; the name is the emulator's choice.
+    InvalidRouteTableCannotDelete,
     /// `InvalidRouteTableId.NotFound`: The route table does not exist; check the ID you entered.
     InvalidRouteTableIdNotFound,
     /// `InvalidRouteTableName`: The route table name is invalid (empty or longer than 60 characters).
     InvalidRouteTableName,
     /// `InvalidRouteTableName.InUse`: The route table name is already used in this VPC.
     InvalidRouteTableNameInUse,
+    /// `InvalidSubnet.AclBound`: The subnet already has a network ACL bound (a subnet has at most one). The documentation names no code for this; the name is the emulator's choice.
+    InvalidSubnetAclBound,
     /// `InvalidSubnet.CannotDelete`: The subnet still holds resources and cannot be deleted.
     InvalidSubnetCannotDelete,
     /// `InvalidSubnet.Conflict`: A subnet CIDR overlaps another subnet.
@@ -116,6 +124,8 @@ pub enum ErrorCode {
     InvalidSubnetCreateError,
     /// `InvalidSubnet.NotFound`: The subnet does not exist; check the ID you entered.
     InvalidSubnetNotFound,
+    /// `InvalidSubnetAclRule.NotFound`: The network ACL is not bound to that subnet. The documentation names no code for this; the name is the emulator's choice.
+    InvalidSubnetAclRuleNotFound,
     /// `InvalidSubnetCidr`: A subnet CIDR is invalid or outside the VPC's CIDR.
     InvalidSubnetCidr,
     /// `InvalidSubnetName`: A subnet name is invalid (empty or longer than 60 characters).
@@ -196,6 +206,8 @@ pub enum ErrorCode {
     PeeringConnectionLimitExceeded,
     /// `PeeringConnectionVpcConflict`: The CIDR blocks of the two VPCs overlap.
     PeeringConnectionVpcConflict,
+    /// `ResourceInsufficient.Subnet`: The subnet has too few free private addresses. The documentation names no code for this; the name is the emulator's choice.
+    ResourceInsufficientSubnet,
     /// `RouteAlreadyExists`: A route for this destination already exists.
     RouteAlreadyExists,
     /// `RouteLimitExceeded`: The route table's quota of routes is reached.
@@ -266,17 +278,22 @@ impl ErrorCode {
             "InvalidPeeringConnectionName" => Self::InvalidPeeringConnectionName,
             "InvalidPeeringConnectionName.InUse" => Self::InvalidPeeringConnectionNameInUse,
             "InvalidPrivateIpAddress.InUse" => Self::InvalidPrivateIpAddressInUse,
+            "InvalidPrivateIpAddress.NotFound" => Self::InvalidPrivateIpAddressNotFound,
             "InvalidPrivateip.IsPrimary" => Self::InvalidPrivateipIsPrimary,
             "InvalidRoute.NextHubLimitExceeded" => Self::InvalidRouteNextHubLimitExceeded,
+            "InvalidRoute.NotFound" => Self::InvalidRouteNotFound,
             "InvalidRouteNextHub.NotFound" => Self::InvalidRouteNextHubNotFound,
             "InvalidRouteNextType" => Self::InvalidRouteNextType,
+            "InvalidRouteTable.CannotDelete" => Self::InvalidRouteTableCannotDelete,
             "InvalidRouteTableId.NotFound" => Self::InvalidRouteTableIdNotFound,
             "InvalidRouteTableName" => Self::InvalidRouteTableName,
             "InvalidRouteTableName.InUse" => Self::InvalidRouteTableNameInUse,
+            "InvalidSubnet.AclBound" => Self::InvalidSubnetAclBound,
             "InvalidSubnet.CannotDelete" => Self::InvalidSubnetCannotDelete,
             "InvalidSubnet.Conflict" => Self::InvalidSubnetConflict,
             "InvalidSubnet.CreateError" => Self::InvalidSubnetCreateError,
             "InvalidSubnet.NotFound" => Self::InvalidSubnetNotFound,
+            "InvalidSubnetAclRule.NotFound" => Self::InvalidSubnetAclRuleNotFound,
             "InvalidSubnetCidr" => Self::InvalidSubnetCidr,
             "InvalidSubnetName" => Self::InvalidSubnetName,
             "InvalidSubnetName.InUse" => Self::InvalidSubnetNameInUse,
@@ -321,6 +338,7 @@ impl ErrorCode {
             "PeeringConnection.StateConflict" => Self::PeeringConnectionStateConflict,
             "PeeringConnectionLimitExceeded" => Self::PeeringConnectionLimitExceeded,
             "PeeringConnectionVpcConflict" => Self::PeeringConnectionVpcConflict,
+            "ResourceInsufficient.Subnet" => Self::ResourceInsufficientSubnet,
             "RouteAlreadyExists" => Self::RouteAlreadyExists,
             "RouteLimitExceeded" => Self::RouteLimitExceeded,
             "RouteTableLimitExceeded" => Self::RouteTableLimitExceeded,
@@ -376,17 +394,22 @@ impl ErrorCode {
             Self::InvalidPeeringConnectionName => "InvalidPeeringConnectionName",
             Self::InvalidPeeringConnectionNameInUse => "InvalidPeeringConnectionName.InUse",
             Self::InvalidPrivateIpAddressInUse => "InvalidPrivateIpAddress.InUse",
+            Self::InvalidPrivateIpAddressNotFound => "InvalidPrivateIpAddress.NotFound",
             Self::InvalidPrivateipIsPrimary => "InvalidPrivateip.IsPrimary",
             Self::InvalidRouteNextHubLimitExceeded => "InvalidRoute.NextHubLimitExceeded",
+            Self::InvalidRouteNotFound => "InvalidRoute.NotFound",
             Self::InvalidRouteNextHubNotFound => "InvalidRouteNextHub.NotFound",
             Self::InvalidRouteNextType => "InvalidRouteNextType",
+            Self::InvalidRouteTableCannotDelete => "InvalidRouteTable.CannotDelete",
             Self::InvalidRouteTableIdNotFound => "InvalidRouteTableId.NotFound",
             Self::InvalidRouteTableName => "InvalidRouteTableName",
             Self::InvalidRouteTableNameInUse => "InvalidRouteTableName.InUse",
+            Self::InvalidSubnetAclBound => "InvalidSubnet.AclBound",
             Self::InvalidSubnetCannotDelete => "InvalidSubnet.CannotDelete",
             Self::InvalidSubnetConflict => "InvalidSubnet.Conflict",
             Self::InvalidSubnetCreateError => "InvalidSubnet.CreateError",
             Self::InvalidSubnetNotFound => "InvalidSubnet.NotFound",
+            Self::InvalidSubnetAclRuleNotFound => "InvalidSubnetAclRule.NotFound",
             Self::InvalidSubnetCidr => "InvalidSubnetCidr",
             Self::InvalidSubnetName => "InvalidSubnetName",
             Self::InvalidSubnetNameInUse => "InvalidSubnetName.InUse",
@@ -431,6 +454,7 @@ impl ErrorCode {
             Self::PeeringConnectionStateConflict => "PeeringConnection.StateConflict",
             Self::PeeringConnectionLimitExceeded => "PeeringConnectionLimitExceeded",
             Self::PeeringConnectionVpcConflict => "PeeringConnectionVpcConflict",
+            Self::ResourceInsufficientSubnet => "ResourceInsufficient.Subnet",
             Self::RouteAlreadyExists => "RouteAlreadyExists",
             Self::RouteLimitExceeded => "RouteLimitExceeded",
             Self::RouteTableLimitExceeded => "RouteTableLimitExceeded",

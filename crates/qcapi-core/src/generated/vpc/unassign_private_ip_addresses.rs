@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNetworkInterface.NotFound`](ErrorCode::InvalidNetworkInterfaceNotFound): The network interface does not exist; check the ID you entered.
 /// - [`InvalidPrivateip.IsPrimary`](ErrorCode::InvalidPrivateipIsPrimary): The primary private IP cannot be released.
+/// - [`InvalidPrivateIpAddress.NotFound`](ErrorCode::InvalidPrivateIpAddressNotFound): The address is not one of the interface's. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnassignPrivateIpAddresses {
     /// VPC of the interface, old-style or unified ID.
@@ -41,7 +42,7 @@ impl UnassignPrivateIpAddresses {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult. The documentation's table puts it at the top level, its example (and a third-party client) under `data.taskId`; the client finds it either way."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidPrivateip.IsPrimary"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidPrivateip.IsPrimary", "InvalidPrivateIpAddress.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(
