@@ -10,8 +10,6 @@ use qcapi_core::vpc::{
 use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
 
-/// Still read by the ACL, route and ENI families until they are ported.
-
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
         .add(create_subnet)

@@ -232,7 +232,7 @@ mod tests {
 
     #[test]
     fn unified_ids_are_distinct_and_well_formed() {
-        let ids: BTreeSet<String> = (0..10_000).map(unified_suffix).collect();
+        let ids: std::collections::BTreeSet<String> = (0..10_000).map(unified_suffix).collect();
         assert_eq!(ids.len(), 10_000);
         for id in ids.iter().take(50) {
             assert_eq!(id.len(), 8);
