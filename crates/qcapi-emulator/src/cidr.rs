@@ -3,8 +3,9 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-/// An IPv4 network `a.b.c.d/n` whose host bits are zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An IPv4 network `a.b.c.d/n` whose host bits are zero; the state file holds its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub(crate) struct Cidr {
     network: u32,
     prefix: u8,
@@ -19,6 +20,20 @@ const PRIVATE_RANGES: [Cidr; 3] = [
 
 /// The prefix lengths the VPC API accepts for VPC and subnet blocks.
 const VPC_PREFIXES: std::ops::RangeInclusive<u8> = 16..=28;
+
+impl From<Cidr> for String {
+    fn from(cidr: Cidr) -> Self {
+        cidr.to_string()
+    }
+}
+
+impl TryFrom<String> for Cidr {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        Self::parse(&text).ok_or_else(|| format!("`{text}` is not a CIDR block"))
+    }
+}
 
 impl Cidr {
     const fn new_unchecked(network: u32, prefix: u8) -> Self {

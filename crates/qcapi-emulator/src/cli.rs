@@ -238,6 +238,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", default_value_t = crate::journal::DEFAULT_JOURNAL_CAPACITY)]
     pub journal_size: usize,
 
+    /// Keep the state (resources, tasks, emulator time) in PATH across restarts:
+    /// loaded at start, written durably before every answer that changed it. A file
+    /// of another version, or a corrupt one, is refused, never replaced.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<std::path::PathBuf>,
+
     /// Lifetime of metadata credentials, on the emulator clock (1 to 43200).
     #[arg(
         long,
@@ -334,6 +340,7 @@ impl EmulatorArgs {
                 .collect(),
             credential_lifetime: self.credential_lifetime,
             journal_capacity: self.journal_size,
+            state_file: self.state_file.clone(),
         };
         settings.check()?;
         let announced: Vec<String> = settings
@@ -347,11 +354,15 @@ impl EmulatorArgs {
                     .map(|r| format!("instance-role {}", r.arn())),
             )
             .collect();
+        let state_file = settings.state_file.clone();
         let shared = Arc::new(server::Shared::with_settings(
             &accounts,
             self.string_quirks,
             settings,
         ));
+        if let Some(path) = state_file {
+            shared.open_state_file(&path)?;
+        }
         for fault in &self.faults {
             shared.inject(fault.clone());
         }

@@ -216,6 +216,7 @@ mod clock;
 mod connections;
 mod faults;
 mod journal;
+mod persist;
 mod render;
 mod scenarios;
 mod server;
@@ -481,6 +482,16 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Keeps the state (resources, tasks and emulator time) in `path` across
+    /// restarts, as `--state-file` does: loaded at start if the file exists, and
+    /// written durably (temporary file, fsync, rename) before every answer that
+    /// changed it. A file of another version, or a corrupt one, fails
+    /// [`start`](Self::start) and is left as it is.
+    pub fn state_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.settings.state_file = Some(path.into());
+        self
+    }
+
     /// How many requests the journal keeps (default [`DEFAULT_JOURNAL_CAPACITY`]; the
     /// oldest go first; 0 keeps none).
     pub fn journal_capacity(mut self, entries: usize) -> Self {
@@ -525,11 +536,15 @@ impl EmulatorBuilder {
         let listener = std::net::TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
+        let state_file = self.settings.state_file.clone();
         let shared = Arc::new(server::Shared::with_settings(
             &accounts,
             self.string_quirks,
             self.settings,
         ));
+        if let Some(path) = state_file {
+            shared.open_state_file(&path)?;
+        }
         for fault in self.faults {
             shared.inject(fault);
         }

@@ -218,7 +218,7 @@ pub struct TaskRule {
 }
 
 /// When and how a task finishes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TaskFinish {
     /// Its first query reports its outcome.
     Immediately,

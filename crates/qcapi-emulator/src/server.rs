@@ -20,6 +20,7 @@ use crate::Account;
 use crate::clock::{format_datetime, real_now};
 use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
+use crate::persist::StateFile;
 use crate::render;
 use crate::scenarios::{AnswerQueue, CannedAnswer, TaskRule};
 use crate::state::{self, Caller, Failure, State};
@@ -121,12 +122,15 @@ pub(crate) struct Settings {
     pub(crate) credential_lifetime: u64,
     /// How many requests the journal keeps.
     pub(crate) journal_capacity: usize,
+    /// Where the state is kept across restarts, if anywhere.
+    pub(crate) state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
+            state_file: None,
             clock_offset: 0,
             roles: Vec::new(),
             instance_role: None,
@@ -272,6 +276,26 @@ struct Inner {
     journal: crate::journal::Journal,
     /// Canned answers waiting for their calls (a scenario of the tests).
     answers: AnswerQueue,
+    /// The state file, when the state outlives the process.
+    state_file: Option<StateFile>,
+}
+
+impl Inner {
+    /// Writes the state file, if there is one and the state changed.
+    fn persist(&mut self) -> std::io::Result<()> {
+        match &mut self.state_file {
+            Some(file) => file.save(&self.state, self.clock_offset),
+            None => Ok(()),
+        }
+    }
+
+    /// [`persist`](Self::persist) after an admin change: a failure is reported on
+    /// stderr, as the admin endpoints have no error channel for it.
+    fn persist_or_report(&mut self) {
+        if let Err(e) = self.persist() {
+            eprintln!("qcapi-emulator: cannot write the state file: {e}");
+        }
+    }
 }
 
 impl Inner {
@@ -323,6 +347,18 @@ pub(crate) struct ApiRequest<'a> {
 }
 
 impl Shared {
+    /// Loads the state from `path` (if the file exists) and keeps it there from now on.
+    pub(crate) fn open_state_file(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let (file, loaded) = StateFile::open(path)?;
+        let mut inner = self.lock();
+        if let Some((state, clock_offset)) = loaded {
+            inner.state = state;
+            inner.clock_offset = clock_offset;
+        }
+        inner.state_file = Some(file);
+        inner.persist()
+    }
+
     /// With default settings (the unit tests' shorthand).
     #[cfg(test)]
     pub(crate) fn new(accounts: &[Account], string_quirks: bool) -> Self {
@@ -432,6 +468,7 @@ impl Shared {
             .filter(|o| o.checked_add(self.service_now()).is_some())
             .ok_or("the emulator clock cannot move that far")?;
         inner.clock_offset = offset;
+        inner.persist_or_report();
         Ok(offset)
     }
 
@@ -458,13 +495,17 @@ impl Shared {
         inner.executed.clear();
         inner.journal.clear();
         inner.answers.clear();
+        inner.persist_or_report();
         drop(inner);
         self.clear_faults();
     }
 
     /// Forgets the resources of account `uin` in `region` (see [`State::reset_scope`]).
     pub(crate) fn reset_scope(&self, uin: &str, region: &str) -> (usize, usize) {
-        self.lock().state.reset_scope(uin, region)
+        let mut inner = self.lock();
+        let gone = inner.state.reset_scope(uin, region);
+        inner.persist_or_report();
+        gone
     }
 
     /// Every resource of account `uin` in `region`, by family, as
@@ -604,14 +645,23 @@ impl Shared {
                 .pop(spec.name, &caller.uin)
                 .map(CannedAnswer::answer)
         };
-        state::handle(
+        let answer = state::handle(
             state,
             &caller,
             spec,
             params,
             emulator_now,
             &mut before_model,
-        )
+        );
+        // Durable before the answer leaves: an acknowledged change survives a crash.
+        match inner.persist() {
+            Ok(()) => answer,
+            Err(e) => Err(Failure::new(
+                6000,
+                "InternalError",
+                format!("the change could not be written to the state file: {e}"),
+            )),
+        }
     }
 
     /// Checks a signed request's SecretId, signature, Token (for a temporary

@@ -22,7 +22,8 @@ pub(crate) fn placeholder(fields: &[FieldSpec]) -> Map<String, Value> {
 /// Puts the request's own values into `out` where an output field (at the top, or
 /// inside a top-level object) has a parameter's name, as stripe-mock does: a
 /// shape-only `ModifyX` answers the name it was sent. Values take the output
-/// field's type; one that does not parse as it keeps the placeholder.
+/// field's type; one that does not parse as it keeps the placeholder. Secret
+/// fields (passwords, keys) are never echoed: an answer is printed and logged.
 pub(crate) fn reflect(out: &mut Map<String, Value>, fields: &[FieldSpec], params: &Params) {
     for field in fields {
         let Some(slot) = out.get_mut(field.name) else {
@@ -30,13 +31,13 @@ pub(crate) fn reflect(out: &mut Map<String, Value>, fields: &[FieldSpec], params
         };
         match (field.ty, field.list, slot) {
             (FieldType::Object, false, Value::Object(inner)) => {
-                for sub in field.fields.iter().filter(|f| !f.list) {
+                for sub in field.fields.iter().filter(|f| !f.list && !is_secret(f)) {
                     if let Some(value) = params.get(sub.name).and_then(|v| typed(sub.ty, v)) {
                         inner.insert(sub.name.to_owned(), value);
                     }
                 }
             }
-            (_, false, slot) => {
+            (_, false, slot) if !is_secret(field) => {
                 if let Some(value) = params.get(field.name).and_then(|v| typed(field.ty, v)) {
                     *slot = value;
                 }
@@ -44,6 +45,10 @@ pub(crate) fn reflect(out: &mut Map<String, Value>, fields: &[FieldSpec], params
             _ => {}
         }
     }
+}
+
+fn is_secret(field: &FieldSpec) -> bool {
+    field.secret || qcapi_core::redact::is_secret_param(field.name)
 }
 
 /// A parameter's text as a JSON value of type `ty`.
@@ -140,6 +145,13 @@ mod tests {
                 ("maxConcurrent", "3"),
             ],
             json!({"natName": "n1", "bandwidth": 20, "ids": [], "data": {"natName": "n1", "maxConcurrent": 3}}),
+        );
+        // A secret is never echoed.
+        let secret = [field("preSharedKey", FieldType::String, false).secret()];
+        check(
+            &secret,
+            &[("preSharedKey", "psk")],
+            json!({"preSharedKey": "string"}),
         );
         // A value that is not of the output's type keeps the placeholder.
         check(

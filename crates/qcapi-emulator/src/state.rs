@@ -4,7 +4,8 @@
 //! given emulator time and returns the response fields or an [`Failure`].
 //! Time is an input, so expiry is deterministic and testable.
 
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use qcapi_core::spec::ActionSpec;
@@ -24,7 +25,7 @@ use task::Task;
 pub(crate) type Fields = Map<String, Value>;
 
 /// An error response: numeric `code`, `codeDesc` name and `message`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Failure {
     pub(crate) code: i64,
     pub(crate) code_desc: String,
@@ -69,7 +70,7 @@ pub(crate) struct Caller {
     pub(crate) region: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Vpc {
     uin: String,
     region: String,
@@ -88,17 +89,19 @@ struct Vpc {
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct State {
     vpcs: Vec<Vpc>,
     peerings: Vec<Peering>,
-    tasks: HashMap<u64, Task>,
+    tasks: BTreeMap<u64, Task>,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
     next_task: u64,
     /// How tasks finish (a scenario of the tests; the default polls once).
+    #[serde(skip)]
     pub(crate) task_rules: crate::scenarios::TaskRules,
     /// The action being run and the emulator time, for the tasks it creates.
+    #[serde(skip)]
     acting: (&'static str, Now),
 }
 

@@ -1,6 +1,7 @@
 //! Network ACLs: create, list, rename and delete, their inbound and outbound
 //! rules, and their binding to subnets (a subnet has at most one ACL).
 
+use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 use qcapi_core::vpc::{
@@ -38,7 +39,7 @@ pub(super) fn register(handlers: &mut Handlers) {
 
 /// A network ACL: a stateless filter bound to subnets, with ordered inbound
 /// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct NetworkAcl {
     network_acl_id: String,
     name: String,

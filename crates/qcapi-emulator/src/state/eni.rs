@@ -4,6 +4,7 @@
 //! asynchronous: their checks are synchronous, the change is immediate, and the
 //! returned task succeeds.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
@@ -36,7 +37,7 @@ pub(super) fn register(handlers: &mut Handlers) {
 }
 
 /// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Eni {
     pub(super) eni_id: String,
     name: String,
@@ -53,7 +54,7 @@ pub(super) struct Eni {
 }
 
 /// One private address of an ENI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct PrivateIp {
     address: Ipv4Addr,
     primary: bool,

@@ -2,6 +2,7 @@
 //! enable, modify, delete and list, with the 7-day expiry of pending requests.
 
 use qcapi_core::vpc::*;
+use serde::{Deserialize, Serialize};
 
 use super::table::{Handlers, Listing, Now, check_name};
 use super::task::task_id;
@@ -38,7 +39,7 @@ pub(super) fn register(handlers: &mut Handlers) {
 }
 
 /// States of a peering connection, with their wire codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum PeeringState {
     Pending = 0,
     Active = 1,
@@ -74,7 +75,7 @@ pub(crate) enum PeeringOp {
 }
 
 /// One side of a peering, copied so a peering outlives a deleted VPC.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Side {
     pub(super) uin: String,
     pub(super) region: String,
@@ -97,7 +98,7 @@ impl Side {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Peering {
     pub(super) id: String,
     name: String,

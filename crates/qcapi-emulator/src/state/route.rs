@@ -11,6 +11,7 @@ use qcapi_core::vpc::{
 
 use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
+use serde::{Deserialize, Serialize};
 
 /// `nextType` of a route through a peering connection.
 const NEXT_TYPE_PEERING: i64 = 4;
@@ -33,7 +34,7 @@ pub(super) fn register(handlers: &mut Handlers) {
 }
 
 /// A route table of one VPC; its subnets name it by old-style id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RouteTable {
     pub(super) route_table_id: String,
     pub(super) un_route_table_id: String,
@@ -57,7 +58,7 @@ impl Resource for RouteTable {
 
 /// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
 /// (4 is a peering connection).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Route {
     destination: Cidr,
     next_type: i64,

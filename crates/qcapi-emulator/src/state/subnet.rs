@@ -9,6 +9,7 @@ use qcapi_core::vpc::{
 
 use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
 use super::*;
+use serde::{Deserialize, Serialize};
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
@@ -26,7 +27,7 @@ pub(super) fn register(handlers: &mut Handlers) {
 }
 
 /// A subnet of a VPC, associated with one of its route tables.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Subnet {
     pub(super) subnet_id: String,
     pub(super) un_subnet_id: String,

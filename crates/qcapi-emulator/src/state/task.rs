@@ -4,6 +4,7 @@
 use qcapi_core::vpc::{
     DescribeVpcTaskResult, DescribeVpcTaskResultData, DescribeVpcTaskResultOutput, ErrorCode,
 };
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::table::{Handlers, Now};
@@ -14,7 +15,7 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers.add(describe_task);
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Task {
     owner: String,
     /// The task's eventual result: its output, or why it failed.

@@ -8,4 +8,5 @@ mod credentials;
 mod faults;
 mod hostile;
 mod lifecycle;
+mod persistence;
 mod protocol;

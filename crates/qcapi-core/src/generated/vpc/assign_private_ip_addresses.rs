@@ -153,12 +153,17 @@ impl Output for AssignPrivateIpAddressesOutput {
 
 /// Private IPs to assign explicitly.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct AssignPrivateIpAddressesPrivateIpAddressSetParam {
     /// The IP; it must be free and inside the subnet.
     /// Wire name `privateIpAddress`.
+    #[cfg_attr(feature = "server", serde(rename = "privateIpAddress"))]
     pub private_ip_address: String,
     /// Whether this is the primary IP (exactly one per interface).
     /// Wire name `primary`.
+    #[cfg_attr(feature = "server", serde(rename = "primary"))]
     pub primary: bool,
 }
 

@@ -130,24 +130,33 @@ impl Output for CreateLocalDestinationIPPortTranslationNatRuleOutput {
 
 /// Rules to add, sent as `localDestinationIPPortTranslation.N.<field>`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreateLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam {
     /// Original IP, inside the VPC's CIDR block.
     /// Wire name `originalIP`.
+    #[cfg_attr(feature = "server", serde(rename = "originalIP"))]
     pub original_ip: String,
     /// Original port.
     /// Wire name `originalPort`.
+    #[cfg_attr(feature = "server", serde(rename = "originalPort"))]
     pub original_port: i64,
     /// Mapped IP, outside the VPC's CIDR block.
     /// Wire name `translationIP`.
+    #[cfg_attr(feature = "server", serde(rename = "translationIP"))]
     pub translation_ip: String,
     /// Mapped port.
     /// Wire name `translationPort`.
+    #[cfg_attr(feature = "server", serde(rename = "translationPort"))]
     pub translation_port: i64,
     /// Protocol.
     /// Wire name `proto`.
+    #[cfg_attr(feature = "server", serde(rename = "proto"))]
     pub proto: String,
     /// Description of the rule.
     /// Wire name `description`.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

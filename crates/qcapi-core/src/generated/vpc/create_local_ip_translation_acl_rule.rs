@@ -134,18 +134,25 @@ impl Output for CreateLocalIPTranslationAclRuleOutput {
 
 /// ACL rules, sent as `aclRules.N.<field>`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreateLocalIPTranslationAclRuleAclRulesParam {
     /// `TCP`, `UDP` or `ALL` (the example sends `tcp`).
     /// Wire name `protocol`.
+    #[cfg_attr(feature = "server", serde(rename = "protocol"))]
     pub protocol: String,
     /// Source port: a port or a range `a-b`; empty, `0` or `0-0` means any.
     /// Wire name `sourcePort`.
+    #[cfg_attr(feature = "server", serde(rename = "sourcePort"))]
     pub source_port: String,
     /// Destination IP or CIDR block; empty means any.
     /// Wire name `destinationCidr`.
+    #[cfg_attr(feature = "server", serde(rename = "destinationCidr"))]
     pub destination_cidr: String,
     /// Destination port: a port or a range `a-b`; empty, `0` or `0-0` means any.
     /// Wire name `destinationPort`.
+    #[cfg_attr(feature = "server", serde(rename = "destinationPort"))]
     pub destination_port: String,
 }
 

@@ -137,15 +137,21 @@ impl Output for CreateLocalIPTranslationNatRuleOutput {
 
 /// Rules to add, sent as `localIPTranslation.N.<field>`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreateLocalIPTranslationNatRuleLocalIPTranslationParam {
     /// Original IP, inside the VPC's CIDR block; unique within the gateway.
     /// Wire name `originalIP`.
+    #[cfg_attr(feature = "server", serde(rename = "originalIP"))]
     pub original_ip: String,
     /// Translated IP, outside the VPC's CIDR block; unique within the gateway.
     /// Wire name `translationIP`.
+    #[cfg_attr(feature = "server", serde(rename = "translationIP"))]
     pub translation_ip: String,
     /// Description of the rule.
     /// Wire name `description`.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

@@ -140,12 +140,17 @@ impl Output for CreateLocalSourceIPPortTranslationNatRuleOutput {
 
 /// Rules to add, sent as `localSourceIPPortTranslation.N.<field>`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreateLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam {
     /// Pool of translated addresses: a single IP, a range `a-b` or a CIDR block, outside the VPC.
     /// Wire name `translationIPPool`.
+    #[cfg_attr(feature = "server", serde(rename = "translationIPPool"))]
     pub translation_ip_pool: String,
     /// Description of the rule.
     /// Wire name `description`.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

@@ -120,15 +120,21 @@ impl Output for CreatePeerIPTranslationNatRuleOutput {
 
 /// Rules to add, sent as `peerIPTranslation.N.<field>`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreatePeerIPTranslationNatRulePeerIPTranslationParam {
     /// Original IP on the direct-connect side; unique within the gateway.
     /// Wire name `originalIP`.
+    #[cfg_attr(feature = "server", serde(rename = "originalIP"))]
     pub original_ip: String,
     /// IP the VPC sees instead, outside the VPC's CIDR block; unique within the gateway.
     /// Wire name `translationIP`.
+    #[cfg_attr(feature = "server", serde(rename = "translationIP"))]
     pub translation_ip: String,
     /// Description of the rule.
     /// Wire name `description`.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

@@ -119,15 +119,21 @@ impl Output for CreateRouteOutput {
 
 /// The routes to add.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct CreateRouteRouteSetParam {
     /// Destination CIDR block; must lie outside the VPC's CIDR.
     /// Wire name `destinationCidrBlock`.
+    #[cfg_attr(feature = "server", serde(rename = "destinationCidrBlock"))]
     pub destination_cidr_block: String,
     /// Next-hop type: 0 public gateway, 1 VPN gateway, 3 direct-connect gateway, 4 peering connection, 7 SSL VPN gateway, 8 NAT gateway.
     /// Wire name `nextType`; checked before sending: one of `0`, `1`, `3`, `4`, `7`, `8`.
+    #[cfg_attr(feature = "server", serde(rename = "nextType"))]
     pub next_type: String,
     /// Next-hop gateway ID (unified ID recommended); the service resolves its address. (`nextHub` sic, the API's spelling of 'next hop'.)
     /// Wire name `nextHub`.
+    #[cfg_attr(feature = "server", serde(rename = "nextHub"))]
     pub next_hub: String,
 }
 

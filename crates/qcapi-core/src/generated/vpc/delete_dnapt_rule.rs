@@ -110,15 +110,21 @@ impl Output for DeleteDnaptRuleOutput {
 
 /// The rules to delete, sent as `dnatList.0.proto=...`, ...
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct DeleteDnaptRuleDnatListParam {
     /// Protocol of the rule: `tcp` or `udp`.
     /// Wire name `proto`; checked before sending: one of `tcp`, `udp`.
+    #[cfg_attr(feature = "server", serde(rename = "proto"))]
     pub proto: String,
     /// External IP of the rule.
     /// Wire name `eip`.
+    #[cfg_attr(feature = "server", serde(rename = "eip"))]
     pub eip: String,
     /// External port of the rule.
     /// Wire name `eport`.
+    #[cfg_attr(feature = "server", serde(rename = "eport"))]
     pub eport: String,
 }
 

@@ -139,24 +139,33 @@ impl Output for DeleteLocalDestinationIPPortTranslationNatRuleOutput {
 
 /// Rules to delete, sent as `localDestinationIPPortTranslation.N.<field>` (typed like CreateLocalDestinationIPPortTranslationNatRule). Known from the official CLI; not documented.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct DeleteLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam {
     /// Original IP, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `originalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "originalIP", default, skip_serializing_if = "Option::is_none"))]
     pub original_ip: Option<String>,
     /// Original port, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `originalPort`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "originalPort", default, skip_serializing_if = "Option::is_none"))]
     pub original_port: Option<i64>,
     /// Mapped IP, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "translationIP", default, skip_serializing_if = "Option::is_none"))]
     pub translation_ip: Option<String>,
     /// Mapped port, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `translationPort`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "translationPort", default, skip_serializing_if = "Option::is_none"))]
     pub translation_port: Option<i64>,
     /// Protocol, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `proto`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "proto", default, skip_serializing_if = "Option::is_none"))]
     pub proto: Option<String>,
     /// Description, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

@@ -130,15 +130,21 @@ impl Output for DeleteLocalIPTranslationNatRuleOutput {
 
 /// Rules to delete, sent as `localIPTranslation.N.<field>` (typed like CreateLocalIPTranslationNatRule). Known from the official CLI; not documented.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct DeleteLocalIPTranslationNatRuleLocalIPTranslationParam {
     /// Original (VPC) IP, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `originalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "originalIP", default, skip_serializing_if = "Option::is_none"))]
     pub original_ip: Option<String>,
     /// Translated IP, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "translationIP", default, skip_serializing_if = "Option::is_none"))]
     pub translation_ip: Option<String>,
     /// Description, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

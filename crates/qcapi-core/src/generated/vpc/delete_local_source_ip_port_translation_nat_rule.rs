@@ -135,12 +135,17 @@ impl Output for DeleteLocalSourceIPPortTranslationNatRuleOutput {
 
 /// Rules to delete, sent as `localSourceIPPortTranslation.N.<field>` (typed like CreateLocalSourceIPPortTranslationNatRule). Known from the official CLI; not documented.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam {
     /// Translation IP pool, as in CreateLocalSourceIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `translationIPPool`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "translationIPPool", default, skip_serializing_if = "Option::is_none"))]
     pub translation_ip_pool: Option<String>,
     /// Description, as in CreateLocalSourceIPPortTranslationNatRule. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[cfg_attr(feature = "server", serde(rename = "description", default, skip_serializing_if = "Option::is_none"))]
     pub description: Option<String>,
 }
 

@@ -128,21 +128,29 @@ impl Output for ModifyNetworkAclEntryOutput {
 
 /// The complete new rule list for that direction, in order.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct ModifyNetworkAclEntryNetworkAclEntrySetParam {
     /// Rule remark.
     /// Wire name `desc`.
+    #[cfg_attr(feature = "server", serde(rename = "desc"))]
     pub desc: String,
     /// Protocol, e.g. `tcp` or `all`.
     /// Wire name `ipProtocol`.
+    #[cfg_attr(feature = "server", serde(rename = "ipProtocol"))]
     pub ip_protocol: String,
     /// IP or CIDR the rule matches.
     /// Wire name `cidrIp`.
+    #[cfg_attr(feature = "server", serde(rename = "cidrIp"))]
     pub cidr_ip: String,
     /// Port or range: `80`, `90-100` or `ALL`.
     /// Wire name `portRange`.
+    #[cfg_attr(feature = "server", serde(rename = "portRange"))]
     pub port_range: String,
     /// Allow or deny. Documented here as 0 allow / 1 deny, but DescribeNetworkAcl and this page's example use 1 allow / 0 deny (see the action's note).
     /// Wire name `action`; checked before sending: one of `0`, `1`.
+    #[cfg_attr(feature = "server", serde(rename = "action"))]
     pub action: i64,
 }
 

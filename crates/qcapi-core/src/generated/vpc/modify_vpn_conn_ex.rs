@@ -265,42 +265,57 @@ impl Output for ModifyVpnConnExOutput {
 
 /// IKE settings, sent as `IKESet.N.<field>`; same fields and values as in AddVpnConnEx.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct ModifyVpnConnExIKESetParam {
     /// IKE encryption: `3des-cbc` (default), `aes-cbc-128`, `aes-cbc-192`, `aes-cbc-256` or `des-cbc`.
     /// Wire name `propoEncryAlgorithm`; checked before sending: one of `3des-cbc`, `aes-cbc-128`, `aes-cbc-192`, `aes-cbc-256`, `des-cbc`.
+    #[cfg_attr(feature = "server", serde(rename = "propoEncryAlgorithm", default, skip_serializing_if = "Option::is_none"))]
     pub propo_encry_algorithm: Option<String>,
     /// IKE authentication: `md5` (default) or `sha`.
     /// Wire name `propoAuthenAlgorithm`; checked before sending: one of `md5`, `sha`.
+    #[cfg_attr(feature = "server", serde(rename = "propoAuthenAlgorithm", default, skip_serializing_if = "Option::is_none"))]
     pub propo_authen_algorithm: Option<String>,
     /// Negotiation mode: `main` (default) or `aggressive`.
     /// Wire name `exchangeMode`; checked before sending: one of `main`, `aggressive`.
+    #[cfg_attr(feature = "server", serde(rename = "exchangeMode", default, skip_serializing_if = "Option::is_none"))]
     pub exchange_mode: Option<String>,
     /// Local identity type: `address` (default) or `fqdn`.
     /// Wire name `localIdentity`; checked before sending: one of `address`, `fqdn`.
+    #[cfg_attr(feature = "server", serde(rename = "localIdentity", default, skip_serializing_if = "Option::is_none"))]
     pub local_identity: Option<String>,
     /// Remote identity type: `address` (default) or `fqdn`.
     /// Wire name `remoteIdentity`; checked before sending: one of `address`, `fqdn`.
+    #[cfg_attr(feature = "server", serde(rename = "remoteIdentity", default, skip_serializing_if = "Option::is_none"))]
     pub remote_identity: Option<String>,
     /// Local address when `localIdentity` is `address`; defaults to the gateway's public IP.
     /// Wire name `localAddress`.
+    #[cfg_attr(feature = "server", serde(rename = "localAddress", default, skip_serializing_if = "Option::is_none"))]
     pub local_address: Option<String>,
     /// Remote address when `remoteIdentity` is `address`.
     /// Wire name `remoteAddress`.
+    #[cfg_attr(feature = "server", serde(rename = "remoteAddress", default, skip_serializing_if = "Option::is_none"))]
     pub remote_address: Option<String>,
     /// Local FQDN when `localIdentity` is `fqdn`.
     /// Wire name `localFqdnName`.
+    #[cfg_attr(feature = "server", serde(rename = "localFqdnName", default, skip_serializing_if = "Option::is_none"))]
     pub local_fqdn_name: Option<String>,
     /// Remote FQDN when `remoteIdentity` is `fqdn`.
     /// Wire name `remoteFqdnName`.
+    #[cfg_attr(feature = "server", serde(rename = "remoteFqdnName", default, skip_serializing_if = "Option::is_none"))]
     pub remote_fqdn_name: Option<String>,
     /// DH group: `group1`, `group2`, `group5`, `group14` or `group24`.
     /// Wire name `dhGroupName`; checked before sending: one of `group1`, `group2`, `group5`, `group14`, `group24`.
+    #[cfg_attr(feature = "server", serde(rename = "dhGroupName", default, skip_serializing_if = "Option::is_none"))]
     pub dh_group_name: Option<String>,
     /// IKE SA lifetime in seconds, 60 to 604800.
     /// Wire name `ikeSaLifetimeSeconds`; checked before sending: 60 to 604800.
+    #[cfg_attr(feature = "server", serde(rename = "ikeSaLifetimeSeconds", default, skip_serializing_if = "Option::is_none"))]
     pub ike_sa_lifetime_seconds: Option<i64>,
     /// Listed under IKE by the documentation but described as the IPsec encryption algorithm (DescribeVpnConn reports it under IPsec): `3des-cbc` (default), `aes-cbc-128`, `aes-cbc-192`, `aes-cbc-256`, `des-cbc` or `null`.
     /// Wire name `encryptAlgorithm`; checked before sending: one of `3des-cbc`, `aes-cbc-128`, `aes-cbc-192`, `aes-cbc-256`, `des-cbc`, `null`.
+    #[cfg_attr(feature = "server", serde(rename = "encryptAlgorithm", default, skip_serializing_if = "Option::is_none"))]
     pub encrypt_algorithm: Option<String>,
 }
 
@@ -480,18 +495,25 @@ impl crate::FromParam for ModifyVpnConnExIKESetParam {
 
 /// IPsec settings, sent as `IPsecSet.N.<field>`; same fields and values as in AddVpnConnEx.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct ModifyVpnConnExIPsecSetParam {
     /// Integrity algorithm: `md5` (default) or `sha`. The API spells the name `integrityAlgorith` (sic).
     /// Wire name `integrityAlgorith`; checked before sending: one of `md5`, `sha`.
+    #[cfg_attr(feature = "server", serde(rename = "integrityAlgorith", default, skip_serializing_if = "Option::is_none"))]
     pub integrity_algorith: Option<String>,
     /// IPsec SA lifetime in seconds, 180 to 604800.
     /// Wire name `ipsecSaLifetimeSeconds`; checked before sending: 180 to 604800.
+    #[cfg_attr(feature = "server", serde(rename = "ipsecSaLifetimeSeconds", default, skip_serializing_if = "Option::is_none"))]
     pub ipsec_sa_lifetime_seconds: Option<i64>,
     /// IPsec SA lifetime in KB of traffic, 2560 to 604800.
     /// Wire name `ipsecSaLifetimeTraffic`; checked before sending: 2560 to 604800.
+    #[cfg_attr(feature = "server", serde(rename = "ipsecSaLifetimeTraffic", default, skip_serializing_if = "Option::is_none"))]
     pub ipsec_sa_lifetime_traffic: Option<i64>,
     /// PFS group: `null` (default), `dh-group1`, `dh-group2`, `dh-group5`, `dh-group14` or `dh-group24`.
     /// Wire name `pfsDhGroup`; checked before sending: one of `null`, `dh-group1`, `dh-group2`, `dh-group5`, `dh-group14`, `dh-group24`.
+    #[cfg_attr(feature = "server", serde(rename = "pfsDhGroup", default, skip_serializing_if = "Option::is_none"))]
     pub pfs_dh_group: Option<String>,
 }
 

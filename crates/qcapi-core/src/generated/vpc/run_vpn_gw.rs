@@ -140,12 +140,17 @@ impl Output for RunVpnGwOutput {
 
 /// Prepaid settings, sent as `chargePrepaid.<field>`; required when `chargeType` is `PREPAID`.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct RunVpnGwChargePrepaidParam {
     /// Purchase period in months: 1 to 12, 24 or 36.
     /// Wire name `period`; checked before sending: one of `1`, `2`, `3`, `4`, `5`, `6`, `7`, `8`, `9`, `10`, `11`, `12`, `24`, `36`.
+    #[cfg_attr(feature = "server", serde(rename = "period"))]
     pub period: i64,
     /// `1` renew automatically, `0` not.
     /// Wire name `isAutoRenewals`; checked before sending: one of `0`, `1`.
+    #[cfg_attr(feature = "server", serde(rename = "isAutoRenewals", default, skip_serializing_if = "Option::is_none"))]
     pub is_auto_renewals: Option<String>,
 }
 

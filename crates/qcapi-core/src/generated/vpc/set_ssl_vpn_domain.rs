@@ -174,21 +174,29 @@ impl Output for SetSSLVpnDomainOutput {
 
 /// ACL entries, sent as `acl.N.<field>`; every field is required in an entry.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct SetSSLVpnDomainAclParam {
     /// Protocol.
     /// Wire name `proto`.
+    #[cfg_attr(feature = "server", serde(rename = "proto"))]
     pub proto: String,
     /// `0` allow, `1` deny.
     /// Wire name `action`; checked before sending: one of `0`, `1`.
+    #[cfg_attr(feature = "server", serde(rename = "action"))]
     pub action: i64,
     /// Destination port(s).
     /// Wire name `destinationPort`.
+    #[cfg_attr(feature = "server", serde(rename = "destinationPort"))]
     pub destination_port: String,
     /// Source CIDR.
     /// Wire name `sourceCidr`.
+    #[cfg_attr(feature = "server", serde(rename = "sourceCidr"))]
     pub source_cidr: String,
     /// Destination CIDR.
     /// Wire name `destinationCidr`.
+    #[cfg_attr(feature = "server", serde(rename = "destinationCidr"))]
     pub destination_cidr: String,
 }
 

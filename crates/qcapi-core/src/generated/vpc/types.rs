@@ -8,15 +8,21 @@ use serde::{Deserialize, Serialize};
 
 /// A subnet to create together with a VPC or inside one.
 #[derive(Debug, Clone, PartialEq)]
+// With wire names, for what a server keeps (the emulator's state file).
+#[cfg_attr(feature = "server", derive(Serialize, Deserialize))]
+#[rustfmt::skip::attributes(cfg_attr)]
 pub struct SubnetSpec {
     /// Subnet name, at most 60 characters, unique in the VPC.
     /// Wire name `subnetName`; checked before sending: 1 to 60 characters.
+    #[cfg_attr(feature = "server", serde(rename = "subnetName"))]
     pub subnet_name: String,
     /// Subnet CIDR inside the VPC's CIDR, not overlapping other subnets, mask /16 to /28.
     /// Wire name `cidrBlock`.
+    #[cfg_attr(feature = "server", serde(rename = "cidrBlock"))]
     pub cidr_block: String,
     /// Availability zone ID, e.g. `100003` or `800001`.
     /// Wire name `zoneId`.
+    #[cfg_attr(feature = "server", serde(rename = "zoneId"))]
     pub zone_id: i64,
 }
 
