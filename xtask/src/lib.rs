@@ -270,33 +270,28 @@ doc = "TODO: what the parameter means."
     )
 }
 
-/// The emulator's `STATEFUL_ACTIONS` list, read from its source (the emulator's own
-/// tests keep that list true; reading text avoids building the emulator here).
-pub fn emulator_stateful_actions(root: &Path) -> Option<Vec<String>> {
-    let dir = root.join("crates/qcapi-emulator/src");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
-    for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
-        };
-        let Some(start) = text.find("STATEFUL_ACTIONS: &[&str] = &[") else {
-            continue;
-        };
-        let list = &text[start..];
-        let end = list.find("];")?;
-        return Some(
-            list[..end]
-                .split('"')
-                .skip(1)
-                .step_by(2)
-                .map(str::to_owned)
-                .collect(),
-        );
+/// The actions the emulator models, as its own handler table registers them
+/// (`qcapi-emulator --modelled-actions`, built and run through cargo).
+pub fn emulator_modelled_actions(root: &Path) -> Result<Vec<String>, String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "qcapi-emulator",
+            "--",
+            "--modelled-actions",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run the emulator: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "qcapi-emulator --modelled-actions failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
-    None
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text.lines().map(str::to_owned).collect())
 }

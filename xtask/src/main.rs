@@ -49,7 +49,7 @@ fn codegen(check: bool) -> Result<(), String> {
 fn check_spec() -> Result<(), String> {
     let root = workspace_root();
     let models = xtask::load_models(&root).map_err(|e| e.join("\n"))?;
-    let stateful = xtask::emulator_stateful_actions(&root);
+    let modelled = xtask::emulator_modelled_actions(&root);
     for m in &models {
         let undocumented = m.actions.iter().filter(|a| !a.documented).count();
         println!(
@@ -61,8 +61,8 @@ fn check_spec() -> Result<(), String> {
             m.common_codes.len(),
             m.error_codes.len()
         );
-        match &stateful {
-            Some(names) => {
+        match &modelled {
+            Ok(names) => {
                 let shape_only: Vec<&str> = m
                     .actions
                     .iter()
@@ -70,7 +70,7 @@ fn check_spec() -> Result<(), String> {
                     .filter(|n| !names.iter().any(|s| s == n))
                     .collect();
                 println!(
-                    "emulator: {} actions stateful, {} answered from the spec's output shape only:",
+                    "emulator: {} actions modelled, {} answered from the spec's output shape only:",
                     m.actions.len() - shape_only.len(),
                     shape_only.len()
                 );
@@ -78,7 +78,7 @@ fn check_spec() -> Result<(), String> {
                     println!("  {}", chunk.join(", "));
                 }
             }
-            None => println!("emulator: STATEFUL_ACTIONS not found in crates/qcapi-emulator/src"),
+            Err(why) => println!("emulator: {why}"),
         }
     }
     Ok(())

@@ -244,6 +244,11 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<std::path::PathBuf>,
 
+    /// Print the actions with a stateful model, one per line, and exit (the rest
+    /// answer from their spec's output shape).
+    #[arg(long)]
+    pub modelled_actions: bool,
+
     /// Lifetime of metadata credentials, on the emulator clock (1 to 43200).
     #[arg(
         long,
@@ -299,6 +304,12 @@ impl EmulatorArgs {
     /// Binds, prints the demo accounts (if used) and the `listening on` line,
     /// then serves until Ctrl-C. Exit code 1 if it cannot start.
     pub fn run(self) -> ExitCode {
+        if self.modelled_actions {
+            for action in crate::modelled_actions() {
+                println!("{action}");
+            }
+            return ExitCode::SUCCESS;
+        }
         match self.serve() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
