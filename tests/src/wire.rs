@@ -122,3 +122,28 @@ pub fn status_of(text: &str) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
 }
+
+/// Calls an unsigned admin endpoint (`/_emulator/...`) with `method` and an optional
+/// JSON body; returns the status and the body as JSON (or as a JSON string if not JSON).
+pub fn admin(
+    emulator: &Emulator,
+    method: &str,
+    path_and_query: &str,
+    body: Option<&str>,
+) -> (u16, Value) {
+    let url = format!("{}{path_and_query}", emulator.base_url());
+    let agent = agent();
+    let response = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, Some(body)) => agent.post(&url).content_type("application/json").send(body),
+        (_, None) => agent.post(&url).send_empty(),
+    };
+    let mut response = response.expect("the emulator answers");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().expect("a body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}

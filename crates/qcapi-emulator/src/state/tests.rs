@@ -14,6 +14,20 @@ fn actions_without_handlers_answer_their_shape() {
     let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || None).expect("a success");
     assert_eq!(out, r#"{"totalCount":0}"#);
 
+    // An output named like a parameter answers the request's value (as stripe-mock does).
+    const NAMED: &[FieldSpec] = &[
+        FieldSpec::string("vpcName", ""),
+        FieldSpec::integer("limit", ""),
+    ];
+    spec.outputs = NAMED;
+    let params: Params = [("vpcName", "mine"), ("limit", "7")].into_iter().collect();
+    let out = handle(&mut state, &a, &spec, &params, T0, &mut || None).expect("a success");
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).expect("JSON"),
+        json!({"vpcName": "mine", "limit": 7})
+    );
+    spec.outputs = OUTPUTS;
+
     spec.name = "RunSomethingNew";
     spec.asynchronous = true;
     let out = handle(&mut state, &a, &spec, &Params::new(), T0, &mut || None).expect("a success");

@@ -3,7 +3,7 @@
 
 use qcapi_core::{Config, HttpMethod, SignContext, build_request, vpc};
 use qcapi_emulator::{Account, Emulator};
-use qcapi_tests::wire::{agent, expect_ok, nonce, now, send};
+use qcapi_tests::wire::{expect_ok, nonce, now, send};
 use serde_json::Value;
 
 /// Calls `action` as `account` in `region`; returns the success body.
@@ -33,19 +33,7 @@ fn vpc_count(emulator: &Emulator, account: &Account, region: &str) -> i64 {
 }
 
 fn admin(emulator: &Emulator, method: &str, path_and_query: &str) -> (u16, Value) {
-    let url = format!("{}{path_and_query}", emulator.base_url());
-    let response = match method {
-        "GET" => agent().get(&url).call(),
-        "DELETE" => agent().delete(&url).call(),
-        _ => agent().post(&url).send_empty(),
-    };
-    let mut response = response.expect("the emulator answers");
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().expect("a body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    qcapi_tests::wire::admin(emulator, method, path_and_query, None)
 }
 
 #[test]

@@ -10,3 +10,4 @@ mod hostile;
 mod lifecycle;
 mod persistence;
 mod protocol;
+mod scenarios;
