@@ -1,7 +1,9 @@
 //! `qcapi emulator`: the embedded emulator's own command line (`qcapi emulator
 //! --listen ADDR ...` serves), and the control of a running one: `advance-clock
 //! DURATION` (so that nothing but `qcapi` is needed to let a pending peering
-//! expire), `clock`, and `reset [--account UIN --region R]`.
+//! expire), `clock`, `reset [--account UIN --region R]`, `state --account UIN
+//! --region R`, `requests [--clear]`, and the scenarios `answers [--add JSON |
+//! --clear]` and `tasks [--add JSON | --clear]`.
 //!
 //! The clock is moved with one plain POST to the emulator's admin endpoint
 //! (`/_emulator/clock/advance?seconds=N`), not a signed API call: the endpoint
@@ -32,6 +34,12 @@ const CLOCK_PATH: &str = "/_emulator/clock";
 const RESET_PATH: &str = "/_emulator/reset";
 /// The admin path of the request journal.
 const REQUESTS_PATH: &str = "/_emulator/requests";
+/// The admin path of one account's resources in one region.
+const STATE_PATH: &str = "/_emulator/state";
+/// The admin path of the canned answers.
+const ANSWERS_PATH: &str = "/_emulator/answers";
+/// The admin path of the task rules.
+const TASKS_PATH: &str = "/_emulator/tasks";
 
 /// How long the one admin request may take.
 const ADMIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,6 +56,41 @@ pub enum Emulator {
     Reset(Option<(String, String)>),
     /// Print a running emulator's request journal, or (`true`) empty it.
     Requests(bool),
+    /// Print one account's resources in one region.
+    State(String, String),
+    /// List, add to (the JSON body) or clear a running emulator's canned answers.
+    Answers(Listed),
+    /// List, add to (the JSON body) or clear a running emulator's task rules.
+    Tasks(Listed),
+}
+
+/// What `answers` and `tasks` do with their list.
+pub enum Listed {
+    /// Print it.
+    Show,
+    /// Add this JSON (the admin endpoint's body).
+    Add(String),
+    /// Empty it.
+    Clear,
+}
+
+impl Listed {
+    fn from_matches(m: &ArgMatches) -> Self {
+        match (m.get_one::<String>("add"), m.get_flag("clear")) {
+            (Some(json), _) => Self::Add(json.clone()),
+            (None, true) => Self::Clear,
+            (None, false) => Self::Show,
+        }
+    }
+
+    /// The request that does it on `path`.
+    fn request(self, path: &str) -> (&'static str, String, Option<String>) {
+        match self {
+            Self::Show => ("GET", path.to_owned(), None),
+            Self::Add(json) => ("POST", path.to_owned(), Some(json)),
+            Self::Clear => ("DELETE", path.to_owned(), None),
+        }
+    }
 }
 
 /// `qcapi emulator`, with its `advance-clock` subcommand. `globals` are the
@@ -107,6 +150,41 @@ pub fn command(globals: &[Arg]) -> Command {
         )
         .next_help_heading("Global options")
         .args(admin_globals());
+    let state = Command::new("state")
+        .about("Prints every resource of one account in one region, in the shapes the Describe actions answer with")
+        .arg(Arg::new("account").long("account").value_name("UIN").required(true).help("The account (its UIN)"))
+        .arg(Arg::new("region").long("region").value_name("REGION").required(true).help("The region"))
+        .next_help_heading("Global options")
+        .args(admin_globals());
+    let listed = |name: &'static str, about: &'static str, add: &'static str| {
+        Command::new(name)
+            .about(about)
+            .arg(
+                Arg::new("add")
+                    .long("add")
+                    .value_name("JSON")
+                    .conflicts_with("clear")
+                    .help(add),
+            )
+            .arg(
+                Arg::new("clear")
+                    .long("clear")
+                    .action(clap::ArgAction::SetTrue)
+                    .help("Remove them all instead of printing them"),
+            )
+            .next_help_heading("Global options")
+            .args(admin_globals())
+    };
+    let answers = listed(
+        "answers",
+        "Prints, adds to or clears a running emulator's canned answers (taken before any model runs)",
+        r#"Queue one, e.g. '{"action":"DescribeVpcEx","result":{"totalCount":0,"data":[]}}' or '{"action":"CreateVpc","account":"UIN","error":{"codeDesc":"VpcLimitExceeded","message":"full"}}'"#,
+    );
+    let tasks = listed(
+        "tasks",
+        "Prints, adds to or clears a running emulator's task rules (when and how tasks finish)",
+        r#"Add one, e.g. '{"finish":"immediately"}', '{"finish":"after_polls","polls":3,"action":"DeleteVpcPeeringConnectionEx"}', '{"finish":"after_seconds","seconds":60}' or '{"finish":"fail","codeDesc":"X","message":"m"}'"#,
+    );
     EmulatorArgs::augment_args(Command::new("emulator"))
         .about("Runs a local emulator of the legacy API, or moves a running one's clock (advance-clock 8d)")
         .long_about(
@@ -119,6 +197,9 @@ pub fn command(globals: &[Arg]) -> Command {
         .subcommand(clock)
         .subcommand(reset)
         .subcommand(requests)
+        .subcommand(state)
+        .subcommand(answers)
+        .subcommand(tasks)
 }
 
 /// Reads `qcapi emulator`'s matches; the globals of `advance-clock`, if any.
@@ -134,6 +215,19 @@ pub fn invocation(m: &ArgMatches) -> Result<(Emulator, Option<Globals>), clap::E
         Some(("clock", sub)) => Ok((Emulator::Clock, Some(Globals::from_matches(sub)))),
         Some(("requests", sub)) => Ok((
             Emulator::Requests(sub.get_flag("clear")),
+            Some(Globals::from_matches(sub)),
+        )),
+        Some(("state", sub)) => {
+            let text = |name: &str| sub.get_one::<String>(name).cloned().unwrap_or_default();
+            let what = Emulator::State(text("account"), text("region"));
+            Ok((what, Some(Globals::from_matches(sub))))
+        }
+        Some(("answers", sub)) => Ok((
+            Emulator::Answers(Listed::from_matches(sub)),
+            Some(Globals::from_matches(sub)),
+        )),
+        Some(("tasks", sub)) => Ok((
+            Emulator::Tasks(Listed::from_matches(sub)),
             Some(Globals::from_matches(sub)),
         )),
         Some(("reset", sub)) => {
@@ -185,30 +279,44 @@ pub fn duration(text: &str) -> Result<u64, String> {
 /// Runs `what` against the emulator at `endpoint`: one unsigned admin request
 /// (or, for `Serve`, serves).
 pub fn admin(endpoint: &Endpoint, what: Emulator, globals: &Globals) -> ExitCode {
-    let (method, path_and_query) = match what {
-        Emulator::AdvanceClock(seconds) => {
-            ("POST", format!("{CLOCK_ADVANCE_PATH}?seconds={seconds}"))
-        }
-        Emulator::Clock => ("GET", CLOCK_PATH.to_owned()),
-        Emulator::Requests(false) => ("GET", REQUESTS_PATH.to_owned()),
-        Emulator::Requests(true) => ("DELETE", REQUESTS_PATH.to_owned()),
-        Emulator::Reset(None) => ("POST", RESET_PATH.to_owned()),
+    let scoped = |path: &str, account: &str, region: &str| {
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("account", account)
+            .append_pair("region", region)
+            .finish();
+        format!("{path}?{query}")
+    };
+    let (method, path_and_query, body) = match what {
+        Emulator::AdvanceClock(seconds) => (
+            "POST",
+            format!("{CLOCK_ADVANCE_PATH}?seconds={seconds}"),
+            None,
+        ),
+        Emulator::Clock => ("GET", CLOCK_PATH.to_owned(), None),
+        Emulator::Requests(false) => ("GET", REQUESTS_PATH.to_owned(), None),
+        Emulator::Requests(true) => ("DELETE", REQUESTS_PATH.to_owned(), None),
+        Emulator::Reset(None) => ("POST", RESET_PATH.to_owned(), None),
         Emulator::Reset(Some((account, region))) => {
-            let query: String = form_urlencoded::Serializer::new(String::new())
-                .append_pair("account", &account)
-                .append_pair("region", &region)
-                .finish();
-            ("POST", format!("{RESET_PATH}?{query}"))
+            ("POST", scoped(RESET_PATH, &account, &region), None)
         }
+        Emulator::State(account, region) => ("GET", scoped(STATE_PATH, &account, &region), None),
+        Emulator::Answers(listed) => listed.request(ANSWERS_PATH),
+        Emulator::Tasks(listed) => listed.request(TASKS_PATH),
         Emulator::Serve(args) => return args.run(),
     };
-    request(endpoint, method, &path_and_query, globals)
+    request(endpoint, method, &path_and_query, body, globals)
 }
 
 /// Sends one admin request to the emulator at `endpoint` and prints its answer
 /// (with `--dry-run`, only the request line).
 /// Exit 1 if it cannot be reached or refuses (the reason on stderr).
-fn request(endpoint: &Endpoint, method: &str, path_and_query: &str, globals: &Globals) -> ExitCode {
+fn request(
+    endpoint: &Endpoint,
+    method: &str,
+    path_and_query: &str,
+    body: Option<String>,
+    globals: &Globals,
+) -> ExitCode {
     let url = format!(
         "{}://{}{path_and_query}",
         endpoint.scheme(),
@@ -217,6 +325,9 @@ fn request(endpoint: &Endpoint, method: &str, path_and_query: &str, globals: &Gl
     if globals.dry_run {
         // What would be sent: there is nothing to sign.
         stdio::out(&format!("{method} {url}\n"));
+        if let Some(body) = &body {
+            stdio::out(&format!("{body}\n"));
+        }
         return ExitCode::SUCCESS;
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -224,10 +335,11 @@ fn request(endpoint: &Endpoint, method: &str, path_and_query: &str, globals: &Gl
         .timeout_global(Some(globals.timeout.unwrap_or(ADMIN_TIMEOUT)))
         .build()
         .into();
-    let answer = match method {
-        "GET" => agent.get(&url).call(),
-        "DELETE" => agent.delete(&url).call(),
-        _ => agent.post(&url).send_empty(),
+    let answer = match (method, body) {
+        ("GET", _) => agent.get(&url).call(),
+        ("DELETE", _) => agent.delete(&url).call(),
+        (_, Some(body)) => agent.post(&url).content_type("application/json").send(body),
+        (_, None) => agent.post(&url).send_empty(),
     }
     .and_then(|mut r| Ok((r.status().as_u16(), r.body_mut().read_to_string()?)));
     let failure = match answer {

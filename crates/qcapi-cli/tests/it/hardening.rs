@@ -667,3 +667,50 @@ fn emulator_reset_and_clock_drive_a_running_emulator() {
     assert_eq!(common::int(&cleared.json()["cleared"]), 1, "{cleared:#?}");
     assert_eq!(emulator.requests().len(), 0);
 }
+
+#[test]
+fn emulator_state_answers_and_tasks_drive_a_running_emulator() {
+    let emulator = Emulator::start().expect("emulator");
+    let home = Home::new("scenarios");
+    let q = qcapi(&home).env("TENCENTCLOUD_ENDPOINT", &emulator.base_url());
+    let uin = qcapi_emulator::Account::demo_a().uin;
+    q.run(&["CreateVpc", "--vpcName", "s", "--cidrBlock", "10.0.0.0/16"]);
+    let state = q.run(&["emulator", "state", "--account", &uin, "--region", "gz"]);
+    assert_eq!(state.json()["vpcs"][0]["vpcName"], "s", "{state:#?}");
+    // Both are required: a usage error, sent nowhere.
+    assert_eq!(q.run(&["emulator", "state", "--account", &uin]).code, 2);
+
+    let canned = r#"{"action":"DescribeVpcEx","result":{"totalCount":42,"data":[]}}"#;
+    let added = q.run(&["emulator", "answers", "--add", canned]);
+    assert_eq!(common::int(&added.json()["pending"]), 1, "{added:#?}");
+    let listed = q.run(&["emulator", "answers"]);
+    assert_eq!(
+        listed.json()["answers"][0]["action"],
+        "DescribeVpcEx",
+        "{listed:#?}"
+    );
+    assert_eq!(
+        q.run(&["DescribeVpcEx", "--query", "totalCount"]).stdout,
+        "42\n"
+    );
+    assert_eq!(
+        q.run(&["DescribeVpcEx", "--query", "totalCount"]).stdout,
+        "1\n"
+    );
+    let refused = q.run(&["emulator", "answers", "--add", "{}"]);
+    assert_eq!(refused.code, 1, "{refused:#?}");
+    let cleared = q.run(&["emulator", "answers", "--clear"]);
+    assert_eq!(common::int(&cleared.json()["cleared"]), 0, "{cleared:#?}");
+
+    let rule = q.run(&[
+        "emulator",
+        "tasks",
+        "--add",
+        r#"{"finish":"after_polls","polls":2}"#,
+    ]);
+    assert_eq!(common::int(&rule.json()["rules"]), 1, "{rule:#?}");
+    assert_eq!(q.run(&["emulator", "tasks"]).json()["rules"][0]["polls"], 2);
+    let cleared = q.run(&["emulator", "tasks", "--clear"]);
+    assert_eq!(common::int(&cleared.json()["cleared"]), 1, "{cleared:#?}");
+    assert_eq!(emulator.clear_task_rules(), 0);
+}
