@@ -10,4 +10,5 @@ mod hostile;
 mod lifecycle;
 mod persistence;
 mod protocol;
+mod readme;
 mod scenarios;
