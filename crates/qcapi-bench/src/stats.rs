@@ -97,6 +97,26 @@ pub fn cpu_time() -> Option<Duration> {
     stat_cpu_time("/proc/self/stat")
 }
 
+/// CPU time process `pid` has used so far, all its threads: the sum of the
+/// scheduler's nanosecond counts in `/proc/PID/task/*/schedstat` (threads that
+/// already ended are not counted, so measure a long-lived server).
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let mut total = Duration::ZERO;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+    {
+        let text = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        let nanos: u64 = text
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        total += Duration::from_nanos(nanos);
+    }
+    Some(total)
+}
+
 /// User plus system time from a procfs `stat` file (a process's or a thread's).
 fn stat_cpu_time(path: &str) -> Option<Duration> {
     let stat = std::fs::read_to_string(path).ok()?;

@@ -6,6 +6,9 @@
 //! qcapi-load blocking [--endpoint URL] [--calls N] [--warmup N] [--rounds 5] [--floor-cpu N] [--account ID:KEY:UIN] [--resolver qcapi|ureq]
 //!                                                alternating with as many bare ping-pong round trips (the floor)
 //! qcapi-load pingpong-server --request-bytes N --response-bytes N   the floor's server (one connection)
+//! qcapi-load server [--emulator PATH] [--calls N] [--rounds 5] [--warmup N] [--state-file PATH]
+//!                                                the emulator binary's CPU per call, alternating with
+//!                                                the ping-pong server's per round trip (same sizes)
 //! qcapi-load async [--endpoint URL] [--calls N] [--in-flight 64] [--threads 0] [--warmup N] [--account ...]
 //! qcapi-load mixed [--clients 8] [--calls 2000]  several clients, then a state check (own emulator)
 //! qcapi-load fuzz-seeds DIR                      seed corpora and dictionary for fuzz/
@@ -71,6 +74,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
     match command.as_str() {
         "micro" => Ok(micro(opts.number("--secs", 2)?)),
         "blocking" | "async" => end_to_end(command == "async", &opts),
+        "server" => server_against_floor(&opts),
         "mixed" => {
             let (clients, calls) = (opts.number("--clients", 8)?, opts.number("--calls", 2000)?);
             let emulator = load::mixed_accounts(clients)
@@ -127,7 +131,111 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
     }
 }
 
-const USAGE: &str = "usage: qcapi-load micro|blocking|async|mixed|pingpong-server|fuzz-seeds [options] (see the source's header)";
+const USAGE: &str = "usage: qcapi-load micro|blocking|async|server|mixed|pingpong-server|fuzz-seeds [options] (see the source's header)";
+
+/// The emulator binary's own CPU per call (all its threads, from procfs), next to
+/// the bare ping-pong server's per round trip of the same sizes: `rounds` rounds of
+/// `calls / rounds` sequential blocking calls, alternating with as many round trips.
+fn server_against_floor(opts: &Options<'_>) -> Result<serde_json::Value, String> {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let binary = opts.get("--emulator").map_or_else(
+        || exe.with_file_name("qcapi-emulator"),
+        std::path::PathBuf::from,
+    );
+    let mut command = std::process::Command::new(&binary);
+    command.args(["--listen", "127.0.0.1:0"]);
+    if let Some(path) = opts.get("--state-file") {
+        let _ = std::fs::remove_file(path);
+        command.args(["--state-file", path]);
+    }
+    let mut emulator = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting {}: {e}", binary.display()))?;
+    let mut endpoint = String::new();
+    if let Some(stdout) = emulator.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.map_err(|e| e.to_string())?;
+            if let Some(url) = line.strip_prefix("listening on ") {
+                endpoint = url.to_owned();
+                break;
+            }
+        }
+    }
+    let result = (|| {
+        let account = Account::demo_a();
+        load::seed(&endpoint, &account).map_err(|e| format!("seeding: {e}"))?;
+        let rounds = opts.number("--rounds", 5)?.max(1);
+        let per_round = opts.number("--calls", 5_000)? / rounds;
+        let warmup = opts.number("--warmup", 200)?;
+        let send = load::blocking_sender(&endpoint, &account, false).map_err(|e| e.to_string())?;
+        let (mut floor, mut server) = start_floor(&endpoint, &account, None)?;
+        let cpu_of =
+            |child: &std::process::Child| stats::process_cpu(child.id()).unwrap_or_default();
+        let measured = (|| {
+            for _ in 0..warmup {
+                send().map_err(|e| e.to_string())?;
+                floor.client.round_trip().map_err(|e| e.to_string())?;
+            }
+            let (mut emulator_cpu, mut floor_cpu, mut ratios) =
+                (Duration::ZERO, Duration::ZERO, Vec::new());
+            for _ in 0..rounds {
+                let before = cpu_of(&emulator);
+                for _ in 0..per_round {
+                    send().map_err(|e| e.to_string())?;
+                }
+                let a = cpu_of(&emulator).saturating_sub(before);
+                let before = cpu_of(&server);
+                for _ in 0..per_round {
+                    floor
+                        .client
+                        .round_trip()
+                        .map_err(|e| format!("ping-pong: {e}"))?;
+                }
+                let b = cpu_of(&server).saturating_sub(before);
+                ratios.push(a.as_secs_f64() / b.as_secs_f64().max(1e-12));
+                emulator_cpu += a;
+                floor_cpu += b;
+            }
+            Ok::<_, String>((emulator_cpu, floor_cpu, ratios))
+        })();
+        drop(floor.client);
+        let _ = server.kill();
+        let _ = server.wait();
+        let (emulator_cpu, floor_cpu, mut ratios) = measured?;
+        ratios.sort_by(f64::total_cmp);
+        let calls = u32::try_from(per_round * rounds).unwrap_or(u32::MAX).max(1);
+        let (per_call, per_trip) = (emulator_cpu / calls, floor_cpu / calls);
+        let median = ratios[ratios.len() / 2];
+        eprintln!(
+            "emulator CPU per {} call {:.1} us; bare ping-pong server ({} + {} bytes) {:.1} us per round trip; \
+             median of {rounds} rounds: {median:.2}x (rounds {ratios:.2?})",
+            load::e2e_action().name(),
+            micros(per_call),
+            floor.request_bytes,
+            floor.response_bytes,
+            micros(per_trip),
+        );
+        Ok(json!({
+            "mode": "server",
+            "action": load::e2e_action().name(),
+            "state_file": opts.get("--state-file").is_some(),
+            "rounds": rounds,
+            "calls": calls,
+            "emulator_cpu_per_call_us": micros(per_call),
+            "pingpong": {
+                "request_bytes": floor.request_bytes,
+                "response_bytes": floor.response_bytes,
+                "server_cpu_per_round_trip_us": micros(per_trip),
+            },
+            "emulator_vs_pingpong": {"median": median, "rounds": ratios},
+        }))
+    })();
+    let _ = emulator.kill();
+    let _ = emulator.wait();
+    result
+}
 
 fn end_to_end(asynchronous: bool, opts: &Options<'_>) -> Result<serde_json::Value, String> {
     let account = match opts.get("--account") {
