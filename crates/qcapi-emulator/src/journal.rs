@@ -1,6 +1,7 @@
 //! The request journal: the calls received, in order, each with what it asked and
 //! what it was answered, secrets masked; a ring buffer of bounded size.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -95,6 +96,10 @@ impl Journal {
             self.dropped += 1;
         }
         let get = |name: &str| params.get(name).unwrap_or_default().to_owned();
+        let shown = |name: &str, value: &str| {
+            let masked = qcapi_core::redact::masked(name, value);
+            masked.map_or_else(|| value.to_owned(), Cow::into_owned)
+        };
         let entry = RecordedRequest {
             seq: self.next_seq,
             action: get("Action"),
@@ -102,11 +107,7 @@ impl Journal {
             region: get("Region"),
             params: params
                 .iter()
-                .map(|(n, v)| {
-                    let shown = qcapi_core::redact::masked(n, v)
-                        .map_or_else(|| v.to_owned(), |m| m.into_owned());
-                    (n.to_owned(), shown)
-                })
+                .map(|(n, v)| (n.to_owned(), shown(n, v)))
                 .collect(),
             code,
             code_desc: code_desc.to_owned(),
@@ -126,10 +127,8 @@ impl Journal {
 
     /// Empties the journal; returns how many entries went.
     pub(crate) fn clear(&mut self) -> usize {
-        let n = self.entries.len();
-        self.entries.clear();
         self.dropped = 0;
-        n
+        std::mem::take(&mut self.entries).len()
     }
 }
 
