@@ -261,33 +261,28 @@ fn check_status(status: u64) -> Result<u16, String> {
 }
 
 fn check_latency(millis: u64) -> Result<Duration, String> {
-    if millis > MAX_LATENCY_MILLIS {
-        return Err(format!(
-            "the latency must be at most {MAX_LATENCY_MILLIS} ms, got {millis}"
-        ));
-    }
-    Ok(Duration::from_millis(millis))
+    (millis <= MAX_LATENCY_MILLIS)
+        .then(|| Duration::from_millis(millis))
+        .ok_or_else(|| format!("the latency must be at most {MAX_LATENCY_MILLIS} ms, got {millis}"))
 }
 
 fn check_times(times: u64) -> Result<u64, String> {
-    if times == 0 {
-        return Err("`times` must be at least 1".to_owned());
-    }
-    Ok(times)
+    (times > 0)
+        .then_some(times)
+        .ok_or_else(|| "`times` must be at least 1".to_owned())
 }
 
 fn check_fraction(fraction: f64) -> Result<f64, String> {
-    if !(0.0..=1.0).contains(&fraction) {
-        return Err(format!("`fraction` must be within [0, 1], got {fraction}"));
-    }
-    Ok(fraction)
+    (0.0..=1.0)
+        .contains(&fraction)
+        .then_some(fraction)
+        .ok_or_else(|| format!("`fraction` must be within [0, 1], got {fraction}"))
 }
 
 fn check_action(action: String) -> Result<String, String> {
-    if action.is_empty() {
-        return Err("`action` must not be empty".to_owned());
-    }
-    Ok(action)
+    (!action.is_empty())
+        .then_some(action)
+        .ok_or_else(|| "`action` must not be empty".to_owned())
 }
 
 /// Fills `slot`, or fails if it was already filled (one kind, each option once).

@@ -2,7 +2,7 @@
 //! what it was answered, secrets masked; a ring buffer of bounded size.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use qcapi_core::Params;
@@ -35,11 +35,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The entry as `GET /_emulator/requests` shows it.
     pub fn to_json(&self) -> Value {
-        let params: serde_json::Map<String, Value> = self
-            .params
-            .iter()
-            .map(|(n, v)| (n.clone(), Value::from(v.as_str())))
-            .collect();
+        let params: BTreeMap<&String, &String> = self.params.iter().map(|(n, v)| (n, v)).collect();
         json!({
             "seq": self.seq,
             "action": self.action,
