@@ -44,14 +44,11 @@ impl Cidr {
     /// set host bits (`10.0.0.1/16` names a host, not a network).
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let (addr, prefix) = text.split_once('/')?;
-        // `u8::from_str` would accept `+16`; only plain digits are a prefix length.
-        if prefix.is_empty() || prefix.len() > 2 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+        // `u8::from_str` would accept `+16`; only one or two plain digits are a prefix length.
+        if prefix.len() > 2 || !prefix.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let prefix: u8 = prefix.parse().ok()?;
-        if prefix > 32 {
-            return None;
-        }
+        let prefix = prefix.parse().ok().filter(|prefix| *prefix <= 32)?;
         let network = u32::from(addr.parse::<Ipv4Addr>().ok()?);
         let cidr = Self { network, prefix };
         (network & cidr.mask() == network).then_some(cidr)

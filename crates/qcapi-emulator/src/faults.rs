@@ -11,6 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 /// The longest latency the admin endpoint and `--fault` accept (one hour);
@@ -32,18 +33,6 @@ pub enum FaultKind {
     /// `{"code":4400,"codeDesc":"RequestLimitExceeded",...}`, without
     /// executing the request.
     Throttle,
-}
-
-impl FaultKind {
-    /// The name used by the admin endpoint's `kind` field.
-    fn json_name(self) -> &'static str {
-        match self {
-            Self::Latency(_) => "latency",
-            Self::HttpStatus(_) => "http_status",
-            Self::CloseConnection => "close",
-            Self::Throttle => "throttle",
-        }
-    }
 }
 
 /// A fault rule: what to do ([`FaultKind`]), to which requests (every one, or
@@ -167,90 +156,101 @@ impl Fault {
 
     /// The rule as the admin endpoint shows it (the shape `POST /_emulator/faults` takes).
     pub(crate) fn to_json(&self) -> Map<String, Value> {
-        let mut out = Map::new();
-        out.insert("kind".into(), self.kind.json_name().into());
-        match self.kind {
-            FaultKind::Latency(delay) => {
-                let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
-                out.insert("millis".into(), millis.into());
-            }
-            FaultKind::HttpStatus(status) => {
-                out.insert("status".into(), status.into());
-            }
-            FaultKind::CloseConnection | FaultKind::Throttle => {}
-        }
-        if let Some(action) = &self.action {
-            out.insert("action".into(), action.as_str().into());
-        }
-        if let Some(times) = self.times {
-            out.insert("times".into(), times.into());
-        }
-        out.insert("fraction".into(), self.fraction.into());
-        out
+        let kind = match self.kind {
+            FaultKind::Latency(delay) => KindJson::Latency {
+                millis: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            },
+            FaultKind::HttpStatus(status) => KindJson::HttpStatus {
+                status: status.into(),
+            },
+            FaultKind::CloseConnection => KindJson::Close {},
+            FaultKind::Throttle => KindJson::Throttle {},
+        };
+        json_object(&FaultJson {
+            kind,
+            action: self.action.clone(),
+            times: self.times,
+            fraction: Some(self.fraction),
+        })
     }
 
     /// Parses the admin endpoint's JSON, e.g.
     /// `{"kind":"http_status","status":503,"action":"CreateVpc","times":2}`.
     pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
-        let Value::Object(fields) = value else {
-            return Err("expected a JSON object with a `kind` field".to_owned());
+        let json: FaultJson = admin_json(value, Some("kind"))?;
+        let kind = match json.kind {
+            KindJson::Latency { millis } => FaultKind::Latency(check_latency(millis)?),
+            KindJson::HttpStatus { status } => FaultKind::HttpStatus(check_status(status)?),
+            KindJson::Close {} => FaultKind::CloseConnection,
+            KindJson::Throttle {} => FaultKind::Throttle,
         };
-        let kind_name = match fields.get("kind") {
-            Some(Value::String(kind)) => kind.as_str(),
-            Some(_) => return Err("`kind` must be a string".to_owned()),
-            None => return Err(format!("missing `kind` ({KINDS_JSON})")),
-        };
-        let allowed: &[&str] = match kind_name {
-            "latency" => &["millis"],
-            "http_status" => &["status"],
-            "close" | "throttle" => &[],
-            other => return Err(format!("unknown kind `{other}` ({KINDS_JSON})")),
-        };
-        for name in fields.keys() {
-            let common = ["kind", "action", "times", "fraction"].contains(&name.as_str());
-            if !common && !allowed.contains(&name.as_str()) {
-                return Err(format!("unexpected field `{name}` for kind `{kind_name}`"));
-            }
-        }
-        let unsigned = |name: &str| -> Result<Option<u64>, String> {
-            match fields.get(name) {
-                None => Ok(None),
-                Some(value) => value
-                    .as_u64()
-                    .map(Some)
-                    .ok_or_else(|| format!("`{name}` must be a non-negative integer")),
-            }
-        };
-        let kind = match kind_name {
-            "latency" => {
-                let millis = unsigned("millis")?.ok_or("kind `latency` needs `millis`")?;
-                FaultKind::Latency(check_latency(millis)?)
-            }
-            "http_status" => {
-                let status = unsigned("status")?.ok_or("kind `http_status` needs `status`")?;
-                FaultKind::HttpStatus(check_status(status)?)
-            }
-            "close" => FaultKind::CloseConnection,
-            _ => FaultKind::Throttle,
-        };
-        let mut fault = Self::new(kind);
-        match fields.get("action") {
-            None => {}
-            Some(Value::String(action)) => fault = fault.for_action(check_action(action)?),
-            Some(_) => return Err("`action` must be a string".to_owned()),
-        }
-        if let Some(times) = unsigned("times")? {
-            fault = fault.times(check_times(times)?);
-        }
-        if let Some(value) = fields.get("fraction") {
-            let fraction = value.as_f64().ok_or("`fraction` must be a number")?;
-            fault = fault.fraction(check_fraction(fraction)?);
-        }
-        Ok(fault)
+        Ok(Self {
+            action: json.action.map(check_action).transpose()?,
+            times: json.times.map(check_times).transpose()?,
+            fraction: json.fraction.map_or(Ok(1.0), check_fraction)?,
+            ..Self::new(kind)
+        })
     }
 }
 
-const KINDS_JSON: &str = "one of `latency`, `http_status`, `close`, `throttle`";
+/// A rule as the admin endpoint takes and shows it.
+#[derive(Serialize, Deserialize)]
+#[serde(expecting = "a JSON object with a `kind` field")]
+struct FaultJson {
+    #[serde(flatten)]
+    kind: KindJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    times: Option<u64>,
+    fraction: Option<f64>,
+}
+
+/// The `kind` of a [`FaultJson`] and the field it needs. Struct variants, even
+/// empty ones, so that a field of another kind is refused (the fields common to
+/// every kind are taken by [`FaultJson`] first).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum KindJson {
+    Latency { millis: u64 },
+    HttpStatus { status: u64 },
+    Close {},
+    Throttle {},
+}
+
+/// Parses an admin endpoint's JSON body as `T`, stricter than serde alone: a
+/// top-level `null` is refused (serde would read it as an absent optional field),
+/// and so is a `tag` naming the variant by anything but a string (serde would
+/// also take the variant's index).
+pub(crate) fn admin_json<'v, T: Deserialize<'v>>(
+    value: &'v Value,
+    tag: Option<&str>,
+) -> Result<T, String> {
+    if let Some(tag) = tag.filter(|tag| value.get(tag).is_some_and(|name| !name.is_string())) {
+        return Err(format!("`{tag}` must be a string"));
+    }
+    refuse_nulls(value)?;
+    T::deserialize(value).map_err(|e| e.to_string())
+}
+
+/// Refuses a `null` field of `object` as a value of the wrong type.
+pub(crate) fn refuse_nulls(object: &Value) -> Result<(), String> {
+    let mut fields = object.as_object().into_iter().flatten();
+    match fields.find(|(_, value)| value.is_null()) {
+        Some((name, _)) => Err(format!("`{name}` must not be null")),
+        None => Ok(()),
+    }
+}
+
+/// `value` as a JSON object. The admin types always serialize to one (string
+/// keys, derived impls), so the empty fallback is never used.
+pub(crate) fn json_object(value: &impl Serialize) -> Map<String, Value> {
+    match serde_json::to_value(value) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    }
+}
+
 const KINDS_FLAG: &str = "one of `status=CODE`, `latency=DURATION`, `close`, `throttle`";
 
 fn check_status(status: u64) -> Result<u16, String> {
@@ -261,33 +261,28 @@ fn check_status(status: u64) -> Result<u16, String> {
 }
 
 fn check_latency(millis: u64) -> Result<Duration, String> {
-    if millis > MAX_LATENCY_MILLIS {
-        return Err(format!(
-            "the latency must be at most {MAX_LATENCY_MILLIS} ms, got {millis}"
-        ));
-    }
-    Ok(Duration::from_millis(millis))
+    (millis <= MAX_LATENCY_MILLIS)
+        .then(|| Duration::from_millis(millis))
+        .ok_or_else(|| format!("the latency must be at most {MAX_LATENCY_MILLIS} ms, got {millis}"))
 }
 
 fn check_times(times: u64) -> Result<u64, String> {
-    if times == 0 {
-        return Err("`times` must be at least 1".to_owned());
-    }
-    Ok(times)
+    (times > 0)
+        .then_some(times)
+        .ok_or_else(|| "`times` must be at least 1".to_owned())
 }
 
 fn check_fraction(fraction: f64) -> Result<f64, String> {
-    if !(0.0..=1.0).contains(&fraction) {
-        return Err(format!("`fraction` must be within [0, 1], got {fraction}"));
-    }
-    Ok(fraction)
+    (0.0..=1.0)
+        .contains(&fraction)
+        .then_some(fraction)
+        .ok_or_else(|| format!("`fraction` must be within [0, 1], got {fraction}"))
 }
 
-fn check_action(action: &str) -> Result<&str, String> {
-    if action.is_empty() {
-        return Err("`action` must not be empty".to_owned());
-    }
-    Ok(action)
+fn check_action(action: String) -> Result<String, String> {
+    (!action.is_empty())
+        .then_some(action)
+        .ok_or_else(|| "`action` must not be empty".to_owned())
 }
 
 /// Fills `slot`, or fails if it was already filled (one kind, each option once).
@@ -300,6 +295,11 @@ fn set_once<T>(slot: &mut Option<T>, name: &str, value: T) -> Result<(), String>
         });
     }
     Ok(())
+}
+
+/// A `--fault` item's value as a `T`, or an error saying it must be `what`.
+fn parse_item<T: FromStr>(key: &str, value: &str, what: &str) -> Result<T, String> {
+    value.parse().map_err(|_| format!("`{key}` must be {what}"))
 }
 
 /// Parses a whole number with a unit, `250us`, `500ms` or `2s`, of at most
@@ -339,46 +339,35 @@ impl FromStr for Fault {
         let mut times = None;
         let mut fraction = None;
         for item in text.split(',') {
-            let (key, value) = match item.split_once('=') {
+            let (key, raw) = match item.split_once('=') {
                 Some((key, value)) => (key.trim(), Some(value.trim())),
                 None => (item.trim(), None),
             };
-            let value = || value.ok_or_else(|| format!("`{key}` needs a value: `{key}=...`"));
-            let no_value = |fault_kind| match value() {
-                Ok(_) => Err(format!("`{key}` takes no value")),
-                Err(_) => Ok(fault_kind),
-            };
+            let value = || raw.ok_or_else(|| format!("`{key}` needs a value: `{key}=...`"));
             match key {
                 "" => return Err(format!("empty item in `{text}`")),
                 "status" => {
-                    let status: u64 = value()?
-                        .parse()
-                        .map_err(|_| "`status` must be a number".to_owned())?;
-                    set_once(
-                        &mut kind,
-                        "kind",
-                        FaultKind::HttpStatus(check_status(status)?),
-                    )?;
+                    let status = check_status(parse_item(key, value()?, "a number")?)?;
+                    set_once(&mut kind, "kind", FaultKind::HttpStatus(status))?;
                 }
                 "latency" => {
                     let max = Duration::from_millis(MAX_LATENCY_MILLIS);
                     let delay = parse_duration(value()?, "a latency", max)?;
                     set_once(&mut kind, "kind", FaultKind::Latency(delay))?;
                 }
-                "close" => set_once(&mut kind, "kind", no_value(FaultKind::CloseConnection)?)?,
-                "throttle" => set_once(&mut kind, "kind", no_value(FaultKind::Throttle)?)?,
-                "action" => set_once(&mut action, key, check_action(value()?)?.to_owned())?,
+                "close" | "throttle" if raw.is_some() => {
+                    return Err(format!("`{key}` takes no value"));
+                }
+                "close" => set_once(&mut kind, "kind", FaultKind::CloseConnection)?,
+                "throttle" => set_once(&mut kind, "kind", FaultKind::Throttle)?,
+                "action" => set_once(&mut action, key, check_action(value()?.to_owned())?)?,
                 "times" => {
-                    let n: u64 = value()?
-                        .parse()
-                        .map_err(|_| "`times` must be a whole number".to_owned())?;
-                    set_once(&mut times, key, check_times(n)?)?;
+                    let n = check_times(parse_item(key, value()?, "a whole number")?)?;
+                    set_once(&mut times, key, n)?;
                 }
                 "fraction" => {
-                    let f: f64 = value()?
-                        .parse()
-                        .map_err(|_| "`fraction` must be a number".to_owned())?;
-                    set_once(&mut fraction, key, check_fraction(f)?)?;
+                    let f = check_fraction(parse_item(key, value()?, "a number")?)?;
+                    set_once(&mut fraction, key, f)?;
                 }
                 other => {
                     return Err(format!(
@@ -388,13 +377,12 @@ impl FromStr for Fault {
             }
         }
         let kind = kind.ok_or_else(|| format!("no fault kind in `{text}` ({KINDS_FLAG})"))?;
-        let mut fault = Self::new(kind);
-        fault.action = action;
-        fault.times = times;
-        if let Some(fraction) = fraction {
-            fault.fraction = fraction;
-        }
-        Ok(fault)
+        Ok(Self {
+            action,
+            times,
+            fraction: fraction.unwrap_or(1.0),
+            ..Self::new(kind)
+        })
     }
 }
 
@@ -497,10 +485,7 @@ impl FaultSet {
     /// matches the action, has budget left and whose draw hits. Spends one unit
     /// of that rule's budget and removes it once spent.
     pub(crate) fn pick(&mut self, action: Option<&str>) -> Option<FaultKind> {
-        self.pick_where(|only| match only {
-            Some(only) => action == Some(only),
-            None => true,
-        })
+        self.pick_where(|only| only.is_none_or(|only| action == Some(only)))
     }
 
     /// As [`FaultSet::pick`], but only rules naming exactly `action` apply: for
@@ -529,16 +514,12 @@ impl FaultSet {
 
     /// The active rules as JSON, each with its `remaining` budget (null: unlimited).
     pub(crate) fn to_json(&self) -> Value {
-        let rules: Vec<Value> = self
-            .rules
-            .iter()
-            .map(|rule| {
-                let mut fields = rule.fault.to_json();
-                fields.insert("remaining".into(), json!(rule.remaining));
-                Value::Object(fields)
-            })
-            .collect();
-        Value::from(rules)
+        let listed = self.rules.iter().map(|rule| {
+            let mut fields = rule.fault.to_json();
+            fields.insert("remaining".into(), json!(rule.remaining));
+            Value::Object(fields)
+        });
+        listed.collect()
     }
 }
 
@@ -662,23 +643,58 @@ mod tests {
         check(r#"{"kind":"throttle","fraction":1}"#, Ok(Fault::throttle()));
 
         check("[]", Err("a JSON object"));
-        check("{}", Err("missing `kind`"));
+        check("{}", Err("missing field `kind`"));
         check(r#"{"kind":5}"#, Err("`kind` must be a string"));
-        check(r#"{"kind":"explode"}"#, Err("unknown kind `explode`"));
-        check(r#"{"kind":"http_status"}"#, Err("needs `status`"));
-        check(r#"{"kind":"http_status","status":"503"}"#, Err("integer"));
+        check(r#"{"kind":"explode"}"#, Err("unknown variant `explode`"));
+        check(r#"{"kind":"http_status"}"#, Err("missing field `status`"));
+        check(
+            r#"{"kind":"http_status","status":"503"}"#,
+            Err("expected u64"),
+        );
         check(r#"{"kind":"http_status","status":700}"#, Err("200..=599"));
-        check(r#"{"kind":"latency"}"#, Err("needs `millis`"));
+        check(r#"{"kind":"latency"}"#, Err("missing field `millis`"));
         check(r#"{"kind":"latency","millis":-1}"#, Err("integer"));
         check(r#"{"kind":"latency","millis":3600001}"#, Err("at most"));
-        check(r#"{"kind":"close","status":500}"#, Err("unexpected field"));
-        check(r#"{"kind":"close","seconds":1}"#, Err("unexpected field"));
+        check(
+            r#"{"kind":"close","status":500}"#,
+            Err("unknown field `status`"),
+        );
+        check(
+            r#"{"kind":"close","seconds":1}"#,
+            Err("unknown field `seconds`"),
+        );
         check(r#"{"kind":"close","times":0}"#, Err("at least 1"));
-        check(r#"{"kind":"close","times":1.5}"#, Err("integer"));
+        check(r#"{"kind":"close","times":1.5}"#, Err("expected u64"));
         check(r#"{"kind":"close","fraction":2}"#, Err("within [0, 1]"));
-        check(r#"{"kind":"close","fraction":"half"}"#, Err("a number"));
+        check(r#"{"kind":"close","fraction":"half"}"#, Err("expected f64"));
         check(r#"{"kind":"close","action":""}"#, Err("must not be empty"));
-        check(r#"{"kind":"close","action":7}"#, Err("must be a string"));
+        check(r#"{"kind":"close","action":7}"#, Err("expected a string"));
+    }
+
+    #[test]
+    fn json_is_stricter_than_serde_alone() {
+        for (input, expected) in [
+            (r#"{"kind":0,"millis":5}"#, "`kind` must be a string"),
+            (
+                r#"{"kind":"close","times":null}"#,
+                "`times` must not be null",
+            ),
+            (
+                r#"{"kind":"close","action":null}"#,
+                "`action` must not be null",
+            ),
+            (
+                r#"{"kind":"close","fraction":null}"#,
+                "`fraction` must not be null",
+            ),
+        ] {
+            let value: Value = serde_json::from_str(input).expect(input);
+            assert_eq!(
+                Fault::from_json(&value),
+                Err(expected.to_owned()),
+                "{input}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The request journal: the calls received, in order, each with what it asked and
 //! what it was answered, secrets masked; a ring buffer of bounded size.
 
-use std::collections::VecDeque;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use qcapi_core::Params;
@@ -34,11 +35,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The entry as `GET /_emulator/requests` shows it.
     pub fn to_json(&self) -> Value {
-        let params: serde_json::Map<String, Value> = self
-            .params
-            .iter()
-            .map(|(n, v)| (n.clone(), Value::from(v.as_str())))
-            .collect();
+        let params: BTreeMap<&String, &String> = self.params.iter().map(|(n, v)| (n, v)).collect();
         json!({
             "seq": self.seq,
             "action": self.action,
@@ -95,6 +92,10 @@ impl Journal {
             self.dropped += 1;
         }
         let get = |name: &str| params.get(name).unwrap_or_default().to_owned();
+        let shown = |name: &str, value: &str| {
+            let masked = qcapi_core::redact::masked(name, value);
+            masked.map_or_else(|| value.to_owned(), Cow::into_owned)
+        };
         let entry = RecordedRequest {
             seq: self.next_seq,
             action: get("Action"),
@@ -102,11 +103,7 @@ impl Journal {
             region: get("Region"),
             params: params
                 .iter()
-                .map(|(n, v)| {
-                    let shown = qcapi_core::redact::masked(n, v)
-                        .map_or_else(|| v.to_owned(), |m| m.into_owned());
-                    (n.to_owned(), shown)
-                })
+                .map(|(n, v)| (n.to_owned(), shown(n, v)))
                 .collect(),
             code,
             code_desc: code_desc.to_owned(),
@@ -126,10 +123,8 @@ impl Journal {
 
     /// Empties the journal; returns how many entries went.
     pub(crate) fn clear(&mut self) -> usize {
-        let n = self.entries.len();
-        self.entries.clear();
         self.dropped = 0;
-        n
+        std::mem::take(&mut self.entries).len()
     }
 }
 

@@ -38,46 +38,20 @@ impl StateFile {
     /// does not exist yet). A file of another version, or one that does not
     /// parse, is an error: it is never replaced.
     pub(crate) fn open(path: &Path) -> io::Result<(Self, Option<(State, i64)>)> {
-        let refuse = |why: String| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "state file {}: {why}; move it away to start afresh",
-                    path.display()
-                ),
-            )
+        let mut file = Self {
+            path: path.to_owned(),
+            written: Vec::new(),
         };
         let bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let file = Self {
-                    path: path.to_owned(),
-                    written: Vec::new(),
-                };
-                return Ok((file, None));
-            }
-            Err(e) => return Err(e),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((file, None)),
+            read => read?,
         };
-        let head: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| refuse(format!("not JSON ({e})")))?;
-        match head.get("version").and_then(serde_json::Value::as_u64) {
-            Some(STATE_FILE_VERSION) => {}
-            Some(other) => {
-                return Err(refuse(format!(
-                    "version {other}, but this emulator reads version {STATE_FILE_VERSION}"
-                )));
-            }
-            None => return Err(refuse("no `version` field".to_owned())),
-        }
-        let snapshot: Snapshot<State> = serde_json::from_value(head).map_err(|e| {
-            refuse(format!(
-                "not a valid version {STATE_FILE_VERSION} state ({e})"
-            ))
+        let snapshot = parse(&bytes).map_err(|why| {
+            let shown = path.display();
+            let message = format!("state file {shown}: {why}; move it away to start afresh");
+            io::Error::new(io::ErrorKind::InvalidData, message)
         })?;
-        let file = Self {
-            path: path.to_owned(),
-            written: bytes,
-        };
+        file.written = bytes;
         Ok((file, Some((snapshot.state, snapshot.clock_offset))))
     }
 
@@ -94,18 +68,31 @@ impl StateFile {
         }
         let mut temporary = self.path.clone().into_os_string();
         temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
         let mut file = fs::File::create(&temporary)?;
         file.write_all(&bytes)?;
         file.sync_all()?;
         fs::rename(&temporary, &self.path)?;
         // The rename itself is durable only once the directory is.
-        let dir = match self.path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        fs::File::open(dir)?.sync_all()?;
+        let dir = self.path.parent().filter(|dir| !dir.as_os_str().is_empty());
+        fs::File::open(dir.unwrap_or(Path::new(".")))?.sync_all()?;
         self.written = bytes;
         Ok(())
     }
+}
+
+/// A snapshot of this version from the file's bytes, or why not.
+fn parse(bytes: &[u8]) -> Result<Snapshot<State>, String> {
+    let head: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("not JSON ({e})"))?;
+    match head.get("version").and_then(serde_json::Value::as_u64) {
+        Some(STATE_FILE_VERSION) => {}
+        Some(other) => {
+            return Err(format!(
+                "version {other}, but this emulator reads version {STATE_FILE_VERSION}"
+            ));
+        }
+        None => return Err("no `version` field".to_owned()),
+    }
+    serde_json::from_value(head)
+        .map_err(|e| format!("not a valid version {STATE_FILE_VERSION} state ({e})"))
 }

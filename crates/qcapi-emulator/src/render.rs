@@ -4,76 +4,49 @@ use serde_json::{Map, Value};
 
 use crate::state::Failure;
 
+/// The envelope's keys, which no output field may take.
+const HEAD_NAMES: [&str; 3] = ["code", "message", "codeDesc"];
+
 /// A success body: the envelope head, then the fields of `output`, a JSON object
 /// as a typed output serializes (no spec names an output `code`, `message` or
 /// `codeDesc`, so the fields cannot clash with the head).
 pub(crate) fn success(output: &str, string_quirks: bool) -> String {
-    const HEAD: &str = r#"{"code":0,"message":"","codeDesc":"Success""#;
-    if string_quirks {
-        let fields = match serde_json::from_str(output) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        let head = [
-            ("code", Value::from(0)),
-            ("message", Value::from("")),
-            ("codeDesc", Value::from("Success")),
-        ];
-        return envelope(&head, fields, true);
-    }
+    let quoted;
+    let output = if string_quirks {
+        // Re-rendered with every number as text; a canned field named like a head
+        // key is dropped.
+        let mut fields: Map<String, Value> = serde_json::from_str(output).unwrap_or_default();
+        fields.retain(|name, _| !HEAD_NAMES.contains(&name.as_str()));
+        quoted = quote_numbers(Value::Object(fields)).to_string();
+        &quoted
+    } else {
+        output
+    };
+    // A success's head is the envelope of code 0, `Success`.
+    let head = failure(&Failure::new(0, "Success", ""), string_quirks);
     // Spliced, not rebuilt: the answer is rendered once, straight from the output.
     let inner = output
         .strip_prefix('{')
         .and_then(|o| o.strip_suffix('}'))
         .unwrap_or_default()
         .trim();
-    let mut body = String::with_capacity(HEAD.len() + inner.len() + 2);
-    body.push_str(HEAD);
-    if !inner.is_empty() {
-        body.push(',');
-        body.push_str(inner);
+    match head.strip_suffix('}') {
+        Some(open) if !inner.is_empty() => format!("{open},{inner}}}"),
+        _ => head,
     }
-    body.push('}');
-    body
 }
 
-/// An error body: `{"code":N,"message":"...","codeDesc":"Name"}`.
+/// An error body, `{"code":N,"message":"...","codeDesc":"Name"}`, its keys in
+/// the service's order (serde_json's map would sort them); with the string
+/// quirks the code is text too.
 pub(crate) fn failure(failure: &Failure, string_quirks: bool) -> String {
-    let head = [
-        ("code", Value::from(failure.code)),
-        ("message", Value::from(failure.message.as_str())),
-        ("codeDesc", Value::from(failure.code_desc.as_str())),
-    ];
-    envelope(&head, Map::new(), string_quirks)
-}
-
-/// Writes the head keys first, in order, so bodies read like the service's
-/// (serde_json's map would sort them), then the remaining fields.
-fn envelope(head: &[(&str, Value)], fields: Map<String, Value>, string_quirks: bool) -> String {
-    let mut out = String::from("{");
-    let head_names: Vec<&str> = head.iter().map(|(name, _)| *name).collect();
-    let rest = fields
-        .into_iter()
-        .filter(|(name, _)| !head_names.contains(&name.as_str()));
-    let entries = head
-        .iter()
-        .map(|(name, value)| ((*name).to_owned(), value.clone()))
-        .chain(rest);
-    for (i, (name, value)) in entries.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let value = if string_quirks {
-            quote_numbers(value)
-        } else {
-            value
-        };
-        out.push_str(&Value::from(name).to_string());
-        out.push(':');
-        out.push_str(&value.to_string());
-    }
-    out.push('}');
-    out
+    let code = match string_quirks {
+        true => Value::from(failure.code.to_string()),
+        false => Value::from(failure.code),
+    };
+    let message = Value::from(failure.message.as_str());
+    let code_desc = Value::from(failure.code_desc.as_str());
+    format!(r#"{{"code":{code},"message":{message},"codeDesc":{code_desc}}}"#)
 }
 
 /// Turns every JSON number into its text, recursively, as Tencent's doc examples

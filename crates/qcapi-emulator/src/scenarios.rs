@@ -6,9 +6,11 @@
 
 use std::collections::VecDeque;
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use crate::state::Failure;
+use crate::faults::{admin_json, json_object, refuse_nulls};
+use crate::state::{Failure, Fields};
 
 /// One queued answer for the next call of an action (optionally only a given
 /// account's call): a success with the given fields, or a business error.
@@ -29,17 +31,31 @@ use crate::state::Failure;
 pub struct CannedAnswer {
     action: String,
     account: Option<String>,
-    outcome: Outcome,
+    outcome: Result<Fields, Failure>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Outcome {
-    Result(Map<String, Value>),
-    Error {
-        code: i64,
-        code_desc: String,
-        message: String,
-    },
+/// A canned answer as the admin endpoint takes and shows it: exactly one of
+/// `result` and `error`.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerJson {
+    action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Fields>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorJson>,
+}
+
+/// A canned error; without `code`, its `codeDesc` implies it.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorJson {
+    code: Option<i64>,
+    code_desc: String,
+    #[serde(default)]
+    message: String,
 }
 
 impl CannedAnswer {
@@ -47,14 +63,10 @@ impl CannedAnswer {
     /// fields) after the envelope. An asynchronous action's answer without a
     /// `taskId` gets a real task, which finishes as the task rules say.
     pub fn result(action: impl Into<String>, fields: Value) -> Self {
-        let fields = match fields {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        };
         Self {
             action: action.into(),
             account: None,
-            outcome: Outcome::Result(fields),
+            outcome: Ok(serde_json::from_value(fields).unwrap_or_default()),
         }
     }
 
@@ -65,22 +77,17 @@ impl CannedAnswer {
         code_desc: impl Into<String>,
         message: impl Into<String>,
     ) -> Self {
-        let failure = Failure::business_name(&code_desc.into(), message);
         Self {
             action: action.into(),
             account: None,
-            outcome: Outcome::Error {
-                code: failure.code,
-                code_desc: failure.code_desc,
-                message: failure.message,
-            },
+            outcome: Err(Failure::business_name(&code_desc.into(), message)),
         }
     }
 
     /// An error's numeric code instead of the one its name implies (no effect on a result).
     pub fn code(mut self, code: i64) -> Self {
-        if let Outcome::Error { code: c, .. } = &mut self.outcome {
-            *c = code;
+        if let Err(failure) = &mut self.outcome {
+            failure.code = code;
         }
         self
     }
@@ -92,72 +99,46 @@ impl CannedAnswer {
     }
 
     /// What the call answers: its fields as a JSON object, or the failure.
-    pub(crate) fn answer(self) -> Result<Map<String, Value>, Failure> {
-        match self.outcome {
-            Outcome::Result(fields) => Ok(fields),
-            Outcome::Error {
-                code,
-                code_desc,
-                message,
-            } => Err(Failure::new(code, &code_desc, message)),
-        }
+    pub(crate) fn answer(self) -> Result<Fields, Failure> {
+        self.outcome
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let mut out = json!({"action": self.action});
-        if let Some(account) = &self.account {
-            out["account"] = json!(account);
-        }
-        match &self.outcome {
-            Outcome::Result(fields) => out["result"] = Value::Object(fields.clone()),
-            Outcome::Error {
-                code,
-                code_desc,
-                message,
-            } => out["error"] = json!({"code": code, "codeDesc": code_desc, "message": message}),
-        }
-        out
+        let error = self.outcome.as_ref().err().map(|failure| ErrorJson {
+            code: Some(failure.code),
+            code_desc: failure.code_desc.clone(),
+            message: failure.message.clone(),
+        });
+        let answer = AnswerJson {
+            action: self.action.clone(),
+            account: self.account.clone(),
+            result: self.outcome.as_ref().ok().cloned(),
+            error,
+        };
+        Value::Object(json_object(&answer))
     }
 
     /// Parses the admin endpoint's JSON: `{"action":..,"account":..?,"result":{..}}` or
     /// `{"action":..,"account":..?,"error":{"codeDesc":..,"message":..?,"code":..?}}`.
     pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
-        let fields = value.as_object().ok_or("expected a JSON object")?;
-        for name in fields.keys() {
-            if !["action", "account", "result", "error"].contains(&name.as_str()) {
-                return Err(format!("unexpected field `{name}`"));
-            }
+        if let Some(error) = value.get("error") {
+            refuse_nulls(error)?;
         }
-        let action = text(fields, "action")?.ok_or("missing `action`")?;
-        let canned = match (fields.get("result"), fields.get("error")) {
-            (Some(Value::Object(result)), None) => {
-                Self::result(action, Value::Object(result.clone()))
+        let json: AnswerJson = admin_json(value, None)?;
+        let outcome = match (json.result, json.error) {
+            (Some(fields), None) => Ok(fields),
+            (None, Some(error)) => {
+                let failure = Failure::business_name(&error.code_desc, error.message);
+                let code = error.code.unwrap_or(failure.code);
+                Err(Failure { code, ..failure })
             }
-            (Some(_), None) => return Err("`result` must be an object".to_owned()),
-            (None, Some(Value::Object(error))) => {
-                let code_desc = text(error, "codeDesc")?.ok_or("`error` needs `codeDesc`")?;
-                let message = text(error, "message")?.unwrap_or_default();
-                let canned = Self::error(action, code_desc, message);
-                match error.get("code") {
-                    None => canned,
-                    Some(code) => canned.code(code.as_i64().ok_or("`code` must be an integer")?),
-                }
-            }
-            (None, Some(_)) => return Err("`error` must be an object".to_owned()),
             _ => return Err("expected exactly one of `result` and `error`".to_owned()),
         };
-        Ok(match text(fields, "account")? {
-            Some(uin) => canned.for_account(uin),
-            None => canned,
+        Ok(Self {
+            action: json.action,
+            account: json.account,
+            outcome,
         })
-    }
-}
-
-fn text<'v>(fields: &'v Map<String, Value>, name: &str) -> Result<Option<&'v str>, String> {
-    match fields.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(format!("`{name}` must be a string")),
     }
 }
 
@@ -173,9 +154,6 @@ impl AnswerQueue {
 
     /// Takes the oldest answer for `action` that applies to account `uin`.
     pub(crate) fn pop(&mut self, action: &str, uin: &str) -> Option<CannedAnswer> {
-        if self.0.is_empty() {
-            return None;
-        }
         let applies = |a: &CannedAnswer| {
             a.action == action && a.account.as_deref().is_none_or(|account| account == uin)
         };
@@ -188,13 +166,11 @@ impl AnswerQueue {
     }
 
     pub(crate) fn clear(&mut self) -> usize {
-        let n = self.0.len();
-        self.0.clear();
-        n
+        std::mem::take(&mut self.0).len()
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        Value::from(self.0.iter().map(CannedAnswer::to_json).collect::<Vec<_>>())
+        self.0.iter().map(CannedAnswer::to_json).collect()
     }
 }
 
@@ -248,6 +224,39 @@ impl TaskFinish {
     pub(crate) const DEFAULT: Self = Self::AfterPolls(1);
 }
 
+/// A task rule as the admin endpoint takes and shows it.
+#[derive(Serialize, Deserialize)]
+struct RuleJson {
+    #[serde(flatten)]
+    finish: FinishJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
+}
+
+/// [`TaskFinish`] in the admin JSON (the state file keeps serde's default form).
+/// Struct variants, even empty ones, so that another finish's field is refused.
+#[derive(Serialize, Deserialize)]
+#[serde(
+    tag = "finish",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase",
+    deny_unknown_fields
+)]
+enum FinishJson {
+    Immediately {},
+    AfterSeconds {
+        seconds: u64,
+    },
+    AfterPolls {
+        polls: u32,
+    },
+    Fail {
+        code_desc: String,
+        #[serde(default)]
+        message: String,
+    },
+}
+
 impl TaskRule {
     /// A rule for the tasks of every action (a rule for their action comes first).
     pub fn all(finish: TaskFinish) -> Self {
@@ -266,59 +275,30 @@ impl TaskRule {
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        let mut out = match &self.finish {
-            TaskFinish::Immediately => json!({"finish": "immediately"}),
-            TaskFinish::AfterSeconds(n) => json!({"finish": "after_seconds", "seconds": n}),
-            TaskFinish::AfterPolls(n) => json!({"finish": "after_polls", "polls": n}),
-            TaskFinish::Fail { code_desc, message } => {
-                json!({"finish": "fail", "codeDesc": code_desc, "message": message})
-            }
+        let finish = match self.finish.clone() {
+            TaskFinish::Immediately => FinishJson::Immediately {},
+            TaskFinish::AfterSeconds(seconds) => FinishJson::AfterSeconds { seconds },
+            TaskFinish::AfterPolls(polls) => FinishJson::AfterPolls { polls },
+            TaskFinish::Fail { code_desc, message } => FinishJson::Fail { code_desc, message },
         };
-        if let Some(action) = &self.action {
-            out["action"] = json!(action);
-        }
-        out
+        let action = self.action.clone();
+        Value::Object(json_object(&RuleJson { finish, action }))
     }
 
     /// Parses the admin endpoint's JSON: `{"finish":"immediately"}`,
     /// `{"finish":"after_seconds","seconds":N}`, `{"finish":"after_polls","polls":N}` or
     /// `{"finish":"fail","codeDesc":..,"message":..?}`, each with an optional `"action"`.
     pub(crate) fn from_json(value: &Value) -> Result<Self, String> {
-        const FINISHES: &str = "immediately, after_seconds, after_polls or fail";
-        let fields = value.as_object().ok_or("expected a JSON object")?;
-        let finish = text(fields, "finish")?.ok_or(format!("missing `finish` ({FINISHES})"))?;
-        let allowed: &[&str] = match finish {
-            "immediately" => &[],
-            "after_seconds" => &["seconds"],
-            "after_polls" => &["polls"],
-            "fail" => &["codeDesc", "message"],
-            other => return Err(format!("unknown finish `{other}` ({FINISHES})")),
+        let json: RuleJson = admin_json(value, Some("finish"))?;
+        let finish = match json.finish {
+            FinishJson::Immediately {} => TaskFinish::Immediately,
+            FinishJson::AfterSeconds { seconds } => TaskFinish::AfterSeconds(seconds),
+            FinishJson::AfterPolls { polls } => TaskFinish::AfterPolls(polls),
+            FinishJson::Fail { code_desc, message } => TaskFinish::Fail { code_desc, message },
         };
-        for name in fields.keys() {
-            if !["finish", "action"].contains(&name.as_str()) && !allowed.contains(&name.as_str()) {
-                return Err(format!("unexpected field `{name}` for finish `{finish}`"));
-            }
-        }
-        let count = |name: &str| {
-            fields.get(name).and_then(Value::as_u64).ok_or(format!(
-                "finish `{finish}` needs `{name}`, a non-negative integer"
-            ))
-        };
-        let finish = match finish {
-            "immediately" => TaskFinish::Immediately,
-            "after_seconds" => TaskFinish::AfterSeconds(count("seconds")?),
-            "after_polls" => {
-                let polls = u32::try_from(count("polls")?).map_err(|_| "`polls` is too large")?;
-                TaskFinish::AfterPolls(polls)
-            }
-            _ => TaskFinish::fail(
-                text(fields, "codeDesc")?.ok_or("finish `fail` needs `codeDesc`")?,
-                text(fields, "message")?.unwrap_or_default(),
-            ),
-        };
-        Ok(match text(fields, "action")? {
-            Some(action) => Self::action(action, finish),
-            None => Self::all(finish),
+        Ok(Self {
+            action: json.action,
+            finish,
         })
     }
 }
@@ -335,30 +315,25 @@ impl TaskRules {
 
     /// How the tasks of `action` finish.
     pub(crate) fn finish_of(&self, action: &str) -> TaskFinish {
-        let for_action = self
-            .0
-            .iter()
-            .rev()
-            .find(|r| r.action.as_deref() == Some(action));
-        for_action
-            .or_else(|| self.0.iter().rev().find(|r| r.action.is_none()))
+        let newest = |only: Option<&str>| self.0.iter().rev().find(|r| r.action.as_deref() == only);
+        newest(Some(action))
+            .or_else(|| newest(None))
             .map_or(TaskFinish::DEFAULT, |r| r.finish.clone())
     }
 
     pub(crate) fn clear(&mut self) -> usize {
-        let n = self.0.len();
-        self.0.clear();
-        n
+        std::mem::take(&mut self.0).len()
     }
 
     pub(crate) fn to_json(&self) -> Value {
-        Value::from(self.0.iter().map(TaskRule::to_json).collect::<Vec<_>>())
+        self.0.iter().map(TaskRule::to_json).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn canned_answers_parse_and_pop_in_order_per_account() {
@@ -380,22 +355,22 @@ mod tests {
             json!({"action": "A", "error": {"codeDesc": "X", "code": 4400, "message": "m"}}),
             Ok(json!({"action": "A", "error": {"code": 4400, "codeDesc": "X", "message": "m"}})),
         );
-        check(json!({"result": {}}), Err("missing `action`"));
+        check(json!({"result": {}}), Err("missing field `action`"));
         check(
             json!({"action": "A"}),
             Err("expected exactly one of `result` and `error`"),
         );
         check(
             json!({"action": "A", "result": 3}),
-            Err("`result` must be an object"),
+            Err("invalid type: integer `3`, expected a map"),
         );
         check(
             json!({"action": "A", "error": {}}),
-            Err("`error` needs `codeDesc`"),
+            Err("missing field `codeDesc`"),
         );
         check(
             json!({"action": "A", "result": {}, "times": 2}),
-            Err("unexpected field `times`"),
+            Err("unknown field `times`, expected one of `action`, `account`, `result`, `error`"),
         );
 
         let mut queue = AnswerQueue::default();
@@ -441,15 +416,17 @@ mod tests {
         );
         check(
             json!({"finish": "after_polls"}),
-            Err("finish `after_polls` needs `polls`, a non-negative integer"),
+            Err("missing field `polls`"),
         );
         check(
             json!({"finish": "later"}),
-            Err("unknown finish `later` (immediately, after_seconds, after_polls or fail)"),
+            Err(
+                "unknown variant `later`, expected one of `immediately`, `after_seconds`, `after_polls`, `fail`",
+            ),
         );
         check(
             json!({"finish": "immediately", "polls": 1}),
-            Err("unexpected field `polls` for finish `immediately`"),
+            Err("unknown field `polls`, there are no fields"),
         );
 
         let mut rules = TaskRules::default();
@@ -464,5 +441,35 @@ mod tests {
         assert_eq!(rules.finish_of("B"), TaskFinish::Immediately);
         rules.set(TaskRule::action("A", TaskFinish::AfterSeconds(9)));
         assert_eq!(rules.finish_of("A"), TaskFinish::AfterSeconds(9));
+    }
+
+    #[test]
+    fn admin_json_refuses_nulls_and_variant_indices() {
+        let answer = |input: Value| CannedAnswer::from_json(&input).map(|a| a.to_json());
+        let null_account = json!({"action": "A", "account": null, "result": {}});
+        assert_eq!(
+            answer(null_account),
+            Err("`account` must not be null".to_owned())
+        );
+        let null_code = json!({"action": "A", "error": {"codeDesc": "X", "code": null}});
+        assert_eq!(answer(null_code), Err("`code` must not be null".to_owned()));
+        let null_result = json!({"action": "A", "result": null});
+        assert_eq!(
+            answer(null_result),
+            Err("`result` must not be null".to_owned())
+        );
+        for (input, expected) in [
+            (json!({"finish": 0}), "`finish` must be a string"),
+            (
+                json!({"finish": "immediately", "action": null}),
+                "`action` must not be null",
+            ),
+        ] {
+            assert_eq!(
+                TaskRule::from_json(&input),
+                Err(expected.to_owned()),
+                "{input}"
+            );
+        }
     }
 }

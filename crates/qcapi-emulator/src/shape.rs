@@ -25,35 +25,33 @@ pub(crate) fn placeholder(fields: &[FieldSpec]) -> Map<String, Value> {
 /// field's type; one that does not parse as it keeps the placeholder. Secret
 /// fields (passwords, keys) are never echoed: an answer is printed and logged.
 pub(crate) fn reflect(out: &mut Map<String, Value>, fields: &[FieldSpec], params: &Params) {
-    for field in fields {
-        let Some(slot) = out.get_mut(field.name) else {
-            continue;
-        };
-        match (field.ty, field.list, slot) {
-            (FieldType::Object, false, Value::Object(inner)) => {
-                for sub in field.fields.iter().filter(|f| !f.list && !is_secret(f)) {
-                    if let Some(value) = params.get(sub.name).and_then(|v| typed(sub.ty, v)) {
+    for field in fields.iter().filter(|f| !f.list) {
+        match out.get_mut(field.name) {
+            Some(Value::Object(inner)) if field.ty == FieldType::Object => {
+                for sub in field.fields.iter().filter(|f| !f.list) {
+                    if let Some(value) = echoed(sub, params) {
                         inner.insert(sub.name.to_owned(), value);
                     }
                 }
             }
-            (_, false, slot) if !is_secret(field) => {
-                if let Some(value) = params.get(field.name).and_then(|v| typed(field.ty, v)) {
+            Some(slot) => {
+                if let Some(value) = echoed(field, params) {
                     *slot = value;
                 }
             }
-            _ => {}
+            None => {}
         }
     }
 }
 
-fn is_secret(field: &FieldSpec) -> bool {
-    field.secret || qcapi_core::redact::is_secret_param(field.name)
-}
-
-/// A parameter's text as a JSON value of type `ty`.
-fn typed(ty: FieldType, text: &str) -> Option<Value> {
-    match ty {
+/// The request's value for `field` as a JSON value of its type, unless the
+/// field is secret or the value does not parse as that type.
+fn echoed(field: &FieldSpec, params: &Params) -> Option<Value> {
+    if field.secret || qcapi_core::redact::is_secret_param(field.name) {
+        return None;
+    }
+    let text = params.get(field.name)?;
+    match field.ty {
         FieldType::String => Some(Value::from(text)),
         FieldType::Integer => text.trim().parse::<i64>().ok().map(Value::from),
         FieldType::Float => text.trim().parse::<f64>().ok().map(Value::from),
