@@ -5,10 +5,9 @@
 //! also embeddable as a subcommand (`qcapi emulator ...`) through [`EmulatorArgs`].
 
 use std::ffi::OsString;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
@@ -17,7 +16,9 @@ use clap::builder::RangedU64ValueParser;
 use crate::connections::{self, Limits};
 use crate::faults::parse_duration;
 use crate::sts::{self, Provider, Role};
-use crate::{Account, DEFAULT_MAX_CONNECTIONS, Fault, check_accounts, demo_accounts, server};
+use crate::{
+    Account, DEFAULT_MAX_CONNECTIONS, EmulatorBuilder, Fault, demo_accounts, invalid_input, server,
+};
 
 /// The admin endpoints and limits, for the end of `--help`. An embedding command
 /// (`qcapi emulator`) can show it with `Command::after_long_help`.
@@ -112,11 +113,7 @@ impl std::str::FromStr for RoleFlag {
     /// Split at the last `=`: role names may hold `=`, SecretIds do not.
     fn from_str(text: &str) -> Result<Self, String> {
         let (name, secret_id) = text.rsplit_once('=').ok_or("expected NAME=SECRET_ID")?;
-        if !sts::valid_role_name(name) {
-            return Err(format!(
-                "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
-            ));
-        }
+        sts::check_role_name(name)?;
         if secret_id.is_empty() {
             return Err("expected NAME=SECRET_ID with a non-empty SecretId".to_owned());
         }
@@ -272,18 +269,15 @@ pub struct EmulatorArgs {
 }
 
 /// The role a flag names, with its account's uin.
-fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> std::io::Result<Role> {
+fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> io::Result<Role> {
     let account = accounts
         .iter()
         .find(|a| a.secret_id == flag.secret_id)
         .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "role `{}`: no account has SecretId `{}`",
-                    flag.name, flag.secret_id
-                ),
-            )
+            invalid_input(format!(
+                "role `{}`: no account has SecretId `{}`",
+                flag.name, flag.secret_id
+            ))
         })?;
     Ok(Role {
         uin: account.uin.clone(),
@@ -319,28 +313,19 @@ impl EmulatorArgs {
         }
     }
 
-    fn serve(self) -> std::io::Result<()> {
-        let demo = self.accounts.is_empty();
-        let accounts = if demo { demo_accounts() } else { self.accounts };
-        check_accounts(&accounts)?;
-        let limits = Limits {
-            header_read_timeout: self.header_read_timeout,
-            idle_timeout: self.idle_timeout,
-            max_connections: self.max_connections,
+    /// The library's builder for these flags (unchecked); roles name their
+    /// account by SecretId, among the demo accounts when none is given.
+    fn builder(&self) -> io::Result<EmulatorBuilder> {
+        let accounts = if self.accounts.is_empty() {
+            demo_accounts()
+        } else {
+            self.accounts.clone()
         };
-        limits.check()?;
+        let role = |flag: &RoleFlag| resolve_role(flag, &accounts);
         let settings = server::Settings {
             clock_offset: self.clock_offset,
-            roles: self
-                .roles
-                .iter()
-                .map(|flag| resolve_role(flag, &accounts))
-                .collect::<std::io::Result<_>>()?,
-            instance_role: self
-                .instance_role
-                .as_ref()
-                .map(|flag| resolve_role(flag, &accounts))
-                .transpose()?,
+            roles: self.roles.iter().map(role).collect::<io::Result<_>>()?,
+            instance_role: self.instance_role.as_ref().map(role).transpose()?,
             providers: self
                 .web_identities
                 .iter()
@@ -353,30 +338,25 @@ impl EmulatorArgs {
             journal_capacity: self.journal_size,
             state_file: self.state_file.clone(),
         };
-        settings.check()?;
-        let announced: Vec<String> = settings
-            .roles
-            .iter()
-            .map(|r| format!("role {}", r.arn()))
-            .chain(
-                settings
-                    .instance_role
-                    .iter()
-                    .map(|r| format!("instance-role {}", r.arn())),
-            )
-            .collect();
-        let state_file = settings.state_file.clone();
-        let shared = Arc::new(server::Shared::with_settings(
-            &accounts,
-            self.string_quirks,
+        let limits = Limits {
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
+        Ok(EmulatorBuilder {
+            accounts,
+            listen: Some(self.listen),
+            string_quirks: self.string_quirks,
+            faults: self.faults.clone(),
+            limits,
             settings,
-        ));
-        if let Some(path) = state_file {
-            shared.open_state_file(&path)?;
-        }
-        for fault in &self.faults {
-            shared.inject(fault.clone());
-        }
+        })
+    }
+
+    fn serve(self) -> io::Result<()> {
+        let demo = self.accounts.is_empty();
+        let builder = self.builder()?.checked()?;
+        let shared = builder.shared()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -384,37 +364,43 @@ impl EmulatorArgs {
             let listener = tokio::net::TcpListener::bind(self.listen)
                 .await
                 .map_err(|e| {
-                    std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
+                    io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
                 })?;
-            let addr = listener.local_addr()?;
-            {
-                // A closed stdout must not stop the server, so write errors are ignored.
-                let mut out = std::io::stdout().lock();
-                if demo {
-                    // Local demo credentials, published in the docs: printing them is the point.
-                    for a in &accounts {
-                        let _ = writeln!(out, "account {}:{}:{}", a.secret_id, a.secret_key, a.uin);
-                    }
-                }
-                for fault in &self.faults {
-                    let _ = writeln!(out, "fault {fault}");
-                }
-                // Roles only: web identity tokens are secrets and are not printed.
-                for line in &announced {
-                    let _ = writeln!(out, "{line}");
-                }
-                let _ = writeln!(out, "listening on http://{addr}");
-                let _ = out.flush();
-            }
+            announce(&builder, demo, listener.local_addr()?);
             let interrupted = async {
                 // Without a signal handler, serve until killed.
                 if tokio::signal::ctrl_c().await.is_err() {
                     std::future::pending::<()>().await;
                 }
             };
-            connections::serve(listener, server::router(shared), limits, interrupted).await
+            let router = server::router(shared);
+            connections::serve(listener, router, builder.limits, interrupted).await
         })
     }
+}
+
+/// Prints the demo accounts (if used), the faults and roles, and the
+/// `listening on` line. A closed stdout must not stop the server, so a write
+/// error is ignored.
+fn announce(builder: &EmulatorBuilder, demo: bool, addr: SocketAddr) {
+    let mut lines = Vec::new();
+    if demo {
+        // Local demo credentials, published in the docs: printing them is the point.
+        let accounts = builder.accounts.iter();
+        lines.extend(
+            accounts.map(|a| format!("account {}:{}:{}", a.secret_id, a.secret_key, a.uin)),
+        );
+    }
+    lines.extend(builder.faults.iter().map(|fault| format!("fault {fault}")));
+    // Roles only: web identity tokens are secrets and are not printed.
+    let settings = &builder.settings;
+    lines.extend(settings.roles.iter().map(|r| format!("role {}", r.arn())));
+    let instance_role = settings.instance_role.iter();
+    lines.extend(instance_role.map(|r| format!("instance-role {}", r.arn())));
+    lines.push(format!("listening on http://{addr}"));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", lines.join("\n"));
+    let _ = out.flush();
 }
 
 /// Parses `args` (the program name first) and runs; clap's usage errors exit with 2,

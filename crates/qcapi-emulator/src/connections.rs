@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{LengthLimitError, Limited};
 use hyper::body::{Body as _, Incoming};
@@ -31,6 +31,7 @@ use tokio::time::Instant;
 
 use crate::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, MAX_BODY_BYTES,
+    invalid_input,
 };
 
 /// After a shutdown signal, how long requests being handled may still finish.
@@ -64,22 +65,17 @@ impl Default for Limits {
 impl Limits {
     /// Refuses limits that would close or refuse every connection at once.
     pub(crate) fn check(&self) -> io::Result<()> {
-        let invalid = |what: &str| {
-            Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("the {what} must be greater than zero"),
-            ))
-        };
-        if self.header_read_timeout.is_zero() {
-            return invalid("header-read timeout");
+        let zero = [
+            (self.header_read_timeout.is_zero(), "header-read timeout"),
+            (self.idle_timeout.is_zero(), "idle timeout"),
+            (self.max_connections == 0, "connection cap"),
+        ];
+        match zero.into_iter().find(|(is_zero, _)| *is_zero) {
+            Some((_, what)) => Err(invalid_input(format!(
+                "the {what} must be greater than zero"
+            ))),
+            None => Ok(()),
         }
-        if self.idle_timeout.is_zero() {
-            return invalid("idle timeout");
-        }
-        if self.max_connections == 0 {
-            return invalid("connection cap");
-        }
-        Ok(())
     }
 }
 
@@ -197,15 +193,15 @@ async fn serve_connection(
 
 /// `413`, closing the connection: the body stays unread.
 fn payload_too_large() -> Response {
-    let mut response = (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body exceeds {MAX_BODY_BYTES} bytes\n"),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    let text = format!("the request body exceeds {MAX_BODY_BYTES} bytes\n");
+    closing(StatusCode::PAYLOAD_TOO_LARGE, text)
+}
+
+/// An answer that closes the connection: the rest of the body is never read, so
+/// the connection cannot be reused.
+fn closing(status: StatusCode, text: impl Into<String>) -> Response {
+    let close = [(header::CONNECTION, "close")];
+    (status, close, text.into()).into_response()
 }
 
 /// Where a connection is in its request cycle, for its timeouts.
@@ -333,22 +329,14 @@ impl ConnectionHandle {
             self.body_read_timeout,
             axum::body::to_bytes(body, usize::MAX),
         );
-        let failure = |status: StatusCode, text: &'static str| {
-            let mut response = (status, text).into_response();
-            // The rest of the body is never read, so the connection cannot be reused.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        };
         match read.await {
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(e)) if is_length_limit(&e) => Err(payload_too_large()),
-            Ok(Err(_)) => Err(failure(
+            Ok(Err(_)) => Err(closing(
                 StatusCode::BAD_REQUEST,
                 "the request body could not be read\n",
             )),
-            Err(_) => Err(failure(
+            Err(_) => Err(closing(
                 StatusCode::REQUEST_TIMEOUT,
                 "the request body did not arrive in time\n",
             )),
@@ -358,14 +346,7 @@ impl ConnectionHandle {
 
 /// Whether `Limited` cut the body off, anywhere in the error's source chain.
 fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if e.is::<LengthLimitError>() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    std::iter::successors(Some(error), |e| e.source()).any(|e| e.is::<LengthLimitError>())
 }
 
 /// A socket that tells its [`Activity`] when bytes arrive, and fails every read
@@ -377,14 +358,15 @@ struct TrackedStream {
 }
 
 impl TrackedStream {
-    fn check(&self) -> io::Result<()> {
+    /// The socket, unless the connection was aborted.
+    fn live(&mut self) -> io::Result<Pin<&mut TcpStream>> {
         if self.aborted.load(Ordering::Acquire) {
             return Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 "aborted by an injected fault",
             ));
         }
-        Ok(())
+        Ok(Pin::new(&mut self.stream))
     }
 }
 
@@ -395,9 +377,8 @@ impl AsyncRead for TrackedStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.check()?;
         let before = buf.filled().len();
-        let result = Pin::new(&mut this.stream).poll_read(cx, buf);
+        let result = this.live()?.poll_read(cx, buf);
         if buf.filled().len() > before {
             this.activity.bytes_arrived();
         }
@@ -411,9 +392,7 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write(cx, buf)
+        self.get_mut().live()?.poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -421,9 +400,7 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+        self.get_mut().live()?.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -431,15 +408,11 @@ impl AsyncWrite for TrackedStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_flush(cx)
+        self.get_mut().live()?.poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_shutdown(cx)
+        self.get_mut().live()?.poll_shutdown(cx)
     }
 }
 

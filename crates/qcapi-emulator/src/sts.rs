@@ -66,6 +66,16 @@ pub(crate) fn valid_role_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
 }
 
+/// [`valid_role_name`], with the message a user sees.
+pub(crate) fn check_role_name(name: &str) -> Result<(), String> {
+    if valid_role_name(name) {
+        return Ok(());
+    }
+    Err(format!(
+        "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
+    ))
+}
+
 /// A `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`, as STS requires.
 pub(crate) fn valid_session_name(name: &str) -> bool {
     name.len() >= 2 && valid_role_name(name)
@@ -202,13 +212,12 @@ impl IssuedStore {
     }
 
     fn forget_expired(&mut self, now: i64) {
-        while let Some((expires_at, _)) = self.by_expiry.first() {
-            if expires_at.saturating_add(FORGET_AFTER_SECS) > now {
-                break;
-            }
-            if let Some((_, id)) = self.by_expiry.pop_first() {
-                self.by_id.remove(&id);
-            }
+        // Kept: those expired less than FORGET_AFTER_SECS ago (or not yet), the
+        // entries from `(oldest kept expiry, "")` on.
+        let oldest_kept = now.saturating_sub(FORGET_AFTER_SECS).saturating_add(1);
+        let kept = self.by_expiry.split_off(&(oldest_kept, String::new()));
+        for (_, id) in std::mem::replace(&mut self.by_expiry, kept) {
+            self.by_id.remove(&id);
         }
     }
 }
