@@ -22,81 +22,8 @@ use crate::{
 
 /// The admin endpoints and limits, for the end of `--help`. An embedding command
 /// (`qcapi emulator`) can show it with `Command::after_long_help`.
-pub const ADMIN_ENDPOINTS_HELP: &str = "\
-Admin endpoints (unsigned, on the same address):
-  POST   /_emulator/clock/advance?seconds=N
-         Move emulator time forward N seconds (at most 100 years at once).
-         Emulator time drives resource lifetimes (a pending peering expires
-         after 7 days) and temporary-credential expiry; Timestamps are
-         accepted within 300 s of the real clock plus --clock-offset, or of
-         emulator time.
-         Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
-  GET    /_emulator/clock
-         Emulator time: {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
-  GET    /_emulator/requests
-         The journal of calls received, oldest first (the newest --journal-size):
-         {\"requests\":[{\"seq\":..,\"action\":..,\"account\":..,\"region\":..,
-         \"params\":{..},\"code\":..,\"codeDesc\":..,\"latencyMicros\":..}],
-         \"dropped\":N}; Token, Signature and secret parameters masked.
-  DELETE /_emulator/requests
-         Empty the journal: {\"cleared\":N}.
-  POST   /_emulator/reset[?account=UIN&region=R]
-         Forget every resource, task, request count, fault rule and journal
-         entry ({\"reset\":\"all\"}); accounts, roles, credentials and the clock stay.
-         With account and region, forget only that account's VPCs there (with
-         everything in them) and the peerings with a side there:
-         {\"account\":..,\"region\":..,\"vpcs\":N,\"peerings\":N}.
-  GET    /_emulator/state?account=UIN&region=R
-         Every resource of that account in that region, family by family, each
-         in the shape and wire names its Describe action answers with:
-         {\"account\":..,\"region\":..,\"vpcs\":[..],\"subnets\":[..],..}.
-  GET    /_emulator/faults
-         List the active fault rules with their remaining budgets:
-         {\"faults\":[..]}.
-  POST   /_emulator/faults
-         Add a fault rule from a JSON body, one of
-         {\"kind\":\"http_status\",\"status\":503}, {\"kind\":\"latency\",\"millis\":500},
-         {\"kind\":\"close\"}, {\"kind\":\"throttle\"}, with optional
-         \"action\":\"NAME\", \"times\":N (N >= 1) and \"fraction\":F (0 to 1).
-         Answers {\"added\":{..},\"active\":N}.
-  DELETE /_emulator/faults
-         Remove every fault rule: {\"cleared\":N}.
-  GET    /_emulator/instance-role
-         The role bound to the instance: {\"role\":NAME,\"uin\":UIN} (null if none).
-  POST   /_emulator/instance-role?name=NAME&secretId=ID
-         Bind role NAME of the account with SecretId ID (declaring the role).
-  DELETE /_emulator/instance-role
-         Unbind it: {\"unbound\":true|false}. The role stays assumable.
-
-Temporary credentials (unsigned metadata, STS on POST /):
-  GET    /latest/meta-data/cam/security-credentials/
-         The bound role's name as plain text; 404 when none is bound.
-  GET    /latest/meta-data/cam/security-credentials/NAME
-         {\"TmpSecretId\",\"TmpSecretKey\",\"Token\",\"ExpiredTime\":UNIX,
-         \"Expiration\":\"ISO 8601\",\"Code\":\"Success\"}, fresh credentials lasting
-         --credential-lifetime; 404 for a role not bound.
-  POST   /   Action=AssumeRole&Version=2018-08-13&RoleArn=..&RoleSessionName=..
-         [&DurationSeconds=1..43200, default 7200] with the legacy common
-         parameters, signed over POST<host>/?<sorted params>. RoleArn is
-         qcs::cam::uin/UIN:roleName/NAME, a role of the caller's uin (--role).
-  POST   /   unsigned, Authorization: SKIP, X-TC-Action: AssumeRoleWithWebIdentity,
-         X-TC-Version: 2018-08-13, X-TC-Region, X-TC-Timestamp, and a JSON body
-         {\"ProviderId\",\"WebIdentityToken\",\"RoleArn\",\"RoleSessionName\",
-         \"DurationSeconds\"} matching a --web-identity provider.
-         STS answers {\"Response\":{\"Credentials\":{\"Token\",\"TmpSecretId\",
-         \"TmpSecretKey\"},\"ExpiredTime\",\"Expiration\",\"RequestId\"}} or
-         {\"Response\":{\"Error\":{\"Code\",\"Message\"},\"RequestId\"}}.
-  Fault rules apply here only when their action names the endpoint:
-  action=InstanceMetadata (metadata; throttle is HTTP 429), AssumeRole or
-  AssumeRoleWithWebIdentity (STS; throttle is RequestLimitExceeded).
-  Temporary credentials sign /v2/index.php requests as their role's account,
-  with Token set to the issued token, until they expire on the emulator clock
-  (clock/advance expires them); a missing or wrong Token, or expiry, is 4105.
-
-The API is GET or POST /v2/index.php; other methods get 405 and run nothing.
-A Timestamp more than 300 s from the emulator's clock gets 4500 with a message
-ending `Timestamp = <the emulator's UNIX time>`.
-Request bodies over 1 MiB get 413 before they are read.";
+// Prose with JSON in it, kept in a text file where it needs no escapes.
+pub const ADMIN_ENDPOINTS_HELP: &str = include_str!("admin_endpoints_help.txt").trim_ascii_end();
 
 /// `NAME=SECRET_ID`: role NAME of the account with that SecretId (`--role`, `--instance-role`).
 #[derive(Debug, Clone, PartialEq, Eq)]
