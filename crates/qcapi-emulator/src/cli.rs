@@ -206,10 +206,7 @@ fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> io::Result<Role> {
                 flag.name, flag.secret_id
             ))
         })?;
-    Ok(Role {
-        uin: account.uin.clone(),
-        name: flag.name.clone(),
-    })
+    Ok(Role::new(&flag.name, account))
 }
 
 /// A timeout flag: `500ms`, `10s`, greater than zero and at most a day.

@@ -10,8 +10,8 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,7 +25,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -226,44 +226,40 @@ impl Phase {
     }
 }
 
-/// A connection's phase, shared by its stream, its service and its watchdog.
+/// A connection's phase, shared by its stream, its service and its watchdog
+/// (which a change of phase wakes).
 #[derive(Debug)]
 struct Activity {
-    phase: Mutex<Phase>,
-    /// Woken when the phase changes to one with another deadline.
-    changed: Notify,
+    phase: watch::Sender<Phase>,
 }
 
 impl Activity {
     /// A new connection must send its first request head within the header-read
     /// timeout; it does not get the (longer) idle allowance first.
     fn new(accepted: Instant) -> Self {
-        Self {
-            phase: Mutex::new(Phase::ReadingHead { since: accepted }),
-            changed: Notify::new(),
-        }
+        let phase = watch::Sender::new(Phase::ReadingHead { since: accepted });
+        Self { phase }
     }
 
-    fn phase(&self) -> MutexGuard<'_, Phase> {
-        // Nothing panics while holding it; recover the data if it ever did.
-        self.phase
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn phase(&self) -> watch::Ref<'_, Phase> {
+        self.phase.borrow()
     }
 
     fn set(&self, phase: Phase) {
-        *self.phase() = phase;
-        self.changed.notify_one();
+        self.phase.send_replace(phase);
     }
 
     /// Bytes arrived: after an idle period they start a request head's clock.
     fn bytes_arrived(&self) {
-        let idle = matches!(*self.phase(), Phase::Idle { .. });
-        if idle {
-            self.set(Phase::ReadingHead {
-                since: Instant::now(),
-            });
-        }
+        self.phase.send_if_modified(|phase| {
+            let idle = matches!(phase, Phase::Idle { .. });
+            if idle {
+                *phase = Phase::ReadingHead {
+                    since: Instant::now(),
+                };
+            }
+            idle
+        });
     }
 
     /// A request head is complete; the connection is busy until the guard drops.
@@ -278,19 +274,22 @@ impl Activity {
 
     /// Completes when the current phase outlives its deadline.
     async fn expired(&self, limits: Limits) {
+        let mut changes = self.phase.subscribe();
         loop {
-            // Created before reading the phase, so a change in between is not missed.
-            let changed = self.changed.notified();
-            let deadline = self.phase().deadline(&limits);
+            // Marks this phase seen, so only a later change wakes the wait below.
+            let deadline = changes.borrow_and_update().deadline(&limits);
             match deadline {
                 Some(deadline) if Instant::now() >= deadline => return,
                 Some(deadline) => {
                     tokio::select! {
                         () = tokio::time::sleep_until(deadline) => {}
-                        () = changed => {}
+                        _ = changes.changed() => {}
                     }
                 }
-                None => changed.await,
+                // The sender lives in `self`, so this never fails.
+                None => {
+                    let _ = changes.changed().await;
+                }
             }
         }
     }

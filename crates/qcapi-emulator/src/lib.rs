@@ -437,10 +437,7 @@ impl EmulatorBuilder {
     /// can assume it as [`Account::role_arn`]. Its temporary credentials act as
     /// that uin on `/v2/index.php`. Only the uin of `account` matters.
     pub fn role(mut self, name: impl Into<String>, account: Account) -> Self {
-        self.settings.roles.push(sts::Role {
-            uin: account.uin,
-            name: name.into(),
-        });
+        self.settings.roles.push(sts::Role::new(name, &account));
         self
     }
 
@@ -449,10 +446,7 @@ impl EmulatorBuilder {
     /// then answers `name`, and `.../<name>` fresh temporary credentials lasting
     /// [`EmulatorBuilder::credential_lifetime`]. The last call wins.
     pub fn instance_role(mut self, name: impl Into<String>, account: Account) -> Self {
-        self.settings.instance_role = Some(sts::Role {
-            uin: account.uin,
-            name: name.into(),
-        });
+        self.settings.instance_role = Some(sts::Role::new(name, &account));
         self
     }
 
@@ -519,7 +513,7 @@ impl EmulatorBuilder {
         let addr = listener.local_addr()?;
         let shared = builder.shared()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
         let router = server::router(Arc::clone(&shared));
         let limits = builder.limits;
         let thread = std::thread::Builder::new()
@@ -527,36 +521,26 @@ impl EmulatorBuilder {
             .spawn(move || {
                 // The runtime is built, used and dropped on this thread: dropping a
                 // runtime inside another runtime's async context would panic.
-                let started = tokio::runtime::Builder::new_current_thread()
+                let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
-                    .build()
-                    .and_then(|runtime| {
-                        let listener = {
-                            let _entered = runtime.enter();
-                            tokio::net::TcpListener::from_std(listener)?
-                        };
-                        Ok((runtime, listener))
-                    });
-                let (runtime, listener) = match started {
-                    Ok(started) => started,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
+                    .build()?;
+                let listener = {
+                    let _entered = runtime.enter();
+                    tokio::net::TcpListener::from_std(listener)?
                 };
-                let _ = ready_tx.send(Ok(()));
+                let _ = ready_tx.send(());
                 // A dropped sender (Emulator leaked its handle) also means stop.
                 let stop = async move {
                     let _ = stop_rx.await;
                 };
-                let _ = runtime.block_on(connections::serve(listener, router, limits, stop));
+                runtime.block_on(connections::serve(listener, router, limits, stop))
             })?;
-        let ready = ready_rx.recv();
-        if let Err(e) =
-            ready.unwrap_or_else(|_| Err(io::Error::other("the emulator thread exited early")))
-        {
-            let _ = thread.join();
-            return Err(e);
+        if ready_rx.recv().is_err() {
+            // The thread ended before serving: its result says why.
+            return Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => io::Error::other("the emulator thread exited early"),
+            });
         }
         Ok(Emulator {
             addr,
@@ -599,7 +583,7 @@ pub struct Emulator {
     accounts: Vec<Account>,
     shared: Arc<server::Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -755,10 +739,8 @@ impl Emulator {
     /// like `POST /_emulator/instance-role`; see [`EmulatorBuilder::instance_role`].
     /// Credentials issued for an earlier role keep working until they expire.
     pub fn bind_instance_role(&self, name: &str, account: &Account) {
-        self.shared.bind_instance_role(Some(sts::Role {
-            uin: account.uin.clone(),
-            name: name.to_owned(),
-        }));
+        self.shared
+            .bind_instance_role(Some(sts::Role::new(name, account)));
     }
 
     /// Unbinds the instance role, like `DELETE /_emulator/instance-role`: the

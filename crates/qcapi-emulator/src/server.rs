@@ -27,23 +27,6 @@ use crate::{Account, METADATA_FAULT_ACTION, invalid_input, render};
 
 /// The path every legacy module serves.
 pub(crate) const API_PATH: &str = "/v2/index.php";
-/// The admin endpoint that moves emulator time forward.
-pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
-/// The admin endpoint that shows emulator time.
-pub(crate) const CLOCK_PATH: &str = "/_emulator/clock";
-/// The admin endpoint that lists (GET) and clears (DELETE) the request journal.
-pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
-/// The admin endpoint that forgets state: everything, or one account and region.
-pub(crate) const RESET_PATH: &str = "/_emulator/reset";
-pub(crate) const STATE_PATH: &str = "/_emulator/state";
-pub(crate) const ANSWERS_PATH: &str = "/_emulator/answers";
-pub(crate) const TASKS_PATH: &str = "/_emulator/tasks";
-/// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
-pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
-/// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
-pub(crate) const INSTANCE_ROLE_PATH: &str = "/_emulator/instance-role";
-/// The admin endpoint that revokes every temporary credential issued so far.
-pub(crate) const REVOKE_CREDENTIALS_PATH: &str = "/_emulator/credentials/revoke";
 /// The CVM metadata path listing the bound role, and the prefix of its credentials.
 pub(crate) const METADATA_ROLES_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// The largest `--clock-offset` / [`crate::EmulatorBuilder::clock_offset`] (100 years either way).
@@ -588,16 +571,10 @@ impl Shared {
         let (secret_key, uin, temporary) = match self.accounts.get(secret_id) {
             Some(account) => (account.secret_key.clone(), account.uin.clone(), None),
             None => {
-                let inner = self.lock();
-                let issued = inner
-                    .issued
-                    .get(secret_id)
-                    .ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
-                (
-                    issued.secret_key.clone(),
-                    issued.uin.clone(),
-                    Some(issued.clone()),
-                )
+                let issued = self.lock().issued.get(secret_id).cloned();
+                let issued =
+                    issued.ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
+                (issued.secret_key.clone(), issued.uin.clone(), Some(issued))
             }
         };
         let method = SignatureMethod::from_param(params.get("SignatureMethod"));
@@ -691,17 +668,10 @@ impl Shared {
                 .filter(|v| !v.is_empty())
                 .ok_or(StsError::missing(name))
         };
-        for name in [
-            "Action",
-            "Version",
-            "Region",
-            "SecretId",
-            "Timestamp",
-            "Nonce",
-            "Signature",
-            "RoleArn",
-            "RoleSessionName",
-        ] {
+        // The legacy common parameters (Version after Action), then the role's.
+        let common = REQUIRED_COMMON[1..].iter().copied();
+        let required = ["Action", "Version"].into_iter().chain(common);
+        for name in required.chain(["RoleArn", "RoleSessionName"]) {
             get(name)?;
         }
         check_action(
@@ -944,34 +914,38 @@ fn decode_component(raw: &[u8]) -> Vec<u8> {
 
 /// The routes: the API (GET and POST; other methods get 405 from the handler, so
 /// HEAD does not fall through to GET), STS on `POST /`, the CVM metadata under
-/// `/latest/`, the admin clock, faults and instance role, 404 elsewhere.
+/// `/latest/`, the admin endpoints under `/_emulator/` (each handler says what
+/// it does), 404 elsewhere.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(API_PATH, any(api))
         .route("/", post(sts_endpoint))
         .route("/latest/{*rest}", any(metadata))
-        .route(CLOCK_ADVANCE_PATH, post(advance_clock))
-        .route(CLOCK_PATH, get(show_clock))
-        .route(RESET_PATH, post(reset))
-        .route(STATE_PATH, get(show_state))
+        .route("/_emulator/clock/advance", post(advance_clock))
+        .route("/_emulator/clock", get(show_clock))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/state", get(show_state))
         .route(
-            ANSWERS_PATH,
+            "/_emulator/answers",
             get(list_answers).post(add_answer).delete(clear_answers),
         )
         .route(
-            TASKS_PATH,
+            "/_emulator/tasks",
             get(list_task_rules)
                 .post(add_task_rule)
                 .delete(clear_task_rules),
         )
-        .route(REQUESTS_PATH, get(list_requests).delete(clear_requests))
-        .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
-            FAULTS_PATH,
+            "/_emulator/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route("/_emulator/credentials/revoke", post(revoke_credentials))
+        .route(
+            "/_emulator/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route(
-            INSTANCE_ROLE_PATH,
+            "/_emulator/instance-role",
             get(show_instance_role)
                 .post(bind_instance_role)
                 .delete(unbind_instance_role),
@@ -1221,10 +1195,7 @@ async fn bind_instance_role(State(shared): SharedState, uri: Uri) -> Answer {
         .ok_or_else(|| {
             bad_request("expected &secretId=ID naming one of the emulator's accounts")
         })?;
-    let role = Role {
-        uin: account.uin.clone(),
-        name: name.to_owned(),
-    };
+    let role = Role::new(name, account);
     shared.bind_instance_role(Some(role.clone()));
     let mut body = instance_role_json(Some(&role));
     body["arn"] = Value::from(role.arn());

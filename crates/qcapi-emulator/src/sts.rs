@@ -37,6 +37,14 @@ pub(crate) struct Role {
 }
 
 impl Role {
+    /// Role `name` of `account`'s uin.
+    pub(crate) fn new(name: impl Into<String>, account: &crate::Account) -> Self {
+        Self {
+            uin: account.uin.clone(),
+            name: name.into(),
+        }
+    }
+
     /// The ARN STS expects: `qcs::cam::uin/<uin>:roleName/<name>`.
     pub(crate) fn arn(&self) -> String {
         format!("qcs::cam::uin/{}:roleName/{}", self.uin, self.name)
