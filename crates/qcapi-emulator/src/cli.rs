@@ -195,20 +195,6 @@ pub struct EmulatorArgs {
     pub clock_offset: i64,
 }
 
-/// The role a flag names, with its account's uin.
-fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> io::Result<Role> {
-    let account = accounts
-        .iter()
-        .find(|a| a.secret_id == flag.secret_id)
-        .ok_or_else(|| {
-            invalid_input(format!(
-                "role `{}`: no account has SecretId `{}`",
-                flag.name, flag.secret_id
-            ))
-        })?;
-    Ok(Role::new(&flag.name, account))
-}
-
 /// A timeout flag: `500ms`, `10s`, greater than zero and at most a day.
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_duration(text, "a timeout", MAX_TIMEOUT)?;
@@ -245,7 +231,17 @@ impl EmulatorArgs {
         } else {
             self.accounts.clone()
         };
-        let role = |flag: &RoleFlag| resolve_role(flag, &accounts);
+        // The role a flag names, of the account with its SecretId.
+        let role = |flag: &RoleFlag| {
+            let account = accounts.iter().find(|a| a.secret_id == flag.secret_id);
+            let account = account.ok_or_else(|| {
+                invalid_input(format!(
+                    "role `{}`: no account has SecretId `{}`",
+                    flag.name, flag.secret_id
+                ))
+            })?;
+            Ok(Role::new(&flag.name, account))
+        };
         let settings = server::Settings {
             clock_offset: self.clock_offset,
             roles: self.roles.iter().map(role).collect::<io::Result<_>>()?,

@@ -174,20 +174,19 @@ async fn serve_connection(
         .serve_connection(io, service);
     let mut connection = pin!(connection);
     let mut expired = pin!(activity.expired(limits));
-    let mut stop_requested = false;
-    loop {
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            // Dropping the connection closes the socket.
-            () = &mut expired => return,
-            _ = stopping.changed(), if !stop_requested => {
-                stop_requested = true;
-                if !activity.in_request() {
-                    return;
-                }
-                connection.as_mut().graceful_shutdown();
-            }
-        }
+    // Returning drops the connection, which closes the socket.
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        () = &mut expired => return,
+        _ = stopping.changed() => {}
+    }
+    if !activity.in_request() {
+        return;
+    }
+    connection.as_mut().graceful_shutdown();
+    tokio::select! {
+        _ = connection => {}
+        () = expired => {}
     }
 }
 

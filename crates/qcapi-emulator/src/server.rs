@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use axum::extract::{Extension, Request, State};
@@ -196,30 +196,29 @@ impl AuthError {
         }
     }
 
+    /// The legacy envelope's code and name, and STS's (API 3.0) code.
+    fn codes(&self) -> (i64, &'static str, &'static str) {
+        match self {
+            Self::UnknownSecretId(_) => (4104, "SecretIdNotFound", "AuthFailure.SecretIdNotFound"),
+            Self::BadSignature(_) => (4100, "AuthFailure", "AuthFailure.SignatureFailure"),
+            Self::Token(_) => (4105, "InvalidToken", "AuthFailure.TokenFailure"),
+            Self::BadTimestamp | Self::BadNonce => {
+                (4000, "InvalidParameter", "InvalidParameterValue")
+            }
+            Self::Stale { .. } => (4500, "ReplayAttack", "AuthFailure.SignatureExpire"),
+            Self::Replayed(_) => (4500, "ReplayAttack", "InvalidParameterValue"),
+        }
+    }
+
     /// The legacy envelope's code, name and message.
     fn legacy(&self) -> Failure {
-        let (code, code_desc) = match self {
-            Self::UnknownSecretId(_) => (4104, "SecretIdNotFound"),
-            Self::BadSignature(_) => (4100, "AuthFailure"),
-            Self::Token(_) => (4105, "InvalidToken"),
-            Self::BadTimestamp | Self::BadNonce => {
-                return Failure::invalid_parameter(self.message());
-            }
-            Self::Stale { .. } | Self::Replayed(_) => (4500, "ReplayAttack"),
-        };
+        let (code, code_desc, _) = self.codes();
         Failure::new(code, code_desc, self.message())
     }
 
     /// The API 3.0 error code and message, for STS.
     fn sts(&self) -> (&'static str, String) {
-        let code = match self {
-            Self::UnknownSecretId(_) => "AuthFailure.SecretIdNotFound",
-            Self::BadSignature(_) => "AuthFailure.SignatureFailure",
-            Self::Token(_) => "AuthFailure.TokenFailure",
-            Self::Stale { .. } => "AuthFailure.SignatureExpire",
-            Self::BadTimestamp | Self::BadNonce | Self::Replayed(_) => "InvalidParameterValue",
-        };
-        (code, self.message())
+        (self.codes().2, self.message())
     }
 }
 
@@ -378,17 +377,13 @@ impl Shared {
     /// The fault rules.
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultSet> {
         // As for `lock`: nothing panics while holding it.
-        self.faults
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The lock-protected data.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // Nothing panics while holding the lock; recover the data if it ever did.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Moves emulator time forward; returns the new offset from real time.
@@ -481,13 +476,13 @@ impl Shared {
     pub(crate) fn process(&self, request: &ApiRequest<'_>) -> String {
         let started = std::time::Instant::now();
         let result = self.execute(request);
-        let body = match &result {
-            Ok(output) => render::success(output, self.string_quirks),
-            Err(failure) => render::failure(failure, self.string_quirks),
-        };
-        let (code, code_desc) = match &result {
-            Ok(_) => (0, "Success"),
-            Err(failure) => (failure.code, failure.code_desc.as_str()),
+        let (code, code_desc, body) = match &result {
+            Ok(output) => (0, "Success", render::success(output, self.string_quirks)),
+            Err(f) => (
+                f.code,
+                f.code_desc.as_str(),
+                render::failure(f, self.string_quirks),
+            ),
         };
         let account = self.account_of(request.params.get("SecretId").unwrap_or_default());
         self.lock()
@@ -550,14 +545,11 @@ impl Shared {
             &mut before_model,
         );
         // Durable before the answer leaves: an acknowledged change survives a crash.
-        match inner.persist() {
-            Ok(()) => answer,
-            Err(e) => Err(Failure::new(
-                6000,
-                "InternalError",
-                format!("the change could not be written to the state file: {e}"),
-            )),
-        }
+        inner.persist().map_err(|e| {
+            let message = format!("the change could not be written to the state file: {e}");
+            Failure::new(6000, "InternalError", message)
+        })?;
+        answer
     }
 
     /// Checks a signed request's SecretId, signature, Token (for a temporary
@@ -650,12 +642,9 @@ impl Shared {
                 "invalid parameter `RoleArn`: expected qcs::cam::uin/<uin>:roleName/<name>",
             )
         })?;
-        if !self.lock().roles.contains(&role) {
-            return Err(StsError::new(
-                "ResourceNotFound.RoleNotExist",
-                format!("role `{}` does not exist", role.arn()),
-            ));
-        }
+        let declared = self.lock().roles.contains(&role);
+        let message = format!("role `{}` does not exist", role.arn());
+        StsError::unless(declared, "ResourceNotFound.RoleNotExist", message)?;
         Ok(role)
     }
 
@@ -687,15 +676,9 @@ impl Shared {
         let duration = duration_param(params.get("DurationSeconds"))?;
         check_session_name(get("RoleSessionName")?)?;
         let role = self.declared_role(get("RoleArn")?)?;
-        if role.uin != uin {
-            return Err(StsError::new(
-                "AuthFailure.UnauthorizedOperation",
-                format!(
-                    "account {uin} may not assume a role of account {}",
-                    role.uin
-                ),
-            ));
-        }
+        let owner = &role.uin;
+        let message = format!("account {uin} may not assume a role of account {owner}");
+        StsError::unless(*owner == uin, "AuthFailure.UnauthorizedOperation", message)?;
         // Policy and ExternalId are accepted and not enforced: the emulator has no CAM policies.
         Ok(self.issue(&role, duration))
     }
@@ -720,12 +703,11 @@ impl Shared {
             "with X-TC- headers; the emulator's STS takes AssumeRole as a legacy-signed form \
              and AssumeRoleWithWebIdentity unsigned",
         )?;
-        if header("authorization").ok() != Some("SKIP") {
-            return Err(StsError::new(
-                "AuthFailure.InvalidAuthorization",
-                "AssumeRoleWithWebIdentity is unsigned: send `Authorization: SKIP`",
-            ));
-        }
+        StsError::unless(
+            header("authorization").ok() == Some("SKIP"),
+            "AuthFailure.InvalidAuthorization",
+            "AssumeRoleWithWebIdentity is unsigned: send `Authorization: SKIP`",
+        )?;
         check_version(header("X-TC-Version")?)?;
         header("X-TC-Region")?;
         let timestamp = header("X-TC-Timestamp")?.parse::<i64>().map_err(|_| {
@@ -734,24 +716,20 @@ impl Shared {
                 "invalid header `X-TC-Timestamp`: expected UNIX time in seconds",
             )
         })?;
-        let now = self.service_now();
-        if !self.is_fresh(timestamp) {
-            return Err(StsError::new(
-                "AuthFailure.SignatureExpire",
-                stale_message(timestamp, now),
-            ));
-        }
-        let body = match serde_json::from_slice::<Value>(body) {
-            Ok(Value::Object(fields)) => Ok(fields),
-            Ok(_) => Err("not an object".to_owned()),
-            Err(e) => Err(e.to_string()),
-        }
-        .map_err(|e| {
-            StsError::new(
-                "InvalidParameter",
-                format!("the body must be a JSON object: {e}"),
-            )
-        })?;
+        let stale = stale_message(timestamp, self.service_now());
+        StsError::unless(
+            self.is_fresh(timestamp),
+            "AuthFailure.SignatureExpire",
+            stale,
+        )?;
+        let not_object = |e: &dyn std::fmt::Display| {
+            let message = format!("the body must be a JSON object: {e}");
+            StsError::new("InvalidParameter", message)
+        };
+        let body: Value = serde_json::from_slice(body).map_err(|e| not_object(&e))?;
+        let body = body
+            .as_object()
+            .ok_or_else(|| not_object(&"not an object"))?;
         let field = |name: &'static str| {
             body.get(name)
                 .and_then(Value::as_str)
@@ -779,12 +757,11 @@ impl Shared {
                     format!("identity provider `{provider_id}` does not exist"),
                 )
             })?;
-        if !constant_time_eq(provider.token.as_bytes(), token.as_bytes()) {
-            return Err(StsError::new(
-                "InvalidParameter.WebIdentityTokenError",
-                "the WebIdentityToken is not valid for this provider",
-            ));
-        }
+        StsError::unless(
+            constant_time_eq(provider.token.as_bytes(), token.as_bytes()),
+            "InvalidParameter.WebIdentityTokenError",
+            "the WebIdentityToken is not valid for this provider",
+        )?;
         // The provider is trusted by every declared role: the emulator has no trust policies.
         let role = self.declared_role(arn)?;
         Ok(self.issue(&role, duration))
@@ -806,6 +783,11 @@ impl StsError {
         }
     }
 
+    /// `Err` with this code and message unless `ok`.
+    fn unless(ok: bool, code: &'static str, message: impl Into<String>) -> Result<(), Self> {
+        ok.then_some(()).ok_or_else(|| Self::new(code, message))
+    }
+
     fn missing(name: &str) -> Self {
         Self::new(
             "MissingParameter",
@@ -816,36 +798,22 @@ impl StsError {
 
 /// Refuses an `action` other than `expected`; `served` says how this endpoint is used.
 fn check_action(action: &str, expected: &str, served: &str) -> Result<(), StsError> {
-    if action == expected {
-        return Ok(());
-    }
-    Err(StsError::new(
-        "InvalidAction",
-        format!("Action `{action}` is not served {served}"),
-    ))
+    let message = format!("Action `{action}` is not served {served}");
+    StsError::unless(action == expected, "InvalidAction", message)
 }
 
 fn check_version(version: &str) -> Result<(), StsError> {
-    if version == sts::STS_VERSION {
-        return Ok(());
-    }
-    Err(StsError::new(
-        "NoSuchVersion",
-        format!(
-            "Version `{version}` is not served; STS is `{}`",
-            sts::STS_VERSION
-        ),
-    ))
+    let served = sts::STS_VERSION;
+    let message = format!("Version `{version}` is not served; STS is `{served}`");
+    StsError::unless(version == served, "NoSuchVersion", message)
 }
 
 fn check_session_name(name: &str) -> Result<(), StsError> {
-    if sts::valid_session_name(name) {
-        return Ok(());
-    }
-    Err(StsError::new(
+    StsError::unless(
+        sts::valid_session_name(name),
         "InvalidParameterValue",
         "invalid parameter `RoleSessionName`: expected 2 to 128 of letters, digits and +=,.@_-",
-    ))
+    )
 }
 
 /// `DurationSeconds`: absent means 7200; else an integer 1..=43200.
@@ -995,10 +963,11 @@ async fn api(
     // Faults see the decoded Action but come before authentication, so a
     // faulted request (Latency aside) changes nothing and is not counted.
     let fault = shared.faults().pick(params.get("Action"));
-    let style = FaultStyle::Legacy {
-        string_quirks: shared.string_quirks,
+    let throttled = || {
+        let failure = Failure::new(4400, "RequestLimitExceeded", THROTTLED);
+        json_ok(render::failure(&failure, shared.string_quirks))
     };
-    if let Some(refusal) = apply_fault(fault, &connection, style).await {
+    if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
         return Ok(refusal);
     }
     let request = ApiRequest {
@@ -1045,7 +1014,12 @@ async fn sts_endpoint(
     let action = header_action.unwrap_or_else(|| params.get("Action").unwrap_or_default());
     if STS_ACTIONS.contains(&action) {
         let fault = shared.faults().pick_exact(action);
-        if let Some(refusal) = apply_fault(fault, &connection, FaultStyle::Sts).await {
+        // STS's API 3.0 error.
+        let throttled = || {
+            let body = sts::error_json("RequestLimitExceeded", THROTTLED, &sts::request_id());
+            json_ok(body)
+        };
+        if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
             return Ok(refusal);
         }
     }
@@ -1069,23 +1043,13 @@ async fn sts_endpoint(
 /// The actions STS serves; a fault rule naming one of them applies to `POST /`.
 const STS_ACTIONS: [&str; 2] = ["AssumeRole", "AssumeRoleWithWebIdentity"];
 
-/// How a throttle fault is answered, by endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FaultStyle {
-    /// `/v2/index.php`: the legacy `4400 RequestLimitExceeded` envelope.
-    Legacy { string_quirks: bool },
-    /// STS: the API 3.0 `RequestLimitExceeded` envelope.
-    Sts,
-    /// Metadata: a plain 429, as an HTTP service would.
-    Metadata,
-}
-
 /// Applies the picked fault, if any: `None` to go on (after any latency), or
-/// the response that replaces the normal one.
+/// the response that replaces the normal one. `throttled` is how this endpoint
+/// answers a throttle.
 async fn apply_fault(
     fault: Option<FaultKind>,
     connection: &ConnectionHandle,
-    style: FaultStyle,
+    throttled: impl FnOnce() -> Response,
 ) -> Option<Response> {
     match fault? {
         FaultKind::Latency(delay) => {
@@ -1099,21 +1063,7 @@ async fn apply_fault(
                 format!("emulator fault: HTTP {status}\n"),
             ))
         }
-        FaultKind::Throttle => Some(match style {
-            FaultStyle::Legacy { string_quirks } => {
-                let failure = Failure::new(4400, "RequestLimitExceeded", THROTTLED);
-                json_ok(render::failure(&failure, string_quirks))
-            }
-            FaultStyle::Sts => json_ok(sts::error_json(
-                "RequestLimitExceeded",
-                THROTTLED,
-                &sts::request_id(),
-            )),
-            FaultStyle::Metadata => plain_text(
-                StatusCode::TOO_MANY_REQUESTS,
-                "emulator fault: too many requests\n",
-            ),
-        }),
+        FaultKind::Throttle => Some(throttled()),
         FaultKind::CloseConnection => {
             connection.abort();
             // Never written: the aborted connection fails the write and hyper drops it.
@@ -1132,7 +1082,14 @@ async fn metadata(
 ) -> Response {
     shared.metadata_requests.fetch_add(1, Ordering::Relaxed);
     let fault = shared.faults().pick_exact(METADATA_FAULT_ACTION);
-    if let Some(refusal) = apply_fault(fault, &connection, FaultStyle::Metadata).await {
+    // A plain 429, as an HTTP service would.
+    let throttled = || {
+        plain_text(
+            StatusCode::TOO_MANY_REQUESTS,
+            "emulator fault: too many requests\n",
+        )
+    };
+    if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
         return refusal;
     }
     if method != Method::GET {
@@ -1153,11 +1110,10 @@ async fn metadata(
         .metadata_credential_requests
         .fetch_add(1, Ordering::Relaxed);
     match bound.filter(|role| role.name == name) {
-        Some(role) => json_ok(
-            shared
-                .issue(&role, shared.credential_lifetime)
-                .metadata_json(),
-        ),
+        Some(role) => {
+            let issued = shared.issue(&role, shared.credential_lifetime);
+            json_ok(issued.metadata_json())
+        }
         // The name is not echoed: it comes from the request and may be anything.
         None => plain_text(
             StatusCode::NOT_FOUND,
@@ -1189,12 +1145,10 @@ async fn bind_instance_role(State(shared): SharedState, uri: Uri) -> Answer {
             "expected ?name=NAME (1 to 128 of letters, digits and +=,.@_-)",
         ));
     }
-    let account = shared
-        .accounts
-        .get(query.get("secretId").unwrap_or_default())
-        .ok_or_else(|| {
-            bad_request("expected &secretId=ID naming one of the emulator's accounts")
-        })?;
+    let secret_id = query.get("secretId").unwrap_or_default();
+    let account = shared.accounts.get(secret_id).ok_or_else(|| {
+        bad_request("expected &secretId=ID naming one of the emulator's accounts")
+    })?;
     let role = Role::new(name, account);
     shared.bind_instance_role(Some(role.clone()));
     let mut body = instance_role_json(Some(&role));
@@ -1216,14 +1170,9 @@ async fn revoke_credentials(State(shared): SharedState) -> Response {
 
 /// `GET /_emulator/requests`: the journal, oldest first.
 async fn list_requests(State(shared): SharedState) -> Response {
-    let inner = shared.lock();
-    let entries: Vec<Value> = inner
-        .journal
-        .entries()
-        .iter()
-        .map(|e| e.to_json())
-        .collect();
-    json_ok(json!({"requests": entries, "dropped": inner.journal.dropped()}))
+    let journal = &shared.lock().journal;
+    let entries: Vec<Value> = journal.entries().iter().map(|e| e.to_json()).collect();
+    json_ok(json!({"requests": entries, "dropped": journal.dropped()}))
 }
 
 /// `DELETE /_emulator/requests`: empties the journal.
