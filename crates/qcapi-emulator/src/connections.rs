@@ -323,11 +323,8 @@ impl ConnectionHandle {
     /// Reads a whole body, at most [`MAX_BODY_BYTES`] and within the body-read
     /// timeout; otherwise the answer to send instead (413, 408 or 400).
     pub(crate) async fn read_body(&self, body: Body) -> Result<Bytes, Response> {
-        let read = tokio::time::timeout(
-            self.body_read_timeout,
-            axum::body::to_bytes(body, usize::MAX),
-        );
-        match read.await {
+        let bytes = axum::body::to_bytes(body, usize::MAX);
+        match tokio::time::timeout(self.body_read_timeout, bytes).await {
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(e)) if is_length_limit(&e) => Err(payload_too_large()),
             Ok(Err(_)) => Err(closing(

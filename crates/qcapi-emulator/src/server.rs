@@ -132,11 +132,10 @@ impl Settings {
                 "the clock offset must be within {MAX_CLOCK_OFFSET_SECS} seconds either way"
             )));
         }
-        if !(1..=sts::MAX_DURATION_SECS).contains(&self.credential_lifetime) {
-            return Err(invalid_input(format!(
-                "the credential lifetime must be 1 to {} seconds",
-                sts::MAX_DURATION_SECS
-            )));
+        let max = sts::MAX_DURATION_SECS;
+        if !(1..=max).contains(&self.credential_lifetime) {
+            let message = format!("the credential lifetime must be 1 to {max} seconds");
+            return Err(invalid_input(message));
         }
         for role in self.roles.iter().chain(&self.instance_role) {
             sts::check_role_name(&role.name).map_err(invalid_input)?;

@@ -76,12 +76,8 @@ pub(crate) fn valid_role_name(name: &str) -> bool {
 
 /// [`valid_role_name`], with the message a user sees.
 pub(crate) fn check_role_name(name: &str) -> Result<(), String> {
-    if valid_role_name(name) {
-        return Ok(());
-    }
-    Err(format!(
-        "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
-    ))
+    let refusal = || format!("role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-");
+    valid_role_name(name).then_some(()).ok_or_else(refusal)
 }
 
 /// A `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`, as STS requires.
