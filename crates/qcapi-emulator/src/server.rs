@@ -872,11 +872,8 @@ fn decode_pairs(bytes: &[u8], into: &mut Params) -> Result<(), InvalidParam> {
 
 /// One name or value: `+` to a space, then `%XX` to its byte.
 fn decode_component(raw: &[u8]) -> Vec<u8> {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    percent_encoding::percent_decode(&spaced).collect()
+    let spaced = raw.iter().map(|&b| if b == b'+' { b' ' } else { b });
+    percent_encoding::percent_decode(&spaced.collect::<Vec<u8>>()).collect()
 }
 
 /// The routes: the API (GET and POST; other methods get 405 from the handler, so
@@ -980,13 +977,10 @@ async fn api(
 
 /// The Host header the client signed; an absolute URI's authority without one.
 fn host_of(parts: &Parts) -> String {
+    let authority = parts.uri.authority().map(|a| a.to_string());
     match parts.headers.get(header::HOST) {
         Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        None => parts
-            .uri
-            .authority()
-            .map(|a| a.to_string())
-            .unwrap_or_default(),
+        None => authority.unwrap_or_default(),
     }
 }
 
@@ -1000,10 +994,9 @@ async fn sts_endpoint(
 ) -> Answer {
     let (parts, body) = request.into_parts();
     let body = connection.read_body(body).await?;
-    let header_action = parts
-        .headers
-        .get("x-tc-action")
-        .map(|v| std::str::from_utf8(v.as_bytes()).unwrap_or_default());
+    // A value that is not visible ASCII reads as "": it is only compared with STS's action names.
+    let header_action = parts.headers.get("x-tc-action");
+    let header_action = header_action.map(|v| v.to_str().unwrap_or_default());
     let mut params = Params::new();
     // Only the body: AssumeRole is signed as a form over path `/` with no query.
     let decoded = match header_action {
@@ -1057,10 +1050,8 @@ async fn apply_fault(
         }
         FaultKind::HttpStatus(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            Some(plain_text(
-                status,
-                format!("emulator fault: HTTP {status}\n"),
-            ))
+            let text = format!("emulator fault: HTTP {status}\n");
+            Some(plain_text(status, text))
         }
         FaultKind::Throttle => Some(throttled()),
         FaultKind::CloseConnection => {
