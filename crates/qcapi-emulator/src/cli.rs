@@ -5,10 +5,9 @@
 //! also embeddable as a subcommand (`qcapi emulator ...`) through [`EmulatorArgs`].
 
 use std::ffi::OsString;
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
@@ -17,85 +16,14 @@ use clap::builder::RangedU64ValueParser;
 use crate::connections::{self, Limits};
 use crate::faults::parse_duration;
 use crate::sts::{self, Provider, Role};
-use crate::{Account, DEFAULT_MAX_CONNECTIONS, Fault, check_accounts, demo_accounts, server};
+use crate::{
+    Account, DEFAULT_MAX_CONNECTIONS, EmulatorBuilder, Fault, demo_accounts, invalid_input, server,
+};
 
 /// The admin endpoints and limits, for the end of `--help`. An embedding command
 /// (`qcapi emulator`) can show it with `Command::after_long_help`.
-pub const ADMIN_ENDPOINTS_HELP: &str = "\
-Admin endpoints (unsigned, on the same address):
-  POST   /_emulator/clock/advance?seconds=N
-         Move emulator time forward N seconds (at most 100 years at once).
-         Emulator time drives resource lifetimes (a pending peering expires
-         after 7 days) and temporary-credential expiry; Timestamps are
-         accepted within 300 s of the real clock plus --clock-offset, or of
-         emulator time.
-         Answers {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
-  GET    /_emulator/clock
-         Emulator time: {\"offsetSeconds\":..,\"now\":..,\"nowText\":\"..\"}.
-  GET    /_emulator/requests
-         The journal of calls received, oldest first (the newest --journal-size):
-         {\"requests\":[{\"seq\":..,\"action\":..,\"account\":..,\"region\":..,
-         \"params\":{..},\"code\":..,\"codeDesc\":..,\"latencyMicros\":..}],
-         \"dropped\":N}; Token, Signature and secret parameters masked.
-  DELETE /_emulator/requests
-         Empty the journal: {\"cleared\":N}.
-  POST   /_emulator/reset[?account=UIN&region=R]
-         Forget every resource, task, request count, fault rule and journal
-         entry ({\"reset\":\"all\"}); accounts, roles, credentials and the clock stay.
-         With account and region, forget only that account's VPCs there (with
-         everything in them) and the peerings with a side there:
-         {\"account\":..,\"region\":..,\"vpcs\":N,\"peerings\":N}.
-  GET    /_emulator/state?account=UIN&region=R
-         Every resource of that account in that region, family by family, each
-         in the shape and wire names its Describe action answers with:
-         {\"account\":..,\"region\":..,\"vpcs\":[..],\"subnets\":[..],..}.
-  GET    /_emulator/faults
-         List the active fault rules with their remaining budgets:
-         {\"faults\":[..]}.
-  POST   /_emulator/faults
-         Add a fault rule from a JSON body, one of
-         {\"kind\":\"http_status\",\"status\":503}, {\"kind\":\"latency\",\"millis\":500},
-         {\"kind\":\"close\"}, {\"kind\":\"throttle\"}, with optional
-         \"action\":\"NAME\", \"times\":N (N >= 1) and \"fraction\":F (0 to 1).
-         Answers {\"added\":{..},\"active\":N}.
-  DELETE /_emulator/faults
-         Remove every fault rule: {\"cleared\":N}.
-  GET    /_emulator/instance-role
-         The role bound to the instance: {\"role\":NAME,\"uin\":UIN} (null if none).
-  POST   /_emulator/instance-role?name=NAME&secretId=ID
-         Bind role NAME of the account with SecretId ID (declaring the role).
-  DELETE /_emulator/instance-role
-         Unbind it: {\"unbound\":true|false}. The role stays assumable.
-
-Temporary credentials (unsigned metadata, STS on POST /):
-  GET    /latest/meta-data/cam/security-credentials/
-         The bound role's name as plain text; 404 when none is bound.
-  GET    /latest/meta-data/cam/security-credentials/NAME
-         {\"TmpSecretId\",\"TmpSecretKey\",\"Token\",\"ExpiredTime\":UNIX,
-         \"Expiration\":\"ISO 8601\",\"Code\":\"Success\"}, fresh credentials lasting
-         --credential-lifetime; 404 for a role not bound.
-  POST   /   Action=AssumeRole&Version=2018-08-13&RoleArn=..&RoleSessionName=..
-         [&DurationSeconds=1..43200, default 7200] with the legacy common
-         parameters, signed over POST<host>/?<sorted params>. RoleArn is
-         qcs::cam::uin/UIN:roleName/NAME, a role of the caller's uin (--role).
-  POST   /   unsigned, Authorization: SKIP, X-TC-Action: AssumeRoleWithWebIdentity,
-         X-TC-Version: 2018-08-13, X-TC-Region, X-TC-Timestamp, and a JSON body
-         {\"ProviderId\",\"WebIdentityToken\",\"RoleArn\",\"RoleSessionName\",
-         \"DurationSeconds\"} matching a --web-identity provider.
-         STS answers {\"Response\":{\"Credentials\":{\"Token\",\"TmpSecretId\",
-         \"TmpSecretKey\"},\"ExpiredTime\",\"Expiration\",\"RequestId\"}} or
-         {\"Response\":{\"Error\":{\"Code\",\"Message\"},\"RequestId\"}}.
-  Fault rules apply here only when their action names the endpoint:
-  action=InstanceMetadata (metadata; throttle is HTTP 429), AssumeRole or
-  AssumeRoleWithWebIdentity (STS; throttle is RequestLimitExceeded).
-  Temporary credentials sign /v2/index.php requests as their role's account,
-  with Token set to the issued token, until they expire on the emulator clock
-  (clock/advance expires them); a missing or wrong Token, or expiry, is 4105.
-
-The API is GET or POST /v2/index.php; other methods get 405 and run nothing.
-A Timestamp more than 300 s from the emulator's clock gets 4500 with a message
-ending `Timestamp = <the emulator's UNIX time>`.
-Request bodies over 1 MiB get 413 before they are read.";
+// Prose with JSON in it, kept in a text file where it needs no escapes.
+pub const ADMIN_ENDPOINTS_HELP: &str = include_str!("admin_endpoints_help.txt").trim_ascii_end();
 
 /// `NAME=SECRET_ID`: role NAME of the account with that SecretId (`--role`, `--instance-role`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,11 +40,7 @@ impl std::str::FromStr for RoleFlag {
     /// Split at the last `=`: role names may hold `=`, SecretIds do not.
     fn from_str(text: &str) -> Result<Self, String> {
         let (name, secret_id) = text.rsplit_once('=').ok_or("expected NAME=SECRET_ID")?;
-        if !sts::valid_role_name(name) {
-            return Err(format!(
-                "role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-"
-            ));
-        }
+        sts::check_role_name(name)?;
         if secret_id.is_empty() {
             return Err("expected NAME=SECRET_ID with a non-empty SecretId".to_owned());
         }
@@ -271,26 +195,6 @@ pub struct EmulatorArgs {
     pub clock_offset: i64,
 }
 
-/// The role a flag names, with its account's uin.
-fn resolve_role(flag: &RoleFlag, accounts: &[Account]) -> std::io::Result<Role> {
-    let account = accounts
-        .iter()
-        .find(|a| a.secret_id == flag.secret_id)
-        .ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!(
-                    "role `{}`: no account has SecretId `{}`",
-                    flag.name, flag.secret_id
-                ),
-            )
-        })?;
-    Ok(Role {
-        uin: account.uin.clone(),
-        name: flag.name.clone(),
-    })
-}
-
 /// A timeout flag: `500ms`, `10s`, greater than zero and at most a day.
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_duration(text, "a timeout", MAX_TIMEOUT)?;
@@ -319,28 +223,29 @@ impl EmulatorArgs {
         }
     }
 
-    fn serve(self) -> std::io::Result<()> {
-        let demo = self.accounts.is_empty();
-        let accounts = if demo { demo_accounts() } else { self.accounts };
-        check_accounts(&accounts)?;
-        let limits = Limits {
-            header_read_timeout: self.header_read_timeout,
-            idle_timeout: self.idle_timeout,
-            max_connections: self.max_connections,
+    /// The library's builder for these flags (unchecked); roles name their
+    /// account by SecretId, among the demo accounts when none is given.
+    fn builder(&self) -> io::Result<EmulatorBuilder> {
+        let accounts = if self.accounts.is_empty() {
+            demo_accounts()
+        } else {
+            self.accounts.clone()
         };
-        limits.check()?;
+        // The role a flag names, of the account with its SecretId.
+        let role = |flag: &RoleFlag| {
+            let account = accounts.iter().find(|a| a.secret_id == flag.secret_id);
+            let account = account.ok_or_else(|| {
+                invalid_input(format!(
+                    "role `{}`: no account has SecretId `{}`",
+                    flag.name, flag.secret_id
+                ))
+            })?;
+            Ok(Role::new(&flag.name, account))
+        };
         let settings = server::Settings {
             clock_offset: self.clock_offset,
-            roles: self
-                .roles
-                .iter()
-                .map(|flag| resolve_role(flag, &accounts))
-                .collect::<std::io::Result<_>>()?,
-            instance_role: self
-                .instance_role
-                .as_ref()
-                .map(|flag| resolve_role(flag, &accounts))
-                .transpose()?,
+            roles: self.roles.iter().map(role).collect::<io::Result<_>>()?,
+            instance_role: self.instance_role.as_ref().map(role).transpose()?,
             providers: self
                 .web_identities
                 .iter()
@@ -353,30 +258,25 @@ impl EmulatorArgs {
             journal_capacity: self.journal_size,
             state_file: self.state_file.clone(),
         };
-        settings.check()?;
-        let announced: Vec<String> = settings
-            .roles
-            .iter()
-            .map(|r| format!("role {}", r.arn()))
-            .chain(
-                settings
-                    .instance_role
-                    .iter()
-                    .map(|r| format!("instance-role {}", r.arn())),
-            )
-            .collect();
-        let state_file = settings.state_file.clone();
-        let shared = Arc::new(server::Shared::with_settings(
-            &accounts,
-            self.string_quirks,
+        let limits = Limits {
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        };
+        Ok(EmulatorBuilder {
+            accounts,
+            listen: Some(self.listen),
+            string_quirks: self.string_quirks,
+            faults: self.faults.clone(),
+            limits,
             settings,
-        ));
-        if let Some(path) = state_file {
-            shared.open_state_file(&path)?;
-        }
-        for fault in &self.faults {
-            shared.inject(fault.clone());
-        }
+        })
+    }
+
+    fn serve(self) -> io::Result<()> {
+        let demo = self.accounts.is_empty();
+        let builder = self.builder()?.checked()?;
+        let shared = builder.shared()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?;
@@ -384,37 +284,43 @@ impl EmulatorArgs {
             let listener = tokio::net::TcpListener::bind(self.listen)
                 .await
                 .map_err(|e| {
-                    std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
+                    io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
                 })?;
-            let addr = listener.local_addr()?;
-            {
-                // A closed stdout must not stop the server, so write errors are ignored.
-                let mut out = std::io::stdout().lock();
-                if demo {
-                    // Local demo credentials, published in the docs: printing them is the point.
-                    for a in &accounts {
-                        let _ = writeln!(out, "account {}:{}:{}", a.secret_id, a.secret_key, a.uin);
-                    }
-                }
-                for fault in &self.faults {
-                    let _ = writeln!(out, "fault {fault}");
-                }
-                // Roles only: web identity tokens are secrets and are not printed.
-                for line in &announced {
-                    let _ = writeln!(out, "{line}");
-                }
-                let _ = writeln!(out, "listening on http://{addr}");
-                let _ = out.flush();
-            }
+            announce(&builder, demo, listener.local_addr()?);
             let interrupted = async {
                 // Without a signal handler, serve until killed.
                 if tokio::signal::ctrl_c().await.is_err() {
                     std::future::pending::<()>().await;
                 }
             };
-            connections::serve(listener, server::router(shared), limits, interrupted).await
+            let router = server::router(shared);
+            connections::serve(listener, router, builder.limits, interrupted).await
         })
     }
+}
+
+/// Prints the demo accounts (if used), the faults and roles, and the
+/// `listening on` line. A closed stdout must not stop the server, so a write
+/// error is ignored.
+fn announce(builder: &EmulatorBuilder, demo: bool, addr: SocketAddr) {
+    let mut lines = Vec::new();
+    if demo {
+        // Local demo credentials, published in the docs: printing them is the point.
+        let accounts = builder.accounts.iter();
+        lines.extend(
+            accounts.map(|a| format!("account {}:{}:{}", a.secret_id, a.secret_key, a.uin)),
+        );
+    }
+    lines.extend(builder.faults.iter().map(|fault| format!("fault {fault}")));
+    // Roles only: web identity tokens are secrets and are not printed.
+    let settings = &builder.settings;
+    lines.extend(settings.roles.iter().map(|r| format!("role {}", r.arn())));
+    let instance_role = settings.instance_role.iter();
+    lines.extend(instance_role.map(|r| format!("instance-role {}", r.arn())));
+    lines.push(format!("listening on http://{addr}"));
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{}", lines.join("\n"));
+    let _ = out.flush();
 }
 
 /// Parses `args` (the program name first) and runs; clap's usage errors exit with 2,

@@ -10,14 +10,14 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::{LengthLimitError, Limited};
 use hyper::body::{Body as _, Incoming};
@@ -25,12 +25,13 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::{
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, MAX_BODY_BYTES,
+    invalid_input,
 };
 
 /// After a shutdown signal, how long requests being handled may still finish.
@@ -64,22 +65,17 @@ impl Default for Limits {
 impl Limits {
     /// Refuses limits that would close or refuse every connection at once.
     pub(crate) fn check(&self) -> io::Result<()> {
-        let invalid = |what: &str| {
-            Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("the {what} must be greater than zero"),
-            ))
-        };
-        if self.header_read_timeout.is_zero() {
-            return invalid("header-read timeout");
+        let zero = [
+            (self.header_read_timeout.is_zero(), "header-read timeout"),
+            (self.idle_timeout.is_zero(), "idle timeout"),
+            (self.max_connections == 0, "connection cap"),
+        ];
+        match zero.into_iter().find(|(is_zero, _)| *is_zero) {
+            Some((_, what)) => Err(invalid_input(format!(
+                "the {what} must be greater than zero"
+            ))),
+            None => Ok(()),
         }
-        if self.idle_timeout.is_zero() {
-            return invalid("idle timeout");
-        }
-        if self.max_connections == 0 {
-            return invalid("connection cap");
-        }
-        Ok(())
     }
 }
 
@@ -178,34 +174,33 @@ async fn serve_connection(
         .serve_connection(io, service);
     let mut connection = pin!(connection);
     let mut expired = pin!(activity.expired(limits));
-    let mut stop_requested = false;
-    loop {
-        tokio::select! {
-            _ = connection.as_mut() => return,
-            // Dropping the connection closes the socket.
-            () = &mut expired => return,
-            _ = stopping.changed(), if !stop_requested => {
-                stop_requested = true;
-                if !activity.in_request() {
-                    return;
-                }
-                connection.as_mut().graceful_shutdown();
-            }
-        }
+    // Returning drops the connection, which closes the socket.
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        () = &mut expired => return,
+        _ = stopping.changed() => {}
+    }
+    if !activity.in_request() {
+        return;
+    }
+    connection.as_mut().graceful_shutdown();
+    tokio::select! {
+        _ = connection => {}
+        () = expired => {}
     }
 }
 
 /// `413`, closing the connection: the body stays unread.
 fn payload_too_large() -> Response {
-    let mut response = (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        format!("the request body exceeds {MAX_BODY_BYTES} bytes\n"),
-    )
-        .into_response();
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    response
+    let text = format!("the request body exceeds {MAX_BODY_BYTES} bytes\n");
+    closing(StatusCode::PAYLOAD_TOO_LARGE, text)
+}
+
+/// An answer that closes the connection: the rest of the body is never read, so
+/// the connection cannot be reused.
+fn closing(status: StatusCode, text: impl Into<String>) -> Response {
+    let close = [(header::CONNECTION, "close")];
+    (status, close, text.into()).into_response()
 }
 
 /// Where a connection is in its request cycle, for its timeouts.
@@ -230,44 +225,40 @@ impl Phase {
     }
 }
 
-/// A connection's phase, shared by its stream, its service and its watchdog.
+/// A connection's phase, shared by its stream, its service and its watchdog
+/// (which a change of phase wakes).
 #[derive(Debug)]
 struct Activity {
-    phase: Mutex<Phase>,
-    /// Woken when the phase changes to one with another deadline.
-    changed: Notify,
+    phase: watch::Sender<Phase>,
 }
 
 impl Activity {
     /// A new connection must send its first request head within the header-read
     /// timeout; it does not get the (longer) idle allowance first.
     fn new(accepted: Instant) -> Self {
-        Self {
-            phase: Mutex::new(Phase::ReadingHead { since: accepted }),
-            changed: Notify::new(),
-        }
+        let phase = watch::Sender::new(Phase::ReadingHead { since: accepted });
+        Self { phase }
     }
 
-    fn phase(&self) -> MutexGuard<'_, Phase> {
-        // Nothing panics while holding it; recover the data if it ever did.
-        self.phase
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn phase(&self) -> watch::Ref<'_, Phase> {
+        self.phase.borrow()
     }
 
     fn set(&self, phase: Phase) {
-        *self.phase() = phase;
-        self.changed.notify_one();
+        self.phase.send_replace(phase);
     }
 
     /// Bytes arrived: after an idle period they start a request head's clock.
     fn bytes_arrived(&self) {
-        let idle = matches!(*self.phase(), Phase::Idle { .. });
-        if idle {
-            self.set(Phase::ReadingHead {
-                since: Instant::now(),
-            });
-        }
+        self.phase.send_if_modified(|phase| {
+            let idle = matches!(phase, Phase::Idle { .. });
+            if idle {
+                *phase = Phase::ReadingHead {
+                    since: Instant::now(),
+                };
+            }
+            idle
+        });
     }
 
     /// A request head is complete; the connection is busy until the guard drops.
@@ -282,19 +273,22 @@ impl Activity {
 
     /// Completes when the current phase outlives its deadline.
     async fn expired(&self, limits: Limits) {
+        let mut changes = self.phase.subscribe();
         loop {
-            // Created before reading the phase, so a change in between is not missed.
-            let changed = self.changed.notified();
-            let deadline = self.phase().deadline(&limits);
+            // Marks this phase seen, so only a later change wakes the wait below.
+            let deadline = changes.borrow_and_update().deadline(&limits);
             match deadline {
                 Some(deadline) if Instant::now() >= deadline => return,
                 Some(deadline) => {
                     tokio::select! {
                         () = tokio::time::sleep_until(deadline) => {}
-                        () = changed => {}
+                        _ = changes.changed() => {}
                     }
                 }
-                None => changed.await,
+                // The sender lives in `self`, so this never fails.
+                None => {
+                    let _ = changes.changed().await;
+                }
             }
         }
     }
@@ -329,26 +323,15 @@ impl ConnectionHandle {
     /// Reads a whole body, at most [`MAX_BODY_BYTES`] and within the body-read
     /// timeout; otherwise the answer to send instead (413, 408 or 400).
     pub(crate) async fn read_body(&self, body: Body) -> Result<Bytes, Response> {
-        let read = tokio::time::timeout(
-            self.body_read_timeout,
-            axum::body::to_bytes(body, usize::MAX),
-        );
-        let failure = |status: StatusCode, text: &'static str| {
-            let mut response = (status, text).into_response();
-            // The rest of the body is never read, so the connection cannot be reused.
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        };
-        match read.await {
+        let bytes = axum::body::to_bytes(body, usize::MAX);
+        match tokio::time::timeout(self.body_read_timeout, bytes).await {
             Ok(Ok(bytes)) => Ok(bytes),
             Ok(Err(e)) if is_length_limit(&e) => Err(payload_too_large()),
-            Ok(Err(_)) => Err(failure(
+            Ok(Err(_)) => Err(closing(
                 StatusCode::BAD_REQUEST,
                 "the request body could not be read\n",
             )),
-            Err(_) => Err(failure(
+            Err(_) => Err(closing(
                 StatusCode::REQUEST_TIMEOUT,
                 "the request body did not arrive in time\n",
             )),
@@ -358,14 +341,7 @@ impl ConnectionHandle {
 
 /// Whether `Limited` cut the body off, anywhere in the error's source chain.
 fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(error);
-    while let Some(e) = current {
-        if e.is::<LengthLimitError>() {
-            return true;
-        }
-        current = e.source();
-    }
-    false
+    std::iter::successors(Some(error), |e| e.source()).any(|e| e.is::<LengthLimitError>())
 }
 
 /// A socket that tells its [`Activity`] when bytes arrive, and fails every read
@@ -377,14 +353,15 @@ struct TrackedStream {
 }
 
 impl TrackedStream {
-    fn check(&self) -> io::Result<()> {
+    /// The socket, unless the connection was aborted.
+    fn live(&mut self) -> io::Result<Pin<&mut TcpStream>> {
         if self.aborted.load(Ordering::Acquire) {
             return Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 "aborted by an injected fault",
             ));
         }
-        Ok(())
+        Ok(Pin::new(&mut self.stream))
     }
 }
 
@@ -395,9 +372,8 @@ impl AsyncRead for TrackedStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.check()?;
         let before = buf.filled().len();
-        let result = Pin::new(&mut this.stream).poll_read(cx, buf);
+        let result = this.live()?.poll_read(cx, buf);
         if buf.filled().len() > before {
             this.activity.bytes_arrived();
         }
@@ -411,9 +387,7 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write(cx, buf)
+        self.get_mut().live()?.poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -421,9 +395,7 @@ impl AsyncWrite for TrackedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+        self.get_mut().live()?.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -431,15 +403,11 @@ impl AsyncWrite for TrackedStream {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_flush(cx)
+        self.get_mut().live()?.poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        this.check()?;
-        Pin::new(&mut this.stream).poll_shutdown(cx)
+        self.get_mut().live()?.poll_shutdown(cx)
     }
 }
 

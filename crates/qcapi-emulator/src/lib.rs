@@ -207,6 +207,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -340,20 +341,20 @@ impl std::str::FromStr for Account {
     }
 }
 
+/// An [`io::ErrorKind::InvalidInput`] error: settings the emulator refuses to start with.
+pub(crate) fn invalid_input(message: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message.into())
+}
+
 /// Checks an account list: at least one, SecretIds unique.
 fn check_accounts(accounts: &[Account]) -> io::Result<()> {
-    let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
     if accounts.is_empty() {
-        return Err(invalid(
-            "the emulator needs at least one account".to_owned(),
-        ));
+        return Err(invalid_input("the emulator needs at least one account"));
     }
     for (i, a) in accounts.iter().enumerate() {
         if accounts[..i].iter().any(|b| b.secret_id == a.secret_id) {
-            return Err(invalid(format!(
-                "SecretId `{}` is given twice",
-                a.secret_id
-            )));
+            let message = format!("SecretId `{}` is given twice", a.secret_id);
+            return Err(invalid_input(message));
         }
     }
     Ok(())
@@ -365,27 +366,15 @@ fn demo_accounts() -> Vec<Account> {
 }
 
 /// Settings for an [`Emulator`]; start it with [`EmulatorBuilder::start`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EmulatorBuilder {
     accounts: Vec<Account>,
-    listen: SocketAddr,
+    /// [`DEFAULT_LISTEN`] when not set.
+    listen: Option<SocketAddr>,
     string_quirks: bool,
     faults: Vec<Fault>,
     limits: connections::Limits,
     settings: server::Settings,
-}
-
-impl Default for EmulatorBuilder {
-    fn default() -> Self {
-        Self {
-            accounts: Vec::new(),
-            listen: DEFAULT_LISTEN,
-            string_quirks: false,
-            faults: Vec::new(),
-            limits: connections::Limits::default(),
-            settings: server::Settings::default(),
-        }
-    }
 }
 
 impl EmulatorBuilder {
@@ -397,7 +386,7 @@ impl EmulatorBuilder {
 
     /// The address to listen on (default `127.0.0.1:0`, a free port).
     pub fn listen(mut self, addr: SocketAddr) -> Self {
-        self.listen = addr;
+        self.listen = Some(addr);
         self
     }
 
@@ -448,10 +437,7 @@ impl EmulatorBuilder {
     /// can assume it as [`Account::role_arn`]. Its temporary credentials act as
     /// that uin on `/v2/index.php`. Only the uin of `account` matters.
     pub fn role(mut self, name: impl Into<String>, account: Account) -> Self {
-        self.settings.roles.push(sts::Role {
-            uin: account.uin,
-            name: name.into(),
-        });
+        self.settings.roles.push(sts::Role::new(name, &account));
         self
     }
 
@@ -460,10 +446,7 @@ impl EmulatorBuilder {
     /// then answers `name`, and `.../<name>` fresh temporary credentials lasting
     /// [`EmulatorBuilder::credential_lifetime`]. The last call wins.
     pub fn instance_role(mut self, name: impl Into<String>, account: Account) -> Self {
-        self.settings.instance_role = Some(sts::Role {
-            uin: account.uin,
-            name: name.into(),
-        });
+        self.settings.instance_role = Some(sts::Role::new(name, &account));
         self
     }
 
@@ -524,80 +507,73 @@ impl EmulatorBuilder {
     /// credential lifetime outside 1 s to 12 h, a clock offset beyond 100 years,
     /// or a duplicate or empty web identity provider.
     pub fn start(self) -> io::Result<Emulator> {
-        let accounts = if self.accounts.is_empty() {
-            demo_accounts()
-        } else {
-            self.accounts
-        };
-        check_accounts(&accounts)?;
-        let limits = self.limits;
-        limits.check()?;
-        self.settings.check()?;
-        let listener = std::net::TcpListener::bind(self.listen)?;
+        let builder = self.checked()?;
+        let listener = std::net::TcpListener::bind(builder.listen.unwrap_or(DEFAULT_LISTEN))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let state_file = self.settings.state_file.clone();
-        let shared = Arc::new(server::Shared::with_settings(
-            &accounts,
-            self.string_quirks,
-            self.settings,
-        ));
-        if let Some(path) = state_file {
-            shared.open_state_file(&path)?;
-        }
-        for fault in self.faults {
-            shared.inject(fault);
-        }
-
+        let shared = builder.shared()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
-        let serving = Arc::clone(&shared);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let router = server::router(Arc::clone(&shared));
+        let limits = builder.limits;
         let thread = std::thread::Builder::new()
             .name(format!("qcapi-emulator-{}", addr.port()))
             .spawn(move || {
                 // The runtime is built, used and dropped on this thread: dropping a
                 // runtime inside another runtime's async context would panic.
-                let runtime = match tokio::runtime::Builder::new_current_thread()
+                let runtime = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
+                    .build()?;
+                let listener = {
+                    let _entered = runtime.enter();
+                    tokio::net::TcpListener::from_std(listener)?
                 };
-                runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    // A dropped sender (Emulator leaked its handle) also means stop.
-                    let stop = async move {
-                        let _ = stop_rx.await;
-                    };
-                    let router = server::router(serving);
-                    let _ = connections::serve(listener, router, limits, stop).await;
-                });
+                let _ = ready_tx.send(());
+                // A dropped sender (Emulator leaked its handle) also means stop.
+                let stop = async move {
+                    let _ = stop_rx.await;
+                };
+                runtime.block_on(connections::serve(listener, router, limits, stop))
             })?;
-        let ready = ready_rx
-            .recv()
-            .unwrap_or_else(|_| Err(io::Error::other("the emulator thread exited early")));
-        if let Err(e) = ready {
-            let _ = thread.join();
-            return Err(e);
+        if ready_rx.recv().is_err() {
+            // The thread ended before serving: its result says why.
+            return Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => io::Error::other("the emulator thread exited early"),
+            });
         }
         Ok(Emulator {
             addr,
-            accounts,
+            accounts: builder.accounts,
             shared,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
+    }
+
+    /// These settings, checked (all but the listen address); without accounts,
+    /// the demo ones.
+    fn checked(mut self) -> io::Result<Self> {
+        if self.accounts.is_empty() {
+            self.accounts = demo_accounts();
+        }
+        check_accounts(&self.accounts)?;
+        self.limits.check()?;
+        self.settings.check()?;
+        Ok(self)
+    }
+
+    /// The data the server shares, with the state file loaded and the faults active.
+    fn shared(&self) -> io::Result<Arc<server::Shared>> {
+        let settings = self.settings.clone();
+        let shared = server::Shared::with_settings(&self.accounts, self.string_quirks, settings);
+        if let Some(path) = &self.settings.state_file {
+            shared.open_state_file(path)?;
+        }
+        for fault in &self.faults {
+            shared.faults().push(fault.clone());
+        }
+        Ok(Arc::new(shared))
     }
 }
 
@@ -607,7 +583,7 @@ pub struct Emulator {
     accounts: Vec<Account>,
     shared: Arc<server::Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -686,42 +662,42 @@ impl Emulator {
     /// action (by its account, if it names one) gets it once authenticated and
     /// validated, before any model runs. Returns how many answers wait.
     pub fn queue_answer(&self, answer: CannedAnswer) -> usize {
-        self.shared.queue_answer(answer)
+        self.shared.lock().answers.push(answer)
     }
 
     /// How many canned answers wait (`GET /_emulator/answers` lists them).
     pub fn queued_answers(&self) -> usize {
-        self.shared.queued_answers()
+        self.shared.lock().answers.len()
     }
 
     /// Drops every canned answer (`DELETE /_emulator/answers`); returns how many went.
     pub fn clear_answers(&self) -> usize {
-        self.shared.clear_answers()
+        self.shared.lock().answers.clear()
     }
 
     /// Sets how the tasks created from now on finish (`POST /_emulator/tasks`): the
     /// newest rule for their action wins, then the newest for all. Returns how many
     /// rules are in force.
     pub fn set_task_rule(&self, rule: TaskRule) -> usize {
-        self.shared.set_task_rule(rule)
+        self.shared.lock().state.task_rules.set(rule)
     }
 
     /// Back to the default task behaviour (`DELETE /_emulator/tasks`); returns how
     /// many rules went.
     pub fn clear_task_rules(&self) -> usize {
-        self.shared.clear_task_rules()
+        self.shared.lock().state.task_rules.clear()
     }
 
     /// The calls received on `/v2/index.php`, oldest first, as
     /// `GET /_emulator/requests` lists them (secrets masked); the journal keeps the
     /// newest [`EmulatorBuilder::journal_capacity`] of them.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.requests().0
+        self.shared.lock().journal.entries()
     }
 
     /// Empties the journal (`DELETE /_emulator/requests`); returns how many entries went.
     pub fn clear_requests(&self) -> usize {
-        self.shared.clear_requests()
+        self.shared.lock().journal.clear()
     }
 
     /// How many requests for `action` were executed, i.e. passed authentication
@@ -735,18 +711,18 @@ impl Emulator {
     /// matches its `Action`, has budget left and whose `fraction` draw hits
     /// applies; a spent rule is removed.
     pub fn inject(&self, fault: Fault) {
-        self.shared.inject(fault);
+        self.shared.faults().push(fault);
     }
 
     /// Removes every fault rule, like `DELETE /_emulator/faults`.
     pub fn clear_faults(&self) {
-        self.shared.clear_faults();
+        self.shared.faults().clear();
     }
 
     /// How many requests reached the CVM metadata paths (`GET /latest/...`,
     /// whatever the answer), so a test can assert a client asked exactly once.
     pub fn metadata_requests(&self) -> u64 {
-        self.shared.metadata_requests()
+        self.shared.metadata_requests.load(Ordering::Relaxed)
     }
 
     /// Of [`Emulator::metadata_requests`], the `GET`s of a role's credentials
@@ -754,17 +730,17 @@ impl Emulator {
     /// faulted): SDKs first ask for the role name, then for its credentials,
     /// so "fetched credentials once" is this counter at 1.
     pub fn metadata_credential_requests(&self) -> u64 {
-        self.shared.metadata_credential_requests()
+        self.shared
+            .metadata_credential_requests
+            .load(Ordering::Relaxed)
     }
 
     /// Binds role `name` of `account` to the instance at runtime (declaring it),
     /// like `POST /_emulator/instance-role`; see [`EmulatorBuilder::instance_role`].
     /// Credentials issued for an earlier role keep working until they expire.
     pub fn bind_instance_role(&self, name: &str, account: &Account) {
-        self.shared.bind_instance_role(Some(sts::Role {
-            uin: account.uin.clone(),
-            name: name.to_owned(),
-        }));
+        self.shared
+            .bind_instance_role(Some(sts::Role::new(name, account)));
     }
 
     /// Unbinds the instance role, like `DELETE /_emulator/instance-role`: the
@@ -783,7 +759,7 @@ impl Emulator {
     /// How many issued temporary credentials the emulator remembers (at most
     /// 10 000; those expired a day of emulator time ago are forgotten).
     pub fn issued_credentials(&self) -> usize {
-        self.shared.issued_count()
+        self.shared.lock().issued.len()
     }
 
     /// The emulator's current time (UNIX seconds): the real clock plus
@@ -795,9 +771,8 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        // Dropping the sender stops the server, as sending would.
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -2,49 +2,31 @@
 //! (permanent and temporary keys), replay protection, dispatch to the state
 //! machine, STS (`POST /`), the CVM metadata paths, and the admin endpoints.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
-use axum::extract::{self, Extension, Request};
-use axum::http::{Method, StatusCode, Uri, header};
+use axum::extract::{Extension, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use qcapi_core::spec::InvalidParam;
 use qcapi_core::{Params, SignatureMethod, sign};
 use serde_json::{Value, json};
 
-use crate::Account;
 use crate::clock::{format_datetime, real_now};
 use crate::connections::ConnectionHandle;
 use crate::faults::{Fault, FaultKind, FaultSet};
 use crate::persist::StateFile;
-use crate::render;
 use crate::scenarios::{AnswerQueue, CannedAnswer, TaskRule};
-use crate::state::{self, Caller, Failure, State};
+use crate::state::{self, Caller, Failure};
 use crate::sts::{self, IssuedStore, Provider, Role};
+use crate::{Account, METADATA_FAULT_ACTION, invalid_input, render};
 
 /// The path every legacy module serves.
 pub(crate) const API_PATH: &str = "/v2/index.php";
-/// The admin endpoint that moves emulator time forward.
-pub(crate) const CLOCK_ADVANCE_PATH: &str = "/_emulator/clock/advance";
-/// The admin endpoint that shows emulator time.
-pub(crate) const CLOCK_PATH: &str = "/_emulator/clock";
-/// The admin endpoint that lists (GET) and clears (DELETE) the request journal.
-pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
-/// The admin endpoint that forgets state: everything, or one account and region.
-pub(crate) const RESET_PATH: &str = "/_emulator/reset";
-pub(crate) const STATE_PATH: &str = "/_emulator/state";
-pub(crate) const ANSWERS_PATH: &str = "/_emulator/answers";
-pub(crate) const TASKS_PATH: &str = "/_emulator/tasks";
-/// The admin endpoint that lists (GET), adds (POST) and clears (DELETE) fault rules.
-pub(crate) const FAULTS_PATH: &str = "/_emulator/faults";
-/// The admin endpoint that shows (GET), binds (POST) and unbinds (DELETE) the instance role.
-pub(crate) const INSTANCE_ROLE_PATH: &str = "/_emulator/instance-role";
-/// The admin endpoint that revokes every temporary credential issued so far.
-pub(crate) const REVOKE_CREDENTIALS_PATH: &str = "/_emulator/credentials/revoke";
 /// The CVM metadata path listing the bound role, and the prefix of its credentials.
 pub(crate) const METADATA_ROLES_PATH: &str = "/latest/meta-data/cam/security-credentials/";
 /// The largest `--clock-offset` / [`crate::EmulatorBuilder::clock_offset`] (100 years either way).
@@ -59,6 +41,8 @@ const NONCE_MEMORY_SECS: i64 = 2 * FRESHNESS_SECS;
 const MAX_ADVANCE_SECS: u64 = 100 * 365 * 24 * 3600;
 /// The methods that run actions; anything else gets 405 with this `Allow`.
 const API_METHODS: &str = "GET, POST";
+/// The message of an injected throttle, on every endpoint.
+const THROTTLED: &str = "request rate limit exceeded (emulator fault injection)";
 
 /// The common parameters every request needs, checked in this order; an empty
 /// `Region` counts as missing (there is no default region).
@@ -143,34 +127,27 @@ impl Default for Settings {
 impl Settings {
     /// Refuses what would make the emulator misbehave later, with a message for the user.
     pub(crate) fn check(&self) -> std::io::Result<()> {
-        let invalid = |msg: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, msg);
         if self.clock_offset.abs() > MAX_CLOCK_OFFSET_SECS {
-            return Err(invalid(format!(
+            return Err(invalid_input(format!(
                 "the clock offset must be within {MAX_CLOCK_OFFSET_SECS} seconds either way"
             )));
         }
-        if !(1..=sts::MAX_DURATION_SECS).contains(&self.credential_lifetime) {
-            return Err(invalid(format!(
-                "the credential lifetime must be 1 to {} seconds",
-                sts::MAX_DURATION_SECS
-            )));
+        let max = sts::MAX_DURATION_SECS;
+        if !(1..=max).contains(&self.credential_lifetime) {
+            let message = format!("the credential lifetime must be 1 to {max} seconds");
+            return Err(invalid_input(message));
         }
         for role in self.roles.iter().chain(&self.instance_role) {
-            if !sts::valid_role_name(&role.name) {
-                return Err(invalid(format!(
-                    "role name `{}` must be 1 to 128 of letters, digits and +=,.@_-",
-                    role.name
-                )));
-            }
+            sts::check_role_name(&role.name).map_err(invalid_input)?;
         }
         for (i, p) in self.providers.iter().enumerate() {
             if p.id.is_empty() || p.token.is_empty() {
-                return Err(invalid(
-                    "a web identity provider needs a non-empty id and token".to_owned(),
+                return Err(invalid_input(
+                    "a web identity provider needs a non-empty id and token",
                 ));
             }
             if self.providers[..i].iter().any(|q| q.id == p.id) {
-                return Err(invalid(format!("provider `{}` is given twice", p.id)));
+                return Err(invalid_input(format!("provider `{}` is given twice", p.id)));
             }
         }
         Ok(())
@@ -206,76 +183,63 @@ fn stale_message(timestamp: i64, now: i64) -> String {
 }
 
 impl AuthError {
+    /// The message, the same in both envelopes.
+    fn message(&self) -> String {
+        match self {
+            Self::UnknownSecretId(id) => format!("SecretId `{id}` does not exist"),
+            Self::BadSignature(text) | Self::Token(text) => text.clone(),
+            Self::BadTimestamp => invalid_param("Timestamp", "expected UNIX time in seconds"),
+            Self::Stale { timestamp, now } => stale_message(*timestamp, *now),
+            Self::BadNonce => invalid_param("Nonce", "expected a positive integer"),
+            Self::Replayed(nonce) => format!("Nonce {nonce} was already used"),
+        }
+    }
+
+    /// The legacy envelope's code and name, and STS's (API 3.0) code.
+    fn codes(&self) -> (i64, &'static str, &'static str) {
+        match self {
+            Self::UnknownSecretId(_) => (4104, "SecretIdNotFound", "AuthFailure.SecretIdNotFound"),
+            Self::BadSignature(_) => (4100, "AuthFailure", "AuthFailure.SignatureFailure"),
+            Self::Token(_) => (4105, "InvalidToken", "AuthFailure.TokenFailure"),
+            Self::BadTimestamp | Self::BadNonce => {
+                (4000, "InvalidParameter", "InvalidParameterValue")
+            }
+            Self::Stale { .. } => (4500, "ReplayAttack", "AuthFailure.SignatureExpire"),
+            Self::Replayed(_) => (4500, "ReplayAttack", "InvalidParameterValue"),
+        }
+    }
+
     /// The legacy envelope's code, name and message.
     fn legacy(&self) -> Failure {
-        match self {
-            Self::UnknownSecretId(id) => Failure::new(
-                4104,
-                "SecretIdNotFound",
-                format!("SecretId `{id}` does not exist"),
-            ),
-            Self::BadSignature(what) => Failure::new(4100, "AuthFailure", what.clone()),
-            Self::Token(reason) => Failure::new(4105, "InvalidToken", reason.clone()),
-            Self::BadTimestamp => invalid_param("Timestamp", "expected UNIX time in seconds"),
-            Self::Stale { timestamp, now } => {
-                Failure::new(4500, "ReplayAttack", stale_message(*timestamp, *now))
-            }
-            Self::BadNonce => invalid_param("Nonce", "expected a positive integer"),
-            Self::Replayed(nonce) => Failure::new(
-                4500,
-                "ReplayAttack",
-                format!("Nonce {nonce} was already used"),
-            ),
-        }
+        let (code, code_desc, _) = self.codes();
+        Failure::new(code, code_desc, self.message())
     }
 
     /// The API 3.0 error code and message, for STS.
     fn sts(&self) -> (&'static str, String) {
-        match self {
-            Self::UnknownSecretId(id) => (
-                "AuthFailure.SecretIdNotFound",
-                format!("SecretId `{id}` does not exist"),
-            ),
-            Self::BadSignature(what) => ("AuthFailure.SignatureFailure", what.clone()),
-            Self::Token(reason) => ("AuthFailure.TokenFailure", reason.clone()),
-            Self::BadTimestamp => (
-                "InvalidParameterValue",
-                "invalid parameter `Timestamp`: expected UNIX time in seconds".to_owned(),
-            ),
-            Self::Stale { timestamp, now } => (
-                "AuthFailure.SignatureExpire",
-                stale_message(*timestamp, *now),
-            ),
-            Self::BadNonce => (
-                "InvalidParameterValue",
-                "invalid parameter `Nonce`: expected a positive integer".to_owned(),
-            ),
-            Self::Replayed(nonce) => (
-                "InvalidParameterValue",
-                format!("Nonce {nonce} was already used"),
-            ),
-        }
+        (self.codes().2, self.message())
     }
 }
 
 /// Mutable server data, behind one lock (requests are short and never await while holding it).
 #[derive(Debug, Default)]
-struct Inner {
-    state: State,
+pub(crate) struct Inner {
+    pub(crate) state: state::State,
     nonces: HashMap<String, NonceLog>,
     /// Sweep the nonce logs when there are more than this many.
     nonce_sweep_at: usize,
-    executed: HashMap<String, u64>,
+    /// How many requests of each action passed authentication and validation.
+    pub(crate) executed: HashMap<String, u64>,
     /// Emulator time minus the service clock (real time plus the configured
     /// offset), in seconds: the sum of every advance.
     clock_offset: i64,
     /// Roles that may be assumed.
     roles: BTreeSet<Role>,
     instance_role: Option<Role>,
-    issued: IssuedStore,
-    journal: crate::journal::Journal,
+    pub(crate) issued: IssuedStore,
+    pub(crate) journal: crate::journal::Journal,
     /// Canned answers waiting for their calls (a scenario of the tests).
-    answers: AnswerQueue,
+    pub(crate) answers: AnswerQueue,
     /// The state file, when the state outlives the process.
     state_file: Option<StateFile>,
 }
@@ -296,9 +260,7 @@ impl Inner {
             eprintln!("qcapi-emulator: cannot write the state file: {e}");
         }
     }
-}
 
-impl Inner {
     /// Records `nonce` for `secret_id` at service time `now`; `false` if it was
     /// used recently.
     fn record_nonce(&mut self, secret_id: &str, nonce: u64, now: i64) -> bool {
@@ -330,9 +292,10 @@ pub(crate) struct Shared {
     clock_skew: i64,
     providers: Vec<Provider>,
     credential_lifetime: u64,
-    metadata_requests: AtomicU64,
+    /// How many requests reached the CVM metadata paths (`/latest/...`).
+    pub(crate) metadata_requests: AtomicU64,
     /// Of those, the requests for a role's credentials (`.../security-credentials/<name>`).
-    metadata_credential_requests: AtomicU64,
+    pub(crate) metadata_credential_requests: AtomicU64,
     inner: Mutex<Inner>,
     faults: Mutex<FaultSet>,
 }
@@ -388,7 +351,6 @@ impl Shared {
                 roles,
                 instance_role: settings.instance_role,
                 journal: crate::journal::Journal::new(settings.journal_capacity),
-                answers: AnswerQueue::default(),
                 ..Inner::default()
             }),
             faults: Mutex::new(FaultSet::default()),
@@ -401,16 +363,6 @@ impl Shared {
         real_now().saturating_add(self.clock_skew)
     }
 
-    /// How many requests reached the CVM metadata paths (`/latest/...`).
-    pub(crate) fn metadata_requests(&self) -> u64 {
-        self.metadata_requests.load(Ordering::Relaxed)
-    }
-
-    /// How many GETs asked for a role's credentials (`.../security-credentials/<name>`).
-    pub(crate) fn metadata_credential_requests(&self) -> u64 {
-        self.metadata_credential_requests.load(Ordering::Relaxed)
-    }
-
     /// Binds the instance role (declaring it), or unbinds it with `None`;
     /// returns the role bound before.
     pub(crate) fn bind_instance_role(&self, role: Option<Role>) -> Option<Role> {
@@ -421,38 +373,16 @@ impl Shared {
         std::mem::replace(&mut inner.instance_role, role)
     }
 
-    /// The account (uin) behind a permanent SecretId.
-    pub(crate) fn uin_of(&self, secret_id: &str) -> Option<String> {
-        self.accounts.get(secret_id).map(|a| a.uin.clone())
-    }
-
-    fn faults(&self) -> MutexGuard<'_, FaultSet> {
+    /// The fault rules.
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultSet> {
         // As for `lock`: nothing panics while holding it.
-        self.faults
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.faults.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds a fault rule after the active ones.
-    pub(crate) fn inject(&self, fault: Fault) {
-        self.faults().push(fault);
-    }
-
-    /// Removes every fault rule; returns how many were active.
-    pub(crate) fn clear_faults(&self) -> usize {
-        self.faults().clear()
-    }
-
-    /// The fault for a request with this `Action`, spending its rule's budget.
-    fn pick_fault(&self, action: Option<&str>) -> Option<FaultKind> {
-        self.faults().pick(action)
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    /// The lock-protected data.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // Nothing panics while holding the lock; recover the data if it ever did.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Moves emulator time forward; returns the new offset from real time.
@@ -472,7 +402,6 @@ impl Shared {
         Ok(offset)
     }
 
-    /// Emulator time: the service clock plus every advance.
     /// Whether a request's Timestamp is within 300 s of the service clock or of
     /// emulator time (the service clock plus every advance): clients on the real
     /// clock keep working across `clock/advance`, and so does a client whose clock
@@ -483,6 +412,7 @@ impl Shared {
             || timestamp.abs_diff(self.emulator_now()) <= window
     }
 
+    /// Emulator time: the service clock plus every advance.
     pub(crate) fn emulator_now(&self) -> i64 {
         self.service_now().saturating_add(self.lock().clock_offset)
     }
@@ -497,10 +427,10 @@ impl Shared {
         inner.answers.clear();
         inner.persist_or_report();
         drop(inner);
-        self.clear_faults();
+        self.faults().clear();
     }
 
-    /// Forgets the resources of account `uin` in `region` (see [`State::reset_scope`]).
+    /// Forgets the resources of account `uin` in `region` (see [`state::State::reset_scope`]).
     pub(crate) fn reset_scope(&self, uin: &str, region: &str) -> (usize, usize) {
         let mut inner = self.lock();
         let gone = inner.state.reset_scope(uin, region);
@@ -528,31 +458,6 @@ impl Shared {
         body
     }
 
-    /// Queues a canned answer; returns how many wait.
-    pub(crate) fn queue_answer(&self, answer: CannedAnswer) -> usize {
-        self.lock().answers.push(answer)
-    }
-
-    /// How many canned answers wait.
-    pub(crate) fn queued_answers(&self) -> usize {
-        self.lock().answers.len()
-    }
-
-    /// Drops every canned answer; returns how many went.
-    pub(crate) fn clear_answers(&self) -> usize {
-        self.lock().answers.clear()
-    }
-
-    /// Adds a task rule; returns how many are in force.
-    pub(crate) fn set_task_rule(&self, rule: TaskRule) -> usize {
-        self.lock().state.task_rules.set(rule)
-    }
-
-    /// Drops every task rule; returns how many went.
-    pub(crate) fn clear_task_rules(&self) -> usize {
-        self.lock().state.task_rules.clear()
-    }
-
     /// The clock as the admin endpoints show it.
     pub(crate) fn clock_json(&self) -> Value {
         let offset = self.lock().clock_offset;
@@ -570,22 +475,18 @@ impl Shared {
     pub(crate) fn process(&self, request: &ApiRequest<'_>) -> String {
         let started = std::time::Instant::now();
         let result = self.execute(request);
-        let (code, code_desc) = match &result {
-            Ok(_) => (0, "Success".to_owned()),
-            Err(failure) => (failure.code, failure.code_desc.clone()),
-        };
-        let body = match result {
-            Ok(output) => render::success(&output, self.string_quirks),
-            Err(failure) => render::failure(&failure, self.string_quirks),
+        let (code, code_desc, body) = match &result {
+            Ok(output) => (0, "Success", render::success(output, self.string_quirks)),
+            Err(f) => (
+                f.code,
+                f.code_desc.as_str(),
+                render::failure(f, self.string_quirks),
+            ),
         };
         let account = self.account_of(request.params.get("SecretId").unwrap_or_default());
-        self.lock().journal.record(
-            &request.params,
-            account,
-            code,
-            &code_desc,
-            started.elapsed(),
-        );
+        self.lock()
+            .journal
+            .record(&request.params, account, code, code_desc, started.elapsed());
         body
     }
 
@@ -597,27 +498,16 @@ impl Shared {
         }
     }
 
-    /// The journal's entries, oldest first, and how many were pushed out.
-    pub(crate) fn requests(&self) -> (Vec<crate::journal::RecordedRequest>, u64) {
-        let inner = self.lock();
-        (inner.journal.entries(), inner.journal.dropped())
-    }
-
-    /// Empties the journal; returns how many entries went.
-    pub(crate) fn clear_requests(&self) -> usize {
-        self.lock().journal.clear()
-    }
-
     fn execute(&self, request: &ApiRequest<'_>) -> Result<String, Failure> {
         let params = &request.params;
-        for name in REQUIRED_COMMON {
-            let missing = match params.get(name) {
-                None => true,
-                Some(value) => name == "Region" && value.is_empty(),
-            };
-            if missing {
-                return Err(invalid_param(name, "missing required parameter"));
-            }
+        let missing = REQUIRED_COMMON.into_iter().find(|&name| {
+            params
+                .get(name)
+                .is_none_or(|value| name == "Region" && value.is_empty())
+        });
+        if let Some(name) = missing {
+            let message = invalid_param(name, "missing required parameter");
+            return Err(Failure::invalid_parameter(message));
         }
         let get = |name: &str| params.get(name).unwrap_or_default();
         let uin = self.authenticate(request).map_err(|e| e.legacy())?;
@@ -654,14 +544,11 @@ impl Shared {
             &mut before_model,
         );
         // Durable before the answer leaves: an acknowledged change survives a crash.
-        match inner.persist() {
-            Ok(()) => answer,
-            Err(e) => Err(Failure::new(
-                6000,
-                "InternalError",
-                format!("the change could not be written to the state file: {e}"),
-            )),
-        }
+        inner.persist().map_err(|e| {
+            let message = format!("the change could not be written to the state file: {e}");
+            Failure::new(6000, "InternalError", message)
+        })?;
+        answer
     }
 
     /// Checks a signed request's SecretId, signature, Token (for a temporary
@@ -675,16 +562,10 @@ impl Shared {
         let (secret_key, uin, temporary) = match self.accounts.get(secret_id) {
             Some(account) => (account.secret_key.clone(), account.uin.clone(), None),
             None => {
-                let inner = self.lock();
-                let issued = inner
-                    .issued
-                    .get(secret_id)
-                    .ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
-                (
-                    issued.secret_key.clone(),
-                    issued.uin.clone(),
-                    Some((issued.token.clone(), issued.expires_at, issued.revoked)),
-                )
+                let issued = self.lock().issued.get(secret_id).cloned();
+                let issued =
+                    issued.ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
+                (issued.secret_key.clone(), issued.uin.clone(), Some(issued))
             }
         };
         let method = SignatureMethod::from_param(params.get("SignatureMethod"));
@@ -697,31 +578,9 @@ impl Shared {
                 request.method, request.host, request.path
             )));
         }
-        if let Some((token, expires_at, revoked)) = temporary {
-            match params.get("Token").filter(|t| !t.is_empty()) {
-                None => {
-                    return Err(AuthError::Token(
-                        "temporary credentials need the Token issued with them".to_owned(),
-                    ));
-                }
-                Some(sent) if !constant_time_eq(sent.as_bytes(), token.as_bytes()) => {
-                    return Err(AuthError::Token(
-                        "the Token does not match the temporary credentials".to_owned(),
-                    ));
-                }
-                Some(_) => {}
-            }
-            if revoked {
-                return Err(AuthError::Token(
-                    "the temporary credentials were revoked".to_owned(),
-                ));
-            }
-            if self.emulator_now() >= expires_at {
-                return Err(AuthError::Token(format!(
-                    "the temporary credentials expired at {} (emulator time)",
-                    format_datetime(expires_at)
-                )));
-            }
+        if let Some(issued) = temporary {
+            self.check_token(&issued, params.get("Token"))
+                .map_err(AuthError::Token)?;
         }
         let timestamp: i64 = get("Timestamp")
             .parse()
@@ -741,16 +600,31 @@ impl Shared {
         Ok(uin)
     }
 
+    /// Checks the Token sent with temporary credentials, and that they still work.
+    fn check_token(&self, issued: &sts::Issued, sent: Option<&str>) -> Result<(), String> {
+        let Some(sent) = sent.filter(|t| !t.is_empty()) else {
+            return Err("temporary credentials need the Token issued with them".to_owned());
+        };
+        if !constant_time_eq(sent.as_bytes(), issued.token.as_bytes()) {
+            return Err("the Token does not match the temporary credentials".to_owned());
+        }
+        if issued.revoked {
+            return Err("the temporary credentials were revoked".to_owned());
+        }
+        if self.emulator_now() >= issued.expires_at {
+            return Err(format!(
+                "the temporary credentials expired at {} (emulator time)",
+                format_datetime(issued.expires_at)
+            ));
+        }
+        Ok(())
+    }
+
     /// Issues credentials for `role` lasting `duration_secs` of emulator time.
     fn issue(&self, role: &Role, duration_secs: u64) -> sts::Issued {
         let mut inner = self.lock();
         let now = self.service_now().saturating_add(inner.clock_offset);
         inner.issued.issue(&role.uin, duration_secs, now)
-    }
-
-    /// How many issued temporary credentials are remembered.
-    pub(crate) fn issued_count(&self) -> usize {
-        self.lock().issued.len()
     }
 
     /// Revokes every temporary credential issued so far; how many were valid.
@@ -767,61 +641,43 @@ impl Shared {
                 "invalid parameter `RoleArn`: expected qcs::cam::uin/<uin>:roleName/<name>",
             )
         })?;
-        if !self.lock().roles.contains(&role) {
-            return Err(StsError::new(
-                "ResourceNotFound.RoleNotExist",
-                format!("role `{}` does not exist", role.arn()),
-            ));
-        }
+        let declared = self.lock().roles.contains(&role);
+        let message = format!("role `{}` does not exist", role.arn());
+        StsError::unless(declared, "ResourceNotFound.RoleNotExist", message)?;
         Ok(role)
     }
 
     /// STS `AssumeRole`: a legacy-signed form over `POST <host>/`.
     fn assume_role(&self, request: &ApiRequest<'_>) -> Result<sts::Issued, StsError> {
         let params = &request.params;
-        for name in [
-            "Action",
-            "Version",
-            "Region",
-            "SecretId",
-            "Timestamp",
-            "Nonce",
-            "Signature",
-            "RoleArn",
-            "RoleSessionName",
-        ] {
-            if params.get(name).is_none_or(str::is_empty) {
-                return Err(StsError::missing(name));
-            }
+        let get = |name: &'static str| {
+            params
+                .get(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(StsError::missing(name))
+        };
+        // The legacy common parameters (Version after Action), then the role's.
+        let common = REQUIRED_COMMON[1..].iter().copied();
+        let required = ["Action", "Version"].into_iter().chain(common);
+        for name in required.chain(["RoleArn", "RoleSessionName"]) {
+            get(name)?;
         }
-        let get = |name: &str| params.get(name).unwrap_or_default();
-        if get("Action") != "AssumeRole" {
-            return Err(StsError::new(
-                "InvalidAction",
-                format!(
-                    "Action `{}` is not served here; the emulator's STS serves AssumeRole \
-                     and AssumeRoleWithWebIdentity",
-                    get("Action")
-                ),
-            ));
-        }
-        check_version(get("Version"))?;
+        check_action(
+            get("Action")?,
+            "AssumeRole",
+            "here; the emulator's STS serves AssumeRole and AssumeRoleWithWebIdentity",
+        )?;
+        check_version(get("Version")?)?;
         let uin = self.authenticate(request).map_err(|e| {
             let (code, message) = e.sts();
             StsError::new(code, message)
         })?;
         let duration = duration_param(params.get("DurationSeconds"))?;
-        check_session_name(get("RoleSessionName"))?;
-        let role = self.declared_role(get("RoleArn"))?;
-        if role.uin != uin {
-            return Err(StsError::new(
-                "AuthFailure.UnauthorizedOperation",
-                format!(
-                    "account {uin} may not assume a role of account {}",
-                    role.uin
-                ),
-            ));
-        }
+        check_session_name(get("RoleSessionName")?)?;
+        let role = self.declared_role(get("RoleArn")?)?;
+        let owner = &role.uin;
+        let message = format!("account {uin} may not assume a role of account {owner}");
+        StsError::unless(*owner == uin, "AuthFailure.UnauthorizedOperation", message)?;
         // Policy and ExternalId are accepted and not enforced: the emulator has no CAM policies.
         Ok(self.issue(&role, duration))
     }
@@ -829,64 +685,50 @@ impl Shared {
     /// STS `AssumeRoleWithWebIdentity`: unsigned, API 3.0 headers and a JSON body.
     fn assume_role_with_web_identity(
         &self,
-        headers: &axum::http::HeaderMap,
+        headers: &HeaderMap,
         body: &[u8],
     ) -> Result<sts::Issued, StsError> {
-        let header = |name: &str| {
+        let header = |name: &'static str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .filter(|v| !v.is_empty())
+                .ok_or(StsError::missing(name))
         };
         let action = header("x-tc-action").unwrap_or_default();
-        if action != "AssumeRoleWithWebIdentity" {
-            return Err(StsError::new(
-                "InvalidAction",
-                format!(
-                    "Action `{action}` is not served with X-TC- headers; the emulator's STS \
-                     takes AssumeRole as a legacy-signed form and AssumeRoleWithWebIdentity unsigned"
-                ),
-            ));
-        }
-        if header("authorization") != Some("SKIP") {
-            return Err(StsError::new(
-                "AuthFailure.InvalidAuthorization",
-                "AssumeRoleWithWebIdentity is unsigned: send `Authorization: SKIP`",
-            ));
-        }
-        check_version(header("x-tc-version").ok_or(StsError::missing("X-TC-Version"))?)?;
-        header("x-tc-region").ok_or(StsError::missing("X-TC-Region"))?;
-        let timestamp = header("x-tc-timestamp")
-            .ok_or(StsError::missing("X-TC-Timestamp"))?
-            .parse::<i64>()
-            .map_err(|_| {
-                StsError::new(
-                    "InvalidParameterValue",
-                    "invalid header `X-TC-Timestamp`: expected UNIX time in seconds",
-                )
-            })?;
-        let now = self.service_now();
-        if !self.is_fresh(timestamp) {
-            return Err(StsError::new(
-                "AuthFailure.SignatureExpire",
-                stale_message(timestamp, now),
-            ));
-        }
-        let body = serde_json::from_slice::<Value>(body)
-            .map_err(|e| e.to_string())
-            .and_then(|v| {
-                if v.is_object() {
-                    Ok(v)
-                } else {
-                    Err("not an object".to_owned())
-                }
-            })
-            .map_err(|e| {
-                StsError::new(
-                    "InvalidParameter",
-                    format!("the body must be a JSON object: {e}"),
-                )
-            })?;
+        check_action(
+            action,
+            "AssumeRoleWithWebIdentity",
+            "with X-TC- headers; the emulator's STS takes AssumeRole as a legacy-signed form \
+             and AssumeRoleWithWebIdentity unsigned",
+        )?;
+        StsError::unless(
+            header("authorization").ok() == Some("SKIP"),
+            "AuthFailure.InvalidAuthorization",
+            "AssumeRoleWithWebIdentity is unsigned: send `Authorization: SKIP`",
+        )?;
+        check_version(header("X-TC-Version")?)?;
+        header("X-TC-Region")?;
+        let timestamp = header("X-TC-Timestamp")?.parse::<i64>().map_err(|_| {
+            StsError::new(
+                "InvalidParameterValue",
+                "invalid header `X-TC-Timestamp`: expected UNIX time in seconds",
+            )
+        })?;
+        let stale = stale_message(timestamp, self.service_now());
+        StsError::unless(
+            self.is_fresh(timestamp),
+            "AuthFailure.SignatureExpire",
+            stale,
+        )?;
+        let not_object = |e: &dyn std::fmt::Display| {
+            let message = format!("the body must be a JSON object: {e}");
+            StsError::new("InvalidParameter", message)
+        };
+        let body: Value = serde_json::from_slice(body).map_err(|e| not_object(&e))?;
+        let body = body
+            .as_object()
+            .ok_or_else(|| not_object(&"not an object"))?;
         let field = |name: &'static str| {
             body.get(name)
                 .and_then(Value::as_str)
@@ -898,10 +740,11 @@ impl Shared {
         let arn = field("RoleArn")?;
         let session = field("RoleSessionName")?;
         let duration = match body.get("DurationSeconds") {
-            None | Some(Value::Null) => duration_param(None)?,
-            Some(Value::String(text)) => duration_param(Some(text))?,
-            Some(other) => duration_param(Some(&other.to_string()))?,
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => Some(text.clone()),
+            Some(other) => Some(other.to_string()),
         };
+        let duration = duration_param(duration.as_deref())?;
         check_session_name(session)?;
         let provider = self
             .providers
@@ -913,12 +756,11 @@ impl Shared {
                     format!("identity provider `{provider_id}` does not exist"),
                 )
             })?;
-        if !constant_time_eq(provider.token.as_bytes(), token.as_bytes()) {
-            return Err(StsError::new(
-                "InvalidParameter.WebIdentityTokenError",
-                "the WebIdentityToken is not valid for this provider",
-            ));
-        }
+        StsError::unless(
+            constant_time_eq(provider.token.as_bytes(), token.as_bytes()),
+            "InvalidParameter.WebIdentityTokenError",
+            "the WebIdentityToken is not valid for this provider",
+        )?;
         // The provider is trusted by every declared role: the emulator has no trust policies.
         let role = self.declared_role(arn)?;
         Ok(self.issue(&role, duration))
@@ -940,6 +782,11 @@ impl StsError {
         }
     }
 
+    /// `Err` with this code and message unless `ok`.
+    fn unless(ok: bool, code: &'static str, message: impl Into<String>) -> Result<(), Self> {
+        ok.then_some(()).ok_or_else(|| Self::new(code, message))
+    }
+
     fn missing(name: &str) -> Self {
         Self::new(
             "MissingParameter",
@@ -948,29 +795,24 @@ impl StsError {
     }
 }
 
+/// Refuses an `action` other than `expected`; `served` says how this endpoint is used.
+fn check_action(action: &str, expected: &str, served: &str) -> Result<(), StsError> {
+    let message = format!("Action `{action}` is not served {served}");
+    StsError::unless(action == expected, "InvalidAction", message)
+}
+
 fn check_version(version: &str) -> Result<(), StsError> {
-    if version == sts::STS_VERSION {
-        Ok(())
-    } else {
-        Err(StsError::new(
-            "NoSuchVersion",
-            format!(
-                "Version `{version}` is not served; STS is `{}`",
-                sts::STS_VERSION
-            ),
-        ))
-    }
+    let served = sts::STS_VERSION;
+    let message = format!("Version `{version}` is not served; STS is `{served}`");
+    StsError::unless(version == served, "NoSuchVersion", message)
 }
 
 fn check_session_name(name: &str) -> Result<(), StsError> {
-    if sts::valid_session_name(name) {
-        Ok(())
-    } else {
-        Err(StsError::new(
-            "InvalidParameterValue",
-            "invalid parameter `RoleSessionName`: expected 2 to 128 of letters, digits and +=,.@_-",
-        ))
-    }
+    StsError::unless(
+        sts::valid_session_name(name),
+        "InvalidParameterValue",
+        "invalid parameter `RoleSessionName`: expected 2 to 128 of letters, digits and +=,.@_-",
+    )
 }
 
 /// `DurationSeconds`: absent means 7200; else an integer 1..=43200.
@@ -992,12 +834,13 @@ fn duration_param(value: Option<&str>) -> Result<u64, StsError> {
         })
 }
 
-fn invalid_param(name: &str, reason: &str) -> Failure {
+/// `invalid parameter `NAME`: REASON`, worded as qcapi-core words it.
+fn invalid_param(name: &str, reason: &str) -> String {
     let param = InvalidParam {
         parameter: name.to_owned(),
         reason: reason.to_owned(),
     };
-    Failure::invalid_parameter(param.to_string())
+    param.to_string()
 }
 
 /// Compares without an early exit, so timing does not reveal how much of a signature matched.
@@ -1029,46 +872,44 @@ fn decode_pairs(bytes: &[u8], into: &mut Params) -> Result<(), InvalidParam> {
 
 /// One name or value: `+` to a space, then `%XX` to its byte.
 fn decode_component(raw: &[u8]) -> Vec<u8> {
-    let spaced: Cow<'_, [u8]> = if raw.contains(&b'+') {
-        raw.iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect()
-    } else {
-        Cow::Borrowed(raw)
-    };
-    percent_encoding::percent_decode(&spaced).collect()
+    let spaced = raw.iter().map(|&b| if b == b'+' { b' ' } else { b });
+    percent_encoding::percent_decode(&spaced.collect::<Vec<u8>>()).collect()
 }
 
 /// The routes: the API (GET and POST; other methods get 405 from the handler, so
 /// HEAD does not fall through to GET), STS on `POST /`, the CVM metadata under
-/// `/latest/`, the admin clock, faults and instance role, 404 elsewhere.
+/// `/latest/`, the admin endpoints under `/_emulator/` (each handler says what
+/// it does), 404 elsewhere.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(API_PATH, any(api))
         .route("/", post(sts_endpoint))
         .route("/latest/{*rest}", any(metadata))
-        .route(CLOCK_ADVANCE_PATH, post(advance_clock))
-        .route(CLOCK_PATH, get(show_clock))
-        .route(RESET_PATH, post(reset))
-        .route(STATE_PATH, get(show_state))
+        .route("/_emulator/clock/advance", post(advance_clock))
+        .route("/_emulator/clock", get(show_clock))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/state", get(show_state))
         .route(
-            ANSWERS_PATH,
+            "/_emulator/answers",
             get(list_answers).post(add_answer).delete(clear_answers),
         )
         .route(
-            TASKS_PATH,
+            "/_emulator/tasks",
             get(list_task_rules)
                 .post(add_task_rule)
                 .delete(clear_task_rules),
         )
-        .route(REQUESTS_PATH, get(list_requests).delete(clear_requests))
-        .route(REVOKE_CREDENTIALS_PATH, post(revoke_credentials))
         .route(
-            FAULTS_PATH,
+            "/_emulator/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route("/_emulator/credentials/revoke", post(revoke_credentials))
+        .route(
+            "/_emulator/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route(
-            INSTANCE_ROLE_PATH,
+            "/_emulator/instance-role",
             get(show_instance_role)
                 .post(bind_instance_role)
                 .delete(unbind_instance_role),
@@ -1077,32 +918,34 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// What a handler answers; the error side is a refusal sent instead (a body too
+/// large or too slow, a bad admin request).
+type Answer = Result<Response, Response>;
+
+/// The handlers' view of the shared data.
+type SharedState = State<Arc<Shared>>;
+
 async fn api(
-    extract::State(shared): extract::State<Arc<Shared>>,
+    State(shared): SharedState,
     Extension(connection): Extension<ConnectionHandle>,
     request: Request,
-) -> Response {
+) -> Answer {
     let (parts, body) = request.into_parts();
     let method = match parts.method {
         Method::GET => "GET",
         Method::POST => "POST",
         _ => {
-            return (
-                StatusCode::METHOD_NOT_ALLOWED,
-                [(header::ALLOW, API_METHODS)],
+            return Err(method_not_allowed(
+                API_METHODS,
                 "only GET and POST run actions\n",
-            )
-                .into_response();
+            ));
         }
     };
     // Read (bounded) even for GET, where it is ignored, so the connection stays usable.
-    let body = match connection.read_body(body).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    let uri = &parts.uri;
+    let body = connection.read_body(body).await?;
     let mut params = Params::new();
-    let mut decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut params);
+    let query = parts.uri.query().unwrap_or_default();
+    let mut decoded = decode_pairs(query.as_bytes(), &mut params);
     // The body is read as a form whatever its Content-Type: anything else
     // (e.g. multipart) simply yields parameters that fail verification.
     if method == "POST" && decoded.is_ok() {
@@ -1111,160 +954,106 @@ async fn api(
     // Before faults and authentication: there is no text to verify a signature over.
     if let Err(invalid) = decoded {
         let failure = Failure::invalid_parameter(invalid.to_string());
-        return json_response(
-            StatusCode::OK,
-            render::failure(&failure, shared.string_quirks),
-        );
+        return Ok(json_ok(render::failure(&failure, shared.string_quirks)));
     }
     // Faults see the decoded Action but come before authentication, so a
     // faulted request (Latency aside) changes nothing and is not counted.
-    match shared.pick_fault(params.get("Action")) {
-        None => {}
-        Some(FaultKind::Latency(delay)) => tokio::time::sleep(delay).await,
-        Some(FaultKind::HttpStatus(status)) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = format!("emulator fault: HTTP {status}\n");
-            return (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response();
-        }
-        Some(FaultKind::Throttle) => {
-            let failure = Failure::new(
-                4400,
-                "RequestLimitExceeded",
-                "request rate limit exceeded (emulator fault injection)",
-            );
-            return json_response(
-                StatusCode::OK,
-                render::failure(&failure, shared.string_quirks),
-            );
-        }
-        Some(FaultKind::CloseConnection) => {
-            connection.abort();
-            // Never written: the aborted connection fails the write and hyper drops it.
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    }
-    // The client signed the Host header's value; fall back to an absolute URI's authority.
-    let host = match parts.headers.get(header::HOST) {
-        Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        None => uri.authority().map(|a| a.to_string()).unwrap_or_default(),
+    let fault = shared.faults().pick(params.get("Action"));
+    let throttled = || {
+        let failure = Failure::new(4400, "RequestLimitExceeded", THROTTLED);
+        json_ok(render::failure(&failure, shared.string_quirks))
     };
+    if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
+        return Ok(refusal);
+    }
     let request = ApiRequest {
         method,
-        host: &host,
-        path: uri.path(),
+        host: &host_of(&parts),
+        path: parts.uri.path(),
         params,
     };
-    json_response(StatusCode::OK, shared.process(&request))
+    Ok(json_ok(shared.process(&request)))
+}
+
+/// The Host header the client signed; an absolute URI's authority without one.
+fn host_of(parts: &Parts) -> String {
+    let authority = parts.uri.authority().map(|a| a.to_string());
+    match parts.headers.get(header::HOST) {
+        Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        None => authority.unwrap_or_default(),
+    }
 }
 
 /// `POST /`: STS. With an `X-TC-Action` header it is API 3.0 style (only the
 /// unsigned AssumeRoleWithWebIdentity); otherwise a legacy-signed form (AssumeRole).
 /// Always 200 with the API 3.0 envelope, as the service answers.
 async fn sts_endpoint(
-    extract::State(shared): extract::State<Arc<Shared>>,
+    State(shared): SharedState,
     Extension(connection): Extension<ConnectionHandle>,
     request: Request,
-) -> Response {
+) -> Answer {
     let (parts, body) = request.into_parts();
-    let body = match connection.read_body(body).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    let header_action = parts.headers.get("x-tc-action").map(|v| v.as_bytes());
+    let body = connection.read_body(body).await?;
+    // A value that is not visible ASCII reads as "": it is only compared with STS's action names.
+    let header_action = parts.headers.get("x-tc-action");
+    let header_action = header_action.map(|v| v.to_str().unwrap_or_default());
     let mut params = Params::new();
     // Only the body: AssumeRole is signed as a form over path `/` with no query.
     let decoded = match header_action {
         Some(_) => Ok(()),
         None => decode_pairs(&body, &mut params),
     };
-    let action = match header_action {
-        Some(action) => std::str::from_utf8(action).unwrap_or_default(),
-        None => params.get("Action").unwrap_or_default(),
-    };
+    let action = header_action.unwrap_or_else(|| params.get("Action").unwrap_or_default());
     if STS_ACTIONS.contains(&action) {
-        if let Some(refusal) = fault_response(&shared, &connection, action, FaultStyle::Sts).await {
-            return refusal;
+        let fault = shared.faults().pick_exact(action);
+        // STS's API 3.0 error.
+        let throttled = || {
+            let body = sts::error_json("RequestLimitExceeded", THROTTLED, &sts::request_id());
+            json_ok(body)
+        };
+        if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
+            return Ok(refusal);
         }
     }
-    let outcome = if header_action.is_some() {
-        shared.assume_role_with_web_identity(&parts.headers, &body)
-    } else {
-        match decoded {
-            Err(invalid) => Err(StsError::new("InvalidParameter", invalid.to_string())),
-            Ok(()) => {
-                let host = match parts.headers.get(header::HOST) {
-                    Some(value) => String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    None => parts
-                        .uri
-                        .authority()
-                        .map(|a| a.to_string())
-                        .unwrap_or_default(),
-                };
-                shared.assume_role(&ApiRequest {
-                    method: "POST",
-                    host: &host,
-                    path: "/",
-                    params,
-                })
-            }
-        }
+    let outcome = match (header_action, decoded) {
+        (Some(_), _) => shared.assume_role_with_web_identity(&parts.headers, &body),
+        (None, Err(invalid)) => Err(StsError::new("InvalidParameter", invalid.to_string())),
+        (None, Ok(())) => shared.assume_role(&ApiRequest {
+            method: "POST",
+            host: &host_of(&parts),
+            path: "/",
+            params,
+        }),
     };
     let request_id = sts::request_id();
-    let body = match outcome {
+    Ok(json_ok(match outcome {
         Ok(issued) => issued.sts_json(&request_id),
         Err(e) => sts::error_json(e.code, &e.message, &request_id),
-    };
-    json_response(StatusCode::OK, body.to_string())
+    }))
 }
 
 /// The actions STS serves; a fault rule naming one of them applies to `POST /`.
 const STS_ACTIONS: [&str; 2] = ["AssumeRole", "AssumeRoleWithWebIdentity"];
-use crate::METADATA_FAULT_ACTION;
 
-/// How a throttle fault is answered on an endpoint that is not `/v2/index.php`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum FaultStyle {
-    /// STS: the API 3.0 `RequestLimitExceeded` envelope.
-    Sts,
-    /// Metadata: a plain 429, as an HTTP service would.
-    Metadata,
-}
-
-/// Applies the fault of a rule naming exactly `action`, if any: `None` to go
-/// on (after any latency), or the response that replaces the normal one.
-async fn fault_response(
-    shared: &Shared,
+/// Applies the picked fault, if any: `None` to go on (after any latency), or
+/// the response that replaces the normal one. `throttled` is how this endpoint
+/// answers a throttle.
+async fn apply_fault(
+    fault: Option<FaultKind>,
     connection: &ConnectionHandle,
-    action: &str,
-    style: FaultStyle,
+    throttled: impl FnOnce() -> Response,
 ) -> Option<Response> {
-    let kind = shared.faults().pick_exact(action)?;
-    let plain = |status: StatusCode, body: String| {
-        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
-    };
-    match kind {
+    match fault? {
         FaultKind::Latency(delay) => {
             tokio::time::sleep(delay).await;
             None
         }
         FaultKind::HttpStatus(status) => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            Some(plain(status, format!("emulator fault: HTTP {status}\n")))
+            let text = format!("emulator fault: HTTP {status}\n");
+            Some(plain_text(status, text))
         }
-        FaultKind::Throttle => Some(match style {
-            FaultStyle::Sts => {
-                let body = sts::error_json(
-                    "RequestLimitExceeded",
-                    "request rate limit exceeded (emulator fault injection)",
-                    &sts::request_id(),
-                );
-                json_response(StatusCode::OK, body.to_string())
-            }
-            FaultStyle::Metadata => plain(
-                StatusCode::TOO_MANY_REQUESTS,
-                "emulator fault: too many requests\n".to_owned(),
-            ),
-        }),
+        FaultKind::Throttle => Some(throttled()),
         FaultKind::CloseConnection => {
             connection.abort();
             // Never written: the aborted connection fails the write and hyper drops it.
@@ -1276,41 +1065,36 @@ async fn fault_response(
 /// The CVM metadata service under `/latest/`: the bound role's name, and fresh
 /// credentials for it. Every request here is counted, whatever its answer.
 async fn metadata(
-    extract::State(shared): extract::State<Arc<Shared>>,
+    State(shared): SharedState,
     Extension(connection): Extension<ConnectionHandle>,
     method: Method,
     uri: Uri,
 ) -> Response {
     shared.metadata_requests.fetch_add(1, Ordering::Relaxed);
-    let style = FaultStyle::Metadata;
-    if let Some(refusal) = fault_response(&shared, &connection, METADATA_FAULT_ACTION, style).await
-    {
+    let fault = shared.faults().pick_exact(METADATA_FAULT_ACTION);
+    // A plain 429, as an HTTP service would.
+    let throttled = || {
+        plain_text(
+            StatusCode::TOO_MANY_REQUESTS,
+            "emulator fault: too many requests\n",
+        )
+    };
+    if let Some(refusal) = apply_fault(fault, &connection, throttled).await {
         return refusal;
     }
     if method != Method::GET {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "GET")],
-            "the metadata service answers GET only\n",
-        )
-            .into_response();
+        return method_not_allowed("GET", "the metadata service answers GET only\n");
     }
-    let text = |status: StatusCode, body: String| {
-        (status, [(header::CONTENT_TYPE, "text/plain")], body).into_response()
-    };
     let path = uri.path();
     let bound = shared.lock().instance_role.clone();
     if path == METADATA_ROLES_PATH || Some(path) == METADATA_ROLES_PATH.strip_suffix('/') {
         return match bound {
-            Some(role) => text(StatusCode::OK, role.name),
-            None => text(
-                StatusCode::NOT_FOUND,
-                "no role is bound to this instance\n".to_owned(),
-            ),
+            Some(role) => plain_text(StatusCode::OK, role.name),
+            None => plain_text(StatusCode::NOT_FOUND, "no role is bound to this instance\n"),
         };
     }
     let Some(name) = path.strip_prefix(METADATA_ROLES_PATH) else {
-        return text(StatusCode::NOT_FOUND, "not found\n".to_owned());
+        return plain_text(StatusCode::NOT_FOUND, "not found\n");
     };
     shared
         .metadata_credential_requests
@@ -1318,12 +1102,12 @@ async fn metadata(
     match bound.filter(|role| role.name == name) {
         Some(role) => {
             let issued = shared.issue(&role, shared.credential_lifetime);
-            json_response(StatusCode::OK, issued.metadata_json().to_string())
+            json_ok(issued.metadata_json())
         }
         // The name is not echoed: it comes from the request and may be anything.
-        None => text(
+        None => plain_text(
             StatusCode::NOT_FOUND,
-            "that role is not bound to this instance\n".to_owned(),
+            "that role is not bound to this instance\n",
         ),
     }
 }
@@ -1337,181 +1121,173 @@ fn instance_role_json(role: Option<&Role>) -> Value {
 }
 
 /// `GET /_emulator/instance-role`.
-async fn show_instance_role(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let role = shared.lock().instance_role.clone();
-    json_response(
-        StatusCode::OK,
-        instance_role_json(role.as_ref()).to_string(),
-    )
+async fn show_instance_role(State(shared): SharedState) -> Response {
+    json_ok(instance_role_json(shared.lock().instance_role.as_ref()))
 }
 
 /// `POST /_emulator/instance-role?name=NAME&secretId=ID`: binds role NAME of
 /// the account with that (permanent) SecretId, declaring the role.
-async fn bind_instance_role(
-    extract::State(shared): extract::State<Arc<Shared>>,
-    uri: Uri,
-) -> Response {
-    let mut query = Params::new();
-    let bad = |reason: String| {
-        json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"error": reason}).to_string(),
-        )
-    };
-    if decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query).is_err() {
-        return bad("the query must be UTF-8".to_owned());
-    }
+async fn bind_instance_role(State(shared): SharedState, uri: Uri) -> Answer {
+    let query = admin_query(&uri).ok_or_else(|| bad_request("the query must be UTF-8"))?;
     let name = query.get("name").unwrap_or_default();
     if !sts::valid_role_name(name) {
-        return bad("expected ?name=NAME (1 to 128 of letters, digits and +=,.@_-)".to_owned());
+        return Err(bad_request(
+            "expected ?name=NAME (1 to 128 of letters, digits and +=,.@_-)",
+        ));
     }
-    let Some(uin) = shared.uin_of(query.get("secretId").unwrap_or_default()) else {
-        return bad("expected &secretId=ID naming one of the emulator's accounts".to_owned());
-    };
-    let role = Role {
-        uin,
-        name: name.to_owned(),
-    };
+    let secret_id = query.get("secretId").unwrap_or_default();
+    let account = shared.accounts.get(secret_id).ok_or_else(|| {
+        bad_request("expected &secretId=ID naming one of the emulator's accounts")
+    })?;
+    let role = Role::new(name, account);
     shared.bind_instance_role(Some(role.clone()));
     let mut body = instance_role_json(Some(&role));
     body["arn"] = Value::from(role.arn());
-    json_response(StatusCode::OK, body.to_string())
+    Ok(json_ok(body))
 }
 
 /// `DELETE /_emulator/instance-role`: unbinds it (the role stays assumable).
-async fn unbind_instance_role(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
+async fn unbind_instance_role(State(shared): SharedState) -> Response {
     let before = shared.bind_instance_role(None);
-    json_response(
-        StatusCode::OK,
-        json!({"unbound": before.is_some()}).to_string(),
-    )
+    json_ok(json!({"unbound": before.is_some()}))
 }
 
 /// `POST /_emulator/credentials/revoke`: every temporary credential issued so far
 /// answers 4105 from now on, as after a revoked role session.
-async fn revoke_credentials(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let revoked = shared.revoke_credentials();
-    json_response(StatusCode::OK, json!({"revoked": revoked}).to_string())
+async fn revoke_credentials(State(shared): SharedState) -> Response {
+    json_ok(json!({"revoked": shared.revoke_credentials()}))
 }
 
 /// `GET /_emulator/requests`: the journal, oldest first.
-async fn list_requests(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let (entries, dropped) = shared.requests();
-    let entries: Vec<Value> = entries.iter().map(|e| e.to_json()).collect();
-    json_response(
-        StatusCode::OK,
-        json!({"requests": entries, "dropped": dropped}).to_string(),
-    )
+async fn list_requests(State(shared): SharedState) -> Response {
+    let journal = &shared.lock().journal;
+    let entries: Vec<Value> = journal.entries().iter().map(|e| e.to_json()).collect();
+    json_ok(json!({"requests": entries, "dropped": journal.dropped()}))
 }
 
 /// `DELETE /_emulator/requests`: empties the journal.
-async fn clear_requests(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let cleared = shared.clear_requests();
-    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
+async fn clear_requests(State(shared): SharedState) -> Response {
+    cleared(shared.lock().journal.clear())
 }
 
 /// `GET /_emulator/clock`: emulator time and its offset from the service clock.
-async fn show_clock(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    json_response(StatusCode::OK, shared.clock_json().to_string())
+async fn show_clock(State(shared): SharedState) -> Response {
+    json_ok(shared.clock_json())
 }
 
 /// `POST /_emulator/reset`, or `?account=UIN&region=R` for one account's region.
-async fn reset(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
-    let mut query = Params::new();
-    if decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query).is_err() {
-        let error = json!({"error": "the query is not UTF-8"});
-        return json_response(StatusCode::BAD_REQUEST, error.to_string());
+async fn reset(State(shared): SharedState, uri: Uri) -> Answer {
+    let query = admin_query(&uri).ok_or_else(|| bad_request("the query is not UTF-8"))?;
+    if query.get("account").is_none() && query.get("region").is_none() {
+        shared.reset();
+        return Ok(json_ok(json!({"reset": "all"})));
     }
-    match (query.get("account"), query.get("region")) {
-        (None, None) => {
-            shared.reset();
-            json_response(StatusCode::OK, json!({"reset": "all"}).to_string())
-        }
-        (Some(uin), Some(region)) if !uin.is_empty() && !region.is_empty() => {
-            let (vpcs, peerings) = shared.reset_scope(uin, region);
-            let body =
-                json!({"account": uin, "region": region, "vpcs": vpcs, "peerings": peerings});
-            json_response(StatusCode::OK, body.to_string())
-        }
-        _ => {
-            let error = json!({"error": "expected no query (everything) or ?account=UIN&region=R"});
-            json_response(StatusCode::BAD_REQUEST, error.to_string())
-        }
-    }
+    let (uin, region) = account_and_region(&query)
+        .ok_or_else(|| bad_request("expected no query (everything) or ?account=UIN&region=R"))?;
+    let (vpcs, peerings) = shared.reset_scope(uin, region);
+    let body = json!({"account": uin, "region": region, "vpcs": vpcs, "peerings": peerings});
+    Ok(json_ok(body))
 }
 
 /// `GET /_emulator/state?account=UIN&region=R`: that account's resources there.
-async fn show_state(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
-    let mut query = Params::new();
-    let decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query);
-    match (decoded, query.get("account"), query.get("region")) {
-        (Ok(()), Some(uin), Some(region)) if !uin.is_empty() && !region.is_empty() => {
-            json_response(StatusCode::OK, shared.state_json(uin, region).to_string())
-        }
-        _ => {
-            let error = json!({"error": "expected ?account=UIN&region=R"});
-            json_response(StatusCode::BAD_REQUEST, error.to_string())
-        }
-    }
+async fn show_state(State(shared): SharedState, uri: Uri) -> Answer {
+    let query = admin_query(&uri).unwrap_or_default();
+    let (uin, region) =
+        account_and_region(&query).ok_or_else(|| bad_request("expected ?account=UIN&region=R"))?;
+    Ok(json_ok(shared.state_json(uin, region)))
 }
 
-async fn advance_clock(extract::State(shared): extract::State<Arc<Shared>>, uri: Uri) -> Response {
-    let mut query = Params::new();
-    let decoded = decode_pairs(uri.query().unwrap_or_default().as_bytes(), &mut query);
-    let seconds = decoded.ok().and_then(|()| query.get("seconds"));
-    let Some(parsed) = seconds.and_then(|s| s.parse::<u64>().ok()) else {
-        let error = json!({"error": "expected ?seconds=N with N a non-negative integer"});
-        return json_response(StatusCode::BAD_REQUEST, error.to_string());
-    };
-    match shared.advance_clock(parsed) {
-        Ok(offset) => {
-            let now = shared.emulator_now();
-            let body =
-                json!({"offsetSeconds": offset, "now": now, "nowText": format_datetime(now)});
-            json_response(StatusCode::OK, body.to_string())
-        }
-        Err(reason) => json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"error": reason}).to_string(),
-        ),
-    }
+/// `POST /_emulator/clock/advance?seconds=N`.
+async fn advance_clock(State(shared): SharedState, uri: Uri) -> Answer {
+    let query = admin_query(&uri).unwrap_or_default();
+    let seconds = query.get("seconds").and_then(|s| s.parse::<u64>().ok());
+    let seconds =
+        seconds.ok_or_else(|| bad_request("expected ?seconds=N with N a non-negative integer"))?;
+    shared.advance_clock(seconds).map_err(bad_request)?;
+    Ok(json_ok(shared.clock_json()))
 }
 
 /// `GET /_emulator/faults`: the active rules with their remaining budgets.
-async fn list_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let body = json!({"faults": shared.faults().to_json()});
-    json_response(StatusCode::OK, body.to_string())
+async fn list_faults(State(shared): SharedState) -> Response {
+    json_ok(json!({"faults": shared.faults().to_json()}))
 }
 
 /// `POST /_emulator/faults` with a JSON rule, e.g. `{"kind":"throttle","times":3}`.
 async fn add_fault(
-    extract::State(shared): extract::State<Arc<Shared>>,
+    State(shared): SharedState,
     Extension(connection): Extension<ConnectionHandle>,
     request: Request,
-) -> Response {
-    let body = match connection.read_body(request.into_body()).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
-    };
-    let fault = serde_json::from_slice::<Value>(&body)
-        .map_err(|e| format!("the body must be a JSON object: {e}"))
-        .and_then(|value| Fault::from_json(&value));
-    match fault {
-        Ok(fault) => {
-            let added = Value::Object(fault.to_json());
-            let active = {
-                let mut faults = shared.faults();
-                faults.push(fault);
-                faults.len()
-            };
-            let body = json!({"added": added, "active": active});
-            json_response(StatusCode::OK, body.to_string())
-        }
-        Err(reason) => json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"error": reason}).to_string(),
-        ),
-    }
+) -> Answer {
+    let fault = json_body(&connection, request, Fault::from_json).await?;
+    let added = Value::Object(fault.to_json());
+    let mut faults = shared.faults();
+    faults.push(fault);
+    Ok(json_ok(json!({"added": added, "active": faults.len()})))
+}
+
+/// `DELETE /_emulator/faults`: removes every rule.
+async fn clear_faults(State(shared): SharedState) -> Response {
+    cleared(shared.faults().clear())
+}
+
+/// `GET /_emulator/answers`: the canned answers waiting, oldest first.
+async fn list_answers(State(shared): SharedState) -> Response {
+    json_ok(json!({"answers": shared.lock().answers.to_json()}))
+}
+
+/// `POST /_emulator/answers` with a canned answer, e.g.
+/// `{"action":"DescribeNatGateway","result":{"totalCount":0,"data":[]}}`.
+async fn add_answer(
+    State(shared): SharedState,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Answer {
+    let answer = json_body(&connection, request, CannedAnswer::from_json).await?;
+    let queued = answer.to_json();
+    let pending = shared.lock().answers.push(answer);
+    Ok(json_ok(json!({"queued": queued, "pending": pending})))
+}
+
+/// `DELETE /_emulator/answers`: drops every canned answer.
+async fn clear_answers(State(shared): SharedState) -> Response {
+    cleared(shared.lock().answers.clear())
+}
+
+/// `GET /_emulator/tasks`: the task rules in force, oldest first.
+async fn list_task_rules(State(shared): SharedState) -> Response {
+    json_ok(json!({"rules": shared.lock().state.task_rules.to_json()}))
+}
+
+/// `POST /_emulator/tasks` with a rule, e.g. `{"finish":"after_polls","polls":3}`.
+async fn add_task_rule(
+    State(shared): SharedState,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Answer {
+    let rule = json_body(&connection, request, TaskRule::from_json).await?;
+    let added = rule.to_json();
+    let rules = shared.lock().state.task_rules.set(rule);
+    Ok(json_ok(json!({"added": added, "rules": rules})))
+}
+
+/// `DELETE /_emulator/tasks`: back to the default (running once, then the outcome).
+async fn clear_task_rules(State(shared): SharedState) -> Response {
+    cleared(shared.lock().state.task_rules.clear())
+}
+
+/// An admin endpoint's query, decoded; `None` when it is not UTF-8.
+fn admin_query(uri: &Uri) -> Option<Params> {
+    let mut query = Params::new();
+    let raw = uri.query().unwrap_or_default();
+    decode_pairs(raw.as_bytes(), &mut query).ok()?;
+    Some(query)
+}
+
+/// An admin query's `account` and `region`, both present and non-empty.
+fn account_and_region(query: &Params) -> Option<(&str, &str)> {
+    let uin = query.get("account").filter(|v| !v.is_empty())?;
+    let region = query.get("region").filter(|v| !v.is_empty())?;
+    Some((uin, region))
 }
 
 /// Reads a JSON body with `parse`; a refusal is the answer to send.
@@ -1524,85 +1300,43 @@ async fn json_body<T>(
     serde_json::from_slice::<Value>(&body)
         .map_err(|e| format!("the body must be a JSON object: {e}"))
         .and_then(|value| parse(&value))
-        .map_err(|reason| {
-            json_response(
-                StatusCode::BAD_REQUEST,
-                json!({"error": reason}).to_string(),
-            )
-        })
+        .map_err(bad_request)
 }
 
-/// `GET /_emulator/answers`: the canned answers waiting, oldest first.
-async fn list_answers(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let body = json!({"answers": shared.lock().answers.to_json()});
-    json_response(StatusCode::OK, body.to_string())
+/// The answer of an admin `DELETE`: how many went.
+fn cleared(count: usize) -> Response {
+    json_ok(json!({"cleared": count}))
 }
 
-/// `POST /_emulator/answers` with a canned answer, e.g.
-/// `{"action":"DescribeNatGateway","result":{"totalCount":0,"data":[]}}`.
-async fn add_answer(
-    extract::State(shared): extract::State<Arc<Shared>>,
-    Extension(connection): Extension<ConnectionHandle>,
-    request: Request,
-) -> Response {
-    match json_body(&connection, request, CannedAnswer::from_json).await {
-        Ok(answer) => {
-            let queued = answer.to_json();
-            let pending = shared.queue_answer(answer);
-            json_response(
-                StatusCode::OK,
-                json!({"queued": queued, "pending": pending}).to_string(),
-            )
-        }
-        Err(refusal) => refusal,
-    }
+/// `400` with `{"error": reason}`: an admin request the emulator cannot follow.
+fn bad_request(reason: impl Into<String>) -> Response {
+    let body = json!({"error": reason.into()});
+    json_response(StatusCode::BAD_REQUEST, body)
 }
 
-/// `DELETE /_emulator/answers`: drops every canned answer.
-async fn clear_answers(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let cleared = shared.clear_answers();
-    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
+/// `200` with a JSON body (a [`Value`] or already rendered text).
+fn json_ok(body: impl std::fmt::Display) -> Response {
+    json_response(StatusCode::OK, body)
 }
 
-/// `GET /_emulator/tasks`: the task rules in force, oldest first.
-async fn list_task_rules(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let body = json!({"rules": shared.lock().state.task_rules.to_json()});
-    json_response(StatusCode::OK, body.to_string())
+fn json_response(status: StatusCode, body: impl std::fmt::Display) -> Response {
+    let headers = [(header::CONTENT_TYPE, "application/json")];
+    (status, headers, body.to_string()).into_response()
 }
 
-/// `POST /_emulator/tasks` with a rule, e.g. `{"finish":"after_polls","polls":3}`.
-async fn add_task_rule(
-    extract::State(shared): extract::State<Arc<Shared>>,
-    Extension(connection): Extension<ConnectionHandle>,
-    request: Request,
-) -> Response {
-    match json_body(&connection, request, TaskRule::from_json).await {
-        Ok(rule) => {
-            let added = rule.to_json();
-            let rules = shared.set_task_rule(rule);
-            json_response(
-                StatusCode::OK,
-                json!({"added": added, "rules": rules}).to_string(),
-            )
-        }
-        Err(refusal) => refusal,
-    }
+fn plain_text(status: StatusCode, body: impl Into<String>) -> Response {
+    let headers = [(header::CONTENT_TYPE, "text/plain")];
+    (status, headers, body.into()).into_response()
 }
 
-/// `DELETE /_emulator/tasks`: back to the default (running once, then the outcome).
-async fn clear_task_rules(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let cleared = shared.clear_task_rules();
-    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
-}
-
-/// `DELETE /_emulator/faults`: removes every rule.
-async fn clear_faults(extract::State(shared): extract::State<Arc<Shared>>) -> Response {
-    let cleared = shared.clear_faults();
-    json_response(StatusCode::OK, json!({"cleared": cleared}).to_string())
-}
-
-fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+/// `405` naming the methods `allow`ed.
+fn method_not_allowed(allow: &'static str, text: &'static str) -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        [(header::ALLOW, allow)],
+        text,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -37,6 +37,14 @@ pub(crate) struct Role {
 }
 
 impl Role {
+    /// Role `name` of `account`'s uin.
+    pub(crate) fn new(name: impl Into<String>, account: &crate::Account) -> Self {
+        Self {
+            uin: account.uin.clone(),
+            name: name.into(),
+        }
+    }
+
     /// The ARN STS expects: `qcs::cam::uin/<uin>:roleName/<name>`.
     pub(crate) fn arn(&self) -> String {
         format!("qcs::cam::uin/{}:roleName/{}", self.uin, self.name)
@@ -64,6 +72,12 @@ pub(crate) fn valid_role_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+}
+
+/// [`valid_role_name`], with the message a user sees.
+pub(crate) fn check_role_name(name: &str) -> Result<(), String> {
+    let refusal = || format!("role name `{name}` must be 1 to 128 of letters, digits and +=,.@_-");
+    valid_role_name(name).then_some(()).ok_or_else(refusal)
 }
 
 /// A `RoleSessionName`: 2 to 128 of letters, digits and `+=,.@_-`, as STS requires.
@@ -202,13 +216,12 @@ impl IssuedStore {
     }
 
     fn forget_expired(&mut self, now: i64) {
-        while let Some((expires_at, _)) = self.by_expiry.first() {
-            if expires_at.saturating_add(FORGET_AFTER_SECS) > now {
-                break;
-            }
-            if let Some((_, id)) = self.by_expiry.pop_first() {
-                self.by_id.remove(&id);
-            }
+        // Kept: those expired less than FORGET_AFTER_SECS ago (or not yet), the
+        // entries from `(oldest kept expiry, "")` on.
+        let oldest_kept = now.saturating_sub(FORGET_AFTER_SECS).saturating_add(1);
+        let kept = self.by_expiry.split_off(&(oldest_kept, String::new()));
+        for (_, id) in std::mem::replace(&mut self.by_expiry, kept) {
+            self.by_id.remove(&id);
         }
     }
 }
