@@ -15,10 +15,10 @@ use serde_json::{Map, Value, json};
 use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
-use peering::{Peering, PeeringState, Side};
+use peering::{Peering, PeeringState};
 use route::RouteTable;
 use subnet::{Subnet, subnet_wishes};
-use table::{Handlers, Now, Resource as _};
+use table::{Handlers, Head, Now};
 use task::Task;
 
 /// Response fields of a successful action (the envelope is added by `render`).
@@ -70,18 +70,13 @@ pub(crate) struct Caller {
     pub(crate) region: String,
 }
 
+/// A VPC: old-style id `gz_vpc_3` (unique across the emulator), unified `vpc-2ari9m7h`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Vpc {
     uin: String,
     region: String,
-    /// Old-style id, e.g. `gz_vpc_3`; unique across the emulator.
-    vpc_id: String,
-    /// Unified id, e.g. `vpc-2ari9m7h`.
-    un_vpc_id: String,
-    name: String,
+    head: Head,
     cidr: Cidr,
-    created: i64,
-    serial: u64,
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
     network_acls: Vec<acl::NetworkAcl>,
@@ -121,9 +116,7 @@ impl State {
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
-        let inside = |side: &Side| side.uin == uin && side.region == region;
-        self.peerings
-            .retain(|p| !(inside(&p.initiator) || inside(&p.receiver)));
+        self.peerings.retain(|p| !p.touches(uin, region));
         (vpcs - self.vpcs.len(), peerings - self.peerings.len())
     }
 }
@@ -223,24 +216,6 @@ pub(crate) fn unified_suffix(serial: u64) -> String {
 }
 
 impl State {
-    fn serial(&mut self) -> u64 {
-        self.next_serial += 1;
-        self.next_serial
-    }
-
-    fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Option<&Vpc> {
-        self.vpcs
-            .iter()
-            .find(|v| v.uin == uin && v.region == region && v.has_id(id))
-    }
-
-    fn vpc_not_found(id: &str, uin: &str, region: &str) -> Failure {
-        Failure::business(
-            api::ErrorCode::InvalidVpcNotFound,
-            format!("VPC `{id}` not found for account {uin} in region `{region}`"),
-        )
-    }
-
     /// Actions without a handler: a success shaped like the spec's outputs, with
     /// the request's own values where an output has a parameter's name, and a
     /// real, succeeding task for asynchronous actions.

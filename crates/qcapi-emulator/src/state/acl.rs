@@ -16,7 +16,7 @@ use qcapi_core::vpc::{
     ModifyNetworkAclEntryOutput, ModifyNetworkAclOutput,
 };
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listing, Now, Order, check_new_name, count};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
@@ -41,26 +41,22 @@ pub(super) fn register(handlers: &mut Handlers) {
 /// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct NetworkAcl {
-    network_acl_id: String,
-    name: String,
-    created: i64,
-    serial: u64,
+    head: Head,
     ingress: Vec<AclEntry>,
     egress: Vec<AclEntry>,
 }
 
+table::resource!(
+    NetworkAcl,
+    "network ACL",
+    InvalidNetworkAclIDNotFound,
+    InvalidNetworkAclName,
+    InvalidNetworkAclNameInUse,
+    in network_acls
+);
+
 /// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
 type AclEntry = ModifyNetworkAclEntryNetworkAclEntrySetParam;
-
-impl Resource for NetworkAcl {
-    fn has_id(&self, id: &str) -> bool {
-        self.network_acl_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
 
 /// `ruleDirection` of inbound rules (0 is outbound).
 const INBOUND: i64 = 1;
@@ -89,21 +85,6 @@ fn bound_subnets<'v>(vpc: &'v Vpc, acl_id: &str) -> Vec<&'v Subnet> {
         .iter()
         .filter(|s| s.network_acl_id.as_deref() == Some(acl_id))
         .collect()
-}
-
-fn count(n: usize) -> Option<i64> {
-    Some(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// Names are 1 to 60 characters and unique in the VPC (`except` is the ACL being renamed).
-fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-    check_name(name, ErrorCode::InvalidNetworkAclName)?;
-    unique_name(&vpc.network_acls, name, except, || {
-        Failure::business(
-            ErrorCode::InvalidNetworkAclNameInUse,
-            format!("a network ACL named `{name}` already exists in the VPC"),
-        )
-    })
 }
 
 /// `ALL` (any case), a port `80` or a range `90-100`, ports 1 to 65535.
@@ -148,100 +129,51 @@ fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
 }
 
 impl State {
-    /// The indices of the caller's VPC `vpc_id` and of its ACL `acl_id`.
-    fn acl_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        acl_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let a = position(&self.vpcs[v].network_acls, acl_id, || {
-            Failure::business(
-                ErrorCode::InvalidNetworkAclIDNotFound,
-                format!("network ACL `{acl_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, a))
-    }
-
-    /// The caller's ACLs, optionally of one VPC only (an unknown VPC is an error).
-    fn acls_of<'s>(
-        &'s self,
-        caller: &'s Caller,
-        vpc_id: Option<&str>,
-    ) -> Result<Vec<(&'s Vpc, &'s NetworkAcl)>, Failure> {
-        let vpcs: Vec<&Vpc> = match vpc_id {
-            Some(id) => vec![&self.vpcs[self.vpc_index(caller, id)?]],
-            None => self.vpcs_of(caller).collect(),
-        };
-        let acls = vpcs
-            .into_iter()
-            .flat_map(|v| v.network_acls.iter().map(move |a| (v, a)));
-        Ok(acls.collect())
-    }
-
     fn list_network_acls(
         &self,
         caller: &Caller,
         request: &DescribeNetworkAcl,
     ) -> Result<DescribeNetworkAclOutput, Failure> {
-        let id = request.network_acl_id.as_deref();
-        let name = request.network_acl_name.as_deref();
-        let mut found: Vec<(&Vpc, &NetworkAcl)> = self
-            .acls_of(caller, request.vpc_id.as_deref())?
-            .into_iter()
-            .filter(|(_, a)| id.is_none_or(|id| a.has_id(id)))
-            .filter(|(_, a)| name.is_none_or(|n| a.name.contains(n)))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("networkAclName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
-            }
-            _ => found.sort_by_key(|(_, a)| (a.created, a.serial)),
-        }
+        let found = self.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
         let listing = Listing {
+            id: request.network_acl_id.as_deref(),
+            name: request.network_acl_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "networkAclName"),
+            order_direction: request.order_direction.as_deref(),
             offset: request.offset,
             limit: request.limit,
-            order_direction: request.order_direction.as_deref(),
         };
-        let (total, page) = listing.page(found);
-        let data = page
-            .into_iter()
-            .map(|(v, a)| {
-                let bound = bound_subnets(v, &a.network_acl_id);
-                // The spec leaves `subnetSet` free JSON, so its items are built here.
-                let subnet_set = bound
-                    .iter()
-                    .map(|s| {
-                        json!({
-                            "subnetId": s.subnet_id,
-                            "unSubnetId": s.un_subnet_id,
-                            "subnetName": s.name,
-                            "cidrBlock": s.cidr.to_string(),
-                        })
-                    })
-                    .collect();
-                DescribeNetworkAclData {
-                    vpc_id: Some(v.vpc_id.clone()),
-                    un_vpc_id: Some(v.un_vpc_id.clone()),
-                    vpc_name: Some(v.name.clone()),
-                    vpc_cidr_block: Some(v.cidr.to_string()),
-                    network_acl_id: Some(a.network_acl_id.clone()),
-                    network_acl_name: Some(a.name.clone()),
-                    subnet_num: count(bound.len()),
-                    create_time: Some(format_datetime(a.created)),
-                    network_acl_entry_set: Some(DescribeNetworkAclDataNetworkAclEntrySet {
-                        ingress: rules!(Ingress { desc }, a.ingress.iter()),
-                        egress: rules!(Egress { desc }, a.egress.iter()),
-                    }),
-                    subnet_set: Some(subnet_set),
-                }
-            })
-            .collect();
+        let (total, page) = listing.page(found, |(_, a)| *a);
+        let data = page.into_iter().map(|(v, a)| {
+            let bound = bound_subnets(v, &a.head.id);
+            // The spec leaves `subnetSet` free JSON, so its items are built here.
+            let subnet_set = bound.iter().map(|s| {
+                json!({
+                    "subnetId": s.head.id,
+                    "unSubnetId": s.head.un_id,
+                    "subnetName": s.head.name,
+                    "cidrBlock": s.cidr.to_string(),
+                })
+            });
+            DescribeNetworkAclData {
+                vpc_id: Some(v.head.id.clone()),
+                un_vpc_id: Some(v.head.un_id.clone()),
+                vpc_name: Some(v.head.name.clone()),
+                vpc_cidr_block: Some(v.cidr.to_string()),
+                network_acl_id: Some(a.head.id.clone()),
+                network_acl_name: Some(a.head.name.clone()),
+                subnet_num: Some(count(bound.len())),
+                create_time: Some(format_datetime(a.head.created)),
+                network_acl_entry_set: Some(DescribeNetworkAclDataNetworkAclEntrySet {
+                    ingress: rules!(Ingress { desc }, a.ingress.iter()),
+                    egress: rules!(Egress { desc }, a.egress.iter()),
+                }),
+                subnet_set: Some(subnet_set.collect()),
+            }
+        });
         Ok(DescribeNetworkAclOutput {
             total_count: Some(total),
-            data: Some(data),
+            data: Some(data.collect()),
             ..Default::default()
         })
     }
@@ -256,12 +188,12 @@ impl State {
         subnet_ids: &[String],
         bind: bool,
     ) -> Result<(), Failure> {
-        let (v, a) = self.acl_index(caller, vpc_id, acl_id)?;
+        let (v, a) = self.child::<NetworkAcl>(caller, vpc_id, acl_id)?;
         let vpc = &self.vpcs[v];
-        let acl_id = vpc.network_acls[a].network_acl_id.clone();
+        let acl_id = vpc.network_acls[a].head.id.clone();
         let mut chosen = Vec::with_capacity(subnet_ids.len());
         for subnet_id in subnet_ids {
-            let (_, s) = self.subnet_index(caller, vpc_id, subnet_id)?;
+            let (_, s) = self.child::<Subnet>(caller, vpc_id, subnet_id)?;
             // Neither refusal is in the documentation, so the spec names no code for them.
             match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
                 (true, Some(other)) if other != acl_id => {
@@ -294,14 +226,11 @@ fn create_network_acl(
 ) -> Result<CreateNetworkAclOutput, Failure> {
     let v = state.vpc_index(caller, &request.vpc_id)?;
     let name = request.network_acl_name;
-    check_acl_name(&state.vpcs[v], &name, None)?;
-    let serial = state.serial();
-    let network_acl_id = format!("acl-{}", unified_suffix(serial));
+    check_new_name(&state.vpcs[v].network_acls, &name, None, "the VPC")?;
+    let head = state.head("acl", None, name, now);
+    let network_acl_id = head.id.clone();
     state.vpcs[v].network_acls.push(NetworkAcl {
-        network_acl_id: network_acl_id.clone(),
-        name,
-        created: now,
-        serial,
+        head,
         ingress: Vec::new(),
         egress: Vec::new(),
     });
@@ -331,31 +260,29 @@ fn describe_acls(
     _now: Now,
 ) -> Result<DescribeAclOutput, Failure> {
     let name = request.name.as_deref();
-    let mut found: Vec<(&Vpc, &NetworkAcl)> = state
-        .acls_of(caller, request.vpc_id.as_deref())?
+    let found = state.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
+    let named = found
         .into_iter()
-        .filter(|(_, a)| name.is_none_or(|n| a.name == n))
-        .collect();
-    found.sort_by_key(|(_, a)| (a.created, a.serial));
+        .filter(|(_, a)| name.is_none_or(|n| a.head.name == n));
     let listing = Listing {
         offset: request.offset,
         limit: request.limit,
-        order_direction: None,
+        ..Listing::default()
     };
-    let (total, page) = listing.page(found);
+    let (total, page) = listing.page(named, |(_, a)| *a);
     let acl_set = page
         .into_iter()
         .map(|(v, a)| DescribeAclDataAclSet {
-            vpc_id: Some(v.vpc_id.clone()),
-            un_vpc_id: Some(v.un_vpc_id.clone()),
-            vpc_name: Some(v.name.clone()),
+            vpc_id: Some(v.head.id.clone()),
+            un_vpc_id: Some(v.head.un_id.clone()),
+            vpc_name: Some(v.head.name.clone()),
             vpc_cidr_block: Some(v.cidr.to_string()),
-            network_acl_id: Some(a.network_acl_id.clone()),
-            acl_id: Some(a.network_acl_id.clone()),
-            network_acl_name: Some(a.name.clone()),
-            acl_name: Some(a.name.clone()),
-            subnet_num: count(bound_subnets(v, &a.network_acl_id).len()),
-            create_time: Some(format_datetime(a.created)),
+            network_acl_id: Some(a.head.id.clone()),
+            acl_id: Some(a.head.id.clone()),
+            network_acl_name: Some(a.head.name.clone()),
+            acl_name: Some(a.head.name.clone()),
+            subnet_num: Some(count(bound_subnets(v, &a.head.id).len())),
+            create_time: Some(format_datetime(a.head.created)),
             acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
         })
         .collect();
@@ -374,9 +301,10 @@ fn modify_network_acl(
     request: ModifyNetworkAcl,
     _now: Now,
 ) -> Result<ModifyNetworkAclOutput, Failure> {
-    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
-    check_acl_name(&state.vpcs[v], &request.network_acl_name, Some(a))?;
-    state.vpcs[v].network_acls[a].name = request.network_acl_name;
+    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, &request.network_acl_id)?;
+    let acls = &mut state.vpcs[v].network_acls;
+    check_new_name(acls.iter(), &request.network_acl_name, Some(a), "the VPC")?;
+    acls[a].head.name = request.network_acl_name;
     Ok(ModifyNetworkAclOutput::default())
 }
 
@@ -387,15 +315,12 @@ fn delete_network_acl(
     _now: Now,
 ) -> Result<DeleteNetworkAclOutput, Failure> {
     let id = request.network_acl_id.as_str();
-    let (v, a) = state.acl_index(caller, &request.vpc_id, id)?;
+    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, id)?;
     let vpc = &state.vpcs[v];
-    if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].network_acl_id).first() {
+    if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].head.id).first() {
         return Err(Failure::business(
             ErrorCode::NetworkAclIDInUse,
-            format!(
-                "network ACL `{id}` is still bound to subnet {}",
-                s.subnet_id
-            ),
+            format!("network ACL `{id}` is still bound to subnet {}", s.head.id),
         ));
     }
     state.vpcs[v].network_acls.remove(a);
@@ -409,7 +334,7 @@ fn modify_network_acl_entry(
     request: ModifyNetworkAclEntry,
     _now: Now,
 ) -> Result<ModifyNetworkAclEntryOutput, Failure> {
-    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
+    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, &request.network_acl_id)?;
     for (i, e) in request.network_acl_entry_set.iter().enumerate() {
         check_entry(i, e)?;
     }

@@ -18,7 +18,7 @@ use qcapi_core::vpc::{
     ModifyNetworkInterfaceOutput, UnassignPrivateIpAddresses, UnassignPrivateIpAddressesOutput,
 };
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listing, Now, Order, check_new_name};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
@@ -31,7 +31,8 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(unassign_ips)
         .dump("networkInterfaces", |state, caller| {
             let all = DescribeNetworkInterfaces::new().limit(i64::MAX);
-            let listed = state.list_enis(caller, None, &all);
+            // Without a VPC filter the listing cannot fail.
+            let listed = state.list_enis(caller, &all).unwrap_or_default();
             serde_json::to_value(listed.data).unwrap_or_default()
         });
 }
@@ -39,35 +40,30 @@ pub(super) fn register(handlers: &mut Handlers) {
 /// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Eni {
-    pub(super) eni_id: String,
-    name: String,
+    pub(super) head: Head,
     description: String,
     /// Old-style id of its subnet.
     pub(super) subnet_id: String,
-    mac_address: String,
     /// Security groups as sent (security groups are not modelled).
     sg_ids: Vec<String>,
     /// Its private addresses inside the subnet, the primary one first.
     ips: Vec<PrivateIp>,
-    created: i64,
-    serial: u64,
 }
+
+table::resource!(
+    Eni,
+    "network interface",
+    InvalidNetworkInterfaceNotFound,
+    InvalidNetworkInterfaceName,
+    InvalidNetworkInterfaceInUse,
+    in enis
+);
 
 /// One private address of an ENI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct PrivateIp {
     address: Ipv4Addr,
     primary: bool,
-}
-
-impl Resource for Eni {
-    fn has_id(&self, id: &str) -> bool {
-        self.eni_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 /// The addresses a subnet hands out: all of its block but the network, the
@@ -124,22 +120,6 @@ fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
     })
 }
 
-/// An asynchronous action's task, already succeeded with `output`.
-fn finished_task(state: &mut State, caller: &Caller, output: Value) -> Option<i64> {
-    let task = state.new_task(&caller.uin, Ok(output));
-    Some(i64::try_from(task).unwrap_or(i64::MAX))
-}
-
-fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-    check_name(name, ErrorCode::InvalidNetworkInterfaceName)?;
-    unique_name(&vpc.enis, name, except, || {
-        Failure::business(
-            ErrorCode::InvalidNetworkInterfaceInUse,
-            format!("a network interface named `{name}` already exists in the VPC"),
-        )
-    })
-}
-
 /// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
 /// and picks `count` more, lowest free first. Returns them in that order.
 fn pick_ips(
@@ -149,17 +129,15 @@ fn pick_ips(
     count: usize,
 ) -> Result<Vec<Ipv4Addr>, Failure> {
     let range = assignable(subnet.cidr);
-    let mut used: BTreeSet<u32> = vpc
-        .enis
-        .iter()
-        .filter(|e| e.subnet_id == subnet.subnet_id)
+    let in_subnet = vpc.enis.iter().filter(|e| e.subnet_id == subnet.head.id);
+    let mut used: BTreeSet<u32> = in_subnet
         .flat_map(|e| e.ips.iter().map(|ip| u32::from(ip.address)))
         .collect();
+    let (subnet_id, cidr) = (&subnet.head.un_id, subnet.cidr);
     for &address in explicit {
         if !range.contains(&u32::from(address)) {
             return Err(Failure::invalid_parameter(format!(
-                "`{address}` is not an assignable address of subnet {} ({})",
-                subnet.un_subnet_id, subnet.cidr
+                "`{address}` is not an assignable address of subnet {subnet_id} ({cidr})"
             )));
         }
         if !used.insert(u32::from(address)) {
@@ -178,9 +156,7 @@ fn pick_ips(
         return Err(Failure::business(
             ErrorCode::ResourceInsufficientSubnet,
             format!(
-                "subnet {} ({}) has {} free addresses, {count} wanted",
-                subnet.un_subnet_id,
-                subnet.cidr,
+                "subnet {subnet_id} ({cidr}) has {} free addresses, {count} wanted",
                 free.len()
             ),
         ));
@@ -189,23 +165,6 @@ fn pick_ips(
 }
 
 impl State {
-    /// The indices of the caller's VPC `vpc_id` and of its interface `eni_id`.
-    fn eni_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        eni_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let e = position(&self.vpcs[v].enis, eni_id, || {
-            Failure::business(
-                ErrorCode::InvalidNetworkInterfaceNotFound,
-                format!("network interface `{eni_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, e))
-    }
-
     /// How many addresses of subnet `subnet_id` (old-style) interfaces hold.
     pub(super) fn ips_in_use(vpc: &Vpc, subnet_id: &str) -> usize {
         vpc.enis
@@ -215,61 +174,45 @@ impl State {
             .sum()
     }
 
-    /// The caller's interfaces (only those of `only`, when given) that match `request`.
+    /// DescribeNetworkInterfaces' answer; also the `networkInterfaces` dump.
     fn list_enis(
         &self,
         caller: &Caller,
-        only: Option<&Vpc>,
         request: &DescribeNetworkInterfaces,
-    ) -> DescribeNetworkInterfacesOutput {
+    ) -> Result<DescribeNetworkInterfacesOutput, Failure> {
         let r = request;
-        let has = |filter: &Option<String>, text: &str| {
-            filter.as_deref().is_none_or(|f| text.contains(f))
+        let found = self.children::<Eni>(caller, r.vpc_id.as_deref())?;
+        let in_subnet = |v: &Vpc, e: &Eni, id: &str| {
+            let subnet = v.subnets.iter().find(|s| s.head.id == e.subnet_id);
+            subnet.is_some_and(|s| s.head.has_id(id))
         };
-        let mut found: Vec<(&Vpc, &Eni)> = self
-            .vpcs_of(caller)
-            .filter(|v| only.is_none_or(|o| o.vpc_id == v.vpc_id))
-            .flat_map(|v| v.enis.iter().map(move |e| (v, e)))
+        let matching = found.into_iter().filter(|(v, e)| {
             // The emulator's interfaces are never attached to a CVM.
-            .filter(|_| r.instance_id.is_none())
-            .filter(|(_, e)| {
-                r.network_interface_id
-                    .as_deref()
-                    .is_none_or(|id| e.has_id(id))
-            })
-            .filter(|(_, e)| has(&r.eni_name, &e.name) && has(&r.eni_description, &e.description))
-            .filter(|(_, e)| r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g)))
-            .filter(|(v, e)| {
-                r.subnet_id.as_deref().is_none_or(|id| {
-                    v.subnets
-                        .iter()
-                        .any(|s| s.subnet_id == e.subnet_id && s.has_id(id))
-                })
-            })
-            .collect();
-        match r.order_field.as_deref() {
-            Some("eniName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
-            }
-            _ => found.sort_by_key(|(_, e)| (e.created, e.serial)),
-        }
+            r.instance_id.is_none()
+                && (r.eni_description.as_deref()).is_none_or(|d| e.description.contains(d))
+                && r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g))
+                && r.subnet_id.as_deref().is_none_or(|id| in_subnet(v, e, id))
+        });
         let listing = Listing {
-            offset: r.offset,
-            limit: r.limit,
+            id: r.network_interface_id.as_deref(),
+            name: r.eni_name.as_deref(),
+            order: Order::by(r.order_field.as_deref(), "eniName"),
             // The documented default direction is descending.
             order_direction: Some(r.order_direction.as_deref().unwrap_or("desc")),
+            offset: r.offset,
+            limit: r.limit,
         };
-        let (total, page) = listing.page(found);
-        DescribeNetworkInterfacesOutput {
+        let (total, page) = listing.page(matching, |(_, e)| *e);
+        Ok(DescribeNetworkInterfacesOutput {
             total_count: Some(total),
             data: Some(page.into_iter().map(|(v, e)| eni_item(v, e)).collect()),
             ..Default::default()
-        }
+        })
     }
 }
 
 fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
-    let subnet = vpc.subnets.iter().find(|s| s.subnet_id == e.subnet_id);
+    let subnet = vpc.subnets.iter().find(|s| s.head.id == e.subnet_id);
     let ip_item = |ip: &PrivateIp| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
         private_ip_address: Some(ip.address.to_string()),
         primary: Some(ip.primary),
@@ -282,17 +225,17 @@ fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
         sg_name: Some(String::new()),
     };
     DescribeNetworkInterfacesData {
-        vpc_id: Some(vpc.un_vpc_id.clone()),
-        vpc_name: Some(vpc.name.clone()),
-        subnet_id: Some(subnet.map(|s| s.un_subnet_id.clone()).unwrap_or_default()),
+        vpc_id: Some(vpc.head.un_id.clone()),
+        vpc_name: Some(vpc.head.name.clone()),
+        subnet_id: Some(subnet.map(|s| s.head.un_id.clone()).unwrap_or_default()),
         zone_id: Some(subnet.map_or(0, |s| s.zone_id)),
-        network_interface_id: Some(e.eni_id.clone()),
-        eni_name: Some(e.name.clone()),
+        network_interface_id: Some(e.head.id.clone()),
+        eni_name: Some(e.head.name.clone()),
         eni_description: Some(e.description.clone()),
         // Whether it is a CVM's primary interface; the emulator's ENIs are never attached.
         primary: Some(false),
-        mac_address: Some(e.mac_address.clone()),
-        create_time: Some(format_datetime(e.created)),
+        mac_address: Some(mac_address(e.head.serial)),
+        create_time: Some(format_datetime(e.head.created)),
         private_ip_addresses_set: Some(e.ips.iter().map(ip_item).collect()),
         instance_set: Some(Vec::new()),
         group_set: Some(e.sg_ids.iter().map(group_item).collect()),
@@ -305,9 +248,9 @@ fn create_eni(
     request: CreateNetworkInterface,
     now: Now,
 ) -> Result<CreateNetworkInterfaceOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
     let vpc = &state.vpcs[v];
-    check_eni_name(vpc, &request.eni_name, None)?;
+    check_new_name(&vpc.enis, &request.eni_name, None, "the VPC")?;
     let explicit = request.private_ip_address_set.iter().flatten();
     let mut explicit =
         explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
@@ -329,14 +272,10 @@ fn create_eni(
         // The first automatic address moves to the front, as the primary one.
         addresses[..=wanted.len()].rotate_right(1);
     }
-    let subnet_id = subnet.subnet_id.clone();
-    let serial = state.serial();
     let eni = Eni {
-        eni_id: format!("eni-{}", unified_suffix(serial)),
-        name: request.eni_name,
+        subnet_id: subnet.head.id.clone(),
+        head: state.head("eni", None, request.eni_name, now),
         description: request.eni_description.unwrap_or_default(),
-        subnet_id,
-        mac_address: mac_address(serial),
         sg_ids: request.sg_ids.unwrap_or_default(),
         ips: addresses
             .into_iter()
@@ -346,14 +285,12 @@ fn create_eni(
                 primary: i == 0,
             })
             .collect(),
-        created: now,
-        serial,
     };
     // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
-    let output = json!({ "networkInterfaceId": eni.eni_id });
+    let output = json!({ "networkInterfaceId": eni.head.id });
     state.vpcs[v].enis.push(eni);
     Ok(CreateNetworkInterfaceOutput {
-        task_id: finished_task(state, caller, output),
+        task_id: Some(state.new_task(&caller.uin, Ok(output))),
         ..Default::default()
     })
 }
@@ -364,11 +301,7 @@ fn describe_enis(
     request: DescribeNetworkInterfaces,
     _now: Now,
 ) -> Result<DescribeNetworkInterfacesOutput, Failure> {
-    let only = match request.vpc_id.as_deref() {
-        Some(id) => Some(&state.vpcs[state.vpc_index(caller, id)?]),
-        None => None,
-    };
-    Ok(state.list_enis(caller, only, &request))
+    state.list_enis(caller, &request)
 }
 
 fn modify_eni(
@@ -377,13 +310,15 @@ fn modify_eni(
     request: ModifyNetworkInterface,
     _now: Now,
 ) -> Result<ModifyNetworkInterfaceOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let id = request.network_interface_id.as_str();
+    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
+    let enis = &mut state.vpcs[v].enis;
     if let Some(name) = &request.eni_name {
-        check_eni_name(&state.vpcs[v], name, Some(e))?;
+        check_new_name(enis.iter(), name, Some(e), "the VPC")?;
     }
-    let eni = &mut state.vpcs[v].enis[e];
+    let eni = &mut enis[e];
     if let Some(name) = request.eni_name {
-        eni.name = name;
+        eni.head.name = name;
     }
     if let Some(description) = request.eni_description {
         eni.description = description;
@@ -399,10 +334,11 @@ fn delete_eni(
     request: DeleteNetworkInterface,
     _now: Now,
 ) -> Result<DeleteNetworkInterfaceOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let id = request.network_interface_id.as_str();
+    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
     state.vpcs[v].enis.remove(e);
     Ok(DeleteNetworkInterfaceOutput {
-        task_id: finished_task(state, caller, json!({})),
+        task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
         ..Default::default()
     })
 }
@@ -413,7 +349,8 @@ fn assign_ips(
     request: AssignPrivateIpAddresses,
     _now: Now,
 ) -> Result<AssignPrivateIpAddressesOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let id = request.network_interface_id.as_str();
+    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
     let explicit = request.private_ip_address_set.iter().flatten();
     let explicit = explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
     if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
@@ -430,7 +367,7 @@ fn assign_ips(
     }
     // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
     let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
-    let (_, s) = state.subnet_index(caller, &request.vpc_id, &subnet_id)?;
+    let (_, s) = state.child::<Subnet>(caller, &request.vpc_id, &subnet_id)?;
     let vpc = &state.vpcs[v];
     let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
     let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
@@ -445,7 +382,7 @@ fn assign_ips(
         .ips
         .extend(added.into_iter().map(secondary));
     Ok(AssignPrivateIpAddressesOutput {
-        task_id: finished_task(state, caller, output),
+        task_id: Some(state.new_task(&caller.uin, Ok(output))),
         ..Default::default()
     })
 }
@@ -456,7 +393,8 @@ fn unassign_ips(
     request: UnassignPrivateIpAddresses,
     _now: Now,
 ) -> Result<UnassignPrivateIpAddressesOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
+    let id = request.network_interface_id.as_str();
+    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
     let eni = &state.vpcs[v].enis[e];
     // The spec requires the list, so it holds at least one address.
     let mut doomed: Vec<Ipv4Addr> = Vec::new();
@@ -466,13 +404,13 @@ fn unassign_ips(
             None => {
                 return Err(Failure::business(
                     ErrorCode::InvalidPrivateIpAddressNotFound,
-                    format!("`{address}` is not an address of `{}`", eni.eni_id),
+                    format!("`{address}` is not an address of `{}`", eni.head.id),
                 ));
             }
             Some(ip) if ip.primary => {
                 return Err(Failure::business(
                     ErrorCode::InvalidPrivateipIsPrimary,
-                    format!("`{address}` is the primary address of `{}`", eni.eni_id),
+                    format!("`{address}` is the primary address of `{}`", eni.head.id),
                 ));
             }
             Some(_) => doomed.push(address),
@@ -482,7 +420,7 @@ fn unassign_ips(
         .ips
         .retain(|ip| !doomed.contains(&ip.address));
     Ok(UnassignPrivateIpAddressesOutput {
-        task_id: finished_task(state, caller, json!({})),
+        task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
         ..Default::default()
     })
 }

@@ -3,10 +3,10 @@
 
 use qcapi_core::vpc::*;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::table::{Handlers, Listing, Now, check_name};
-use super::task::task_id;
-use super::{Caller, Failure, State, Vpc, format_datetime, unified_suffix};
+use super::table::{self, Handlers, Head, Listing, Now, Order, Resource, check_name};
+use super::{Caller, Failure, State, Vpc, format_datetime};
 
 /// A pending peering expires once this much emulator time passed since its creation.
 pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
@@ -27,14 +27,11 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(modify_ex)
         .add(describe)
         .dump("peeringConnections", |state, caller| {
-            let mine = |p: &&Peering| {
-                [&p.initiator, &p.receiver]
-                    .iter()
-                    .any(|side| side.uin == caller.uin && side.region == caller.region)
-            };
-            let items: Vec<PeeringConnection> =
-                state.peerings.iter().filter(mine).map(item).collect();
-            serde_json::to_value(items).unwrap_or_default()
+            let mine = state
+                .peerings
+                .iter()
+                .filter(|p| p.touches(&caller.uin, &caller.region));
+            serde_json::to_value(mine.map(item).collect::<Vec<_>>()).unwrap_or_default()
         });
 }
 
@@ -88,8 +85,8 @@ impl Side {
         Self {
             uin: vpc.uin.clone(),
             region: vpc.region.clone(),
-            vpc_id: vpc.vpc_id.clone(),
-            un_vpc_id: vpc.un_vpc_id.clone(),
+            vpc_id: vpc.head.id.clone(),
+            un_vpc_id: vpc.head.un_id.clone(),
         }
     }
 
@@ -98,22 +95,41 @@ impl Side {
     }
 }
 
+/// A peering connection; it only has a unified id (`pcx-...`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Peering {
-    pub(super) id: String,
-    name: String,
+    /// `created` restarts when an expired request is enabled again.
+    pub(super) head: Head,
     pub(super) initiator: Side,
     pub(super) receiver: Side,
     pub(super) state: PeeringState,
-    created: i64,
-    serial: u64,
     /// Only cross-region (`Ex`) peerings carry a bandwidth.
     bandwidth: Option<String>,
 }
 
+table::resource!(
+    Peering,
+    "peering connection",
+    InvalidPeeringConnectionNotFound,
+    InvalidPeeringConnectionName,
+    InvalidPeeringConnectionNameInUse
+);
+
 impl Peering {
     fn involves(&self, uin: &str) -> bool {
         self.initiator.uin == uin || self.receiver.uin == uin
+    }
+
+    /// Whether a side is in account `uin`'s region `region`.
+    pub(super) fn touches(&self, uin: &str, region: &str) -> bool {
+        [&self.initiator, &self.receiver]
+            .iter()
+            .any(|side| side.uin == uin && side.region == region)
+    }
+
+    /// Whether `vpc` is a side.
+    pub(super) fn joins(&self, vpc: &Vpc) -> bool {
+        self.initiator.vpc_id == vpc.head.id || self.receiver.vpc_id == vpc.head.id
     }
 
     pub(super) fn is_live(&self) -> bool {
@@ -208,27 +224,30 @@ fn create_ex(
         bandwidth: Some(&r.bandwidth),
     };
     let id = state.create_peering(caller, wish, now)?;
-    let task = state.new_task(&caller.uin, Ok(serde_json::json!({ "uniqVpcPeerId": id })));
+    let task = state.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
     Ok(CreateVpcPeeringConnectionExOutput {
-        task_id: task_id(task),
+        task_id: Some(task),
         uniq_vpc_peer_id: Some(id),
         ..Default::default()
     })
 }
 
-/// The synchronous action and its asynchronous `Ex` twin for each operation
-/// without parameters of its own: one function each, the same rules.
+/// The synchronous action and its asynchronous `Ex` twin for each operation:
+/// one function each, the same rules. Modify also names the new name's field.
 macro_rules! changes {
-    ($($sync:ident, $ex:ident: $op:ident, $Req:ident, $Out:ident, $ReqEx:ident, $OutEx:ident;)*) => {$(
+    ($(
+        $sync:ident, $ex:ident: $op:ident $(($name:ident))?,
+        $Req:ident, $Out:ident, $ReqEx:ident, $OutEx:ident;
+    )*) => {$(
         fn $sync(state: &mut State, caller: &Caller, r: $Req, now: Now) -> Result<$Out, Failure> {
-            let id = &r.peering_connection_id;
-            state.change_peering(caller, id, PeeringOp::$op, None, false, now)?;
+            let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+            state.change_peering(caller, id, PeeringOp::$op, name, false, now)?;
             Ok($Out::default())
         }
 
         fn $ex(state: &mut State, caller: &Caller, r: $ReqEx, now: Now) -> Result<$OutEx, Failure> {
-            let id = &r.peering_connection_id;
-            let task_id = state.change_peering(caller, id, PeeringOp::$op, None, true, now)?;
+            let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+            let task_id = state.change_peering(caller, id, PeeringOp::$op, name, true, now)?;
             Ok($OutEx { task_id, ..Default::default() })
         }
     )*};
@@ -243,39 +262,9 @@ changes! {
         EnableVpcPeeringConnectionEx, EnableVpcPeeringConnectionExOutput;
     delete, delete_ex: Delete, DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionOutput,
         DeleteVpcPeeringConnectionEx, DeleteVpcPeeringConnectionExOutput;
-}
-
-fn modify(
-    state: &mut State,
-    caller: &Caller,
-    r: ModifyVpcPeeringConnection,
-    now: Now,
-) -> Result<ModifyVpcPeeringConnectionOutput, Failure> {
-    let name = Some(r.peering_connection_name.as_str());
-    state.change_peering(
-        caller,
-        &r.peering_connection_id,
-        PeeringOp::Modify,
-        name,
-        false,
-        now,
-    )?;
-    Ok(ModifyVpcPeeringConnectionOutput::default())
-}
-
-fn modify_ex(
-    state: &mut State,
-    caller: &Caller,
-    r: ModifyVpcPeeringConnectionEx,
-    now: Now,
-) -> Result<ModifyVpcPeeringConnectionExOutput, Failure> {
-    let name = Some(r.peering_connection_name.as_str());
-    let id = &r.peering_connection_id;
-    let task_id = state.change_peering(caller, id, PeeringOp::Modify, name, true, now)?;
-    Ok(ModifyVpcPeeringConnectionExOutput {
-        task_id,
-        ..Default::default()
-    })
+    modify, modify_ex: Modify(peering_connection_name), ModifyVpcPeeringConnection,
+        ModifyVpcPeeringConnectionOutput, ModifyVpcPeeringConnectionEx,
+        ModifyVpcPeeringConnectionExOutput;
 }
 
 fn describe(
@@ -285,31 +274,29 @@ fn describe(
     _now: Now,
 ) -> Result<DescribeVpcPeeringConnectionsOutput, Failure> {
     let vpc_id = r.vpc_id.as_deref();
-    let id = r.peering_connection_id.as_deref();
     let name = r.peering_connection_name.as_deref();
-    let mut found: Vec<&Peering> = state
+    let found = state
         .peerings
         .iter()
         .filter(|p| p.involves(&caller.uin))
         .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
-        .filter(|p| id.is_none_or(|id| p.id == id))
-        .filter(|p| name.is_none_or(|n| p.name == n))
-        .filter(|p| r.state.is_none_or(|s| p.state.code() == s))
-        .collect();
-    match r.order_field.as_deref() {
+        .filter(|p| name.is_none_or(|n| p.head.name == n))
+        .filter(|p| r.state.is_none_or(|s| p.state.code() == s));
+    let order = match r.order_field.as_deref() {
         // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
-        Some("peeringConnectionname" | "peeringConnectionName") => {
-            found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
-        }
-        Some("createTime") => found.sort_by_key(|p| (p.created, p.serial)),
-        _ => {} // creation order
-    }
+        Some("peeringConnectionname" | "peeringConnectionName") => Order::Name,
+        Some("createTime") => Order::Created,
+        _ => Order::Stored,
+    };
     let listing = Listing {
+        id: r.peering_connection_id.as_deref(),
+        order,
+        order_direction: r.order_direction.as_deref(),
         offset: r.offset,
         limit: r.limit,
-        order_direction: r.order_direction.as_deref(),
+        ..Listing::default()
     };
-    let (total, page) = listing.page(found);
+    let (total, page) = listing.page(found, |p| *p);
     Ok(DescribeVpcPeeringConnectionsOutput {
         total_count: Some(total),
         data: Some(page.into_iter().map(item).collect()),
@@ -320,8 +307,8 @@ fn describe(
 /// A peering as DescribeVpcPeeringConnections lists it.
 fn item(p: &Peering) -> PeeringConnection {
     PeeringConnection {
-        peering_connection_id: Some(p.id.clone()),
-        peering_connection_name: Some(p.name.clone()),
+        peering_connection_id: Some(p.head.id.clone()),
+        peering_connection_name: Some(p.head.name.clone()),
         vpc_id: Some(p.initiator.vpc_id.clone()),
         un_vpc_id: Some(p.initiator.un_vpc_id.clone()),
         uniq_vpc_id: Some(p.initiator.un_vpc_id.clone()),
@@ -336,7 +323,7 @@ fn item(p: &Peering) -> PeeringConnection {
         peer_region: Some(p.receiver.region.clone()),
         state: Some(p.state.code()),
         bandwidth: p.bandwidth.clone(),
-        create_time: Some(format_datetime(p.created)),
+        create_time: Some(format_datetime(p.head.created)),
     }
 }
 
@@ -355,7 +342,7 @@ impl State {
     pub(crate) fn expire_pending(&mut self, now: Now) {
         for p in &mut self.peerings {
             if p.state == PeeringState::Pending
-                && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
+                && now.saturating_sub(p.head.created) >= PEERING_EXPIRY_SECS
             {
                 p.state = PeeringState::Expired;
             }
@@ -364,11 +351,8 @@ impl State {
 
     /// How many peerings, not deleted, the VPC is a side of.
     pub(super) fn peer_count(&self, vpc: &Vpc) -> usize {
-        self.peerings
-            .iter()
-            .filter(|p| p.state != PeeringState::Deleted)
-            .filter(|p| p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
-            .count()
+        let sides = self.peerings.iter().filter(|p| p.joins(vpc));
+        sides.filter(|p| p.state != PeeringState::Deleted).count()
     }
 
     fn create_peering(
@@ -377,15 +361,9 @@ impl State {
         wish: Wish<'_>,
         now: Now,
     ) -> Result<String, Failure> {
-        check_name(wish.name, ErrorCode::InvalidPeeringConnectionName)?;
-        let local = self
-            .find_vpc(&caller.uin, &caller.region, wish.vpc_id)
-            .ok_or_else(|| Self::vpc_not_found(wish.vpc_id, &caller.uin, &caller.region))?;
-        let peer = self
-            .find_vpc(wish.peer_uin, wish.peer_region, wish.peer_vpc_id)
-            .ok_or_else(|| {
-                Self::vpc_not_found(wish.peer_vpc_id, wish.peer_uin, wish.peer_region)
-            })?;
+        check_name(wish.name, Peering::INVALID_NAME)?;
+        let local = &self.vpcs[self.find_vpc(&caller.uin, &caller.region, wish.vpc_id)?];
+        let peer = &self.vpcs[self.find_vpc(wish.peer_uin, wish.peer_region, wish.peer_vpc_id)?];
         if local.cidr.overlaps(peer.cidr) {
             return Err(Failure::business(
                 ErrorCode::PeeringConnectionVpcConflict,
@@ -402,16 +380,13 @@ impl State {
             PeeringState::Pending
         };
         let (initiator, receiver) = (Side::of(local), Side::of(peer));
-        let serial = self.serial();
-        let id = format!("pcx-{}", unified_suffix(serial));
+        let head = self.head("pcx", None, wish.name.to_owned(), now);
+        let id = head.id.clone();
         self.peerings.push(Peering {
-            id: id.clone(),
-            name: wish.name.to_owned(),
+            head,
             initiator,
             receiver,
             state,
-            created: now,
-            serial,
             bandwidth: wish.bandwidth.map(str::to_owned),
         });
         Ok(id)
@@ -430,47 +405,38 @@ impl State {
         now: Now,
     ) -> Result<Option<i64>, Failure> {
         if let Some(name) = new_name {
-            check_name(name, ErrorCode::InvalidPeeringConnectionName)?;
+            check_name(name, Peering::INVALID_NAME)?;
         }
         let index = self
             .peerings
             .iter()
-            .position(|p| p.id == id && p.involves(&caller.uin))
+            .position(|p| p.head.id == id && p.involves(&caller.uin))
             .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidPeeringConnectionNotFound,
-                    format!("peering connection `{id}` not found"),
-                )
+                let message = format!("peering connection `{id}` not found");
+                Failure::business(Peering::NOT_FOUND, message)
             })?;
         let p = &self.peerings[index];
-        let decided = transition(
-            p.state,
-            p.initiator.uin == caller.uin,
-            p.receiver.uin == caller.uin,
-            op,
-        );
-        let outcome = match decided {
-            Ok(next) => {
-                self.check_change(index, op, new_name)?;
-                let p = &mut self.peerings[index];
-                if op == PeeringOp::Enable {
-                    // Revived requests get a fresh 7-day window.
-                    p.created = now;
-                }
-                if let Some(name) = new_name {
-                    p.name = name.to_owned();
-                }
-                p.state = next;
-                if next == PeeringState::Deleted {
-                    let id = p.id.clone();
-                    self.drop_routes_to_peering(&id);
-                }
-                Ok(serde_json::json!({}))
+        let (initiator, receiver) = (p.initiator.uin == caller.uin, p.receiver.uin == caller.uin);
+        let decided = transition(p.state, initiator, receiver, op);
+        if let Ok(next) = decided {
+            self.check_change(index, op, new_name)?;
+            let p = &mut self.peerings[index];
+            if op == PeeringOp::Enable {
+                // Revived requests get a fresh 7-day window.
+                p.head.created = now;
             }
-            Err(conflict) => Err(conflict),
-        };
+            if let Some(name) = new_name {
+                p.head.name = name.to_owned();
+            }
+            p.state = next;
+            if next == PeeringState::Deleted {
+                let id = p.head.id.clone();
+                self.drop_routes_to_peering(&id);
+            }
+        }
+        let outcome = decided.map(|_| json!({}));
         if ex {
-            Ok(task_id(self.new_task(&caller.uin, outcome)))
+            Ok(Some(self.new_task(&caller.uin, outcome)))
         } else {
             outcome.map(|_| None)
         }
@@ -488,26 +454,21 @@ impl State {
             // A revived request must still connect two existing VPCs.
             PeeringOp::Enable => {
                 for side in [&p.initiator, &p.receiver] {
-                    if self
-                        .find_vpc(&side.uin, &side.region, &side.vpc_id)
-                        .is_none()
-                    {
-                        return Err(Self::vpc_not_found(&side.vpc_id, &side.uin, &side.region));
-                    }
+                    self.find_vpc(&side.uin, &side.region, &side.vpc_id)?;
                 }
             }
             // Names are unique among the live peerings of the initiator's VPC.
             PeeringOp::Modify => {
                 let name = new_name.unwrap_or_default();
                 let clash = self.peerings.iter().any(|other| {
-                    other.id != p.id
+                    other.head.id != p.head.id
                         && other.state != PeeringState::Deleted
                         && other.initiator.vpc_id == p.initiator.vpc_id
-                        && other.name == name
+                        && other.head.name == name
                 });
                 if clash {
                     return Err(Failure::business(
-                        ErrorCode::InvalidPeeringConnectionNameInUse,
+                        Peering::NAME_IN_USE,
                         format!(
                             "VPC `{}` already has a peering connection named `{name}`",
                             p.initiator.vpc_id

@@ -7,7 +7,7 @@ use qcapi_core::vpc::{
     SubnetSpec,
 };
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listing, Now, Order, check_name, check_new_name};
 use super::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,44 +29,35 @@ pub(super) fn register(handlers: &mut Handlers) {
 /// A subnet of a VPC, associated with one of its route tables.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Subnet {
-    pub(super) subnet_id: String,
-    pub(super) un_subnet_id: String,
-    pub(super) name: String,
+    pub(super) head: Head,
     pub(super) cidr: Cidr,
     pub(super) zone_id: i64,
+    /// Old-style id of its route table.
     pub(super) route_table_id: String,
     /// The bound network ACL (`acl-...`), if any; a subnet has at most one.
     pub(super) network_acl_id: Option<String>,
-    created: i64,
-    serial: u64,
 }
 
-impl Resource for Subnet {
-    fn has_id(&self, id: &str) -> bool {
-        self.subnet_id == id || self.un_subnet_id == id
-    }
+table::resource!(
+    Subnet,
+    "subnet",
+    InvalidSubnetNotFound,
+    InvalidSubnetName,
+    InvalidSubnetNameInUse,
+    in subnets
+);
 
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-/// A subnet to create: name, block and zone, already checked.
-#[derive(Debug, Clone)]
-pub(super) struct SubnetWish {
-    name: String,
-    cidr: Cidr,
-    zone_id: i64,
-}
+/// A subnet to create: as requested, with its block read and checked.
+pub(super) type SubnetWish<'r> = (&'r SubnetSpec, Cidr);
 
 /// Checks the subnets to create against the VPC block and the VPC's `existing`
 /// subnets (names unique, blocks inside the VPC and disjoint), in order.
-pub(super) fn subnet_wishes(
-    specs: &[SubnetSpec],
+pub(super) fn subnet_wishes<'r>(
+    specs: &'r [SubnetSpec],
     vpc_cidr: Cidr,
     existing: &[Subnet],
-) -> Result<Vec<SubnetWish>, Failure> {
-    let mut wanted: Vec<SubnetWish> = Vec::with_capacity(specs.len());
+) -> Result<Vec<SubnetWish<'r>>, Failure> {
+    let mut wanted: Vec<SubnetWish<'r>> = Vec::with_capacity(specs.len());
     for spec in specs {
         let name = spec.subnet_name.as_str();
         check_name(name, ErrorCode::InvalidSubnetName)?;
@@ -82,31 +73,21 @@ pub(super) fn subnet_wishes(
                 )
             })?;
         // Earlier subnets of the same request count as existing ones.
-        let mut names = existing
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(wanted.iter().map(|w| w.name.as_str()));
-        if names.any(|n| n == name) {
+        let existing = existing.iter().map(|s| (s.head.name.as_str(), s.cidr));
+        let mut taken = existing.chain(wanted.iter().map(|(w, c)| (w.subnet_name.as_str(), *c)));
+        if taken.clone().any(|(n, _)| n == name) {
             return Err(Failure::business(
                 ErrorCode::InvalidSubnetNameInUse,
                 format!("a subnet named `{name}` already exists in the VPC"),
             ));
         }
-        let mut blocks = existing
-            .iter()
-            .map(|s| (s.name.as_str(), s.cidr))
-            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
-        if let Some((other, block)) = blocks.find(|(_, c)| c.overlaps(cidr)) {
+        if let Some((other, block)) = taken.find(|(_, c)| c.overlaps(cidr)) {
             return Err(Failure::business(
                 ErrorCode::InvalidSubnetConflict,
                 format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
             ));
         }
-        wanted.push(SubnetWish {
-            name: name.to_owned(),
-            cidr,
-            zone_id: spec.zone_id,
-        });
+        wanted.push((spec, cidr));
     }
     Ok(wanted)
 }
@@ -115,55 +96,25 @@ pub(super) fn subnet_wishes(
 /// and broadcast addresses are reserved, and network interfaces hold some.
 fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
     let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
-    let held = i64::try_from(State::ips_in_use(vpc, &s.subnet_id)).unwrap_or(i64::MAX);
+    let held = i64::try_from(State::ips_in_use(vpc, &s.head.id)).unwrap_or(i64::MAX);
     (total, (total - 3 - held).max(0))
 }
 
 impl State {
-    /// The index of the caller's VPC `id` (old-style or unified).
-    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, Failure> {
-        self.vpcs
-            .iter()
-            .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
-            .ok_or_else(|| Self::vpc_not_found(id, &caller.uin, &caller.region))
-    }
-
-    /// The indices of the caller's VPC `vpc_id` and of its subnet `subnet_id`.
-    pub(super) fn subnet_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        subnet_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let s = position(&self.vpcs[v].subnets, subnet_id, || {
-            Failure::business(
-                ErrorCode::InvalidSubnetNotFound,
-                format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, s))
-    }
-
     /// A new subnet from a checked wish, with fresh ids (not yet in its VPC).
     pub(super) fn new_subnet(
         &mut self,
         region: &str,
-        wish: SubnetWish,
+        (spec, cidr): SubnetWish<'_>,
         route_table_id: &str,
-        now: i64,
+        now: Now,
     ) -> Subnet {
-        let s = self.serial();
         Subnet {
-            subnet_id: format!("{region}_subnet_{s}"),
-            un_subnet_id: format!("subnet-{}", unified_suffix(s)),
-            name: wish.name,
-            cidr: wish.cidr,
-            zone_id: wish.zone_id,
+            head: self.head("subnet", Some(region), spec.subnet_name.clone(), now),
+            cidr,
+            zone_id: spec.zone_id,
             route_table_id: route_table_id.to_owned(),
             network_acl_id: None,
-            created: now,
-            serial: s,
         }
     }
 
@@ -173,42 +124,26 @@ impl State {
         caller: &Caller,
         request: &DescribeSubnetEx,
     ) -> Result<DescribeSubnetExOutput, Failure> {
-        let only_vpc = match request.vpc_id.as_deref() {
-            Some(id) => Some(self.vpcs[self.vpc_index(caller, id)?].vpc_id.as_str()),
-            None => None,
-        };
-        let id = request.subnet_id.as_deref();
-        let name = request.subnet_name.as_deref();
         let zones = request.zone_ids.as_deref().unwrap_or_default();
-        let mut found: Vec<(&Vpc, &Subnet)> = self
-            .vpcs_of(caller)
-            .filter(|v| only_vpc.is_none_or(|only| v.vpc_id == only))
-            .flat_map(|v| v.subnets.iter().map(move |s| (v, s)))
-            .filter(|(_, s)| id.is_none_or(|id| s.has_id(id)))
-            .filter(|(_, s)| name.is_none_or(|n| s.name.contains(n)))
-            .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("subnetName") => {
-                found.sort_by(|(_, a), (_, b)| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
-            }
-            _ => found.sort_by_key(|(_, s)| (s.created, s.serial)),
-        }
+        let found = self.children::<Subnet>(caller, request.vpc_id.as_deref())?;
+        let in_zones = found
+            .into_iter()
+            .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id));
         let listing = Listing {
-            offset: request.offset,
-            limit: request.limit,
+            id: request.subnet_id.as_deref(),
+            name: request.subnet_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "subnetName"),
             // The documented default direction is descending.
             order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
+            offset: request.offset,
+            limit: request.limit,
         };
-        let (total, page) = listing.page(found);
+        let (total, page) = listing.page(in_zones, |(_, s)| *s);
         let with_acl = request.get_acl_id_flag == Some(1);
-        let data = page
-            .into_iter()
-            .map(|(v, s)| subnet_item(v, s, with_acl))
-            .collect();
+        let data = page.into_iter().map(|(v, s)| subnet_item(v, s, with_acl));
         Ok(DescribeSubnetExOutput {
             total_count: Some(total),
-            data: Some(data),
+            data: Some(data.collect()),
             ..Default::default()
         })
     }
@@ -220,25 +155,21 @@ fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
     let table = vpc
         .route_tables
         .iter()
-        .find(|r| r.route_table_id == s.route_table_id);
+        .find(|r| r.head.id == s.route_table_id);
     let acl = s.network_acl_id.as_deref().filter(|_| with_acl);
     DescribeSubnetExData {
-        vpc_id: Some(vpc.vpc_id.clone()),
-        un_vpc_id: Some(vpc.un_vpc_id.clone()),
-        vpc_name: Some(vpc.name.clone()),
+        vpc_id: Some(vpc.head.id.clone()),
+        un_vpc_id: Some(vpc.head.un_id.clone()),
+        vpc_name: Some(vpc.head.name.clone()),
         vpc_cidr_block: Some(vpc.cidr.to_string()),
-        subnet_id: Some(s.subnet_id.clone()),
-        un_subnet_id: Some(s.un_subnet_id.clone()),
-        subnet_name: Some(s.name.clone()),
+        subnet_id: Some(s.head.id.clone()),
+        un_subnet_id: Some(s.head.un_id.clone()),
+        subnet_name: Some(s.head.name.clone()),
         cidr_block: Some(s.cidr.to_string()),
-        subnet_create_time: Some(format_datetime(s.created)),
+        subnet_create_time: Some(format_datetime(s.head.created)),
         route_table_id: Some(s.route_table_id.clone()),
-        un_route_table_id: Some(
-            table
-                .map(|r| r.un_route_table_id.clone())
-                .unwrap_or_default(),
-        ),
-        route_table_name: Some(table.map(|r| r.name.clone()).unwrap_or_default()),
+        un_route_table_id: Some(table.map(|r| r.head.un_id.clone()).unwrap_or_default()),
+        route_table_name: Some(table.map(|r| r.head.name.clone()).unwrap_or_default()),
         zone_id: Some(s.zone_id),
         zone: Some(String::new()),
         network_acl_id: Some(acl.unwrap_or("0").to_owned()),
@@ -267,25 +198,21 @@ fn create_subnet(
     }
     let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
     let region = vpc.region.clone();
-    let (table, un_table) = vpc
-        .route_tables
-        .iter()
-        .find(|r| r.kind == 1)
-        .map(|r| (r.route_table_id.clone(), r.un_route_table_id.clone()))
-        .unwrap_or_default();
+    let default_table = vpc.route_tables.iter().find(|r| r.kind == 1);
+    let table = default_table.map(|r| r.head.clone()).unwrap_or_default();
     let created: Vec<Subnet> = wanted
         .into_iter()
-        .map(|w| state.new_subnet(&region, w, &table, now))
+        .map(|w| state.new_subnet(&region, w, &table.id, now))
         .collect();
     let subnet_set = created
         .iter()
         .map(|s| CreateSubnetSubnetSet {
-            subnet_id: Some(s.subnet_id.clone()),
-            un_subnet_id: Some(s.un_subnet_id.clone()),
-            subnet_name: Some(s.name.clone()),
+            subnet_id: Some(s.head.id.clone()),
+            un_subnet_id: Some(s.head.un_id.clone()),
+            subnet_name: Some(s.head.name.clone()),
             cidr_block: Some(s.cidr.to_string()),
             route_table_id: Some(s.route_table_id.clone()),
-            un_route_table_id: Some(un_table.clone()),
+            un_route_table_id: Some(table.un_id.clone()),
             zone_id: Some(s.zone_id),
             ..Default::default()
         })
@@ -312,14 +239,14 @@ fn describe_subnet(
     request: DescribeSubnet,
     _now: Now,
 ) -> Result<DescribeSubnetOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
     let vpc = &state.vpcs[v];
     let s = &vpc.subnets[s];
     let (total, available) = ip_counts(vpc, s);
     Ok(DescribeSubnetOutput {
-        subnet_id: Some(s.subnet_id.clone()),
-        subnet_name: Some(s.name.clone()),
-        subnet_create_time: Some(format_datetime(s.created)),
+        subnet_id: Some(s.head.id.clone()),
+        subnet_name: Some(s.head.name.clone()),
+        subnet_create_time: Some(format_datetime(s.head.created)),
         cidr_block: Some(s.cidr.to_string()),
         route_table_id: Some(s.route_table_id.clone()),
         zone_id: Some(s.zone_id),
@@ -336,17 +263,10 @@ fn modify_subnet(
     _now: Now,
 ) -> Result<ModifySubnetAttributeOutput, Failure> {
     // `broadcast` is accepted and ignored: broadcast is not modelled.
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
-    let name = request.subnet_name;
-    check_name(&name, ErrorCode::InvalidSubnetName)?;
+    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
     let subnets = &mut state.vpcs[v].subnets;
-    unique_name(subnets.iter(), &name, Some(s), || {
-        Failure::business(
-            ErrorCode::InvalidSubnetNameInUse,
-            format!("a subnet named `{name}` already exists in the VPC"),
-        )
-    })?;
-    subnets[s].name = name;
+    check_new_name(subnets.iter(), &request.subnet_name, Some(s), "the VPC")?;
+    subnets[s].head.name = request.subnet_name;
     Ok(ModifySubnetAttributeOutput::default())
 }
 
@@ -356,15 +276,15 @@ fn delete_subnet(
     request: DeleteSubnet,
     _now: Now,
 ) -> Result<DeleteSubnetOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
+    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
     let vpc = &mut state.vpcs[v];
     let subnet = &vpc.subnets[s];
-    if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
+    if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.head.id) {
         return Err(Failure::business(
             ErrorCode::InvalidSubnetCannotDelete,
             format!(
                 "subnet `{}` still holds network interface {}",
-                subnet.un_subnet_id, eni.eni_id
+                subnet.head.un_id, eni.head.id
             ),
         ));
     }

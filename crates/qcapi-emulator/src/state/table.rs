@@ -6,10 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use qcapi_core::vpc::ErrorCode;
 use qcapi_core::{Action, FromParams, Params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Caller, Failure, State};
+use super::{Caller, Failure, State, Vpc, unified_suffix};
 
 /// Emulator time: Unix seconds, the service clock plus the advanced offset.
 pub(crate) type Now = i64;
@@ -104,64 +105,203 @@ impl Handlers {
     }
 }
 
-/// A resource that lives in a list: found by either of its ids, named uniquely.
-pub(crate) trait Resource {
-    /// Whether `id` is one of its ids (old-style or unified).
-    fn has_id(&self, id: &str) -> bool;
-    /// Its name, for uniqueness checks and name filters.
-    fn name(&self) -> &str;
+/// What every resource has: its ids, its name, and when it was made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Head {
+    /// The old-style id (e.g. `gz_subnet_5`); kinds without one repeat the unified id.
+    pub(crate) id: String,
+    /// The unified id, e.g. `subnet-2ari9m7h`.
+    pub(crate) un_id: String,
+    pub(crate) name: String,
+    pub(crate) created: Now,
+    /// Source of its ids; breaks ties in listings.
+    pub(crate) serial: u64,
 }
 
-/// The index of the item with `id`, or `not_found` built with the id.
-pub(crate) fn position<R: Resource>(
-    items: &[R],
-    id: &str,
-    not_found: impl FnOnce() -> Failure,
-) -> Result<usize, Failure> {
+impl Head {
+    /// Whether `id` is one of its ids (old-style or unified).
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.id == id || self.un_id == id
+    }
+}
+
+impl State {
+    /// A new resource's head with fresh ids: the unified `{kind}-…`, and the
+    /// old-style `{region}_{kind}_{serial}` for kinds that have one (`region`).
+    pub(crate) fn head(
+        &mut self,
+        kind: &str,
+        region: Option<&str>,
+        name: String,
+        now: Now,
+    ) -> Head {
+        self.next_serial += 1;
+        let serial = self.next_serial;
+        let un_id = format!("{kind}-{}", unified_suffix(serial));
+        let id = region.map_or_else(|| un_id.clone(), |r| format!("{r}_{kind}_{serial}"));
+        Head {
+            id,
+            un_id,
+            name,
+            created: now,
+            serial,
+        }
+    }
+}
+
+/// A resource kept in a list: found by either of its ids, named uniquely.
+pub(crate) trait Resource {
+    /// What messages call it, e.g. `route table`.
+    const KIND: &'static str;
+    /// Its business codes for a missing resource, a malformed name and a taken one.
+    const NOT_FOUND: ErrorCode;
+    const INVALID_NAME: ErrorCode;
+    const NAME_IN_USE: ErrorCode;
+    fn head(&self) -> &Head;
+}
+
+/// A resource that lives inside a VPC, in one of its lists.
+pub(crate) trait InVpc: Resource + Sized {
+    fn rows(vpc: &Vpc) -> &[Self];
+}
+
+/// Implements [`Resource`] for a type with a `head` field: its kind's name,
+/// then its not-found, invalid-name and name-in-use codes; and [`InVpc`] with
+/// `in` and the VPC's list of them.
+macro_rules! resource {
+    ($ty:ty, $kind:literal, $not_found:ident, $invalid_name:ident, $in_use:ident, in $rows:ident) => {
+        $crate::state::table::resource!($ty, $kind, $not_found, $invalid_name, $in_use);
+        impl $crate::state::table::InVpc for $ty {
+            fn rows(vpc: &$crate::state::Vpc) -> &[Self] {
+                &vpc.$rows
+            }
+        }
+    };
+    ($ty:ty, $kind:literal, $not_found:ident, $invalid_name:ident, $in_use:ident) => {
+        impl $crate::state::table::Resource for $ty {
+            const KIND: &'static str = $kind;
+            const NOT_FOUND: ErrorCode = ErrorCode::$not_found;
+            const INVALID_NAME: ErrorCode = ErrorCode::$invalid_name;
+            const NAME_IN_USE: ErrorCode = ErrorCode::$in_use;
+            fn head(&self) -> &$crate::state::table::Head {
+                &self.head
+            }
+        }
+    };
+}
+pub(crate) use resource;
+
+/// The index of the item with `id`, or `R::NOT_FOUND` saying where it was
+/// looked for (`scope`, e.g. "in VPC `vpc-1`").
+pub(crate) fn position<R: Resource>(items: &[R], id: &str, scope: &str) -> Result<usize, Failure> {
     items
         .iter()
-        .position(|r| r.has_id(id))
-        .ok_or_else(not_found)
+        .position(|r| r.head().has_id(id))
+        .ok_or_else(|| {
+            Failure::business(
+                R::NOT_FOUND,
+                format!("{} `{id}` not found {scope}", R::KIND),
+            )
+        })
 }
 
-/// Fails with `in_use` when another item than `except` is already called `name`.
-pub(crate) fn unique_name<'r, R: Resource + 'r>(
+/// Checks a name for a resource among `items` (other than the one at
+/// `except`): 1 to 60 characters, and not yet taken in `scope` (e.g. "the VPC").
+pub(crate) fn check_new_name<'r, R: Resource + 'r>(
     items: impl IntoIterator<Item = &'r R>,
     name: &str,
     except: Option<usize>,
-    in_use: impl FnOnce() -> Failure,
+    scope: &str,
 ) -> Result<(), Failure> {
+    check_name(name, R::INVALID_NAME)?;
     let taken = items
         .into_iter()
         .enumerate()
-        .any(|(i, r)| Some(i) != except && r.name() == name);
-    if taken { Err(in_use()) } else { Ok(()) }
+        .any(|(i, r)| Some(i) != except && r.head().name == name);
+    if taken {
+        let message = format!("a {} named `{name}` already exists in {scope}", R::KIND);
+        return Err(Failure::business(R::NAME_IN_USE, message));
+    }
+    Ok(())
 }
 
-/// A Describe action's listing: sorted, reversed for `orderDirection=desc`,
-/// counted, then paged with `offset`/`limit` (defaults 0 and 20).
+/// How a listing is sorted before its direction applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// By creation time.
+    #[default]
+    Created,
+    /// By name (the Describe action's `orderField` named the name).
+    Name,
+    /// As stored, which is the order of creation requests.
+    Stored,
+}
+
+impl Order {
+    /// By name when a request's `orderField` is `name_field`, else by creation.
+    pub(crate) fn by(order_field: Option<&str>, name_field: &str) -> Self {
+        if order_field == Some(name_field) {
+            Self::Name
+        } else {
+            Self::Created
+        }
+    }
+}
+
+/// A Describe action's listing: filtered by id and name, sorted (ties by
+/// serial), reversed for `orderDirection=desc`, counted, then paged with
+/// `offset`/`limit` (defaults 0 and 20).
+#[derive(Debug, Default)]
 pub(crate) struct Listing<'a> {
+    /// Only the resource with this id (old-style or unified).
+    pub(crate) id: Option<&'a str>,
+    /// Only the resources whose name contains this.
+    pub(crate) name: Option<&'a str>,
+    pub(crate) order: Order,
+    pub(crate) order_direction: Option<&'a str>,
     pub(crate) offset: Option<i64>,
     pub(crate) limit: Option<i64>,
-    pub(crate) order_direction: Option<&'a str>,
 }
 
 impl Listing<'_> {
-    /// The total count and the page of `items` (already filtered and sorted).
-    pub(crate) fn page<T>(&self, mut items: Vec<T>) -> (i64, Vec<T>) {
+    /// The total count and the page of `items`, each the resource `of` returns
+    /// or a tuple holding one.
+    pub(crate) fn page<T, R: Resource>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        of: impl Fn(&T) -> &R,
+    ) -> (i64, Vec<T>) {
+        let wanted = |head: &Head| {
+            self.id.is_none_or(|id| head.has_id(id))
+                && self.name.is_none_or(|n| head.name.contains(n))
+        };
+        let mut items: Vec<T> = items.into_iter().filter(|t| wanted(of(t).head())).collect();
+        match self.order {
+            Order::Created => items.sort_by_key(|t| (of(t).head().created, of(t).head().serial)),
+            Order::Name => items.sort_by(|a, b| {
+                let (a, b) = (of(a).head(), of(b).head());
+                (&a.name, a.serial).cmp(&(&b.name, b.serial))
+            }),
+            Order::Stored => {}
+        }
         if self.order_direction == Some("desc") {
             items.reverse();
         }
-        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let total = count(items.len());
         let offset = usize::try_from(self.offset.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
         let limit = usize::try_from(self.limit.unwrap_or(20).max(0)).unwrap_or(usize::MAX);
         (total, items.into_iter().skip(offset).take(limit).collect())
     }
 }
 
+/// A count as outputs carry it.
+pub(crate) fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Names are 1 to 60 characters (the spec validator checks this too; the
 /// handler keeps its own rule so it never stores an empty name).
-pub(crate) fn check_name(name: &str, invalid: qcapi_core::vpc::ErrorCode) -> Result<(), Failure> {
+pub(crate) fn check_name(name: &str, invalid: ErrorCode) -> Result<(), Failure> {
     let len = name.chars().count();
     if (1..=60).contains(&len) {
         Ok(())

@@ -28,14 +28,9 @@ pub(super) struct Task {
     polls: u32,
 }
 
-/// A task id as outputs carry it.
-pub(super) fn task_id(id: u64) -> Option<i64> {
-    i64::try_from(id).ok()
-}
-
 impl State {
     /// Records a task of `owner` that ends in `outcome`; returns its id.
-    pub(super) fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> u64 {
+    pub(super) fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> i64 {
         self.next_task += 1;
         // Start at a realistic-looking number; ids are per emulator.
         let id = 10_000 + self.next_task;
@@ -55,7 +50,8 @@ impl State {
             polls: 0,
         };
         self.tasks.insert(id, task);
-        id
+        // Ids count up from 10 000 by one per task: they stay far below `i64::MAX`.
+        i64::try_from(id).unwrap_or(i64::MAX)
     }
 }
 
