@@ -149,11 +149,19 @@ pub(crate) fn handle(
     if let Some(answer) = before(state) {
         return answer;
     }
-    Ok(Value::Object(state.generic(caller, spec, params)).to_string())
+    // A success shaped like the spec's outputs, with the request's own values
+    // where an output has a parameter's name.
+    let mut out = shape::placeholder(spec.outputs);
+    shape::reflect(&mut out, spec.outputs, params);
+    if spec.asynchronous {
+        // A real, succeeding task rather than a placeholder id.
+        out.remove("taskId");
+    }
+    canned(state, caller, spec, Ok(out))
 }
 
-/// A canned answer in place of the model: an asynchronous action's success
-/// without a `taskId` gets a real task.
+/// An answer in place of a model (canned, or shaped like the spec): an
+/// asynchronous action's success without a `taskId` gets a real task.
 fn canned(
     state: &mut State,
     caller: &Caller,
@@ -213,21 +221,6 @@ pub(crate) fn unified_suffix(serial: u64) -> String {
         x /= 36;
     }
     out.iter().map(|&b| char::from(b)).collect()
-}
-
-impl State {
-    /// Actions without a handler: a success shaped like the spec's outputs, with
-    /// the request's own values where an output has a parameter's name, and a
-    /// real, succeeding task for asynchronous actions.
-    fn generic(&mut self, caller: &Caller, spec: &ActionSpec, params: &Params) -> Fields {
-        let mut out = shape::placeholder(spec.outputs);
-        shape::reflect(&mut out, spec.outputs, params);
-        if spec.asynchronous {
-            let task = self.new_task(&caller.uin, Ok(json!({})));
-            out.insert("taskId".to_owned(), Value::from(task));
-        }
-        out
-    }
 }
 
 mod acl;

@@ -5,36 +5,23 @@ use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 use qcapi_core::vpc::{
-    CreateNetworkAcl, CreateNetworkAclData, CreateNetworkAclOutput, CreateSubnetAclRule,
-    CreateSubnetAclRuleOutput, DeleteNetworkAcl, DeleteNetworkAclOutput, DescribeAcl,
-    DescribeAclData, DescribeAclDataAclSet, DescribeAclDataAclSetAcl as OldRule, DescribeAclOutput,
-    DescribeNetworkAcl, DescribeNetworkAclData, DescribeNetworkAclDataNetworkAclEntrySet,
-    DescribeNetworkAclDataNetworkAclEntrySetEgress as Egress,
-    DescribeNetworkAclDataNetworkAclEntrySetIngress as Ingress, DescribeNetworkAclOutput,
-    DeteleSubnetAclRule, DeteleSubnetAclRuleOutput, ErrorCode, ModifyNetworkAcl,
-    ModifyNetworkAclEntry, ModifyNetworkAclEntryNetworkAclEntrySetParam,
-    ModifyNetworkAclEntryOutput, ModifyNetworkAclOutput,
+    DescribeAclDataAclSetAcl as OldRule, DescribeNetworkAclDataNetworkAclEntrySetEgress as Egress,
+    DescribeNetworkAclDataNetworkAclEntrySetIngress as Ingress, *,
 };
 
-use super::table::{Handlers, Listing, Now, Order, check_new_name, count};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name, count};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_network_acl)
-        .add(describe_network_acls)
-        .add(describe_acls)
-        .add(modify_network_acl)
-        .add(delete_network_acl)
-        .add(modify_network_acl_entry)
-        .add(create_subnet_acl_rule)
-        .add(detele_subnet_acl_rule)
-        .dump("networkAcls", |state, caller| {
-            let all = DescribeNetworkAcl::new().limit(i64::MAX);
-            // Without a VPC filter the listing cannot fail.
-            let listed = state.list_network_acls(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
-        });
+        .add(CreateNetworkAcl::run)
+        .add(DescribeAcl::run)
+        .add(ModifyNetworkAcl::run)
+        .add(DeleteNetworkAcl::run)
+        .add(ModifyNetworkAclEntry::run)
+        .add(CreateSubnetAclRule::run)
+        .add(DeteleSubnetAclRule::run)
+        .listing("networkAcls", || DescribeNetworkAcl::new().limit(i64::MAX));
 }
 
 /// A network ACL: a stateless filter bound to subnets, with ordered inbound
@@ -129,12 +116,49 @@ fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
 }
 
 impl State {
-    fn list_network_acls(
-        &self,
+    /// Binds the ACL to `subnet_ids` (`bind`) or unbinds it: every subnet is
+    /// checked before any changes, so a failure changes nothing.
+    fn bind_acl(
+        &mut self,
         caller: &Caller,
-        request: &DescribeNetworkAcl,
-    ) -> Result<DescribeNetworkAclOutput, Failure> {
-        let found = self.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
+        vpc_id: &str,
+        acl_id: &str,
+        subnet_ids: &[String],
+        bind: bool,
+    ) -> Result<(), Failure> {
+        let (v, a) = self.child::<NetworkAcl>(caller, vpc_id, acl_id)?;
+        let vpc = &self.vpcs[v];
+        let acl_id = vpc.network_acls[a].head.id.clone();
+        let mut chosen = Vec::with_capacity(subnet_ids.len());
+        for subnet_id in subnet_ids {
+            let (_, s) = self.child::<Subnet>(caller, vpc_id, subnet_id)?;
+            // Neither refusal is in the documentation, so the spec names no code for them.
+            match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
+                (true, Some(other)) if other != acl_id => {
+                    return Err(Failure::business(
+                        ErrorCode::InvalidSubnetAclBound,
+                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
+                    ));
+                }
+                (false, current) if current != Some(acl_id.as_str()) => {
+                    return Err(Failure::business(
+                        ErrorCode::InvalidSubnetAclRuleNotFound,
+                        format!("subnet `{subnet_id}` is not bound to network ACL `{acl_id}`"),
+                    ));
+                }
+                _ => chosen.push(s),
+            }
+        }
+        for s in chosen {
+            self.vpcs[v].subnets[s].network_acl_id = bind.then(|| acl_id.clone());
+        }
+        Ok(())
+    }
+}
+
+impl Listed for DescribeNetworkAcl {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
+        let found = state.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
         let listing = Listing {
             id: request.network_acl_id.as_deref(),
             name: request.network_acl_name.as_deref(),
@@ -177,198 +201,129 @@ impl State {
             ..Default::default()
         })
     }
+}
 
-    /// Binds the ACL to `subnet_ids` (`bind`) or unbinds it: every subnet is
-    /// checked before any changes, so a failure changes nothing.
-    fn bind_acl(
-        &mut self,
-        caller: &Caller,
-        vpc_id: &str,
-        acl_id: &str,
-        subnet_ids: &[String],
-        bind: bool,
-    ) -> Result<(), Failure> {
-        let (v, a) = self.child::<NetworkAcl>(caller, vpc_id, acl_id)?;
-        let vpc = &self.vpcs[v];
-        let acl_id = vpc.network_acls[a].head.id.clone();
-        let mut chosen = Vec::with_capacity(subnet_ids.len());
-        for subnet_id in subnet_ids {
-            let (_, s) = self.child::<Subnet>(caller, vpc_id, subnet_id)?;
-            // Neither refusal is in the documentation, so the spec names no code for them.
-            match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
-                (true, Some(other)) if other != acl_id => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidSubnetAclBound,
-                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
-                    ));
-                }
-                (false, current) if current != Some(acl_id.as_str()) => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidSubnetAclRuleNotFound,
-                        format!("subnet `{subnet_id}` is not bound to network ACL `{acl_id}`"),
-                    ));
-                }
-                _ => chosen.push(s),
-            }
-        }
-        for s in chosen {
-            self.vpcs[v].subnets[s].network_acl_id = bind.then(|| acl_id.clone());
-        }
-        Ok(())
+impl Model for CreateNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let name = r.network_acl_name;
+        check_new_name(&state.vpcs[v].network_acls, &name, None, "the VPC")?;
+        let head = state.head("acl", None, name, now);
+        let network_acl_id = head.id.clone();
+        state.vpcs[v].network_acls.push(NetworkAcl {
+            head,
+            ingress: Vec::new(),
+            egress: Vec::new(),
+        });
+        Ok(CreateNetworkAclOutput {
+            data: Some(CreateNetworkAclData {
+                network_acl_id: Some(network_acl_id),
+            }),
+            ..Default::default()
+        })
     }
-}
-
-fn create_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateNetworkAcl,
-    now: Now,
-) -> Result<CreateNetworkAclOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let name = request.network_acl_name;
-    check_new_name(&state.vpcs[v].network_acls, &name, None, "the VPC")?;
-    let head = state.head("acl", None, name, now);
-    let network_acl_id = head.id.clone();
-    state.vpcs[v].network_acls.push(NetworkAcl {
-        head,
-        ingress: Vec::new(),
-        egress: Vec::new(),
-    });
-    Ok(CreateNetworkAclOutput {
-        data: Some(CreateNetworkAclData {
-            network_acl_id: Some(network_acl_id),
-        }),
-        ..Default::default()
-    })
-}
-
-fn describe_network_acls(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeNetworkAcl,
-    _now: Now,
-) -> Result<DescribeNetworkAclOutput, Failure> {
-    state.list_network_acls(caller, &request)
 }
 
 /// The deprecated listing: exact `name` filter, creation order, the count
 /// under `data`, and one `acl` list holding the inbound then the outbound rules.
-fn describe_acls(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeAcl,
-    _now: Now,
-) -> Result<DescribeAclOutput, Failure> {
-    let name = request.name.as_deref();
-    let found = state.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
-    let named = found
-        .into_iter()
-        .filter(|(_, a)| name.is_none_or(|n| a.head.name == n));
-    let listing = Listing {
-        offset: request.offset,
-        limit: request.limit,
-        ..Listing::default()
-    };
-    let (total, page) = listing.page(named, |(_, a)| *a);
-    let acl_set = page
-        .into_iter()
-        .map(|(v, a)| DescribeAclDataAclSet {
-            vpc_id: Some(v.head.id.clone()),
-            un_vpc_id: Some(v.head.un_id.clone()),
-            vpc_name: Some(v.head.name.clone()),
-            vpc_cidr_block: Some(v.cidr.to_string()),
-            network_acl_id: Some(a.head.id.clone()),
-            acl_id: Some(a.head.id.clone()),
-            network_acl_name: Some(a.head.name.clone()),
-            acl_name: Some(a.head.name.clone()),
-            subnet_num: Some(count(bound_subnets(v, &a.head.id).len())),
-            create_time: Some(format_datetime(a.head.created)),
-            acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
+impl Model for DescribeAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let name = r.name.as_deref();
+        let found = state.children::<NetworkAcl>(caller, r.vpc_id.as_deref())?;
+        let named = found
+            .into_iter()
+            .filter(|(_, a)| name.is_none_or(|n| a.head.name == n));
+        let listing = Listing {
+            offset: r.offset,
+            limit: r.limit,
+            ..Listing::default()
+        };
+        let (total, page) = listing.page(named, |(_, a)| *a);
+        let acl_set = page
+            .into_iter()
+            .map(|(v, a)| DescribeAclDataAclSet {
+                vpc_id: Some(v.head.id.clone()),
+                un_vpc_id: Some(v.head.un_id.clone()),
+                vpc_name: Some(v.head.name.clone()),
+                vpc_cidr_block: Some(v.cidr.to_string()),
+                network_acl_id: Some(a.head.id.clone()),
+                acl_id: Some(a.head.id.clone()),
+                network_acl_name: Some(a.head.name.clone()),
+                acl_name: Some(a.head.name.clone()),
+                subnet_num: Some(count(bound_subnets(v, &a.head.id).len())),
+                create_time: Some(format_datetime(a.head.created)),
+                acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
+            })
+            .collect();
+        Ok(DescribeAclOutput {
+            data: Some(DescribeAclData {
+                total_count: Some(total),
+                acl_set: Some(acl_set),
+            }),
+            ..Default::default()
         })
-        .collect();
-    Ok(DescribeAclOutput {
-        data: Some(DescribeAclData {
-            total_count: Some(total),
-            acl_set: Some(acl_set),
-        }),
-        ..Default::default()
-    })
-}
-
-fn modify_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkAcl,
-    _now: Now,
-) -> Result<ModifyNetworkAclOutput, Failure> {
-    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, &request.network_acl_id)?;
-    let acls = &mut state.vpcs[v].network_acls;
-    check_new_name(acls.iter(), &request.network_acl_name, Some(a), "the VPC")?;
-    acls[a].head.name = request.network_acl_name;
-    Ok(ModifyNetworkAclOutput::default())
-}
-
-fn delete_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteNetworkAcl,
-    _now: Now,
-) -> Result<DeleteNetworkAclOutput, Failure> {
-    let id = request.network_acl_id.as_str();
-    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, id)?;
-    let vpc = &state.vpcs[v];
-    if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].head.id).first() {
-        return Err(Failure::business(
-            ErrorCode::NetworkAclIDInUse,
-            format!("network ACL `{id}` is still bound to subnet {}", s.head.id),
-        ));
     }
-    state.vpcs[v].network_acls.remove(a);
-    Ok(DeleteNetworkAclOutput::default())
+}
+
+impl Model for ModifyNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, &r.network_acl_id)?;
+        let acls = &mut state.vpcs[v].network_acls;
+        check_new_name(acls.iter(), &r.network_acl_name, Some(a), "the VPC")?;
+        acls[a].head.name = r.network_acl_name;
+        Ok(ModifyNetworkAclOutput::default())
+    }
+}
+
+impl Model for DeleteNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_acl_id.as_str();
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, id)?;
+        let vpc = &state.vpcs[v];
+        if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].head.id).first() {
+            return Err(Failure::business(
+                ErrorCode::NetworkAclIDInUse,
+                format!("network ACL `{id}` is still bound to subnet {}", s.head.id),
+            ));
+        }
+        state.vpcs[v].network_acls.remove(a);
+        Ok(DeleteNetworkAclOutput::default())
+    }
 }
 
 /// Replaces the rules of one direction.
-fn modify_network_acl_entry(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkAclEntry,
-    _now: Now,
-) -> Result<ModifyNetworkAclEntryOutput, Failure> {
-    let (v, a) = state.child::<NetworkAcl>(caller, &request.vpc_id, &request.network_acl_id)?;
-    for (i, e) in request.network_acl_entry_set.iter().enumerate() {
-        check_entry(i, e)?;
+impl Model for ModifyNetworkAclEntry {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, &r.network_acl_id)?;
+        for (i, e) in r.network_acl_entry_set.iter().enumerate() {
+            check_entry(i, e)?;
+        }
+        let acl = &mut state.vpcs[v].network_acls[a];
+        let rules = if r.rule_direction == INBOUND {
+            &mut acl.ingress
+        } else {
+            &mut acl.egress
+        };
+        *rules = r.network_acl_entry_set;
+        Ok(ModifyNetworkAclEntryOutput::default())
     }
-    let acl = &mut state.vpcs[v].network_acls[a];
-    let rules = if request.rule_direction == INBOUND {
-        &mut acl.ingress
-    } else {
-        &mut acl.egress
-    };
-    *rules = request.network_acl_entry_set;
-    Ok(ModifyNetworkAclEntryOutput::default())
 }
 
-fn create_subnet_acl_rule(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateSubnetAclRule,
-    _now: Now,
-) -> Result<CreateSubnetAclRuleOutput, Failure> {
-    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
-    state.bind_acl(caller, vpc, acl, &request.subnet_ids, true)?;
-    Ok(CreateSubnetAclRuleOutput::default())
+impl Model for CreateSubnetAclRule {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (vpc, acl) = (&r.vpc_id, &r.network_acl_id);
+        state.bind_acl(caller, vpc, acl, &r.subnet_ids, true)?;
+        Ok(CreateSubnetAclRuleOutput::default())
+    }
 }
 
 /// Unbinds (the API's own spelling).
-fn detele_subnet_acl_rule(
-    state: &mut State,
-    caller: &Caller,
-    request: DeteleSubnetAclRule,
-    _now: Now,
-) -> Result<DeteleSubnetAclRuleOutput, Failure> {
-    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
-    state.bind_acl(caller, vpc, acl, &request.subnet_ids, false)?;
-    Ok(DeteleSubnetAclRuleOutput::default())
+impl Model for DeteleSubnetAclRule {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (vpc, acl) = (&r.vpc_id, &r.network_acl_id);
+        state.bind_acl(caller, vpc, acl, &r.subnet_ids, false)?;
+        Ok(DeteleSubnetAclRuleOutput::default())
+    }
 }
 
 #[cfg(test)]

@@ -9,31 +9,20 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-use qcapi_core::vpc::{
-    AssignPrivateIpAddresses, AssignPrivateIpAddressesOutput, CreateNetworkInterface,
-    CreateNetworkInterfaceOutput, DeleteNetworkInterface, DeleteNetworkInterfaceOutput,
-    DescribeNetworkInterfaces, DescribeNetworkInterfacesData,
-    DescribeNetworkInterfacesDataGroupSet, DescribeNetworkInterfacesDataPrivateIpAddressesSet,
-    DescribeNetworkInterfacesOutput, ErrorCode, ModifyNetworkInterface,
-    ModifyNetworkInterfaceOutput, UnassignPrivateIpAddresses, UnassignPrivateIpAddressesOutput,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Order, check_new_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_eni)
-        .add(describe_enis)
-        .add(modify_eni)
-        .add(delete_eni)
-        .add(assign_ips)
-        .add(unassign_ips)
-        .dump("networkInterfaces", |state, caller| {
-            let all = DescribeNetworkInterfaces::new().limit(i64::MAX);
-            // Without a VPC filter the listing cannot fail.
-            let listed = state.list_enis(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
+        .add(CreateNetworkInterface::run)
+        .add(ModifyNetworkInterface::run)
+        .add(DeleteNetworkInterface::run)
+        .add(AssignPrivateIpAddresses::run)
+        .add(UnassignPrivateIpAddresses::run)
+        .listing("networkInterfaces", || {
+            DescribeNetworkInterfaces::new().limit(i64::MAX)
         });
 }
 
@@ -173,15 +162,12 @@ impl State {
             .map(|e| e.ips.len())
             .sum()
     }
+}
 
-    /// DescribeNetworkInterfaces' answer; also the `networkInterfaces` dump.
-    fn list_enis(
-        &self,
-        caller: &Caller,
-        request: &DescribeNetworkInterfaces,
-    ) -> Result<DescribeNetworkInterfacesOutput, Failure> {
+impl Listed for DescribeNetworkInterfaces {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
         let r = request;
-        let found = self.children::<Eni>(caller, r.vpc_id.as_deref())?;
+        let found = state.children::<Eni>(caller, r.vpc_id.as_deref())?;
         let in_subnet = |v: &Vpc, e: &Eni, id: &str| {
             let subnet = v.subnets.iter().find(|s| s.head.id == e.subnet_id);
             subnet.is_some_and(|s| s.head.has_id(id))
@@ -242,187 +228,164 @@ fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
     }
 }
 
-fn create_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateNetworkInterface,
-    now: Now,
-) -> Result<CreateNetworkInterfaceOutput, Failure> {
-    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &state.vpcs[v];
-    check_new_name(&vpc.enis, &request.eni_name, None, "the VPC")?;
-    let explicit = request.private_ip_address_set.iter().flatten();
-    let mut explicit =
-        explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-    let primaries = explicit.iter().filter(|ip| ip.primary).count();
-    if primaries > 1 {
-        return Err(Failure::invalid_parameter(format!(
-            "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
-        )));
+impl Model for CreateNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &state.vpcs[v];
+        check_new_name(&vpc.enis, &r.eni_name, None, "the VPC")?;
+        let explicit = r.private_ip_address_set.iter().flatten();
+        let mut explicit =
+            explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        let primaries = explicit.iter().filter(|ip| ip.primary).count();
+        if primaries > 1 {
+            return Err(Failure::invalid_parameter(format!(
+                "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
+            )));
+        }
+        // The explicit primary first, then the other explicit addresses; without
+        // an explicit primary the lowest free address becomes it.
+        explicit.sort_by_key(|ip| !ip.primary);
+        let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
+        let extra = secondary_count(r.secondary_private_ip_address_count)?
+            .saturating_add(usize::from(primaries == 0));
+        let subnet = &vpc.subnets[s];
+        let mut addresses = pick_ips(vpc, subnet, &wanted, extra)?;
+        if primaries == 0 {
+            // The first automatic address moves to the front, as the primary one.
+            addresses[..=wanted.len()].rotate_right(1);
+        }
+        let eni = Eni {
+            subnet_id: subnet.head.id.clone(),
+            head: state.head("eni", None, r.eni_name, now),
+            description: r.eni_description.unwrap_or_default(),
+            sg_ids: r.sg_ids.unwrap_or_default(),
+            ips: addresses
+                .into_iter()
+                .enumerate()
+                .map(|(i, address)| PrivateIp {
+                    address,
+                    primary: i == 0,
+                })
+                .collect(),
+        };
+        // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
+        let output = json!({ "networkInterfaceId": eni.head.id });
+        state.vpcs[v].enis.push(eni);
+        Ok(CreateNetworkInterfaceOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(output))),
+            ..Default::default()
+        })
     }
-    // The explicit primary first, then the other explicit addresses; without
-    // an explicit primary the lowest free address becomes it.
-    explicit.sort_by_key(|ip| !ip.primary);
-    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-    let extra = secondary_count(request.secondary_private_ip_address_count)?
-        .saturating_add(usize::from(primaries == 0));
-    let subnet = &vpc.subnets[s];
-    let mut addresses = pick_ips(vpc, subnet, &wanted, extra)?;
-    if primaries == 0 {
-        // The first automatic address moves to the front, as the primary one.
-        addresses[..=wanted.len()].rotate_right(1);
-    }
-    let eni = Eni {
-        subnet_id: subnet.head.id.clone(),
-        head: state.head("eni", None, request.eni_name, now),
-        description: request.eni_description.unwrap_or_default(),
-        sg_ids: request.sg_ids.unwrap_or_default(),
-        ips: addresses
-            .into_iter()
-            .enumerate()
-            .map(|(i, address)| PrivateIp {
-                address,
-                primary: i == 0,
-            })
-            .collect(),
-    };
-    // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
-    let output = json!({ "networkInterfaceId": eni.head.id });
-    state.vpcs[v].enis.push(eni);
-    Ok(CreateNetworkInterfaceOutput {
-        task_id: Some(state.new_task(&caller.uin, Ok(output))),
-        ..Default::default()
-    })
 }
 
-fn describe_enis(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeNetworkInterfaces,
-    _now: Now,
-) -> Result<DescribeNetworkInterfacesOutput, Failure> {
-    state.list_enis(caller, &request)
-}
-
-fn modify_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkInterface,
-    _now: Now,
-) -> Result<ModifyNetworkInterfaceOutput, Failure> {
-    let id = request.network_interface_id.as_str();
-    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
-    let enis = &mut state.vpcs[v].enis;
-    if let Some(name) = &request.eni_name {
-        check_new_name(enis.iter(), name, Some(e), "the VPC")?;
+impl Model for ModifyNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_interface_id.as_str();
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let enis = &mut state.vpcs[v].enis;
+        if let Some(name) = &r.eni_name {
+            check_new_name(enis.iter(), name, Some(e), "the VPC")?;
+        }
+        let eni = &mut enis[e];
+        if let Some(name) = r.eni_name {
+            eni.head.name = name;
+        }
+        if let Some(description) = r.eni_description {
+            eni.description = description;
+        }
+        Ok(ModifyNetworkInterfaceOutput::default())
     }
-    let eni = &mut enis[e];
-    if let Some(name) = request.eni_name {
-        eni.head.name = name;
-    }
-    if let Some(description) = request.eni_description {
-        eni.description = description;
-    }
-    Ok(ModifyNetworkInterfaceOutput::default())
 }
 
 /// Deletes the interface at once and releases its addresses (never attached,
 /// so `InvalidNetworkInterface.CanNotDelete` does not occur).
-fn delete_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteNetworkInterface,
-    _now: Now,
-) -> Result<DeleteNetworkInterfaceOutput, Failure> {
-    let id = request.network_interface_id.as_str();
-    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
-    state.vpcs[v].enis.remove(e);
-    Ok(DeleteNetworkInterfaceOutput {
-        task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
-        ..Default::default()
-    })
+impl Model for DeleteNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_interface_id.as_str();
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        state.vpcs[v].enis.remove(e);
+        Ok(DeleteNetworkInterfaceOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            ..Default::default()
+        })
+    }
 }
 
-fn assign_ips(
-    state: &mut State,
-    caller: &Caller,
-    request: AssignPrivateIpAddresses,
-    _now: Now,
-) -> Result<AssignPrivateIpAddressesOutput, Failure> {
-    let id = request.network_interface_id.as_str();
-    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
-    let explicit = request.private_ip_address_set.iter().flatten();
-    let explicit = explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-    if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
-        return Err(Failure::invalid_parameter(format!(
-            "`{}` cannot be primary: the interface already has its primary address",
-            ip.address
-        )));
-    }
-    let count = secondary_count(request.secondary_private_ip_address_count)?;
-    if explicit.is_empty() && count == 0 {
-        return Err(Failure::invalid_parameter(
-            "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
-        ));
-    }
-    // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
-    let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
-    let (_, s) = state.child::<Subnet>(caller, &request.vpc_id, &subnet_id)?;
-    let vpc = &state.vpcs[v];
-    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-    let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
-    let output = json!({
-        "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    });
-    let secondary = |address| PrivateIp {
-        address,
-        primary: false,
-    };
-    state.vpcs[v].enis[e]
-        .ips
-        .extend(added.into_iter().map(secondary));
-    Ok(AssignPrivateIpAddressesOutput {
-        task_id: Some(state.new_task(&caller.uin, Ok(output))),
-        ..Default::default()
-    })
-}
-
-fn unassign_ips(
-    state: &mut State,
-    caller: &Caller,
-    request: UnassignPrivateIpAddresses,
-    _now: Now,
-) -> Result<UnassignPrivateIpAddressesOutput, Failure> {
-    let id = request.network_interface_id.as_str();
-    let (v, e) = state.child::<Eni>(caller, &request.vpc_id, id)?;
-    let eni = &state.vpcs[v].enis[e];
-    // The spec requires the list, so it holds at least one address.
-    let mut doomed: Vec<Ipv4Addr> = Vec::new();
-    for (i, text) in request.private_ip_address.iter().enumerate() {
-        let address = address(&format!("privateIpAddress.{i}"), text)?;
-        match eni.ips.iter().find(|ip| ip.address == address) {
-            None => {
-                return Err(Failure::business(
-                    ErrorCode::InvalidPrivateIpAddressNotFound,
-                    format!("`{address}` is not an address of `{}`", eni.head.id),
-                ));
-            }
-            Some(ip) if ip.primary => {
-                return Err(Failure::business(
-                    ErrorCode::InvalidPrivateipIsPrimary,
-                    format!("`{address}` is the primary address of `{}`", eni.head.id),
-                ));
-            }
-            Some(_) => doomed.push(address),
+impl Model for AssignPrivateIpAddresses {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_interface_id.as_str();
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let explicit = r.private_ip_address_set.iter().flatten();
+        let explicit =
+            explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
+            return Err(Failure::invalid_parameter(format!(
+                "`{}` cannot be primary: the interface already has its primary address",
+                ip.address
+            )));
         }
+        let count = secondary_count(r.secondary_private_ip_address_count)?;
+        if explicit.is_empty() && count == 0 {
+            return Err(Failure::invalid_parameter(
+                "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
+            ));
+        }
+        // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
+        let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
+        let (_, s) = state.child::<Subnet>(caller, &r.vpc_id, &subnet_id)?;
+        let vpc = &state.vpcs[v];
+        let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
+        let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
+        let output = json!({
+            "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        let secondary = |address| PrivateIp {
+            address,
+            primary: false,
+        };
+        state.vpcs[v].enis[e]
+            .ips
+            .extend(added.into_iter().map(secondary));
+        Ok(AssignPrivateIpAddressesOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(output))),
+            ..Default::default()
+        })
     }
-    state.vpcs[v].enis[e]
-        .ips
-        .retain(|ip| !doomed.contains(&ip.address));
-    Ok(UnassignPrivateIpAddressesOutput {
-        task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
-        ..Default::default()
-    })
+}
+
+impl Model for UnassignPrivateIpAddresses {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_interface_id.as_str();
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let eni = &state.vpcs[v].enis[e];
+        // The spec requires the list, so it holds at least one address.
+        let mut doomed: Vec<Ipv4Addr> = Vec::new();
+        for (i, text) in r.private_ip_address.iter().enumerate() {
+            let address = address(&format!("privateIpAddress.{i}"), text)?;
+            match eni.ips.iter().find(|ip| ip.address == address) {
+                None => {
+                    return Err(Failure::business(
+                        ErrorCode::InvalidPrivateIpAddressNotFound,
+                        format!("`{address}` is not an address of `{}`", eni.head.id),
+                    ));
+                }
+                Some(ip) if ip.primary => {
+                    return Err(Failure::business(
+                        ErrorCode::InvalidPrivateipIsPrimary,
+                        format!("`{address}` is the primary address of `{}`", eni.head.id),
+                    ));
+                }
+                Some(_) => doomed.push(address),
+            }
+        }
+        state.vpcs[v].enis[e]
+            .ips
+            .retain(|ip| !doomed.contains(&ip.address));
+        Ok(UnassignPrivateIpAddressesOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            ..Default::default()
+        })
+    }
 }
 
 #[cfg(test)]

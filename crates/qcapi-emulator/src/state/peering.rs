@@ -5,7 +5,7 @@ use qcapi_core::vpc::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::table::{self, Handlers, Head, Listing, Now, Order, Resource, check_name};
+use super::table::{self, Handlers, Head, Listing, Model, Now, Order, Resource, check_name};
 use super::{Caller, Failure, State, Vpc, format_datetime};
 
 /// A pending peering expires once this much emulator time passed since its creation.
@@ -13,19 +13,19 @@ pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create)
-        .add(create_ex)
-        .add(accept)
-        .add(accept_ex)
-        .add(reject)
-        .add(reject_ex)
-        .add(enable)
-        .add(enable_ex)
-        .add(delete)
-        .add(delete_ex)
-        .add(modify)
-        .add(modify_ex)
-        .add(describe)
+        .add(CreateVpcPeeringConnection::run)
+        .add(CreateVpcPeeringConnectionEx::run)
+        .add(AcceptVpcPeeringConnection::run)
+        .add(AcceptVpcPeeringConnectionEx::run)
+        .add(RejectVpcPeeringConnection::run)
+        .add(RejectVpcPeeringConnectionEx::run)
+        .add(EnableVpcPeeringConnection::run)
+        .add(EnableVpcPeeringConnectionEx::run)
+        .add(DeleteVpcPeeringConnection::run)
+        .add(DeleteVpcPeeringConnectionEx::run)
+        .add(ModifyVpcPeeringConnection::run)
+        .add(ModifyVpcPeeringConnectionEx::run)
+        .add(DescribeVpcPeeringConnections::run)
         .dump("peeringConnections", |state, caller| {
             let mine = state
                 .peerings
@@ -51,13 +51,8 @@ impl PeeringState {
     }
 
     pub(super) fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Rejected => "rejected",
-            Self::Deleted => "deleted",
-        }
+        // In the order of the wire codes.
+        ["pending", "active", "expired", "rejected", "deleted"][self as usize]
     }
 }
 
@@ -137,34 +132,20 @@ impl Peering {
     }
 }
 
-/// The role and state rules of a peering operation: the state it leads to, or
-/// the conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
+/// The role and state rules of a peering operation by the initiator, the
+/// receiver or both (one account on both sides): the state it leads to, or the
+/// conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
 pub(crate) fn transition(
     current: PeeringState,
-    caller_is_initiator: bool,
-    caller_is_receiver: bool,
+    by_initiator: bool,
+    by_receiver: bool,
     op: PeeringOp,
 ) -> Result<PeeringState, Failure> {
     use PeeringState::*;
     let (role_ok, role, from_ok, to) = match op {
-        PeeringOp::Accept => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Active,
-        ),
-        PeeringOp::Reject => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Rejected,
-        ),
-        PeeringOp::Enable => (
-            caller_is_initiator,
-            "the initiator",
-            current == Expired,
-            Pending,
-        ),
+        PeeringOp::Accept => (by_receiver, "the receiver", current == Pending, Active),
+        PeeringOp::Reject => (by_receiver, "the receiver", current == Pending, Rejected),
+        PeeringOp::Enable => (by_initiator, "the initiator", current == Expired, Pending),
         PeeringOp::Delete => (true, "either side", current != Deleted, Deleted),
         PeeringOp::Modify => (true, "either side", current != Deleted, current),
     };
@@ -187,121 +168,112 @@ pub(crate) fn transition(
     Ok(to)
 }
 
-fn create(
-    state: &mut State,
-    caller: &Caller,
-    r: CreateVpcPeeringConnection,
-    now: Now,
-) -> Result<CreateVpcPeeringConnectionOutput, Failure> {
-    // Same-region peerings look the peer up in the caller's own region.
-    let wish = Wish {
-        vpc_id: &r.vpc_id,
-        peer_vpc_id: &r.peer_vpc_id,
-        peer_uin: &r.peer_uin,
-        peer_region: &caller.region,
-        name: &r.peering_connection_name,
-        bandwidth: None,
-    };
-    let id = state.create_peering(caller, wish, now)?;
-    Ok(CreateVpcPeeringConnectionOutput {
-        peering_connection_id: Some(id),
-        ..Default::default()
-    })
+impl Model for CreateVpcPeeringConnection {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        // Same-region peerings look the peer up in the caller's own region.
+        let wish = Wish {
+            vpc_id: &r.vpc_id,
+            peer_vpc_id: &r.peer_vpc_id,
+            peer_uin: &r.peer_uin,
+            peer_region: &caller.region,
+            name: &r.peering_connection_name,
+            bandwidth: None,
+        };
+        let id = state.create_peering(caller, wish, now)?;
+        Ok(CreateVpcPeeringConnectionOutput {
+            peering_connection_id: Some(id),
+            ..Default::default()
+        })
+    }
 }
 
-fn create_ex(
-    state: &mut State,
-    caller: &Caller,
-    r: CreateVpcPeeringConnectionEx,
-    now: Now,
-) -> Result<CreateVpcPeeringConnectionExOutput, Failure> {
-    let wish = Wish {
-        vpc_id: &r.vpc_id,
-        peer_vpc_id: &r.peer_vpc_id,
-        peer_uin: &r.peer_uin,
-        peer_region: &r.peer_region,
-        name: &r.peering_connection_name,
-        bandwidth: Some(&r.bandwidth),
-    };
-    let id = state.create_peering(caller, wish, now)?;
-    let task = state.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
-    Ok(CreateVpcPeeringConnectionExOutput {
-        task_id: Some(task),
-        uniq_vpc_peer_id: Some(id),
-        ..Default::default()
-    })
+impl Model for CreateVpcPeeringConnectionEx {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let wish = Wish {
+            vpc_id: &r.vpc_id,
+            peer_vpc_id: &r.peer_vpc_id,
+            peer_uin: &r.peer_uin,
+            peer_region: &r.peer_region,
+            name: &r.peering_connection_name,
+            bandwidth: Some(&r.bandwidth),
+        };
+        let id = state.create_peering(caller, wish, now)?;
+        let task = state.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
+        Ok(CreateVpcPeeringConnectionExOutput {
+            task_id: Some(task),
+            uniq_vpc_peer_id: Some(id),
+            ..Default::default()
+        })
+    }
 }
 
 /// The synchronous action and its asynchronous `Ex` twin for each operation:
-/// one function each, the same rules. Modify also names the new name's field.
+/// one model each, the same rules. Modify also names the new name's field.
 macro_rules! changes {
-    ($(
-        $sync:ident, $ex:ident: $op:ident $(($name:ident))?,
-        $Req:ident, $Out:ident, $ReqEx:ident, $OutEx:ident;
-    )*) => {$(
-        fn $sync(state: &mut State, caller: &Caller, r: $Req, now: Now) -> Result<$Out, Failure> {
-            let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
-            state.change_peering(caller, id, PeeringOp::$op, name, false, now)?;
-            Ok($Out::default())
+    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident, $OutEx:ident;)*) => {$(
+        impl Model for $Sync {
+            fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+                let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+                state.change_peering(caller, id, PeeringOp::$op, name, false, now)?;
+                Ok(Self::Output::default())
+            }
         }
 
-        fn $ex(state: &mut State, caller: &Caller, r: $ReqEx, now: Now) -> Result<$OutEx, Failure> {
-            let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
-            let task_id = state.change_peering(caller, id, PeeringOp::$op, name, true, now)?;
-            Ok($OutEx { task_id, ..Default::default() })
+        impl Model for $Ex {
+            fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+                let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+                let task_id = state.change_peering(caller, id, PeeringOp::$op, name, true, now)?;
+                Ok($OutEx { task_id, ..Default::default() })
+            }
         }
     )*};
 }
 
 changes! {
-    accept, accept_ex: Accept, AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionOutput,
-        AcceptVpcPeeringConnectionEx, AcceptVpcPeeringConnectionExOutput;
-    reject, reject_ex: Reject, RejectVpcPeeringConnection, RejectVpcPeeringConnectionOutput,
-        RejectVpcPeeringConnectionEx, RejectVpcPeeringConnectionExOutput;
-    enable, enable_ex: Enable, EnableVpcPeeringConnection, EnableVpcPeeringConnectionOutput,
-        EnableVpcPeeringConnectionEx, EnableVpcPeeringConnectionExOutput;
-    delete, delete_ex: Delete, DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionOutput,
-        DeleteVpcPeeringConnectionEx, DeleteVpcPeeringConnectionExOutput;
-    modify, modify_ex: Modify(peering_connection_name), ModifyVpcPeeringConnection,
-        ModifyVpcPeeringConnectionOutput, ModifyVpcPeeringConnectionEx,
+    Accept: AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionEx,
+        AcceptVpcPeeringConnectionExOutput;
+    Reject: RejectVpcPeeringConnection, RejectVpcPeeringConnectionEx,
+        RejectVpcPeeringConnectionExOutput;
+    Enable: EnableVpcPeeringConnection, EnableVpcPeeringConnectionEx,
+        EnableVpcPeeringConnectionExOutput;
+    Delete: DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionEx,
+        DeleteVpcPeeringConnectionExOutput;
+    Modify(peering_connection_name): ModifyVpcPeeringConnection, ModifyVpcPeeringConnectionEx,
         ModifyVpcPeeringConnectionExOutput;
 }
 
-fn describe(
-    state: &mut State,
-    caller: &Caller,
-    r: DescribeVpcPeeringConnections,
-    _now: Now,
-) -> Result<DescribeVpcPeeringConnectionsOutput, Failure> {
-    let vpc_id = r.vpc_id.as_deref();
-    let name = r.peering_connection_name.as_deref();
-    let found = state
-        .peerings
-        .iter()
-        .filter(|p| p.involves(&caller.uin))
-        .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
-        .filter(|p| name.is_none_or(|n| p.head.name == n))
-        .filter(|p| r.state.is_none_or(|s| p.state.code() == s));
-    let order = match r.order_field.as_deref() {
-        // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
-        Some("peeringConnectionname" | "peeringConnectionName") => Order::Name,
-        Some("createTime") => Order::Created,
-        _ => Order::Stored,
-    };
-    let listing = Listing {
-        id: r.peering_connection_id.as_deref(),
-        order,
-        order_direction: r.order_direction.as_deref(),
-        offset: r.offset,
-        limit: r.limit,
-        ..Listing::default()
-    };
-    let (total, page) = listing.page(found, |p| *p);
-    Ok(DescribeVpcPeeringConnectionsOutput {
-        total_count: Some(total),
-        data: Some(page.into_iter().map(item).collect()),
-        ..Default::default()
-    })
+impl Model for DescribeVpcPeeringConnections {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let vpc_id = r.vpc_id.as_deref();
+        let name = r.peering_connection_name.as_deref();
+        let found = state
+            .peerings
+            .iter()
+            .filter(|p| p.involves(&caller.uin))
+            .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
+            .filter(|p| name.is_none_or(|n| p.head.name == n))
+            .filter(|p| r.state.is_none_or(|s| p.state.code() == s));
+        let order = match r.order_field.as_deref() {
+            // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
+            Some("peeringConnectionname" | "peeringConnectionName") => Order::Name,
+            Some("createTime") => Order::Created,
+            _ => Order::Stored,
+        };
+        let listing = Listing {
+            id: r.peering_connection_id.as_deref(),
+            order,
+            order_direction: r.order_direction.as_deref(),
+            offset: r.offset,
+            limit: r.limit,
+            ..Listing::default()
+        };
+        let (total, page) = listing.page(found, |p| *p);
+        Ok(DescribeVpcPeeringConnectionsOutput {
+            total_count: Some(total),
+            data: Some(page.into_iter().map(item).collect()),
+            ..Default::default()
+        })
+    }
 }
 
 /// A peering as DescribeVpcPeeringConnections lists it.

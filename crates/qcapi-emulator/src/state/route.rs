@@ -1,15 +1,8 @@
 //! Route tables and their routes, and the association of subnets with them.
 
-use qcapi_core::vpc::{
-    AssociateRouteTable, AssociateRouteTableOutput, CreateRoute, CreateRouteOutput,
-    CreateRouteTable, CreateRouteTableOutput, CreateRouteTableRouteTableSet, DeleteRoute,
-    DeleteRouteOutput, DeleteRouteTable, DeleteRouteTableOutput, DescribeRouteTable,
-    DescribeRouteTableData, DescribeRouteTableDataRouteSet, DescribeRouteTableDataRouteTableSet,
-    DescribeRouteTableOutput, ErrorCode, ModifyRouteTableAttribute,
-    ModifyRouteTableAttributeOutput,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Order, check_new_name, count};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name, count};
 use super::*;
 use serde::{Deserialize, Serialize};
 
@@ -18,19 +11,13 @@ const NEXT_TYPE_PEERING: i64 = 4;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_route_table)
-        .add(describe_route_tables)
-        .add(modify_route_table)
-        .add(delete_route_table)
-        .add(associate_route_table)
-        .add(create_routes)
-        .add(delete_routes)
-        .dump("routeTables", |state, caller| {
-            let all = DescribeRouteTable::new().limit(i64::MAX);
-            // Without a VPC filter the listing cannot fail.
-            let listed = state.list_route_tables(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
-        });
+        .add(CreateRouteTable::run)
+        .add(ModifyRouteTableAttribute::run)
+        .add(DeleteRouteTable::run)
+        .add(AssociateRouteTable::run)
+        .add(CreateRoute::run)
+        .add(DeleteRoute::run)
+        .listing("routeTables", || DescribeRouteTable::new().limit(i64::MAX));
 }
 
 /// A route table of one VPC; its subnets name it by old-style id.
@@ -136,12 +123,19 @@ impl State {
         Ok(routes)
     }
 
-    fn list_route_tables(
-        &self,
-        caller: &Caller,
-        request: &DescribeRouteTable,
-    ) -> Result<DescribeRouteTableOutput, Failure> {
-        let found = self.children::<RouteTable>(caller, request.vpc_id.as_deref())?;
+    /// Routes through a deleted peering connection disappear with it.
+    pub(super) fn drop_routes_to_peering(&mut self, peering_id: &str) {
+        for table in self.vpcs.iter_mut().flat_map(|v| v.route_tables.iter_mut()) {
+            table
+                .routes
+                .retain(|r| !(r.next_type == NEXT_TYPE_PEERING && r.next_hub == peering_id));
+        }
+    }
+}
+
+impl Listed for DescribeRouteTable {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
+        let found = state.children::<RouteTable>(caller, request.vpc_id.as_deref())?;
         let listing = Listing {
             id: request.route_table_id.as_deref(),
             name: request.route_table_name.as_deref(),
@@ -157,15 +151,6 @@ impl State {
             data: Some(page.into_iter().map(|(v, t)| table_item(v, t)).collect()),
             ..Default::default()
         })
-    }
-
-    /// Routes through a deleted peering connection disappear with it.
-    pub(super) fn drop_routes_to_peering(&mut self, peering_id: &str) {
-        for table in self.vpcs.iter_mut().flat_map(|v| v.route_tables.iter_mut()) {
-            table
-                .routes
-                .retain(|r| !(r.next_type == NEXT_TYPE_PEERING && r.next_hub == peering_id));
-        }
     }
 }
 
@@ -220,187 +205,160 @@ fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
     }
 }
 
-fn create_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateRouteTable,
-    now: Now,
-) -> Result<CreateRouteTableOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let name = request.route_table_name;
-    check_new_name(&state.vpcs[v].route_tables, &name, None, "the VPC")?;
-    let wanted = request.route_set.iter().flatten().map(|r| Wish {
-        destination: &r.destination_cidr_block,
-        next_type: &r.next_type,
-        next_hub: &r.next_hub,
-        description: r.description.as_deref(),
-    });
-    let routes = state.checked_routes(v, wanted)?;
-    let region = state.vpcs[v].region.clone();
-    let table = RouteTable {
-        head: state.head("rtb", Some(&region), name, now),
-        kind: 0,
-        routes,
-    };
-    let route_table_set = table.routes.iter().map(|r| CreateRouteTableRouteTableSet {
-        destination_cidr_block: Some(r.destination.to_string()),
-        next_type: Some(r.next_type),
-        next_hub: Some(r.next_hub.clone()),
-        description: Some(r.description.clone()),
-    });
-    let out = CreateRouteTableOutput {
-        route_table_id: Some(table.head.id.clone()),
-        un_route_table_id: Some(table.head.un_id.clone()),
-        route_table_set: Some(route_table_set.collect()),
-        ..Default::default()
-    };
-    state.vpcs[v].route_tables.push(table);
-    Ok(out)
-}
-
-fn describe_route_tables(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeRouteTable,
-    _now: Now,
-) -> Result<DescribeRouteTableOutput, Failure> {
-    state.list_route_tables(caller, &request)
-}
-
-fn modify_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyRouteTableAttribute,
-    _now: Now,
-) -> Result<ModifyRouteTableAttributeOutput, Failure> {
-    let (v, t) = state.child::<RouteTable>(caller, &request.vpc_id, &request.route_table_id)?;
-    if let Some(name) = &request.route_table_name {
-        check_new_name(&state.vpcs[v].route_tables, name, Some(t), "the VPC")?;
-    }
-    // A given `routeSet` replaces every route.
-    let wanted = request.route_set.as_ref().map(|set| {
-        set.iter().map(|r| Wish {
+impl Model for CreateRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let name = r.route_table_name;
+        check_new_name(&state.vpcs[v].route_tables, &name, None, "the VPC")?;
+        let wanted = r.route_set.iter().flatten().map(|r| Wish {
             destination: &r.destination_cidr_block,
             next_type: &r.next_type,
             next_hub: &r.next_hub,
             description: r.description.as_deref(),
-        })
-    });
-    let routes = wanted.map(|w| state.checked_routes(v, w)).transpose()?;
-    let table = &mut state.vpcs[v].route_tables[t];
-    if let Some(name) = request.route_table_name {
-        table.head.name = name;
+        });
+        let routes = state.checked_routes(v, wanted)?;
+        let region = state.vpcs[v].region.clone();
+        let table = RouteTable {
+            head: state.head("rtb", Some(&region), name, now),
+            kind: 0,
+            routes,
+        };
+        let route_table_set = table.routes.iter().map(|r| CreateRouteTableRouteTableSet {
+            destination_cidr_block: Some(r.destination.to_string()),
+            next_type: Some(r.next_type),
+            next_hub: Some(r.next_hub.clone()),
+            description: Some(r.description.clone()),
+        });
+        let out = CreateRouteTableOutput {
+            route_table_id: Some(table.head.id.clone()),
+            un_route_table_id: Some(table.head.un_id.clone()),
+            route_table_set: Some(route_table_set.collect()),
+            ..Default::default()
+        };
+        state.vpcs[v].route_tables.push(table);
+        Ok(out)
     }
-    if let Some(routes) = routes {
-        table.routes = routes;
-    }
-    Ok(ModifyRouteTableAttributeOutput::default())
 }
 
-fn delete_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteRouteTable,
-    _now: Now,
-) -> Result<DeleteRouteTableOutput, Failure> {
-    let id = request.route_table_id.as_str();
-    let (v, t) = state.child::<RouteTable>(caller, &request.vpc_id, id)?;
-    // The spec documents no code for this refusal; the name is the emulator's own.
-    let cannot_delete = |message: String| {
-        Err(Failure::business(
-            ErrorCode::InvalidRouteTableCannotDelete,
-            message,
-        ))
-    };
-    let vpc = &state.vpcs[v];
-    let table = &vpc.route_tables[t];
-    if table.kind == 1 {
-        return cannot_delete(format!("`{id}` is the VPC's default route table"));
+impl Model for ModifyRouteTableAttribute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        if let Some(name) = &r.route_table_name {
+            check_new_name(&state.vpcs[v].route_tables, name, Some(t), "the VPC")?;
+        }
+        // A given `routeSet` replaces every route.
+        let wanted = r.route_set.as_ref().map(|set| {
+            set.iter().map(|r| Wish {
+                destination: &r.destination_cidr_block,
+                next_type: &r.next_type,
+                next_hub: &r.next_hub,
+                description: r.description.as_deref(),
+            })
+        });
+        let routes = wanted.map(|w| state.checked_routes(v, w)).transpose()?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        if let Some(name) = r.route_table_name {
+            table.head.name = name;
+        }
+        if let Some(routes) = routes {
+            table.routes = routes;
+        }
+        Ok(ModifyRouteTableAttributeOutput::default())
     }
-    if let Some(s) = vpc
-        .subnets
-        .iter()
-        .find(|s| s.route_table_id == table.head.id)
-    {
-        return cannot_delete(format!(
-            "route table `{id}` is still associated with subnet {}",
-            s.head.id
-        ));
-    }
-    state.vpcs[v].route_tables.remove(t);
-    Ok(DeleteRouteTableOutput::default())
 }
 
-fn associate_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: AssociateRouteTable,
-    _now: Now,
-) -> Result<AssociateRouteTableOutput, Failure> {
-    let vpc_id = request.vpc_id.as_str();
-    let (v, t) = state.child::<RouteTable>(caller, vpc_id, &request.route_table_id)?;
-    let (_, s) = state.child::<Subnet>(caller, vpc_id, &request.subnet_id)?;
-    let vpc = &mut state.vpcs[v];
-    vpc.subnets[s].route_table_id = vpc.route_tables[t].head.id.clone();
-    Ok(AssociateRouteTableOutput::default())
-}
-
-fn create_routes(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateRoute,
-    _now: Now,
-) -> Result<CreateRouteOutput, Failure> {
-    let (v, t) = state.child::<RouteTable>(caller, &request.vpc_id, &request.route_table_id)?;
-    let wanted = request.route_set.iter().map(|r| Wish {
-        destination: &r.destination_cidr_block,
-        next_type: &r.next_type,
-        next_hub: &r.next_hub,
-        description: None,
-    });
-    let routes = state.checked_routes(v, wanted)?;
-    let table = &mut state.vpcs[v].route_tables[t];
-    let existing = |r: &&Route| table.routes.iter().any(|e| e.destination == r.destination);
-    if let Some(r) = routes.iter().find(existing) {
-        return Err(Failure::business(
-            ErrorCode::RouteAlreadyExists,
-            format!("the table already has a route to {}", r.destination),
-        ));
-    }
-    table.routes.extend(routes);
-    Ok(CreateRouteOutput::default())
-}
-
-fn delete_routes(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteRoute,
-    _now: Now,
-) -> Result<DeleteRouteOutput, Failure> {
-    let (v, t) = state.child::<RouteTable>(caller, &request.vpc_id, &request.route_table_id)?;
-    let table = &mut state.vpcs[v].route_tables[t];
-    let mut doomed = Vec::with_capacity(request.route_set.len());
-    for r in &request.route_set {
-        let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
-        let next_type = next_type(&r.next_type)?;
-        let destination = Cidr::parse(dest_text).ok_or_else(|| {
-            Failure::business(
-                ErrorCode::InvalidDestinationCidr,
-                format!("destination `{dest_text}` is not a CIDR block"),
-            )
-        })?;
-        let key = (destination, next_type, next_hub);
-        if !table.routes.iter().any(|r| r.key() == key) {
-            // The spec documents no code for a missing route; the name is the emulator's own.
-            return Err(Failure::business(
-                ErrorCode::InvalidRouteNotFound,
-                format!("no route to {destination} via {next_type}/{next_hub}"),
+impl Model for DeleteRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.route_table_id.as_str();
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, id)?;
+        // The spec documents no code for this refusal; the name is the emulator's own.
+        let cannot_delete = |message: String| {
+            Err(Failure::business(
+                ErrorCode::InvalidRouteTableCannotDelete,
+                message,
+            ))
+        };
+        let vpc = &state.vpcs[v];
+        let table = &vpc.route_tables[t];
+        if table.kind == 1 {
+            return cannot_delete(format!("`{id}` is the VPC's default route table"));
+        }
+        if let Some(s) = vpc
+            .subnets
+            .iter()
+            .find(|s| s.route_table_id == table.head.id)
+        {
+            return cannot_delete(format!(
+                "route table `{id}` is still associated with subnet {}",
+                s.head.id
             ));
         }
-        doomed.push(key);
+        state.vpcs[v].route_tables.remove(t);
+        Ok(DeleteRouteTableOutput::default())
     }
-    table.routes.retain(|r| !doomed.contains(&r.key()));
-    Ok(DeleteRouteOutput::default())
+}
+
+impl Model for AssociateRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let vpc_id = r.vpc_id.as_str();
+        let (v, t) = state.child::<RouteTable>(caller, vpc_id, &r.route_table_id)?;
+        let (_, s) = state.child::<Subnet>(caller, vpc_id, &r.subnet_id)?;
+        let vpc = &mut state.vpcs[v];
+        vpc.subnets[s].route_table_id = vpc.route_tables[t].head.id.clone();
+        Ok(AssociateRouteTableOutput::default())
+    }
+}
+
+impl Model for CreateRoute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        let wanted = r.route_set.iter().map(|r| Wish {
+            destination: &r.destination_cidr_block,
+            next_type: &r.next_type,
+            next_hub: &r.next_hub,
+            description: None,
+        });
+        let routes = state.checked_routes(v, wanted)?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        let existing = |r: &&Route| table.routes.iter().any(|e| e.destination == r.destination);
+        if let Some(r) = routes.iter().find(existing) {
+            return Err(Failure::business(
+                ErrorCode::RouteAlreadyExists,
+                format!("the table already has a route to {}", r.destination),
+            ));
+        }
+        table.routes.extend(routes);
+        Ok(CreateRouteOutput::default())
+    }
+}
+
+impl Model for DeleteRoute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        let mut doomed = Vec::with_capacity(r.route_set.len());
+        for r in &r.route_set {
+            let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
+            let next_type = next_type(&r.next_type)?;
+            let destination = Cidr::parse(dest_text).ok_or_else(|| {
+                Failure::business(
+                    ErrorCode::InvalidDestinationCidr,
+                    format!("destination `{dest_text}` is not a CIDR block"),
+                )
+            })?;
+            let key = (destination, next_type, next_hub);
+            if !table.routes.iter().any(|r| r.key() == key) {
+                // The spec documents no code for a missing route; the name is the emulator's own.
+                return Err(Failure::business(
+                    ErrorCode::InvalidRouteNotFound,
+                    format!("no route to {destination} via {next_type}/{next_hub}"),
+                ));
+            }
+            doomed.push(key);
+        }
+        table.routes.retain(|r| !doomed.contains(&r.key()));
+        Ok(DeleteRouteOutput::default())
+    }
 }
 
 #[cfg(test)]

@@ -1,28 +1,20 @@
 //! Subnets: create, list, describe, rename and delete.
 
-use qcapi_core::vpc::{
-    CreateSubnet, CreateSubnetOutput, CreateSubnetSubnetSet, DeleteSubnet, DeleteSubnetOutput,
-    DescribeSubnet, DescribeSubnetEx, DescribeSubnetExData, DescribeSubnetExOutput,
-    DescribeSubnetOutput, ErrorCode, ModifySubnetAttribute, ModifySubnetAttributeOutput,
-    SubnetSpec,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Order, check_name, check_new_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_name, check_new_name};
 use super::*;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_subnet)
-        .add(describe_subnets)
-        .add(describe_subnet)
-        .add(modify_subnet)
-        .add(delete_subnet)
-        .dump("subnets", |state, caller| {
-            // With the bound ACLs: a dump shows the whole state.
-            let all = DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1);
-            let listed = state.list_subnets(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
+        .add(CreateSubnet::run)
+        .add(DescribeSubnet::run)
+        .add(ModifySubnetAttribute::run)
+        .add(DeleteSubnet::run)
+        // With the bound ACLs: a dump shows the whole state.
+        .listing("subnets", || {
+            DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1)
         });
 }
 
@@ -117,15 +109,12 @@ impl State {
             network_acl_id: None,
         }
     }
+}
 
-    /// DescribeSubnetEx's answer; also the `subnets` dump.
-    fn list_subnets(
-        &self,
-        caller: &Caller,
-        request: &DescribeSubnetEx,
-    ) -> Result<DescribeSubnetExOutput, Failure> {
+impl Listed for DescribeSubnetEx {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
         let zones = request.zone_ids.as_deref().unwrap_or_default();
-        let found = self.children::<Subnet>(caller, request.vpc_id.as_deref())?;
+        let found = state.children::<Subnet>(caller, request.vpc_id.as_deref())?;
         let in_zones = found
             .into_iter()
             .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id));
@@ -181,115 +170,94 @@ fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
     }
 }
 
-fn create_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateSubnet,
-    now: Now,
-) -> Result<CreateSubnetOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let vpc = &state.vpcs[v];
-    let specs = request.subnet_set.unwrap_or_default();
-    // The spec cannot say "at least one": the documentation marks the list optional.
-    if specs.is_empty() {
-        return Err(Failure::invalid_parameter(
-            "`subnetSet` must name at least one subnet",
-        ));
-    }
-    let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
-    let region = vpc.region.clone();
-    let default_table = vpc.route_tables.iter().find(|r| r.kind == 1);
-    let table = default_table.map(|r| r.head.clone()).unwrap_or_default();
-    let created: Vec<Subnet> = wanted
-        .into_iter()
-        .map(|w| state.new_subnet(&region, w, &table.id, now))
-        .collect();
-    let subnet_set = created
-        .iter()
-        .map(|s| CreateSubnetSubnetSet {
-            subnet_id: Some(s.head.id.clone()),
-            un_subnet_id: Some(s.head.un_id.clone()),
-            subnet_name: Some(s.head.name.clone()),
-            cidr_block: Some(s.cidr.to_string()),
-            route_table_id: Some(s.route_table_id.clone()),
-            un_route_table_id: Some(table.un_id.clone()),
-            zone_id: Some(s.zone_id),
+impl Model for CreateSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let vpc = &state.vpcs[v];
+        let specs = r.subnet_set.unwrap_or_default();
+        // The spec cannot say "at least one": the documentation marks the list optional.
+        if specs.is_empty() {
+            return Err(Failure::invalid_parameter(
+                "`subnetSet` must name at least one subnet",
+            ));
+        }
+        let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
+        let region = vpc.region.clone();
+        let default_table = vpc.route_tables.iter().find(|r| r.kind == 1);
+        let table = default_table.map(|r| r.head.clone()).unwrap_or_default();
+        let created: Vec<Subnet> = wanted
+            .into_iter()
+            .map(|w| state.new_subnet(&region, w, &table.id, now))
+            .collect();
+        let subnet_set = created
+            .iter()
+            .map(|s| CreateSubnetSubnetSet {
+                subnet_id: Some(s.head.id.clone()),
+                un_subnet_id: Some(s.head.un_id.clone()),
+                subnet_name: Some(s.head.name.clone()),
+                cidr_block: Some(s.cidr.to_string()),
+                route_table_id: Some(s.route_table_id.clone()),
+                un_route_table_id: Some(table.un_id.clone()),
+                zone_id: Some(s.zone_id),
+                ..Default::default()
+            })
+            .collect();
+        state.vpcs[v].subnets.extend(created);
+        Ok(CreateSubnetOutput {
+            subnet_set: Some(subnet_set),
             ..Default::default()
         })
-        .collect();
-    state.vpcs[v].subnets.extend(created);
-    Ok(CreateSubnetOutput {
-        subnet_set: Some(subnet_set),
-        ..Default::default()
-    })
-}
-
-fn describe_subnets(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeSubnetEx,
-    _now: Now,
-) -> Result<DescribeSubnetExOutput, Failure> {
-    state.list_subnets(caller, &request)
-}
-
-fn describe_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeSubnet,
-    _now: Now,
-) -> Result<DescribeSubnetOutput, Failure> {
-    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &state.vpcs[v];
-    let s = &vpc.subnets[s];
-    let (total, available) = ip_counts(vpc, s);
-    Ok(DescribeSubnetOutput {
-        subnet_id: Some(s.head.id.clone()),
-        subnet_name: Some(s.head.name.clone()),
-        subnet_create_time: Some(format_datetime(s.head.created)),
-        cidr_block: Some(s.cidr.to_string()),
-        route_table_id: Some(s.route_table_id.clone()),
-        zone_id: Some(s.zone_id),
-        total_ip_num: Some(total),
-        available_ip_num: Some(available),
-        ..Default::default()
-    })
-}
-
-fn modify_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifySubnetAttribute,
-    _now: Now,
-) -> Result<ModifySubnetAttributeOutput, Failure> {
-    // `broadcast` is accepted and ignored: broadcast is not modelled.
-    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
-    let subnets = &mut state.vpcs[v].subnets;
-    check_new_name(subnets.iter(), &request.subnet_name, Some(s), "the VPC")?;
-    subnets[s].head.name = request.subnet_name;
-    Ok(ModifySubnetAttributeOutput::default())
-}
-
-fn delete_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteSubnet,
-    _now: Now,
-) -> Result<DeleteSubnetOutput, Failure> {
-    let (v, s) = state.child::<Subnet>(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &mut state.vpcs[v];
-    let subnet = &vpc.subnets[s];
-    if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.head.id) {
-        return Err(Failure::business(
-            ErrorCode::InvalidSubnetCannotDelete,
-            format!(
-                "subnet `{}` still holds network interface {}",
-                subnet.head.un_id, eni.head.id
-            ),
-        ));
     }
-    vpc.subnets.remove(s);
-    Ok(DeleteSubnetOutput::default())
+}
+
+impl Model for DescribeSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &state.vpcs[v];
+        let s = &vpc.subnets[s];
+        let (total, available) = ip_counts(vpc, s);
+        Ok(DescribeSubnetOutput {
+            subnet_id: Some(s.head.id.clone()),
+            subnet_name: Some(s.head.name.clone()),
+            subnet_create_time: Some(format_datetime(s.head.created)),
+            cidr_block: Some(s.cidr.to_string()),
+            route_table_id: Some(s.route_table_id.clone()),
+            zone_id: Some(s.zone_id),
+            total_ip_num: Some(total),
+            available_ip_num: Some(available),
+            ..Default::default()
+        })
+    }
+}
+
+impl Model for ModifySubnetAttribute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        // `broadcast` is accepted and ignored: broadcast is not modelled.
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let subnets = &mut state.vpcs[v].subnets;
+        check_new_name(subnets.iter(), &r.subnet_name, Some(s), "the VPC")?;
+        subnets[s].head.name = r.subnet_name;
+        Ok(ModifySubnetAttributeOutput::default())
+    }
+}
+
+impl Model for DeleteSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &mut state.vpcs[v];
+        let subnet = &vpc.subnets[s];
+        if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.head.id) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetCannotDelete,
+                format!(
+                    "subnet `{}` still holds network interface {}",
+                    subnet.head.un_id, eni.head.id
+                ),
+            ));
+        }
+        vpc.subnets.remove(s);
+        Ok(DeleteSubnetOutput::default())
+    }
 }
 
 #[cfg(test)]

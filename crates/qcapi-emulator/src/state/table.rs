@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use qcapi_core::vpc::ErrorCode;
 use qcapi_core::{Action, FromParams, Params};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::{Caller, Failure, State, Vpc, unified_suffix};
 
@@ -30,13 +31,34 @@ type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) ->
 
 /// What a family dumps for `GET /_emulator/state`: its resources of one account
 /// and region, in the shape its Describe action answers with.
-pub(crate) type Dump = fn(&State, &Caller) -> serde_json::Value;
+type Dump = dyn Fn(&State, &Caller) -> Value + Send + Sync;
+
+/// The model of an action: what its typed request does to the state, and the
+/// generated output it answers with. Registered with `handlers.add(X::run)`.
+pub(crate) trait Model: Action {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure>;
+}
+
+/// A Describe action, answered from the state alone.
+pub(crate) trait Listed: Action + Sized {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure>;
+}
+
+/// The handler of every [`Listed`] action.
+fn describe<A: Listed>(
+    state: &mut State,
+    caller: &Caller,
+    request: A,
+    _now: Now,
+) -> Result<A::Output, Failure> {
+    A::list(state, caller, &request)
+}
 
 /// Every registered handler, by action name, and every family's dump.
 #[derive(Default)]
 pub(crate) struct Handlers {
     by_action: BTreeMap<&'static str, Box<Erased>>,
-    dumps: Vec<(&'static str, Dump)>,
+    dumps: Vec<(&'static str, Box<Dump>)>,
 }
 
 impl Handlers {
@@ -70,9 +92,28 @@ impl Handlers {
     }
 
     /// Registers a family's state dump under `key` (e.g. `vpcs`).
-    pub(crate) fn dump(&mut self, key: &'static str, dump: Dump) -> &mut Self {
-        self.dumps.push((key, dump));
+    pub(crate) fn dump(
+        &mut self,
+        key: &'static str,
+        dump: impl Fn(&State, &Caller) -> Value + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.dumps.push((key, Box::new(dump)));
         self
+    }
+
+    /// Registers the Describe action `A` and, as the family's dump under `key`,
+    /// the `data` it answers to `everything`.
+    pub(crate) fn listing<A>(&mut self, key: &'static str, everything: fn() -> A) -> &mut Self
+    where
+        A: Listed + FromParams + 'static,
+        A::Output: Serialize,
+    {
+        self.dump(key, move |state, caller| {
+            // Without a VPC filter a listing cannot fail.
+            let answer = A::list(state, caller, &everything()).ok();
+            serde_json::to_value(answer).unwrap_or_default()["data"].take()
+        });
+        self.add(describe::<A>)
     }
 
     /// Runs the handler of `action`, or `None` when it has none; `before` runs once
@@ -96,12 +137,12 @@ impl Handlers {
     }
 
     /// Every family's resources of `caller`'s account and region, by key.
-    pub(crate) fn dump_all(&self, state: &State, caller: &Caller) -> serde_json::Value {
+    pub(crate) fn dump_all(&self, state: &State, caller: &Caller) -> Value {
         let families = self
             .dumps
             .iter()
             .map(|(key, dump)| ((*key).to_owned(), dump(state, caller)));
-        serde_json::Value::Object(families.collect())
+        Value::Object(families.collect())
     }
 }
 

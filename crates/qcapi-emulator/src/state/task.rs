@@ -7,12 +7,12 @@ use qcapi_core::vpc::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::table::{Handlers, Now};
+use super::table::{Handlers, Model, Now};
 use super::{Caller, Failure, State};
 use crate::scenarios::TaskFinish;
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(describe_task);
+    handlers.add(DescribeVpcTaskResult::run);
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,48 +55,47 @@ impl State {
     }
 }
 
-fn describe_task(
-    state: &mut State,
-    caller: &Caller,
-    r: DescribeVpcTaskResult,
-    now: Now,
-) -> Result<DescribeVpcTaskResultOutput, Failure> {
-    let not_found = || {
-        Failure::business(
-            ErrorCode::InvalidTaskNotFound,
-            format!("task `{}` not found", r.task_id),
-        )
-    };
-    let id = u64::try_from(r.task_id).map_err(|_| not_found())?;
-    let task = state
-        .tasks
-        .get_mut(&id)
-        .filter(|t| t.owner == caller.uin)
-        .ok_or_else(not_found)?;
-    let done = match task.finish {
-        TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
-        TaskFinish::AfterSeconds(n) => {
-            now.saturating_sub(task.created) >= i64::try_from(n).unwrap_or(i64::MAX)
-        }
-        TaskFinish::AfterPolls(n) => task.polls >= n,
-    };
-    let (status, output) = if !done {
-        task.polls = task.polls.saturating_add(1);
-        (2, None)
-    } else {
-        match &task.outcome {
-            Ok(output) => (0, Some(output.clone())),
-            Err(f) => (
-                1,
-                Some(json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc})),
-            ),
-        }
-    };
-    Ok(DescribeVpcTaskResultOutput {
-        data: Some(DescribeVpcTaskResultData {
-            status: Some(status),
-            output,
-        }),
-        ..Default::default()
-    })
+impl Model for DescribeVpcTaskResult {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let not_found = || {
+            Failure::business(
+                ErrorCode::InvalidTaskNotFound,
+                format!("task `{}` not found", r.task_id),
+            )
+        };
+        let id = u64::try_from(r.task_id).map_err(|_| not_found())?;
+        let task = state
+            .tasks
+            .get_mut(&id)
+            .filter(|t| t.owner == caller.uin)
+            .ok_or_else(not_found)?;
+        let done = match task.finish {
+            TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
+            TaskFinish::AfterSeconds(n) => {
+                now.saturating_sub(task.created) >= i64::try_from(n).unwrap_or(i64::MAX)
+            }
+            TaskFinish::AfterPolls(n) => task.polls >= n,
+        };
+        let (status, output) = if !done {
+            task.polls = task.polls.saturating_add(1);
+            (2, None)
+        } else {
+            match &task.outcome {
+                Ok(output) => (0, Some(output.clone())),
+                Err(f) => (
+                    1,
+                    Some(
+                        json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc}),
+                    ),
+                ),
+            }
+        };
+        Ok(DescribeVpcTaskResultOutput {
+            data: Some(DescribeVpcTaskResultData {
+                status: Some(status),
+                output,
+            }),
+            ..Default::default()
+        })
+    }
 }

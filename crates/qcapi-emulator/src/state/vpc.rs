@@ -1,26 +1,17 @@
 //! VPCs: create (with their first subnets and default route table), list, delete;
 //! and the lookups of the caller's VPCs and of the resources inside them.
 
-use qcapi_core::vpc::{
-    CreateVpc, CreateVpcOutput, CreateVpcRouteTableSet, CreateVpcSubnetSet, DeleteVpc,
-    DeleteVpcOutput, DescribeVpcEx, DescribeVpcExData, DescribeVpcExOutput, ErrorCode,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{
-    Handlers, InVpc, Listing, Now, Order, Resource, check_new_name, count, position,
-};
+use super::table::{Handlers, InVpc, Listed, Listing, Model, Now, Order, Resource, check_new_name};
+use super::table::{count, position};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_vpc)
-        .add(describe_vpcs)
-        .add(delete_vpc)
-        .dump("vpcs", |state, caller| {
-            let all = DescribeVpcEx::new().limit(i64::MAX);
-            let listed = state.list_vpcs(caller, &all);
-            serde_json::to_value(listed.data).unwrap_or_default()
-        });
+        .add(CreateVpc::run)
+        .add(DeleteVpc::run)
+        .listing("vpcs", || DescribeVpcEx::new().limit(i64::MAX));
 }
 
 table::resource!(
@@ -31,92 +22,80 @@ table::resource!(
     InvalidVpcNameInUse
 );
 
-fn create_vpc(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateVpc,
-    now: Now,
-) -> Result<CreateVpcOutput, Failure> {
-    let CreateVpc {
-        vpc_name: name,
-        cidr_block,
-        subnet_set,
-    } = request;
-    let cidr = Cidr::parse(&cidr_block)
-        .filter(|c| c.is_vpc_block())
-        .ok_or_else(|| {
-            Failure::business(
-                ErrorCode::InvalidVpcCidr,
-                format!(
-                    "`{cidr_block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-                ),
-            )
-        })?;
-    let region = caller.region.as_str();
-    check_new_name(
-        state.vpcs_of(caller),
-        &name,
-        None,
-        &format!("region `{region}`"),
-    )?;
-    // Check every subnet before allocating anything, so a failure changes nothing.
-    let wanted = subnet_wishes(subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
+impl Model for CreateVpc {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let CreateVpc {
+            vpc_name: name,
+            cidr_block,
+            subnet_set,
+        } = r;
+        let cidr = Cidr::parse(&cidr_block)
+            .filter(|c| c.is_vpc_block())
+            .ok_or_else(|| {
+                Failure::business(
+                    ErrorCode::InvalidVpcCidr,
+                    format!(
+                        "`{cidr_block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+                    ),
+                )
+            })?;
+        let region = caller.region.as_str();
+        check_new_name(
+            state.vpcs_of(caller),
+            &name,
+            None,
+            &format!("region `{region}`"),
+        )?;
+        // Check every subnet before allocating anything, so a failure changes nothing.
+        let wanted = subnet_wishes(subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
 
-    let head = state.head("vpc", Some(region), name, now);
-    let route_table = RouteTable {
-        head: state.head("rtb", Some(region), "default".to_owned(), now),
-        kind: 1,
-        routes: Vec::new(),
-    };
-    let subnets: Vec<Subnet> = wanted
-        .into_iter()
-        .map(|wish| state.new_subnet(region, wish, &route_table.head.id, now))
-        .collect();
-    let out = CreateVpcOutput {
-        vpc_id: Some(head.id.clone()),
-        un_vpc_id: Some(head.un_id.clone()),
-        uniq_vpc_id: Some(head.un_id.clone()),
-        vpc_create_time: Some(format_datetime(now)),
-        subnet_set: Some(
-            subnets
-                .iter()
-                .map(|s| CreateVpcSubnetSet {
-                    subnet_id: Some(s.head.id.clone()),
-                    un_subnet_id: Some(s.head.un_id.clone()),
-                    route_table_id: Some(s.route_table_id.clone()),
-                    subnet_name: Some(s.head.name.clone()),
-                    cidr_block: Some(s.cidr.to_string()),
-                    zone_id: Some(s.zone_id),
-                })
-                .collect(),
-        ),
-        route_table_set: Some(vec![CreateVpcRouteTableSet {
-            route_table_id: Some(route_table.head.id.clone()),
-            route_table_type: Some(route_table.kind),
-            route_table_name: Some(route_table.head.name.clone()),
-        }]),
-        ..Default::default()
-    };
-    state.vpcs.push(Vpc {
-        uin: caller.uin.clone(),
-        region: caller.region.clone(),
-        head,
-        cidr,
-        subnets,
-        route_tables: vec![route_table],
-        network_acls: Vec::new(),
-        enis: Vec::new(),
-    });
-    Ok(out)
-}
-
-fn describe_vpcs(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeVpcEx,
-    _now: Now,
-) -> Result<DescribeVpcExOutput, Failure> {
-    Ok(state.list_vpcs(caller, &request))
+        let head = state.head("vpc", Some(region), name, now);
+        let route_table = RouteTable {
+            head: state.head("rtb", Some(region), "default".to_owned(), now),
+            kind: 1,
+            routes: Vec::new(),
+        };
+        let subnets: Vec<Subnet> = wanted
+            .into_iter()
+            .map(|wish| state.new_subnet(region, wish, &route_table.head.id, now))
+            .collect();
+        let out = CreateVpcOutput {
+            vpc_id: Some(head.id.clone()),
+            un_vpc_id: Some(head.un_id.clone()),
+            uniq_vpc_id: Some(head.un_id.clone()),
+            vpc_create_time: Some(format_datetime(now)),
+            subnet_set: Some(
+                subnets
+                    .iter()
+                    .map(|s| CreateVpcSubnetSet {
+                        subnet_id: Some(s.head.id.clone()),
+                        un_subnet_id: Some(s.head.un_id.clone()),
+                        route_table_id: Some(s.route_table_id.clone()),
+                        subnet_name: Some(s.head.name.clone()),
+                        cidr_block: Some(s.cidr.to_string()),
+                        zone_id: Some(s.zone_id),
+                    })
+                    .collect(),
+            ),
+            route_table_set: Some(vec![CreateVpcRouteTableSet {
+                route_table_id: Some(route_table.head.id.clone()),
+                route_table_type: Some(route_table.kind),
+                route_table_name: Some(route_table.head.name.clone()),
+            }]),
+            ..Default::default()
+        };
+        state.vpcs.push(Vpc {
+            uin: caller.uin.clone(),
+            region: caller.region.clone(),
+            head,
+            cidr,
+            subnets,
+            route_tables: vec![route_table],
+            network_acls: Vec::new(),
+            enis: Vec::new(),
+        });
+        Ok(out)
+    }
 }
 
 impl State {
@@ -171,8 +150,10 @@ impl State {
             .flat_map(|v| R::rows(v).iter().map(move |r| (v, r)));
         Ok(pairs.collect())
     }
+}
 
-    fn list_vpcs(&self, caller: &Caller, request: &DescribeVpcEx) -> DescribeVpcExOutput {
+impl Listed for DescribeVpcEx {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
         let listing = Listing {
             id: request.vpc_id.as_deref(),
             name: request.vpc_name.as_deref(),
@@ -181,7 +162,7 @@ impl State {
             offset: request.offset,
             limit: request.limit,
         };
-        let (total, page) = listing.page(self.vpcs_of(caller), |v| *v);
+        let (total, page) = listing.page(state.vpcs_of(caller), |v| *v);
         let data = page
             .into_iter()
             .map(|v| DescribeVpcExData {
@@ -192,7 +173,7 @@ impl State {
                 subnet_num: Some(count(v.subnets.len())),
                 route_table_num: Some(count(v.route_tables.len())),
                 vpn_gw_num: Some(0),
-                vpc_peer_num: Some(count(self.peer_count(v))),
+                vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
                 classic_link_num: Some(0),
                 vpg_num: Some(0),
@@ -202,40 +183,37 @@ impl State {
                 create_time: Some(format_datetime(v.head.created)),
             })
             .collect();
-        DescribeVpcExOutput {
+        Ok(DescribeVpcExOutput {
             total_count: Some(total),
             data: Some(data),
             ..Default::default()
-        }
+        })
     }
 }
 
-fn delete_vpc(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteVpc,
-    _now: Now,
-) -> Result<DeleteVpcOutput, Failure> {
-    let id = request.vpc_id.as_str();
-    let index = state.vpc_index(caller, id)?;
-    let vpc = &state.vpcs[index];
-    let cannot_delete = |message: String| {
-        Err(Failure::business(
-            ErrorCode::InvalidVpcCannotDelete,
-            message,
-        ))
-    };
-    if let Some(subnet) = vpc.subnets.first() {
-        return cannot_delete(format!("VPC `{id}` still has subnet {}", subnet.head.id));
+impl Model for DeleteVpc {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.vpc_id.as_str();
+        let index = state.vpc_index(caller, id)?;
+        let vpc = &state.vpcs[index];
+        let cannot_delete = |message: String| {
+            Err(Failure::business(
+                ErrorCode::InvalidVpcCannotDelete,
+                message,
+            ))
+        };
+        if let Some(subnet) = vpc.subnets.first() {
+            return cannot_delete(format!("VPC `{id}` still has subnet {}", subnet.head.id));
+        }
+        if let Some(p) = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live()) {
+            let (peering, label) = (&p.head.id, p.state.label());
+            return cannot_delete(format!(
+                "VPC `{id}` still has peering connection {peering} ({label})"
+            ));
+        }
+        state.vpcs.remove(index);
+        Ok(DeleteVpcOutput::default())
     }
-    if let Some(p) = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live()) {
-        let (peering, label) = (&p.head.id, p.state.label());
-        return cannot_delete(format!(
-            "VPC `{id}` still has peering connection {peering} ({label})"
-        ));
-    }
-    state.vpcs.remove(index);
-    Ok(DeleteVpcOutput::default())
 }
 
 #[cfg(test)]
