@@ -33,14 +33,10 @@ pub(super) struct NetworkAcl {
     egress: Vec<AclEntry>,
 }
 
-table::resource!(
-    NetworkAcl,
-    "network ACL",
-    InvalidNetworkAclIDNotFound,
-    InvalidNetworkAclName,
-    InvalidNetworkAclNameInUse,
-    in network_acls
-);
+table::resource! {
+    NetworkAcl "network ACL" in network_acls,
+    InvalidNetworkAclIDNotFound, InvalidNetworkAclName, InvalidNetworkAclNameInUse
+}
 
 /// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
 type AclEntry = ModifyNetworkAclEntryNetworkAclEntrySetParam;

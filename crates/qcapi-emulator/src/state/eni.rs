@@ -35,24 +35,14 @@ pub(super) struct Eni {
     pub(super) subnet_id: String,
     /// Security groups as sent (security groups are not modelled).
     sg_ids: Vec<String>,
-    /// Its private addresses inside the subnet, the primary one first.
-    ips: Vec<PrivateIp>,
+    /// Its private addresses inside the subnet, the primary one first (it
+    /// cannot be unassigned, so it stays first).
+    ips: Vec<Ipv4Addr>,
 }
 
-table::resource!(
-    Eni,
-    "network interface",
-    InvalidNetworkInterfaceNotFound,
-    InvalidNetworkInterfaceName,
-    InvalidNetworkInterfaceInUse,
-    in enis
-);
-
-/// One private address of an ENI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct PrivateIp {
-    address: Ipv4Addr,
-    primary: bool,
+table::resource! {
+    Eni "network interface" in enis,
+    InvalidNetworkInterfaceNotFound, InvalidNetworkInterfaceName, InvalidNetworkInterfaceInUse
 }
 
 /// The addresses a subnet hands out: all of its block but the network, the
@@ -85,18 +75,22 @@ fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
     })
 }
 
-/// Reads `privateIpAddressSet` items, given as (address, primary) pairs.
+/// Reads `privateIpAddressSet` items, given as (address, primary) pairs; the
+/// primary ones come first.
 fn explicit_ips<'r>(
     items: impl IntoIterator<Item = (&'r str, bool)>,
-) -> Result<Vec<PrivateIp>, Failure> {
+) -> Result<Vec<(Ipv4Addr, bool)>, Failure> {
     let read = |(i, (text, primary))| {
         let parameter = format!("privateIpAddressSet.{i}.privateIpAddress");
-        Ok(PrivateIp {
-            address: address(&parameter, text)?,
-            primary,
-        })
+        Ok((address(&parameter, text)?, primary))
     };
-    items.into_iter().enumerate().map(read).collect()
+    let mut ips: Vec<(Ipv4Addr, bool)> = items
+        .into_iter()
+        .enumerate()
+        .map(read)
+        .collect::<Result<_, _>>()?;
+    ips.sort_by_key(|&(_, primary)| !primary);
+    Ok(ips)
 }
 
 /// `secondaryPrivateIpAddressCount`, default 0 (the spec sets no minimum).
@@ -109,21 +103,27 @@ fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
     })
 }
 
+/// The addresses that interfaces hold in subnet `subnet_id` (old-style).
+pub(super) fn held_ips<'v>(vpc: &'v Vpc, subnet_id: &'v str) -> impl Iterator<Item = &'v Ipv4Addr> {
+    let enis = vpc.enis.iter().filter(move |e| e.subnet_id == subnet_id);
+    enis.flat_map(|e| &e.ips)
+}
+
 /// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
 /// and picks `count` more, lowest free first. Returns them in that order.
 fn pick_ips(
     vpc: &Vpc,
     subnet: &Subnet,
-    explicit: &[Ipv4Addr],
+    explicit: impl IntoIterator<Item = Ipv4Addr>,
     count: usize,
 ) -> Result<Vec<Ipv4Addr>, Failure> {
     let range = assignable(subnet.cidr);
-    let in_subnet = vpc.enis.iter().filter(|e| e.subnet_id == subnet.head.id);
-    let mut used: BTreeSet<u32> = in_subnet
-        .flat_map(|e| e.ips.iter().map(|ip| u32::from(ip.address)))
+    let mut used: BTreeSet<u32> = held_ips(vpc, &subnet.head.id)
+        .map(|&a| u32::from(a))
         .collect();
     let (subnet_id, cidr) = (&subnet.head.un_id, subnet.cidr);
-    for &address in explicit {
+    let mut picked = Vec::new();
+    for address in explicit {
         if !range.contains(&u32::from(address)) {
             return Err(Failure::invalid_parameter(format!(
                 "`{address}` is not an assignable address of subnet {subnet_id} ({cidr})"
@@ -135,33 +135,19 @@ fn pick_ips(
                 format!("`{address}` is already in use"),
             ));
         }
+        picked.push(address);
     }
-    let free: Vec<Ipv4Addr> = range
-        .filter(|a| !used.contains(a))
-        .take(count)
-        .map(Ipv4Addr::from)
-        .collect();
-    if free.len() < count {
+    let explicit_count = picked.len();
+    let free = range.filter(|a| !used.contains(a)).take(count);
+    picked.extend(free.map(Ipv4Addr::from));
+    let free = picked.len() - explicit_count;
+    if free < count {
         return Err(Failure::business(
             ErrorCode::ResourceInsufficientSubnet,
-            format!(
-                "subnet {subnet_id} ({cidr}) has {} free addresses, {count} wanted",
-                free.len()
-            ),
+            format!("subnet {subnet_id} ({cidr}) has {free} free addresses, {count} wanted"),
         ));
     }
-    Ok([explicit, &free].concat())
-}
-
-impl State {
-    /// How many addresses of subnet `subnet_id` (old-style) interfaces hold.
-    pub(super) fn ips_in_use(vpc: &Vpc, subnet_id: &str) -> usize {
-        vpc.enis
-            .iter()
-            .filter(|e| e.subnet_id == subnet_id)
-            .map(|e| e.ips.len())
-            .sum()
-    }
+    Ok(picked)
 }
 
 impl Listed for DescribeNetworkInterfaces {
@@ -199,13 +185,14 @@ impl Listed for DescribeNetworkInterfaces {
 
 fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
     let subnet = vpc.subnets.iter().find(|s| s.head.id == e.subnet_id);
-    let ip_item = |ip: &PrivateIp| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
-        private_ip_address: Some(ip.address.to_string()),
-        primary: Some(ip.primary),
-        wan_ip: Some(String::new()),
-        eip_id: Some(String::new()),
-        description: Some(String::new()),
-    };
+    let ip_item =
+        |(i, ip): (usize, &Ipv4Addr)| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
+            private_ip_address: Some(ip.to_string()),
+            primary: Some(i == 0),
+            wan_ip: Some(String::new()),
+            eip_id: Some(String::new()),
+            description: Some(String::new()),
+        };
     let group_item = |id: &String| DescribeNetworkInterfacesDataGroupSet {
         sg_id: Some(id.clone()),
         sg_name: Some(String::new()),
@@ -222,7 +209,7 @@ fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
         primary: Some(false),
         mac_address: Some(mac_address(e.head.serial)),
         create_time: Some(format_datetime(e.head.created)),
-        private_ip_addresses_set: Some(e.ips.iter().map(ip_item).collect()),
+        private_ip_addresses_set: Some(e.ips.iter().enumerate().map(ip_item).collect()),
         instance_set: Some(Vec::new()),
         group_set: Some(e.sg_ids.iter().map(group_item).collect()),
     }
@@ -233,40 +220,29 @@ impl Model for CreateNetworkInterface {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
         let vpc = &state.vpcs[v];
         check_new_name(&vpc.enis, &r.eni_name, None, "the VPC")?;
-        let explicit = r.private_ip_address_set.iter().flatten();
-        let mut explicit =
-            explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-        let primaries = explicit.iter().filter(|ip| ip.primary).count();
+        let set = r.private_ip_address_set.iter().flatten();
+        let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        let primaries = explicit.iter().filter(|(_, primary)| *primary).count();
         if primaries > 1 {
             return Err(Failure::invalid_parameter(format!(
                 "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
             )));
         }
-        // The explicit primary first, then the other explicit addresses; without
-        // an explicit primary the lowest free address becomes it.
-        explicit.sort_by_key(|ip| !ip.primary);
-        let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
+        // Without an explicit primary the lowest free address becomes it.
         let extra = secondary_count(r.secondary_private_ip_address_count)?
             .saturating_add(usize::from(primaries == 0));
         let subnet = &vpc.subnets[s];
-        let mut addresses = pick_ips(vpc, subnet, &wanted, extra)?;
+        let mut ips = pick_ips(vpc, subnet, explicit.iter().map(|&(ip, _)| ip), extra)?;
         if primaries == 0 {
             // The first automatic address moves to the front, as the primary one.
-            addresses[..=wanted.len()].rotate_right(1);
+            ips[..=explicit.len()].rotate_right(1);
         }
         let eni = Eni {
             subnet_id: subnet.head.id.clone(),
             head: state.head("eni", None, r.eni_name, now),
             description: r.eni_description.unwrap_or_default(),
             sg_ids: r.sg_ids.unwrap_or_default(),
-            ips: addresses
-                .into_iter()
-                .enumerate()
-                .map(|(i, address)| PrivateIp {
-                    address,
-                    primary: i == 0,
-                })
-                .collect(),
+            ips,
         };
         // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
         let output = json!({ "networkInterfaceId": eni.head.id });
@@ -315,13 +291,11 @@ impl Model for AssignPrivateIpAddresses {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let id = r.network_interface_id.as_str();
         let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
-        let explicit = r.private_ip_address_set.iter().flatten();
-        let explicit =
-            explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-        if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
+        let set = r.private_ip_address_set.iter().flatten();
+        let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        if let Some((ip, _)) = explicit.iter().find(|(_, primary)| *primary) {
             return Err(Failure::invalid_parameter(format!(
-                "`{}` cannot be primary: the interface already has its primary address",
-                ip.address
+                "`{ip}` cannot be primary: the interface already has its primary address"
             )));
         }
         let count = secondary_count(r.secondary_private_ip_address_count)?;
@@ -334,18 +308,16 @@ impl Model for AssignPrivateIpAddresses {
         let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
         let (_, s) = state.child::<Subnet>(caller, &r.vpc_id, &subnet_id)?;
         let vpc = &state.vpcs[v];
-        let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-        let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
+        let added = pick_ips(
+            vpc,
+            &vpc.subnets[s],
+            explicit.into_iter().map(|(ip, _)| ip),
+            count,
+        )?;
         let output = json!({
             "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
         });
-        let secondary = |address| PrivateIp {
-            address,
-            primary: false,
-        };
-        state.vpcs[v].enis[e]
-            .ips
-            .extend(added.into_iter().map(secondary));
+        state.vpcs[v].enis[e].ips.extend(added);
         Ok(AssignPrivateIpAddressesOutput {
             task_id: Some(state.new_task(&caller.uin, Ok(output))),
             ..Default::default()
@@ -362,14 +334,14 @@ impl Model for UnassignPrivateIpAddresses {
         let mut doomed: Vec<Ipv4Addr> = Vec::new();
         for (i, text) in r.private_ip_address.iter().enumerate() {
             let address = address(&format!("privateIpAddress.{i}"), text)?;
-            match eni.ips.iter().find(|ip| ip.address == address) {
+            match eni.ips.iter().position(|&ip| ip == address) {
                 None => {
                     return Err(Failure::business(
                         ErrorCode::InvalidPrivateIpAddressNotFound,
                         format!("`{address}` is not an address of `{}`", eni.head.id),
                     ));
                 }
-                Some(ip) if ip.primary => {
+                Some(0) => {
                     return Err(Failure::business(
                         ErrorCode::InvalidPrivateipIsPrimary,
                         format!("`{address}` is the primary address of `{}`", eni.head.id),
@@ -378,9 +350,7 @@ impl Model for UnassignPrivateIpAddresses {
                 Some(_) => doomed.push(address),
             }
         }
-        state.vpcs[v].enis[e]
-            .ips
-            .retain(|ip| !doomed.contains(&ip.address));
+        state.vpcs[v].enis[e].ips.retain(|ip| !doomed.contains(ip));
         Ok(UnassignPrivateIpAddressesOutput {
             task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
             ..Default::default()

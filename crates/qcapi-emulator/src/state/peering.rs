@@ -102,13 +102,11 @@ pub(super) struct Peering {
     bandwidth: Option<String>,
 }
 
-table::resource!(
-    Peering,
-    "peering connection",
-    InvalidPeeringConnectionNotFound,
-    InvalidPeeringConnectionName,
+table::resource! {
+    Peering "peering connection",
+    InvalidPeeringConnectionNotFound, InvalidPeeringConnectionName,
     InvalidPeeringConnectionNameInUse
-);
+}
 
 impl Peering {
     fn involves(&self, uin: &str) -> bool {

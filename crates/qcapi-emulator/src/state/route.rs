@@ -29,14 +29,10 @@ pub(super) struct RouteTable {
     pub(super) routes: Vec<Route>,
 }
 
-table::resource!(
-    RouteTable,
-    "route table",
-    InvalidRouteTableIdNotFound,
-    InvalidRouteTableName,
-    InvalidRouteTableNameInUse,
-    in route_tables
-);
+table::resource! {
+    RouteTable "route table" in route_tables,
+    InvalidRouteTableIdNotFound, InvalidRouteTableName, InvalidRouteTableNameInUse
+}
 
 /// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
 /// (4 is a peering connection).

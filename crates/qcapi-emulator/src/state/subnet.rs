@@ -2,7 +2,8 @@
 
 use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_name, check_new_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order};
+use super::table::{check_name, check_new_name, count};
 use super::*;
 use serde::{Deserialize, Serialize};
 
@@ -30,14 +31,10 @@ pub(super) struct Subnet {
     pub(super) network_acl_id: Option<String>,
 }
 
-table::resource!(
-    Subnet,
-    "subnet",
-    InvalidSubnetNotFound,
-    InvalidSubnetName,
-    InvalidSubnetNameInUse,
-    in subnets
-);
+table::resource! {
+    Subnet "subnet" in subnets,
+    InvalidSubnetNotFound, InvalidSubnetName, InvalidSubnetNameInUse
+}
 
 /// A subnet to create: as requested, with its block read and checked.
 pub(super) type SubnetWish<'r> = (&'r SubnetSpec, Cidr);
@@ -88,7 +85,7 @@ pub(super) fn subnet_wishes<'r>(
 /// and broadcast addresses are reserved, and network interfaces hold some.
 fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
     let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
-    let held = i64::try_from(State::ips_in_use(vpc, &s.head.id)).unwrap_or(i64::MAX);
+    let held = count(eni::held_ips(vpc, &s.head.id).count());
     (total, (total - 3 - held).max(0))
 }
 

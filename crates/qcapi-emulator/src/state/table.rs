@@ -206,28 +206,25 @@ pub(crate) trait InVpc: Resource + Sized {
     fn rows(vpc: &Vpc) -> &[Self];
 }
 
-/// Implements [`Resource`] for a type with a `head` field: its kind's name,
-/// then its not-found, invalid-name and name-in-use codes; and [`InVpc`] with
-/// `in` and the VPC's list of them.
+/// Implements [`Resource`] for a type with a `head` field: its kind's name
+/// (and, for [`InVpc`], `in` the VPC's list of them), then its not-found,
+/// invalid-name and name-in-use codes.
 macro_rules! resource {
-    ($ty:ty, $kind:literal, $not_found:ident, $invalid_name:ident, $in_use:ident, in $rows:ident) => {
-        $crate::state::table::resource!($ty, $kind, $not_found, $invalid_name, $in_use);
-        impl $crate::state::table::InVpc for $ty {
-            fn rows(vpc: &$crate::state::Vpc) -> &[Self] {
-                &vpc.$rows
-            }
-        }
-    };
-    ($ty:ty, $kind:literal, $not_found:ident, $invalid_name:ident, $in_use:ident) => {
+    ($ty:ident $kind:literal $(in $rows:ident)?, $not_found:ident, $invalid:ident, $in_use:ident) => {
         impl $crate::state::table::Resource for $ty {
             const KIND: &'static str = $kind;
             const NOT_FOUND: ErrorCode = ErrorCode::$not_found;
-            const INVALID_NAME: ErrorCode = ErrorCode::$invalid_name;
+            const INVALID_NAME: ErrorCode = ErrorCode::$invalid;
             const NAME_IN_USE: ErrorCode = ErrorCode::$in_use;
             fn head(&self) -> &$crate::state::table::Head {
                 &self.head
             }
         }
+        $(impl $crate::state::table::InVpc for $ty {
+            fn rows(vpc: &$crate::state::Vpc) -> &[Self] {
+                &vpc.$rows
+            }
+        })?
     };
 }
 pub(crate) use resource;

@@ -14,42 +14,30 @@ pub(super) fn register(handlers: &mut Handlers) {
         .listing("vpcs", || DescribeVpcEx::new().limit(i64::MAX));
 }
 
-table::resource!(
-    Vpc,
-    "VPC",
-    InvalidVpcNotFound,
-    InvalidVpcName,
-    InvalidVpcNameInUse
-);
+table::resource! {
+    Vpc "VPC",
+    InvalidVpcNotFound, InvalidVpcName, InvalidVpcNameInUse
+}
 
 impl Model for CreateVpc {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        let CreateVpc {
-            vpc_name: name,
-            cidr_block,
-            subnet_set,
-        } = r;
-        let cidr = Cidr::parse(&cidr_block)
-            .filter(|c| c.is_vpc_block())
-            .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidVpcCidr,
-                    format!(
-                        "`{cidr_block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-                    ),
-                )
-            })?;
+        let cidr = Cidr::parse(&r.cidr_block).filter(|c| c.is_vpc_block());
+        let cidr = cidr.ok_or_else(|| {
+            Failure::business(
+                ErrorCode::InvalidVpcCidr,
+                format!(
+                    "`{}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
+                    r.cidr_block
+                ),
+            )
+        })?;
         let region = caller.region.as_str();
-        check_new_name(
-            state.vpcs_of(caller),
-            &name,
-            None,
-            &format!("region `{region}`"),
-        )?;
+        let scope = format!("region `{region}`");
+        check_new_name(state.vpcs_of(caller), &r.vpc_name, None, &scope)?;
         // Check every subnet before allocating anything, so a failure changes nothing.
-        let wanted = subnet_wishes(subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
+        let wanted = subnet_wishes(r.subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
 
-        let head = state.head("vpc", Some(region), name, now);
+        let head = state.head("vpc", Some(region), r.vpc_name, now);
         let route_table = RouteTable {
             head: state.head("rtb", Some(region), "default".to_owned(), now),
             kind: 1,
@@ -59,24 +47,20 @@ impl Model for CreateVpc {
             .into_iter()
             .map(|wish| state.new_subnet(region, wish, &route_table.head.id, now))
             .collect();
+        let subnet_set = subnets.iter().map(|s| CreateVpcSubnetSet {
+            subnet_id: Some(s.head.id.clone()),
+            un_subnet_id: Some(s.head.un_id.clone()),
+            route_table_id: Some(s.route_table_id.clone()),
+            subnet_name: Some(s.head.name.clone()),
+            cidr_block: Some(s.cidr.to_string()),
+            zone_id: Some(s.zone_id),
+        });
         let out = CreateVpcOutput {
             vpc_id: Some(head.id.clone()),
             un_vpc_id: Some(head.un_id.clone()),
             uniq_vpc_id: Some(head.un_id.clone()),
             vpc_create_time: Some(format_datetime(now)),
-            subnet_set: Some(
-                subnets
-                    .iter()
-                    .map(|s| CreateVpcSubnetSet {
-                        subnet_id: Some(s.head.id.clone()),
-                        un_subnet_id: Some(s.head.un_id.clone()),
-                        route_table_id: Some(s.route_table_id.clone()),
-                        subnet_name: Some(s.head.name.clone()),
-                        cidr_block: Some(s.cidr.to_string()),
-                        zone_id: Some(s.zone_id),
-                    })
-                    .collect(),
-            ),
+            subnet_set: Some(subnet_set.collect()),
             route_table_set: Some(vec![CreateVpcRouteTableSet {
                 route_table_id: Some(route_table.head.id.clone()),
                 route_table_type: Some(route_table.kind),
@@ -196,19 +180,21 @@ impl Model for DeleteVpc {
         let id = r.vpc_id.as_str();
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
-        let cannot_delete = |message: String| {
-            Err(Failure::business(
+        let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
+        let blocker = match (vpc.subnets.first(), peering) {
+            (Some(subnet), _) => Some(format!("subnet {}", subnet.head.id)),
+            (None, Some(p)) => Some(format!(
+                "peering connection {} ({})",
+                p.head.id,
+                p.state.label()
+            )),
+            (None, None) => None,
+        };
+        if let Some(blocker) = blocker {
+            let message = format!("VPC `{id}` still has {blocker}");
+            return Err(Failure::business(
                 ErrorCode::InvalidVpcCannotDelete,
                 message,
-            ))
-        };
-        if let Some(subnet) = vpc.subnets.first() {
-            return cannot_delete(format!("VPC `{id}` still has subnet {}", subnet.head.id));
-        }
-        if let Some(p) = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live()) {
-            let (peering, label) = (&p.head.id, p.state.label());
-            return cannot_delete(format!(
-                "VPC `{id}` still has peering connection {peering} ({label})"
             ));
         }
         state.vpcs.remove(index);
