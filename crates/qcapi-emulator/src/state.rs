@@ -139,25 +139,24 @@ pub(crate) fn handle(
         let answer = before_model()?;
         Some(canned(state, caller, spec, answer))
     };
-    if let Some(answer) = HANDLERS.run(spec.name, state, caller, params, now, &mut before) {
-        return answer;
+    if let Some(model) = HANDLERS.get(spec.name) {
+        return model(state, caller, params, now, &mut before);
     }
     // Validated as a typed request would be, though nothing models it.
     if let Some(Err(e)) = api::catalog::read_request(spec.name, params) {
         return Err(Failure::invalid_parameter(e.to_string()));
     }
-    if let Some(answer) = before(state) {
-        return answer;
-    }
-    // A success shaped like the spec's outputs, with the request's own values
-    // where an output has a parameter's name.
-    let mut out = shape::placeholder(spec.outputs);
-    shape::reflect(&mut out, spec.outputs, params);
-    if spec.asynchronous {
-        // A real, succeeding task rather than a placeholder id.
-        out.remove("taskId");
-    }
-    canned(state, caller, spec, Ok(out))
+    before(state).unwrap_or_else(|| {
+        // A success shaped like the spec's outputs, with the request's own values
+        // where an output has a parameter's name.
+        let mut out = shape::placeholder(spec.outputs);
+        shape::reflect(&mut out, spec.outputs, params);
+        if spec.asynchronous {
+            // A real, succeeding task rather than a placeholder id.
+            out.remove("taskId");
+        }
+        canned(state, caller, spec, Ok(out))
+    })
 }
 
 /// An answer in place of a model (canned, or shaped like the spec): an

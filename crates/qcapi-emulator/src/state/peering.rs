@@ -15,16 +15,6 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers
         .add(CreateVpcPeeringConnection::run)
         .add(CreateVpcPeeringConnectionEx::run)
-        .add(AcceptVpcPeeringConnection::run)
-        .add(AcceptVpcPeeringConnectionEx::run)
-        .add(RejectVpcPeeringConnection::run)
-        .add(RejectVpcPeeringConnectionEx::run)
-        .add(EnableVpcPeeringConnection::run)
-        .add(EnableVpcPeeringConnectionEx::run)
-        .add(DeleteVpcPeeringConnection::run)
-        .add(DeleteVpcPeeringConnectionEx::run)
-        .add(ModifyVpcPeeringConnection::run)
-        .add(ModifyVpcPeeringConnectionEx::run)
         .add(DescribeVpcPeeringConnections::run)
         .dump("peeringConnections", |state, caller| {
             let mine = state
@@ -33,6 +23,7 @@ pub(super) fn register(handlers: &mut Handlers) {
                 .filter(|p| p.touches(&caller.uin, &caller.region));
             serde_json::to_value(mine.map(item).collect::<Vec<_>>()).unwrap_or_default()
         });
+    register_changes(handlers);
 }
 
 /// States of a peering connection, with their wire codes.
@@ -206,10 +197,15 @@ impl Model for CreateVpcPeeringConnectionEx {
 }
 
 /// The synchronous action and its asynchronous `Ex` twin for each operation:
-/// one model each, the same rules. Modify also names the new name's field.
+/// one model each, the same rules, and `register_changes` registering them.
+/// Modify also names the new name's field.
 macro_rules! changes {
-    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident, $OutEx:ident;)*) => {$(
-        impl Model for $Sync {
+    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident, $OutEx:ident;)*) => {
+        fn register_changes(handlers: &mut Handlers) {
+            $(handlers.add($Sync::run).add($Ex::run);)*
+        }
+
+        $(impl Model for $Sync {
             fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
                 let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
                 state.change_peering(caller, id, PeeringOp::$op, name, false, now)?;
@@ -223,8 +219,8 @@ macro_rules! changes {
                 let task_id = state.change_peering(caller, id, PeeringOp::$op, name, true, now)?;
                 Ok($OutEx { task_id, ..Default::default() })
             }
-        }
-    )*};
+        })*
+    };
 }
 
 changes! {

@@ -81,30 +81,28 @@ pub(super) fn subnet_wishes<'r>(
     Ok(wanted)
 }
 
-/// Addresses in the subnet's block, and those still free: the network, gateway
-/// and broadcast addresses are reserved, and network interfaces hold some.
-fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
-    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
-    let held = count(eni::held_ips(vpc, &s.head.id).count());
-    (total, (total - 3 - held).max(0))
-}
-
 impl State {
-    /// A new subnet from a checked wish, with fresh ids (not yet in its VPC).
-    pub(super) fn new_subnet(
-        &mut self,
-        region: &str,
-        (spec, cidr): SubnetWish<'_>,
-        route_table_id: &str,
-        now: Now,
-    ) -> Subnet {
-        Subnet {
-            head: self.head("subnet", Some(region), spec.subnet_name.clone(), now),
-            cidr,
-            zone_id: spec.zone_id,
-            route_table_id: route_table_id.to_owned(),
-            network_acl_id: None,
-        }
+    /// Adds checked subnets with fresh ids to VPC `v`, associated with its
+    /// default route table; returns them.
+    pub(super) fn add_subnets(&mut self, v: usize, wanted: Vec<SubnetWish>, now: Now) -> &[Subnet] {
+        let vpc = &self.vpcs[v];
+        let region = vpc.region.clone();
+        let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
+        let table = default_table.map(|t| t.head.id.clone()).unwrap_or_default();
+        let created: Vec<Subnet> = wanted
+            .into_iter()
+            .map(|(spec, cidr)| Subnet {
+                head: self.head("subnet", Some(&region), spec.subnet_name.clone(), now),
+                cidr,
+                zone_id: spec.zone_id,
+                route_table_id: table.clone(),
+                network_acl_id: None,
+            })
+            .collect();
+        let subnets = &mut self.vpcs[v].subnets;
+        let first = subnets.len();
+        subnets.extend(created);
+        &subnets[first..]
     }
 }
 
@@ -137,7 +135,10 @@ impl Listed for DescribeSubnetEx {
 
 /// One DescribeSubnetEx entry; `with_acl` reports the bound ACL (`getAclIdFlag=1`).
 fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
-    let (total, available) = ip_counts(vpc, s);
+    // The network, gateway and broadcast addresses are reserved, and network
+    // interfaces hold some.
+    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
+    let held = count(eni::held_ips(vpc, &s.head.id).count());
     let table = vpc
         .route_tables
         .iter()
@@ -161,7 +162,7 @@ fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
         network_acl_id: Some(acl.unwrap_or("0").to_owned()),
         vpc_devices: Some(0),
         total_ip_num: Some(total),
-        available_ip_num: Some(available),
+        available_ip_num: Some((total - 3 - held).max(0)),
         broadcast: Some(false),
         is_default: Some(false),
     }
@@ -179,29 +180,23 @@ impl Model for CreateSubnet {
             ));
         }
         let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
-        let region = vpc.region.clone();
-        let default_table = vpc.route_tables.iter().find(|r| r.kind == 1);
-        let table = default_table.map(|r| r.head.clone()).unwrap_or_default();
-        let created: Vec<Subnet> = wanted
-            .into_iter()
-            .map(|w| state.new_subnet(&region, w, &table.id, now))
-            .collect();
-        let subnet_set = created
-            .iter()
-            .map(|s| CreateSubnetSubnetSet {
-                subnet_id: Some(s.head.id.clone()),
-                un_subnet_id: Some(s.head.un_id.clone()),
-                subnet_name: Some(s.head.name.clone()),
-                cidr_block: Some(s.cidr.to_string()),
-                route_table_id: Some(s.route_table_id.clone()),
-                un_route_table_id: Some(table.un_id.clone()),
-                zone_id: Some(s.zone_id),
-                ..Default::default()
-            })
-            .collect();
-        state.vpcs[v].subnets.extend(created);
+        let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
+        let un_table = default_table
+            .map(|t| t.head.un_id.clone())
+            .unwrap_or_default();
+        let added = state.add_subnets(v, wanted, now);
+        let subnet_set = added.iter().map(|s| CreateSubnetSubnetSet {
+            subnet_id: Some(s.head.id.clone()),
+            un_subnet_id: Some(s.head.un_id.clone()),
+            subnet_name: Some(s.head.name.clone()),
+            cidr_block: Some(s.cidr.to_string()),
+            route_table_id: Some(s.route_table_id.clone()),
+            un_route_table_id: Some(un_table.clone()),
+            zone_id: Some(s.zone_id),
+            ..Default::default()
+        });
         Ok(CreateSubnetOutput {
-            subnet_set: Some(subnet_set),
+            subnet_set: Some(subnet_set.collect()),
             ..Default::default()
         })
     }
@@ -211,17 +206,17 @@ impl Model for DescribeSubnet {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
         let vpc = &state.vpcs[v];
-        let s = &vpc.subnets[s];
-        let (total, available) = ip_counts(vpc, s);
+        // The same fields as in a listing.
+        let item = subnet_item(vpc, &vpc.subnets[s], false);
         Ok(DescribeSubnetOutput {
-            subnet_id: Some(s.head.id.clone()),
-            subnet_name: Some(s.head.name.clone()),
-            subnet_create_time: Some(format_datetime(s.head.created)),
-            cidr_block: Some(s.cidr.to_string()),
-            route_table_id: Some(s.route_table_id.clone()),
-            zone_id: Some(s.zone_id),
-            total_ip_num: Some(total),
-            available_ip_num: Some(available),
+            subnet_id: item.subnet_id,
+            subnet_name: item.subnet_name,
+            subnet_create_time: item.subnet_create_time,
+            cidr_block: item.cidr_block,
+            route_table_id: item.route_table_id,
+            zone_id: item.zone_id,
+            total_ip_num: item.total_ip_num,
+            available_ip_num: item.available_ip_num,
             ..Default::default()
         })
     }

@@ -24,8 +24,9 @@ pub(crate) type Handler<A> =
 pub(crate) type BeforeModel<'b> = dyn FnMut(&mut State) -> Option<Result<String, Failure>> + 'b;
 
 /// A handler behind its parameter reading and answer rendering: flat parameters
-/// in, the output's JSON object out.
-type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) -> Result<String, Failure>
+/// in, the output's JSON object out; the last argument runs once the parameters
+/// were read, and its answer, if any, replaces the handler's.
+pub(crate) type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) -> Result<String, Failure>
     + Send
     + Sync;
 
@@ -71,11 +72,7 @@ impl Handlers {
         A::Output: Serialize,
     {
         let name = A::action_spec().name;
-        let run = move |state: &mut State,
-                        caller: &Caller,
-                        params: &Params,
-                        now: Now,
-                        before: &mut BeforeModel<'_>| {
+        let run: Box<Erased> = Box::new(move |state, caller, params, now, before| {
             let request =
                 A::from_params(params).map_err(|e| Failure::invalid_parameter(e.to_string()))?;
             if let Some(answer) = before(state) {
@@ -85,8 +82,8 @@ impl Handlers {
             // Generated outputs have string keys and finite numbers: this cannot fail.
             serde_json::to_string(&output)
                 .map_err(|e| Failure::new(6000, "InternalError", e.to_string()))
-        };
-        let previous = self.by_action.insert(name, Box::new(run));
+        });
+        let previous = self.by_action.insert(name, run);
         assert!(previous.is_none(), "{name} is registered twice");
         self
     }
@@ -116,19 +113,9 @@ impl Handlers {
         self.add(describe::<A>)
     }
 
-    /// Runs the handler of `action`, or `None` when it has none; `before` runs once
-    /// the parameters were read, and its answer, if any, replaces the handler's.
-    pub(crate) fn run(
-        &self,
-        action: &str,
-        state: &mut State,
-        caller: &Caller,
-        params: &Params,
-        now: Now,
-        before: &mut BeforeModel<'_>,
-    ) -> Option<Result<String, Failure>> {
-        let handler = self.by_action.get(action)?;
-        Some(handler(state, caller, params, now, before))
+    /// The handler of `action`, if it has one.
+    pub(crate) fn get(&self, action: &str) -> Option<&Erased> {
+        self.by_action.get(action).map(|handler| &**handler)
     }
 
     /// The modelled actions, sorted.
@@ -228,20 +215,6 @@ macro_rules! resource {
     };
 }
 pub(crate) use resource;
-
-/// The index of the item with `id`, or `R::NOT_FOUND` saying where it was
-/// looked for (`scope`, e.g. "in VPC `vpc-1`").
-pub(crate) fn position<R: Resource>(items: &[R], id: &str, scope: &str) -> Result<usize, Failure> {
-    items
-        .iter()
-        .position(|r| r.head().has_id(id))
-        .ok_or_else(|| {
-            Failure::business(
-                R::NOT_FOUND,
-                format!("{} `{id}` not found {scope}", R::KIND),
-            )
-        })
-}
 
 /// Checks a name for a resource among `items` (other than the one at
 /// `except`): 1 to 60 characters, and not yet taken in `scope` (e.g. "the VPC").

@@ -3,8 +3,8 @@
 
 use qcapi_core::vpc::*;
 
+use super::table::count;
 use super::table::{Handlers, InVpc, Listed, Listing, Model, Now, Order, Resource, check_new_name};
-use super::table::{count, position};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
@@ -37,17 +37,24 @@ impl Model for CreateVpc {
         // Check every subnet before allocating anything, so a failure changes nothing.
         let wanted = subnet_wishes(r.subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
 
-        let head = state.head("vpc", Some(region), r.vpc_name, now);
-        let route_table = RouteTable {
-            head: state.head("rtb", Some(region), "default".to_owned(), now),
-            kind: 1,
-            routes: Vec::new(),
+        let vpc = Vpc {
+            uin: caller.uin.clone(),
+            region: caller.region.clone(),
+            head: state.head("vpc", Some(region), r.vpc_name, now),
+            cidr,
+            subnets: Vec::new(),
+            route_tables: vec![RouteTable {
+                head: state.head("rtb", Some(region), "default".to_owned(), now),
+                kind: 1,
+                routes: Vec::new(),
+            }],
+            network_acls: Vec::new(),
+            enis: Vec::new(),
         };
-        let subnets: Vec<Subnet> = wanted
-            .into_iter()
-            .map(|wish| state.new_subnet(region, wish, &route_table.head.id, now))
-            .collect();
-        let subnet_set = subnets.iter().map(|s| CreateVpcSubnetSet {
+        state.vpcs.push(vpc);
+        let v = state.vpcs.len() - 1;
+        let added = state.add_subnets(v, wanted, now);
+        let subnet_set = added.iter().map(|s| CreateVpcSubnetSet {
             subnet_id: Some(s.head.id.clone()),
             un_subnet_id: Some(s.head.un_id.clone()),
             route_table_id: Some(s.route_table_id.clone()),
@@ -55,30 +62,21 @@ impl Model for CreateVpc {
             cidr_block: Some(s.cidr.to_string()),
             zone_id: Some(s.zone_id),
         });
-        let out = CreateVpcOutput {
-            vpc_id: Some(head.id.clone()),
-            un_vpc_id: Some(head.un_id.clone()),
-            uniq_vpc_id: Some(head.un_id.clone()),
+        let subnet_set = Some(subnet_set.collect());
+        let (vpc, table) = (&state.vpcs[v], &state.vpcs[v].route_tables[0]);
+        Ok(CreateVpcOutput {
+            vpc_id: Some(vpc.head.id.clone()),
+            un_vpc_id: Some(vpc.head.un_id.clone()),
+            uniq_vpc_id: Some(vpc.head.un_id.clone()),
             vpc_create_time: Some(format_datetime(now)),
-            subnet_set: Some(subnet_set.collect()),
+            subnet_set,
             route_table_set: Some(vec![CreateVpcRouteTableSet {
-                route_table_id: Some(route_table.head.id.clone()),
-                route_table_type: Some(route_table.kind),
-                route_table_name: Some(route_table.head.name.clone()),
+                route_table_id: Some(table.head.id.clone()),
+                route_table_type: Some(table.kind),
+                route_table_name: Some(table.head.name.clone()),
             }]),
             ..Default::default()
-        };
-        state.vpcs.push(Vpc {
-            uin: caller.uin.clone(),
-            region: caller.region.clone(),
-            head,
-            cidr,
-            subnets,
-            route_tables: vec![route_table],
-            network_acls: Vec::new(),
-            enis: Vec::new(),
-        });
-        Ok(out)
+        })
     }
 }
 
@@ -114,7 +112,11 @@ impl State {
         id: &str,
     ) -> Result<(usize, usize), Failure> {
         let v = self.vpc_index(caller, vpc_id)?;
-        let i = position(R::rows(&self.vpcs[v]), id, &format!("in VPC `{vpc_id}`"))?;
+        let rows = R::rows(&self.vpcs[v]);
+        let Some(i) = rows.iter().position(|r| r.head().has_id(id)) else {
+            let message = format!("{} `{id}` not found in VPC `{vpc_id}`", R::KIND);
+            return Err(Failure::business(R::NOT_FOUND, message));
+        };
         Ok((v, i))
     }
 
