@@ -222,6 +222,24 @@ pub(crate) fn unified_suffix(serial: u64) -> String {
     out.iter().map(|&b| char::from(b)).collect()
 }
 
+impl State {
+    /// A new resource's head with fresh ids: the unified `{kind}-…`, and the
+    /// old-style `{region}_{kind}_{serial}` for kinds that have one (`region`).
+    fn head(&mut self, kind: &str, region: Option<&str>, name: String, now: Now) -> Head {
+        self.next_serial += 1;
+        let serial = self.next_serial;
+        let un_id = format!("{kind}-{}", unified_suffix(serial));
+        let id = region.map_or_else(|| un_id.clone(), |r| format!("{r}_{kind}_{serial}"));
+        Head {
+            id,
+            un_id,
+            name,
+            created: now,
+            serial,
+        }
+    }
+}
+
 mod acl;
 mod eni;
 mod peering;

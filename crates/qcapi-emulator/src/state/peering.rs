@@ -159,16 +159,16 @@ pub(crate) fn transition(
 
 impl Model for CreateVpcPeeringConnection {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        // Same-region peerings look the peer up in the caller's own region.
-        let wish = Wish {
-            vpc_id: &r.vpc_id,
-            peer_vpc_id: &r.peer_vpc_id,
-            peer_uin: &r.peer_uin,
-            peer_region: &caller.region,
-            name: &r.peering_connection_name,
-            bandwidth: None,
-        };
-        let id = state.create_peering(caller, wish, now)?;
+        // The cross-region request with the peer in the caller's own region.
+        let same_region = CreateVpcPeeringConnectionEx::new(
+            r.vpc_id,
+            r.peer_vpc_id,
+            r.peer_uin,
+            r.peering_connection_name,
+            &caller.region,
+            "",
+        );
+        let id = state.create_peering(caller, &same_region, false, now)?;
         Ok(CreateVpcPeeringConnectionOutput {
             peering_connection_id: Some(id),
             ..Default::default()
@@ -178,15 +178,7 @@ impl Model for CreateVpcPeeringConnection {
 
 impl Model for CreateVpcPeeringConnectionEx {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        let wish = Wish {
-            vpc_id: &r.vpc_id,
-            peer_vpc_id: &r.peer_vpc_id,
-            peer_uin: &r.peer_uin,
-            peer_region: &r.peer_region,
-            name: &r.peering_connection_name,
-            bandwidth: Some(&r.bandwidth),
-        };
-        let id = state.create_peering(caller, wish, now)?;
+        let id = state.create_peering(caller, &r, true, now)?;
         let task = state.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
         Ok(CreateVpcPeeringConnectionExOutput {
             task_id: Some(task),
@@ -293,16 +285,6 @@ fn item(p: &Peering) -> PeeringConnection {
     }
 }
 
-/// A peering to create, as either create action asks for it.
-struct Wish<'r> {
-    vpc_id: &'r str,
-    peer_vpc_id: &'r str,
-    peer_uin: &'r str,
-    peer_region: &'r str,
-    name: &'r str,
-    bandwidth: Option<&'r str>,
-}
-
 impl State {
     /// Pending peerings left unanswered for 7 days expire (evaluated lazily, on each request).
     pub(crate) fn expire_pending(&mut self, now: Now) {
@@ -321,21 +303,23 @@ impl State {
         sides.filter(|p| p.state != PeeringState::Deleted).count()
     }
 
+    /// A new peering as `r` asks for it; only cross-region (`ex`) ones carry a bandwidth.
     fn create_peering(
         &mut self,
         caller: &Caller,
-        wish: Wish<'_>,
+        r: &CreateVpcPeeringConnectionEx,
+        ex: bool,
         now: Now,
     ) -> Result<String, Failure> {
-        check_name(wish.name, Peering::INVALID_NAME)?;
-        let local = &self.vpcs[self.find_vpc(&caller.uin, &caller.region, wish.vpc_id)?];
-        let peer = &self.vpcs[self.find_vpc(wish.peer_uin, wish.peer_region, wish.peer_vpc_id)?];
+        check_name(&r.peering_connection_name, Peering::INVALID_NAME)?;
+        let local = &self.vpcs[self.find_vpc(&caller.uin, &caller.region, &r.vpc_id)?];
+        let peer = &self.vpcs[self.find_vpc(&r.peer_uin, &r.peer_region, &r.peer_vpc_id)?];
         if local.cidr.overlaps(peer.cidr) {
             return Err(Failure::business(
                 ErrorCode::PeeringConnectionVpcConflict,
                 format!(
                     "the blocks of `{}` ({}) and `{}` ({}) overlap",
-                    wish.vpc_id, local.cidr, wish.peer_vpc_id, peer.cidr
+                    r.vpc_id, local.cidr, r.peer_vpc_id, peer.cidr
                 ),
             ));
         }
@@ -346,14 +330,14 @@ impl State {
             PeeringState::Pending
         };
         let (initiator, receiver) = (Side::of(local), Side::of(peer));
-        let head = self.head("pcx", None, wish.name.to_owned(), now);
+        let head = self.head("pcx", None, r.peering_connection_name.clone(), now);
         let id = head.id.clone();
         self.peerings.push(Peering {
             head,
             initiator,
             receiver,
             state,
-            bandwidth: wish.bandwidth.map(str::to_owned),
+            bandwidth: ex.then(|| r.bandwidth.clone()),
         });
         Ok(id)
     }
@@ -376,11 +360,11 @@ impl State {
         let index = self
             .peerings
             .iter()
-            .position(|p| p.head.id == id && p.involves(&caller.uin))
-            .ok_or_else(|| {
-                let message = format!("peering connection `{id}` not found");
-                Failure::business(Peering::NOT_FOUND, message)
-            })?;
+            .position(|p| p.head.id == id && p.involves(&caller.uin));
+        let Some(index) = index else {
+            let message = format!("peering connection `{id}` not found");
+            return Err(Failure::business(Peering::NOT_FOUND, message));
+        };
         let p = &self.peerings[index];
         let (initiator, receiver) = (p.initiator.uin == caller.uin, p.receiver.uin == caller.uin);
         let decided = transition(p.state, initiator, receiver, op);
@@ -409,12 +393,7 @@ impl State {
     }
 
     /// Checks that only apply once role and state allow the change.
-    fn check_change(
-        &self,
-        index: usize,
-        op: PeeringOp,
-        new_name: Option<&str>,
-    ) -> Result<(), Failure> {
+    fn check_change(&self, index: usize, op: PeeringOp, name: Option<&str>) -> Result<(), Failure> {
         let p = &self.peerings[index];
         match op {
             // A revived request must still connect two existing VPCs.
@@ -425,7 +404,7 @@ impl State {
             }
             // Names are unique among the live peerings of the initiator's VPC.
             PeeringOp::Modify => {
-                let name = new_name.unwrap_or_default();
+                let name = name.unwrap_or_default();
                 let clash = self.peerings.iter().any(|other| {
                     other.head.id != p.head.id
                         && other.state != PeeringState::Deleted

@@ -80,17 +80,17 @@ impl State {
         for wish in wanted {
             let next_type = next_type(wish.next_type)?;
             let (dest_text, next_hub) = (wish.destination, wish.next_hub);
-            let destination = Cidr::parse(dest_text)
-                .filter(|d| !vpc.cidr.contains(*d))
-                .ok_or_else(|| {
-                    Failure::business(
-                        ErrorCode::InvalidDestinationCidr,
-                        format!(
-                            "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
-                            vpc.cidr
-                        ),
-                    )
-                })?;
+            let Some(destination) = Cidr::parse(dest_text).filter(|d| !vpc.cidr.contains(*d))
+            else {
+                let message = format!(
+                    "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
+                    vpc.cidr
+                );
+                return Err(Failure::business(
+                    ErrorCode::InvalidDestinationCidr,
+                    message,
+                ));
+            };
             let active_peering = |p: &Peering| {
                 p.head.id == next_hub && p.state == PeeringState::Active && p.joins(vpc)
             };
@@ -153,25 +153,18 @@ impl Listed for DescribeRouteTable {
 /// One DescribeRouteTable item: the table, its VPC, and its routes (the
 /// implicit local route first) under both names the documentation uses.
 fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
-    let hop = |destination: String, next_type: i64, hub: &str, description: &str| {
+    let hop = |destination: &dyn ToString, next_type: i64, hub: &str, description: &str| {
         DescribeRouteTableDataRouteSet {
-            destination_cidr_block: Some(destination),
+            destination_cidr_block: Some(destination.to_string()),
             next_type: Some(next_type),
             next_hub: Some(hub.to_owned()),
             un_next_hub: Some(hub.to_owned()),
             description: Some(description.to_owned()),
         }
     };
-    let local = hop("Local".to_owned(), 2, "Local", "");
+    let local = hop(&"Local", 2, "Local", "");
     let routes = t.routes.iter();
-    let routes = routes.map(|r| {
-        hop(
-            r.destination.to_string(),
-            r.next_type,
-            &r.next_hub,
-            &r.description,
-        )
-    });
+    let routes = routes.map(|r| hop(&r.destination, r.next_type, &r.next_hub, &r.description));
     let route_set: Vec<_> = std::iter::once(local).chain(routes).collect();
     let route_table_set = route_set
         .iter()
@@ -267,26 +260,25 @@ impl Model for DeleteRouteTable {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let id = r.route_table_id.as_str();
         let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, id)?;
-        // The spec documents no code for this refusal; the name is the emulator's own.
-        let cannot_delete = |message: String| {
-            Err(Failure::business(
-                ErrorCode::InvalidRouteTableCannotDelete,
-                message,
-            ))
-        };
         let vpc = &state.vpcs[v];
         let table = &vpc.route_tables[t];
-        if table.kind == 1 {
-            return cannot_delete(format!("`{id}` is the VPC's default route table"));
-        }
-        if let Some(s) = vpc
+        let subnet = vpc
             .subnets
             .iter()
-            .find(|s| s.route_table_id == table.head.id)
-        {
-            return cannot_delete(format!(
+            .find(|s| s.route_table_id == table.head.id);
+        let refusal = match subnet {
+            _ if table.kind == 1 => Some(format!("`{id}` is the VPC's default route table")),
+            Some(s) => Some(format!(
                 "route table `{id}` is still associated with subnet {}",
                 s.head.id
+            )),
+            None => None,
+        };
+        if let Some(message) = refusal {
+            // The spec documents no code for this refusal; the name is the emulator's own.
+            return Err(Failure::business(
+                ErrorCode::InvalidRouteTableCannotDelete,
+                message,
             ));
         }
         state.vpcs[v].route_tables.remove(t);
@@ -336,12 +328,13 @@ impl Model for DeleteRoute {
         for r in &r.route_set {
             let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
             let next_type = next_type(&r.next_type)?;
-            let destination = Cidr::parse(dest_text).ok_or_else(|| {
-                Failure::business(
+            let Some(destination) = Cidr::parse(dest_text) else {
+                let message = format!("destination `{dest_text}` is not a CIDR block");
+                return Err(Failure::business(
                     ErrorCode::InvalidDestinationCidr,
-                    format!("destination `{dest_text}` is not a CIDR block"),
-                )
-            })?;
+                    message,
+                ));
+            };
             let key = (destination, next_type, next_hub);
             if !table.routes.iter().any(|r| r.key() == key) {
                 // The spec documents no code for a missing route; the name is the emulator's own.

@@ -3,7 +3,7 @@
 use qcapi_core::vpc::*;
 
 use super::table::{Handlers, Listed, Listing, Model, Now, Order};
-use super::table::{check_name, check_new_name, count};
+use super::table::{check_new_name, count};
 use super::*;
 use serde::{Deserialize, Serialize};
 
@@ -36,73 +36,61 @@ table::resource! {
     InvalidSubnetNotFound, InvalidSubnetName, InvalidSubnetNameInUse
 }
 
-/// A subnet to create: as requested, with its block read and checked.
-pub(super) type SubnetWish<'r> = (&'r SubnetSpec, Cidr);
-
 /// Checks the subnets to create against the VPC block and the VPC's `existing`
-/// subnets (names unique, blocks inside the VPC and disjoint), in order.
-pub(super) fn subnet_wishes<'r>(
-    specs: &'r [SubnetSpec],
+/// subnets (names unique, blocks inside the VPC and disjoint), in order; returns
+/// them without ids or route table yet.
+pub(super) fn subnet_wishes(
+    specs: &[SubnetSpec],
     vpc_cidr: Cidr,
     existing: &[Subnet],
-) -> Result<Vec<SubnetWish<'r>>, Failure> {
-    let mut wanted: Vec<SubnetWish<'r>> = Vec::with_capacity(specs.len());
+) -> Result<Vec<Subnet>, Failure> {
+    let mut wanted: Vec<Subnet> = Vec::with_capacity(specs.len());
     for spec in specs {
-        let name = spec.subnet_name.as_str();
-        check_name(name, ErrorCode::InvalidSubnetName)?;
-        let cidr = Cidr::parse(&spec.cidr_block)
-            .filter(|c| c.is_subnet_of(vpc_cidr))
-            .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidSubnetCidr,
-                    format!(
-                        "subnet block `{}` is not a /16 to /28 block inside {vpc_cidr}",
-                        spec.cidr_block
-                    ),
-                )
-            })?;
+        let (name, block) = (&spec.subnet_name, &spec.cidr_block);
+        let Some(cidr) = Cidr::parse(block).filter(|c| c.is_subnet_of(vpc_cidr)) else {
+            let message =
+                format!("subnet block `{block}` is not a /16 to /28 block inside {vpc_cidr}");
+            return Err(Failure::business(ErrorCode::InvalidSubnetCidr, message));
+        };
         // Earlier subnets of the same request count as existing ones.
-        let existing = existing.iter().map(|s| (s.head.name.as_str(), s.cidr));
-        let mut taken = existing.chain(wanted.iter().map(|(w, c)| (w.subnet_name.as_str(), *c)));
-        if taken.clone().any(|(n, _)| n == name) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetNameInUse,
-                format!("a subnet named `{name}` already exists in the VPC"),
-            ));
+        check_new_name(existing.iter().chain(&wanted), name, None, "the VPC")?;
+        if let Some(other) = existing
+            .iter()
+            .chain(&wanted)
+            .find(|s| s.cidr.overlaps(cidr))
+        {
+            let (other, block) = (&other.head.name, other.cidr);
+            let message = format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})");
+            return Err(Failure::business(ErrorCode::InvalidSubnetConflict, message));
         }
-        if let Some((other, block)) = taken.find(|(_, c)| c.overlaps(cidr)) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetConflict,
-                format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
-            ));
-        }
-        wanted.push((spec, cidr));
+        wanted.push(Subnet {
+            head: Head {
+                name: name.clone(),
+                ..Head::default()
+            },
+            cidr,
+            zone_id: spec.zone_id,
+            route_table_id: String::new(),
+            network_acl_id: None,
+        });
     }
     Ok(wanted)
 }
 
 impl State {
-    /// Adds checked subnets with fresh ids to VPC `v`, associated with its
+    /// Adds checked subnets to VPC `v` with fresh ids, associated with its
     /// default route table; returns them.
-    pub(super) fn add_subnets(&mut self, v: usize, wanted: Vec<SubnetWish>, now: Now) -> &[Subnet] {
+    pub(super) fn add_subnets(&mut self, v: usize, wanted: Vec<Subnet>, now: Now) -> &[Subnet] {
         let vpc = &self.vpcs[v];
-        let region = vpc.region.clone();
+        let (region, first) = (vpc.region.clone(), vpc.subnets.len());
         let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
         let table = default_table.map(|t| t.head.id.clone()).unwrap_or_default();
-        let created: Vec<Subnet> = wanted
-            .into_iter()
-            .map(|(spec, cidr)| Subnet {
-                head: self.head("subnet", Some(&region), spec.subnet_name.clone(), now),
-                cidr,
-                zone_id: spec.zone_id,
-                route_table_id: table.clone(),
-                network_acl_id: None,
-            })
-            .collect();
-        let subnets = &mut self.vpcs[v].subnets;
-        let first = subnets.len();
-        subnets.extend(created);
-        &subnets[first..]
+        for mut subnet in wanted {
+            subnet.head = self.head("subnet", Some(&region), subnet.head.name, now);
+            subnet.route_table_id.clone_from(&table);
+            self.vpcs[v].subnets.push(subnet);
+        }
+        &self.vpcs[v].subnets[first..]
     }
 }
 

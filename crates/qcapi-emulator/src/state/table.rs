@@ -11,7 +11,7 @@ use qcapi_core::{Action, FromParams, Params};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Caller, Failure, State, Vpc, unified_suffix};
+use super::{Caller, Failure, State, Vpc};
 
 /// Emulator time: Unix seconds, the service clock plus the advanced offset.
 pub(crate) type Now = i64;
@@ -153,30 +153,6 @@ impl Head {
     }
 }
 
-impl State {
-    /// A new resource's head with fresh ids: the unified `{kind}-…`, and the
-    /// old-style `{region}_{kind}_{serial}` for kinds that have one (`region`).
-    pub(crate) fn head(
-        &mut self,
-        kind: &str,
-        region: Option<&str>,
-        name: String,
-        now: Now,
-    ) -> Head {
-        self.next_serial += 1;
-        let serial = self.next_serial;
-        let un_id = format!("{kind}-{}", unified_suffix(serial));
-        let id = region.map_or_else(|| un_id.clone(), |r| format!("{r}_{kind}_{serial}"));
-        Head {
-            id,
-            un_id,
-            name,
-            created: now,
-            serial,
-        }
-    }
-}
-
 /// A resource kept in a list: found by either of its ids, named uniquely.
 pub(crate) trait Resource {
     /// What messages call it, e.g. `route table`.
@@ -314,12 +290,9 @@ pub(crate) fn count(n: usize) -> i64 {
 /// handler keeps its own rule so it never stores an empty name).
 pub(crate) fn check_name(name: &str, invalid: ErrorCode) -> Result<(), Failure> {
     let len = name.chars().count();
-    if (1..=60).contains(&len) {
-        Ok(())
-    } else {
-        Err(Failure::business(
-            invalid,
-            format!("a name must be 1 to 60 characters, got {len}"),
-        ))
+    if !(1..=60).contains(&len) {
+        let message = format!("a name must be 1 to 60 characters, got {len}");
+        return Err(Failure::business(invalid, message));
     }
+    Ok(())
 }

@@ -57,18 +57,13 @@ impl State {
 
 impl Model for DescribeVpcTaskResult {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        let not_found = || {
-            Failure::business(
-                ErrorCode::InvalidTaskNotFound,
-                format!("task `{}` not found", r.task_id),
-            )
+        let task = u64::try_from(r.task_id)
+            .ok()
+            .and_then(|id| state.tasks.get_mut(&id));
+        let Some(task) = task.filter(|t| t.owner == caller.uin) else {
+            let message = format!("task `{}` not found", r.task_id);
+            return Err(Failure::business(ErrorCode::InvalidTaskNotFound, message));
         };
-        let id = u64::try_from(r.task_id).map_err(|_| not_found())?;
-        let task = state
-            .tasks
-            .get_mut(&id)
-            .filter(|t| t.owner == caller.uin)
-            .ok_or_else(not_found)?;
         let done = match task.finish {
             TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
             TaskFinish::AfterSeconds(n) => {
@@ -76,25 +71,24 @@ impl Model for DescribeVpcTaskResult {
             }
             TaskFinish::AfterPolls(n) => task.polls >= n,
         };
-        let (status, output) = if !done {
+        if !done {
             task.polls = task.polls.saturating_add(1);
-            (2, None)
-        } else {
-            match &task.outcome {
-                Ok(output) => (0, Some(output.clone())),
-                Err(f) => (
-                    1,
-                    Some(
-                        json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc}),
-                    ),
-                ),
+        }
+        let (status, output) = match &task.outcome {
+            _ if !done => (2, None),
+            Ok(output) => (0, Some(output.clone())),
+            Err(f) => {
+                let failure =
+                    json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc});
+                (1, Some(failure))
             }
         };
+        let data = DescribeVpcTaskResultData {
+            status: Some(status),
+            output,
+        };
         Ok(DescribeVpcTaskResultOutput {
-            data: Some(DescribeVpcTaskResultData {
-                status: Some(status),
-                output,
-            }),
+            data: Some(data),
             ..Default::default()
         })
     }

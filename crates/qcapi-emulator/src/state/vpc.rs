@@ -21,16 +21,13 @@ table::resource! {
 
 impl Model for CreateVpc {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        let cidr = Cidr::parse(&r.cidr_block).filter(|c| c.is_vpc_block());
-        let cidr = cidr.ok_or_else(|| {
-            Failure::business(
-                ErrorCode::InvalidVpcCidr,
-                format!(
-                    "`{}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16",
-                    r.cidr_block
-                ),
-            )
-        })?;
+        let Some(cidr) = Cidr::parse(&r.cidr_block).filter(|c| c.is_vpc_block()) else {
+            let block = &r.cidr_block;
+            let message = format!(
+                "`{block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+            );
+            return Err(Failure::business(ErrorCode::InvalidVpcCidr, message));
+        };
         let region = caller.region.as_str();
         let scope = format!("region `{region}`");
         check_new_name(state.vpcs_of(caller), &r.vpc_name, None, &scope)?;
@@ -91,12 +88,9 @@ impl State {
     /// The index of VPC `id` (old-style or unified) of account `uin` in `region`.
     pub(super) fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Result<usize, Failure> {
         let wanted = |v: &Vpc| v.uin == uin && v.region == region && v.head.has_id(id);
-        self.vpcs.iter().position(wanted).ok_or_else(|| {
-            Failure::business(
-                Vpc::NOT_FOUND,
-                format!("VPC `{id}` not found for account {uin} in region `{region}`"),
-            )
-        })
+        let message = || format!("VPC `{id}` not found for account {uin} in region `{region}`");
+        let found = self.vpcs.iter().position(wanted);
+        found.ok_or_else(|| Failure::business(Vpc::NOT_FOUND, message()))
     }
 
     /// The index of the caller's VPC `id`.
