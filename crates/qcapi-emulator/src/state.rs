@@ -54,11 +54,8 @@ impl Failure {
 
     /// [`business`](Self::business) by wire name.
     pub(crate) fn business_name(name: &str, message: impl Into<String>) -> Self {
-        let code = if name.ends_with(".NotFound") {
-            5000
-        } else {
-            5100
-        };
+        let not_found = name.ends_with(".NotFound");
+        let code = if not_found { 5000 } else { 5100 };
         Self::new(code, name, message)
     }
 }

@@ -75,11 +75,10 @@ fn valid_port_range(text: &str) -> bool {
     if text.eq_ignore_ascii_case("all") {
         return true;
     }
-    let port = |p: &str| {
-        (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| p.parse::<u16>().ok())
-            .flatten()
-            .filter(|n| *n >= 1)
+    // Plain digits: `u16::from_str` would also take a leading `+`.
+    let port = |p: &str| match p.parse::<u16>() {
+        Ok(n) if n >= 1 && !p.starts_with('+') => Some(n),
+        _ => None,
     };
     match text.split_once('-') {
         Some((low, high)) => matches!((port(low), port(high)), (Some(l), Some(h)) if l <= h),
@@ -95,10 +94,8 @@ fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
             "parameter `networkAclEntrySet.{i}.{field}` must be {expected}, got `{got}`"
         )))
     };
-    if !["tcp", "udp", "icmp", "all"]
-        .iter()
-        .any(|p| e.ip_protocol.eq_ignore_ascii_case(p))
-    {
+    let protocol = e.ip_protocol.to_ascii_lowercase();
+    if !["tcp", "udp", "icmp", "all"].contains(&protocol.as_str()) {
         return bad("ipProtocol", "tcp, udp, icmp or all", &e.ip_protocol);
     }
     if Cidr::parse(&e.cidr_ip).is_none() && e.cidr_ip.parse::<Ipv4Addr>().is_err() {
@@ -131,10 +128,9 @@ impl State {
             // Neither refusal is in the documentation, so the spec names no code for them.
             match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
                 (true, Some(other)) if other != acl_id => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidSubnetAclBound,
-                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
-                    ));
+                    let message =
+                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`");
+                    return Err(Failure::business(ErrorCode::InvalidSubnetAclBound, message));
                 }
                 (false, current) if current != Some(acl_id.as_str()) => {
                     return Err(Failure::business(
@@ -277,10 +273,8 @@ impl Model for DeleteNetworkAcl {
         let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, id)?;
         let vpc = &state.vpcs[v];
         if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].head.id).first() {
-            return Err(Failure::business(
-                ErrorCode::NetworkAclIDInUse,
-                format!("network ACL `{id}` is still bound to subnet {}", s.head.id),
-            ));
+            let message = format!("network ACL `{id}` is still bound to subnet {}", s.head.id);
+            return Err(Failure::business(ErrorCode::NetworkAclIDInUse, message));
         }
         state.vpcs[v].network_acls.remove(a);
         Ok(DeleteNetworkAclOutput::default())

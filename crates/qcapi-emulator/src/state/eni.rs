@@ -50,11 +50,8 @@ table::resource! {
 fn assignable(cidr: Cidr) -> RangeInclusive<u32> {
     // `Cidr` keeps its fields to itself; its text form carries the network address.
     let text = cidr.to_string();
-    let network = text
-        .split('/')
-        .next()
-        .and_then(|a| a.parse::<Ipv4Addr>().ok())
-        .map_or(0, u32::from);
+    let (address, _) = text.split_once('/').unwrap_or_default();
+    let network = u32::from(address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED));
     let size = 1u64 << (32 - u32::from(cidr.prefix_len()));
     let last = u32::try_from(u64::from(network) + size - 1).unwrap_or(u32::MAX);
     network.saturating_add(2)..=last.saturating_sub(1)
@@ -68,11 +65,9 @@ fn mac_address(serial: u64) -> String {
 
 /// Reads an address the spec only knows as a string.
 fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
-    text.parse().map_err(|_| {
-        Failure::invalid_parameter(format!(
-            "parameter `{parameter}` must be an IPv4 address, got `{text}`"
-        ))
-    })
+    let message = || format!("parameter `{parameter}` must be an IPv4 address, got `{text}`");
+    text.parse()
+        .map_err(|_| Failure::invalid_parameter(message()))
 }
 
 /// Reads `privateIpAddressSet` items, given as (address, primary) pairs; the
@@ -96,11 +91,9 @@ fn explicit_ips<'r>(
 /// `secondaryPrivateIpAddressCount`, default 0 (the spec sets no minimum).
 fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
     let n = count.unwrap_or(0);
-    usize::try_from(n).map_err(|_| {
-        Failure::invalid_parameter(format!(
-            "parameter `secondaryPrivateIpAddressCount` must not be negative, got {n}"
-        ))
-    })
+    let message =
+        || format!("parameter `secondaryPrivateIpAddressCount` must not be negative, got {n}");
+    usize::try_from(n).map_err(|_| Failure::invalid_parameter(message()))
 }
 
 /// The addresses that interfaces hold in subnet `subnet_id` (old-style).
@@ -118,9 +111,7 @@ fn pick_ips(
     count: usize,
 ) -> Result<Vec<Ipv4Addr>, Failure> {
     let range = assignable(subnet.cidr);
-    let mut used: BTreeSet<u32> = held_ips(vpc, &subnet.head.id)
-        .map(|&a| u32::from(a))
-        .collect();
+    let mut used: BTreeSet<Ipv4Addr> = held_ips(vpc, &subnet.head.id).copied().collect();
     let (subnet_id, cidr) = (&subnet.head.un_id, subnet.cidr);
     let mut picked = Vec::new();
     for address in explicit {
@@ -129,7 +120,7 @@ fn pick_ips(
                 "`{address}` is not an assignable address of subnet {subnet_id} ({cidr})"
             )));
         }
-        if !used.insert(u32::from(address)) {
+        if !used.insert(address) {
             return Err(Failure::business(
                 ErrorCode::InvalidPrivateIpAddressInUse,
                 format!("`{address}` is already in use"),
@@ -138,8 +129,8 @@ fn pick_ips(
         picked.push(address);
     }
     let explicit_count = picked.len();
-    let free = range.filter(|a| !used.contains(a)).take(count);
-    picked.extend(free.map(Ipv4Addr::from));
+    let free = range.map(Ipv4Addr::from).filter(|a| !used.contains(a));
+    picked.extend(free.take(count));
     let free = picked.len() - explicit_count;
     if free < count {
         return Err(Failure::business(
@@ -151,8 +142,7 @@ fn pick_ips(
 }
 
 impl Listed for DescribeNetworkInterfaces {
-    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
-        let r = request;
+    fn list(state: &State, caller: &Caller, r: &Self) -> Result<Self::Output, Failure> {
         let found = state.children::<Eni>(caller, r.vpc_id.as_deref())?;
         let in_subnet = |v: &Vpc, e: &Eni, id: &str| {
             let subnet = v.subnets.iter().find(|s| s.head.id == e.subnet_id);
@@ -256,8 +246,7 @@ impl Model for CreateNetworkInterface {
 
 impl Model for ModifyNetworkInterface {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
-        let id = r.network_interface_id.as_str();
-        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
         let enis = &mut state.vpcs[v].enis;
         if let Some(name) = &r.eni_name {
             check_new_name(enis.iter(), name, Some(e), "the VPC")?;
@@ -277,8 +266,7 @@ impl Model for ModifyNetworkInterface {
 /// so `InvalidNetworkInterface.CanNotDelete` does not occur).
 impl Model for DeleteNetworkInterface {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
-        let id = r.network_interface_id.as_str();
-        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
         state.vpcs[v].enis.remove(e);
         Ok(DeleteNetworkInterfaceOutput {
             task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
@@ -289,8 +277,7 @@ impl Model for DeleteNetworkInterface {
 
 impl Model for AssignPrivateIpAddresses {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
-        let id = r.network_interface_id.as_str();
-        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
         let set = r.private_ip_address_set.iter().flatten();
         let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
         if let Some((ip, _)) = explicit.iter().find(|(_, primary)| *primary) {
@@ -327,28 +314,22 @@ impl Model for AssignPrivateIpAddresses {
 
 impl Model for UnassignPrivateIpAddresses {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
-        let id = r.network_interface_id.as_str();
-        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, id)?;
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
         let eni = &state.vpcs[v].enis[e];
         // The spec requires the list, so it holds at least one address.
         let mut doomed: Vec<Ipv4Addr> = Vec::new();
         for (i, text) in r.private_ip_address.iter().enumerate() {
             let address = address(&format!("privateIpAddress.{i}"), text)?;
-            match eni.ips.iter().position(|&ip| ip == address) {
-                None => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidPrivateIpAddressNotFound,
-                        format!("`{address}` is not an address of `{}`", eni.head.id),
-                    ));
+            let (code, what) = match eni.ips.iter().position(|&ip| ip == address) {
+                None => (ErrorCode::InvalidPrivateIpAddressNotFound, "not an address"),
+                Some(0) => (ErrorCode::InvalidPrivateipIsPrimary, "the primary address"),
+                Some(_) => {
+                    doomed.push(address);
+                    continue;
                 }
-                Some(0) => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidPrivateipIsPrimary,
-                        format!("`{address}` is the primary address of `{}`", eni.head.id),
-                    ));
-                }
-                Some(_) => doomed.push(address),
-            }
+            };
+            let message = format!("`{address}` is {what} of `{}`", eni.head.id);
+            return Err(Failure::business(code, message));
         }
         state.vpcs[v].enis[e].ips.retain(|ip| !doomed.contains(ip));
         Ok(UnassignPrivateIpAddressesOutput {

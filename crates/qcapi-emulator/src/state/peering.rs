@@ -17,11 +17,9 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(CreateVpcPeeringConnectionEx::run)
         .add(DescribeVpcPeeringConnections::run)
         .dump("peeringConnections", |state, caller| {
-            let mine = state
-                .peerings
-                .iter()
-                .filter(|p| p.touches(&caller.uin, &caller.region));
-            serde_json::to_value(mine.map(item).collect::<Vec<_>>()).unwrap_or_default()
+            let mine = |p: &&Peering| p.touches(&caller.uin, &caller.region);
+            let items: Vec<_> = state.peerings.iter().filter(mine).map(item).collect();
+            serde_json::to_value(items).unwrap_or_default()
         });
     register_changes(handlers);
 }
@@ -139,10 +137,8 @@ pub(crate) fn transition(
         PeeringOp::Modify => (true, "either side", current != Deleted, current),
     };
     if !role_ok {
-        return Err(Failure::business(
-            ErrorCode::UnsupportedOperation,
-            format!("only {role} of a peering connection can {op:?} it"),
-        ));
+        let message = format!("only {role} of a peering connection can {op:?} it");
+        return Err(Failure::business(ErrorCode::UnsupportedOperation, message));
     }
     if !from_ok {
         return Err(Failure::business(
@@ -192,7 +188,7 @@ impl Model for CreateVpcPeeringConnectionEx {
 /// one model each, the same rules, and `register_changes` registering them.
 /// Modify also names the new name's field.
 macro_rules! changes {
-    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident, $OutEx:ident;)*) => {
+    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident;)*) => {
         fn register_changes(handlers: &mut Handlers) {
             $(handlers.add($Sync::run).add($Ex::run);)*
         }
@@ -200,7 +196,7 @@ macro_rules! changes {
         $(impl Model for $Sync {
             fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
                 let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
-                state.change_peering(caller, id, PeeringOp::$op, name, false, now)?;
+                state.change_peering(caller, id, PeeringOp::$op, name, now)??;
                 Ok(Self::Output::default())
             }
         }
@@ -208,24 +204,20 @@ macro_rules! changes {
         impl Model for $Ex {
             fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
                 let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
-                let task_id = state.change_peering(caller, id, PeeringOp::$op, name, true, now)?;
-                Ok($OutEx { task_id, ..Default::default() })
+                let outcome = state.change_peering(caller, id, PeeringOp::$op, name, now)?;
+                let task_id = Some(state.new_task(&caller.uin, outcome.map(|()| json!({}))));
+                Ok(Self::Output { task_id, ..Default::default() })
             }
         })*
     };
 }
 
 changes! {
-    Accept: AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionEx,
-        AcceptVpcPeeringConnectionExOutput;
-    Reject: RejectVpcPeeringConnection, RejectVpcPeeringConnectionEx,
-        RejectVpcPeeringConnectionExOutput;
-    Enable: EnableVpcPeeringConnection, EnableVpcPeeringConnectionEx,
-        EnableVpcPeeringConnectionExOutput;
-    Delete: DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionEx,
-        DeleteVpcPeeringConnectionExOutput;
-    Modify(peering_connection_name): ModifyVpcPeeringConnection, ModifyVpcPeeringConnectionEx,
-        ModifyVpcPeeringConnectionExOutput;
+    Accept: AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionEx;
+    Reject: RejectVpcPeeringConnection, RejectVpcPeeringConnectionEx;
+    Enable: EnableVpcPeeringConnection, EnableVpcPeeringConnectionEx;
+    Delete: DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionEx;
+    Modify(peering_connection_name): ModifyVpcPeeringConnection, ModifyVpcPeeringConnectionEx;
 }
 
 impl Model for DescribeVpcPeeringConnections {
@@ -342,18 +334,17 @@ impl State {
         Ok(id)
     }
 
-    /// Accept, Reject, Enable, Delete and Modify, same-region or `Ex`; returns the
-    /// task of an `Ex` action. Lookup and parameter errors are synchronous; for `Ex`
-    /// actions a role or state conflict fails the task instead and changes nothing.
+    /// Accept, Reject, Enable, Delete and Modify. Lookup and parameter errors
+    /// are the outer error; a role or state conflict, which changes nothing, is
+    /// the inner one (an `Ex` action's task fails with it).
     fn change_peering(
         &mut self,
         caller: &Caller,
         id: &str,
         op: PeeringOp,
         new_name: Option<&str>,
-        ex: bool,
         now: Now,
-    ) -> Result<Option<i64>, Failure> {
+    ) -> Result<Result<(), Failure>, Failure> {
         if let Some(name) = new_name {
             check_name(name, Peering::INVALID_NAME)?;
         }
@@ -384,12 +375,7 @@ impl State {
                 self.drop_routes_to_peering(&id);
             }
         }
-        let outcome = decided.map(|_| json!({}));
-        if ex {
-            Ok(Some(self.new_task(&caller.uin, outcome)))
-        } else {
-            outcome.map(|_| None)
-        }
+        Ok(decided.map(|_| ()))
     }
 
     /// Checks that only apply once role and state allow the change.
@@ -412,13 +398,11 @@ impl State {
                         && other.head.name == name
                 });
                 if clash {
-                    return Err(Failure::business(
-                        Peering::NAME_IN_USE,
-                        format!(
-                            "VPC `{}` already has a peering connection named `{name}`",
-                            p.initiator.vpc_id
-                        ),
-                    ));
+                    let message = format!(
+                        "VPC `{}` already has a peering connection named `{name}`",
+                        p.initiator.vpc_id
+                    );
+                    return Err(Failure::business(Peering::NAME_IN_USE, message));
                 }
             }
             PeeringOp::Accept | PeeringOp::Reject | PeeringOp::Delete => {}

@@ -61,9 +61,10 @@ struct Wish<'r> {
 
 /// `nextType` as a number (the spec only lets integers through).
 fn next_type(text: &str) -> Result<i64, Failure> {
-    text.trim().parse().map_err(|_| {
-        Failure::invalid_parameter(format!("`nextType` must be an integer, got `{text}`"))
-    })
+    let message = || format!("`nextType` must be an integer, got `{text}`");
+    text.trim()
+        .parse()
+        .map_err(|_| Failure::invalid_parameter(message()))
 }
 
 impl State {
@@ -104,10 +105,8 @@ impl State {
                 ));
             }
             if routes.iter().any(|r| r.destination == destination) {
-                return Err(Failure::business(
-                    ErrorCode::RouteAlreadyExists,
-                    format!("two routes lead to {destination}"),
-                ));
+                let message = format!("two routes lead to {destination}");
+                return Err(Failure::business(ErrorCode::RouteAlreadyExists, message));
             }
             routes.push(Route {
                 destination,
@@ -262,10 +261,8 @@ impl Model for DeleteRouteTable {
         let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, id)?;
         let vpc = &state.vpcs[v];
         let table = &vpc.route_tables[t];
-        let subnet = vpc
-            .subnets
-            .iter()
-            .find(|s| s.route_table_id == table.head.id);
+        let associated = |s: &&Subnet| s.route_table_id == table.head.id;
+        let subnet = vpc.subnets.iter().find(associated);
         let refusal = match subnet {
             _ if table.kind == 1 => Some(format!("`{id}` is the VPC's default route table")),
             Some(s) => Some(format!(
@@ -310,10 +307,8 @@ impl Model for CreateRoute {
         let table = &mut state.vpcs[v].route_tables[t];
         let existing = |r: &&Route| table.routes.iter().any(|e| e.destination == r.destination);
         if let Some(r) = routes.iter().find(existing) {
-            return Err(Failure::business(
-                ErrorCode::RouteAlreadyExists,
-                format!("the table already has a route to {}", r.destination),
-            ));
+            let message = format!("the table already has a route to {}", r.destination);
+            return Err(Failure::business(ErrorCode::RouteAlreadyExists, message));
         }
         table.routes.extend(routes);
         Ok(CreateRouteOutput::default())
@@ -338,10 +333,8 @@ impl Model for DeleteRoute {
             let key = (destination, next_type, next_hub);
             if !table.routes.iter().any(|r| r.key() == key) {
                 // The spec documents no code for a missing route; the name is the emulator's own.
-                return Err(Failure::business(
-                    ErrorCode::InvalidRouteNotFound,
-                    format!("no route to {destination} via {next_type}/{next_hub}"),
-                ));
+                let message = format!("no route to {destination} via {next_type}/{next_hub}");
+                return Err(Failure::business(ErrorCode::InvalidRouteNotFound, message));
             }
             doomed.push(key);
         }

@@ -53,12 +53,9 @@ pub(super) fn subnet_wishes(
             return Err(Failure::business(ErrorCode::InvalidSubnetCidr, message));
         };
         // Earlier subnets of the same request count as existing ones.
-        check_new_name(existing.iter().chain(&wanted), name, None, "the VPC")?;
-        if let Some(other) = existing
-            .iter()
-            .chain(&wanted)
-            .find(|s| s.cidr.overlaps(cidr))
-        {
+        let taken = || existing.iter().chain(&wanted);
+        check_new_name(taken(), name, None, "the VPC")?;
+        if let Some(other) = taken().find(|s| s.cidr.overlaps(cidr)) {
             let (other, block) = (&other.head.name, other.cidr);
             let message = format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})");
             return Err(Failure::business(ErrorCode::InvalidSubnetConflict, message));
@@ -127,10 +124,8 @@ fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
     // interfaces hold some.
     let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
     let held = count(eni::held_ips(vpc, &s.head.id).count());
-    let table = vpc
-        .route_tables
-        .iter()
-        .find(|r| r.head.id == s.route_table_id);
+    let associated = |t: &&RouteTable| t.head.id == s.route_table_id;
+    let table = vpc.route_tables.iter().find(associated);
     let acl = s.network_acl_id.as_deref().filter(|_| with_acl);
     DescribeSubnetExData {
         vpc_id: Some(vpc.head.id.clone()),

@@ -227,10 +227,9 @@ pub(crate) enum Order {
 impl Order {
     /// By name when a request's `orderField` is `name_field`, else by creation.
     pub(crate) fn by(order_field: Option<&str>, name_field: &str) -> Self {
-        if order_field == Some(name_field) {
-            Self::Name
-        } else {
-            Self::Created
+        match order_field {
+            Some(field) if field == name_field => Self::Name,
+            _ => Self::Created,
         }
     }
 }

@@ -80,9 +80,8 @@ impl Model for CreateVpc {
 impl State {
     /// The VPCs of the caller's account in the caller's region.
     pub(super) fn vpcs_of<'s>(&'s self, caller: &'s Caller) -> impl Iterator<Item = &'s Vpc> + 's {
-        self.vpcs
-            .iter()
-            .filter(|v| v.uin == caller.uin && v.region == caller.region)
+        let mine = |v: &&Vpc| v.uin == caller.uin && v.region == caller.region;
+        self.vpcs.iter().filter(mine)
     }
 
     /// The index of VPC `id` (old-style or unified) of account `uin` in `region`.
