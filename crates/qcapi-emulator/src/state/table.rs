@@ -1,8 +1,11 @@
-//! The table of typed handlers, and what every family shares: lookups, name
-//! checks and list/filter/sort/page.
+//! The table of typed handlers, and what every family shares: resource heads
+//! (ids, name, creation), lookups, name checks and list/filter/sort/page.
 //!
-//! Each family file registers its actions with [`Handlers::add`]; the set of
-//! modelled actions is what was registered, nothing else.
+//! An action's model is a [`Model`] impl on its generated request; a Describe
+//! action answered from the state alone is [`Listed`] instead, and its answer
+//! is also the family's dump. Each family file registers its actions with
+//! [`Handlers::add`] (or [`Handlers::listing`]); the set of modelled actions is
+//! what was registered, nothing else.
 
 use std::collections::BTreeMap;
 
