@@ -15,10 +15,10 @@ use serde_json::{Map, Value, json};
 use crate::cidr::Cidr;
 use crate::clock::format_datetime;
 use crate::shape;
-use peering::{Peering, PeeringState, Side};
+use peering::{Peering, PeeringState};
 use route::RouteTable;
 use subnet::{Subnet, subnet_wishes};
-use table::{Handlers, Now, Resource as _};
+use table::{Handlers, Head, Now};
 use task::Task;
 
 /// Response fields of a successful action (the envelope is added by `render`).
@@ -54,11 +54,8 @@ impl Failure {
 
     /// [`business`](Self::business) by wire name.
     pub(crate) fn business_name(name: &str, message: impl Into<String>) -> Self {
-        let code = if name.ends_with(".NotFound") {
-            5000
-        } else {
-            5100
-        };
+        let not_found = name.ends_with(".NotFound");
+        let code = if not_found { 5000 } else { 5100 };
         Self::new(code, name, message)
     }
 }
@@ -70,18 +67,13 @@ pub(crate) struct Caller {
     pub(crate) region: String,
 }
 
+/// A VPC: old-style id `gz_vpc_3` (unique across the emulator), unified `vpc-2ari9m7h`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Vpc {
     uin: String,
     region: String,
-    /// Old-style id, e.g. `gz_vpc_3`; unique across the emulator.
-    vpc_id: String,
-    /// Unified id, e.g. `vpc-2ari9m7h`.
-    un_vpc_id: String,
-    name: String,
+    head: Head,
     cidr: Cidr,
-    created: i64,
-    serial: u64,
     subnets: Vec<Subnet>,
     route_tables: Vec<RouteTable>,
     network_acls: Vec<acl::NetworkAcl>,
@@ -121,9 +113,7 @@ impl State {
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
-        let inside = |side: &Side| side.uin == uin && side.region == region;
-        self.peerings
-            .retain(|p| !(inside(&p.initiator) || inside(&p.receiver)));
+        self.peerings.retain(|p| !p.touches(uin, region));
         (vpcs - self.vpcs.len(), peerings - self.peerings.len())
     }
 }
@@ -146,21 +136,28 @@ pub(crate) fn handle(
         let answer = before_model()?;
         Some(canned(state, caller, spec, answer))
     };
-    if let Some(answer) = HANDLERS.run(spec.name, state, caller, params, now, &mut before) {
-        return answer;
+    if let Some(model) = HANDLERS.get(spec.name) {
+        return model(state, caller, params, now, &mut before);
     }
     // Validated as a typed request would be, though nothing models it.
     if let Some(Err(e)) = api::catalog::read_request(spec.name, params) {
         return Err(Failure::invalid_parameter(e.to_string()));
     }
-    if let Some(answer) = before(state) {
-        return answer;
-    }
-    Ok(Value::Object(state.generic(caller, spec, params)).to_string())
+    before(state).unwrap_or_else(|| {
+        // A success shaped like the spec's outputs, with the request's own values
+        // where an output has a parameter's name.
+        let mut out = shape::placeholder(spec.outputs);
+        shape::reflect(&mut out, spec.outputs, params);
+        if spec.asynchronous {
+            // A real, succeeding task rather than a placeholder id.
+            out.remove("taskId");
+        }
+        canned(state, caller, spec, Ok(out))
+    })
 }
 
-/// A canned answer in place of the model: an asynchronous action's success
-/// without a `taskId` gets a real task.
+/// An answer in place of a model (canned, or shaped like the spec): an
+/// asynchronous action's success without a `taskId` gets a real task.
 fn canned(
     state: &mut State,
     caller: &Caller,
@@ -223,35 +220,20 @@ pub(crate) fn unified_suffix(serial: u64) -> String {
 }
 
 impl State {
-    fn serial(&mut self) -> u64 {
+    /// A new resource's head with fresh ids: the unified `{kind}-…`, and the
+    /// old-style `{region}_{kind}_{serial}` for kinds that have one (`region`).
+    fn head(&mut self, kind: &str, region: Option<&str>, name: String, now: Now) -> Head {
         self.next_serial += 1;
-        self.next_serial
-    }
-
-    fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Option<&Vpc> {
-        self.vpcs
-            .iter()
-            .find(|v| v.uin == uin && v.region == region && v.has_id(id))
-    }
-
-    fn vpc_not_found(id: &str, uin: &str, region: &str) -> Failure {
-        Failure::business(
-            api::ErrorCode::InvalidVpcNotFound,
-            format!("VPC `{id}` not found for account {uin} in region `{region}`"),
-        )
-    }
-
-    /// Actions without a handler: a success shaped like the spec's outputs, with
-    /// the request's own values where an output has a parameter's name, and a
-    /// real, succeeding task for asynchronous actions.
-    fn generic(&mut self, caller: &Caller, spec: &ActionSpec, params: &Params) -> Fields {
-        let mut out = shape::placeholder(spec.outputs);
-        shape::reflect(&mut out, spec.outputs, params);
-        if spec.asynchronous {
-            let task = self.new_task(&caller.uin, Ok(json!({})));
-            out.insert("taskId".to_owned(), Value::from(task));
+        let serial = self.next_serial;
+        let un_id = format!("{kind}-{}", unified_suffix(serial));
+        let id = region.map_or_else(|| un_id.clone(), |r| format!("{r}_{kind}_{serial}"));
+        Head {
+            id,
+            un_id,
+            name,
+            created: now,
+            serial,
         }
-        out
     }
 }
 

@@ -5,62 +5,41 @@ use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 use qcapi_core::vpc::{
-    CreateNetworkAcl, CreateNetworkAclData, CreateNetworkAclOutput, CreateSubnetAclRule,
-    CreateSubnetAclRuleOutput, DeleteNetworkAcl, DeleteNetworkAclOutput, DescribeAcl,
-    DescribeAclData, DescribeAclDataAclSet, DescribeAclDataAclSetAcl as OldRule, DescribeAclOutput,
-    DescribeNetworkAcl, DescribeNetworkAclData, DescribeNetworkAclDataNetworkAclEntrySet,
-    DescribeNetworkAclDataNetworkAclEntrySetEgress as Egress,
-    DescribeNetworkAclDataNetworkAclEntrySetIngress as Ingress, DescribeNetworkAclOutput,
-    DeteleSubnetAclRule, DeteleSubnetAclRuleOutput, ErrorCode, ModifyNetworkAcl,
-    ModifyNetworkAclEntry, ModifyNetworkAclEntryNetworkAclEntrySetParam,
-    ModifyNetworkAclEntryOutput, ModifyNetworkAclOutput,
+    DescribeAclDataAclSetAcl as OldRule, DescribeNetworkAclDataNetworkAclEntrySetEgress as Egress,
+    DescribeNetworkAclDataNetworkAclEntrySetIngress as Ingress, *,
 };
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name, count};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_network_acl)
-        .add(describe_network_acls)
-        .add(describe_acls)
-        .add(modify_network_acl)
-        .add(delete_network_acl)
-        .add(modify_network_acl_entry)
-        .add(create_subnet_acl_rule)
-        .add(detele_subnet_acl_rule)
-        .dump("networkAcls", |state, caller| {
-            let all = DescribeNetworkAcl::new().limit(i64::MAX);
-            // Without a VPC filter the listing cannot fail.
-            let listed = state.list_network_acls(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
-        });
+        .add(CreateNetworkAcl::run)
+        .add(DescribeAcl::run)
+        .add(ModifyNetworkAcl::run)
+        .add(DeleteNetworkAcl::run)
+        .add(ModifyNetworkAclEntry::run)
+        .add(CreateSubnetAclRule::run)
+        .add(DeteleSubnetAclRule::run)
+        .listing("networkAcls", || DescribeNetworkAcl::new().limit(i64::MAX));
 }
 
 /// A network ACL: a stateless filter bound to subnets, with ordered inbound
 /// (`ingress`) and outbound (`egress`) rules. ACLs only have unified ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct NetworkAcl {
-    network_acl_id: String,
-    name: String,
-    created: i64,
-    serial: u64,
+    head: Head,
     ingress: Vec<AclEntry>,
     egress: Vec<AclEntry>,
 }
 
+table::resource! {
+    NetworkAcl "network ACL" in network_acls,
+    InvalidNetworkAclIDNotFound, InvalidNetworkAclName, InvalidNetworkAclNameInUse
+}
+
 /// One ACL rule, kept as sent (`action` is 1 allow, 0 deny, as DescribeNetworkAcl reads it).
 type AclEntry = ModifyNetworkAclEntryNetworkAclEntrySetParam;
-
-impl Resource for NetworkAcl {
-    fn has_id(&self, id: &str) -> bool {
-        self.network_acl_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
 
 /// `ruleDirection` of inbound rules (0 is outbound).
 const INBOUND: i64 = 1;
@@ -91,31 +70,15 @@ fn bound_subnets<'v>(vpc: &'v Vpc, acl_id: &str) -> Vec<&'v Subnet> {
         .collect()
 }
 
-fn count(n: usize) -> Option<i64> {
-    Some(i64::try_from(n).unwrap_or(i64::MAX))
-}
-
-/// Names are 1 to 60 characters and unique in the VPC (`except` is the ACL being renamed).
-fn check_acl_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-    check_name(name, ErrorCode::InvalidNetworkAclName)?;
-    unique_name(&vpc.network_acls, name, except, || {
-        Failure::business(
-            ErrorCode::InvalidNetworkAclNameInUse,
-            format!("a network ACL named `{name}` already exists in the VPC"),
-        )
-    })
-}
-
 /// `ALL` (any case), a port `80` or a range `90-100`, ports 1 to 65535.
 fn valid_port_range(text: &str) -> bool {
     if text.eq_ignore_ascii_case("all") {
         return true;
     }
-    let port = |p: &str| {
-        (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| p.parse::<u16>().ok())
-            .flatten()
-            .filter(|n| *n >= 1)
+    // Plain digits: `u16::from_str` would also take a leading `+`.
+    let port = |p: &str| match p.parse::<u16>() {
+        Ok(n) if n >= 1 && !p.starts_with('+') => Some(n),
+        _ => None,
     };
     match text.split_once('-') {
         Some((low, high)) => matches!((port(low), port(high)), (Some(l), Some(h)) if l <= h),
@@ -131,10 +94,8 @@ fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
             "parameter `networkAclEntrySet.{i}.{field}` must be {expected}, got `{got}`"
         )))
     };
-    if !["tcp", "udp", "icmp", "all"]
-        .iter()
-        .any(|p| e.ip_protocol.eq_ignore_ascii_case(p))
-    {
+    let protocol = e.ip_protocol.to_ascii_lowercase();
+    if !["tcp", "udp", "icmp", "all"].contains(&protocol.as_str()) {
         return bad("ipProtocol", "tcp, udp, icmp or all", &e.ip_protocol);
     }
     if Cidr::parse(&e.cidr_ip).is_none() && e.cidr_ip.parse::<Ipv4Addr>().is_err() {
@@ -148,104 +109,6 @@ fn check_entry(i: usize, e: &AclEntry) -> Result<(), Failure> {
 }
 
 impl State {
-    /// The indices of the caller's VPC `vpc_id` and of its ACL `acl_id`.
-    fn acl_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        acl_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let a = position(&self.vpcs[v].network_acls, acl_id, || {
-            Failure::business(
-                ErrorCode::InvalidNetworkAclIDNotFound,
-                format!("network ACL `{acl_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, a))
-    }
-
-    /// The caller's ACLs, optionally of one VPC only (an unknown VPC is an error).
-    fn acls_of<'s>(
-        &'s self,
-        caller: &'s Caller,
-        vpc_id: Option<&str>,
-    ) -> Result<Vec<(&'s Vpc, &'s NetworkAcl)>, Failure> {
-        let vpcs: Vec<&Vpc> = match vpc_id {
-            Some(id) => vec![&self.vpcs[self.vpc_index(caller, id)?]],
-            None => self.vpcs_of(caller).collect(),
-        };
-        let acls = vpcs
-            .into_iter()
-            .flat_map(|v| v.network_acls.iter().map(move |a| (v, a)));
-        Ok(acls.collect())
-    }
-
-    fn list_network_acls(
-        &self,
-        caller: &Caller,
-        request: &DescribeNetworkAcl,
-    ) -> Result<DescribeNetworkAclOutput, Failure> {
-        let id = request.network_acl_id.as_deref();
-        let name = request.network_acl_name.as_deref();
-        let mut found: Vec<(&Vpc, &NetworkAcl)> = self
-            .acls_of(caller, request.vpc_id.as_deref())?
-            .into_iter()
-            .filter(|(_, a)| id.is_none_or(|id| a.has_id(id)))
-            .filter(|(_, a)| name.is_none_or(|n| a.name.contains(n)))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("networkAclName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
-            }
-            _ => found.sort_by_key(|(_, a)| (a.created, a.serial)),
-        }
-        let listing = Listing {
-            offset: request.offset,
-            limit: request.limit,
-            order_direction: request.order_direction.as_deref(),
-        };
-        let (total, page) = listing.page(found);
-        let data = page
-            .into_iter()
-            .map(|(v, a)| {
-                let bound = bound_subnets(v, &a.network_acl_id);
-                // The spec leaves `subnetSet` free JSON, so its items are built here.
-                let subnet_set = bound
-                    .iter()
-                    .map(|s| {
-                        json!({
-                            "subnetId": s.subnet_id,
-                            "unSubnetId": s.un_subnet_id,
-                            "subnetName": s.name,
-                            "cidrBlock": s.cidr.to_string(),
-                        })
-                    })
-                    .collect();
-                DescribeNetworkAclData {
-                    vpc_id: Some(v.vpc_id.clone()),
-                    un_vpc_id: Some(v.un_vpc_id.clone()),
-                    vpc_name: Some(v.name.clone()),
-                    vpc_cidr_block: Some(v.cidr.to_string()),
-                    network_acl_id: Some(a.network_acl_id.clone()),
-                    network_acl_name: Some(a.name.clone()),
-                    subnet_num: count(bound.len()),
-                    create_time: Some(format_datetime(a.created)),
-                    network_acl_entry_set: Some(DescribeNetworkAclDataNetworkAclEntrySet {
-                        ingress: rules!(Ingress { desc }, a.ingress.iter()),
-                        egress: rules!(Egress { desc }, a.egress.iter()),
-                    }),
-                    subnet_set: Some(subnet_set),
-                }
-            })
-            .collect();
-        Ok(DescribeNetworkAclOutput {
-            total_count: Some(total),
-            data: Some(data),
-            ..Default::default()
-        })
-    }
-
     /// Binds the ACL to `subnet_ids` (`bind`) or unbinds it: every subnet is
     /// checked before any changes, so a failure changes nothing.
     fn bind_acl(
@@ -256,19 +119,18 @@ impl State {
         subnet_ids: &[String],
         bind: bool,
     ) -> Result<(), Failure> {
-        let (v, a) = self.acl_index(caller, vpc_id, acl_id)?;
+        let (v, a) = self.child::<NetworkAcl>(caller, vpc_id, acl_id)?;
         let vpc = &self.vpcs[v];
-        let acl_id = vpc.network_acls[a].network_acl_id.clone();
+        let acl_id = vpc.network_acls[a].head.id.clone();
         let mut chosen = Vec::with_capacity(subnet_ids.len());
         for subnet_id in subnet_ids {
-            let (_, s) = self.subnet_index(caller, vpc_id, subnet_id)?;
+            let (_, s) = self.child::<Subnet>(caller, vpc_id, subnet_id)?;
             // Neither refusal is in the documentation, so the spec names no code for them.
             match (bind, vpc.subnets[s].network_acl_id.as_deref()) {
                 (true, Some(other)) if other != acl_id => {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidSubnetAclBound,
-                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`"),
-                    ));
+                    let message =
+                        format!("subnet `{subnet_id}` is already bound to network ACL `{other}`");
+                    return Err(Failure::business(ErrorCode::InvalidSubnetAclBound, message));
                 }
                 (false, current) if current != Some(acl_id.as_str()) => {
                     return Err(Failure::business(
@@ -286,164 +148,172 @@ impl State {
     }
 }
 
-fn create_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateNetworkAcl,
-    now: Now,
-) -> Result<CreateNetworkAclOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let name = request.network_acl_name;
-    check_acl_name(&state.vpcs[v], &name, None)?;
-    let serial = state.serial();
-    let network_acl_id = format!("acl-{}", unified_suffix(serial));
-    state.vpcs[v].network_acls.push(NetworkAcl {
-        network_acl_id: network_acl_id.clone(),
-        name,
-        created: now,
-        serial,
-        ingress: Vec::new(),
-        egress: Vec::new(),
-    });
-    Ok(CreateNetworkAclOutput {
-        data: Some(CreateNetworkAclData {
-            network_acl_id: Some(network_acl_id),
-        }),
-        ..Default::default()
-    })
+impl Listed for DescribeNetworkAcl {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
+        let found = state.children::<NetworkAcl>(caller, request.vpc_id.as_deref())?;
+        let listing = Listing {
+            id: request.network_acl_id.as_deref(),
+            name: request.network_acl_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "networkAclName"),
+            order_direction: request.order_direction.as_deref(),
+            offset: request.offset,
+            limit: request.limit,
+        };
+        let (total, page) = listing.page(found, |(_, a)| *a);
+        let data = page.into_iter().map(|(v, a)| {
+            let bound = bound_subnets(v, &a.head.id);
+            // The spec leaves `subnetSet` free JSON, so its items are built here.
+            let subnet_set = bound.iter().map(|s| {
+                json!({
+                    "subnetId": s.head.id,
+                    "unSubnetId": s.head.un_id,
+                    "subnetName": s.head.name,
+                    "cidrBlock": s.cidr.to_string(),
+                })
+            });
+            DescribeNetworkAclData {
+                vpc_id: Some(v.head.id.clone()),
+                un_vpc_id: Some(v.head.un_id.clone()),
+                vpc_name: Some(v.head.name.clone()),
+                vpc_cidr_block: Some(v.cidr.to_string()),
+                network_acl_id: Some(a.head.id.clone()),
+                network_acl_name: Some(a.head.name.clone()),
+                subnet_num: Some(count(bound.len())),
+                create_time: Some(format_datetime(a.head.created)),
+                network_acl_entry_set: Some(DescribeNetworkAclDataNetworkAclEntrySet {
+                    ingress: rules!(Ingress { desc }, a.ingress.iter()),
+                    egress: rules!(Egress { desc }, a.egress.iter()),
+                }),
+                subnet_set: Some(subnet_set.collect()),
+            }
+        });
+        Ok(DescribeNetworkAclOutput {
+            total_count: Some(total),
+            data: Some(data.collect()),
+            ..Default::default()
+        })
+    }
 }
 
-fn describe_network_acls(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeNetworkAcl,
-    _now: Now,
-) -> Result<DescribeNetworkAclOutput, Failure> {
-    state.list_network_acls(caller, &request)
+impl Model for CreateNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let name = r.network_acl_name;
+        check_new_name(&state.vpcs[v].network_acls, &name, None, "the VPC")?;
+        let head = state.head("acl", None, name, now);
+        let network_acl_id = head.id.clone();
+        state.vpcs[v].network_acls.push(NetworkAcl {
+            head,
+            ingress: Vec::new(),
+            egress: Vec::new(),
+        });
+        Ok(CreateNetworkAclOutput {
+            data: Some(CreateNetworkAclData {
+                network_acl_id: Some(network_acl_id),
+            }),
+            ..Default::default()
+        })
+    }
 }
 
 /// The deprecated listing: exact `name` filter, creation order, the count
 /// under `data`, and one `acl` list holding the inbound then the outbound rules.
-fn describe_acls(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeAcl,
-    _now: Now,
-) -> Result<DescribeAclOutput, Failure> {
-    let name = request.name.as_deref();
-    let mut found: Vec<(&Vpc, &NetworkAcl)> = state
-        .acls_of(caller, request.vpc_id.as_deref())?
-        .into_iter()
-        .filter(|(_, a)| name.is_none_or(|n| a.name == n))
-        .collect();
-    found.sort_by_key(|(_, a)| (a.created, a.serial));
-    let listing = Listing {
-        offset: request.offset,
-        limit: request.limit,
-        order_direction: None,
-    };
-    let (total, page) = listing.page(found);
-    let acl_set = page
-        .into_iter()
-        .map(|(v, a)| DescribeAclDataAclSet {
-            vpc_id: Some(v.vpc_id.clone()),
-            un_vpc_id: Some(v.un_vpc_id.clone()),
-            vpc_name: Some(v.name.clone()),
-            vpc_cidr_block: Some(v.cidr.to_string()),
-            network_acl_id: Some(a.network_acl_id.clone()),
-            acl_id: Some(a.network_acl_id.clone()),
-            network_acl_name: Some(a.name.clone()),
-            acl_name: Some(a.name.clone()),
-            subnet_num: count(bound_subnets(v, &a.network_acl_id).len()),
-            create_time: Some(format_datetime(a.created)),
-            acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
+impl Model for DescribeAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let name = r.name.as_deref();
+        let found = state.children::<NetworkAcl>(caller, r.vpc_id.as_deref())?;
+        let named = found
+            .into_iter()
+            .filter(|(_, a)| name.is_none_or(|n| a.head.name == n));
+        let listing = Listing {
+            offset: r.offset,
+            limit: r.limit,
+            ..Listing::default()
+        };
+        let (total, page) = listing.page(named, |(_, a)| *a);
+        let acl_set = page
+            .into_iter()
+            .map(|(v, a)| DescribeAclDataAclSet {
+                vpc_id: Some(v.head.id.clone()),
+                un_vpc_id: Some(v.head.un_id.clone()),
+                vpc_name: Some(v.head.name.clone()),
+                vpc_cidr_block: Some(v.cidr.to_string()),
+                network_acl_id: Some(a.head.id.clone()),
+                acl_id: Some(a.head.id.clone()),
+                network_acl_name: Some(a.head.name.clone()),
+                acl_name: Some(a.head.name.clone()),
+                subnet_num: Some(count(bound_subnets(v, &a.head.id).len())),
+                create_time: Some(format_datetime(a.head.created)),
+                acl: rules!(OldRule { name }, a.ingress.iter().chain(&a.egress)),
+            })
+            .collect();
+        Ok(DescribeAclOutput {
+            data: Some(DescribeAclData {
+                total_count: Some(total),
+                acl_set: Some(acl_set),
+            }),
+            ..Default::default()
         })
-        .collect();
-    Ok(DescribeAclOutput {
-        data: Some(DescribeAclData {
-            total_count: Some(total),
-            acl_set: Some(acl_set),
-        }),
-        ..Default::default()
-    })
-}
-
-fn modify_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkAcl,
-    _now: Now,
-) -> Result<ModifyNetworkAclOutput, Failure> {
-    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
-    check_acl_name(&state.vpcs[v], &request.network_acl_name, Some(a))?;
-    state.vpcs[v].network_acls[a].name = request.network_acl_name;
-    Ok(ModifyNetworkAclOutput::default())
-}
-
-fn delete_network_acl(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteNetworkAcl,
-    _now: Now,
-) -> Result<DeleteNetworkAclOutput, Failure> {
-    let id = request.network_acl_id.as_str();
-    let (v, a) = state.acl_index(caller, &request.vpc_id, id)?;
-    let vpc = &state.vpcs[v];
-    if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].network_acl_id).first() {
-        return Err(Failure::business(
-            ErrorCode::NetworkAclIDInUse,
-            format!(
-                "network ACL `{id}` is still bound to subnet {}",
-                s.subnet_id
-            ),
-        ));
     }
-    state.vpcs[v].network_acls.remove(a);
-    Ok(DeleteNetworkAclOutput::default())
+}
+
+impl Model for ModifyNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, &r.network_acl_id)?;
+        let acls = &mut state.vpcs[v].network_acls;
+        check_new_name(acls.iter(), &r.network_acl_name, Some(a), "the VPC")?;
+        acls[a].head.name = r.network_acl_name;
+        Ok(ModifyNetworkAclOutput::default())
+    }
+}
+
+impl Model for DeleteNetworkAcl {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.network_acl_id.as_str();
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, id)?;
+        let vpc = &state.vpcs[v];
+        if let Some(s) = bound_subnets(vpc, &vpc.network_acls[a].head.id).first() {
+            let message = format!("network ACL `{id}` is still bound to subnet {}", s.head.id);
+            return Err(Failure::business(ErrorCode::NetworkAclIDInUse, message));
+        }
+        state.vpcs[v].network_acls.remove(a);
+        Ok(DeleteNetworkAclOutput::default())
+    }
 }
 
 /// Replaces the rules of one direction.
-fn modify_network_acl_entry(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkAclEntry,
-    _now: Now,
-) -> Result<ModifyNetworkAclEntryOutput, Failure> {
-    let (v, a) = state.acl_index(caller, &request.vpc_id, &request.network_acl_id)?;
-    for (i, e) in request.network_acl_entry_set.iter().enumerate() {
-        check_entry(i, e)?;
+impl Model for ModifyNetworkAclEntry {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, &r.network_acl_id)?;
+        for (i, e) in r.network_acl_entry_set.iter().enumerate() {
+            check_entry(i, e)?;
+        }
+        let acl = &mut state.vpcs[v].network_acls[a];
+        let rules = if r.rule_direction == INBOUND {
+            &mut acl.ingress
+        } else {
+            &mut acl.egress
+        };
+        *rules = r.network_acl_entry_set;
+        Ok(ModifyNetworkAclEntryOutput::default())
     }
-    let acl = &mut state.vpcs[v].network_acls[a];
-    let rules = if request.rule_direction == INBOUND {
-        &mut acl.ingress
-    } else {
-        &mut acl.egress
-    };
-    *rules = request.network_acl_entry_set;
-    Ok(ModifyNetworkAclEntryOutput::default())
 }
 
-fn create_subnet_acl_rule(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateSubnetAclRule,
-    _now: Now,
-) -> Result<CreateSubnetAclRuleOutput, Failure> {
-    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
-    state.bind_acl(caller, vpc, acl, &request.subnet_ids, true)?;
-    Ok(CreateSubnetAclRuleOutput::default())
+impl Model for CreateSubnetAclRule {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (vpc, acl) = (&r.vpc_id, &r.network_acl_id);
+        state.bind_acl(caller, vpc, acl, &r.subnet_ids, true)?;
+        Ok(CreateSubnetAclRuleOutput::default())
+    }
 }
 
 /// Unbinds (the API's own spelling).
-fn detele_subnet_acl_rule(
-    state: &mut State,
-    caller: &Caller,
-    request: DeteleSubnetAclRule,
-    _now: Now,
-) -> Result<DeteleSubnetAclRuleOutput, Failure> {
-    let (vpc, acl) = (&request.vpc_id, &request.network_acl_id);
-    state.bind_acl(caller, vpc, acl, &request.subnet_ids, false)?;
-    Ok(DeteleSubnetAclRuleOutput::default())
+impl Model for DeteleSubnetAclRule {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (vpc, acl) = (&r.vpc_id, &r.network_acl_id);
+        state.bind_acl(caller, vpc, acl, &r.subnet_ids, false)?;
+        Ok(DeteleSubnetAclRuleOutput::default())
+    }
 }
 
 #[cfg(test)]

@@ -9,65 +9,40 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 use std::ops::RangeInclusive;
 
-use qcapi_core::vpc::{
-    AssignPrivateIpAddresses, AssignPrivateIpAddressesOutput, CreateNetworkInterface,
-    CreateNetworkInterfaceOutput, DeleteNetworkInterface, DeleteNetworkInterfaceOutput,
-    DescribeNetworkInterfaces, DescribeNetworkInterfacesData,
-    DescribeNetworkInterfacesDataGroupSet, DescribeNetworkInterfacesDataPrivateIpAddressesSet,
-    DescribeNetworkInterfacesOutput, ErrorCode, ModifyNetworkInterface,
-    ModifyNetworkInterfaceOutput, UnassignPrivateIpAddresses, UnassignPrivateIpAddressesOutput,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_eni)
-        .add(describe_enis)
-        .add(modify_eni)
-        .add(delete_eni)
-        .add(assign_ips)
-        .add(unassign_ips)
-        .dump("networkInterfaces", |state, caller| {
-            let all = DescribeNetworkInterfaces::new().limit(i64::MAX);
-            let listed = state.list_enis(caller, None, &all);
-            serde_json::to_value(listed.data).unwrap_or_default()
+        .add(CreateNetworkInterface::run)
+        .add(ModifyNetworkInterface::run)
+        .add(DeleteNetworkInterface::run)
+        .add(AssignPrivateIpAddresses::run)
+        .add(UnassignPrivateIpAddresses::run)
+        .listing("networkInterfaces", || {
+            DescribeNetworkInterfaces::new().limit(i64::MAX)
         });
 }
 
 /// An elastic network interface in one subnet of its VPC. ENIs only have unified ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Eni {
-    pub(super) eni_id: String,
-    name: String,
+    pub(super) head: Head,
     description: String,
     /// Old-style id of its subnet.
     pub(super) subnet_id: String,
-    mac_address: String,
     /// Security groups as sent (security groups are not modelled).
     sg_ids: Vec<String>,
-    /// Its private addresses inside the subnet, the primary one first.
-    ips: Vec<PrivateIp>,
-    created: i64,
-    serial: u64,
+    /// Its private addresses inside the subnet, the primary one first (it
+    /// cannot be unassigned, so it stays first).
+    ips: Vec<Ipv4Addr>,
 }
 
-/// One private address of an ENI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct PrivateIp {
-    address: Ipv4Addr,
-    primary: bool,
-}
-
-impl Resource for Eni {
-    fn has_id(&self, id: &str) -> bool {
-        self.eni_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
+table::resource! {
+    Eni "network interface" in enis,
+    InvalidNetworkInterfaceNotFound, InvalidNetworkInterfaceName, InvalidNetworkInterfaceInUse
 }
 
 /// The addresses a subnet hands out: all of its block but the network, the
@@ -75,11 +50,8 @@ impl Resource for Eni {
 fn assignable(cidr: Cidr) -> RangeInclusive<u32> {
     // `Cidr` keeps its fields to itself; its text form carries the network address.
     let text = cidr.to_string();
-    let network = text
-        .split('/')
-        .next()
-        .and_then(|a| a.parse::<Ipv4Addr>().ok())
-        .map_or(0, u32::from);
+    let (address, _) = text.split_once('/').unwrap_or_default();
+    let network = u32::from(address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED));
     let size = 1u64 << (32 - u32::from(cidr.prefix_len()));
     let last = u32::try_from(u64::from(network) + size - 1).unwrap_or(u32::MAX);
     network.saturating_add(2)..=last.saturating_sub(1)
@@ -93,51 +65,41 @@ fn mac_address(serial: u64) -> String {
 
 /// Reads an address the spec only knows as a string.
 fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
-    text.parse().map_err(|_| {
-        Failure::invalid_parameter(format!(
-            "parameter `{parameter}` must be an IPv4 address, got `{text}`"
-        ))
-    })
+    let message = || format!("parameter `{parameter}` must be an IPv4 address, got `{text}`");
+    text.parse()
+        .map_err(|_| Failure::invalid_parameter(message()))
 }
 
-/// Reads `privateIpAddressSet` items, given as (address, primary) pairs.
+/// Reads `privateIpAddressSet` items, given as (address, primary) pairs; the
+/// primary ones come first.
 fn explicit_ips<'r>(
     items: impl IntoIterator<Item = (&'r str, bool)>,
-) -> Result<Vec<PrivateIp>, Failure> {
+) -> Result<Vec<(Ipv4Addr, bool)>, Failure> {
     let read = |(i, (text, primary))| {
         let parameter = format!("privateIpAddressSet.{i}.privateIpAddress");
-        Ok(PrivateIp {
-            address: address(&parameter, text)?,
-            primary,
-        })
+        Ok((address(&parameter, text)?, primary))
     };
-    items.into_iter().enumerate().map(read).collect()
+    let mut ips: Vec<(Ipv4Addr, bool)> = items
+        .into_iter()
+        .enumerate()
+        .map(read)
+        .collect::<Result<_, _>>()?;
+    ips.sort_by_key(|&(_, primary)| !primary);
+    Ok(ips)
 }
 
 /// `secondaryPrivateIpAddressCount`, default 0 (the spec sets no minimum).
 fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
     let n = count.unwrap_or(0);
-    usize::try_from(n).map_err(|_| {
-        Failure::invalid_parameter(format!(
-            "parameter `secondaryPrivateIpAddressCount` must not be negative, got {n}"
-        ))
-    })
+    let message =
+        || format!("parameter `secondaryPrivateIpAddressCount` must not be negative, got {n}");
+    usize::try_from(n).map_err(|_| Failure::invalid_parameter(message()))
 }
 
-/// An asynchronous action's task, already succeeded with `output`.
-fn finished_task(state: &mut State, caller: &Caller, output: Value) -> Option<i64> {
-    let task = state.new_task(&caller.uin, Ok(output));
-    Some(i64::try_from(task).unwrap_or(i64::MAX))
-}
-
-fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Failure> {
-    check_name(name, ErrorCode::InvalidNetworkInterfaceName)?;
-    unique_name(&vpc.enis, name, except, || {
-        Failure::business(
-            ErrorCode::InvalidNetworkInterfaceInUse,
-            format!("a network interface named `{name}` already exists in the VPC"),
-        )
-    })
+/// The addresses that interfaces hold in subnet `subnet_id` (old-style).
+pub(super) fn held_ips<'v>(vpc: &'v Vpc, subnet_id: &'v str) -> impl Iterator<Item = &'v Ipv4Addr> {
+    let enis = vpc.enis.iter().filter(move |e| e.subnet_id == subnet_id);
+    enis.flat_map(|e| &e.ips)
 }
 
 /// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
@@ -145,346 +107,236 @@ fn check_eni_name(vpc: &Vpc, name: &str, except: Option<usize>) -> Result<(), Fa
 fn pick_ips(
     vpc: &Vpc,
     subnet: &Subnet,
-    explicit: &[Ipv4Addr],
+    explicit: impl IntoIterator<Item = Ipv4Addr>,
     count: usize,
 ) -> Result<Vec<Ipv4Addr>, Failure> {
     let range = assignable(subnet.cidr);
-    let mut used: BTreeSet<u32> = vpc
-        .enis
-        .iter()
-        .filter(|e| e.subnet_id == subnet.subnet_id)
-        .flat_map(|e| e.ips.iter().map(|ip| u32::from(ip.address)))
-        .collect();
-    for &address in explicit {
+    let mut used: BTreeSet<Ipv4Addr> = held_ips(vpc, &subnet.head.id).copied().collect();
+    let (subnet_id, cidr) = (&subnet.head.un_id, subnet.cidr);
+    let mut picked = Vec::new();
+    for address in explicit {
         if !range.contains(&u32::from(address)) {
             return Err(Failure::invalid_parameter(format!(
-                "`{address}` is not an assignable address of subnet {} ({})",
-                subnet.un_subnet_id, subnet.cidr
+                "`{address}` is not an assignable address of subnet {subnet_id} ({cidr})"
             )));
         }
-        if !used.insert(u32::from(address)) {
+        if !used.insert(address) {
             return Err(Failure::business(
                 ErrorCode::InvalidPrivateIpAddressInUse,
                 format!("`{address}` is already in use"),
             ));
         }
+        picked.push(address);
     }
-    let free: Vec<Ipv4Addr> = range
-        .filter(|a| !used.contains(a))
-        .take(count)
-        .map(Ipv4Addr::from)
-        .collect();
-    if free.len() < count {
+    let explicit_count = picked.len();
+    let free = range.map(Ipv4Addr::from).filter(|a| !used.contains(a));
+    picked.extend(free.take(count));
+    let free = picked.len() - explicit_count;
+    if free < count {
         return Err(Failure::business(
             ErrorCode::ResourceInsufficientSubnet,
-            format!(
-                "subnet {} ({}) has {} free addresses, {count} wanted",
-                subnet.un_subnet_id,
-                subnet.cidr,
-                free.len()
-            ),
+            format!("subnet {subnet_id} ({cidr}) has {free} free addresses, {count} wanted"),
         ));
     }
-    Ok([explicit, &free].concat())
+    Ok(picked)
 }
 
-impl State {
-    /// The indices of the caller's VPC `vpc_id` and of its interface `eni_id`.
-    fn eni_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        eni_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let e = position(&self.vpcs[v].enis, eni_id, || {
-            Failure::business(
-                ErrorCode::InvalidNetworkInterfaceNotFound,
-                format!("network interface `{eni_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, e))
-    }
-
-    /// How many addresses of subnet `subnet_id` (old-style) interfaces hold.
-    pub(super) fn ips_in_use(vpc: &Vpc, subnet_id: &str) -> usize {
-        vpc.enis
-            .iter()
-            .filter(|e| e.subnet_id == subnet_id)
-            .map(|e| e.ips.len())
-            .sum()
-    }
-
-    /// The caller's interfaces (only those of `only`, when given) that match `request`.
-    fn list_enis(
-        &self,
-        caller: &Caller,
-        only: Option<&Vpc>,
-        request: &DescribeNetworkInterfaces,
-    ) -> DescribeNetworkInterfacesOutput {
-        let r = request;
-        let has = |filter: &Option<String>, text: &str| {
-            filter.as_deref().is_none_or(|f| text.contains(f))
+impl Listed for DescribeNetworkInterfaces {
+    fn list(state: &State, caller: &Caller, r: &Self) -> Result<Self::Output, Failure> {
+        let found = state.children::<Eni>(caller, r.vpc_id.as_deref())?;
+        let in_subnet = |v: &Vpc, e: &Eni, id: &str| {
+            let subnet = v.subnets.iter().find(|s| s.head.id == e.subnet_id);
+            subnet.is_some_and(|s| s.head.has_id(id))
         };
-        let mut found: Vec<(&Vpc, &Eni)> = self
-            .vpcs_of(caller)
-            .filter(|v| only.is_none_or(|o| o.vpc_id == v.vpc_id))
-            .flat_map(|v| v.enis.iter().map(move |e| (v, e)))
+        let matching = found.into_iter().filter(|(v, e)| {
             // The emulator's interfaces are never attached to a CVM.
-            .filter(|_| r.instance_id.is_none())
-            .filter(|(_, e)| {
-                r.network_interface_id
-                    .as_deref()
-                    .is_none_or(|id| e.has_id(id))
-            })
-            .filter(|(_, e)| has(&r.eni_name, &e.name) && has(&r.eni_description, &e.description))
-            .filter(|(_, e)| r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g)))
-            .filter(|(v, e)| {
-                r.subnet_id.as_deref().is_none_or(|id| {
-                    v.subnets
-                        .iter()
-                        .any(|s| s.subnet_id == e.subnet_id && s.has_id(id))
-                })
-            })
-            .collect();
-        match r.order_field.as_deref() {
-            Some("eniName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
-            }
-            _ => found.sort_by_key(|(_, e)| (e.created, e.serial)),
-        }
+            r.instance_id.is_none()
+                && (r.eni_description.as_deref()).is_none_or(|d| e.description.contains(d))
+                && r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g))
+                && r.subnet_id.as_deref().is_none_or(|id| in_subnet(v, e, id))
+        });
         let listing = Listing {
-            offset: r.offset,
-            limit: r.limit,
+            id: r.network_interface_id.as_deref(),
+            name: r.eni_name.as_deref(),
+            order: Order::by(r.order_field.as_deref(), "eniName"),
             // The documented default direction is descending.
             order_direction: Some(r.order_direction.as_deref().unwrap_or("desc")),
+            offset: r.offset,
+            limit: r.limit,
         };
-        let (total, page) = listing.page(found);
-        DescribeNetworkInterfacesOutput {
+        let (total, page) = listing.page(matching, |(_, e)| *e);
+        Ok(DescribeNetworkInterfacesOutput {
             total_count: Some(total),
             data: Some(page.into_iter().map(|(v, e)| eni_item(v, e)).collect()),
             ..Default::default()
-        }
+        })
     }
 }
 
 fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
-    let subnet = vpc.subnets.iter().find(|s| s.subnet_id == e.subnet_id);
-    let ip_item = |ip: &PrivateIp| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
-        private_ip_address: Some(ip.address.to_string()),
-        primary: Some(ip.primary),
-        wan_ip: Some(String::new()),
-        eip_id: Some(String::new()),
-        description: Some(String::new()),
-    };
+    let subnet = vpc.subnets.iter().find(|s| s.head.id == e.subnet_id);
+    let ip_item =
+        |(i, ip): (usize, &Ipv4Addr)| DescribeNetworkInterfacesDataPrivateIpAddressesSet {
+            private_ip_address: Some(ip.to_string()),
+            primary: Some(i == 0),
+            wan_ip: Some(String::new()),
+            eip_id: Some(String::new()),
+            description: Some(String::new()),
+        };
     let group_item = |id: &String| DescribeNetworkInterfacesDataGroupSet {
         sg_id: Some(id.clone()),
         sg_name: Some(String::new()),
     };
     DescribeNetworkInterfacesData {
-        vpc_id: Some(vpc.un_vpc_id.clone()),
-        vpc_name: Some(vpc.name.clone()),
-        subnet_id: Some(subnet.map(|s| s.un_subnet_id.clone()).unwrap_or_default()),
+        vpc_id: Some(vpc.head.un_id.clone()),
+        vpc_name: Some(vpc.head.name.clone()),
+        subnet_id: Some(subnet.map(|s| s.head.un_id.clone()).unwrap_or_default()),
         zone_id: Some(subnet.map_or(0, |s| s.zone_id)),
-        network_interface_id: Some(e.eni_id.clone()),
-        eni_name: Some(e.name.clone()),
+        network_interface_id: Some(e.head.id.clone()),
+        eni_name: Some(e.head.name.clone()),
         eni_description: Some(e.description.clone()),
         // Whether it is a CVM's primary interface; the emulator's ENIs are never attached.
         primary: Some(false),
-        mac_address: Some(e.mac_address.clone()),
-        create_time: Some(format_datetime(e.created)),
-        private_ip_addresses_set: Some(e.ips.iter().map(ip_item).collect()),
+        mac_address: Some(mac_address(e.head.serial)),
+        create_time: Some(format_datetime(e.head.created)),
+        private_ip_addresses_set: Some(e.ips.iter().enumerate().map(ip_item).collect()),
         instance_set: Some(Vec::new()),
         group_set: Some(e.sg_ids.iter().map(group_item).collect()),
     }
 }
 
-fn create_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateNetworkInterface,
-    now: Now,
-) -> Result<CreateNetworkInterfaceOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &state.vpcs[v];
-    check_eni_name(vpc, &request.eni_name, None)?;
-    let explicit = request.private_ip_address_set.iter().flatten();
-    let mut explicit =
-        explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-    let primaries = explicit.iter().filter(|ip| ip.primary).count();
-    if primaries > 1 {
-        return Err(Failure::invalid_parameter(format!(
-            "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
-        )));
+impl Model for CreateNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &state.vpcs[v];
+        check_new_name(&vpc.enis, &r.eni_name, None, "the VPC")?;
+        let set = r.private_ip_address_set.iter().flatten();
+        let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        let primaries = explicit.iter().filter(|(_, primary)| *primary).count();
+        if primaries > 1 {
+            return Err(Failure::invalid_parameter(format!(
+                "`privateIpAddressSet` marks {primaries} addresses primary; an interface has one"
+            )));
+        }
+        // Without an explicit primary the lowest free address becomes it.
+        let extra = secondary_count(r.secondary_private_ip_address_count)?
+            .saturating_add(usize::from(primaries == 0));
+        let subnet = &vpc.subnets[s];
+        let mut ips = pick_ips(vpc, subnet, explicit.iter().map(|&(ip, _)| ip), extra)?;
+        if primaries == 0 {
+            // The first automatic address moves to the front, as the primary one.
+            ips[..=explicit.len()].rotate_right(1);
+        }
+        let eni = Eni {
+            subnet_id: subnet.head.id.clone(),
+            head: state.head("eni", None, r.eni_name, now),
+            description: r.eni_description.unwrap_or_default(),
+            sg_ids: r.sg_ids.unwrap_or_default(),
+            ips,
+        };
+        // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
+        let output = json!({ "networkInterfaceId": eni.head.id });
+        state.vpcs[v].enis.push(eni);
+        Ok(CreateNetworkInterfaceOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(output))),
+            ..Default::default()
+        })
     }
-    // The explicit primary first, then the other explicit addresses; without
-    // an explicit primary the lowest free address becomes it.
-    explicit.sort_by_key(|ip| !ip.primary);
-    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-    let extra = secondary_count(request.secondary_private_ip_address_count)?
-        .saturating_add(usize::from(primaries == 0));
-    let subnet = &vpc.subnets[s];
-    let mut addresses = pick_ips(vpc, subnet, &wanted, extra)?;
-    if primaries == 0 {
-        // The first automatic address moves to the front, as the primary one.
-        addresses[..=wanted.len()].rotate_right(1);
-    }
-    let subnet_id = subnet.subnet_id.clone();
-    let serial = state.serial();
-    let eni = Eni {
-        eni_id: format!("eni-{}", unified_suffix(serial)),
-        name: request.eni_name,
-        description: request.eni_description.unwrap_or_default(),
-        subnet_id,
-        mac_address: mac_address(serial),
-        sg_ids: request.sg_ids.unwrap_or_default(),
-        ips: addresses
-            .into_iter()
-            .enumerate()
-            .map(|(i, address)| PrivateIp {
-                address,
-                primary: i == 0,
-            })
-            .collect(),
-        created: now,
-        serial,
-    };
-    // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
-    let output = json!({ "networkInterfaceId": eni.eni_id });
-    state.vpcs[v].enis.push(eni);
-    Ok(CreateNetworkInterfaceOutput {
-        task_id: finished_task(state, caller, output),
-        ..Default::default()
-    })
 }
 
-fn describe_enis(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeNetworkInterfaces,
-    _now: Now,
-) -> Result<DescribeNetworkInterfacesOutput, Failure> {
-    let only = match request.vpc_id.as_deref() {
-        Some(id) => Some(&state.vpcs[state.vpc_index(caller, id)?]),
-        None => None,
-    };
-    Ok(state.list_enis(caller, only, &request))
-}
-
-fn modify_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyNetworkInterface,
-    _now: Now,
-) -> Result<ModifyNetworkInterfaceOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
-    if let Some(name) = &request.eni_name {
-        check_eni_name(&state.vpcs[v], name, Some(e))?;
+impl Model for ModifyNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
+        let enis = &mut state.vpcs[v].enis;
+        if let Some(name) = &r.eni_name {
+            check_new_name(enis.iter(), name, Some(e), "the VPC")?;
+        }
+        let eni = &mut enis[e];
+        if let Some(name) = r.eni_name {
+            eni.head.name = name;
+        }
+        if let Some(description) = r.eni_description {
+            eni.description = description;
+        }
+        Ok(ModifyNetworkInterfaceOutput::default())
     }
-    let eni = &mut state.vpcs[v].enis[e];
-    if let Some(name) = request.eni_name {
-        eni.name = name;
-    }
-    if let Some(description) = request.eni_description {
-        eni.description = description;
-    }
-    Ok(ModifyNetworkInterfaceOutput::default())
 }
 
 /// Deletes the interface at once and releases its addresses (never attached,
 /// so `InvalidNetworkInterface.CanNotDelete` does not occur).
-fn delete_eni(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteNetworkInterface,
-    _now: Now,
-) -> Result<DeleteNetworkInterfaceOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
-    state.vpcs[v].enis.remove(e);
-    Ok(DeleteNetworkInterfaceOutput {
-        task_id: finished_task(state, caller, json!({})),
-        ..Default::default()
-    })
+impl Model for DeleteNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
+        state.vpcs[v].enis.remove(e);
+        Ok(DeleteNetworkInterfaceOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            ..Default::default()
+        })
+    }
 }
 
-fn assign_ips(
-    state: &mut State,
-    caller: &Caller,
-    request: AssignPrivateIpAddresses,
-    _now: Now,
-) -> Result<AssignPrivateIpAddressesOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
-    let explicit = request.private_ip_address_set.iter().flatten();
-    let explicit = explicit_ips(explicit.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
-    if let Some(ip) = explicit.iter().find(|ip| ip.primary) {
-        return Err(Failure::invalid_parameter(format!(
-            "`{}` cannot be primary: the interface already has its primary address",
-            ip.address
-        )));
-    }
-    let count = secondary_count(request.secondary_private_ip_address_count)?;
-    if explicit.is_empty() && count == 0 {
-        return Err(Failure::invalid_parameter(
-            "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
-        ));
-    }
-    // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
-    let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
-    let (_, s) = state.subnet_index(caller, &request.vpc_id, &subnet_id)?;
-    let vpc = &state.vpcs[v];
-    let wanted: Vec<Ipv4Addr> = explicit.iter().map(|ip| ip.address).collect();
-    let added = pick_ips(vpc, &vpc.subnets[s], &wanted, count)?;
-    let output = json!({
-        "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    });
-    let secondary = |address| PrivateIp {
-        address,
-        primary: false,
-    };
-    state.vpcs[v].enis[e]
-        .ips
-        .extend(added.into_iter().map(secondary));
-    Ok(AssignPrivateIpAddressesOutput {
-        task_id: finished_task(state, caller, output),
-        ..Default::default()
-    })
-}
-
-fn unassign_ips(
-    state: &mut State,
-    caller: &Caller,
-    request: UnassignPrivateIpAddresses,
-    _now: Now,
-) -> Result<UnassignPrivateIpAddressesOutput, Failure> {
-    let (v, e) = state.eni_index(caller, &request.vpc_id, &request.network_interface_id)?;
-    let eni = &state.vpcs[v].enis[e];
-    // The spec requires the list, so it holds at least one address.
-    let mut doomed: Vec<Ipv4Addr> = Vec::new();
-    for (i, text) in request.private_ip_address.iter().enumerate() {
-        let address = address(&format!("privateIpAddress.{i}"), text)?;
-        match eni.ips.iter().find(|ip| ip.address == address) {
-            None => {
-                return Err(Failure::business(
-                    ErrorCode::InvalidPrivateIpAddressNotFound,
-                    format!("`{address}` is not an address of `{}`", eni.eni_id),
-                ));
-            }
-            Some(ip) if ip.primary => {
-                return Err(Failure::business(
-                    ErrorCode::InvalidPrivateipIsPrimary,
-                    format!("`{address}` is the primary address of `{}`", eni.eni_id),
-                ));
-            }
-            Some(_) => doomed.push(address),
+impl Model for AssignPrivateIpAddresses {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
+        let set = r.private_ip_address_set.iter().flatten();
+        let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
+        if let Some((ip, _)) = explicit.iter().find(|(_, primary)| *primary) {
+            return Err(Failure::invalid_parameter(format!(
+                "`{ip}` cannot be primary: the interface already has its primary address"
+            )));
         }
+        let count = secondary_count(r.secondary_private_ip_address_count)?;
+        if explicit.is_empty() && count == 0 {
+            return Err(Failure::invalid_parameter(
+                "give `privateIpAddressSet` or a positive `secondaryPrivateIpAddressCount`",
+            ));
+        }
+        // DeleteSubnet refuses while the subnet holds interfaces, so this finds it.
+        let subnet_id = state.vpcs[v].enis[e].subnet_id.clone();
+        let (_, s) = state.child::<Subnet>(caller, &r.vpc_id, &subnet_id)?;
+        let vpc = &state.vpcs[v];
+        let added = pick_ips(
+            vpc,
+            &vpc.subnets[s],
+            explicit.into_iter().map(|(ip, _)| ip),
+            count,
+        )?;
+        let output = json!({
+            "privateIpAddressSet": added.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        state.vpcs[v].enis[e].ips.extend(added);
+        Ok(AssignPrivateIpAddressesOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(output))),
+            ..Default::default()
+        })
     }
-    state.vpcs[v].enis[e]
-        .ips
-        .retain(|ip| !doomed.contains(&ip.address));
-    Ok(UnassignPrivateIpAddressesOutput {
-        task_id: finished_task(state, caller, json!({})),
-        ..Default::default()
-    })
+}
+
+impl Model for UnassignPrivateIpAddresses {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
+        let eni = &state.vpcs[v].enis[e];
+        // The spec requires the list, so it holds at least one address.
+        let mut doomed: Vec<Ipv4Addr> = Vec::new();
+        for (i, text) in r.private_ip_address.iter().enumerate() {
+            let address = address(&format!("privateIpAddress.{i}"), text)?;
+            let (code, what) = match eni.ips.iter().position(|&ip| ip == address) {
+                None => (ErrorCode::InvalidPrivateIpAddressNotFound, "not an address"),
+                Some(0) => (ErrorCode::InvalidPrivateipIsPrimary, "the primary address"),
+                Some(_) => {
+                    doomed.push(address);
+                    continue;
+                }
+            };
+            let message = format!("`{address}` is {what} of `{}`", eni.head.id);
+            return Err(Failure::business(code, message));
+        }
+        state.vpcs[v].enis[e].ips.retain(|ip| !doomed.contains(ip));
+        Ok(UnassignPrivateIpAddressesOutput {
+            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            ..Default::default()
+        })
+    }
 }
 
 #[cfg(test)]

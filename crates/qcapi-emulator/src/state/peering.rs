@@ -3,39 +3,25 @@
 
 use qcapi_core::vpc::*;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::table::{Handlers, Listing, Now, check_name};
-use super::task::task_id;
-use super::{Caller, Failure, State, Vpc, format_datetime, unified_suffix};
+use super::table::{self, Handlers, Head, Listing, Model, Now, Order, Resource, check_name};
+use super::{Caller, Failure, State, Vpc, format_datetime};
 
 /// A pending peering expires once this much emulator time passed since its creation.
 pub(crate) const PEERING_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create)
-        .add(create_ex)
-        .add(accept)
-        .add(accept_ex)
-        .add(reject)
-        .add(reject_ex)
-        .add(enable)
-        .add(enable_ex)
-        .add(delete)
-        .add(delete_ex)
-        .add(modify)
-        .add(modify_ex)
-        .add(describe)
+        .add(CreateVpcPeeringConnection::run)
+        .add(CreateVpcPeeringConnectionEx::run)
+        .add(DescribeVpcPeeringConnections::run)
         .dump("peeringConnections", |state, caller| {
-            let mine = |p: &&Peering| {
-                [&p.initiator, &p.receiver]
-                    .iter()
-                    .any(|side| side.uin == caller.uin && side.region == caller.region)
-            };
-            let items: Vec<PeeringConnection> =
-                state.peerings.iter().filter(mine).map(item).collect();
+            let mine = |p: &&Peering| p.touches(&caller.uin, &caller.region);
+            let items: Vec<_> = state.peerings.iter().filter(mine).map(item).collect();
             serde_json::to_value(items).unwrap_or_default()
         });
+    register_changes(handlers);
 }
 
 /// States of a peering connection, with their wire codes.
@@ -54,13 +40,8 @@ impl PeeringState {
     }
 
     pub(super) fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Rejected => "rejected",
-            Self::Deleted => "deleted",
-        }
+        // In the order of the wire codes.
+        ["pending", "active", "expired", "rejected", "deleted"][self as usize]
     }
 }
 
@@ -88,8 +69,8 @@ impl Side {
         Self {
             uin: vpc.uin.clone(),
             region: vpc.region.clone(),
-            vpc_id: vpc.vpc_id.clone(),
-            un_vpc_id: vpc.un_vpc_id.clone(),
+            vpc_id: vpc.head.id.clone(),
+            un_vpc_id: vpc.head.un_id.clone(),
         }
     }
 
@@ -98,17 +79,22 @@ impl Side {
     }
 }
 
+/// A peering connection; it only has a unified id (`pcx-...`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Peering {
-    pub(super) id: String,
-    name: String,
+    /// `created` restarts when an expired request is enabled again.
+    pub(super) head: Head,
     pub(super) initiator: Side,
     pub(super) receiver: Side,
     pub(super) state: PeeringState,
-    created: i64,
-    serial: u64,
     /// Only cross-region (`Ex`) peerings carry a bandwidth.
     bandwidth: Option<String>,
+}
+
+table::resource! {
+    Peering "peering connection",
+    InvalidPeeringConnectionNotFound, InvalidPeeringConnectionName,
+    InvalidPeeringConnectionNameInUse
 }
 
 impl Peering {
@@ -116,47 +102,43 @@ impl Peering {
         self.initiator.uin == uin || self.receiver.uin == uin
     }
 
+    /// Whether a side is in account `uin`'s region `region`.
+    pub(super) fn touches(&self, uin: &str, region: &str) -> bool {
+        [&self.initiator, &self.receiver]
+            .iter()
+            .any(|side| side.uin == uin && side.region == region)
+    }
+
+    /// Whether `vpc` is a side.
+    pub(super) fn joins(&self, vpc: &Vpc) -> bool {
+        self.initiator.vpc_id == vpc.head.id || self.receiver.vpc_id == vpc.head.id
+    }
+
     pub(super) fn is_live(&self) -> bool {
         matches!(self.state, PeeringState::Pending | PeeringState::Active)
     }
 }
 
-/// The role and state rules of a peering operation: the state it leads to, or
-/// the conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
+/// The role and state rules of a peering operation by the initiator, the
+/// receiver or both (one account on both sides): the state it leads to, or the
+/// conflict (`UnsupportedOperation` for the wrong side, a state conflict otherwise).
 pub(crate) fn transition(
     current: PeeringState,
-    caller_is_initiator: bool,
-    caller_is_receiver: bool,
+    by_initiator: bool,
+    by_receiver: bool,
     op: PeeringOp,
 ) -> Result<PeeringState, Failure> {
     use PeeringState::*;
     let (role_ok, role, from_ok, to) = match op {
-        PeeringOp::Accept => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Active,
-        ),
-        PeeringOp::Reject => (
-            caller_is_receiver,
-            "the receiver",
-            current == Pending,
-            Rejected,
-        ),
-        PeeringOp::Enable => (
-            caller_is_initiator,
-            "the initiator",
-            current == Expired,
-            Pending,
-        ),
+        PeeringOp::Accept => (by_receiver, "the receiver", current == Pending, Active),
+        PeeringOp::Reject => (by_receiver, "the receiver", current == Pending, Rejected),
+        PeeringOp::Enable => (by_initiator, "the initiator", current == Expired, Pending),
         PeeringOp::Delete => (true, "either side", current != Deleted, Deleted),
         PeeringOp::Modify => (true, "either side", current != Deleted, current),
     };
     if !role_ok {
-        return Err(Failure::business(
-            ErrorCode::UnsupportedOperation,
-            format!("only {role} of a peering connection can {op:?} it"),
-        ));
+        let message = format!("only {role} of a peering connection can {op:?} it");
+        return Err(Failure::business(ErrorCode::UnsupportedOperation, message));
     }
     if !from_ok {
         return Err(Failure::business(
@@ -171,157 +153,112 @@ pub(crate) fn transition(
     Ok(to)
 }
 
-fn create(
-    state: &mut State,
-    caller: &Caller,
-    r: CreateVpcPeeringConnection,
-    now: Now,
-) -> Result<CreateVpcPeeringConnectionOutput, Failure> {
-    // Same-region peerings look the peer up in the caller's own region.
-    let wish = Wish {
-        vpc_id: &r.vpc_id,
-        peer_vpc_id: &r.peer_vpc_id,
-        peer_uin: &r.peer_uin,
-        peer_region: &caller.region,
-        name: &r.peering_connection_name,
-        bandwidth: None,
-    };
-    let id = state.create_peering(caller, wish, now)?;
-    Ok(CreateVpcPeeringConnectionOutput {
-        peering_connection_id: Some(id),
-        ..Default::default()
-    })
+impl Model for CreateVpcPeeringConnection {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        // The cross-region request with the peer in the caller's own region.
+        let same_region = CreateVpcPeeringConnectionEx::new(
+            r.vpc_id,
+            r.peer_vpc_id,
+            r.peer_uin,
+            r.peering_connection_name,
+            &caller.region,
+            "",
+        );
+        let id = state.create_peering(caller, &same_region, false, now)?;
+        Ok(CreateVpcPeeringConnectionOutput {
+            peering_connection_id: Some(id),
+            ..Default::default()
+        })
+    }
 }
 
-fn create_ex(
-    state: &mut State,
-    caller: &Caller,
-    r: CreateVpcPeeringConnectionEx,
-    now: Now,
-) -> Result<CreateVpcPeeringConnectionExOutput, Failure> {
-    let wish = Wish {
-        vpc_id: &r.vpc_id,
-        peer_vpc_id: &r.peer_vpc_id,
-        peer_uin: &r.peer_uin,
-        peer_region: &r.peer_region,
-        name: &r.peering_connection_name,
-        bandwidth: Some(&r.bandwidth),
-    };
-    let id = state.create_peering(caller, wish, now)?;
-    let task = state.new_task(&caller.uin, Ok(serde_json::json!({ "uniqVpcPeerId": id })));
-    Ok(CreateVpcPeeringConnectionExOutput {
-        task_id: task_id(task),
-        uniq_vpc_peer_id: Some(id),
-        ..Default::default()
-    })
+impl Model for CreateVpcPeeringConnectionEx {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let id = state.create_peering(caller, &r, true, now)?;
+        let task = state.new_task(&caller.uin, Ok(json!({ "uniqVpcPeerId": id })));
+        Ok(CreateVpcPeeringConnectionExOutput {
+            task_id: Some(task),
+            uniq_vpc_peer_id: Some(id),
+            ..Default::default()
+        })
+    }
 }
 
-/// The synchronous action and its asynchronous `Ex` twin for each operation
-/// without parameters of its own: one function each, the same rules.
+/// The synchronous action and its asynchronous `Ex` twin for each operation:
+/// one model each, the same rules, and `register_changes` registering them.
+/// Modify also names the new name's field.
 macro_rules! changes {
-    ($($sync:ident, $ex:ident: $op:ident, $Req:ident, $Out:ident, $ReqEx:ident, $OutEx:ident;)*) => {$(
-        fn $sync(state: &mut State, caller: &Caller, r: $Req, now: Now) -> Result<$Out, Failure> {
-            let id = &r.peering_connection_id;
-            state.change_peering(caller, id, PeeringOp::$op, None, false, now)?;
-            Ok($Out::default())
+    ($($op:ident $(($name:ident))?: $Sync:ident, $Ex:ident;)*) => {
+        fn register_changes(handlers: &mut Handlers) {
+            $(handlers.add($Sync::run).add($Ex::run);)*
         }
 
-        fn $ex(state: &mut State, caller: &Caller, r: $ReqEx, now: Now) -> Result<$OutEx, Failure> {
-            let id = &r.peering_connection_id;
-            let task_id = state.change_peering(caller, id, PeeringOp::$op, None, true, now)?;
-            Ok($OutEx { task_id, ..Default::default() })
+        $(impl Model for $Sync {
+            fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+                let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+                state.change_peering(caller, id, PeeringOp::$op, name, now)??;
+                Ok(Self::Output::default())
+            }
         }
-    )*};
+
+        impl Model for $Ex {
+            fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+                let (id, name) = (&r.peering_connection_id, None $(.or(Some(r.$name.as_str())))?);
+                let outcome = state.change_peering(caller, id, PeeringOp::$op, name, now)?;
+                let task_id = Some(state.new_task(&caller.uin, outcome.map(|()| json!({}))));
+                Ok(Self::Output { task_id, ..Default::default() })
+            }
+        })*
+    };
 }
 
 changes! {
-    accept, accept_ex: Accept, AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionOutput,
-        AcceptVpcPeeringConnectionEx, AcceptVpcPeeringConnectionExOutput;
-    reject, reject_ex: Reject, RejectVpcPeeringConnection, RejectVpcPeeringConnectionOutput,
-        RejectVpcPeeringConnectionEx, RejectVpcPeeringConnectionExOutput;
-    enable, enable_ex: Enable, EnableVpcPeeringConnection, EnableVpcPeeringConnectionOutput,
-        EnableVpcPeeringConnectionEx, EnableVpcPeeringConnectionExOutput;
-    delete, delete_ex: Delete, DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionOutput,
-        DeleteVpcPeeringConnectionEx, DeleteVpcPeeringConnectionExOutput;
+    Accept: AcceptVpcPeeringConnection, AcceptVpcPeeringConnectionEx;
+    Reject: RejectVpcPeeringConnection, RejectVpcPeeringConnectionEx;
+    Enable: EnableVpcPeeringConnection, EnableVpcPeeringConnectionEx;
+    Delete: DeleteVpcPeeringConnection, DeleteVpcPeeringConnectionEx;
+    Modify(peering_connection_name): ModifyVpcPeeringConnection, ModifyVpcPeeringConnectionEx;
 }
 
-fn modify(
-    state: &mut State,
-    caller: &Caller,
-    r: ModifyVpcPeeringConnection,
-    now: Now,
-) -> Result<ModifyVpcPeeringConnectionOutput, Failure> {
-    let name = Some(r.peering_connection_name.as_str());
-    state.change_peering(
-        caller,
-        &r.peering_connection_id,
-        PeeringOp::Modify,
-        name,
-        false,
-        now,
-    )?;
-    Ok(ModifyVpcPeeringConnectionOutput::default())
-}
-
-fn modify_ex(
-    state: &mut State,
-    caller: &Caller,
-    r: ModifyVpcPeeringConnectionEx,
-    now: Now,
-) -> Result<ModifyVpcPeeringConnectionExOutput, Failure> {
-    let name = Some(r.peering_connection_name.as_str());
-    let id = &r.peering_connection_id;
-    let task_id = state.change_peering(caller, id, PeeringOp::Modify, name, true, now)?;
-    Ok(ModifyVpcPeeringConnectionExOutput {
-        task_id,
-        ..Default::default()
-    })
-}
-
-fn describe(
-    state: &mut State,
-    caller: &Caller,
-    r: DescribeVpcPeeringConnections,
-    _now: Now,
-) -> Result<DescribeVpcPeeringConnectionsOutput, Failure> {
-    let vpc_id = r.vpc_id.as_deref();
-    let id = r.peering_connection_id.as_deref();
-    let name = r.peering_connection_name.as_deref();
-    let mut found: Vec<&Peering> = state
-        .peerings
-        .iter()
-        .filter(|p| p.involves(&caller.uin))
-        .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
-        .filter(|p| id.is_none_or(|id| p.id == id))
-        .filter(|p| name.is_none_or(|n| p.name == n))
-        .filter(|p| r.state.is_none_or(|s| p.state.code() == s))
-        .collect();
-    match r.order_field.as_deref() {
-        // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
-        Some("peeringConnectionname" | "peeringConnectionName") => {
-            found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
-        }
-        Some("createTime") => found.sort_by_key(|p| (p.created, p.serial)),
-        _ => {} // creation order
+impl Model for DescribeVpcPeeringConnections {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let vpc_id = r.vpc_id.as_deref();
+        let name = r.peering_connection_name.as_deref();
+        let found = state
+            .peerings
+            .iter()
+            .filter(|p| p.involves(&caller.uin))
+            .filter(|p| vpc_id.is_none_or(|v| p.initiator.has_vpc(v) || p.receiver.has_vpc(v)))
+            .filter(|p| name.is_none_or(|n| p.head.name == n))
+            .filter(|p| r.state.is_none_or(|s| p.state.code() == s));
+        let order = match r.order_field.as_deref() {
+            // The documentation spells it `peeringConnectionname`; accept the obvious spelling too.
+            Some("peeringConnectionname" | "peeringConnectionName") => Order::Name,
+            Some("createTime") => Order::Created,
+            _ => Order::Stored,
+        };
+        let listing = Listing {
+            id: r.peering_connection_id.as_deref(),
+            order,
+            order_direction: r.order_direction.as_deref(),
+            offset: r.offset,
+            limit: r.limit,
+            ..Listing::default()
+        };
+        let (total, page) = listing.page(found, |p| *p);
+        Ok(DescribeVpcPeeringConnectionsOutput {
+            total_count: Some(total),
+            data: Some(page.into_iter().map(item).collect()),
+            ..Default::default()
+        })
     }
-    let listing = Listing {
-        offset: r.offset,
-        limit: r.limit,
-        order_direction: r.order_direction.as_deref(),
-    };
-    let (total, page) = listing.page(found);
-    Ok(DescribeVpcPeeringConnectionsOutput {
-        total_count: Some(total),
-        data: Some(page.into_iter().map(item).collect()),
-        ..Default::default()
-    })
 }
 
 /// A peering as DescribeVpcPeeringConnections lists it.
 fn item(p: &Peering) -> PeeringConnection {
     PeeringConnection {
-        peering_connection_id: Some(p.id.clone()),
-        peering_connection_name: Some(p.name.clone()),
+        peering_connection_id: Some(p.head.id.clone()),
+        peering_connection_name: Some(p.head.name.clone()),
         vpc_id: Some(p.initiator.vpc_id.clone()),
         un_vpc_id: Some(p.initiator.un_vpc_id.clone()),
         uniq_vpc_id: Some(p.initiator.un_vpc_id.clone()),
@@ -336,18 +273,8 @@ fn item(p: &Peering) -> PeeringConnection {
         peer_region: Some(p.receiver.region.clone()),
         state: Some(p.state.code()),
         bandwidth: p.bandwidth.clone(),
-        create_time: Some(format_datetime(p.created)),
+        create_time: Some(format_datetime(p.head.created)),
     }
-}
-
-/// A peering to create, as either create action asks for it.
-struct Wish<'r> {
-    vpc_id: &'r str,
-    peer_vpc_id: &'r str,
-    peer_uin: &'r str,
-    peer_region: &'r str,
-    name: &'r str,
-    bandwidth: Option<&'r str>,
 }
 
 impl State {
@@ -355,7 +282,7 @@ impl State {
     pub(crate) fn expire_pending(&mut self, now: Now) {
         for p in &mut self.peerings {
             if p.state == PeeringState::Pending
-                && now.saturating_sub(p.created) >= PEERING_EXPIRY_SECS
+                && now.saturating_sub(p.head.created) >= PEERING_EXPIRY_SECS
             {
                 p.state = PeeringState::Expired;
             }
@@ -364,34 +291,27 @@ impl State {
 
     /// How many peerings, not deleted, the VPC is a side of.
     pub(super) fn peer_count(&self, vpc: &Vpc) -> usize {
-        self.peerings
-            .iter()
-            .filter(|p| p.state != PeeringState::Deleted)
-            .filter(|p| p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
-            .count()
+        let sides = self.peerings.iter().filter(|p| p.joins(vpc));
+        sides.filter(|p| p.state != PeeringState::Deleted).count()
     }
 
+    /// A new peering as `r` asks for it; only cross-region (`ex`) ones carry a bandwidth.
     fn create_peering(
         &mut self,
         caller: &Caller,
-        wish: Wish<'_>,
+        r: &CreateVpcPeeringConnectionEx,
+        ex: bool,
         now: Now,
     ) -> Result<String, Failure> {
-        check_name(wish.name, ErrorCode::InvalidPeeringConnectionName)?;
-        let local = self
-            .find_vpc(&caller.uin, &caller.region, wish.vpc_id)
-            .ok_or_else(|| Self::vpc_not_found(wish.vpc_id, &caller.uin, &caller.region))?;
-        let peer = self
-            .find_vpc(wish.peer_uin, wish.peer_region, wish.peer_vpc_id)
-            .ok_or_else(|| {
-                Self::vpc_not_found(wish.peer_vpc_id, wish.peer_uin, wish.peer_region)
-            })?;
+        check_name(&r.peering_connection_name, Peering::INVALID_NAME)?;
+        let local = &self.vpcs[self.find_vpc(&caller.uin, &caller.region, &r.vpc_id)?];
+        let peer = &self.vpcs[self.find_vpc(&r.peer_uin, &r.peer_region, &r.peer_vpc_id)?];
         if local.cidr.overlaps(peer.cidr) {
             return Err(Failure::business(
                 ErrorCode::PeeringConnectionVpcConflict,
                 format!(
                     "the blocks of `{}` ({}) and `{}` ({}) overlap",
-                    wish.vpc_id, local.cidr, wish.peer_vpc_id, peer.cidr
+                    r.vpc_id, local.cidr, r.peer_vpc_id, peer.cidr
                 ),
             ));
         }
@@ -402,117 +322,87 @@ impl State {
             PeeringState::Pending
         };
         let (initiator, receiver) = (Side::of(local), Side::of(peer));
-        let serial = self.serial();
-        let id = format!("pcx-{}", unified_suffix(serial));
+        let head = self.head("pcx", None, r.peering_connection_name.clone(), now);
+        let id = head.id.clone();
         self.peerings.push(Peering {
-            id: id.clone(),
-            name: wish.name.to_owned(),
+            head,
             initiator,
             receiver,
             state,
-            created: now,
-            serial,
-            bandwidth: wish.bandwidth.map(str::to_owned),
+            bandwidth: ex.then(|| r.bandwidth.clone()),
         });
         Ok(id)
     }
 
-    /// Accept, Reject, Enable, Delete and Modify, same-region or `Ex`; returns the
-    /// task of an `Ex` action. Lookup and parameter errors are synchronous; for `Ex`
-    /// actions a role or state conflict fails the task instead and changes nothing.
+    /// Accept, Reject, Enable, Delete and Modify. Lookup and parameter errors
+    /// are the outer error; a role or state conflict, which changes nothing, is
+    /// the inner one (an `Ex` action's task fails with it).
     fn change_peering(
         &mut self,
         caller: &Caller,
         id: &str,
         op: PeeringOp,
         new_name: Option<&str>,
-        ex: bool,
         now: Now,
-    ) -> Result<Option<i64>, Failure> {
+    ) -> Result<Result<(), Failure>, Failure> {
         if let Some(name) = new_name {
-            check_name(name, ErrorCode::InvalidPeeringConnectionName)?;
+            check_name(name, Peering::INVALID_NAME)?;
         }
         let index = self
             .peerings
             .iter()
-            .position(|p| p.id == id && p.involves(&caller.uin))
-            .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidPeeringConnectionNotFound,
-                    format!("peering connection `{id}` not found"),
-                )
-            })?;
-        let p = &self.peerings[index];
-        let decided = transition(
-            p.state,
-            p.initiator.uin == caller.uin,
-            p.receiver.uin == caller.uin,
-            op,
-        );
-        let outcome = match decided {
-            Ok(next) => {
-                self.check_change(index, op, new_name)?;
-                let p = &mut self.peerings[index];
-                if op == PeeringOp::Enable {
-                    // Revived requests get a fresh 7-day window.
-                    p.created = now;
-                }
-                if let Some(name) = new_name {
-                    p.name = name.to_owned();
-                }
-                p.state = next;
-                if next == PeeringState::Deleted {
-                    let id = p.id.clone();
-                    self.drop_routes_to_peering(&id);
-                }
-                Ok(serde_json::json!({}))
-            }
-            Err(conflict) => Err(conflict),
+            .position(|p| p.head.id == id && p.involves(&caller.uin));
+        let Some(index) = index else {
+            let message = format!("peering connection `{id}` not found");
+            return Err(Failure::business(Peering::NOT_FOUND, message));
         };
-        if ex {
-            Ok(task_id(self.new_task(&caller.uin, outcome)))
-        } else {
-            outcome.map(|_| None)
+        let p = &self.peerings[index];
+        let (initiator, receiver) = (p.initiator.uin == caller.uin, p.receiver.uin == caller.uin);
+        let decided = transition(p.state, initiator, receiver, op);
+        if let Ok(next) = decided {
+            self.check_change(index, op, new_name)?;
+            let p = &mut self.peerings[index];
+            if op == PeeringOp::Enable {
+                // Revived requests get a fresh 7-day window.
+                p.head.created = now;
+            }
+            if let Some(name) = new_name {
+                p.head.name = name.to_owned();
+            }
+            p.state = next;
+            if next == PeeringState::Deleted {
+                let id = p.head.id.clone();
+                self.drop_routes_to_peering(&id);
+            }
         }
+        Ok(decided.map(|_| ()))
     }
 
     /// Checks that only apply once role and state allow the change.
-    fn check_change(
-        &self,
-        index: usize,
-        op: PeeringOp,
-        new_name: Option<&str>,
-    ) -> Result<(), Failure> {
+    fn check_change(&self, index: usize, op: PeeringOp, name: Option<&str>) -> Result<(), Failure> {
         let p = &self.peerings[index];
         match op {
             // A revived request must still connect two existing VPCs.
             PeeringOp::Enable => {
                 for side in [&p.initiator, &p.receiver] {
-                    if self
-                        .find_vpc(&side.uin, &side.region, &side.vpc_id)
-                        .is_none()
-                    {
-                        return Err(Self::vpc_not_found(&side.vpc_id, &side.uin, &side.region));
-                    }
+                    self.find_vpc(&side.uin, &side.region, &side.vpc_id)?;
                 }
             }
             // Names are unique among the live peerings of the initiator's VPC.
             PeeringOp::Modify => {
-                let name = new_name.unwrap_or_default();
+                let name = name.unwrap_or_default();
                 let clash = self.peerings.iter().any(|other| {
-                    other.id != p.id
+                    other.head.id != p.head.id
                         && other.state != PeeringState::Deleted
                         && other.initiator.vpc_id == p.initiator.vpc_id
-                        && other.name == name
+                        && other.head.name == name
                 });
                 if clash {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidPeeringConnectionNameInUse,
-                        format!(
-                            "VPC `{}` already has a peering connection named `{name}`",
-                            p.initiator.vpc_id
-                        ),
-                    ));
+                    let message = format!(
+                        "VPC `{}` already has a peering connection named `{name}`",
+                        p.initiator.vpc_id
+                    );
+                    return Err(Failure::business(Peering::NAME_IN_USE, message));
                 }
             }
             PeeringOp::Accept | PeeringOp::Reject | PeeringOp::Delete => {}

@@ -1,15 +1,8 @@
 //! Route tables and their routes, and the association of subnets with them.
 
-use qcapi_core::vpc::{
-    AssociateRouteTable, AssociateRouteTableOutput, CreateRoute, CreateRouteOutput,
-    CreateRouteTable, CreateRouteTableOutput, CreateRouteTableRouteTableSet, DeleteRoute,
-    DeleteRouteOutput, DeleteRouteTable, DeleteRouteTableOutput, DescribeRouteTable,
-    DescribeRouteTableData, DescribeRouteTableDataRouteSet, DescribeRouteTableDataRouteTableSet,
-    DescribeRouteTableOutput, ErrorCode, ModifyRouteTableAttribute,
-    ModifyRouteTableAttributeOutput,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name, count};
 use super::*;
 use serde::{Deserialize, Serialize};
 
@@ -18,42 +11,27 @@ const NEXT_TYPE_PEERING: i64 = 4;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_route_table)
-        .add(describe_route_tables)
-        .add(modify_route_table)
-        .add(delete_route_table)
-        .add(associate_route_table)
-        .add(create_routes)
-        .add(delete_routes)
-        .dump("routeTables", |state, caller| {
-            let all = DescribeRouteTable::new().limit(i64::MAX);
-            // Without a VPC filter the listing cannot fail.
-            let listed = state.list_route_tables(caller, &all).ok();
-            serde_json::to_value(listed.and_then(|l| l.data)).unwrap_or_default()
-        });
+        .add(CreateRouteTable::run)
+        .add(ModifyRouteTableAttribute::run)
+        .add(DeleteRouteTable::run)
+        .add(AssociateRouteTable::run)
+        .add(CreateRoute::run)
+        .add(DeleteRoute::run)
+        .listing("routeTables", || DescribeRouteTable::new().limit(i64::MAX));
 }
 
 /// A route table of one VPC; its subnets name it by old-style id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct RouteTable {
-    pub(super) route_table_id: String,
-    pub(super) un_route_table_id: String,
-    pub(super) name: String,
+    pub(super) head: Head,
     /// 0 normal, 1 default.
     pub(super) kind: i64,
-    pub(super) created: i64,
-    pub(super) serial: u64,
     pub(super) routes: Vec<Route>,
 }
 
-impl Resource for RouteTable {
-    fn has_id(&self, id: &str) -> bool {
-        self.route_table_id == id || self.un_route_table_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
+table::resource! {
+    RouteTable "route table" in route_tables,
+    InvalidRouteTableIdNotFound, InvalidRouteTableName, InvalidRouteTableNameInUse
 }
 
 /// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
@@ -66,6 +44,13 @@ pub(super) struct Route {
     description: String,
 }
 
+impl Route {
+    /// What tells routes apart when deleting: destination, next type and hop.
+    fn key(&self) -> (Cidr, i64, &str) {
+        (self.destination, self.next_type, &self.next_hub)
+    }
+}
+
 /// A route as a request spells it (each action has its own generated type).
 struct Wish<'r> {
     destination: &'r str,
@@ -76,40 +61,13 @@ struct Wish<'r> {
 
 /// `nextType` as a number (the spec only lets integers through).
 fn next_type(text: &str) -> Result<i64, Failure> {
-    text.trim().parse().map_err(|_| {
-        Failure::invalid_parameter(format!("`nextType` must be an integer, got `{text}`"))
-    })
+    let message = || format!("`nextType` must be an integer, got `{text}`");
+    text.trim()
+        .parse()
+        .map_err(|_| Failure::invalid_parameter(message()))
 }
 
 impl State {
-    /// The indices of the caller's VPC `vpc_id` and of its route table `table_id`.
-    fn route_table_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        table_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let t = position(&self.vpcs[v].route_tables, table_id, || {
-            Failure::business(
-                ErrorCode::InvalidRouteTableIdNotFound,
-                format!("route table `{table_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, t))
-    }
-
-    /// Checks a name for a route table of VPC `v` (other than table `except`).
-    fn check_table_name(&self, v: usize, name: &str, except: Option<usize>) -> Result<(), Failure> {
-        check_name(name, ErrorCode::InvalidRouteTableName)?;
-        unique_name(&self.vpcs[v].route_tables, name, except, || {
-            Failure::business(
-                ErrorCode::InvalidRouteTableNameInUse,
-                format!("a route table named `{name}` already exists in the VPC"),
-            )
-        })
-    }
-
     /// Checks routes for VPC `v`: destinations are blocks not inside the VPC's
     /// own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC.
@@ -123,38 +81,32 @@ impl State {
         for wish in wanted {
             let next_type = next_type(wish.next_type)?;
             let (dest_text, next_hub) = (wish.destination, wish.next_hub);
-            let destination = Cidr::parse(dest_text)
-                .filter(|d| !vpc.cidr.contains(*d))
-                .ok_or_else(|| {
-                    Failure::business(
-                        ErrorCode::InvalidDestinationCidr,
-                        format!(
-                            "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
-                            vpc.cidr
-                        ),
-                    )
-                })?;
-            if next_type == NEXT_TYPE_PEERING {
-                let active = self.peerings.iter().any(|p| {
-                    p.id == next_hub
-                        && p.state == PeeringState::Active
-                        && (p.initiator.vpc_id == vpc.vpc_id || p.receiver.vpc_id == vpc.vpc_id)
-                });
-                if !active {
-                    return Err(Failure::business(
-                        ErrorCode::InvalidRouteNextHubNotFound,
-                        format!(
-                            "`{next_hub}` is not an active peering connection of VPC `{}`",
-                            vpc.un_vpc_id
-                        ),
-                    ));
-                }
+            let Some(destination) = Cidr::parse(dest_text).filter(|d| !vpc.cidr.contains(*d))
+            else {
+                let message = format!(
+                    "destination `{dest_text}` is not a CIDR block, or lies inside the VPC's {}",
+                    vpc.cidr
+                );
+                return Err(Failure::business(
+                    ErrorCode::InvalidDestinationCidr,
+                    message,
+                ));
+            };
+            let active_peering = |p: &Peering| {
+                p.head.id == next_hub && p.state == PeeringState::Active && p.joins(vpc)
+            };
+            if next_type == NEXT_TYPE_PEERING && !self.peerings.iter().any(active_peering) {
+                return Err(Failure::business(
+                    ErrorCode::InvalidRouteNextHubNotFound,
+                    format!(
+                        "`{next_hub}` is not an active peering connection of VPC `{}`",
+                        vpc.head.un_id
+                    ),
+                ));
             }
             if routes.iter().any(|r| r.destination == destination) {
-                return Err(Failure::business(
-                    ErrorCode::RouteAlreadyExists,
-                    format!("two routes lead to {destination}"),
-                ));
+                let message = format!("two routes lead to {destination}");
+                return Err(Failure::business(ErrorCode::RouteAlreadyExists, message));
             }
             routes.push(Route {
                 destination,
@@ -164,43 +116,6 @@ impl State {
             });
         }
         Ok(routes)
-    }
-
-    fn list_route_tables(
-        &self,
-        caller: &Caller,
-        request: &DescribeRouteTable,
-    ) -> Result<DescribeRouteTableOutput, Failure> {
-        let only_vpc = request.vpc_id.as_deref();
-        let only_vpc = only_vpc.map(|id| self.vpc_index(caller, id)).transpose()?;
-        let id = request.route_table_id.as_deref();
-        let name = request.route_table_name.as_deref();
-        let mut found: Vec<(&Vpc, &RouteTable)> = self
-            .vpcs_of(caller)
-            .filter(|v| only_vpc.is_none_or(|i| self.vpcs[i].vpc_id == v.vpc_id))
-            .flat_map(|v| v.route_tables.iter().map(move |t| (v, t)))
-            .filter(|(_, t)| id.is_none_or(|id| t.has_id(id)))
-            .filter(|(_, t)| name.is_none_or(|n| t.name.contains(n)))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("routeTableName") => {
-                found.sort_by(|a, b| (&a.1.name, a.1.serial).cmp(&(&b.1.name, b.1.serial)));
-            }
-            _ => found.sort_by_key(|(_, t)| (t.created, t.serial)),
-        }
-        let listing = Listing {
-            offset: request.offset,
-            limit: request.limit,
-            // The documented default direction is descending.
-            order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
-        };
-        let (total, page) = listing.page(found);
-        let data = page.into_iter().map(|(v, t)| table_item(v, t)).collect();
-        Ok(DescribeRouteTableOutput {
-            total_count: Some(total),
-            data: Some(data),
-            ..Default::default()
-        })
     }
 
     /// Routes through a deleted peering connection disappear with it.
@@ -213,28 +128,43 @@ impl State {
     }
 }
 
+impl Listed for DescribeRouteTable {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
+        let found = state.children::<RouteTable>(caller, request.vpc_id.as_deref())?;
+        let listing = Listing {
+            id: request.route_table_id.as_deref(),
+            name: request.route_table_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "routeTableName"),
+            // The documented default direction is descending.
+            order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
+            offset: request.offset,
+            limit: request.limit,
+        };
+        let (total, page) = listing.page(found, |(_, t)| *t);
+        Ok(DescribeRouteTableOutput {
+            total_count: Some(total),
+            data: Some(page.into_iter().map(|(v, t)| table_item(v, t)).collect()),
+            ..Default::default()
+        })
+    }
+}
+
 /// One DescribeRouteTable item: the table, its VPC, and its routes (the
 /// implicit local route first) under both names the documentation uses.
 fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
-    let hop = |destination: String, next_type: i64, hub: &str, description: &str| {
+    let hop = |destination: &dyn ToString, next_type: i64, hub: &str, description: &str| {
         DescribeRouteTableDataRouteSet {
-            destination_cidr_block: Some(destination),
+            destination_cidr_block: Some(destination.to_string()),
             next_type: Some(next_type),
             next_hub: Some(hub.to_owned()),
             un_next_hub: Some(hub.to_owned()),
             description: Some(description.to_owned()),
         }
     };
-    let route_set: Vec<_> = std::iter::once(hop("Local".to_owned(), 2, "Local", ""))
-        .chain(t.routes.iter().map(|r| {
-            hop(
-                r.destination.to_string(),
-                r.next_type,
-                &r.next_hub,
-                &r.description,
-            )
-        }))
-        .collect();
+    let local = hop(&"Local", 2, "Local", "");
+    let routes = t.routes.iter();
+    let routes = routes.map(|r| hop(&r.destination, r.next_type, &r.next_hub, &r.description));
+    let route_set: Vec<_> = std::iter::once(local).chain(routes).collect();
     let route_table_set = route_set
         .iter()
         .cloned()
@@ -246,227 +176,171 @@ fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
             description: r.description,
         })
         .collect();
-    let subnets = v
-        .subnets
-        .iter()
-        .filter(|s| s.route_table_id == t.route_table_id)
-        .count();
+    let subnets = v.subnets.iter().filter(|s| s.route_table_id == t.head.id);
     DescribeRouteTableData {
-        vpc_id: Some(v.vpc_id.clone()),
-        un_vpc_id: Some(v.un_vpc_id.clone()),
-        vpc_name: Some(v.name.clone()),
+        vpc_id: Some(v.head.id.clone()),
+        un_vpc_id: Some(v.head.un_id.clone()),
+        vpc_name: Some(v.head.name.clone()),
         vpc_cidr_block: Some(v.cidr.to_string()),
-        route_table_id: Some(t.route_table_id.clone()),
-        un_route_table_id: Some(t.un_route_table_id.clone()),
-        route_table_name: Some(t.name.clone()),
+        route_table_id: Some(t.head.id.clone()),
+        un_route_table_id: Some(t.head.un_id.clone()),
+        route_table_name: Some(t.head.name.clone()),
         route_table_type: Some(t.kind),
-        route_table_create_time: Some(format_datetime(t.created)),
-        subnet_num: Some(i64::try_from(subnets).unwrap_or(i64::MAX)),
+        route_table_create_time: Some(format_datetime(t.head.created)),
+        subnet_num: Some(count(subnets.count())),
         route_table_set: Some(route_table_set),
         route_set: Some(route_set),
     }
 }
 
-fn create_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateRouteTable,
-    now: Now,
-) -> Result<CreateRouteTableOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let name = request.route_table_name;
-    state.check_table_name(v, &name, None)?;
-    let wanted = request.route_set.iter().flatten().map(|r| Wish {
-        destination: &r.destination_cidr_block,
-        next_type: &r.next_type,
-        next_hub: &r.next_hub,
-        description: r.description.as_deref(),
-    });
-    let routes = state.checked_routes(v, wanted)?;
-    let serial = state.serial();
-    let region = &state.vpcs[v].region;
-    let table = RouteTable {
-        route_table_id: format!("{region}_rtb_{serial}"),
-        un_route_table_id: format!("rtb-{}", unified_suffix(serial)),
-        name,
-        kind: 0,
-        created: now,
-        serial,
-        routes,
-    };
-    let out = CreateRouteTableOutput {
-        route_table_id: Some(table.route_table_id.clone()),
-        un_route_table_id: Some(table.un_route_table_id.clone()),
-        route_table_set: Some(
-            table
-                .routes
-                .iter()
-                .map(|r| CreateRouteTableRouteTableSet {
-                    destination_cidr_block: Some(r.destination.to_string()),
-                    next_type: Some(r.next_type),
-                    next_hub: Some(r.next_hub.clone()),
-                    description: Some(r.description.clone()),
-                })
-                .collect(),
-        ),
-        ..Default::default()
-    };
-    state.vpcs[v].route_tables.push(table);
-    Ok(out)
-}
-
-fn describe_route_tables(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeRouteTable,
-    _now: Now,
-) -> Result<DescribeRouteTableOutput, Failure> {
-    state.list_route_tables(caller, &request)
-}
-
-fn modify_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifyRouteTableAttribute,
-    _now: Now,
-) -> Result<ModifyRouteTableAttributeOutput, Failure> {
-    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
-    if let Some(name) = &request.route_table_name {
-        state.check_table_name(v, name, Some(t))?;
+impl Model for CreateRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let name = r.route_table_name;
+        check_new_name(&state.vpcs[v].route_tables, &name, None, "the VPC")?;
+        let wanted = r.route_set.iter().flatten().map(|r| Wish {
+            destination: &r.destination_cidr_block,
+            next_type: &r.next_type,
+            next_hub: &r.next_hub,
+            description: r.description.as_deref(),
+        });
+        let routes = state.checked_routes(v, wanted)?;
+        let region = state.vpcs[v].region.clone();
+        let table = RouteTable {
+            head: state.head("rtb", Some(&region), name, now),
+            kind: 0,
+            routes,
+        };
+        let route_table_set = table.routes.iter().map(|r| CreateRouteTableRouteTableSet {
+            destination_cidr_block: Some(r.destination.to_string()),
+            next_type: Some(r.next_type),
+            next_hub: Some(r.next_hub.clone()),
+            description: Some(r.description.clone()),
+        });
+        let out = CreateRouteTableOutput {
+            route_table_id: Some(table.head.id.clone()),
+            un_route_table_id: Some(table.head.un_id.clone()),
+            route_table_set: Some(route_table_set.collect()),
+            ..Default::default()
+        };
+        state.vpcs[v].route_tables.push(table);
+        Ok(out)
     }
-    // A given `routeSet` replaces every route.
-    let routes = match &request.route_set {
-        Some(set) => Some(state.checked_routes(
-            v,
+}
+
+impl Model for ModifyRouteTableAttribute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        if let Some(name) = &r.route_table_name {
+            check_new_name(&state.vpcs[v].route_tables, name, Some(t), "the VPC")?;
+        }
+        // A given `routeSet` replaces every route.
+        let wanted = r.route_set.as_ref().map(|set| {
             set.iter().map(|r| Wish {
                 destination: &r.destination_cidr_block,
                 next_type: &r.next_type,
                 next_hub: &r.next_hub,
                 description: r.description.as_deref(),
-            }),
-        )?),
-        None => None,
-    };
-    let table = &mut state.vpcs[v].route_tables[t];
-    if let Some(name) = request.route_table_name {
-        table.name = name;
+            })
+        });
+        let routes = wanted.map(|w| state.checked_routes(v, w)).transpose()?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        if let Some(name) = r.route_table_name {
+            table.head.name = name;
+        }
+        if let Some(routes) = routes {
+            table.routes = routes;
+        }
+        Ok(ModifyRouteTableAttributeOutput::default())
     }
-    if let Some(routes) = routes {
-        table.routes = routes;
-    }
-    Ok(ModifyRouteTableAttributeOutput::default())
 }
 
-fn delete_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteRouteTable,
-    _now: Now,
-) -> Result<DeleteRouteTableOutput, Failure> {
-    let id = request.route_table_id.as_str();
-    let (v, t) = state.route_table_index(caller, &request.vpc_id, id)?;
-    // The spec documents no code for this refusal; the name is the emulator's own.
-    let cannot_delete =
-        |message: String| Failure::business(ErrorCode::InvalidRouteTableCannotDelete, message);
-    let vpc = &state.vpcs[v];
-    let table = &vpc.route_tables[t];
-    if table.kind == 1 {
-        return Err(cannot_delete(format!(
-            "`{id}` is the VPC's default route table"
-        )));
-    }
-    if let Some(s) = vpc
-        .subnets
-        .iter()
-        .find(|s| s.route_table_id == table.route_table_id)
-    {
-        return Err(cannot_delete(format!(
-            "route table `{id}` is still associated with subnet {}",
-            s.subnet_id
-        )));
-    }
-    state.vpcs[v].route_tables.remove(t);
-    Ok(DeleteRouteTableOutput::default())
-}
-
-fn associate_route_table(
-    state: &mut State,
-    caller: &Caller,
-    request: AssociateRouteTable,
-    _now: Now,
-) -> Result<AssociateRouteTableOutput, Failure> {
-    let vpc_id = request.vpc_id.as_str();
-    let (v, t) = state.route_table_index(caller, vpc_id, &request.route_table_id)?;
-    let (_, s) = state.subnet_index(caller, vpc_id, &request.subnet_id)?;
-    let vpc = &mut state.vpcs[v];
-    vpc.subnets[s].route_table_id = vpc.route_tables[t].route_table_id.clone();
-    Ok(AssociateRouteTableOutput::default())
-}
-
-fn create_routes(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateRoute,
-    _now: Now,
-) -> Result<CreateRouteOutput, Failure> {
-    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
-    let wanted = request.route_set.iter().map(|r| Wish {
-        destination: &r.destination_cidr_block,
-        next_type: &r.next_type,
-        next_hub: &r.next_hub,
-        description: None,
-    });
-    let routes = state.checked_routes(v, wanted)?;
-    let table = &mut state.vpcs[v].route_tables[t];
-    if let Some(r) = routes
-        .iter()
-        .find(|r| table.routes.iter().any(|e| e.destination == r.destination))
-    {
-        return Err(Failure::business(
-            ErrorCode::RouteAlreadyExists,
-            format!("the table already has a route to {}", r.destination),
-        ));
-    }
-    table.routes.extend(routes);
-    Ok(CreateRouteOutput::default())
-}
-
-fn delete_routes(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteRoute,
-    _now: Now,
-) -> Result<DeleteRouteOutput, Failure> {
-    let (v, t) = state.route_table_index(caller, &request.vpc_id, &request.route_table_id)?;
-    let table = &mut state.vpcs[v].route_tables[t];
-    let mut doomed = Vec::with_capacity(request.route_set.len());
-    for r in &request.route_set {
-        let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
-        let next_type = next_type(&r.next_type)?;
-        let destination = Cidr::parse(dest_text).ok_or_else(|| {
-            Failure::business(
-                ErrorCode::InvalidDestinationCidr,
-                format!("destination `{dest_text}` is not a CIDR block"),
-            )
-        })?;
-        let leads = |r: &Route| {
-            r.destination == destination && r.next_type == next_type && r.next_hub == next_hub
+impl Model for DeleteRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.route_table_id.as_str();
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, id)?;
+        let vpc = &state.vpcs[v];
+        let table = &vpc.route_tables[t];
+        let associated = |s: &&Subnet| s.route_table_id == table.head.id;
+        let subnet = vpc.subnets.iter().find(associated);
+        let refusal = match subnet {
+            _ if table.kind == 1 => Some(format!("`{id}` is the VPC's default route table")),
+            Some(s) => Some(format!(
+                "route table `{id}` is still associated with subnet {}",
+                s.head.id
+            )),
+            None => None,
         };
-        if !table.routes.iter().any(leads) {
-            // The spec documents no code for a missing route; the name is the emulator's own.
+        if let Some(message) = refusal {
+            // The spec documents no code for this refusal; the name is the emulator's own.
             return Err(Failure::business(
-                ErrorCode::InvalidRouteNotFound,
-                format!("no route to {destination} via {next_type}/{next_hub}"),
+                ErrorCode::InvalidRouteTableCannotDelete,
+                message,
             ));
         }
-        doomed.push((destination, next_type, next_hub));
+        state.vpcs[v].route_tables.remove(t);
+        Ok(DeleteRouteTableOutput::default())
     }
-    table.routes.retain(|r| {
-        !doomed
-            .iter()
-            .any(|&(d, ty, hub)| r.destination == d && r.next_type == ty && r.next_hub == hub)
-    });
-    Ok(DeleteRouteOutput::default())
+}
+
+impl Model for AssociateRouteTable {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let vpc_id = r.vpc_id.as_str();
+        let (v, t) = state.child::<RouteTable>(caller, vpc_id, &r.route_table_id)?;
+        let (_, s) = state.child::<Subnet>(caller, vpc_id, &r.subnet_id)?;
+        let vpc = &mut state.vpcs[v];
+        vpc.subnets[s].route_table_id = vpc.route_tables[t].head.id.clone();
+        Ok(AssociateRouteTableOutput::default())
+    }
+}
+
+impl Model for CreateRoute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        let wanted = r.route_set.iter().map(|r| Wish {
+            destination: &r.destination_cidr_block,
+            next_type: &r.next_type,
+            next_hub: &r.next_hub,
+            description: None,
+        });
+        let routes = state.checked_routes(v, wanted)?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        let existing = |r: &&Route| table.routes.iter().any(|e| e.destination == r.destination);
+        if let Some(r) = routes.iter().find(existing) {
+            let message = format!("the table already has a route to {}", r.destination);
+            return Err(Failure::business(ErrorCode::RouteAlreadyExists, message));
+        }
+        table.routes.extend(routes);
+        Ok(CreateRouteOutput::default())
+    }
+}
+
+impl Model for DeleteRoute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, t) = state.child::<RouteTable>(caller, &r.vpc_id, &r.route_table_id)?;
+        let table = &mut state.vpcs[v].route_tables[t];
+        let mut doomed = Vec::with_capacity(r.route_set.len());
+        for r in &r.route_set {
+            let (dest_text, next_hub) = (&r.destination_cidr_block, r.next_hub.as_str());
+            let next_type = next_type(&r.next_type)?;
+            let Some(destination) = Cidr::parse(dest_text) else {
+                let message = format!("destination `{dest_text}` is not a CIDR block");
+                return Err(Failure::business(
+                    ErrorCode::InvalidDestinationCidr,
+                    message,
+                ));
+            };
+            let key = (destination, next_type, next_hub);
+            if !table.routes.iter().any(|r| r.key() == key) {
+                // The spec documents no code for a missing route; the name is the emulator's own.
+                let message = format!("no route to {destination} via {next_type}/{next_hub}");
+                return Err(Failure::business(ErrorCode::InvalidRouteNotFound, message));
+            }
+            doomed.push(key);
+        }
+        table.routes.retain(|r| !doomed.contains(&r.key()));
+        Ok(DeleteRouteOutput::default())
+    }
 }
 
 #[cfg(test)]

@@ -1,214 +1,118 @@
 //! Subnets: create, list, describe, rename and delete.
 
-use qcapi_core::vpc::{
-    CreateSubnet, CreateSubnetOutput, CreateSubnetSubnetSet, DeleteSubnet, DeleteSubnetOutput,
-    DescribeSubnet, DescribeSubnetEx, DescribeSubnetExData, DescribeSubnetExOutput,
-    DescribeSubnetOutput, ErrorCode, ModifySubnetAttribute, ModifySubnetAttributeOutput,
-    SubnetSpec,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, position, unique_name};
+use super::table::{Handlers, Listed, Listing, Model, Now, Order};
+use super::table::{check_new_name, count};
 use super::*;
 use serde::{Deserialize, Serialize};
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_subnet)
-        .add(describe_subnets)
-        .add(describe_subnet)
-        .add(modify_subnet)
-        .add(delete_subnet)
-        .dump("subnets", |state, caller| {
-            // With the bound ACLs: a dump shows the whole state.
-            let all = DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1);
-            let listed = state.list_subnets(caller, &all).unwrap_or_default();
-            serde_json::to_value(listed.data).unwrap_or_default()
+        .add(CreateSubnet::run)
+        .add(DescribeSubnet::run)
+        .add(ModifySubnetAttribute::run)
+        .add(DeleteSubnet::run)
+        // With the bound ACLs: a dump shows the whole state.
+        .listing("subnets", || {
+            DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1)
         });
 }
 
 /// A subnet of a VPC, associated with one of its route tables.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Subnet {
-    pub(super) subnet_id: String,
-    pub(super) un_subnet_id: String,
-    pub(super) name: String,
+    pub(super) head: Head,
     pub(super) cidr: Cidr,
     pub(super) zone_id: i64,
+    /// Old-style id of its route table.
     pub(super) route_table_id: String,
     /// The bound network ACL (`acl-...`), if any; a subnet has at most one.
     pub(super) network_acl_id: Option<String>,
-    created: i64,
-    serial: u64,
 }
 
-impl Resource for Subnet {
-    fn has_id(&self, id: &str) -> bool {
-        self.subnet_id == id || self.un_subnet_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-/// A subnet to create: name, block and zone, already checked.
-#[derive(Debug, Clone)]
-pub(super) struct SubnetWish {
-    name: String,
-    cidr: Cidr,
-    zone_id: i64,
+table::resource! {
+    Subnet "subnet" in subnets,
+    InvalidSubnetNotFound, InvalidSubnetName, InvalidSubnetNameInUse
 }
 
 /// Checks the subnets to create against the VPC block and the VPC's `existing`
-/// subnets (names unique, blocks inside the VPC and disjoint), in order.
+/// subnets (names unique, blocks inside the VPC and disjoint), in order; returns
+/// them without ids or route table yet.
 pub(super) fn subnet_wishes(
     specs: &[SubnetSpec],
     vpc_cidr: Cidr,
     existing: &[Subnet],
-) -> Result<Vec<SubnetWish>, Failure> {
-    let mut wanted: Vec<SubnetWish> = Vec::with_capacity(specs.len());
+) -> Result<Vec<Subnet>, Failure> {
+    let mut wanted: Vec<Subnet> = Vec::with_capacity(specs.len());
     for spec in specs {
-        let name = spec.subnet_name.as_str();
-        check_name(name, ErrorCode::InvalidSubnetName)?;
-        let cidr = Cidr::parse(&spec.cidr_block)
-            .filter(|c| c.is_subnet_of(vpc_cidr))
-            .ok_or_else(|| {
-                Failure::business(
-                    ErrorCode::InvalidSubnetCidr,
-                    format!(
-                        "subnet block `{}` is not a /16 to /28 block inside {vpc_cidr}",
-                        spec.cidr_block
-                    ),
-                )
-            })?;
+        let (name, block) = (&spec.subnet_name, &spec.cidr_block);
+        let Some(cidr) = Cidr::parse(block).filter(|c| c.is_subnet_of(vpc_cidr)) else {
+            let message =
+                format!("subnet block `{block}` is not a /16 to /28 block inside {vpc_cidr}");
+            return Err(Failure::business(ErrorCode::InvalidSubnetCidr, message));
+        };
         // Earlier subnets of the same request count as existing ones.
-        let mut names = existing
-            .iter()
-            .map(|s| s.name.as_str())
-            .chain(wanted.iter().map(|w| w.name.as_str()));
-        if names.any(|n| n == name) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetNameInUse,
-                format!("a subnet named `{name}` already exists in the VPC"),
-            ));
+        let taken = || existing.iter().chain(&wanted);
+        check_new_name(taken(), name, None, "the VPC")?;
+        if let Some(other) = taken().find(|s| s.cidr.overlaps(cidr)) {
+            let (other, block) = (&other.head.name, other.cidr);
+            let message = format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})");
+            return Err(Failure::business(ErrorCode::InvalidSubnetConflict, message));
         }
-        let mut blocks = existing
-            .iter()
-            .map(|s| (s.name.as_str(), s.cidr))
-            .chain(wanted.iter().map(|w| (w.name.as_str(), w.cidr)));
-        if let Some((other, block)) = blocks.find(|(_, c)| c.overlaps(cidr)) {
-            return Err(Failure::business(
-                ErrorCode::InvalidSubnetConflict,
-                format!("subnet `{name}` ({cidr}) overlaps subnet `{other}` ({block})"),
-            ));
-        }
-        wanted.push(SubnetWish {
-            name: name.to_owned(),
+        wanted.push(Subnet {
+            head: Head {
+                name: name.clone(),
+                ..Head::default()
+            },
             cidr,
             zone_id: spec.zone_id,
+            route_table_id: String::new(),
+            network_acl_id: None,
         });
     }
     Ok(wanted)
 }
 
-/// Addresses in the subnet's block, and those still free: the network, gateway
-/// and broadcast addresses are reserved, and network interfaces hold some.
-fn ip_counts(vpc: &Vpc, s: &Subnet) -> (i64, i64) {
-    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
-    let held = i64::try_from(State::ips_in_use(vpc, &s.subnet_id)).unwrap_or(i64::MAX);
-    (total, (total - 3 - held).max(0))
+impl State {
+    /// Adds checked subnets to VPC `v` with fresh ids, associated with its
+    /// default route table; returns them.
+    pub(super) fn add_subnets(&mut self, v: usize, wanted: Vec<Subnet>, now: Now) -> &[Subnet] {
+        let vpc = &self.vpcs[v];
+        let (region, first) = (vpc.region.clone(), vpc.subnets.len());
+        let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
+        let table = default_table.map(|t| t.head.id.clone()).unwrap_or_default();
+        for mut subnet in wanted {
+            subnet.head = self.head("subnet", Some(&region), subnet.head.name, now);
+            subnet.route_table_id.clone_from(&table);
+            self.vpcs[v].subnets.push(subnet);
+        }
+        &self.vpcs[v].subnets[first..]
+    }
 }
 
-impl State {
-    /// The index of the caller's VPC `id` (old-style or unified).
-    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, Failure> {
-        self.vpcs
-            .iter()
-            .position(|v| v.uin == caller.uin && v.region == caller.region && v.has_id(id))
-            .ok_or_else(|| Self::vpc_not_found(id, &caller.uin, &caller.region))
-    }
-
-    /// The indices of the caller's VPC `vpc_id` and of its subnet `subnet_id`.
-    pub(super) fn subnet_index(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        subnet_id: &str,
-    ) -> Result<(usize, usize), Failure> {
-        let v = self.vpc_index(caller, vpc_id)?;
-        let s = position(&self.vpcs[v].subnets, subnet_id, || {
-            Failure::business(
-                ErrorCode::InvalidSubnetNotFound,
-                format!("subnet `{subnet_id}` not found in VPC `{vpc_id}`"),
-            )
-        })?;
-        Ok((v, s))
-    }
-
-    /// A new subnet from a checked wish, with fresh ids (not yet in its VPC).
-    pub(super) fn new_subnet(
-        &mut self,
-        region: &str,
-        wish: SubnetWish,
-        route_table_id: &str,
-        now: i64,
-    ) -> Subnet {
-        let s = self.serial();
-        Subnet {
-            subnet_id: format!("{region}_subnet_{s}"),
-            un_subnet_id: format!("subnet-{}", unified_suffix(s)),
-            name: wish.name,
-            cidr: wish.cidr,
-            zone_id: wish.zone_id,
-            route_table_id: route_table_id.to_owned(),
-            network_acl_id: None,
-            created: now,
-            serial: s,
-        }
-    }
-
-    /// DescribeSubnetEx's answer; also the `subnets` dump.
-    fn list_subnets(
-        &self,
-        caller: &Caller,
-        request: &DescribeSubnetEx,
-    ) -> Result<DescribeSubnetExOutput, Failure> {
-        let only_vpc = match request.vpc_id.as_deref() {
-            Some(id) => Some(self.vpcs[self.vpc_index(caller, id)?].vpc_id.as_str()),
-            None => None,
-        };
-        let id = request.subnet_id.as_deref();
-        let name = request.subnet_name.as_deref();
+impl Listed for DescribeSubnetEx {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
         let zones = request.zone_ids.as_deref().unwrap_or_default();
-        let mut found: Vec<(&Vpc, &Subnet)> = self
-            .vpcs_of(caller)
-            .filter(|v| only_vpc.is_none_or(|only| v.vpc_id == only))
-            .flat_map(|v| v.subnets.iter().map(move |s| (v, s)))
-            .filter(|(_, s)| id.is_none_or(|id| s.has_id(id)))
-            .filter(|(_, s)| name.is_none_or(|n| s.name.contains(n)))
-            .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("subnetName") => {
-                found.sort_by(|(_, a), (_, b)| (&a.name, a.serial).cmp(&(&b.name, b.serial)));
-            }
-            _ => found.sort_by_key(|(_, s)| (s.created, s.serial)),
-        }
+        let found = state.children::<Subnet>(caller, request.vpc_id.as_deref())?;
+        let in_zones = found
+            .into_iter()
+            .filter(|(_, s)| zones.is_empty() || zones.contains(&s.zone_id));
         let listing = Listing {
-            offset: request.offset,
-            limit: request.limit,
+            id: request.subnet_id.as_deref(),
+            name: request.subnet_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "subnetName"),
             // The documented default direction is descending.
             order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
+            offset: request.offset,
+            limit: request.limit,
         };
-        let (total, page) = listing.page(found);
+        let (total, page) = listing.page(in_zones, |(_, s)| *s);
         let with_acl = request.get_acl_id_flag == Some(1);
-        let data = page
-            .into_iter()
-            .map(|(v, s)| subnet_item(v, s, with_acl))
-            .collect();
+        let data = page.into_iter().map(|(v, s)| subnet_item(v, s, with_acl));
         Ok(DescribeSubnetExOutput {
             total_count: Some(total),
-            data: Some(data),
+            data: Some(data.collect()),
             ..Default::default()
         })
     }
@@ -216,160 +120,119 @@ impl State {
 
 /// One DescribeSubnetEx entry; `with_acl` reports the bound ACL (`getAclIdFlag=1`).
 fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
-    let (total, available) = ip_counts(vpc, s);
-    let table = vpc
-        .route_tables
-        .iter()
-        .find(|r| r.route_table_id == s.route_table_id);
+    // The network, gateway and broadcast addresses are reserved, and network
+    // interfaces hold some.
+    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
+    let held = count(eni::held_ips(vpc, &s.head.id).count());
+    let associated = |t: &&RouteTable| t.head.id == s.route_table_id;
+    let table = vpc.route_tables.iter().find(associated);
     let acl = s.network_acl_id.as_deref().filter(|_| with_acl);
     DescribeSubnetExData {
-        vpc_id: Some(vpc.vpc_id.clone()),
-        un_vpc_id: Some(vpc.un_vpc_id.clone()),
-        vpc_name: Some(vpc.name.clone()),
+        vpc_id: Some(vpc.head.id.clone()),
+        un_vpc_id: Some(vpc.head.un_id.clone()),
+        vpc_name: Some(vpc.head.name.clone()),
         vpc_cidr_block: Some(vpc.cidr.to_string()),
-        subnet_id: Some(s.subnet_id.clone()),
-        un_subnet_id: Some(s.un_subnet_id.clone()),
-        subnet_name: Some(s.name.clone()),
+        subnet_id: Some(s.head.id.clone()),
+        un_subnet_id: Some(s.head.un_id.clone()),
+        subnet_name: Some(s.head.name.clone()),
         cidr_block: Some(s.cidr.to_string()),
-        subnet_create_time: Some(format_datetime(s.created)),
+        subnet_create_time: Some(format_datetime(s.head.created)),
         route_table_id: Some(s.route_table_id.clone()),
-        un_route_table_id: Some(
-            table
-                .map(|r| r.un_route_table_id.clone())
-                .unwrap_or_default(),
-        ),
-        route_table_name: Some(table.map(|r| r.name.clone()).unwrap_or_default()),
+        un_route_table_id: Some(table.map(|r| r.head.un_id.clone()).unwrap_or_default()),
+        route_table_name: Some(table.map(|r| r.head.name.clone()).unwrap_or_default()),
         zone_id: Some(s.zone_id),
         zone: Some(String::new()),
         network_acl_id: Some(acl.unwrap_or("0").to_owned()),
         vpc_devices: Some(0),
         total_ip_num: Some(total),
-        available_ip_num: Some(available),
+        available_ip_num: Some((total - 3 - held).max(0)),
         broadcast: Some(false),
         is_default: Some(false),
     }
 }
 
-fn create_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateSubnet,
-    now: Now,
-) -> Result<CreateSubnetOutput, Failure> {
-    let v = state.vpc_index(caller, &request.vpc_id)?;
-    let vpc = &state.vpcs[v];
-    let specs = request.subnet_set.unwrap_or_default();
-    // The spec cannot say "at least one": the documentation marks the list optional.
-    if specs.is_empty() {
-        return Err(Failure::invalid_parameter(
-            "`subnetSet` must name at least one subnet",
-        ));
-    }
-    let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
-    let region = vpc.region.clone();
-    let (table, un_table) = vpc
-        .route_tables
-        .iter()
-        .find(|r| r.kind == 1)
-        .map(|r| (r.route_table_id.clone(), r.un_route_table_id.clone()))
-        .unwrap_or_default();
-    let created: Vec<Subnet> = wanted
-        .into_iter()
-        .map(|w| state.new_subnet(&region, w, &table, now))
-        .collect();
-    let subnet_set = created
-        .iter()
-        .map(|s| CreateSubnetSubnetSet {
-            subnet_id: Some(s.subnet_id.clone()),
-            un_subnet_id: Some(s.un_subnet_id.clone()),
-            subnet_name: Some(s.name.clone()),
+impl Model for CreateSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let vpc = &state.vpcs[v];
+        let specs = r.subnet_set.unwrap_or_default();
+        // The spec cannot say "at least one": the documentation marks the list optional.
+        if specs.is_empty() {
+            return Err(Failure::invalid_parameter(
+                "`subnetSet` must name at least one subnet",
+            ));
+        }
+        let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
+        let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
+        let un_table = default_table
+            .map(|t| t.head.un_id.clone())
+            .unwrap_or_default();
+        let added = state.add_subnets(v, wanted, now);
+        let subnet_set = added.iter().map(|s| CreateSubnetSubnetSet {
+            subnet_id: Some(s.head.id.clone()),
+            un_subnet_id: Some(s.head.un_id.clone()),
+            subnet_name: Some(s.head.name.clone()),
             cidr_block: Some(s.cidr.to_string()),
             route_table_id: Some(s.route_table_id.clone()),
             un_route_table_id: Some(un_table.clone()),
             zone_id: Some(s.zone_id),
             ..Default::default()
+        });
+        Ok(CreateSubnetOutput {
+            subnet_set: Some(subnet_set.collect()),
+            ..Default::default()
         })
-        .collect();
-    state.vpcs[v].subnets.extend(created);
-    Ok(CreateSubnetOutput {
-        subnet_set: Some(subnet_set),
-        ..Default::default()
-    })
-}
-
-fn describe_subnets(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeSubnetEx,
-    _now: Now,
-) -> Result<DescribeSubnetExOutput, Failure> {
-    state.list_subnets(caller, &request)
-}
-
-fn describe_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeSubnet,
-    _now: Now,
-) -> Result<DescribeSubnetOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &state.vpcs[v];
-    let s = &vpc.subnets[s];
-    let (total, available) = ip_counts(vpc, s);
-    Ok(DescribeSubnetOutput {
-        subnet_id: Some(s.subnet_id.clone()),
-        subnet_name: Some(s.name.clone()),
-        subnet_create_time: Some(format_datetime(s.created)),
-        cidr_block: Some(s.cidr.to_string()),
-        route_table_id: Some(s.route_table_id.clone()),
-        zone_id: Some(s.zone_id),
-        total_ip_num: Some(total),
-        available_ip_num: Some(available),
-        ..Default::default()
-    })
-}
-
-fn modify_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: ModifySubnetAttribute,
-    _now: Now,
-) -> Result<ModifySubnetAttributeOutput, Failure> {
-    // `broadcast` is accepted and ignored: broadcast is not modelled.
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
-    let name = request.subnet_name;
-    check_name(&name, ErrorCode::InvalidSubnetName)?;
-    let subnets = &mut state.vpcs[v].subnets;
-    unique_name(subnets.iter(), &name, Some(s), || {
-        Failure::business(
-            ErrorCode::InvalidSubnetNameInUse,
-            format!("a subnet named `{name}` already exists in the VPC"),
-        )
-    })?;
-    subnets[s].name = name;
-    Ok(ModifySubnetAttributeOutput::default())
-}
-
-fn delete_subnet(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteSubnet,
-    _now: Now,
-) -> Result<DeleteSubnetOutput, Failure> {
-    let (v, s) = state.subnet_index(caller, &request.vpc_id, &request.subnet_id)?;
-    let vpc = &mut state.vpcs[v];
-    let subnet = &vpc.subnets[s];
-    if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.subnet_id) {
-        return Err(Failure::business(
-            ErrorCode::InvalidSubnetCannotDelete,
-            format!(
-                "subnet `{}` still holds network interface {}",
-                subnet.un_subnet_id, eni.eni_id
-            ),
-        ));
     }
-    vpc.subnets.remove(s);
-    Ok(DeleteSubnetOutput::default())
+}
+
+impl Model for DescribeSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &state.vpcs[v];
+        // The same fields as in a listing.
+        let item = subnet_item(vpc, &vpc.subnets[s], false);
+        Ok(DescribeSubnetOutput {
+            subnet_id: item.subnet_id,
+            subnet_name: item.subnet_name,
+            subnet_create_time: item.subnet_create_time,
+            cidr_block: item.cidr_block,
+            route_table_id: item.route_table_id,
+            zone_id: item.zone_id,
+            total_ip_num: item.total_ip_num,
+            available_ip_num: item.available_ip_num,
+            ..Default::default()
+        })
+    }
+}
+
+impl Model for ModifySubnetAttribute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        // `broadcast` is accepted and ignored: broadcast is not modelled.
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let subnets = &mut state.vpcs[v].subnets;
+        check_new_name(subnets.iter(), &r.subnet_name, Some(s), "the VPC")?;
+        subnets[s].head.name = r.subnet_name;
+        Ok(ModifySubnetAttributeOutput::default())
+    }
+}
+
+impl Model for DeleteSubnet {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
+        let vpc = &mut state.vpcs[v];
+        let subnet = &vpc.subnets[s];
+        if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.head.id) {
+            return Err(Failure::business(
+                ErrorCode::InvalidSubnetCannotDelete,
+                format!(
+                    "subnet `{}` still holds network interface {}",
+                    subnet.head.un_id, eni.head.id
+                ),
+            ));
+        }
+        vpc.subnets.remove(s);
+        Ok(DeleteSubnetOutput::default())
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,20 @@
-//! The table of typed handlers, and what every family shares: lookups, name
-//! checks and list/filter/sort/page.
+//! The table of typed handlers, and what every family shares: resource heads
+//! (ids, name, creation), lookups, name checks and list/filter/sort/page.
 //!
-//! Each family file registers its actions with [`Handlers::add`]; the set of
-//! modelled actions is what was registered, nothing else.
+//! An action's model is a [`Model`] impl on its generated request; a Describe
+//! action answered from the state alone is [`Listed`] instead, and its answer
+//! is also the family's dump. Each family file registers its actions with
+//! [`Handlers::add`] (or [`Handlers::listing`]); the set of modelled actions is
+//! what was registered, nothing else.
 
 use std::collections::BTreeMap;
 
+use qcapi_core::vpc::ErrorCode;
 use qcapi_core::{Action, FromParams, Params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
-use super::{Caller, Failure, State};
+use super::{Caller, Failure, State, Vpc};
 
 /// Emulator time: Unix seconds, the service clock plus the advanced offset.
 pub(crate) type Now = i64;
@@ -22,20 +27,42 @@ pub(crate) type Handler<A> =
 pub(crate) type BeforeModel<'b> = dyn FnMut(&mut State) -> Option<Result<String, Failure>> + 'b;
 
 /// A handler behind its parameter reading and answer rendering: flat parameters
-/// in, the output's JSON object out.
-type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) -> Result<String, Failure>
+/// in, the output's JSON object out; the last argument runs once the parameters
+/// were read, and its answer, if any, replaces the handler's.
+pub(crate) type Erased = dyn Fn(&mut State, &Caller, &Params, Now, &mut BeforeModel<'_>) -> Result<String, Failure>
     + Send
     + Sync;
 
 /// What a family dumps for `GET /_emulator/state`: its resources of one account
 /// and region, in the shape its Describe action answers with.
-pub(crate) type Dump = fn(&State, &Caller) -> serde_json::Value;
+type Dump = dyn Fn(&State, &Caller) -> Value + Send + Sync;
+
+/// The model of an action: what its typed request does to the state, and the
+/// generated output it answers with. Registered with `handlers.add(X::run)`.
+pub(crate) trait Model: Action {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure>;
+}
+
+/// A Describe action, answered from the state alone.
+pub(crate) trait Listed: Action + Sized {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure>;
+}
+
+/// The handler of every [`Listed`] action.
+fn describe<A: Listed>(
+    state: &mut State,
+    caller: &Caller,
+    request: A,
+    _now: Now,
+) -> Result<A::Output, Failure> {
+    A::list(state, caller, &request)
+}
 
 /// Every registered handler, by action name, and every family's dump.
 #[derive(Default)]
 pub(crate) struct Handlers {
     by_action: BTreeMap<&'static str, Box<Erased>>,
-    dumps: Vec<(&'static str, Dump)>,
+    dumps: Vec<(&'static str, Box<Dump>)>,
 }
 
 impl Handlers {
@@ -48,11 +75,7 @@ impl Handlers {
         A::Output: Serialize,
     {
         let name = A::action_spec().name;
-        let run = move |state: &mut State,
-                        caller: &Caller,
-                        params: &Params,
-                        now: Now,
-                        before: &mut BeforeModel<'_>| {
+        let run: Box<Erased> = Box::new(move |state, caller, params, now, before| {
             let request =
                 A::from_params(params).map_err(|e| Failure::invalid_parameter(e.to_string()))?;
             if let Some(answer) = before(state) {
@@ -62,31 +85,40 @@ impl Handlers {
             // Generated outputs have string keys and finite numbers: this cannot fail.
             serde_json::to_string(&output)
                 .map_err(|e| Failure::new(6000, "InternalError", e.to_string()))
-        };
-        let previous = self.by_action.insert(name, Box::new(run));
+        });
+        let previous = self.by_action.insert(name, run);
         assert!(previous.is_none(), "{name} is registered twice");
         self
     }
 
     /// Registers a family's state dump under `key` (e.g. `vpcs`).
-    pub(crate) fn dump(&mut self, key: &'static str, dump: Dump) -> &mut Self {
-        self.dumps.push((key, dump));
+    pub(crate) fn dump(
+        &mut self,
+        key: &'static str,
+        dump: impl Fn(&State, &Caller) -> Value + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.dumps.push((key, Box::new(dump)));
         self
     }
 
-    /// Runs the handler of `action`, or `None` when it has none; `before` runs once
-    /// the parameters were read, and its answer, if any, replaces the handler's.
-    pub(crate) fn run(
-        &self,
-        action: &str,
-        state: &mut State,
-        caller: &Caller,
-        params: &Params,
-        now: Now,
-        before: &mut BeforeModel<'_>,
-    ) -> Option<Result<String, Failure>> {
-        let handler = self.by_action.get(action)?;
-        Some(handler(state, caller, params, now, before))
+    /// Registers the Describe action `A` and, as the family's dump under `key`,
+    /// the `data` it answers to `everything`.
+    pub(crate) fn listing<A>(&mut self, key: &'static str, everything: fn() -> A) -> &mut Self
+    where
+        A: Listed + FromParams + 'static,
+        A::Output: Serialize,
+    {
+        self.dump(key, move |state, caller| {
+            // Without a VPC filter a listing cannot fail.
+            let answer = A::list(state, caller, &everything()).ok();
+            serde_json::to_value(answer).unwrap_or_default()["data"].take()
+        });
+        self.add(describe::<A>)
+    }
+
+    /// The handler of `action`, if it has one.
+    pub(crate) fn get(&self, action: &str) -> Option<&Erased> {
+        self.by_action.get(action).map(|handler| &**handler)
     }
 
     /// The modelled actions, sorted.
@@ -95,80 +127,174 @@ impl Handlers {
     }
 
     /// Every family's resources of `caller`'s account and region, by key.
-    pub(crate) fn dump_all(&self, state: &State, caller: &Caller) -> serde_json::Value {
+    pub(crate) fn dump_all(&self, state: &State, caller: &Caller) -> Value {
         let families = self
             .dumps
             .iter()
             .map(|(key, dump)| ((*key).to_owned(), dump(state, caller)));
-        serde_json::Value::Object(families.collect())
+        Value::Object(families.collect())
     }
 }
 
-/// A resource that lives in a list: found by either of its ids, named uniquely.
-pub(crate) trait Resource {
+/// What every resource has: its ids, its name, and when it was made.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Head {
+    /// The old-style id (e.g. `gz_subnet_5`); kinds without one repeat the unified id.
+    pub(crate) id: String,
+    /// The unified id, e.g. `subnet-2ari9m7h`.
+    pub(crate) un_id: String,
+    pub(crate) name: String,
+    pub(crate) created: Now,
+    /// Source of its ids; breaks ties in listings.
+    pub(crate) serial: u64,
+}
+
+impl Head {
     /// Whether `id` is one of its ids (old-style or unified).
-    fn has_id(&self, id: &str) -> bool;
-    /// Its name, for uniqueness checks and name filters.
-    fn name(&self) -> &str;
+    pub(crate) fn has_id(&self, id: &str) -> bool {
+        self.id == id || self.un_id == id
+    }
 }
 
-/// The index of the item with `id`, or `not_found` built with the id.
-pub(crate) fn position<R: Resource>(
-    items: &[R],
-    id: &str,
-    not_found: impl FnOnce() -> Failure,
-) -> Result<usize, Failure> {
-    items
-        .iter()
-        .position(|r| r.has_id(id))
-        .ok_or_else(not_found)
+/// A resource kept in a list: found by either of its ids, named uniquely.
+pub(crate) trait Resource {
+    /// What messages call it, e.g. `route table`.
+    const KIND: &'static str;
+    /// Its business codes for a missing resource, a malformed name and a taken one.
+    const NOT_FOUND: ErrorCode;
+    const INVALID_NAME: ErrorCode;
+    const NAME_IN_USE: ErrorCode;
+    fn head(&self) -> &Head;
 }
 
-/// Fails with `in_use` when another item than `except` is already called `name`.
-pub(crate) fn unique_name<'r, R: Resource + 'r>(
+/// A resource that lives inside a VPC, in one of its lists.
+pub(crate) trait InVpc: Resource + Sized {
+    fn rows(vpc: &Vpc) -> &[Self];
+}
+
+/// Implements [`Resource`] for a type with a `head` field: its kind's name
+/// (and, for [`InVpc`], `in` the VPC's list of them), then its not-found,
+/// invalid-name and name-in-use codes.
+macro_rules! resource {
+    ($ty:ident $kind:literal $(in $rows:ident)?, $not_found:ident, $invalid:ident, $in_use:ident) => {
+        impl $crate::state::table::Resource for $ty {
+            const KIND: &'static str = $kind;
+            const NOT_FOUND: ErrorCode = ErrorCode::$not_found;
+            const INVALID_NAME: ErrorCode = ErrorCode::$invalid;
+            const NAME_IN_USE: ErrorCode = ErrorCode::$in_use;
+            fn head(&self) -> &$crate::state::table::Head {
+                &self.head
+            }
+        }
+        $(impl $crate::state::table::InVpc for $ty {
+            fn rows(vpc: &$crate::state::Vpc) -> &[Self] {
+                &vpc.$rows
+            }
+        })?
+    };
+}
+pub(crate) use resource;
+
+/// Checks a name for a resource among `items` (other than the one at
+/// `except`): 1 to 60 characters, and not yet taken in `scope` (e.g. "the VPC").
+pub(crate) fn check_new_name<'r, R: Resource + 'r>(
     items: impl IntoIterator<Item = &'r R>,
     name: &str,
     except: Option<usize>,
-    in_use: impl FnOnce() -> Failure,
+    scope: &str,
 ) -> Result<(), Failure> {
+    check_name(name, R::INVALID_NAME)?;
     let taken = items
         .into_iter()
         .enumerate()
-        .any(|(i, r)| Some(i) != except && r.name() == name);
-    if taken { Err(in_use()) } else { Ok(()) }
+        .any(|(i, r)| Some(i) != except && r.head().name == name);
+    if taken {
+        let message = format!("a {} named `{name}` already exists in {scope}", R::KIND);
+        return Err(Failure::business(R::NAME_IN_USE, message));
+    }
+    Ok(())
 }
 
-/// A Describe action's listing: sorted, reversed for `orderDirection=desc`,
-/// counted, then paged with `offset`/`limit` (defaults 0 and 20).
+/// How a listing is sorted before its direction applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// By creation time.
+    #[default]
+    Created,
+    /// By name (the Describe action's `orderField` named the name).
+    Name,
+    /// As stored, which is the order of creation requests.
+    Stored,
+}
+
+impl Order {
+    /// By name when a request's `orderField` is `name_field`, else by creation.
+    pub(crate) fn by(order_field: Option<&str>, name_field: &str) -> Self {
+        match order_field {
+            Some(field) if field == name_field => Self::Name,
+            _ => Self::Created,
+        }
+    }
+}
+
+/// A Describe action's listing: filtered by id and name, sorted (ties by
+/// serial), reversed for `orderDirection=desc`, counted, then paged with
+/// `offset`/`limit` (defaults 0 and 20).
+#[derive(Debug, Default)]
 pub(crate) struct Listing<'a> {
+    /// Only the resource with this id (old-style or unified).
+    pub(crate) id: Option<&'a str>,
+    /// Only the resources whose name contains this.
+    pub(crate) name: Option<&'a str>,
+    pub(crate) order: Order,
+    pub(crate) order_direction: Option<&'a str>,
     pub(crate) offset: Option<i64>,
     pub(crate) limit: Option<i64>,
-    pub(crate) order_direction: Option<&'a str>,
 }
 
 impl Listing<'_> {
-    /// The total count and the page of `items` (already filtered and sorted).
-    pub(crate) fn page<T>(&self, mut items: Vec<T>) -> (i64, Vec<T>) {
+    /// The total count and the page of `items`, each the resource `of` returns
+    /// or a tuple holding one.
+    pub(crate) fn page<T, R: Resource>(
+        &self,
+        items: impl IntoIterator<Item = T>,
+        of: impl Fn(&T) -> &R,
+    ) -> (i64, Vec<T>) {
+        let wanted = |head: &Head| {
+            self.id.is_none_or(|id| head.has_id(id))
+                && self.name.is_none_or(|n| head.name.contains(n))
+        };
+        let mut items: Vec<T> = items.into_iter().filter(|t| wanted(of(t).head())).collect();
+        match self.order {
+            Order::Created => items.sort_by_key(|t| (of(t).head().created, of(t).head().serial)),
+            Order::Name => items.sort_by(|a, b| {
+                let (a, b) = (of(a).head(), of(b).head());
+                (&a.name, a.serial).cmp(&(&b.name, b.serial))
+            }),
+            Order::Stored => {}
+        }
         if self.order_direction == Some("desc") {
             items.reverse();
         }
-        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let total = count(items.len());
         let offset = usize::try_from(self.offset.unwrap_or(0).max(0)).unwrap_or(usize::MAX);
         let limit = usize::try_from(self.limit.unwrap_or(20).max(0)).unwrap_or(usize::MAX);
         (total, items.into_iter().skip(offset).take(limit).collect())
     }
 }
 
+/// A count as outputs carry it.
+pub(crate) fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// Names are 1 to 60 characters (the spec validator checks this too; the
 /// handler keeps its own rule so it never stores an empty name).
-pub(crate) fn check_name(name: &str, invalid: qcapi_core::vpc::ErrorCode) -> Result<(), Failure> {
+pub(crate) fn check_name(name: &str, invalid: ErrorCode) -> Result<(), Failure> {
     let len = name.chars().count();
-    if (1..=60).contains(&len) {
-        Ok(())
-    } else {
-        Err(Failure::business(
-            invalid,
-            format!("a name must be 1 to 60 characters, got {len}"),
-        ))
+    if !(1..=60).contains(&len) {
+        let message = format!("a name must be 1 to 60 characters, got {len}");
+        return Err(Failure::business(invalid, message));
     }
+    Ok(())
 }

@@ -7,12 +7,12 @@ use qcapi_core::vpc::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::table::{Handlers, Now};
+use super::table::{Handlers, Model, Now};
 use super::{Caller, Failure, State};
 use crate::scenarios::TaskFinish;
 
 pub(super) fn register(handlers: &mut Handlers) {
-    handlers.add(describe_task);
+    handlers.add(DescribeVpcTaskResult::run);
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,14 +28,9 @@ pub(super) struct Task {
     polls: u32,
 }
 
-/// A task id as outputs carry it.
-pub(super) fn task_id(id: u64) -> Option<i64> {
-    i64::try_from(id).ok()
-}
-
 impl State {
     /// Records a task of `owner` that ends in `outcome`; returns its id.
-    pub(super) fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> u64 {
+    pub(super) fn new_task(&mut self, owner: &str, outcome: Result<Value, Failure>) -> i64 {
         self.next_task += 1;
         // Start at a realistic-looking number; ids are per emulator.
         let id = 10_000 + self.next_task;
@@ -55,52 +50,46 @@ impl State {
             polls: 0,
         };
         self.tasks.insert(id, task);
-        id
+        // Ids count up from 10 000 by one per task: they stay far below `i64::MAX`.
+        i64::try_from(id).unwrap_or(i64::MAX)
     }
 }
 
-fn describe_task(
-    state: &mut State,
-    caller: &Caller,
-    r: DescribeVpcTaskResult,
-    now: Now,
-) -> Result<DescribeVpcTaskResultOutput, Failure> {
-    let not_found = || {
-        Failure::business(
-            ErrorCode::InvalidTaskNotFound,
-            format!("task `{}` not found", r.task_id),
-        )
-    };
-    let id = u64::try_from(r.task_id).map_err(|_| not_found())?;
-    let task = state
-        .tasks
-        .get_mut(&id)
-        .filter(|t| t.owner == caller.uin)
-        .ok_or_else(not_found)?;
-    let done = match task.finish {
-        TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
-        TaskFinish::AfterSeconds(n) => {
-            now.saturating_sub(task.created) >= i64::try_from(n).unwrap_or(i64::MAX)
+impl Model for DescribeVpcTaskResult {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let task = u64::try_from(r.task_id)
+            .ok()
+            .and_then(|id| state.tasks.get_mut(&id));
+        let Some(task) = task.filter(|t| t.owner == caller.uin) else {
+            let message = format!("task `{}` not found", r.task_id);
+            return Err(Failure::business(ErrorCode::InvalidTaskNotFound, message));
+        };
+        let done = match task.finish {
+            TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
+            TaskFinish::AfterSeconds(n) => {
+                now.saturating_sub(task.created) >= i64::try_from(n).unwrap_or(i64::MAX)
+            }
+            TaskFinish::AfterPolls(n) => task.polls >= n,
+        };
+        if !done {
+            task.polls = task.polls.saturating_add(1);
         }
-        TaskFinish::AfterPolls(n) => task.polls >= n,
-    };
-    let (status, output) = if !done {
-        task.polls = task.polls.saturating_add(1);
-        (2, None)
-    } else {
-        match &task.outcome {
+        let (status, output) = match &task.outcome {
+            _ if !done => (2, None),
             Ok(output) => (0, Some(output.clone())),
-            Err(f) => (
-                1,
-                Some(json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc})),
-            ),
-        }
-    };
-    Ok(DescribeVpcTaskResultOutput {
-        data: Some(DescribeVpcTaskResultData {
+            Err(f) => {
+                let failure =
+                    json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc});
+                (1, Some(failure))
+            }
+        };
+        let data = DescribeVpcTaskResultData {
             status: Some(status),
             output,
-        }),
-        ..Default::default()
-    })
+        };
+        Ok(DescribeVpcTaskResultOutput {
+            data: Some(data),
+            ..Default::default()
+        })
+    }
 }

@@ -1,228 +1,200 @@
-//! VPCs: create (with their first subnets and default route table), list, delete.
+//! VPCs: create (with their first subnets and default route table), list, delete;
+//! and the lookups of the caller's VPCs and of the resources inside them.
 
-use qcapi_core::vpc::{
-    CreateVpc, CreateVpcOutput, CreateVpcRouteTableSet, CreateVpcSubnetSet, DeleteVpc,
-    DeleteVpcOutput, DescribeVpcEx, DescribeVpcExData, DescribeVpcExOutput, ErrorCode,
-};
+use qcapi_core::vpc::*;
 
-use super::table::{Handlers, Listing, Now, Resource, check_name, unique_name};
+use super::table::count;
+use super::table::{Handlers, InVpc, Listed, Listing, Model, Now, Order, Resource, check_new_name};
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
-        .add(create_vpc)
-        .add(describe_vpcs)
-        .add(delete_vpc)
-        .dump("vpcs", |state, caller| {
-            let all = DescribeVpcEx::new().limit(i64::MAX);
-            let listed = state.list_vpcs(caller, &all);
-            serde_json::to_value(listed.data).unwrap_or_default()
+        .add(CreateVpc::run)
+        .add(DeleteVpc::run)
+        .listing("vpcs", || DescribeVpcEx::new().limit(i64::MAX));
+}
+
+table::resource! {
+    Vpc "VPC",
+    InvalidVpcNotFound, InvalidVpcName, InvalidVpcNameInUse
+}
+
+impl Model for CreateVpc {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let Some(cidr) = Cidr::parse(&r.cidr_block).filter(|c| c.is_vpc_block()) else {
+            let block = &r.cidr_block;
+            let message = format!(
+                "`{block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+            );
+            return Err(Failure::business(ErrorCode::InvalidVpcCidr, message));
+        };
+        let region = caller.region.as_str();
+        let scope = format!("region `{region}`");
+        check_new_name(state.vpcs_of(caller), &r.vpc_name, None, &scope)?;
+        // Check every subnet before allocating anything, so a failure changes nothing.
+        let wanted = subnet_wishes(r.subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
+
+        let vpc = Vpc {
+            uin: caller.uin.clone(),
+            region: caller.region.clone(),
+            head: state.head("vpc", Some(region), r.vpc_name, now),
+            cidr,
+            subnets: Vec::new(),
+            route_tables: vec![RouteTable {
+                head: state.head("rtb", Some(region), "default".to_owned(), now),
+                kind: 1,
+                routes: Vec::new(),
+            }],
+            network_acls: Vec::new(),
+            enis: Vec::new(),
+        };
+        state.vpcs.push(vpc);
+        let v = state.vpcs.len() - 1;
+        let added = state.add_subnets(v, wanted, now);
+        let subnet_set = added.iter().map(|s| CreateVpcSubnetSet {
+            subnet_id: Some(s.head.id.clone()),
+            un_subnet_id: Some(s.head.un_id.clone()),
+            route_table_id: Some(s.route_table_id.clone()),
+            subnet_name: Some(s.head.name.clone()),
+            cidr_block: Some(s.cidr.to_string()),
+            zone_id: Some(s.zone_id),
         });
-}
-
-fn create_vpc(
-    state: &mut State,
-    caller: &Caller,
-    request: CreateVpc,
-    now: Now,
-) -> Result<CreateVpcOutput, Failure> {
-    let CreateVpc {
-        vpc_name: name,
-        cidr_block,
-        subnet_set,
-    } = request;
-    check_name(&name, ErrorCode::InvalidVpcName)?;
-    let cidr = Cidr::parse(&cidr_block)
-        .filter(|c| c.is_vpc_block())
-        .ok_or_else(|| {
-            Failure::business(
-                ErrorCode::InvalidVpcCidr,
-                format!(
-                    "`{cidr_block}` is not a /16 to /28 block inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
-                ),
-            )
-        })?;
-    unique_name(state.vpcs_of(caller), &name, None, || {
-        Failure::business(
-            ErrorCode::InvalidVpcNameInUse,
-            format!(
-                "a VPC named `{name}` already exists in region `{}`",
-                caller.region
-            ),
-        )
-    })?;
-    // Check every subnet before allocating anything, so a failure changes nothing.
-    let wanted = subnet_wishes(subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
-
-    let region = caller.region.clone();
-    let serial = state.serial();
-    let rtb_serial = state.serial();
-    let route_table = RouteTable {
-        route_table_id: format!("{region}_rtb_{rtb_serial}"),
-        un_route_table_id: format!("rtb-{}", unified_suffix(rtb_serial)),
-        name: "default".to_owned(),
-        kind: 1,
-        created: now,
-        serial: rtb_serial,
-        routes: Vec::new(),
-    };
-    let subnets: Vec<Subnet> = wanted
-        .into_iter()
-        .map(|spec| state.new_subnet(&region, spec, &route_table.route_table_id, now))
-        .collect();
-    let vpc = Vpc {
-        uin: caller.uin.clone(),
-        vpc_id: format!("{region}_vpc_{serial}"),
-        un_vpc_id: format!("vpc-{}", unified_suffix(serial)),
-        region,
-        name,
-        cidr,
-        created: now,
-        serial,
-        subnets,
-        route_tables: vec![route_table],
-        network_acls: Vec::new(),
-        enis: Vec::new(),
-    };
-    let out = CreateVpcOutput {
-        vpc_id: Some(vpc.vpc_id.clone()),
-        un_vpc_id: Some(vpc.un_vpc_id.clone()),
-        uniq_vpc_id: Some(vpc.un_vpc_id.clone()),
-        vpc_create_time: Some(format_datetime(vpc.created)),
-        subnet_set: Some(
-            vpc.subnets
-                .iter()
-                .map(|s| CreateVpcSubnetSet {
-                    subnet_id: Some(s.subnet_id.clone()),
-                    un_subnet_id: Some(s.un_subnet_id.clone()),
-                    route_table_id: Some(s.route_table_id.clone()),
-                    subnet_name: Some(s.name.clone()),
-                    cidr_block: Some(s.cidr.to_string()),
-                    zone_id: Some(s.zone_id),
-                })
-                .collect(),
-        ),
-        route_table_set: Some(
-            vpc.route_tables
-                .iter()
-                .map(|r| CreateVpcRouteTableSet {
-                    route_table_id: Some(r.route_table_id.clone()),
-                    route_table_type: Some(r.kind),
-                    route_table_name: Some(r.name.clone()),
-                })
-                .collect(),
-        ),
-        ..Default::default()
-    };
-    state.vpcs.push(vpc);
-    Ok(out)
-}
-
-fn describe_vpcs(
-    state: &mut State,
-    caller: &Caller,
-    request: DescribeVpcEx,
-    _now: Now,
-) -> Result<DescribeVpcExOutput, Failure> {
-    Ok(state.list_vpcs(caller, &request))
-}
-
-impl Resource for Vpc {
-    fn has_id(&self, id: &str) -> bool {
-        self.vpc_id == id || self.un_vpc_id == id
-    }
-
-    fn name(&self) -> &str {
-        &self.name
+        let subnet_set = Some(subnet_set.collect());
+        let (vpc, table) = (&state.vpcs[v], &state.vpcs[v].route_tables[0]);
+        Ok(CreateVpcOutput {
+            vpc_id: Some(vpc.head.id.clone()),
+            un_vpc_id: Some(vpc.head.un_id.clone()),
+            uniq_vpc_id: Some(vpc.head.un_id.clone()),
+            vpc_create_time: Some(format_datetime(now)),
+            subnet_set,
+            route_table_set: Some(vec![CreateVpcRouteTableSet {
+                route_table_id: Some(table.head.id.clone()),
+                route_table_type: Some(table.kind),
+                route_table_name: Some(table.head.name.clone()),
+            }]),
+            ..Default::default()
+        })
     }
 }
 
 impl State {
     /// The VPCs of the caller's account in the caller's region.
     pub(super) fn vpcs_of<'s>(&'s self, caller: &'s Caller) -> impl Iterator<Item = &'s Vpc> + 's {
-        self.vpcs
-            .iter()
-            .filter(|v| v.uin == caller.uin && v.region == caller.region)
+        let mine = |v: &&Vpc| v.uin == caller.uin && v.region == caller.region;
+        self.vpcs.iter().filter(mine)
     }
 
-    fn list_vpcs(&self, caller: &Caller, request: &DescribeVpcEx) -> DescribeVpcExOutput {
-        let id = request.vpc_id.as_deref();
-        let name = request.vpc_name.as_deref();
-        let mut found: Vec<&Vpc> = self
-            .vpcs_of(caller)
-            .filter(|v| id.is_none_or(|id| v.has_id(id)))
-            .filter(|v| name.is_none_or(|n| v.name.contains(n)))
-            .collect();
-        match request.order_field.as_deref() {
-            Some("vpcName") => found.sort_by(|a, b| (&a.name, a.serial).cmp(&(&b.name, b.serial))),
-            _ => found.sort_by_key(|v| (v.created, v.serial)),
-        }
+    /// The index of VPC `id` (old-style or unified) of account `uin` in `region`.
+    pub(super) fn find_vpc(&self, uin: &str, region: &str, id: &str) -> Result<usize, Failure> {
+        let wanted = |v: &Vpc| v.uin == uin && v.region == region && v.head.has_id(id);
+        let message = || format!("VPC `{id}` not found for account {uin} in region `{region}`");
+        let found = self.vpcs.iter().position(wanted);
+        found.ok_or_else(|| Failure::business(Vpc::NOT_FOUND, message()))
+    }
+
+    /// The index of the caller's VPC `id`.
+    pub(super) fn vpc_index(&self, caller: &Caller, id: &str) -> Result<usize, Failure> {
+        self.find_vpc(&caller.uin, &caller.region, id)
+    }
+
+    /// The indices of the caller's VPC `vpc_id` and of its resource `id`.
+    pub(super) fn child<R: InVpc>(
+        &self,
+        caller: &Caller,
+        vpc_id: &str,
+        id: &str,
+    ) -> Result<(usize, usize), Failure> {
+        let v = self.vpc_index(caller, vpc_id)?;
+        let rows = R::rows(&self.vpcs[v]);
+        let Some(i) = rows.iter().position(|r| r.head().has_id(id)) else {
+            let message = format!("{} `{id}` not found in VPC `{vpc_id}`", R::KIND);
+            return Err(Failure::business(R::NOT_FOUND, message));
+        };
+        Ok((v, i))
+    }
+
+    /// The caller's resources of one kind, with their VPC; only those of VPC
+    /// `vpc_id` when given (an unknown one is an error).
+    pub(super) fn children<'s, R: InVpc>(
+        &'s self,
+        caller: &'s Caller,
+        vpc_id: Option<&str>,
+    ) -> Result<Vec<(&'s Vpc, &'s R)>, Failure> {
+        let vpcs: Vec<&Vpc> = match vpc_id {
+            Some(id) => vec![&self.vpcs[self.vpc_index(caller, id)?]],
+            None => self.vpcs_of(caller).collect(),
+        };
+        let pairs = vpcs
+            .into_iter()
+            .flat_map(|v| R::rows(v).iter().map(move |r| (v, r)));
+        Ok(pairs.collect())
+    }
+}
+
+impl Listed for DescribeVpcEx {
+    fn list(state: &State, caller: &Caller, request: &Self) -> Result<Self::Output, Failure> {
         let listing = Listing {
+            id: request.vpc_id.as_deref(),
+            name: request.vpc_name.as_deref(),
+            order: Order::by(request.order_field.as_deref(), "vpcName"),
+            order_direction: request.order_direction.as_deref(),
             offset: request.offset,
             limit: request.limit,
-            order_direction: request.order_direction.as_deref(),
         };
-        let (total, page) = listing.page(found);
-        let count = |n: usize| Some(i64::try_from(n).unwrap_or(i64::MAX));
+        let (total, page) = listing.page(state.vpcs_of(caller), |v| *v);
         let data = page
             .into_iter()
             .map(|v| DescribeVpcExData {
-                vpc_id: Some(v.vpc_id.clone()),
-                un_vpc_id: Some(v.un_vpc_id.clone()),
-                vpc_name: Some(v.name.clone()),
+                vpc_id: Some(v.head.id.clone()),
+                un_vpc_id: Some(v.head.un_id.clone()),
+                vpc_name: Some(v.head.name.clone()),
                 cidr_block: Some(v.cidr.to_string()),
-                subnet_num: count(v.subnets.len()),
-                route_table_num: count(v.route_tables.len()),
+                subnet_num: Some(count(v.subnets.len())),
+                route_table_num: Some(count(v.route_tables.len())),
                 vpn_gw_num: Some(0),
-                vpc_peer_num: count(self.peer_count(v)),
+                vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
                 classic_link_num: Some(0),
                 vpg_num: Some(0),
                 nat_num: Some(0),
                 is_default: Some(false),
                 is_multicast: Some(false),
-                create_time: Some(format_datetime(v.created)),
+                create_time: Some(format_datetime(v.head.created)),
             })
             .collect();
-        DescribeVpcExOutput {
+        Ok(DescribeVpcExOutput {
             total_count: Some(total),
             data: Some(data),
             ..Default::default()
-        }
+        })
     }
 }
 
-fn delete_vpc(
-    state: &mut State,
-    caller: &Caller,
-    request: DeleteVpc,
-    _now: Now,
-) -> Result<DeleteVpcOutput, Failure> {
-    let id = request.vpc_id.as_str();
-    let index = state.vpc_index(caller, id)?;
-    if let Some(subnet) = state.vpcs[index].subnets.first() {
-        return Err(Failure::business(
-            ErrorCode::InvalidVpcCannotDelete,
-            format!("VPC `{id}` still has subnet {}", subnet.subnet_id),
-        ));
-    }
-    let vpc_id = &state.vpcs[index].vpc_id;
-    let blocking = state
-        .peerings
-        .iter()
-        .find(|p| p.is_live() && (p.initiator.vpc_id == *vpc_id || p.receiver.vpc_id == *vpc_id));
-    if let Some(p) = blocking {
-        return Err(Failure::business(
-            ErrorCode::InvalidVpcCannotDelete,
-            format!(
-                "VPC `{id}` still has peering connection {} ({})",
-                p.id,
+impl Model for DeleteVpc {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let id = r.vpc_id.as_str();
+        let index = state.vpc_index(caller, id)?;
+        let vpc = &state.vpcs[index];
+        let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
+        let blocker = match (vpc.subnets.first(), peering) {
+            (Some(subnet), _) => Some(format!("subnet {}", subnet.head.id)),
+            (None, Some(p)) => Some(format!(
+                "peering connection {} ({})",
+                p.head.id,
                 p.state.label()
-            ),
-        ));
+            )),
+            (None, None) => None,
+        };
+        if let Some(blocker) = blocker {
+            let message = format!("VPC `{id}` still has {blocker}");
+            return Err(Failure::business(
+                ErrorCode::InvalidVpcCannotDelete,
+                message,
+            ));
+        }
+        state.vpcs.remove(index);
+        Ok(DeleteVpcOutput::default())
     }
-    state.vpcs.remove(index);
-    Ok(DeleteVpcOutput::default())
 }
 
 #[cfg(test)]
