@@ -277,7 +277,10 @@ impl EmulatorArgs {
         let demo = self.accounts.is_empty();
         let builder = self.builder()?.checked()?;
         let shared = builder.shared()?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        // One thread, as the library's emulator: the state is one mutex anyway, and
+        // cross-thread wake-ups cost more CPU per call than a second core gives back
+        // (BENCHMARKS.md, "The emulator's cost per call").
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
         runtime.block_on(async move {

@@ -9,6 +9,8 @@
 //! qcapi-load server [--emulator PATH] [--calls N] [--rounds 5] [--warmup N] [--state-file PATH]
 //!                                                the emulator binary's CPU per call, alternating with
 //!                                                the ping-pong server's per round trip (same sizes)
+//! qcapi-load persist-cost [--emulator PATH] [--calls N] [--dir DIR]
+//!                                                CreateVpc with and without --state-file, alternating
 //! qcapi-load async [--endpoint URL] [--calls N] [--in-flight 64] [--threads 0] [--warmup N] [--account ...]
 //! qcapi-load mixed [--clients 8] [--calls 2000]  several clients, then a state check (own emulator)
 //! qcapi-load fuzz-seeds DIR                      seed corpora and dictionary for fuzz/
@@ -75,6 +77,7 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
         "micro" => Ok(micro(opts.number("--secs", 2)?)),
         "blocking" | "async" => end_to_end(command == "async", &opts),
         "server" => server_against_floor(&opts),
+        "persist-cost" => persist_cost(&opts),
         "mixed" => {
             let (clients, calls) = (opts.number("--clients", 8)?, opts.number("--calls", 2000)?);
             let emulator = load::mixed_accounts(clients)
@@ -131,12 +134,17 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
     }
 }
 
-const USAGE: &str = "usage: qcapi-load micro|blocking|async|server|mixed|pingpong-server|fuzz-seeds [options] (see the source's header)";
+const USAGE: &str = "usage: qcapi-load micro|blocking|async|server|persist-cost|mixed|pingpong-server|fuzz-seeds [options] (see the source's header)";
 
 /// The emulator binary's own CPU per call (all its threads, from procfs), next to
 /// the bare ping-pong server's per round trip of the same sizes: `rounds` rounds of
 /// `calls / rounds` sequential blocking calls, alternating with as many round trips.
-fn server_against_floor(opts: &Options<'_>) -> Result<serde_json::Value, String> {
+/// Starts the emulator binary (`--emulator PATH`, else beside this one) on a free
+/// port, with `--state-file` if given (a fresh file); returns it and its URL.
+fn spawn_emulator(
+    opts: &Options<'_>,
+    state_file: Option<&str>,
+) -> Result<(std::process::Child, String), String> {
     use std::io::BufRead;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let binary = opts.get("--emulator").map_or_else(
@@ -145,7 +153,7 @@ fn server_against_floor(opts: &Options<'_>) -> Result<serde_json::Value, String>
     );
     let mut command = std::process::Command::new(&binary);
     command.args(["--listen", "127.0.0.1:0"]);
-    if let Some(path) = opts.get("--state-file") {
+    if let Some(path) = state_file {
         let _ = std::fs::remove_file(path);
         command.args(["--state-file", path]);
     }
@@ -163,6 +171,72 @@ fn server_against_floor(opts: &Options<'_>) -> Result<serde_json::Value, String>
             }
         }
     }
+    Ok((emulator, endpoint))
+}
+
+/// What `--state-file` costs per mutating call: `--calls` CreateVpc calls against an
+/// emulator without a state file and one with (in `--dir`, default the temporary
+/// directory), in five alternating rounds; wall time and emulator CPU per call.
+fn persist_cost(opts: &Options<'_>) -> Result<serde_json::Value, String> {
+    let calls = opts.number("--calls", 1_000)?;
+    let dir = opts
+        .get("--dir")
+        .map_or_else(std::env::temp_dir, std::path::PathBuf::from);
+    let path = dir.join(format!("qcapi-persist-cost-{}.json", std::process::id()));
+    let path_text = path.to_string_lossy().into_owned();
+    let account = Account::demo_a();
+    let per_round = calls / 5;
+    let mut totals = [(Duration::ZERO, Duration::ZERO); 2];
+    let mut size = 0;
+    for round in 0..5 {
+        for (slot, state_file) in [None, Some(path_text.as_str())].into_iter().enumerate() {
+            let (mut emulator, endpoint) = spawn_emulator(opts, state_file)?;
+            let measured = (|| {
+                let client = load::blocking_client(&endpoint, &account, HttpMethod::Get)
+                    .map_err(|e| e.to_string())?;
+                let cpu_before = stats::process_cpu(emulator.id()).unwrap_or_default();
+                let started = Instant::now();
+                for i in 0..per_round {
+                    let create =
+                        qcapi_core::vpc::CreateVpc::new(format!("p{round}-{i}"), "10.0.0.0/16");
+                    client.send(&create).map_err(|e| e.to_string())?;
+                }
+                let wall = started.elapsed();
+                let cpu = stats::process_cpu(emulator.id()).unwrap_or_default();
+                Ok::<_, String>((wall, cpu.saturating_sub(cpu_before)))
+            })();
+            if state_file.is_some() {
+                size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            }
+            let _ = emulator.kill();
+            let _ = emulator.wait();
+            let (wall, cpu) = measured?;
+            totals[slot].0 += wall;
+            totals[slot].1 += cpu;
+        }
+    }
+    let _ = std::fs::remove_file(&path);
+    let n = u32::try_from(per_round * 5).unwrap_or(u32::MAX).max(1);
+    let per = |i: usize| (micros(totals[i].0 / n), micros(totals[i].1 / n));
+    let ((wall_off, cpu_off), (wall_on, cpu_on)) = (per(0), per(1));
+    eprintln!(
+        "CreateVpc, up to {per_round} VPCs per emulator: without a state file {wall_off:.1} us wall and \
+         {cpu_off:.1} us emulator CPU per call; with one ({size} bytes at the end, in {}) \
+         {wall_on:.1} us wall and {cpu_on:.1} us CPU",
+        dir.display()
+    );
+    Ok(json!({
+        "mode": "persist-cost",
+        "calls": n,
+        "vpcs_per_emulator": per_round,
+        "state_file_bytes_at_end": size,
+        "without": {"wall_us": wall_off, "emulator_cpu_us": cpu_off},
+        "with": {"wall_us": wall_on, "emulator_cpu_us": cpu_on},
+    }))
+}
+
+fn server_against_floor(opts: &Options<'_>) -> Result<serde_json::Value, String> {
+    let (mut emulator, endpoint) = spawn_emulator(opts, opts.get("--state-file"))?;
     let result = (|| {
         let account = Account::demo_a();
         load::seed(&endpoint, &account).map_err(|e| format!("seeding: {e}"))?;

@@ -298,3 +298,86 @@ pub(crate) fn check_name(name: &str, invalid: ErrorCode) -> Result<(), Failure> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use qcapi_core::vpc::{DescribeVpcLimit, DescribeVpcLimitData, DescribeVpcLimitOutput};
+
+    // The README's "Adding a stateful family" example, compiled and run here; a test
+    // keeps the README's copy identical.
+    // guide: begin
+    /// DescribeVpcLimit: every requested quota is 10.
+    fn describe_limits(
+        _: &mut State,
+        _: &Caller,
+        r: DescribeVpcLimit,
+        _: Now,
+    ) -> Result<DescribeVpcLimitOutput, Failure> {
+        let limits = r.r#type.into_iter().map(|code| (code, Value::from(10)));
+        let data = DescribeVpcLimitData {
+            limit: Some(Value::Object(limits.collect())),
+        };
+        Ok(DescribeVpcLimitOutput {
+            data: Some(data),
+            ..Default::default()
+        })
+    }
+
+    pub(super) fn register(handlers: &mut Handlers) {
+        handlers.add(describe_limits);
+    }
+    // guide: end
+
+    fn run(handlers: &Handlers, pairs: &[(&str, &str)]) -> Result<Value, Failure> {
+        let params: Params = pairs.iter().copied().collect();
+        let handler = handlers.get("DescribeVpcLimit").expect("registered");
+        let mut state = State::default();
+        let answer = handler(&mut state, &caller(A, "gz"), &params, T0, &mut |_| None)?;
+        Ok(serde_json::from_str(&answer).expect("JSON"))
+    }
+
+    #[test]
+    fn a_registered_function_models_its_action() {
+        let mut handlers = Handlers::default();
+        register(&mut handlers);
+        assert_eq!(handlers.actions().collect::<Vec<_>>(), ["DescribeVpcLimit"]);
+        let answer = run(&handlers, &[("type.0", "1"), ("type.1", "57")]).expect("a success");
+        assert_eq!(answer, json!({"data": {"limit": {"1": 10, "57": 10}}}));
+        // The generated request's validation comes with the registration.
+        let missing = run(&handlers, &[]).expect_err("`type` is required");
+        assert_eq!(
+            (missing.code, missing.message.contains("`type`")),
+            (4000, true)
+        );
+        let unknown = run(&handlers, &[("type.0", "99")]).expect_err("not an allowed code");
+        assert_eq!(unknown.code, 4000);
+    }
+
+    #[test]
+    fn the_readme_shows_the_example_as_it_is_here() {
+        let source = include_str!("table.rs");
+        let readme = include_str!("../../../../README.md");
+        let between = |text: &'static str, begin: &str, end: &str| -> &'static str {
+            let start = text.find(begin).expect("begin marker") + begin.len();
+            let stop = text[start..].find(end).expect("end marker") + start;
+            &text[start..stop]
+        };
+        let example = between(source, "// guide: begin\n", "    // guide: end");
+        let unindented: String = example
+            .lines()
+            .map(|l| l.strip_prefix("    ").unwrap_or(l))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let shown = between(
+            readme,
+            "<!-- family example: begin -->\n```text\n",
+            "```\n<!-- family example: end -->",
+        );
+        assert_eq!(
+            shown, unindented,
+            "README.md's example differs from state/table.rs's"
+        );
+    }
+}
