@@ -316,15 +316,21 @@ macro_rules! parsed_param {
 }
 parsed_param!(i64 => "an integer", f64 => "a number");
 
+/// A boolean parameter's value: `true`/`True`/`1` or `false`/`False`/`0`, the
+/// spellings validation accepts; `None` for anything else.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" | "True" | "1" => Some(true),
+        "false" | "False" | "0" => Some(false),
+        _ => None,
+    }
+}
+
 impl FromParam for bool {
     fn from_param(params: &ParamReader<'_>, name: &str) -> Result<Option<Self>, InvalidParam> {
         params
             .get(name)
-            .map(|v| match v {
-                "true" | "True" | "1" => Ok(true),
-                "false" | "False" | "0" => Ok(false),
-                _ => Err(wrong_type(name, "true/false or 1/0", v)),
-            })
+            .map(|v| parse_bool(v).ok_or_else(|| wrong_type(name, "true/false or 1/0", v)))
             .transpose()
     }
 }

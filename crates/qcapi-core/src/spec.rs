@@ -461,7 +461,7 @@ fn validate_scalar(
                 .map_err(|_| invalid(name, format!("expected a number, got `{value}`")))?;
         }
         FieldType::Boolean => {
-            if !matches!(value, "true" | "false" | "0" | "1" | "True" | "False") {
+            if crate::params::parse_bool(value).is_none() {
                 return Err(invalid(
                     name,
                     format!("expected true/false or 1/0, got `{value}`"),

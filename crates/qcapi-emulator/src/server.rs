@@ -544,6 +544,11 @@ impl Shared {
             &mut before_model,
         );
         // Durable before the answer leaves: an acknowledged change survives a crash.
+        // A Describe answered from the state changes nothing (peering expiry is
+        // recomputed from the clock, which is kept), so it writes nothing.
+        if !state::may_change(spec.name) {
+            return answer;
+        }
         inner.persist().map_err(|e| {
             let message = format!("the change could not be written to the state file: {e}");
             Failure::new(6000, "InternalError", message)

@@ -55,11 +55,7 @@ fn echoed(field: &FieldSpec, params: &Params) -> Option<Value> {
         FieldType::String => Some(Value::from(text)),
         FieldType::Integer => text.trim().parse::<i64>().ok().map(Value::from),
         FieldType::Float => text.trim().parse::<f64>().ok().map(Value::from),
-        FieldType::Boolean => match text {
-            "true" | "True" | "1" => Some(Value::Bool(true)),
-            "false" | "False" | "0" => Some(Value::Bool(false)),
-            _ => None,
-        },
+        FieldType::Boolean => qcapi_core::params::parse_bool(text).map(Value::Bool),
         FieldType::Json | FieldType::Object => None,
     }
 }

@@ -192,6 +192,12 @@ static HANDLERS: LazyLock<Handlers> = LazyLock::new(|| {
     handlers
 });
 
+/// Whether a call of `action` can leave the state changed: not for the Describe
+/// actions answered from the state alone (the state file is not rewritten for them).
+pub(crate) fn may_change(action: &str) -> bool {
+    !HANDLERS.is_read_only(action)
+}
+
 /// The actions with a model (the rest answer their spec's shape), sorted.
 pub fn modelled_actions() -> impl Iterator<Item = &'static str> {
     HANDLERS.actions()

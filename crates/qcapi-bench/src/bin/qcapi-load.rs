@@ -139,13 +139,28 @@ const USAGE: &str = "usage: qcapi-load micro|blocking|async|server|persist-cost|
 /// The emulator binary's own CPU per call (all its threads, from procfs), next to
 /// the bare ping-pong server's per round trip of the same sizes: `rounds` rounds of
 /// `calls / rounds` sequential blocking calls, alternating with as many round trips.
+/// What a child server prints as `listening on ADDR` on its piped stdout (the
+/// emulator prints account lines first); empty if it exits without.
+fn listening_on(child: &mut std::process::Child) -> Result<String, String> {
+    use std::io::BufRead;
+    let Some(stdout) = child.stdout.take() else {
+        return Ok(String::new());
+    };
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        if let Some(addr) = line.strip_prefix("listening on ") {
+            return Ok(addr.trim().to_owned());
+        }
+    }
+    Ok(String::new())
+}
+
 /// Starts the emulator binary (`--emulator PATH`, else beside this one) on a free
 /// port, with `--state-file` if given (a fresh file); returns it and its URL.
 fn spawn_emulator(
     opts: &Options<'_>,
     state_file: Option<&str>,
 ) -> Result<(std::process::Child, String), String> {
-    use std::io::BufRead;
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let binary = opts.get("--emulator").map_or_else(
         || exe.with_file_name("qcapi-emulator"),
@@ -161,16 +176,7 @@ fn spawn_emulator(
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("starting {}: {e}", binary.display()))?;
-    let mut endpoint = String::new();
-    if let Some(stdout) = emulator.stdout.take() {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| e.to_string())?;
-            if let Some(url) = line.strip_prefix("listening on ") {
-                endpoint = url.to_owned();
-                break;
-            }
-        }
-    }
+    let endpoint = listening_on(&mut emulator)?;
     Ok((emulator, endpoint))
 }
 
@@ -466,7 +472,6 @@ fn start_floor(
     account: &Account,
     floor_cpu: Option<&str>,
 ) -> Result<(Floor, std::process::Child), String> {
-    use std::io::BufRead;
     let upstream = endpoint
         .trim_start_matches("http://")
         .split('/')
@@ -502,17 +507,8 @@ fn start_floor(
         .stdout(std::process::Stdio::piped())
         .spawn()
         .map_err(|e| format!("starting the ping-pong server: {e}"))?;
-    let mut line = String::new();
-    if let Some(stdout) = server.stdout.take() {
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-    }
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_default();
-    match pingpong::PingPong::connect(addr, exchange.request, response_bytes) {
+    let addr = listening_on(&mut server)?;
+    match pingpong::PingPong::connect(&addr, exchange.request, response_bytes) {
         Ok(client) => Ok((
             Floor {
                 client,

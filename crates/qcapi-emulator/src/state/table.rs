@@ -63,6 +63,8 @@ fn describe<A: Listed>(
 pub(crate) struct Handlers {
     by_action: BTreeMap<&'static str, Box<Erased>>,
     dumps: Vec<(&'static str, Box<Dump>)>,
+    /// The [`Listed`] actions: answered from `&State`, they change nothing.
+    read_only: std::collections::BTreeSet<&'static str>,
 }
 
 impl Handlers {
@@ -113,7 +115,13 @@ impl Handlers {
             let answer = A::list(state, caller, &everything()).ok();
             serde_json::to_value(answer).unwrap_or_default()["data"].take()
         });
+        self.read_only.insert(A::action_spec().name);
         self.add(describe::<A>)
+    }
+
+    /// Whether `action` provably changes no state (a [`Listed`] Describe).
+    pub(crate) fn is_read_only(&self, action: &str) -> bool {
+        self.read_only.contains(action)
     }
 
     /// The handler of `action`, if it has one.

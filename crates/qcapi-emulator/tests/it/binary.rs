@@ -13,7 +13,7 @@ use qcapi_tests::process::KillOnDrop;
 const BIN: &str = env!("CARGO_BIN_EXE_qcapi-emulator");
 
 /// Starts the binary and reads stdout up to the `listening on` line.
-fn spawn(args: &[&str]) -> (KillOnDrop, Vec<String>, String) {
+pub(crate) fn spawn(args: &[&str]) -> (KillOnDrop, Vec<String>, String) {
     let child = Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())

@@ -2,9 +2,8 @@
 //! acknowledged, and a file of another version or a corrupt one is refused.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use qcapi_core::{Config, HttpMethod, SignContext, build_request, vpc};
@@ -41,22 +40,10 @@ impl Drop for TempState {
 
 /// Starts the binary on `state` and returns it with its base URL.
 fn spawn(state: &Path) -> (KillOnDrop, String) {
-    let child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--state-file"])
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn the binary");
-    let mut running = KillOnDrop(child);
-    let stdout = running.0.stdout.take().expect("piped stdout");
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            return (running, url.to_owned());
-        }
-    }
-    panic!("the binary exited without listening");
+    let path = state.to_str().expect("a UTF-8 temporary path");
+    let (running, _, url) =
+        crate::binary::spawn(&["--listen", "127.0.0.1:0", "--state-file", path]);
+    (running, url)
 }
 
 /// Calls `action` at `base` as demo account A; `None` once the emulator is gone.
