@@ -108,6 +108,20 @@ impl std::fmt::Debug for Params {
     }
 }
 
+/// The parameters in insertion order, by value: names and values move out
+/// without a copy (the emulator's journal keeps a request's parameters this way).
+impl IntoIterator for Params {
+    type Item = (String, String);
+    type IntoIter = std::iter::Map<
+        std::vec::IntoIter<(Cow<'static, str>, String)>,
+        fn((Cow<'static, str>, String)) -> (String, String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter().map(|(n, v)| (n.into_owned(), v))
+    }
+}
+
 impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
     fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
         Self {
@@ -469,6 +483,18 @@ mod tests {
         check(
             |p| p.put_json("chargePrepaid", &serde_json::json!({"period": 1})),
             &[("chargePrepaid.period", "1")],
+        );
+    }
+
+    #[test]
+    fn into_iter_keeps_order_and_values() {
+        let mut params = Params::new();
+        params.push("b", "2");
+        params.push(String::from("a.0"), "1");
+        let owned: Vec<(String, String)> = params.into_iter().collect();
+        assert_eq!(
+            owned,
+            [("b".into(), "2".into()), ("a.0".into(), "1".into())]
         );
     }
 

@@ -54,9 +54,16 @@ impl Cidr {
         (network & cidr.mask() == network).then_some(cidr)
     }
 
-    /// The prefix length `n`.
-    pub(crate) fn prefix_len(self) -> u8 {
-        self.prefix
+    /// How many addresses the block holds.
+    pub(crate) fn size(self) -> i64 {
+        i64::from(!self.mask()) + 1
+    }
+
+    /// The addresses a subnet hands out: all of its block but the network, the
+    /// gateway (network + 1) and the broadcast address.
+    pub(crate) fn assignable(self) -> std::ops::RangeInclusive<u32> {
+        let broadcast = self.network | !self.mask();
+        self.network.saturating_add(2)..=broadcast.saturating_sub(1)
     }
 
     fn mask(self) -> u32 {
@@ -124,6 +131,25 @@ mod tests {
         check("10.0.0.0/016", None); // three digits
         check("", None);
         check("/", None);
+    }
+
+    #[test]
+    fn sizes_and_assignable_addresses() {
+        fn check(text: &str, size: i64, first: &str, last: &str) {
+            let block = cidr(text);
+            assert_eq!(block.size(), size, "{text}");
+            let range = block.assignable();
+            let shown = (Ipv4Addr::from(*range.start()), Ipv4Addr::from(*range.end()));
+            assert_eq!(
+                shown,
+                (first.parse().unwrap(), last.parse().unwrap()),
+                "{text}"
+            );
+        }
+        check("10.0.0.0/24", 256, "10.0.0.2", "10.0.0.254");
+        check("192.168.10.16/28", 16, "192.168.10.18", "192.168.10.30");
+        check("10.0.0.0/16", 65_536, "10.0.0.2", "10.0.255.254");
+        check("0.0.0.0/0", 1 << 32, "0.0.0.2", "255.255.255.254");
     }
 
     #[test]

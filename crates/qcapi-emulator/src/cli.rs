@@ -13,9 +13,8 @@ use std::time::Duration;
 use clap::Parser;
 use clap::builder::RangedU64ValueParser;
 
-use crate::connections::{self, Limits};
 use crate::faults::parse_duration;
-use crate::sts::{self, Provider, Role};
+use crate::sts;
 use crate::{
     Account, DEFAULT_MAX_CONNECTIONS, EmulatorBuilder, Fault, demo_accounts, invalid_input, server,
 };
@@ -223,88 +222,67 @@ impl EmulatorArgs {
         }
     }
 
-    /// The library's builder for these flags (unchecked); roles name their
-    /// account by SecretId, among the demo accounts when none is given.
+    /// The library's builder for these flags (unchecked), set through its public
+    /// methods as any user's would be; roles name their account by SecretId,
+    /// among the demo accounts when none is given.
     fn builder(&self) -> io::Result<EmulatorBuilder> {
-        let accounts = if self.accounts.is_empty() {
-            demo_accounts()
-        } else {
-            self.accounts.clone()
+        let accounts = match self.accounts.is_empty() {
+            true => demo_accounts(),
+            false => self.accounts.clone(),
         };
-        // The role a flag names, of the account with its SecretId.
-        let role = |flag: &RoleFlag| {
+        // The account a role flag names by its SecretId.
+        let account_of = |flag: &RoleFlag| {
             let account = accounts.iter().find(|a| a.secret_id == flag.secret_id);
-            let account = account.ok_or_else(|| {
-                invalid_input(format!(
-                    "role `{}`: no account has SecretId `{}`",
-                    flag.name, flag.secret_id
-                ))
-            })?;
-            Ok(Role::new(&flag.name, account))
+            account.cloned().ok_or_else(|| {
+                let (name, id) = (&flag.name, &flag.secret_id);
+                invalid_input(format!("role `{name}`: no account has SecretId `{id}`"))
+            })
         };
-        let settings = server::Settings {
-            clock_offset: self.clock_offset,
-            roles: self.roles.iter().map(role).collect::<io::Result<_>>()?,
-            instance_role: self.instance_role.as_ref().map(role).transpose()?,
-            providers: self
-                .web_identities
-                .iter()
-                .map(|w| Provider {
-                    id: w.provider_id.clone(),
-                    token: w.token.clone(),
-                })
-                .collect(),
-            credential_lifetime: self.credential_lifetime,
-            journal_capacity: self.journal_size,
-            state_file: self.state_file.clone(),
-        };
-        let limits = Limits {
-            header_read_timeout: self.header_read_timeout,
-            idle_timeout: self.idle_timeout,
-            max_connections: self.max_connections,
-        };
-        Ok(EmulatorBuilder {
-            accounts,
-            listen: Some(self.listen),
-            string_quirks: self.string_quirks,
-            faults: self.faults.clone(),
-            limits,
-            settings,
-        })
+        let mut builder = EmulatorBuilder::default()
+            .listen(self.listen)
+            .string_quirks(self.string_quirks)
+            .header_read_timeout(self.header_read_timeout)
+            .idle_timeout(self.idle_timeout)
+            .max_connections(self.max_connections)
+            .credential_lifetime(Duration::from_secs(self.credential_lifetime))
+            .journal_capacity(self.journal_size)
+            .clock_offset(self.clock_offset);
+        for flag in &self.roles {
+            builder = builder.role(&flag.name, account_of(flag)?);
+        }
+        if let Some(flag) = &self.instance_role {
+            builder = builder.instance_role(&flag.name, account_of(flag)?);
+        }
+        for w in &self.web_identities {
+            builder = builder.web_identity_provider(&w.provider_id, &w.token);
+        }
+        if let Some(path) = &self.state_file {
+            builder = builder.state_file(path);
+        }
+        let builder = self.faults.iter().fold(builder, |b, f| b.fault(f.clone()));
+        Ok(accounts.into_iter().fold(builder, EmulatorBuilder::account))
     }
 
+    /// Serves on the emulator's own thread until Ctrl-C, then stops it gracefully.
     fn serve(self) -> io::Result<()> {
         let demo = self.accounts.is_empty();
-        let builder = self.builder()?.checked()?;
-        let shared = builder.shared()?;
-        // One thread, as the library's emulator: the state is one mutex anyway, and
-        // cross-thread wake-ups cost more CPU per call than a second core gives back
-        // (BENCHMARKS.md, "The emulator's cost per call").
+        let builder = self.builder()?;
+        let emulator = builder.clone().start()?;
+        announce(&builder, demo, emulator.addr());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(self.listen)
-                .await
-                .map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot listen on {}: {e}", self.listen))
-                })?;
-            announce(&builder, demo, listener.local_addr()?);
-            let interrupted = async {
-                // Without a signal handler, serve until killed.
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await;
-                }
-            };
-            let router = server::router(shared);
-            connections::serve(listener, router, builder.limits, interrupted).await
-        })
+        // Without a signal handler there is nothing to wait for but the process's end.
+        if runtime.block_on(tokio::signal::ctrl_c()).is_err() {
+            loop {
+                std::thread::park();
+            }
+        }
+        drop(emulator);
+        Ok(())
     }
 }
 
-/// Prints the demo accounts (if used), the faults and roles, and the
-/// `listening on` line. A closed stdout must not stop the server, so a write
-/// error is ignored.
 fn announce(builder: &EmulatorBuilder, demo: bool, addr: SocketAddr) {
     let mut lines = Vec::new();
     if demo {
@@ -345,6 +323,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connections::Limits;
 
     fn parse(args: &[&str]) -> Result<EmulatorArgs, clap::Error> {
         EmulatorArgs::try_parse_from(std::iter::once("qcapi-emulator").chain(args.iter().copied()))

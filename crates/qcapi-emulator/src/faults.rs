@@ -497,9 +497,8 @@ impl FaultSet {
 
     fn pick_where(&mut self, matches: impl Fn(Option<&str>) -> bool) -> Option<FaultKind> {
         let at = self.rules.iter_mut().position(|rule| {
-            matches(rule.fault.action.as_deref())
-                && rule.remaining != Some(0)
-                && rule.rng.next_unit() < rule.fault.fraction
+            // A spent rule is gone already: `push` drops empty ones and this removes them.
+            matches(rule.fault.action.as_deref()) && rule.rng.next_unit() < rule.fault.fraction
         })?;
         let rule = &mut self.rules[at];
         let kind = rule.fault.kind;

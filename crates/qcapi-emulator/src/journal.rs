@@ -75,10 +75,11 @@ impl Journal {
         }
     }
 
-    /// Records a call; `params` are masked here, so no secret is ever stored.
+    /// Records a call, keeping its `params` (moved, not copied); they are masked
+    /// here, so no secret is ever stored.
     pub(crate) fn record(
         &mut self,
-        params: &Params,
+        params: Params,
         account: Option<String>,
         code: i64,
         code_desc: &str,
@@ -92,19 +93,17 @@ impl Journal {
             self.dropped += 1;
         }
         let get = |name: &str| params.get(name).unwrap_or_default().to_owned();
-        let shown = |name: &str, value: &str| {
-            let masked = qcapi_core::redact::masked(name, value);
-            masked.map_or_else(|| value.to_owned(), Cow::into_owned)
+        let (action, region) = (get("Action"), get("Region"));
+        let shown = |(name, value): (String, String)| {
+            let masked = qcapi_core::redact::masked(&name, &value).map(Cow::into_owned);
+            (name, masked.unwrap_or(value))
         };
         let entry = RecordedRequest {
             seq: self.next_seq,
-            action: get("Action"),
+            action,
             account,
-            region: get("Region"),
-            params: params
-                .iter()
-                .map(|(n, v)| (n.to_owned(), shown(n, v)))
-                .collect(),
+            region,
+            params: params.into_iter().map(shown).collect(),
             code,
             code_desc: code_desc.to_owned(),
             latency,
@@ -150,7 +149,7 @@ mod tests {
         let mut journal = Journal::new(2);
         for action in ["A", "B", "C"] {
             journal.record(
-                &params(action),
+                params(action),
                 Some("1".into()),
                 0,
                 "Success",
@@ -171,7 +170,7 @@ mod tests {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
         assert_eq!(journal.clear(), 2);
-        journal.record(&params("D"), None, 4000, "InvalidParameter", Duration::ZERO);
+        journal.record(params("D"), None, 4000, "InvalidParameter", Duration::ZERO);
         assert_eq!(journal.entries()[0].seq, 4, "numbers are never reused");
         assert!(Journal::new(0).entries().is_empty());
     }

@@ -508,7 +508,9 @@ impl EmulatorBuilder {
     /// or a duplicate or empty web identity provider.
     pub fn start(self) -> io::Result<Emulator> {
         let builder = self.checked()?;
-        let listener = std::net::TcpListener::bind(builder.listen.unwrap_or(DEFAULT_LISTEN))?;
+        let listen = builder.listen.unwrap_or(DEFAULT_LISTEN);
+        let listener = std::net::TcpListener::bind(listen)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {listen}: {e}")))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = builder.shared()?;

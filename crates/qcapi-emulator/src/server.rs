@@ -2,6 +2,7 @@
 //! (permanent and temporary keys), replay protection, dispatch to the state
 //! machine, STS (`POST /`), the CVM metadata paths, and the admin endpoints.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -154,22 +155,42 @@ impl Settings {
     }
 }
 
-/// Why a signed request (legacy or STS AssumeRole) was refused; each endpoint
-/// renders it in its own envelope.
+/// Why a signed request (legacy or STS AssumeRole) was refused, for either
+/// envelope: its kind's codes and the message both envelopes show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum AuthError {
-    UnknownSecretId(String),
-    BadSignature(String),
-    /// A temporary key with a missing or wrong Token, or expired.
-    Token(String),
-    BadTimestamp,
-    /// Timestamp outside the window; `now` is the service clock.
-    Stale {
-        timestamp: i64,
-        now: i64,
-    },
-    BadNonce,
-    Replayed(u64),
+struct AuthError {
+    codes: AuthCodes,
+    message: String,
+}
+
+/// A kind of refusal: the legacy envelope's code and name, and STS's (API 3.0) code.
+type AuthCodes = (i64, &'static str, &'static str);
+
+const UNKNOWN_SECRET_ID: AuthCodes = (4104, "SecretIdNotFound", "AuthFailure.SecretIdNotFound");
+const BAD_SIGNATURE: AuthCodes = (4100, "AuthFailure", "AuthFailure.SignatureFailure");
+/// A temporary key with a missing or wrong Token, or expired.
+const BAD_TOKEN: AuthCodes = (4105, "InvalidToken", "AuthFailure.TokenFailure");
+/// A Timestamp or Nonce that is not a number.
+const BAD_FORMAT: AuthCodes = (4000, "InvalidParameter", "InvalidParameterValue");
+/// A Timestamp outside the window.
+const STALE: AuthCodes = (4500, "ReplayAttack", "AuthFailure.SignatureExpire");
+const REPLAYED: AuthCodes = (4500, "ReplayAttack", "InvalidParameterValue");
+
+impl AuthError {
+    fn new(codes: AuthCodes, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self { codes, message }
+    }
+
+    /// The legacy envelope's code, name and message.
+    fn legacy(&self) -> Failure {
+        Failure::new(self.codes.0, self.codes.1, self.message.clone())
+    }
+
+    /// The API 3.0 error code and message, for STS.
+    fn sts(&self) -> (&'static str, String) {
+        (self.codes.2, self.message.clone())
+    }
 }
 
 /// The message of a stale Timestamp. It ends with `Timestamp = <server time>`
@@ -182,45 +203,6 @@ fn stale_message(timestamp: i64, now: i64) -> String {
     )
 }
 
-impl AuthError {
-    /// The message, the same in both envelopes.
-    fn message(&self) -> String {
-        match self {
-            Self::UnknownSecretId(id) => format!("SecretId `{id}` does not exist"),
-            Self::BadSignature(text) | Self::Token(text) => text.clone(),
-            Self::BadTimestamp => invalid_param("Timestamp", "expected UNIX time in seconds"),
-            Self::Stale { timestamp, now } => stale_message(*timestamp, *now),
-            Self::BadNonce => invalid_param("Nonce", "expected a positive integer"),
-            Self::Replayed(nonce) => format!("Nonce {nonce} was already used"),
-        }
-    }
-
-    /// The legacy envelope's code and name, and STS's (API 3.0) code.
-    fn codes(&self) -> (i64, &'static str, &'static str) {
-        match self {
-            Self::UnknownSecretId(_) => (4104, "SecretIdNotFound", "AuthFailure.SecretIdNotFound"),
-            Self::BadSignature(_) => (4100, "AuthFailure", "AuthFailure.SignatureFailure"),
-            Self::Token(_) => (4105, "InvalidToken", "AuthFailure.TokenFailure"),
-            Self::BadTimestamp | Self::BadNonce => {
-                (4000, "InvalidParameter", "InvalidParameterValue")
-            }
-            Self::Stale { .. } => (4500, "ReplayAttack", "AuthFailure.SignatureExpire"),
-            Self::Replayed(_) => (4500, "ReplayAttack", "InvalidParameterValue"),
-        }
-    }
-
-    /// The legacy envelope's code, name and message.
-    fn legacy(&self) -> Failure {
-        let (code, code_desc, _) = self.codes();
-        Failure::new(code, code_desc, self.message())
-    }
-
-    /// The API 3.0 error code and message, for STS.
-    fn sts(&self) -> (&'static str, String) {
-        (self.codes().2, self.message())
-    }
-}
-
 /// Mutable server data, behind one lock (requests are short and never await while holding it).
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
@@ -229,7 +211,7 @@ pub(crate) struct Inner {
     /// Sweep the nonce logs when there are more than this many.
     nonce_sweep_at: usize,
     /// How many requests of each action passed authentication and validation.
-    pub(crate) executed: HashMap<String, u64>,
+    pub(crate) executed: HashMap<&'static str, u64>,
     /// Emulator time minus the service clock (real time plus the configured
     /// offset), in seconds: the sum of every advance.
     clock_offset: i64,
@@ -322,13 +304,7 @@ impl Shared {
         inner.persist()
     }
 
-    /// With default settings (the unit tests' shorthand).
-    #[cfg(test)]
-    pub(crate) fn new(accounts: &[Account], string_quirks: bool) -> Self {
-        Self::with_settings(accounts, string_quirks, Settings::default())
-    }
-
-    /// As [`Shared::new`], with STS, metadata and clock settings (checked by [`Settings::check`]).
+    /// The shared data of an emulator with these accounts and settings (checked by [`Settings::check`]).
     pub(crate) fn with_settings(
         accounts: &[Account],
         string_quirks: bool,
@@ -449,12 +425,9 @@ impl Shared {
             uin: uin.to_owned(),
             region: region.to_owned(),
         };
-        let mut body = json!({"account": uin, "region": region});
-        if let (Value::Object(head), Value::Object(families)) =
-            (&mut body, state::dump(&inner.state, &caller))
-        {
-            head.extend(families);
-        }
+        let mut body = state::dump(&inner.state, &caller);
+        body["account"] = Value::from(uin);
+        body["region"] = Value::from(region);
         body
     }
 
@@ -472,9 +445,9 @@ impl Shared {
 
     /// Runs a request through authentication, validation and the state machine,
     /// and renders the JSON body (always an envelope).
-    pub(crate) fn process(&self, request: &ApiRequest<'_>) -> String {
+    pub(crate) fn process(&self, request: ApiRequest<'_>) -> String {
         let started = std::time::Instant::now();
-        let result = self.execute(request);
+        let result = self.execute(&request);
         let (code, code_desc, body) = match &result {
             Ok(output) => (0, "Success", render::success(output, self.string_quirks)),
             Err(f) => (
@@ -486,7 +459,7 @@ impl Shared {
         let account = self.account_of(request.params.get("SecretId").unwrap_or_default());
         self.lock()
             .journal
-            .record(&request.params, account, code, code_desc, started.elapsed());
+            .record(request.params, account, code, code_desc, started.elapsed());
         body
     }
 
@@ -530,7 +503,7 @@ impl Shared {
         // Once the parameters are valid: the call counts, and a canned answer may
         // take the model's place.
         let mut before_model = || {
-            *executed.entry(spec.name.to_owned()).or_default() += 1;
+            *executed.entry(spec.name).or_default() += 1;
             answers
                 .pop(spec.name, &caller.uin)
                 .map(CannedAnswer::answer)
@@ -568,8 +541,8 @@ impl Shared {
             Some(account) => (account.secret_key.clone(), account.uin.clone(), None),
             None => {
                 let issued = self.lock().issued.get(secret_id).cloned();
-                let issued =
-                    issued.ok_or_else(|| AuthError::UnknownSecretId(secret_id.to_owned()))?;
+                let unknown = || format!("SecretId `{secret_id}` does not exist");
+                let issued = issued.ok_or_else(|| AuthError::new(UNKNOWN_SECRET_ID, unknown()))?;
                 (issued.secret_key.clone(), issued.uin.clone(), Some(issued))
             }
         };
@@ -578,29 +551,35 @@ impl Shared {
             sign::string_to_sign(request.method, request.host, request.path, params.iter());
         let expected = sign::sign(&secret_key, method, &string_to_sign);
         if !constant_time_eq(expected.as_bytes(), get("Signature").as_bytes()) {
-            return Err(AuthError::BadSignature(format!(
+            let message = format!(
                 "signature mismatch ({method} over {} {}{})",
                 request.method, request.host, request.path
-            )));
+            );
+            return Err(AuthError::new(BAD_SIGNATURE, message));
         }
         if let Some(issued) = temporary {
             self.check_token(&issued, params.get("Token"))
-                .map_err(AuthError::Token)?;
+                .map_err(|message| AuthError::new(BAD_TOKEN, message))?;
         }
-        let timestamp: i64 = get("Timestamp")
-            .parse()
-            .map_err(|_| AuthError::BadTimestamp)?;
+        let timestamp: i64 = get("Timestamp").parse().map_err(|_| {
+            let message = invalid_param("Timestamp", "expected UNIX time in seconds");
+            AuthError::new(BAD_FORMAT, message)
+        })?;
         let now = self.service_now();
         if !self.is_fresh(timestamp) {
-            return Err(AuthError::Stale { timestamp, now });
+            return Err(AuthError::new(STALE, stale_message(timestamp, now)));
         }
         let nonce = get("Nonce")
             .parse::<u64>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or(AuthError::BadNonce)?;
+            .ok_or_else(|| {
+                let message = invalid_param("Nonce", "expected a positive integer");
+                AuthError::new(BAD_FORMAT, message)
+            })?;
         if !self.lock().record_nonce(secret_id, nonce, now) {
-            return Err(AuthError::Replayed(nonce));
+            let message = format!("Nonce {nonce} was already used");
+            return Err(AuthError::new(REPLAYED, message));
         }
         Ok(uin)
     }
@@ -744,11 +723,9 @@ impl Shared {
         let token = field("WebIdentityToken")?;
         let arn = field("RoleArn")?;
         let session = field("RoleSessionName")?;
-        let duration = match body.get("DurationSeconds") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.clone()),
-            Some(other) => Some(other.to_string()),
-        };
+        // A number or its text; `null` is as absent.
+        let duration = body.get("DurationSeconds").filter(|v| !v.is_null());
+        let duration = duration.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
         let duration = duration_param(duration.as_deref())?;
         check_session_name(session)?;
         let provider = self
@@ -858,27 +835,33 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// UTF-8 once decoded: replacing its bytes would verify a signature over text
 /// the client never sent.
 fn decode_pairs(bytes: &[u8], into: &mut Params) -> Result<(), InvalidParam> {
-    let not_utf8 = |name: &str| InvalidParam {
-        parameter: name.to_owned(),
-        reason: "not valid UTF-8 after percent-decoding".to_owned(),
-    };
     for pair in bytes.split(|&b| b == b'&').filter(|pair| !pair.is_empty()) {
         let (name, value) = match pair.iter().position(|&b| b == b'=') {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        let name = String::from_utf8(decode_component(name))
-            .map_err(|e| not_utf8(&String::from_utf8_lossy(e.as_bytes())))?;
-        let value = String::from_utf8(decode_component(value)).map_err(|_| not_utf8(&name))?;
-        into.push(name, value);
+        // Either failure names the parameter, as far as its name decodes.
+        let not_utf8 = |_| InvalidParam {
+            parameter: String::from_utf8_lossy(&decode_component(name)).into_owned(),
+            reason: "not valid UTF-8 after percent-decoding".to_owned(),
+        };
+        let text = |raw| String::from_utf8(decode_component(raw).into_owned()).map_err(not_utf8);
+        into.push(text(name)?, text(value)?);
     }
     Ok(())
 }
 
-/// One name or value: `+` to a space, then `%XX` to its byte.
-fn decode_component(raw: &[u8]) -> Vec<u8> {
-    let spaced = raw.iter().map(|&b| if b == b'+' { b' ' } else { b });
-    percent_encoding::percent_decode(&spaced.collect::<Vec<u8>>()).collect()
+/// One name or value as bytes: `+` to a space, then `%XX` to its byte; borrowed
+/// when there is nothing to replace (the common case), so its text is one copy.
+fn decode_component(raw: &[u8]) -> Cow<'_, [u8]> {
+    if !raw.contains(&b'+') {
+        return percent_encoding::percent_decode(raw).into();
+    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    Cow::Owned(Cow::from(percent_encoding::percent_decode(&spaced)).into_owned())
 }
 
 /// The routes: the API (GET and POST; other methods get 405 from the handler, so
@@ -977,7 +960,7 @@ async fn api(
         path: parts.uri.path(),
         params,
     };
-    Ok(json_ok(shared.process(&request)))
+    Ok(json_ok(shared.process(request)))
 }
 
 /// The Host header the client signed; an absolute URI's authority without one.
@@ -1351,7 +1334,8 @@ mod tests {
     const HOST: &str = "127.0.0.1:9000";
 
     fn shared() -> Shared {
-        Shared::new(&[Account::demo_a(), Account::demo_b()], false)
+        let accounts = [Account::demo_a(), Account::demo_b()];
+        Shared::with_settings(&accounts, false, Settings::default())
     }
 
     /// A request signed like a client would, with `edit` applied before signing.
@@ -1381,7 +1365,7 @@ mod tests {
             path: API_PATH,
             params,
         };
-        serde_json::from_str(&shared.process(&request)).unwrap_or_default()
+        serde_json::from_str(&shared.process(request)).unwrap_or_default()
     }
 
     fn check(params: Params, code: i64, code_desc: &str) {
@@ -1509,17 +1493,13 @@ mod tests {
             "Timestamp 1796115600 is more than 300 s from the server's time; \
              the server's time is 2026-12-01 10:00:00, Timestamp = 1796119200"
         );
-        let (code, message) = AuthError::Stale {
-            timestamp: 1,
-            now: 2,
-        }
-        .sts();
+        let (code, message) = AuthError::new(STALE, stale_message(1, 2)).sts();
         assert_eq!(code, "AuthFailure.SignatureExpire");
         assert!(message.ends_with(", Timestamp = 2"), "{message}");
-        let replay = AuthError::Replayed(7).legacy();
+        let replay = AuthError::new(REPLAYED, "m").legacy();
         assert_eq!(
-            (replay.code, replay.message.as_str()),
-            (4500, "Nonce 7 was already used")
+            (replay.code, replay.code_desc.as_str()),
+            (4500, "ReplayAttack")
         );
     }
 

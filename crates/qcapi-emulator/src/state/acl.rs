@@ -156,8 +156,7 @@ impl Listed for DescribeNetworkAcl {
             name: request.network_acl_name.as_deref(),
             order: Order::by(request.order_field.as_deref(), "networkAclName"),
             order_direction: request.order_direction.as_deref(),
-            offset: request.offset,
-            limit: request.limit,
+            ..Listing::page_of(request)
         };
         let (total, page) = listing.page(found, |(_, a)| *a);
         let data = page.into_iter().map(|(v, a)| {

@@ -7,7 +7,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
-use std::ops::RangeInclusive;
 
 use qcapi_core::vpc::*;
 
@@ -43,18 +42,6 @@ pub(super) struct Eni {
 table::resource! {
     Eni "network interface" in enis,
     InvalidNetworkInterfaceNotFound, InvalidNetworkInterfaceName, InvalidNetworkInterfaceInUse
-}
-
-/// The addresses a subnet hands out: all of its block but the network, the
-/// gateway (network + 1) and the broadcast address.
-fn assignable(cidr: Cidr) -> RangeInclusive<u32> {
-    // `Cidr` keeps its fields to itself; its text form carries the network address.
-    let text = cidr.to_string();
-    let (address, _) = text.split_once('/').unwrap_or_default();
-    let network = u32::from(address.parse().unwrap_or(Ipv4Addr::UNSPECIFIED));
-    let size = 1u64 << (32 - u32::from(cidr.prefix_len()));
-    let last = u32::try_from(u64::from(network) + size - 1).unwrap_or(u32::MAX);
-    network.saturating_add(2)..=last.saturating_sub(1)
 }
 
 /// A locally administered-looking MAC in Tencent's `20:90:6f` prefix, from the serial.
@@ -110,7 +97,7 @@ fn pick_ips(
     explicit: impl IntoIterator<Item = Ipv4Addr>,
     count: usize,
 ) -> Result<Vec<Ipv4Addr>, Failure> {
-    let range = assignable(subnet.cidr);
+    let range = subnet.cidr.assignable();
     let mut used: BTreeSet<Ipv4Addr> = held_ips(vpc, &subnet.head.id).copied().collect();
     let (subnet_id, cidr) = (&subnet.head.un_id, subnet.cidr);
     let mut picked = Vec::new();
@@ -161,8 +148,7 @@ impl Listed for DescribeNetworkInterfaces {
             order: Order::by(r.order_field.as_deref(), "eniName"),
             // The documented default direction is descending.
             order_direction: Some(r.order_direction.as_deref().unwrap_or("desc")),
-            offset: r.offset,
-            limit: r.limit,
+            ..Listing::page_of(r)
         };
         let (total, page) = listing.page(matching, |(_, e)| *e);
         Ok(DescribeNetworkInterfacesOutput {

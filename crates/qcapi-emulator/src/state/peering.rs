@@ -241,9 +241,7 @@ impl Model for DescribeVpcPeeringConnections {
             id: r.peering_connection_id.as_deref(),
             order,
             order_direction: r.order_direction.as_deref(),
-            offset: r.offset,
-            limit: r.limit,
-            ..Listing::default()
+            ..Listing::page_of(&r)
         };
         let (total, page) = listing.page(found, |p| *p);
         Ok(DescribeVpcPeeringConnectionsOutput {

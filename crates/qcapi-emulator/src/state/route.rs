@@ -137,8 +137,7 @@ impl Listed for DescribeRouteTable {
             order: Order::by(request.order_field.as_deref(), "routeTableName"),
             // The documented default direction is descending.
             order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
-            offset: request.offset,
-            limit: request.limit,
+            ..Listing::page_of(request)
         };
         let (total, page) = listing.page(found, |(_, t)| *t);
         Ok(DescribeRouteTableOutput {

@@ -104,8 +104,7 @@ impl Listed for DescribeSubnetEx {
             order: Order::by(request.order_field.as_deref(), "subnetName"),
             // The documented default direction is descending.
             order_direction: Some(request.order_direction.as_deref().unwrap_or("desc")),
-            offset: request.offset,
-            limit: request.limit,
+            ..Listing::page_of(request)
         };
         let (total, page) = listing.page(in_zones, |(_, s)| *s);
         let with_acl = request.get_acl_id_flag == Some(1);
@@ -122,7 +121,7 @@ impl Listed for DescribeSubnetEx {
 fn subnet_item(vpc: &Vpc, s: &Subnet, with_acl: bool) -> DescribeSubnetExData {
     // The network, gateway and broadcast addresses are reserved, and network
     // interfaces hold some.
-    let total = 1i64 << (32 - i64::from(s.cidr.prefix_len()));
+    let total = s.cidr.size();
     let held = count(eni::held_ips(vpc, &s.head.id).count());
     let associated = |t: &&RouteTable| t.head.id == s.route_table_id;
     let table = vpc.route_tables.iter().find(associated);

@@ -261,6 +261,17 @@ pub(crate) struct Listing<'a> {
 }
 
 impl Listing<'_> {
+    /// Everything, in the page (offset and limit) that `request` asks for; the
+    /// caller adds its filters and order.
+    pub(crate) fn page_of(request: &impl qcapi_core::Paginated) -> Self {
+        let (offset, limit) = (request.offset(), request.limit());
+        Self {
+            offset,
+            limit,
+            ..Self::default()
+        }
+    }
+
     /// The total count and the page of `items`, each the resource `of` returns
     /// or a tuple holding one.
     pub(crate) fn page<T, R: Resource>(

@@ -138,8 +138,7 @@ impl Listed for DescribeVpcEx {
             name: request.vpc_name.as_deref(),
             order: Order::by(request.order_field.as_deref(), "vpcName"),
             order_direction: request.order_direction.as_deref(),
-            offset: request.offset,
-            limit: request.limit,
+            ..Listing::page_of(request)
         };
         let (total, page) = listing.page(state.vpcs_of(caller), |v| *v);
         let data = page
