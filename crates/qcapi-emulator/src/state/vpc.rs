@@ -18,6 +18,17 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(AssociateVip::run)
         .read::<DescribeVpcs>()
         .read::<DescribeVpcLimit>()
+        // No action lists VIPs: the dump shows them as stored.
+        .dump("vips", |state, caller| {
+            let vips = state.vpcs_of(caller).flat_map(|v| {
+                let vip = |x: &Vip| {
+                    json!({"vpcId": v.head.un_id, "subnetId": x.subnet_id,
+                    "vipId": x.id, "address": x.address, "lanIp": x.host})
+                };
+                v.vips.iter().map(vip)
+            });
+            Value::Array(vips.collect())
+        })
         .listing("vpcs", || DescribeVpcEx::new().limit(i64::MAX));
 }
 
@@ -795,6 +806,13 @@ mod tests {
         check(&mut state, &vpc, "1", "10.0.2.10", "InvalidVipId.InUse");
         check(&mut state, &other, "1", "10.1.0.10", "InvalidVipId.InUse");
         check(&mut state, &other, "2", "10.1.0.10", "ok");
+        let vips = &dump(&state, &a)["vips"];
+        let first = json!({"vpcId": vpc, "subnetId": "gz_subnet_3", "vipId": 1, "address": "10.0.1.2", "lanIp": "10.0.1.10"});
+        assert_eq!(
+            (&vips[0], vips[1]["address"].as_str()),
+            (&first, Some("10.1.0.2"))
+        );
+        assert_eq!(dump(&state, &caller(B, "gz"))["vips"], json!([]));
         assert_eq!(
             outcome(
                 &mut state,
