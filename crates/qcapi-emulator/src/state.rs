@@ -78,6 +78,11 @@ struct Vpc {
     route_tables: Vec<RouteTable>,
     network_acls: Vec<acl::NetworkAcl>,
     enis: Vec<eni::Eni>,
+    /// Whether multicast is on (ModifyVpcAttribute's undocumented `isMulticast`).
+    #[serde(default)]
+    multicast: bool,
+    #[serde(default)]
+    vips: Vec<vpc::Vip>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.

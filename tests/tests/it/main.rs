@@ -6,6 +6,7 @@
 mod conformance;
 mod credential_providers;
 mod endpoints;
+mod eni_attachment_lifecycle;
 mod eni_lifecycle;
 mod every_action;
 mod hardening;
@@ -18,4 +19,5 @@ mod server_side_types;
 mod subnet_lifecycle;
 mod tracing_has_no_secrets;
 mod trust;
+mod vpc_lifecycle;
 mod waiting_and_paging;

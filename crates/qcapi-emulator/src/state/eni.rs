@@ -1,8 +1,12 @@
-//! Elastic network interfaces: create, list, modify and delete, and their
-//! secondary private IPs. Addresses come from the subnet's block, lowest free
-//! first, so allocation is deterministic. Create, delete and the IP actions are
-//! asynchronous: their checks are synchronous, the change is immediate, and the
-//! returned task succeeds.
+//! Elastic network interfaces: create, list, modify and delete, their
+//! secondary private IPs, and their attachment to CVMs. Addresses come from the
+//! subnet's block, lowest free first, so allocation is deterministic. Create,
+//! delete, the IP and the attachment actions are asynchronous: their checks are
+//! synchronous, the change is immediate, and the returned task succeeds.
+//!
+//! CVMs are not modelled yet: a well-formed instance id (`ins-` and 8 lowercase
+//! letters or digits) names a CVM, and an interface remembers the one it is
+//! attached to.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -20,6 +24,10 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(DeleteNetworkInterface::run)
         .add(AssignPrivateIpAddresses::run)
         .add(UnassignPrivateIpAddresses::run)
+        .add(AttachNetworkInterface::run)
+        .add(DetachNetworkInterface::run)
+        .add(MigrateNetworkInterface::run)
+        .add(MigratePrivateIpAddress::run)
         .listing("networkInterfaces", || {
             DescribeNetworkInterfaces::new().limit(i64::MAX)
         });
@@ -37,6 +45,15 @@ pub(super) struct Eni {
     /// Its private addresses inside the subnet, the primary one first (it
     /// cannot be unassigned, so it stays first).
     ips: Vec<Ipv4Addr>,
+    /// The CVM it is attached to, and since when.
+    #[serde(default)]
+    attachment: Option<(String, Now)>,
+}
+
+impl Eni {
+    fn instance(&self) -> Option<&str> {
+        self.attachment.as_ref().map(|(id, _)| id.as_str())
+    }
 }
 
 table::resource! {
@@ -51,7 +68,7 @@ fn mac_address(serial: u64) -> String {
 }
 
 /// Reads an address the spec only knows as a string.
-fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
+pub(super) fn address(parameter: &str, text: &str) -> Result<Ipv4Addr, Failure> {
     let message = || format!("parameter `{parameter}` must be an IPv4 address, got `{text}`");
     text.parse()
         .map_err(|_| Failure::invalid_parameter(message()))
@@ -83,15 +100,16 @@ fn secondary_count(count: Option<i64>) -> Result<usize, Failure> {
     usize::try_from(n).map_err(|_| Failure::invalid_parameter(message()))
 }
 
-/// The addresses that interfaces hold in subnet `subnet_id` (old-style).
+/// The addresses that interfaces and VIPs hold in subnet `subnet_id` (old-style).
 pub(super) fn held_ips<'v>(vpc: &'v Vpc, subnet_id: &'v str) -> impl Iterator<Item = &'v Ipv4Addr> {
     let enis = vpc.enis.iter().filter(move |e| e.subnet_id == subnet_id);
-    enis.flat_map(|e| &e.ips)
+    let vips = vpc.vips.iter().filter(move |x| x.subnet_id == subnet_id);
+    enis.flat_map(|e| &e.ips).chain(vips.map(|x| &x.address))
 }
 
 /// Checks the `explicit` addresses (assignable in `subnet`, free, distinct)
 /// and picks `count` more, lowest free first. Returns them in that order.
-fn pick_ips(
+pub(super) fn pick_ips(
     vpc: &Vpc,
     subnet: &Subnet,
     explicit: impl IntoIterator<Item = Ipv4Addr>,
@@ -136,8 +154,9 @@ impl Listed for DescribeNetworkInterfaces {
             subnet.is_some_and(|s| s.head.has_id(id))
         };
         let matching = found.into_iter().filter(|(v, e)| {
-            // The emulator's interfaces are never attached to a CVM.
-            r.instance_id.is_none()
+            r.instance_id
+                .as_deref()
+                .is_none_or(|id| e.instance() == Some(id))
                 && (r.eni_description.as_deref()).is_none_or(|d| e.description.contains(d))
                 && r.sg_id.as_ref().is_none_or(|g| e.sg_ids.contains(g))
                 && r.subnet_id.as_deref().is_none_or(|id| in_subnet(v, e, id))
@@ -169,6 +188,10 @@ fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
             eip_id: Some(String::new()),
             description: Some(String::new()),
         };
+    let instance_item = |(id, since): &(String, Now)| DescribeNetworkInterfacesDataInstanceSet {
+        instance_id: Some(id.clone()),
+        attach_time: Some(format_datetime(*since)),
+    };
     let group_item = |id: &String| DescribeNetworkInterfacesDataGroupSet {
         sg_id: Some(id.clone()),
         sg_name: Some(String::new()),
@@ -181,12 +204,12 @@ fn eni_item(vpc: &Vpc, e: &Eni) -> DescribeNetworkInterfacesData {
         network_interface_id: Some(e.head.id.clone()),
         eni_name: Some(e.head.name.clone()),
         eni_description: Some(e.description.clone()),
-        // Whether it is a CVM's primary interface; the emulator's ENIs are never attached.
+        // Whether it is a CVM's primary interface; the emulator's ENIs are secondary ones.
         primary: Some(false),
         mac_address: Some(mac_address(e.head.serial)),
         create_time: Some(format_datetime(e.head.created)),
         private_ip_addresses_set: Some(e.ips.iter().enumerate().map(ip_item).collect()),
-        instance_set: Some(Vec::new()),
+        instance_set: Some(e.attachment.iter().map(instance_item).collect()),
         group_set: Some(e.sg_ids.iter().map(group_item).collect()),
     }
 }
@@ -219,6 +242,7 @@ impl Model for CreateNetworkInterface {
             description: r.eni_description.unwrap_or_default(),
             sg_ids: r.sg_ids.unwrap_or_default(),
             ips,
+            attachment: None,
         };
         // Task outputs are free-form JSON in the spec (DescribeVpcTaskResult's `output`).
         let output = json!({ "networkInterfaceId": eni.head.id });
@@ -248,14 +272,23 @@ impl Model for ModifyNetworkInterface {
     }
 }
 
-/// Deletes the interface at once and releases its addresses (never attached,
-/// so `InvalidNetworkInterface.CanNotDelete` does not occur).
+/// A succeeding task without output, for the asynchronous actions.
+fn task(state: &mut State, caller: &Caller) -> Option<i64> {
+    Some(state.new_task(&caller.uin, Ok(json!({}))))
+}
+
+/// Deletes a detached interface at once and releases its addresses.
 impl Model for DeleteNetworkInterface {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
+        if let Some(instance) = state.vpcs[v].enis[e].instance() {
+            let message = format!("`{}` is attached to `{instance}`", r.network_interface_id);
+            let code = ErrorCode::InvalidNetworkInterfaceCanNotDelete;
+            return Err(Failure::business(code, message));
+        }
         state.vpcs[v].enis.remove(e);
         Ok(DeleteNetworkInterfaceOutput {
-            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            task_id: task(state, caller),
             ..Default::default()
         })
     }
@@ -306,20 +339,140 @@ impl Model for UnassignPrivateIpAddresses {
         let mut doomed: Vec<Ipv4Addr> = Vec::new();
         for (i, text) in r.private_ip_address.iter().enumerate() {
             let address = address(&format!("privateIpAddress.{i}"), text)?;
-            let (code, what) = match eni.ips.iter().position(|&ip| ip == address) {
-                None => (ErrorCode::InvalidPrivateIpAddressNotFound, "not an address"),
-                Some(0) => (ErrorCode::InvalidPrivateipIsPrimary, "the primary address"),
-                Some(_) => {
-                    doomed.push(address);
-                    continue;
-                }
-            };
-            let message = format!("`{address}` is {what} of `{}`", eni.head.id);
-            return Err(Failure::business(code, message));
+            secondary(eni, address)?;
+            doomed.push(address);
         }
         state.vpcs[v].enis[e].ips.retain(|ip| !doomed.contains(ip));
         Ok(UnassignPrivateIpAddressesOutput {
-            task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
+            task_id: task(state, caller),
+            ..Default::default()
+        })
+    }
+}
+
+/// The position of `address` among the secondary addresses of `eni`.
+fn secondary(eni: &Eni, address: Ipv4Addr) -> Result<usize, Failure> {
+    let (code, what) = match eni.ips.iter().position(|&ip| ip == address) {
+        None => (ErrorCode::InvalidPrivateIpAddressNotFound, "not an address"),
+        Some(0) => (ErrorCode::InvalidPrivateipIsPrimary, "the primary address"),
+        Some(i) => return Ok(i),
+    };
+    let message = format!("`{address}` is {what} of `{}`", eni.head.id);
+    Err(Failure::business(code, message))
+}
+
+/// Checks that `id` is a well-formed CVM id, the only check the emulator can make.
+fn check_instance(id: &str) -> Result<(), Failure> {
+    let suffix = id.strip_prefix("ins-").unwrap_or_default();
+    let digit_or_lower = |b: u8| b.is_ascii_digit() || b.is_ascii_lowercase();
+    if suffix.len() == 8 && suffix.bytes().all(digit_or_lower) {
+        return Ok(());
+    }
+    let message =
+        format!("CVM `{id}` not found (an id is `ins-` and 8 lowercase letters or digits)");
+    Err(Failure::business(
+        ErrorCode::InvalidInstanceNotFound,
+        message,
+    ))
+}
+
+/// Moves interface `eni_id` of VPC `vpc_id` from CVM `from` (`None`: it must
+/// be detached) to CVM `to` (`None`: detaches it), as Attach, Detach and Migrate do.
+fn reattach(
+    state: &mut State,
+    caller: &Caller,
+    (vpc_id, eni_id): (&str, &str),
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Now,
+) -> Result<Option<i64>, Failure> {
+    let (v, e) = state.child::<Eni>(caller, vpc_id, eni_id)?;
+    from.into_iter().chain(to).try_for_each(check_instance)?;
+    let eni = &mut state.vpcs[v].enis[e];
+    let refusal = match (eni.instance(), from) {
+        (current, Some(from)) if current != Some(from) => Some((
+            ErrorCode::InvalidNetworkInterfaceNotAttached,
+            format!("is not attached to `{from}`"),
+        )),
+        (Some(current), None) => Some((
+            ErrorCode::InvalidNetworkInterfaceAlreadyAssociated,
+            format!("is already attached to `{current}`"),
+        )),
+        _ if to.is_some() && to == from => Some((
+            ErrorCode::InvalidNetworkInterfaceAlreadyAssociated,
+            "is already attached to the target CVM".to_owned(),
+        )),
+        _ => None,
+    };
+    if let Some((code, what)) = refusal {
+        return Err(Failure::business(code, format!("`{eni_id}` {what}")));
+    }
+    eni.attachment = to.map(|id| (id.to_owned(), now));
+    Ok(task(state, caller))
+}
+
+impl Model for AttachNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let ids = (r.vpc_id.as_str(), r.network_interface_id.as_str());
+        let task_id = reattach(state, caller, ids, None, Some(&r.instance_id), now)?;
+        Ok(AttachNetworkInterfaceOutput {
+            task_id,
+            ..Default::default()
+        })
+    }
+}
+
+impl Model for DetachNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let ids = (r.vpc_id.as_str(), r.network_interface_id.as_str());
+        let task_id = reattach(state, caller, ids, Some(&r.instance_id), None, now)?;
+        Ok(DetachNetworkInterfaceOutput {
+            task_id,
+            ..Default::default()
+        })
+    }
+}
+
+impl Model for MigrateNetworkInterface {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let ids = (r.vpc_id.as_str(), r.network_interface_id.as_str());
+        let (from, to) = (
+            Some(r.old_instance_id.as_str()),
+            Some(r.new_instance_id.as_str()),
+        );
+        let task_id = reattach(state, caller, ids, from, to, now)?;
+        Ok(MigrateNetworkInterfaceOutput {
+            task_id,
+            ..Default::default()
+        })
+    }
+}
+
+/// Moves a secondary address between two interfaces of one subnet; it becomes
+/// the last address of the new one.
+impl Model for MigratePrivateIpAddress {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let vpc_id = r.vpc_id.as_str();
+        let (v, old) = state.child::<Eni>(caller, vpc_id, &r.old_network_interface_id)?;
+        let (_, new) = state.child::<Eni>(caller, vpc_id, &r.new_network_interface_id)?;
+        let address = address("privateIpAddress", &r.private_ip_address)?;
+        let enis = &mut state.vpcs[v].enis;
+        let i = secondary(&enis[old], address)?;
+        let (from, to) = (&enis[old], &enis[new]);
+        if old == new {
+            let message = format!("`{address}` is already an address of `{}`", to.head.id);
+            return Err(Failure::invalid_parameter(message));
+        }
+        if from.subnet_id != to.subnet_id {
+            let (a, b) = (&from.head.id, &to.head.id);
+            let message = format!("`{a}` and `{b}` are in different subnets");
+            let code = ErrorCode::InvalidNetworkInterfaceSubnetMismatch;
+            return Err(Failure::business(code, message));
+        }
+        let moved = enis[old].ips.remove(i);
+        enis[new].ips.push(moved);
+        Ok(MigratePrivateIpAddressOutput {
+            task_id: task(state, caller),
             ..Default::default()
         })
     }
@@ -719,6 +872,230 @@ mod tests {
             T0,
         ));
         assert_eq!(out["totalCount"], 0);
+    }
+
+    /// A's VPC with interfaces `one` (10.0.1.2, 10.0.1.3) and `two` (10.0.1.4)
+    /// in subnet s1 and `three` (10.0.2.2) in subnet s2; returns the VPC and the three ids.
+    fn three_interfaces(state: &mut State) -> (String, [String; 3]) {
+        let a = caller(A, "gz");
+        let (vpc, s1) = vpc_with_subnet(state);
+        let s2 = [
+            ("vpcId", vpc.as_str()),
+            ("subnetSet.0.subnetName", "s2"),
+            ("subnetSet.0.cidrBlock", "10.0.2.0/24"),
+            ("subnetSet.0.zoneId", "100003"),
+        ];
+        let s2 = ok(call(state, &a, "CreateSubnet", &s2, T0))["subnetSet"][0]["subnetId"].clone();
+        let s2 = s2.as_str().expect("an id");
+        for (name, subnet, extra) in [
+            ("one", s1.as_str(), "1"),
+            ("two", &s1, "0"),
+            ("three", s2, "0"),
+        ] {
+            let pairs = [
+                ("vpcId", vpc.as_str()),
+                ("subnetId", subnet),
+                ("eniName", name),
+                ("secondaryPrivateIpAddressCount", extra),
+            ];
+            ok(call(state, &a, "CreateNetworkInterface", &pairs, T0));
+        }
+        let ids = ["one", "two", "three"].map(|name| eni_by_name(state, name).0);
+        (vpc, ids)
+    }
+
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
+    /// Runs each case's action for A in VPC `vpc` and checks its outcome.
+    fn check(state: &mut State, vpc: &str, cases: &[Case<'_>]) {
+        for (action, pairs, expected) in cases {
+            let mut all = vec![("vpcId", vpc)];
+            all.extend_from_slice(pairs);
+            assert_eq!(
+                outcome(state, action, &all),
+                *expected,
+                "{action} {pairs:?}"
+            );
+        }
+    }
+
+    /// The instance ids A's interface `id` lists as attached to.
+    fn instances(state: &mut State, id: &str) -> Value {
+        let pairs = [("networkInterfaceId", id)];
+        let out = ok(call(
+            state,
+            &caller(A, "gz"),
+            "DescribeNetworkInterfaces",
+            &pairs,
+            T0,
+        ));
+        let set = out["data"][0]["instanceSet"]
+            .as_array()
+            .expect("a set")
+            .clone();
+        set.iter().map(|i| i["instanceId"].clone()).collect()
+    }
+
+    #[test]
+    fn interfaces_attach_to_one_cvm_at_a_time() {
+        let mut state = State::default();
+        let (vpc, [one, two, _]) = three_interfaces(&mut state);
+        let (one, two) = (one.as_str(), two.as_str());
+        let eni = ("networkInterfaceId", one);
+        let (ins1, ins2, ins3) = ("ins-0000000a", "ins-0000000b", "ins-0000000c");
+        let cases: &[Case<'_>] = &[
+            (
+                "AttachNetworkInterface",
+                &[eni, ("instanceId", "ins-A0000000")],
+                "InvalidInstance.NotFound",
+            ),
+            (
+                "AttachNetworkInterface",
+                &[eni, ("instanceId", "ins-1")],
+                "InvalidInstance.NotFound",
+            ),
+            (
+                "AttachNetworkInterface",
+                &[("networkInterfaceId", "eni-none"), ("instanceId", ins1)],
+                "InvalidNetworkInterface.NotFound",
+            ),
+            (
+                "DetachNetworkInterface",
+                &[eni, ("instanceId", ins1)],
+                "InvalidNetworkInterface.NotAttached",
+            ),
+            ("AttachNetworkInterface", &[eni, ("instanceId", ins1)], "ok"),
+            (
+                "AttachNetworkInterface",
+                &[eni, ("instanceId", ins2)],
+                "InvalidNetworkInterface.AlreadyAssociated",
+            ),
+            (
+                "AttachNetworkInterface",
+                &[eni, ("instanceId", ins1)],
+                "InvalidNetworkInterface.AlreadyAssociated",
+            ),
+            (
+                "DeleteNetworkInterface",
+                &[eni],
+                "InvalidNetworkInterface.CanNotDelete",
+            ),
+            (
+                "DetachNetworkInterface",
+                &[eni, ("instanceId", ins2)],
+                "InvalidNetworkInterface.NotAttached",
+            ),
+            (
+                "DetachNetworkInterface",
+                &[("networkInterfaceId", two), ("instanceId", ins1)],
+                "InvalidNetworkInterface.NotAttached",
+            ),
+            (
+                "MigrateNetworkInterface",
+                &[eni, ("oldInstanceId", ins2), ("newInstanceId", ins3)],
+                "InvalidNetworkInterface.NotAttached",
+            ),
+            (
+                "MigrateNetworkInterface",
+                &[eni, ("oldInstanceId", ins1), ("newInstanceId", ins1)],
+                "InvalidNetworkInterface.AlreadyAssociated",
+            ),
+            (
+                "MigrateNetworkInterface",
+                &[eni, ("oldInstanceId", ins1), ("newInstanceId", "vm-1")],
+                "InvalidInstance.NotFound",
+            ),
+            (
+                "MigrateNetworkInterface",
+                &[eni, ("oldInstanceId", ins1), ("newInstanceId", ins3)],
+                "ok",
+            ),
+        ];
+        check(&mut state, &vpc, cases);
+        assert_eq!(instances(&mut state, one), json!([ins3]));
+        assert_eq!(instances(&mut state, two), json!([]));
+        let by_instance = |state: &mut State, id: &str| {
+            let out = ok(call(
+                state,
+                &caller(A, "gz"),
+                "DescribeNetworkInterfaces",
+                &[("instanceId", id)],
+                T0,
+            ));
+            (
+                out["totalCount"].clone(),
+                out["data"][0]["instanceSet"][0]["attachTime"].clone(),
+            )
+        };
+        assert_eq!(
+            by_instance(&mut state, ins3),
+            (json!(1), json!("2023-11-14 22:13:20"))
+        );
+        assert_eq!(by_instance(&mut state, ins1).0, 0);
+        let cases: &[Case<'_>] = &[
+            ("DetachNetworkInterface", &[eni, ("instanceId", ins3)], "ok"),
+            (
+                "DetachNetworkInterface",
+                &[eni, ("instanceId", ins3)],
+                "InvalidNetworkInterface.NotAttached",
+            ),
+            ("DeleteNetworkInterface", &[eni], "ok"),
+        ];
+        check(&mut state, &vpc, cases);
+    }
+
+    #[test]
+    fn secondary_addresses_move_within_a_subnet() {
+        let mut state = State::default();
+        let (vpc, [one, two, three]) = three_interfaces(&mut state);
+        let moves = |ip: &'static str, from: &'static str, to: &'static str| {
+            let id = |name| match name {
+                "one" => one.clone(),
+                "two" => two.clone(),
+                "three" => three.clone(),
+                other => other.to_owned(),
+            };
+            [
+                ("privateIpAddress".to_owned(), ip.to_owned()),
+                ("oldNetworkInterfaceId".to_owned(), id(from)),
+                ("newNetworkInterfaceId".to_owned(), id(to)),
+            ]
+        };
+        let cases = [
+            (moves("10.0.1.3", "one", "two"), "ok"),
+            (
+                moves("10.0.1.3", "one", "two"),
+                "InvalidPrivateIpAddress.NotFound",
+            ),
+            (
+                moves("10.0.1.4", "two", "one"),
+                "InvalidPrivateip.IsPrimary",
+            ),
+            (
+                moves("10.0.1.3", "two", "three"),
+                "InvalidNetworkInterface.SubnetMismatch",
+            ),
+            (moves("10.0.1.3", "two", "two"), "InvalidParameter"),
+            (
+                moves("10.0.1.3", "two", "eni-none"),
+                "InvalidNetworkInterface.NotFound",
+            ),
+            (moves("10.0.1", "two", "one"), "InvalidParameter"),
+        ];
+        for (pairs, expected) in &cases {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            check(
+                &mut state,
+                &vpc,
+                &[("MigratePrivateIpAddress", &pairs, expected)],
+            );
+        }
+        assert_eq!(eni_by_name(&mut state, "one").1, ["10.0.1.2*"]);
+        assert_eq!(eni_by_name(&mut state, "two").1, ["10.0.1.4*", "10.0.1.3"]);
+        assert_eq!(eni_by_name(&mut state, "three").1, ["10.0.2.2*"]);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Subnets: create, list, describe, rename and delete.
+//! Subnets: create, list, describe, rename and delete; and whether a default
+//! subnet could be created.
 
 use qcapi_core::vpc::*;
 
@@ -13,6 +14,7 @@ pub(super) fn register(handlers: &mut Handlers) {
         .add(DescribeSubnet::run)
         .add(ModifySubnetAttribute::run)
         .add(DeleteSubnet::run)
+        .read::<CheckDefaultSubnet>()
         // With the bound ACLs: a dump shows the whole state.
         .listing("subnets", || {
             DescribeSubnetEx::new().limit(i64::MAX).get_acl_id_flag(1)
@@ -220,17 +222,34 @@ impl Model for DeleteSubnet {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
         let vpc = &mut state.vpcs[v];
         let subnet = &vpc.subnets[s];
-        if let Some(eni) = vpc.enis.iter().find(|e| e.subnet_id == subnet.head.id) {
+        if let Some(ip) = eni::held_ips(vpc, &subnet.head.id).next() {
             return Err(Failure::business(
                 ErrorCode::InvalidSubnetCannotDelete,
                 format!(
-                    "subnet `{}` still holds network interface {}",
-                    subnet.head.un_id, eni.head.id
+                    "subnet `{}` still holds address {ip} (of a network interface or a VIP)",
+                    subnet.head.un_id
                 ),
             ));
         }
         vpc.subnets.remove(s);
         Ok(DeleteSubnetOutput::default())
+    }
+}
+
+/// The emulator has no default VPC yet: one would be created with room for a
+/// default subnet in any zone, so the answer is always yes.
+impl Listed for CheckDefaultSubnet {
+    fn list(_: &State, _: &Caller, r: &Self) -> Result<Self::Output, Failure> {
+        if let Some(zone) = r.zone_id.as_deref().filter(|z| z.parse::<i64>().is_err()) {
+            let message = format!("parameter `zoneId` must be a zone's number, got `{zone}`");
+            return Err(Failure::invalid_parameter(message));
+        }
+        Ok(CheckDefaultSubnetOutput {
+            data: Some(CheckDefaultSubnetData {
+                check_result: Some(true),
+            }),
+            ..Default::default()
+        })
     }
 }
 
@@ -452,5 +471,27 @@ mod tests {
         assert_eq!(dumped["subnets"], described["data"], "{dumped}");
         assert_eq!(dumped["subnets"][0]["unSubnetId"], subnet.as_str());
         assert_eq!(dump(&state, &caller(B, "gz"))["subnets"], json!([]));
+    }
+
+    #[test]
+    fn a_default_subnet_can_always_be_created() {
+        let mut state = State::default();
+        let check = |state: &mut State, pairs: &[(&str, &str)], expected: Result<bool, &str>| {
+            let got = call(state, &caller(A, "gz"), "CheckDefaultSubnet", pairs, T0);
+            let got = got.map(|out| out["data"]["checkResult"].as_bool().expect("a flag"));
+            assert_eq!(
+                got.map_err(|e| e.code_desc),
+                expected.map_err(str::to_owned),
+                "{pairs:?}"
+            );
+        };
+        check(&mut state, &[], Ok(true));
+        check(&mut state, &[("zoneId", "100003")], Ok(true));
+        check(
+            &mut state,
+            &[("zoneId", "ap-guangzhou-3")],
+            Err("InvalidParameter"),
+        );
+        assert!(!may_change("CheckDefaultSubnet"));
     }
 }

@@ -115,6 +115,16 @@ impl Handlers {
             let answer = A::list(state, caller, &everything()).ok();
             serde_json::to_value(answer).unwrap_or_default()["data"].take()
         });
+        self.read::<A>()
+    }
+
+    /// Registers the action `A`, answered from the state alone, without a dump
+    /// (its answer is not a listing of resources).
+    pub(crate) fn read<A>(&mut self) -> &mut Self
+    where
+        A: Listed + FromParams + 'static,
+        A::Output: Serialize,
+    {
         self.read_only.insert(A::action_spec().name);
         self.add(describe::<A>)
     }

@@ -1,7 +1,10 @@
-//! VPCs: create (with their first subnets and default route table), list, delete;
-//! and the lookups of the caller's VPCs and of the resources inside them.
+//! VPCs: create (with their first subnets and default route table), list
+//! (DescribeVpcEx and the older DescribeVpcs), rename, delete, their quotas and
+//! their VIPs; and the lookups of the caller's VPCs and of the resources inside them.
 
 use qcapi_core::vpc::*;
+use serde::{Deserialize, Serialize};
+use std::net::Ipv4Addr;
 
 use super::table::count;
 use super::table::{Handlers, InVpc, Listed, Listing, Model, Now, Order, Resource, check_new_name};
@@ -11,6 +14,21 @@ pub(super) fn register(handlers: &mut Handlers) {
     handlers
         .add(CreateVpc::run)
         .add(DeleteVpc::run)
+        .add(ModifyVpcAttribute::run)
+        .add(AssociateVip::run)
+        .read::<DescribeVpcs>()
+        .read::<DescribeVpcLimit>()
+        // No action lists VIPs: the dump shows them as stored.
+        .dump("vips", |state, caller| {
+            let vips = state.vpcs_of(caller).flat_map(|v| {
+                let vip = |x: &Vip| {
+                    json!({"vpcId": v.head.un_id, "subnetId": x.subnet_id,
+                    "vipId": x.id, "address": x.address, "lanIp": x.host})
+                };
+                v.vips.iter().map(vip)
+            });
+            Value::Array(vips.collect())
+        })
         .listing("vpcs", || DescribeVpcEx::new().limit(i64::MAX));
 }
 
@@ -47,6 +65,8 @@ impl Model for CreateVpc {
             }],
             network_acls: Vec::new(),
             enis: Vec::new(),
+            multicast: false,
+            vips: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -157,7 +177,7 @@ impl Listed for DescribeVpcEx {
                 vpg_num: Some(0),
                 nat_num: Some(0),
                 is_default: Some(false),
-                is_multicast: Some(false),
+                is_multicast: Some(v.multicast),
                 create_time: Some(format_datetime(v.head.created)),
             })
             .collect();
@@ -193,6 +213,198 @@ impl Model for DeleteVpc {
         }
         state.vpcs.remove(index);
         Ok(DeleteVpcOutput::default())
+    }
+}
+
+impl Model for ModifyVpcAttribute {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let others = state.vpcs_of(caller).filter(|o| !o.head.has_id(&r.vpc_id));
+        check_new_name(
+            others,
+            &r.vpc_name,
+            None,
+            &format!("region `{}`", caller.region),
+        )?;
+        let multicast = r.is_multicast.as_deref().map(|text| {
+            let message = || format!("parameter `isMulticast` must be a boolean, got `{text}`");
+            qcapi_core::params::parse_bool(text)
+                .ok_or_else(|| Failure::invalid_parameter(message()))
+        });
+        let vpc = &mut state.vpcs[v];
+        vpc.multicast = multicast.transpose()?.unwrap_or(vpc.multicast);
+        vpc.head.name = r.vpc_name;
+        Ok(ModifyVpcAttributeOutput::default())
+    }
+}
+
+/// Without `vpcId`, every VPC with its subnets, in creation order; with one
+/// (old-style only, as documented), that VPC's fields at the top level.
+impl Listed for DescribeVpcs {
+    fn list(state: &State, caller: &Caller, r: &Self) -> Result<Self::Output, Failure> {
+        let Some(id) = r.vpc_id.as_deref() else {
+            let item = |v: &Vpc| DescribeVpcsVpcSet {
+                vpc_id: Some(v.head.id.clone()),
+                vpc_name: Some(v.head.name.clone()),
+                cidr_block: Some(v.cidr.to_string()),
+                subnet_set: Some(
+                    v.subnets
+                        .iter()
+                        .map(|s| DescribeVpcsVpcSetSubnetSet {
+                            subnet_id: Some(s.head.id.clone()),
+                            subnet_name: Some(s.head.name.clone()),
+                            cidr_block: Some(s.cidr.to_string()),
+                            zone_id: Some(s.zone_id),
+                        })
+                        .collect(),
+                ),
+            };
+            let vpc_set: Vec<_> = state.vpcs_of(caller).map(item).collect();
+            return Ok(DescribeVpcsOutput {
+                total_count: Some(count(vpc_set.len())),
+                vpc_set: Some(vpc_set),
+                ..Default::default()
+            });
+        };
+        let v = &state.vpcs[state.vpc_index(caller, id)?];
+        if v.head.id != id {
+            let message = format!(
+                "DescribeVpcs takes old-style VPC ids only (`{}`)",
+                v.head.id
+            );
+            return Err(Failure::business(Vpc::NOT_FOUND, message));
+        }
+        let subnet = |s: &Subnet| DescribeVpcsSubnetSet {
+            subnet_id: Some(s.head.id.clone()),
+            subnet_name: Some(s.head.name.clone()),
+            route_table_id: Some(s.route_table_id.clone()),
+            cidr_block: Some(s.cidr.to_string()),
+            zone_id: Some(s.zone_id),
+            subnet_create_time: Some(format_datetime(s.head.created)),
+        };
+        let table = |t: &RouteTable| DescribeVpcsRouteTableSet {
+            route_table_id: Some(t.head.id.clone()),
+            route_table_type: Some(t.kind),
+            route_table_name: Some(t.head.name.clone()),
+        };
+        Ok(DescribeVpcsOutput {
+            vpc_id: Some(v.head.id.clone()),
+            vpc_name: Some(v.head.name.clone()),
+            cidr_block: Some(v.cidr.to_string()),
+            vpc_create_time: Some(format_datetime(v.head.created)),
+            subnet_set: Some(v.subnets.iter().map(subnet).collect()),
+            route_table_set: Some(v.route_tables.iter().map(table).collect()),
+            ..Default::default()
+        })
+    }
+}
+
+/// The emulator's default quotas, by DescribeVpcLimit type code (every code
+/// the spec allows). The values are the emulator's choice, in the range of
+/// Tencent's published quotas; nothing enforces them yet. One table, so that
+/// a later change can make them settable (per account) and enforce them.
+pub(crate) const DEFAULT_LIMITS: &[(&str, i64)] = &[
+    ("0", 20),   // VPCs per account (and region)
+    ("1", 100),  // subnets per VPC
+    ("2", 10),   // route tables per VPC
+    ("3", 50),   // routes per route table
+    ("4", 20),   // VPN gateways per VPC
+    ("5", 20),   // customer gateways per account
+    ("7", 20),   // VPN connections per customer gateway
+    ("8", 20),   // connections per VPN gateway
+    ("15", 50),  // network ACLs per VPC
+    ("17", 20),  // inbound rules per ACL
+    ("18", 20),  // outbound rules per ACL
+    ("20", 10),  // active peerings per VPC
+    ("22", 100), // classic-link CVMs per VPC
+    ("32", 100), // SNAT rules per direct-connect gateway
+    ("34", 100), // DNAT rules per direct-connect gateway
+    ("36", 100), // DNAPT rules per direct-connect gateway
+    ("38", 100), // SNAPT rules per direct-connect gateway
+    ("44", 256), // SSL VPN address pool size
+    ("51", 1),   // SSL VPNs per VPC
+    ("55", 3),   // NAT gateways per VPC
+    ("56", 10),  // public IPs per NAT gateway
+    ("57", 50),  // network interfaces per VPC
+];
+
+impl Listed for DescribeVpcLimit {
+    fn list(_: &State, _: &Caller, r: &Self) -> Result<Self::Output, Failure> {
+        let limit = |code: &String| DEFAULT_LIMITS.iter().find(|(c, _)| c == code);
+        // The spec allows only the table's codes.
+        let limits = r.r#type.iter().filter_map(limit);
+        let limits = limits.map(|&(code, n)| (code.to_owned(), Value::from(n)));
+        Ok(DescribeVpcLimitOutput {
+            data: Some(DescribeVpcLimitData {
+                limit: Some(Value::Object(limits.collect())),
+            }),
+            ..Default::default()
+        })
+    }
+}
+
+/// A virtual IP of a VPC, bound to a host's private address. VIPs are handed
+/// out by customer service, so any positive id names one of the account's; its
+/// own address is the lowest free one of the subnet of the first host it is
+/// bound to, and it stays in that subnet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Vip {
+    id: i64,
+    /// Old-style id of its subnet.
+    pub(super) subnet_id: String,
+    pub(super) address: Ipv4Addr,
+    host: Ipv4Addr,
+}
+
+/// Binds VIP `vipId` to `lanIp`, any assignable address of a subnet of the VPC
+/// other than a VIP's (CVMs are not modelled); binding it again moves it.
+impl Model for AssociateVip {
+    fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
+        let v = state.vpc_index(caller, &r.vpc_id)?;
+        let host = eni::address("lanIp", &r.lan_ip)?;
+        let (vpc, id) = (&state.vpcs[v], r.vip_id);
+        let elsewhere = state
+            .vpcs_of(caller)
+            .find(|o| o.head.id != vpc.head.id && o.vips.iter().any(|x| x.id == id));
+        let in_use =
+            |message: String| Err(Failure::business(ErrorCode::InvalidVipIdInUse, message));
+        if id < 1 {
+            let message = format!("VIP {id} not found (VIP ids are positive)");
+            return Err(Failure::business(ErrorCode::InvalidVipIdNotFound, message));
+        }
+        if let Some(other) = elsewhere {
+            return in_use(format!("VIP {id} is bound in VPC `{}`", other.head.un_id));
+        }
+        let is_vip = vpc.vips.iter().any(|x| x.address == host);
+        let hosting = |s: &&Subnet| !is_vip && s.cidr.assignable().contains(&u32::from(host));
+        let Some(subnet) = vpc.subnets.iter().find(hosting) else {
+            let message = format!(
+                "`{host}` is no host address of a subnet of VPC `{}`",
+                r.vpc_id
+            );
+            return Err(Failure::business(ErrorCode::InvalidLanIpNotFound, message));
+        };
+        match vpc.vips.iter().position(|x| x.id == id) {
+            Some(i) if vpc.vips[i].subnet_id != subnet.head.id => {
+                let (from, to) = (&vpc.vips[i].subnet_id, &subnet.head.id);
+                return in_use(format!(
+                    "VIP {id} is in subnet `{from}`, `{host}` in `{to}`"
+                ));
+            }
+            Some(i) => state.vpcs[v].vips[i].host = host,
+            None => {
+                let address = eni::pick_ips(vpc, subnet, [], 1)?[0];
+                let subnet_id = subnet.head.id.clone();
+                let vip = Vip {
+                    id,
+                    subnet_id,
+                    address,
+                    host,
+                };
+                state.vpcs[v].vips.push(vip);
+            }
+        }
+        Ok(AssociateVipOutput::default())
     }
 }
 
@@ -407,6 +619,208 @@ mod tests {
             (Some(0), Some(1), Some(0))
         );
         assert_eq!(item["createTime"], "2023-11-14 22:13:20");
+    }
+
+    #[test]
+    fn vpc_renames_are_checked_like_creation() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let one = create_vpc(&mut state, &a, "one", "10.0.0.0/16");
+        create_vpc(&mut state, &a, "two", "10.1.0.0/16");
+        create_vpc(&mut state, &caller(B, "gz"), "taken-by-b", "10.1.0.0/16");
+        let check = |state: &mut State, extra: &[(&str, &str)], expected: &str| {
+            let mut pairs = vec![("vpcId", one.as_str())];
+            pairs.extend_from_slice(extra);
+            assert_eq!(
+                outcome(state, "ModifyVpcAttribute", &pairs),
+                expected,
+                "{extra:?}"
+            );
+        };
+        let long = "n".repeat(61);
+        check(&mut state, &[("vpcName", "two")], "InvalidVpcName.InUse");
+        check(&mut state, &[("vpcName", &long)], "InvalidParameter");
+        check(
+            &mut state,
+            &[("vpcName", "x"), ("isMulticast", "maybe")],
+            "InvalidParameter",
+        );
+        check(&mut state, &[("vpcName", "one")], "ok");
+        check(
+            &mut state,
+            &[("vpcName", "taken-by-b"), ("isMulticast", "1")],
+            "ok",
+        );
+        let missing = [("vpcId", "vpc-none"), ("vpcName", "x")];
+        assert_eq!(
+            outcome(&mut state, "ModifyVpcAttribute", &missing),
+            "InvalidVpc.NotFound"
+        );
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcEx",
+            &[("vpcId", &one)],
+            T0,
+        ));
+        assert_eq!(
+            (&out["data"][0]["vpcName"], &out["data"][0]["isMulticast"]),
+            (&json!("taken-by-b"), &json!(true))
+        );
+    }
+
+    #[test]
+    fn describe_vpcs_answers_both_documented_shapes() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (unified, subnet) = vpc_with_subnet(&mut state);
+        create_vpc(&mut state, &a, "empty", "10.1.0.0/16");
+        create_vpc(&mut state, &caller(B, "gz"), "b's", "10.1.0.0/16");
+        let all = ok(call(&mut state, &a, "DescribeVpcs", &[], T0));
+        assert_eq!(all["totalCount"], 2);
+        let set = &all["vpcSet"];
+        assert_eq!(
+            (&set[0]["vpcName"], &set[1]["vpcName"]),
+            (&json!("v"), &json!("empty"))
+        );
+        let old = set[0]["vpcId"].as_str().expect("an id").to_owned();
+        assert_eq!(
+            set[0]["subnetSet"],
+            json!([{"subnetId": "gz_subnet_3", "subnetName": "s1", "cidrBlock": "10.0.1.0/24", "zoneId": 100003}])
+        );
+        assert_eq!(set[1]["subnetSet"], json!([]));
+        assert!(all.get("vpcCreateTime").is_none(), "{all}");
+        let one = ok(call(&mut state, &a, "DescribeVpcs", &[("vpcId", &old)], T0));
+        assert_eq!(
+            (&one["vpcId"], &one["cidrBlock"]),
+            (&json!(old), &json!("10.0.0.0/16"))
+        );
+        assert_eq!(one["vpcCreateTime"], "2023-11-14 22:13:20");
+        assert_eq!(
+            one["subnetSet"][0]["routeTableId"],
+            one["routeTableSet"][0]["routeTableId"]
+        );
+        assert_eq!(
+            one["subnetSet"][0]["subnetCreateTime"],
+            "2023-11-14 22:13:20"
+        );
+        assert_eq!(one["routeTableSet"][0]["routeTableType"], 1);
+        assert!(
+            one.get("totalCount").is_none() && one.get("vpcSet").is_none(),
+            "{one}"
+        );
+        for id in [unified.as_str(), "gz_vpc_999", subnet.as_str()] {
+            assert_eq!(
+                outcome(&mut state, "DescribeVpcs", &[("vpcId", id)]),
+                "InvalidVpc.NotFound",
+                "{id}"
+            );
+        }
+        assert!(!may_change("DescribeVpcs") && !may_change("DescribeVpcLimit"));
+        assert!(may_change("ModifyVpcAttribute") && may_change("AssociateVip"));
+    }
+
+    #[test]
+    fn vpc_limits_cover_every_documented_type() {
+        let allowed = DescribeVpcLimit::SPEC.params[0].allowed;
+        let table: Vec<&str> = DEFAULT_LIMITS.iter().map(|(code, _)| *code).collect();
+        assert_eq!(table, allowed, "the table follows the spec's type codes");
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let out = ok(call(
+            &mut state,
+            &a,
+            "DescribeVpcLimit",
+            &[("type.0", "57"), ("type.1", "0"), ("type.2", "1")],
+            T0,
+        ));
+        assert_eq!(out["data"]["limit"], json!({"0": 20, "1": 100, "57": 50}));
+        assert_eq!(
+            outcome(&mut state, "DescribeVpcLimit", &[("type.0", "6")]),
+            "InvalidParameter"
+        );
+    }
+
+    #[test]
+    fn vips_bind_to_hosts_of_one_subnet() {
+        let mut state = State::default();
+        let a = caller(A, "gz");
+        let (vpc, subnet) = vpc_with_subnet(&mut state); // 10.0.1.0/24
+        let other = create_vpc(&mut state, &a, "other", "10.1.0.0/16");
+        let s2 = [
+            ("vpcId", vpc.as_str()),
+            ("subnetSet.0.subnetName", "s2"),
+            ("subnetSet.0.cidrBlock", "10.0.2.0/24"),
+            ("subnetSet.0.zoneId", "100003"),
+        ];
+        ok(call(&mut state, &a, "CreateSubnet", &s2, T0));
+        let s3 = [
+            ("vpcId", other.as_str()),
+            ("subnetSet.0.subnetName", "s3"),
+            ("subnetSet.0.cidrBlock", "10.1.0.0/24"),
+            ("subnetSet.0.zoneId", "100003"),
+        ];
+        ok(call(&mut state, &a, "CreateSubnet", &s3, T0));
+        let check = |state: &mut State, vpc: &str, vip: &str, lan_ip: &str, expected: &str| {
+            let pairs = [("vpcId", vpc), ("vipId", vip), ("lanIp", lan_ip)];
+            assert_eq!(
+                outcome(state, "AssociateVip", &pairs),
+                expected,
+                "{pairs:?}"
+            );
+        };
+        check(
+            &mut state,
+            "vpc-none",
+            "1",
+            "10.0.1.9",
+            "InvalidVpc.NotFound",
+        );
+        check(&mut state, &vpc, "0", "10.0.1.9", "InvalidVipId.NotFound");
+        check(&mut state, &vpc, "1", "10.0.3.9", "InvalidLanIp.NotFound");
+        check(&mut state, &vpc, "1", "10.0.1.255", "InvalidLanIp.NotFound");
+        check(&mut state, &vpc, "1", "ten", "InvalidParameter");
+        check(&mut state, &vpc, "1", "10.0.1.9", "ok");
+        // Its address is the subnet's lowest free one: a host cannot be it, an interface cannot take it.
+        check(&mut state, &vpc, "2", "10.0.1.2", "InvalidLanIp.NotFound");
+        let eni = [
+            ("vpcId", vpc.as_str()),
+            ("subnetId", subnet.as_str()),
+            ("eniName", "e"),
+            ("privateIpAddressSet.0.privateIpAddress", "10.0.1.2"),
+            ("privateIpAddressSet.0.primary", "true"),
+        ];
+        assert_eq!(
+            outcome(&mut state, "CreateNetworkInterface", &eni),
+            "InvalidPrivateIpAddress.InUse"
+        );
+        let subnets = ok(call(
+            &mut state,
+            &a,
+            "DescribeSubnet",
+            &[("vpcId", &vpc), ("subnetId", &subnet)],
+            T0,
+        ));
+        assert_eq!(subnets["availableIPNum"], 252);
+        check(&mut state, &vpc, "1", "10.0.1.10", "ok");
+        check(&mut state, &vpc, "1", "10.0.2.10", "InvalidVipId.InUse");
+        check(&mut state, &other, "1", "10.1.0.10", "InvalidVipId.InUse");
+        check(&mut state, &other, "2", "10.1.0.10", "ok");
+        let vips = &dump(&state, &a)["vips"];
+        let first = json!({"vpcId": vpc, "subnetId": "gz_subnet_3", "vipId": 1, "address": "10.0.1.2", "lanIp": "10.0.1.10"});
+        assert_eq!(
+            (&vips[0], vips[1]["address"].as_str()),
+            (&first, Some("10.1.0.2"))
+        );
+        assert_eq!(dump(&state, &caller(B, "gz"))["vips"], json!([]));
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DeleteSubnet",
+                &[("vpcId", &vpc), ("subnetId", &subnet)]
+            ),
+            "InvalidSubnet.CannotDelete"
+        );
     }
 
     #[test]

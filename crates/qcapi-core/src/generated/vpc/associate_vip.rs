@@ -8,12 +8,20 @@ use serde::{Deserialize, Serialize};
 
 /// Binds a pre-allocated internal VIP (obtained through customer service) to a CVM in the VPC, for active/standby setups.
 ///
+/// The emulator does not model CVMs nor the customer-service allocation of VIPs: any positive `vipId` names one of
+/// the account's VIPs, and `lanIp` may be any assignable address of a subnet of the VPC other than a VIP's. On its first
+/// binding a VIP takes the lowest free address of that subnet (as an interface's address would; it counts as held, and
+/// the subnet cannot be deleted while it holds it); binding it again moves it to another host of the same subnet.
+/// A VIP bound in another VPC or subnet is `InvalidVipId.InUse`.
+///
 /// Wire name `AssociateVip`. Synchronous. Not idempotent: retried only when it provably was not sent.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVipId.NotFound`](ErrorCode::InvalidVipIdNotFound): The VIP does not exist.
 /// - [`InvalidLanIp.NotFound`](ErrorCode::InvalidLanIpNotFound): No CVM has this private IP in the VPC.
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVipId.InUse`](ErrorCode::InvalidVipIdInUse): The VIP is bound in another VPC of the account, or in another subnet than `lanIp`'s. The documentation names no code for this; the name is the emulator's choice.
+/// - [`ResourceInsufficient.Subnet`](ErrorCode::ResourceInsufficientSubnet): The subnet has no free address left for the VIP. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssociateVip {
     /// VPC of the CVM, old-style or unified ID.
@@ -36,7 +44,7 @@ impl AssociateVip {
             FieldSpec::integer("vipId", "ID of the VIP, e.g. `12`.").required(),
             FieldSpec::string("lanIp", "Private IP of the CVM to bind the VIP to.").required(),
         ])
-        .errors(&["InvalidVipId.NotFound", "InvalidLanIp.NotFound", "InvalidVpc.NotFound"]);
+        .errors(&["InvalidVipId.NotFound", "InvalidLanIp.NotFound", "InvalidVpc.NotFound", "InvalidVipId.InUse", "ResourceInsufficient.Subnet"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, vip_id: i64, lan_ip: impl Into<String>) -> Self {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Attaches an elastic network interface to a VPC CVM in the same zone, running or stopped (asynchronous: poll the returned task).
 ///
-/// An interface attaches to one CVM at a time, and a CVM has one primary interface. (The documentation page's title line wrongly says it applies for a private IP.)
+/// An interface attaches to one CVM at a time, and a CVM has one primary interface. (The documentation page's title line wrongly says it applies for a private IP.) The emulator does not model CVMs yet: any well-formed instance id (`ins-` and 8 lowercase letters or digits) names one, and a malformed one is `InvalidInstance.NotFound`. It answers `taskId` at the top level.
 ///
 /// Wire name `AttachNetworkInterface`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4820>.

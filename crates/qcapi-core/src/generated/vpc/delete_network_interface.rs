@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes a detached elastic network interface and releases its private IPs (asynchronous: poll the returned task).
 ///
+/// The emulator refuses an interface attached to a CVM (`InvalidNetworkInterface.CanNotDelete`); detach it first. It answers `taskId` at the top level.
+///
 /// Wire name `DeleteNetworkInterface`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4813>.
 ///

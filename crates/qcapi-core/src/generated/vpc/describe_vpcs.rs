@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The response has two shapes. Without `vpcId`: `totalCount` and `vpcSet`. With `vpcId`: the VPC's fields
 /// (`vpcId`, `vpcName`, `cidrBlock`, `vpcCreateTime`, `subnetSet`, `routeTableSet`) at the top level.
-/// Only old-style VPC IDs are accepted. Superseded by DescribeVpcEx; not in the documentation's overview list.
+/// Only old-style VPC IDs are accepted (the emulator answers a unified one `InvalidVpc.NotFound`). Superseded by DescribeVpcEx;
+/// not in the documentation's overview list. The emulator lists VPCs in creation order (the documentation names none).
 ///
 /// Wire name `DescribeVpcs`. Synchronous. Idempotent: safe to retry.
 ///

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Detaches an elastic network interface from its CVM; its EIPs become unassociated and billable (asynchronous: poll the returned task).
 ///
+/// Detaching from a CVM the interface is not attached to is `InvalidNetworkInterface.NotAttached`. The emulator does not model CVMs yet: any well-formed instance id (`ins-` and 8 lowercase letters or digits) names one, and a malformed one is `InvalidInstance.NotFound`. It answers `taskId` at the top level.
+///
 /// Wire name `DetachNetworkInterface`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/product/215/4822>.
 ///

@@ -80,6 +80,8 @@ pub enum ErrorCode {
     InvalidNetworkInterfaceNotAttached,
     /// `InvalidNetworkInterface.NotFound`: The network interface does not exist; check the ID you entered.
     InvalidNetworkInterfaceNotFound,
+    /// `InvalidNetworkInterface.SubnetMismatch`: The two interfaces are in different subnets. The documentation names no code for this; the name is the emulator's choice.
+    InvalidNetworkInterfaceSubnetMismatch,
     /// `InvalidNetworkInterfaceName`: The interface name is invalid (empty or longer than 60 characters).
     InvalidNetworkInterfaceName,
     /// `InvalidOriginalIP.Duplicate`: The original IP address is already used by another rule of this gateway.
@@ -94,9 +96,9 @@ pub enum ErrorCode {
     InvalidPeeringConnectionNameInUse,
     /// `InvalidPrivateIpAddress.InUse`: A requested private IP is already in use.
     InvalidPrivateIpAddressInUse,
-    /// `InvalidPrivateIpAddress.NotFound`: The address is not one of the interface's. The documentation names no code for this; the name is the emulator's choice.
+    /// `InvalidPrivateIpAddress.NotFound`: The address is not one of the old interface's. The documentation names no code for this; the name is the emulator's choice.
     InvalidPrivateIpAddressNotFound,
-    /// `InvalidPrivateip.IsPrimary`: The primary private IP cannot be released.
+    /// `InvalidPrivateip.IsPrimary`: The address is the old interface's primary one, which cannot move. The documentation names no code for this; the name is the emulator's choice.
     InvalidPrivateipIsPrimary,
     /// `InvalidRoute.NextHubLimitExceeded`: Too many next hops for one destination (at most 8 equal-cost public-gateway next hops).
     InvalidRouteNextHubLimitExceeded,
@@ -148,6 +150,8 @@ pub enum ErrorCode {
     InvalidUserGwName,
     /// `InvalidUserGwName.InUse`: The customer gateway name is already used by this account.
     InvalidUserGwNameInUse,
+    /// `InvalidVipId.InUse`: The VIP is bound in another VPC of the account, or in another subnet than `lanIp`'s. The documentation names no code for this; the name is the emulator's choice.
+    InvalidVipIdInUse,
     /// `InvalidVipId.NotFound`: The VIP does not exist.
     InvalidVipIdNotFound,
     /// `InvalidVpc.CannotDelete`: The VPC still holds resources and cannot be deleted.
@@ -271,6 +275,7 @@ impl ErrorCode {
             "InvalidNetworkInterface.InUse" => Self::InvalidNetworkInterfaceInUse,
             "InvalidNetworkInterface.NotAttached" => Self::InvalidNetworkInterfaceNotAttached,
             "InvalidNetworkInterface.NotFound" => Self::InvalidNetworkInterfaceNotFound,
+            "InvalidNetworkInterface.SubnetMismatch" => Self::InvalidNetworkInterfaceSubnetMismatch,
             "InvalidNetworkInterfaceName" => Self::InvalidNetworkInterfaceName,
             "InvalidOriginalIP.Duplicate" => Self::InvalidOriginalIPDuplicate,
             "InvalidOriginalIP.NotInVpcCidr" => Self::InvalidOriginalIPNotInVpcCidr,
@@ -305,6 +310,7 @@ impl ErrorCode {
             "InvalidUserGw.NotFound" => Self::InvalidUserGwNotFound,
             "InvalidUserGwName" => Self::InvalidUserGwName,
             "InvalidUserGwName.InUse" => Self::InvalidUserGwNameInUse,
+            "InvalidVipId.InUse" => Self::InvalidVipIdInUse,
             "InvalidVipId.NotFound" => Self::InvalidVipIdNotFound,
             "InvalidVpc.CannotDelete" => Self::InvalidVpcCannotDelete,
             "InvalidVpc.NotFound" => Self::InvalidVpcNotFound,
@@ -387,6 +393,7 @@ impl ErrorCode {
             Self::InvalidNetworkInterfaceInUse => "InvalidNetworkInterface.InUse",
             Self::InvalidNetworkInterfaceNotAttached => "InvalidNetworkInterface.NotAttached",
             Self::InvalidNetworkInterfaceNotFound => "InvalidNetworkInterface.NotFound",
+            Self::InvalidNetworkInterfaceSubnetMismatch => "InvalidNetworkInterface.SubnetMismatch",
             Self::InvalidNetworkInterfaceName => "InvalidNetworkInterfaceName",
             Self::InvalidOriginalIPDuplicate => "InvalidOriginalIP.Duplicate",
             Self::InvalidOriginalIPNotInVpcCidr => "InvalidOriginalIP.NotInVpcCidr",
@@ -421,6 +428,7 @@ impl ErrorCode {
             Self::InvalidUserGwNotFound => "InvalidUserGw.NotFound",
             Self::InvalidUserGwName => "InvalidUserGwName",
             Self::InvalidUserGwNameInUse => "InvalidUserGwName.InUse",
+            Self::InvalidVipIdInUse => "InvalidVipId.InUse",
             Self::InvalidVipIdNotFound => "InvalidVipId.NotFound",
             Self::InvalidVpcCannotDelete => "InvalidVpc.CannotDelete",
             Self::InvalidVpcNotFound => "InvalidVpc.NotFound",

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Moves a non-primary elastic network interface from one CVM to another in the same zone (asynchronous: poll the returned task).
 ///
+/// The interface must be attached to `oldInstanceId` (else `InvalidNetworkInterface.NotAttached`, the emulator's choice); moving it to the CVM it is on is `InvalidNetworkInterface.AlreadyAssociated`. The emulator does not model CVMs yet: any well-formed instance id (`ins-` and 8 lowercase letters or digits) names one, and a malformed one is `InvalidInstance.NotFound`. It answers `taskId` at the top level.
+///
 /// Wire name `MigrateNetworkInterface`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5384>.
 ///
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidNetworkInterface.NotFound`](ErrorCode::InvalidNetworkInterfaceNotFound): The network interface does not exist; check the ID you entered.
 /// - [`InvalidInstance.NotFound`](ErrorCode::InvalidInstanceNotFound): The CVM does not exist; check the ID you entered.
 /// - [`InvalidNetworkInterface.AlreadyAssociated`](ErrorCode::InvalidNetworkInterfaceAlreadyAssociated): The interface is already attached to the target CVM.
+/// - [`InvalidNetworkInterface.NotAttached`](ErrorCode::InvalidNetworkInterfaceNotAttached): The interface is not attached to `oldInstanceId`. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrateNetworkInterface {
     /// VPC of the interface and the CVMs, old-style or unified ID.
@@ -46,7 +49,7 @@ impl MigrateNetworkInterface {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult (top level per the documentation; other ENI actions also return it as `data.taskId`, which the client finds too)."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidInstance.NotFound", "InvalidNetworkInterface.AlreadyAssociated"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidInstance.NotFound", "InvalidNetworkInterface.AlreadyAssociated", "InvalidNetworkInterface.NotAttached"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

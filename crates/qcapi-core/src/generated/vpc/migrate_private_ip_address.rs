@@ -9,12 +9,17 @@ use serde::{Deserialize, Serialize};
 
 /// Moves a secondary private IP from one elastic network interface to another in the same subnet (asynchronous: poll the returned task).
 ///
+/// The documentation lists only the not-found errors; the emulator refuses an address the old interface does not hold, its primary address, interfaces in different subnets (codes of its choice), and the same interface twice (`InvalidParameter`). The address becomes the new interface's last one. It answers `taskId` at the top level.
+///
 /// Wire name `MigratePrivateIpAddress`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5385>.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNetworkInterface.NotFound`](ErrorCode::InvalidNetworkInterfaceNotFound): The network interface does not exist; check the ID you entered.
+/// - [`InvalidPrivateIpAddress.NotFound`](ErrorCode::InvalidPrivateIpAddressNotFound): The address is not one of the old interface's. The documentation names no code for this; the name is the emulator's choice.
+/// - [`InvalidPrivateip.IsPrimary`](ErrorCode::InvalidPrivateipIsPrimary): The address is the old interface's primary one, which cannot move. The documentation names no code for this; the name is the emulator's choice.
+/// - [`InvalidNetworkInterface.SubnetMismatch`](ErrorCode::InvalidNetworkInterfaceSubnetMismatch): The two interfaces are in different subnets. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigratePrivateIpAddress {
     /// VPC of the interfaces, old-style or unified ID.
@@ -44,7 +49,7 @@ impl MigratePrivateIpAddress {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult (top level per the documentation; other ENI actions also return it as `data.taskId`, which the client finds too)."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNetworkInterface.NotFound", "InvalidPrivateIpAddress.NotFound", "InvalidPrivateip.IsPrimary", "InvalidNetworkInterface.SubnetMismatch"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

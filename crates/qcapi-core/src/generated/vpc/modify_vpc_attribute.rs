@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// Renames a VPC; the name is the only attribute the documentation lets you change.
 ///
+/// The emulator also keeps the CLI-only `isMulticast` (`true`/`false`/`1`/`0`) and reports it as DescribeVpcEx's `isMulticast`.
+///
 /// Wire name `ModifyVpcAttribute`. Synchronous. Idempotent: safe to retry.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
