@@ -78,6 +78,9 @@ struct Vpc {
     route_tables: Vec<RouteTable>,
     network_acls: Vec<acl::NetworkAcl>,
     enis: Vec<eni::Eni>,
+    /// Absent from state files written before NAT gateways were modelled.
+    #[serde(default)]
+    nat_gateways: Vec<nat::NatGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -108,7 +111,7 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs and ENIs) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -180,6 +183,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     acl::register,
     eni::register,
     peering::register,
+    nat::register,
     task::register,
 ];
 
@@ -245,6 +249,7 @@ impl State {
 
 mod acl;
 mod eni;
+mod nat;
 mod peering;
 mod route;
 mod subnet;
