@@ -9,6 +9,7 @@ mod endpoints;
 mod eni_lifecycle;
 mod every_action;
 mod hardening;
+mod nat_gateway_lifecycle;
 mod network_acl_lifecycle;
 mod rejections;
 mod resilience;
