@@ -83,6 +83,9 @@ struct Vpc {
     multicast: bool,
     #[serde(default)]
     vips: Vec<vpc::Vip>,
+    /// Absent from state files written before NAT gateways were modelled.
+    #[serde(default)]
+    nat_gateways: Vec<nat::NatGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -113,7 +116,7 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs and ENIs) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -185,6 +188,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     acl::register,
     eni::register,
     peering::register,
+    nat::register,
     task::register,
 ];
 
@@ -250,6 +254,7 @@ impl State {
 
 mod acl;
 mod eni;
+mod nat;
 mod peering;
 mod route;
 mod subnet;

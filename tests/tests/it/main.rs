@@ -10,6 +10,7 @@ mod eni_attachment_lifecycle;
 mod eni_lifecycle;
 mod every_action;
 mod hardening;
+mod nat_gateway_lifecycle;
 mod network_acl_lifecycle;
 mod rejections;
 mod resilience;

@@ -370,7 +370,7 @@ impl State {
             p.state = next;
             if next == PeeringState::Deleted {
                 let id = p.head.id.clone();
-                self.drop_routes_to_peering(&id);
+                self.drop_routes_to(super::route::NEXT_TYPE_PEERING, &id);
             }
         }
         Ok(decided.map(|_| ()))

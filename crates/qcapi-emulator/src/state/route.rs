@@ -7,7 +7,9 @@ use super::*;
 use serde::{Deserialize, Serialize};
 
 /// `nextType` of a route through a peering connection.
-const NEXT_TYPE_PEERING: i64 = 4;
+pub(super) const NEXT_TYPE_PEERING: i64 = 4;
+/// `nextType` of a route through a NAT gateway.
+pub(super) const NEXT_TYPE_NAT: i64 = 8;
 
 pub(super) fn register(handlers: &mut Handlers) {
     handlers
@@ -35,7 +37,7 @@ table::resource! {
 }
 
 /// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
-/// (4 is a peering connection).
+/// (4 is a peering connection, 8 a NAT gateway).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Route {
     destination: Cidr,
@@ -70,7 +72,8 @@ fn next_type(text: &str) -> Result<i64, Failure> {
 impl State {
     /// Checks routes for VPC `v`: destinations are blocks not inside the VPC's
     /// own block (the local route covers it), and distinct; a peering next hop
-    /// (`nextType` 4) must be an active peering connection of this VPC.
+    /// (`nextType` 4) must be an active peering connection of this VPC, a NAT
+    /// gateway one (`nextType` 8) one of its NAT gateways.
     fn checked_routes<'r>(
         &self,
         v: usize,
@@ -95,13 +98,21 @@ impl State {
             let active_peering = |p: &Peering| {
                 p.head.id == next_hub && p.state == PeeringState::Active && p.joins(vpc)
             };
-            if next_type == NEXT_TYPE_PEERING && !self.peerings.iter().any(active_peering) {
+            let (known, kind) = match next_type {
+                NEXT_TYPE_PEERING => (
+                    self.peerings.iter().any(active_peering),
+                    "an active peering connection",
+                ),
+                NEXT_TYPE_NAT => (
+                    vpc.nat_gateways.iter().any(|n| n.head.has_id(next_hub)),
+                    "a NAT gateway",
+                ),
+                _ => (true, ""),
+            };
+            if !known {
                 return Err(Failure::business(
                     ErrorCode::InvalidRouteNextHubNotFound,
-                    format!(
-                        "`{next_hub}` is not an active peering connection of VPC `{}`",
-                        vpc.head.un_id
-                    ),
+                    format!("`{next_hub}` is not {kind} of VPC `{}`", vpc.head.un_id),
                 ));
             }
             if routes.iter().any(|r| r.destination == destination) {
@@ -118,12 +129,13 @@ impl State {
         Ok(routes)
     }
 
-    /// Routes through a deleted peering connection disappear with it.
-    pub(super) fn drop_routes_to_peering(&mut self, peering_id: &str) {
+    /// Routes through a deleted peering connection or NAT gateway (`next_type`
+    /// and id `hub`) disappear with it.
+    pub(super) fn drop_routes_to(&mut self, next_type: i64, hub: &str) {
         for table in self.vpcs.iter_mut().flat_map(|v| v.route_tables.iter_mut()) {
             table
                 .routes
-                .retain(|r| !(r.next_type == NEXT_TYPE_PEERING && r.next_hub == peering_id));
+                .retain(|r| !(r.next_type == next_type && r.next_hub == hub));
         }
     }
 }

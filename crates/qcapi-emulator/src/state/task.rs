@@ -55,15 +55,19 @@ impl State {
     }
 }
 
-impl Model for DescribeVpcTaskResult {
-    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
-        let task = u64::try_from(r.task_id)
+impl State {
+    /// Polls task `id` of `owner`: its status (0 succeeded, 1 failed, 2 running)
+    /// and, once finished, its output or failure; `None` for an unknown task.
+    pub(super) fn poll_task(
+        &mut self,
+        owner: &str,
+        id: i64,
+        now: Now,
+    ) -> Option<(i64, Option<Value>)> {
+        let task = u64::try_from(id)
             .ok()
-            .and_then(|id| state.tasks.get_mut(&id));
-        let Some(task) = task.filter(|t| t.owner == caller.uin) else {
-            let message = format!("task `{}` not found", r.task_id);
-            return Err(Failure::business(ErrorCode::InvalidTaskNotFound, message));
-        };
+            .and_then(|id| self.tasks.get_mut(&id));
+        let task = task.filter(|t| t.owner == owner)?;
         let done = match task.finish {
             TaskFinish::Immediately | TaskFinish::Fail { .. } => true,
             TaskFinish::AfterSeconds(n) => {
@@ -74,7 +78,7 @@ impl Model for DescribeVpcTaskResult {
         if !done {
             task.polls = task.polls.saturating_add(1);
         }
-        let (status, output) = match &task.outcome {
+        Some(match &task.outcome {
             _ if !done => (2, None),
             Ok(output) => (0, Some(output.clone())),
             Err(f) => {
@@ -82,6 +86,15 @@ impl Model for DescribeVpcTaskResult {
                     json!({"errorCode": f.code, "errorMsg": f.message, "codeDesc": f.code_desc});
                 (1, Some(failure))
             }
+        })
+    }
+}
+
+impl Model for DescribeVpcTaskResult {
+    fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
+        let Some((status, output)) = state.poll_task(&caller.uin, r.task_id, now) else {
+            let message = format!("task `{}` not found", r.task_id);
+            return Err(Failure::business(ErrorCode::InvalidTaskNotFound, message));
         };
         let data = DescribeVpcTaskResultData {
             status: Some(status),

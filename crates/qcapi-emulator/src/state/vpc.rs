@@ -67,6 +67,7 @@ impl Model for CreateVpc {
             enis: Vec::new(),
             multicast: false,
             vips: Vec::new(),
+            nat_gateways: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -175,7 +176,7 @@ impl Listed for DescribeVpcEx {
                 vpc_device_num: Some(0),
                 classic_link_num: Some(0),
                 vpg_num: Some(0),
-                nat_num: Some(0),
+                nat_num: Some(count(v.nat_gateways.len())),
                 is_default: Some(false),
                 is_multicast: Some(v.multicast),
                 create_time: Some(format_datetime(v.head.created)),
@@ -195,14 +196,16 @@ impl Model for DeleteVpc {
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
         let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
-        let blocker = match (vpc.subnets.first(), peering) {
-            (Some(subnet), _) => Some(format!("subnet {}", subnet.head.id)),
-            (None, Some(p)) => Some(format!(
+        let nat = vpc.nat_gateways.first();
+        let blocker = match (vpc.subnets.first(), nat, peering) {
+            (Some(subnet), _, _) => Some(format!("subnet {}", subnet.head.id)),
+            (None, Some(n), _) => Some(format!("NAT gateway {}", n.head.id)),
+            (None, None, Some(p)) => Some(format!(
                 "peering connection {} ({})",
                 p.head.id,
                 p.state.label()
             )),
-            (None, None) => None,
+            (None, None, None) => None,
         };
         if let Some(blocker) = blocker {
             let message = format!("VPC `{id}` still has {blocker}");

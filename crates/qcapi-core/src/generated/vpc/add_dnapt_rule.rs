@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 ///
 /// Not in the documentation's overview list. The business errors are numeric codes rather than names.
 /// The documentation's example request wrongly uses `Action=CreateNatGateway`.
+/// Emulator: a rule is keyed by (protocol, EIP, external port), unique on its gateway (`29152`); its EIP must be bound to the gateway (`-3325`),
+/// its internal IP inside the VPC's block (`-3326`) and its (protocol, internal IP, internal port) unused by another rule of the gateway (`-3327`);
+/// ports are 1 to 65535 and descriptions at most 100 characters (`29151`). CVMs are not modelled, so `29153`, `-3328` and `-3344` do not occur.
+/// A numeric business code is sent as `codeDesc`, with `code` 5100.
 ///
 /// Wire name `AddDnaptRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 ///

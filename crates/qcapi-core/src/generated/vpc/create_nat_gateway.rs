@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 ///
 /// At least one of `assignedEipSet` and `autoAllocEipNum` must be given. The gateway is produced by a billing order:
 /// poll the returned `billId` with QueryNatGatewayProductionStatus (not DescribeVpcTaskResult).
+/// Emulator: a VPC holds at most 3 NAT gateways (DescribeVpcLimit type 55; the fourth is `NatGatewayLimitExceeded`) and a gateway at most 10 EIPs.
+/// EIPs are not modelled: `assignedEipSet` takes IPv4 addresses or `eip-` ids as given; `autoAllocEipNum` allocates addresses in 100.64.0.0/10.
+/// The `billId` is 32 digits, the creation time `YYYYMMDDHHMMSS` then the order's task number: QueryNatGatewayProductionStatus reports it as DescribeVpcTaskResult reports a task.
+/// The gateway exists (and is described, `productionStatus` 1) as soon as the call returns.
 ///
 /// Wire name `CreateNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4094>.
@@ -20,6 +24,8 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidNatGatewayName`](ErrorCode::InvalidNatGatewayName): The gateway name is invalid.
 /// - [`InvalidNatGateway.InUse`](ErrorCode::InvalidNatGatewayInUse): The gateway name is already used in this VPC.
 /// - [`NatGatewayLimitExceeded`](ErrorCode::NatGatewayLimitExceeded): The VPC's quota of NAT gateways is reached.
+/// - [`InvalidEip.InUse`](ErrorCode::InvalidEipInUse): The EIP is already bound to a NAT gateway of the account. The documentation names no code for this; the name is the emulator's choice.
+/// - [`NatGatewayEipLimitExceeded`](ErrorCode::NatGatewayEipLimitExceeded): The gateway would hold more than its quota of EIPs (10, as DescribeVpcLimit type 56 counts them). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateNatGateway {
     /// Gateway name, 1 to 25 characters (Chinese, letters, digits, underscore), unique in the VPC.
@@ -57,7 +63,7 @@ impl CreateNatGateway {
         .outputs(&[
             FieldSpec::string("billId", "Order ID, e.g. `20160415160000002485253313199244`; poll it with QueryNatGatewayProductionStatus."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayName", "InvalidNatGateway.InUse", "NatGatewayLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayName", "InvalidNatGateway.InUse", "NatGatewayLimitExceeded", "InvalidEip.InUse", "NatGatewayEipLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -9,8 +9,12 @@ use serde::{Deserialize, Serialize};
 /// Deletes port-forwarding rules of a NAT gateway, each identified by protocol, EIP and external port.
 ///
 /// Not in the documentation's overview list.
+/// Emulator: every listed rule must exist (`InvalidDnaptRule.NotFound`), else none is deleted.
 ///
 /// Wire name `DeleteDnaptRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidDnaptRule.NotFound`](ErrorCode::InvalidDnaptRuleNotFound): The gateway has no rule with this protocol, EIP and external port. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteDnaptRule {
     /// VPC of the gateway, old-style or unified ID.
@@ -36,7 +40,8 @@ impl DeleteDnaptRule {
                 FieldSpec::string("eip", "External IP of the rule.").required(),
                 FieldSpec::string("eport", "External port of the rule.").required(),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidDnaptRule.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes a NAT gateway; routes that point at it are removed (asynchronous: poll the returned task).
 ///
+/// Emulator: the gateway, its port-forwarding rules and every route through it (`nextType` 8) go at once; its EIPs are released to the account (not modelled). The returned task succeeds.
+///
 /// Wire name `DeleteNatGateway`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4087>.
 ///

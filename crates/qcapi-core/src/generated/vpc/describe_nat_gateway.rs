@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// Lists NAT gateways, with filters and paging.
 ///
+/// Emulator: gateways are always running and produced (`state` 0, `productionStatus` 1), since every change is immediate;
+/// `appId` is the account's uin and `vpcId` the VPC's numeric serial; `orderField=natId` sorts by creation (ids are scattered); `vpcName` filters by the VPC's exact name.
+///
 /// Wire name `DescribeNatGateway`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4088>.
 ///

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Binds EIPs, existing or newly allocated, to a NAT gateway (asynchronous: poll the returned task).
 ///
 /// At least one of `assignedEipSet` and `autoAllocEipNum` must be given.
+/// Emulator: EIPs are not modelled; addresses or `eip-` ids are kept as given, and an EIP bound to any gateway of the account is refused.
 ///
 /// Wire name `EipBindNatGateway`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4093>.
@@ -17,6 +18,8 @@ use serde::{Deserialize, Serialize};
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist; check the ID you entered.
+/// - [`InvalidEip.InUse`](ErrorCode::InvalidEipInUse): The EIP is already bound to a NAT gateway of the account. The documentation names no code for this; the name is the emulator's choice.
+/// - [`NatGatewayEipLimitExceeded`](ErrorCode::NatGatewayEipLimitExceeded): The gateway would hold more than its quota of EIPs (10, as DescribeVpcLimit type 56 counts them). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EipBindNatGateway {
     /// Gateway to bind the EIPs to, e.g. `nat-...`.
@@ -46,7 +49,7 @@ impl EipBindNatGateway {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidEip.InUse", "NatGatewayEipLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(nat_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {

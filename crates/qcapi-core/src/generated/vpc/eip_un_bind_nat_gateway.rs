@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Unbinds EIPs from a NAT gateway; the last EIP cannot be removed (asynchronous: poll the returned task).
 ///
+/// Emulator: the port-forwarding rules of an unbound EIP go with it.
+///
 /// Wire name `EipUnBindNatGateway`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4092>.
 ///
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist; check the ID you entered.
 /// - [`NatGatewayEipNotEmpty`](ErrorCode::NatGatewayEipNotEmpty): The gateway must keep at least one EIP.
+/// - [`InvalidEip.NotFound`](ErrorCode::InvalidEipNotFound): The EIP is not bound to this gateway. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EipUnBindNatGateway {
     /// Gateway to unbind the EIPs from, e.g. `nat-...`.
@@ -41,7 +44,7 @@ impl EipUnBindNatGateway {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "NatGatewayEipNotEmpty"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "NatGatewayEipNotEmpty", "InvalidEip.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 ///
 /// Not in the documentation's overview list. The documentation names the output fields but leaves their descriptions
 /// "to be added"; its example sends every value as a string, so all are typed as strings here.
+/// Emulator's formula (the documentation gives none): one gateway for one hour costs 0.50 CNY per million concurrent connections, rounded up to the fen:
+/// `price = unitPrice = totalCost = realTotalCost = ceil(maxConcurrent * 50 / 1000000) / 100` (small 0.50, medium 1.50, large 5.00), with
+/// `timeSpan` `1`, `timeUnit` `h`, `goodsNum` `1` and `policy` `100` (percent, no discount), all as strings.
 ///
 /// Wire name `InquiryNatPrice`. Synchronous. Idempotent: safe to retry.
 #[derive(Debug, Clone, PartialEq)]

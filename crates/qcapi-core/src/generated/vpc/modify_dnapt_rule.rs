@@ -9,6 +9,11 @@ use serde::{Deserialize, Serialize};
 /// Changes a port-forwarding rule of a NAT gateway, identified by its current protocol, EIP and external port.
 ///
 /// Not in the documentation's overview list. The business errors are numeric codes rather than names (the same set as AddDnaptRule).
+/// Emulator: a rule is keyed by (protocol, EIP, external port), unique on its gateway (`29152`); its EIP must be bound to the gateway (`-3325`),
+/// its internal IP inside the VPC's block (`-3326`) and its (protocol, internal IP, internal port) unused by another rule of the gateway (`-3327`);
+/// ports are 1 to 65535 and descriptions at most 100 characters (`29151`). CVMs are not modelled, so `29153`, `-3328` and `-3344` do not occur.
+/// A numeric business code is sent as `codeDesc`, with `code` 5100.
+/// The rule is found by its old key (`InvalidDnaptRule.NotFound`); unset fields keep their values.
 ///
 /// Wire name `ModifyDnaptRule`. Synchronous. Idempotent: safe to retry.
 ///
@@ -21,6 +26,7 @@ use serde::{Deserialize, Serialize};
 /// - [`-3327`](ErrorCode::CodeMinus3327): Conflict: the internal IP (and port) is already used by another rule.
 /// - [`-3328`](ErrorCode::CodeMinus3328): The gateway's quota of port-forwarding rules is reached.
 /// - [`-3344`](ErrorCode::CodeMinus3344): The internal IP is not on a CVM.
+/// - [`InvalidDnaptRule.NotFound`](ErrorCode::InvalidDnaptRuleNotFound): The gateway has no rule with this protocol, EIP and external port. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyDnaptRule {
     /// VPC of the gateway, old-style or unified ID.
@@ -75,7 +81,7 @@ impl ModifyDnaptRule {
             FieldSpec::string("pport", "New internal port."),
             FieldSpec::string("description", "New rule description."),
         ])
-        .errors(&["29151", "29152", "29153", "-3325", "-3326", "-3327", "-3328", "-3344"]);
+        .errors(&["29151", "29152", "29153", "-3325", "-3326", "-3327", "-3328", "-3344", "InvalidDnaptRule.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

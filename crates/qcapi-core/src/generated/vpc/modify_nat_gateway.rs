@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist; check the ID you entered.
 /// - [`InvalidNatGatewayName`](ErrorCode::InvalidNatGatewayName): The gateway name is invalid.
+/// - [`InvalidNatGateway.InUse`](ErrorCode::InvalidNatGatewayInUse): The new name is already used by another gateway of the VPC. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyNatGateway {
     /// VPC of the gateway, old-style or unified ID.
@@ -41,7 +42,7 @@ impl ModifyNatGateway {
             FieldSpec::string("natName", "New gateway name, 1 to 25 characters.").length(1, 25),
             FieldSpec::integer("bandwidth", "New maximum outbound bandwidth in Mbps."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidNatGatewayName"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidNatGatewayName", "InvalidNatGateway.InUse"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, nat_id: impl Into<String>) -> Self {

@@ -9,8 +9,13 @@ use serde::{Deserialize, Serialize};
 
 /// Reports the outcome of a NAT gateway create or upgrade order by its `billId`: 0 succeeded, 1 failed, 2 in progress.
 ///
+/// Emulator: the bill's status is that of the task it carries (see CreateNatGateway), polled like DescribeVpcTaskResult; `errorCode` is `0` unless the order failed.
+///
 /// Wire name `QueryNatGatewayProductionStatus`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4089>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidBillId.NotFound`](ErrorCode::InvalidBillIdNotFound): No order of the account has this ID. The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryNatGatewayProductionStatus {
     /// Order ID returned by CreateNatGateway or UpgradeNatGateway.
@@ -30,7 +35,8 @@ impl QueryNatGatewayProductionStatus {
                 FieldSpec::integer("status", "0 succeeded, 1 failed, 2 in progress."),
                 FieldSpec::string("errorCode", "Error code of a failed order (a string per the documentation's table; its example shows the number 0)."),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidBillId.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(bill_id: impl Into<String>) -> Self {

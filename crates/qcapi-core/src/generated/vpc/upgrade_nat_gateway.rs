@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Changes a NAT gateway's size (its concurrent-connection cap); returns an order ID to poll with QueryNatGatewayProductionStatus.
 ///
 /// The change is a billing order: poll the returned `billId` with QueryNatGatewayProductionStatus (not DescribeVpcTaskResult).
+/// Emulator: the new size applies at once; the `billId` is shaped and polled as CreateNatGateway's.
 ///
 /// Wire name `UpgradeNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/4090>.
