@@ -78,6 +78,10 @@ struct Vpc {
     route_tables: Vec<RouteTable>,
     network_acls: Vec<acl::NetworkAcl>,
     enis: Vec<eni::Eni>,
+    #[serde(default)]
+    flow_logs: Vec<flow_log::FlowLog>,
+    #[serde(default)]
+    classic_links: Vec<classic_link::ClassicLink>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -108,7 +112,7 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs and ENIs) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, flow logs and classic links) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -180,6 +184,8 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     acl::register,
     eni::register,
     peering::register,
+    flow_log::register,
+    classic_link::register,
     task::register,
 ];
 
@@ -244,7 +250,9 @@ impl State {
 }
 
 mod acl;
+mod classic_link;
 mod eni;
+mod flow_log;
 mod peering;
 mod route;
 mod subnet;

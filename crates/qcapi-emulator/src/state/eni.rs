@@ -248,12 +248,14 @@ impl Model for ModifyNetworkInterface {
     }
 }
 
-/// Deletes the interface at once and releases its addresses (never attached,
-/// so `InvalidNetworkInterface.CanNotDelete` does not occur).
+/// Deletes the interface at once, with its flow logs, and releases its
+/// addresses (never attached, so `InvalidNetworkInterface.CanNotDelete` does not occur).
 impl Model for DeleteNetworkInterface {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
-        state.vpcs[v].enis.remove(e);
+        let vpc = &mut state.vpcs[v];
+        let gone = vpc.enis.remove(e);
+        vpc.drop_flow_logs_on(&gone.head.un_id);
         Ok(DeleteNetworkInterfaceOutput {
             task_id: Some(state.new_task(&caller.uin, Ok(json!({})))),
             ..Default::default()

@@ -229,7 +229,8 @@ impl Model for DeleteSubnet {
                 ),
             ));
         }
-        vpc.subnets.remove(s);
+        let gone = vpc.subnets.remove(s);
+        vpc.drop_flow_logs_on(&gone.head.un_id);
         Ok(DeleteSubnetOutput::default())
     }
 }

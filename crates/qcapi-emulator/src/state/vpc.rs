@@ -47,6 +47,8 @@ impl Model for CreateVpc {
             }],
             network_acls: Vec::new(),
             enis: Vec::new(),
+            flow_logs: Vec::new(),
+            classic_links: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -153,7 +155,7 @@ impl Listed for DescribeVpcEx {
                 vpn_gw_num: Some(0),
                 vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
-                classic_link_num: Some(0),
+                classic_link_num: Some(count(v.classic_links.len())),
                 vpg_num: Some(0),
                 nat_num: Some(0),
                 is_default: Some(false),
@@ -175,15 +177,14 @@ impl Model for DeleteVpc {
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
         let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
-        let blocker = match (vpc.subnets.first(), peering) {
-            (Some(subnet), _) => Some(format!("subnet {}", subnet.head.id)),
-            (None, Some(p)) => Some(format!(
-                "peering connection {} ({})",
-                p.head.id,
-                p.state.label()
-            )),
-            (None, None) => None,
+        let subnet = vpc.subnets.first().map(|s| format!("subnet {}", s.head.id));
+        let link = || {
+            let l = vpc.classic_links.first()?;
+            Some(format!("classic link {} (CVM {})", l.head.id, l.head.name))
         };
+        let peering =
+            || peering.map(|p| format!("peering connection {} ({})", p.head.id, p.state.label()));
+        let blocker = subnet.or_else(link).or_else(peering);
         if let Some(blocker) = blocker {
             let message = format!("VPC `{id}` still has {blocker}");
             return Err(Failure::business(
