@@ -215,6 +215,7 @@ impl Model for ModifySubnetAttribute {
     }
 }
 
+/// Refuses while the subnet holds network interfaces; its flow logs go with it.
 impl Model for DeleteSubnet {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
