@@ -86,6 +86,10 @@ struct Vpc {
     /// Absent from state files written before NAT gateways were modelled.
     #[serde(default)]
     nat_gateways: Vec<nat::NatGateway>,
+    #[serde(default)]
+    flow_logs: Vec<flow_log::FlowLog>,
+    #[serde(default)]
+    classic_links: Vec<classic_link::ClassicLink>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -116,7 +120,7 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, NAT gateways, flow logs and classic links) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -189,6 +193,8 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     eni::register,
     peering::register,
     nat::register,
+    flow_log::register,
+    classic_link::register,
     task::register,
 ];
 
@@ -253,7 +259,9 @@ impl State {
 }
 
 mod acl;
+mod classic_link;
 mod eni;
+mod flow_log;
 mod nat;
 mod peering;
 mod route;

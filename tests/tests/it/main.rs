@@ -3,12 +3,14 @@
 //! generated code again. `response_limit_memory` stays a binary of its own (it
 //! measures the whole process's peak memory).
 
+mod classic_link_lifecycle;
 mod conformance;
 mod credential_providers;
 mod endpoints;
 mod eni_attachment_lifecycle;
 mod eni_lifecycle;
 mod every_action;
+mod flow_log_lifecycle;
 mod hardening;
 mod nat_gateway_lifecycle;
 mod network_acl_lifecycle;

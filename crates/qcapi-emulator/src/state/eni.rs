@@ -277,7 +277,7 @@ fn task(state: &mut State, caller: &Caller) -> Option<i64> {
     Some(state.new_task(&caller.uin, Ok(json!({}))))
 }
 
-/// Deletes a detached interface at once and releases its addresses.
+/// Deletes a detached interface at once, with its flow logs, and releases its addresses.
 impl Model for DeleteNetworkInterface {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, e) = state.child::<Eni>(caller, &r.vpc_id, &r.network_interface_id)?;
@@ -286,7 +286,9 @@ impl Model for DeleteNetworkInterface {
             let code = ErrorCode::InvalidNetworkInterfaceCanNotDelete;
             return Err(Failure::business(code, message));
         }
-        state.vpcs[v].enis.remove(e);
+        let vpc = &mut state.vpcs[v];
+        let gone = vpc.enis.remove(e);
+        vpc.drop_flow_logs_on(&gone.head.un_id);
         Ok(DeleteNetworkInterfaceOutput {
             task_id: task(state, caller),
             ..Default::default()

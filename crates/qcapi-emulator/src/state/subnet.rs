@@ -217,6 +217,7 @@ impl Model for ModifySubnetAttribute {
     }
 }
 
+/// Refuses while the subnet holds network interfaces; its flow logs go with it.
 impl Model for DeleteSubnet {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
@@ -231,7 +232,8 @@ impl Model for DeleteSubnet {
                 ),
             ));
         }
-        vpc.subnets.remove(s);
+        let gone = vpc.subnets.remove(s);
+        vpc.drop_flow_logs_on(&gone.head.un_id);
         Ok(DeleteSubnetOutput::default())
     }
 }

@@ -43,3 +43,23 @@ fn actions_without_handlers_answer_their_shape() {
         json!({"status": 0, "output": {}})
     );
 }
+
+#[test]
+fn a_state_saved_before_flow_logs_and_classic_links_still_loads() {
+    let mut state = State::default();
+    create_vpc(&mut state, &caller(A, "gz"), "old", "10.0.0.0/16");
+    let mut saved = serde_json::to_value(&state).expect("JSON");
+    let vpc = saved["vpcs"][0].as_object_mut().expect("a VPC");
+    for key in ["flow_logs", "classic_links"] {
+        assert!(vpc.remove(key).is_some(), "{key} is saved");
+    }
+    let mut loaded: State = serde_json::from_value(saved).expect("an older state loads");
+    let out = ok(call(
+        &mut loaded,
+        &caller(A, "gz"),
+        "DescribeFlowLogs",
+        &[],
+        T0,
+    ));
+    assert_eq!(out["totalCount"], 0);
+}

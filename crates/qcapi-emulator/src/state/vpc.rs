@@ -68,6 +68,8 @@ impl Model for CreateVpc {
             multicast: false,
             vips: Vec::new(),
             nat_gateways: Vec::new(),
+            flow_logs: Vec::new(),
+            classic_links: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -174,7 +176,7 @@ impl Listed for DescribeVpcEx {
                 vpn_gw_num: Some(0),
                 vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
-                classic_link_num: Some(0),
+                classic_link_num: Some(count(v.classic_links.len())),
                 vpg_num: Some(0),
                 nat_num: Some(count(v.nat_gateways.len())),
                 is_default: Some(false),
@@ -196,17 +198,15 @@ impl Model for DeleteVpc {
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
         let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
-        let nat = vpc.nat_gateways.first();
-        let blocker = match (vpc.subnets.first(), nat, peering) {
-            (Some(subnet), _, _) => Some(format!("subnet {}", subnet.head.id)),
-            (None, Some(n), _) => Some(format!("NAT gateway {}", n.head.id)),
-            (None, None, Some(p)) => Some(format!(
-                "peering connection {} ({})",
-                p.head.id,
-                p.state.label()
-            )),
-            (None, None, None) => None,
+        let subnet = vpc.subnets.first().map(|s| format!("subnet {}", s.head.id));
+        let link = || {
+            let l = vpc.classic_links.first()?;
+            Some(format!("classic link {} (CVM {})", l.head.id, l.head.name))
         };
+        let peering =
+            || peering.map(|p| format!("peering connection {} ({})", p.head.id, p.state.label()));
+        let nat = || Some(format!("NAT gateway {}", vpc.nat_gateways.first()?.head.id));
+        let blocker = subnet.or_else(nat).or_else(link).or_else(peering);
         if let Some(blocker) = blocker {
             let message = format!("VPC `{id}` still has {blocker}");
             return Err(Failure::business(

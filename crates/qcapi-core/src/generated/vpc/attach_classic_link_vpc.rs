@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Lets classic-network CVMs in the same region communicate with a VPC (asynchronous: poll the returned task).
 ///
+/// CVMs are not modelled yet: the emulator takes any well-formed instance ID (`ins-` and 8 lowercase letters or digits) as an existing classic-network CVM, and answers `InvalidInstance.NotFound` for any other. A CVM links to one VPC of its account and region at a time (`InstanceAlreadyLinked`, also for an ID given twice); a VPC links at most 100 CVMs (`InstanceLimitExceeded`; the documentation names the quota, DescribeVpcLimit type 22, not its value, so 100 is the emulator's choice). A VPC with links cannot be deleted (DeleteVpc answers `InvalidVpc.CannotDelete`).
+///
 /// Wire name `AttachClassicLinkVpc`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/2098>.
 ///

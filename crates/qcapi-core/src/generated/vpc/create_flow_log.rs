@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Creates a flow log on a VPC, subnet or network interface that delivers records to a CLS log (at most 2 per resource; deleted with its network interface).
 ///
-/// The documentation's output table spells four keys in PascalCase (`TrafficType`, `CloudLogId`, `CloudLogState`, `FlowLogDescription`), while its example nests the fields under `data`. Both spellings cannot be declared at the same level (they map to the same Rust field), so the top level carries the table's spellings and `data` the camelCase ones used by the other flow-log actions; anything else is in the raw response.
+/// The documentation's output table spells four keys in PascalCase (`TrafficType`, `CloudLogId`, `CloudLogState`, `FlowLogDescription`), while its example nests the fields under `data`. Both spellings cannot be declared at the same level (they map to the same Rust field), so the top level carries the table's spellings and `data` the camelCase ones used by the other flow-log actions; anything else is in the raw response. The emulator's choices where the documentation is silent: flow log names are unique within their VPC; `resourceId` must be the VPC itself (for `VPC`) or a subnet or network interface of `vpcId` (old-style or unified ID), and is answered with its unified ID; `cloudLogId` is taken as given (CLS is not modelled) and `cloudLogState` is always `VALID`; a flow log is deleted with the network interface, subnet or VPC it is on (the documentation says so for network interfaces).
 ///
 /// Wire name `CreateFlowLog`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/14038>.
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidNetworkInterface.NotFound`](ErrorCode::InvalidNetworkInterfaceNotFound): The network interface does not exist; check the ID you entered.
 /// - [`InvalidFlowLogName`](ErrorCode::InvalidFlowLogName): The flow log name is invalid.
 /// - [`FlowLogNameDuplicate`](ErrorCode::FlowLogNameDuplicate): A flow log with this name already exists.
+/// - [`FlowLogLimitExceeded`](ErrorCode::FlowLogLimitExceeded): The resource already has its 2 flow logs (the documented quota). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateFlowLog {
     /// VPC of the resource.
@@ -80,7 +81,7 @@ impl CreateFlowLog {
                 FieldSpec::string("createdTime", "Creation time."),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidNetworkInterface.NotFound", "InvalidFlowLogName", "FlowLogNameDuplicate"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidNetworkInterface.NotFound", "InvalidFlowLogName", "FlowLogNameDuplicate", "FlowLogLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
-/// - [`InvalidVpc.CannotDelete`](ErrorCode::InvalidVpcCannotDelete): The VPC still holds resources and cannot be deleted.
+/// - [`InvalidVpc.CannotDelete`](ErrorCode::InvalidVpcCannotDelete): The VPC still holds resources (subnets, classic links, live peering connections) and cannot be deleted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteVpc {
     /// VPC to delete, old-style (`gz_vpc_226`) or unified (`vpc-2ari9m7h`) ID.

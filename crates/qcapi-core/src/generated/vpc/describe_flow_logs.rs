@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Lists flow logs with filters and paging.
 ///
-/// Absent from the official CLI.
+/// Absent from the official CLI. The emulator answers as the documentation's table has it: `totalCount` and a `data` list at the top level, each entry also carrying the example's `flowLogDescription` and `createdTime`. `resourceId` matches the unified ID the flow log answers with.
 ///
 /// Wire name `DescribeFlowLogs`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/14042>.

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Lists the links between classic-network CVMs and VPCs, with filters and paging.
 ///
+/// The unified VPC ID is answered under both the table's `unVpcId` and the example's `uniqVpcId`. CVMs are not modelled yet: `lanIp` and `instanceName` are empty, and a `lanIp` filter is answered with `InvalidLanIp.NotFound`.
+///
 /// Wire name `DescribeVpcClassicLink`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/2112>.
 ///

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Removes the connectivity between classic-network CVMs and a VPC (asynchronous: poll the returned task).
 ///
+/// An instance that is not linked to the VPC is answered with `InvalidInstance.NotFound` (the documentation names no other code); nothing is detached then.
+///
 /// Wire name `DetachClassicLinkVpc`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/2097>.
 ///

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     DirectConnectGatewayLimitExceeded,
     /// `FlowLogIDNotFound`: The flow log does not exist; check the ID you entered.
     FlowLogIDNotFound,
+    /// `FlowLogLimitExceeded`: The resource already has its 2 flow logs (the documented quota). The documentation names no code for this; the name is the emulator's choice.
+    FlowLogLimitExceeded,
     /// `FlowLogNameDuplicate`: A flow log with this name already exists.
     FlowLogNameDuplicate,
     /// `InstanceAlreadyLinked`: A CVM is already linked to a VPC (a classic CVM can link to only one VPC).
@@ -162,7 +164,7 @@ pub enum ErrorCode {
     InvalidVipIdInUse,
     /// `InvalidVipId.NotFound`: The VIP does not exist.
     InvalidVipIdNotFound,
-    /// `InvalidVpc.CannotDelete`: The VPC still holds resources and cannot be deleted.
+    /// `InvalidVpc.CannotDelete`: The VPC still holds resources (subnets, classic links, live peering connections) and cannot be deleted.
     InvalidVpcCannotDelete,
     /// `InvalidVpc.NotFound`: The VPC does not exist; check the ID you entered.
     InvalidVpcNotFound,
@@ -262,6 +264,7 @@ impl ErrorCode {
             "29153" => Self::Code29153,
             "DirectConnectGatewayLimitExceeded" => Self::DirectConnectGatewayLimitExceeded,
             "FlowLogIDNotFound" => Self::FlowLogIDNotFound,
+            "FlowLogLimitExceeded" => Self::FlowLogLimitExceeded,
             "FlowLogNameDuplicate" => Self::FlowLogNameDuplicate,
             "InstanceAlreadyLinked" => Self::InstanceAlreadyLinked,
             "InstanceLimitExceeded" => Self::InstanceLimitExceeded,
@@ -385,6 +388,7 @@ impl ErrorCode {
             Self::Code29153 => "29153",
             Self::DirectConnectGatewayLimitExceeded => "DirectConnectGatewayLimitExceeded",
             Self::FlowLogIDNotFound => "FlowLogIDNotFound",
+            Self::FlowLogLimitExceeded => "FlowLogLimitExceeded",
             Self::FlowLogNameDuplicate => "FlowLogNameDuplicate",
             Self::InstanceAlreadyLinked => "InstanceAlreadyLinked",
             Self::InstanceLimitExceeded => "InstanceLimitExceeded",
