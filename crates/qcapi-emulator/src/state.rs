@@ -86,6 +86,9 @@ struct Vpc {
     /// Absent from state files written before NAT gateways were modelled.
     #[serde(default)]
     nat_gateways: Vec<nat::NatGateway>,
+    /// Absent from state files written before direct-connect gateways were modelled.
+    #[serde(default)]
+    dc_gateways: Vec<direct_connect::DcGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -116,7 +119,7 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, NAT and direct-connect gateways) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -189,6 +192,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     eni::register,
     peering::register,
     nat::register,
+    direct_connect::register,
     task::register,
 ];
 
@@ -253,6 +257,7 @@ impl State {
 }
 
 mod acl;
+mod direct_connect;
 mod eni;
 mod nat;
 mod peering;

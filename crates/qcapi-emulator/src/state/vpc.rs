@@ -68,6 +68,7 @@ impl Model for CreateVpc {
             multicast: false,
             vips: Vec::new(),
             nat_gateways: Vec::new(),
+            dc_gateways: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -196,10 +197,17 @@ impl Model for DeleteVpc {
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
         let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
-        let nat = vpc.nat_gateways.first();
-        let blocker = match (vpc.subnets.first(), nat, peering) {
+        let nat = vpc
+            .nat_gateways
+            .first()
+            .map(|n| format!("NAT gateway {}", n.head.id));
+        let dcg = vpc
+            .dc_gateways
+            .first()
+            .map(|g| format!("direct-connect gateway {}", g.head.id));
+        let blocker = match (vpc.subnets.first(), nat.or(dcg), peering) {
             (Some(subnet), _, _) => Some(format!("subnet {}", subnet.head.id)),
-            (None, Some(n), _) => Some(format!("NAT gateway {}", n.head.id)),
+            (None, Some(gateway), _) => Some(gateway),
             (None, None, Some(p)) => Some(format!(
                 "peering connection {} ({})",
                 p.head.id,

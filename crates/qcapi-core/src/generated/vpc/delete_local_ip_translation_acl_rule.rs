@@ -11,9 +11,17 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. `aclRules` is kept untyped (JSON) because the entry fields are unknown (a rule ID may be needed to delete or modify a rule). The response is undocumented: read the raw response.
+/// Emulator: deletes the rules whose ids `aclRules` lists (numbers, or objects with an `aclRuleId`), all or none; ACL rules hang on the local IP translation rule named by `originalIP` and `translationIP` (`InvalidLocalIPTranslation.NotFound` without one) and go with it; each gets a numeric `aclRuleId`; two rules with the same protocol, ports and destination are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalIPTranslationAclRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5206>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
+/// - [`InvalidAclRule.NotFound`](ErrorCode::InvalidAclRuleNotFound): No such ACL rule (by `aclRuleId`) on this translation rule (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalIPTranslationAclRule {
     /// ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.
@@ -43,7 +51,8 @@ impl DeleteLocalIPTranslationAclRule {
             FieldSpec::string("originalIP", "Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "Translated IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound", "InvalidAclRule.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localIPTranslation` has the same name as in CreateLocalIPTranslationNatRule, so it is typed like that documented action (`localIPTranslation.N.originalIP`/`translationIP`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling is asynchronous, so this one may return a task ID too): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 32 (SNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalIPTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/product/215/5186>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalIPTranslationNatRule {
     /// Known from the official CLI; not documented.
@@ -39,7 +46,8 @@ impl DeleteLocalIPTranslationNatRule {
                 FieldSpec::string("description", "Description, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

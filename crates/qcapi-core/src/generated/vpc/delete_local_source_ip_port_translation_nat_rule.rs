@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localSourceIPPortTranslation` has the same name as in CreateLocalSourceIPPortTranslationNatRule, so it is typed like that documented action (`localSourceIPPortTranslation.N.translationIPPool`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling is asynchronous, so this one may return a task ID too): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by its translation IP pool (an address, a range `a-b` or a CIDR block, outside the VPC; unique on the gateway); the quota is DescribeVpcLimit type 38 (SNAPT rules per direct-connect gateway, 100); deleting a rule takes its ACL rules. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalSourceIPPortTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5191>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalSourceIPPortTranslationNatRule {
     /// Known from the official CLI; not documented.
@@ -39,7 +46,8 @@ impl DeleteLocalSourceIPPortTranslationNatRule {
                 FieldSpec::string("description", "Description, as in CreateLocalSourceIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

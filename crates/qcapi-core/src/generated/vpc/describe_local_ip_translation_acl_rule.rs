@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: lists the rules (only those of `aclRuleIds` when given); ACL rules hang on the local IP translation rule named by `originalIP` and `translationIP` (`InvalidLocalIPTranslation.NotFound` without one) and go with it; each gets a numeric `aclRuleId`; two rules with the same protocol, ports and destination are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling. The answer, undocumented, is the emulator's choice: `totalCount` and `data`, a list of rules shaped like the Create sibling's entries with their `aclRuleId`.
 ///
 /// Wire name `DescribeLocalIPTranslationAclRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5208>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeLocalIPTranslationAclRule {
     /// Presumably filters by ACL rule ID, sent as `aclRuleIds.N`. Known from the official CLI; not documented.
@@ -43,7 +50,8 @@ impl DescribeLocalIPTranslationAclRule {
             FieldSpec::string("originalIP", "Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "Translated IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: lists the gateway's rules, filtered by the parameters given and paged with `offset`/`limit` (default 20); a rule is keyed by its translation IP pool (an address, a range `a-b` or a CIDR block, outside the VPC; unique on the gateway); the quota is DescribeVpcLimit type 38 (SNAPT rules per direct-connect gateway, 100); deleting a rule takes its ACL rules. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling. The answer, undocumented, is the emulator's choice: `totalCount` and `data`, a list of rules shaped like the Create sibling's entries.
 ///
 /// Wire name `DescribeLocalSourceIPPortTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5193>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeLocalSourceIPPortTranslationNatRule {
     /// Presumably filters by description. Known from the official CLI; not documented.
@@ -43,7 +50,8 @@ impl DescribeLocalSourceIPPortTranslationNatRule {
             FieldSpec::string("limit", "Entries per page. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("offset", "Index of the first entry to return. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -11,9 +11,19 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: replaces the one rule named by the `old*` parameters (an unknown one is refused); parameters left out keep their values; the result is checked like a new rule; a rule is keyed by protocol, translated IP and translated port (unique on the gateway); ports are 1 to 65535; the quota is DescribeVpcLimit type 36 (DNAPT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyLocalDestinationIPPortTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5197>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalDestinationIPPortTranslation.NotFound`](ErrorCode::InvalidLocalDestinationIPPortTranslationNotFound): No such local destination IP-port translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidOriginalIP.NotInVpcCidr`](ErrorCode::InvalidOriginalIPNotInVpcCidr): The original IP address is not inside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyLocalDestinationIPPortTranslationNatRule {
     /// New description. Known from the official CLI; not documented.
@@ -75,7 +85,8 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
             FieldSpec::string("translationIP", "New mapped IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationPort", "New mapped port. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalDestinationIPPortTranslation.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -11,9 +11,20 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: replaces the one rule named by the `old*` parameters (an unknown one is refused); parameters left out keep their values; the result is checked like a new rule; a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 32 (SNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyLocalIPTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5187>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
+/// - [`InvalidOriginalIP.NotInVpcCidr`](ErrorCode::InvalidOriginalIPNotInVpcCidr): The original IP address is not inside the VPC's CIDR block.
+/// - [`InvalidOriginalIP.Duplicate`](ErrorCode::InvalidOriginalIPDuplicate): The original IP address is already used by another rule of this gateway.
+/// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyLocalIPTranslationNatRule {
     /// New description. Known from the official CLI; not documented.
@@ -51,7 +62,8 @@ impl ModifyLocalIPTranslationNatRule {
             FieldSpec::string("originalIP", "New original IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "New translated IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

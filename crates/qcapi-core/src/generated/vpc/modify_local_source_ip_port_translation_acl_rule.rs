@@ -11,9 +11,18 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. `aclRules` is kept untyped (JSON) because the entry fields are undocumented for source NAPT pools. The response is undocumented: read the raw response.
+/// Emulator: replaces each rule that an `aclRules` entry names by its `aclRuleId` with the entry's fields; ACL rules hang on the local source IP-port translation rule named by `translationIPPool` (`InvalidLocalSourceIPPortTranslation.NotFound` without one) and go with it; entries are shaped like CreateLocalIPTranslationAclRule's (`protocol`, `sourcePort`, `destinationCidr`, `destinationPort`); each gets a numeric `aclRuleId`; duplicates are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyLocalSourceIPPortTranslationAclRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5213>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidAclRule.NotFound`](ErrorCode::InvalidAclRuleNotFound): No such ACL rule (by `aclRuleId`) on this translation rule (the emulator's choice of code).
+/// - [`InvalidAclRule.Duplicate`](ErrorCode::InvalidAclRuleDuplicate): An ACL rule with the same protocol, ports and destination already exists on this translation rule (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyLocalSourceIPPortTranslationAclRule {
     /// ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.
@@ -39,7 +48,8 @@ impl ModifyLocalSourceIPPortTranslationAclRule {
             FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIPPool", "Translation IP pool of the source NAPT rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound", "InvalidAclRule.NotFound", "InvalidAclRule.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
