@@ -90,6 +90,9 @@ struct Vpc {
     flow_logs: Vec<flow_log::FlowLog>,
     #[serde(default)]
     classic_links: Vec<classic_link::ClassicLink>,
+    /// Absent from state files written before direct-connect gateways were modelled.
+    #[serde(default)]
+    dc_gateways: Vec<direct_connect::DcGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -120,7 +123,8 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs, NAT gateways, flow logs and classic links) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, NAT and direct-connect gateways, flow logs and classic
+    /// links) and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
@@ -195,6 +199,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     nat::register,
     flow_log::register,
     classic_link::register,
+    direct_connect::register,
     task::register,
 ];
 
@@ -260,6 +265,7 @@ impl State {
 
 mod acl;
 mod classic_link;
+mod direct_connect;
 mod eni;
 mod flow_log;
 mod nat;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// `nextType` of a route through a peering connection.
 pub(super) const NEXT_TYPE_PEERING: i64 = 4;
+/// `nextType` of a route through a direct-connect gateway.
+pub(super) const NEXT_TYPE_DIRECT_CONNECT: i64 = 3;
 /// `nextType` of a route through a NAT gateway.
 pub(super) const NEXT_TYPE_NAT: i64 = 8;
 
@@ -37,7 +39,7 @@ table::resource! {
 }
 
 /// One route: traffic to `destination` goes to `next_hub` of kind `next_type`
-/// (4 is a peering connection, 8 a NAT gateway).
+/// (3 is a direct-connect gateway, 4 a peering connection, 8 a NAT gateway).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Route {
     destination: Cidr,
@@ -73,7 +75,8 @@ impl State {
     /// Checks routes for VPC `v`: destinations are blocks not inside the VPC's
     /// own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC, a NAT
-    /// gateway one (`nextType` 8) one of its NAT gateways.
+    /// gateway one (`nextType` 8) one of its NAT gateways, a direct-connect
+    /// gateway one (`nextType` 3) one of its direct-connect gateways.
     fn checked_routes<'r>(
         &self,
         v: usize,
@@ -107,6 +110,10 @@ impl State {
                     vpc.nat_gateways.iter().any(|n| n.head.has_id(next_hub)),
                     "a NAT gateway",
                 ),
+                NEXT_TYPE_DIRECT_CONNECT => (
+                    vpc.dc_gateways.iter().any(|g| g.head.has_id(next_hub)),
+                    "a direct-connect gateway",
+                ),
                 _ => (true, ""),
             };
             if !known {
@@ -129,7 +136,7 @@ impl State {
         Ok(routes)
     }
 
-    /// Routes through a deleted peering connection or NAT gateway (`next_type`
+    /// Routes through a deleted peering connection, NAT or direct-connect gateway (`next_type`
     /// and id `hub`) disappear with it.
     pub(super) fn drop_routes_to(&mut self, next_type: i64, hub: &str) {
         for table in self.vpcs.iter_mut().flat_map(|v| v.route_tables.iter_mut()) {

@@ -76,6 +76,34 @@ impl Handlers {
         A: Action + FromParams + 'static,
         A::Output: Serialize,
     {
+        self.insert(handler)
+    }
+
+    /// Registers `handler` for the action `A` whose answer is free JSON (for
+    /// actions whose spec leaves the answer's fields undocumented); a
+    /// `read_only` one changes no state.
+    pub(crate) fn answer<A>(
+        &mut self,
+        handler: fn(&mut State, &Caller, A, Now) -> Result<super::Fields, Failure>,
+        read_only: bool,
+    ) -> &mut Self
+    where
+        A: Action + FromParams + 'static,
+    {
+        if read_only {
+            self.read_only.insert(A::action_spec().name);
+        }
+        self.insert(handler)
+    }
+
+    fn insert<A, O>(
+        &mut self,
+        handler: fn(&mut State, &Caller, A, Now) -> Result<O, Failure>,
+    ) -> &mut Self
+    where
+        A: Action + FromParams + 'static,
+        O: Serialize + 'static,
+    {
         let name = A::action_spec().name;
         let run: Box<Erased> = Box::new(move |state, caller, params, now, before| {
             let request =

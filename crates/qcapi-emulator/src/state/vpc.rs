@@ -70,6 +70,7 @@ impl Model for CreateVpc {
             nat_gateways: Vec::new(),
             flow_logs: Vec::new(),
             classic_links: Vec::new(),
+            dc_gateways: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -206,7 +207,15 @@ impl Model for DeleteVpc {
         let peering =
             || peering.map(|p| format!("peering connection {} ({})", p.head.id, p.state.label()));
         let nat = || Some(format!("NAT gateway {}", vpc.nat_gateways.first()?.head.id));
-        let blocker = subnet.or_else(nat).or_else(link).or_else(peering);
+        let dcg = || {
+            let gateway = vpc.dc_gateways.first()?;
+            Some(format!("direct-connect gateway {}", gateway.head.id))
+        };
+        let blocker = subnet
+            .or_else(nat)
+            .or_else(dcg)
+            .or_else(link)
+            .or_else(peering);
         if let Some(blocker) = blocker {
             let message = format!("VPC `{id}` still has {blocker}");
             return Err(Failure::business(

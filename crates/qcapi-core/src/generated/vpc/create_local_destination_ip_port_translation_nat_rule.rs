@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Adds destination NAPT rules to a NAT-type direct-connect gateway: the direct-connect peer reaches a VPC IP and port through a mapped IP and port.
 ///
 /// Described as asynchronous, but the response carries no task ID (`data` is an empty array in the example), so nothing can be polled.
+/// Emulator: adds the rules all or none; a rule is keyed by protocol, translated IP and translated port (unique on the gateway); ports are 1 to 65535; the quota is DescribeVpcLimit type 36 (DNAPT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
 ///
 /// Wire name `CreateLocalDestinationIPPortTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5195>.
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
 /// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 /// - [`LocalDestinationIPPortTranslationLimitExceeded`](ErrorCode::LocalDestinationIPPortTranslationLimitExceeded): The quota of local destination IP-port translation rules on this gateway is reached.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLocalDestinationIPPortTranslationNatRule {
     /// VPC of the direct-connect gateway.
@@ -50,7 +52,7 @@ impl CreateLocalDestinationIPPortTranslationNatRule {
                 FieldSpec::string("description", "Description of the rule."),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "LocalDestinationIPPortTranslationLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "LocalDestinationIPPortTranslationLimitExceeded", "InvalidDirectConnectGateway.NotNat"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Adds ACL rules to a local IP translation rule of a direct-connect gateway, restricting what the translated IP may reach.
 ///
 /// The documentation's example literally sends `aclRules.n.protocol=tcp` (instead of `aclRules.0.protocol`) and a lower-case protocol, so `protocol` is not restricted to the upper-case values here.
+/// Emulator: adds the `aclRules` all or none; ACL rules hang on the local IP translation rule named by `originalIP` and `translationIP` (`InvalidLocalIPTranslation.NotFound` without one) and go with it; each gets a numeric `aclRuleId`; two rules with the same protocol, ports and destination are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
 ///
 /// Wire name `CreateLocalIPTranslationAclRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5205>.
@@ -17,6 +18,8 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
 /// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidAclRule.Duplicate`](ErrorCode::InvalidAclRuleDuplicate): An ACL rule with the same protocol, ports and destination already exists on this translation rule (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLocalIPTranslationAclRule {
     /// VPC of the direct-connect gateway.
@@ -52,7 +55,7 @@ impl CreateLocalIPTranslationAclRule {
                 FieldSpec::string("destinationPort", "Destination port: a port or a range `a-b`; empty, `0` or `0-0` means any.").required(),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidLocalIPTranslation.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidLocalIPTranslation.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidAclRule.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Adds 1:1 local IP translation rules to a NAT-type direct-connect gateway: a VPC IP appears to the direct-connect peer as another IP (asynchronous).
 ///
+/// Emulator: adds the rules all or none; a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 32 (SNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
+///
 /// Wire name `CreateLocalIPTranslationNatRule`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5185>.
 ///
@@ -20,6 +22,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
 /// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 /// - [`LocalIPTranslationLimitExceeded`](ErrorCode::LocalIPTranslationLimitExceeded): The quota of local IP translation rules on this gateway is reached.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLocalIPTranslationNatRule {
     /// VPC of the direct-connect gateway.
@@ -49,7 +52,7 @@ impl CreateLocalIPTranslationNatRule {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult. The service returns it as `data.taskId`; the client finds it there and fills this field."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "LocalIPTranslationLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "LocalIPTranslationLimitExceeded", "InvalidDirectConnectGateway.NotNat"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -11,23 +11,31 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. `aclRules` is kept untyped (JSON) because the entry fields are undocumented for source NAPT pools. The response is undocumented: read the raw response.
+/// Emulator: adds the `aclRules` all or none; ACL rules hang on the local source IP-port translation rule named by `translationIPPool` (`InvalidLocalSourceIPPortTranslation.NotFound` without one) and go with it; entries are shaped like CreateLocalIPTranslationAclRule's (`protocol`, `sourcePort`, `destinationCidr`, `destinationPort`); each gets a numeric `aclRuleId`; duplicates are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `CreateLocalSourceIPPortTranslationAclRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5211>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidAclRule.Duplicate`](ErrorCode::InvalidAclRuleDuplicate): An ACL rule with the same protocol, ports and destination already exists on this translation rule (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLocalSourceIPPortTranslationAclRule {
     /// ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.
     /// Wire name `aclRules`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub acl_rules: Option<serde_json::Value>,
+    pub acl_rules: serde_json::Value,
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Translation IP pool of the source NAPT rule. Known from the official CLI; not documented.
     /// Wire name `translationIPPool`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip_pool: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl CreateLocalSourceIPPortTranslationAclRule {
@@ -35,43 +43,30 @@ impl CreateLocalSourceIPPortTranslationAclRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("CreateLocalSourceIPPortTranslationAclRule", "vpc", "direct_connect", "Adds ACL rules to a source NAPT pool of a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::json("aclRules", "ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::json("aclRules", "ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.").required().undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("translationIPPool", "Translation IP pool of the source NAPT rule. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound", "InvalidAclRule.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(
+        acl_rules: serde_json::Value,
+        direct_connect_gateway_id: impl Into<String>,
+        vpc_id: impl Into<String>,
+    ) -> Self {
         Self {
-            acl_rules: None,
-            direct_connect_gateway_id: None,
+            acl_rules,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             translation_ip_pool: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `aclRules`.
-    pub fn acl_rules(mut self, value: serde_json::Value) -> Self {
-        self.acl_rules = Some(value);
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `translationIPPool`.
     pub fn translation_ip_pool(mut self, value: impl Into<String>) -> Self {
         self.translation_ip_pool = Some(value.into());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -91,8 +86,8 @@ impl Action for CreateLocalSourceIPPortTranslationAclRule {
     fn write_params(&self, params: &mut Params) {
         params.put("aclRules", &self.acl_rules);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
-        params.put("translationIPPool", &self.translation_ip_pool);
         params.put("vpcId", &self.vpc_id);
+        params.put("translationIPPool", &self.translation_ip_pool);
     }
 }
 
@@ -106,10 +101,10 @@ impl crate::FromParams for CreateLocalSourceIPPortTranslationAclRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            acl_rules: params.optional("aclRules")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            acl_rules: params.required("aclRules")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             translation_ip_pool: params.optional("translationIPPool")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Adds source NAPT rules to a NAT-type direct-connect gateway: VPC sources leave through a random IP and port of a pool (asynchronous).
 ///
+/// Emulator: adds the rules all or none; a rule is keyed by its translation IP pool (an address, a range `a-b` or a CIDR block, outside the VPC; unique on the gateway); the quota is DescribeVpcLimit type 38 (SNAPT rules per direct-connect gateway, 100); deleting a rule takes its ACL rules. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
+///
 /// Wire name `CreateLocalSourceIPPortTranslationNatRule`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5190>.
 ///
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidTranslationIPPool.NotInVpcCidr`](ErrorCode::InvalidTranslationIPPoolNotInVpcCidr): The translation IP pool is invalid with respect to the VPC's CIDR block (it must lie outside the VPC).
 /// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 /// - [`LocalSourceIPPortTranslationLimitExceeded`](ErrorCode::LocalSourceIPPortTranslationLimitExceeded): The quota of local source IP-port translation rules on this gateway is reached.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateLocalSourceIPPortTranslationNatRule {
     /// VPC of the direct-connect gateway.
@@ -47,7 +50,7 @@ impl CreateLocalSourceIPPortTranslationNatRule {
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult. The service returns it as `data.taskId`; the client finds it there and fills this field."),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidTranslationIPPool.NotInVpcCidr", "InvalidTranslationIP.Duplicate", "LocalSourceIPPortTranslationLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidTranslationIPPool.NotInVpcCidr", "InvalidTranslationIP.Duplicate", "LocalSourceIPPortTranslationLimitExceeded", "InvalidDirectConnectGateway.NotNat"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

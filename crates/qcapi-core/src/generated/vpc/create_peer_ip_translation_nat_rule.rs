@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 /// Adds 1:1 peer IP translation rules to a NAT-type direct-connect gateway: an IP on the direct-connect side appears to the VPC as another IP.
 ///
+/// Emulator: adds the rules all or none; a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 34 (DNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
+///
 /// Wire name `CreatePeerIPTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5201>.
 ///
@@ -18,6 +20,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
 /// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 /// - [`PeerIPTranslationLimitExceeded`](ErrorCode::PeerIPTranslationLimitExceeded): The quota of peer IP translation rules on this gateway is reached.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreatePeerIPTranslationNatRule {
     /// VPC of the direct-connect gateway.
@@ -44,7 +47,7 @@ impl CreatePeerIPTranslationNatRule {
                 FieldSpec::string("description", "Description of the rule."),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "PeerIPTranslationLimitExceeded"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate", "PeerIPTranslationLimitExceeded", "InvalidDirectConnectGateway.NotNat"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

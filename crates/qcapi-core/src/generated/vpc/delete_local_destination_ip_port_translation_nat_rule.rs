@@ -11,22 +11,29 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localDestinationIPPortTranslation` has the same name as in CreateLocalDestinationIPPortTranslationNatRule, so it is typed like that documented action (`localDestinationIPPortTranslation.N.originalIP`/`originalPort`/`translationIP`/`translationPort`/`proto`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling returns no task ID): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by protocol, translated IP and translated port (unique on the gateway); ports are 1 to 65535; the quota is DescribeVpcLimit type 36 (DNAPT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalDestinationIPPortTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/product/215/5196>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalDestinationIPPortTranslation.NotFound`](ErrorCode::InvalidLocalDestinationIPPortTranslationNotFound): No such local destination IP-port translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalDestinationIPPortTranslationNatRule {
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Rules to delete, sent as `localDestinationIPPortTranslation.N.<field>` (typed like CreateLocalDestinationIPPortTranslationNatRule). Known from the official CLI; not documented.
     /// Wire name `localDestinationIPPortTranslation`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub local_destination_ip_port_translation: Option<
         Vec<DeleteLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam>,
     >,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DeleteLocalDestinationIPPortTranslationNatRule {
@@ -34,7 +41,7 @@ impl DeleteLocalDestinationIPPortTranslationNatRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("DeleteLocalDestinationIPPortTranslationNatRule", "vpc", "direct_connect", "Deletes destination NAPT rules from a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::object("localDestinationIPPortTranslation", "Rules to delete, sent as `localDestinationIPPortTranslation.N.<field>` (typed like CreateLocalDestinationIPPortTranslationNatRule). Known from the official CLI; not documented.").list().undocumented().fields(&[
                 FieldSpec::string("originalIP", "Original IP, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::integer("originalPort", "Original port, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
@@ -43,22 +50,17 @@ impl DeleteLocalDestinationIPPortTranslationNatRule {
                 FieldSpec::string("proto", "Protocol, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("description", "Description, as in CreateLocalDestinationIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalDestinationIPPortTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
-            direct_connect_gateway_id: None,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             local_destination_ip_port_translation: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `localDestinationIPPortTranslation`.
@@ -67,12 +69,6 @@ impl DeleteLocalDestinationIPPortTranslationNatRule {
         value: impl IntoIterator<Item = DeleteLocalDestinationIPPortTranslationNatRuleLocalDestinationIPPortTranslationParam>,
     ) -> Self {
         self.local_destination_ip_port_translation = Some(value.into_iter().collect());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -91,11 +87,11 @@ impl Action for DeleteLocalDestinationIPPortTranslationNatRule {
 
     fn write_params(&self, params: &mut Params) {
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
         params.put(
             "localDestinationIPPortTranslation",
             &self.local_destination_ip_port_translation,
         );
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -109,10 +105,10 @@ impl crate::FromParams for DeleteLocalDestinationIPPortTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             local_destination_ip_port_translation: params
                 .optional("localDestinationIPPortTranslation")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

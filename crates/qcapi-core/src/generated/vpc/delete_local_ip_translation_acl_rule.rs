@@ -11,26 +11,34 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. `aclRules` is kept untyped (JSON) because the entry fields are unknown (a rule ID may be needed to delete or modify a rule). The response is undocumented: read the raw response.
+/// Emulator: deletes the rules whose ids `aclRules` lists (numbers, or objects with an `aclRuleId`), all or none; ACL rules hang on the local IP translation rule named by `originalIP` and `translationIP` (`InvalidLocalIPTranslation.NotFound` without one) and go with it; each gets a numeric `aclRuleId`; two rules with the same protocol, ports and destination are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalIPTranslationAclRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5206>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
+/// - [`InvalidAclRule.NotFound`](ErrorCode::InvalidAclRuleNotFound): No such ACL rule (by `aclRuleId`) on this translation rule (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalIPTranslationAclRule {
     /// ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.
     /// Wire name `aclRules`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub acl_rules: Option<serde_json::Value>,
+    pub acl_rules: serde_json::Value,
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.
     /// Wire name `originalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub original_ip: Option<String>,
     /// Translated IP of the local IP translation rule. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DeleteLocalIPTranslationAclRule {
@@ -38,34 +46,27 @@ impl DeleteLocalIPTranslationAclRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("DeleteLocalIPTranslationAclRule", "vpc", "direct_connect", "Deletes ACL rules of a local IP translation rule of a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::json("aclRules", "ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::json("aclRules", "ACL rules as a JSON array, sent flattened as `aclRules.N.<key>`; the entries' keys are undocumented (CreateLocalIPTranslationAclRule's are `protocol`, `sourcePort`, `destinationCidr`, `destinationPort`). Known from the official CLI; not documented.").required().undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("originalIP", "Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "Translated IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound", "InvalidAclRule.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(
+        acl_rules: serde_json::Value,
+        direct_connect_gateway_id: impl Into<String>,
+        vpc_id: impl Into<String>,
+    ) -> Self {
         Self {
-            acl_rules: None,
-            direct_connect_gateway_id: None,
+            acl_rules,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             original_ip: None,
             translation_ip: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `aclRules`.
-    pub fn acl_rules(mut self, value: serde_json::Value) -> Self {
-        self.acl_rules = Some(value);
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `originalIP`.
@@ -77,12 +78,6 @@ impl DeleteLocalIPTranslationAclRule {
     /// Sets `translationIP`.
     pub fn translation_ip(mut self, value: impl Into<String>) -> Self {
         self.translation_ip = Some(value.into());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -102,9 +97,9 @@ impl Action for DeleteLocalIPTranslationAclRule {
     fn write_params(&self, params: &mut Params) {
         params.put("aclRules", &self.acl_rules);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
         params.put("originalIP", &self.original_ip);
         params.put("translationIP", &self.translation_ip);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -118,11 +113,11 @@ impl crate::FromParams for DeleteLocalIPTranslationAclRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            acl_rules: params.optional("aclRules")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            acl_rules: params.required("aclRules")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             original_ip: params.optional("originalIP")?,
             translation_ip: params.optional("translationIP")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -11,20 +11,27 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localIPTranslation` has the same name as in CreateLocalIPTranslationNatRule, so it is typed like that documented action (`localIPTranslation.N.originalIP`/`translationIP`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling is asynchronous, so this one may return a task ID too): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 32 (SNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalIPTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/product/215/5186>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalIPTranslationNatRule {
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Rules to delete, sent as `localIPTranslation.N.<field>` (typed like CreateLocalIPTranslationNatRule). Known from the official CLI; not documented.
     /// Wire name `localIPTranslation`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub local_ip_translation: Option<Vec<DeleteLocalIPTranslationNatRuleLocalIPTranslationParam>>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DeleteLocalIPTranslationNatRule {
@@ -32,28 +39,23 @@ impl DeleteLocalIPTranslationNatRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("DeleteLocalIPTranslationNatRule", "vpc", "direct_connect", "Deletes local IP translation rules from a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::object("localIPTranslation", "Rules to delete, sent as `localIPTranslation.N.<field>` (typed like CreateLocalIPTranslationNatRule). Known from the official CLI; not documented.").list().undocumented().fields(&[
                 FieldSpec::string("originalIP", "Original (VPC) IP, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("translationIP", "Translated IP, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("description", "Description, as in CreateLocalIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
-            direct_connect_gateway_id: None,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             local_ip_translation: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `localIPTranslation`.
@@ -62,12 +64,6 @@ impl DeleteLocalIPTranslationNatRule {
         value: impl IntoIterator<Item = DeleteLocalIPTranslationNatRuleLocalIPTranslationParam>,
     ) -> Self {
         self.local_ip_translation = Some(value.into_iter().collect());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -86,8 +82,8 @@ impl Action for DeleteLocalIPTranslationNatRule {
 
     fn write_params(&self, params: &mut Params) {
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
-        params.put("localIPTranslation", &self.local_ip_translation);
         params.put("vpcId", &self.vpc_id);
+        params.put("localIPTranslation", &self.local_ip_translation);
     }
 }
 
@@ -101,9 +97,9 @@ impl crate::FromParams for DeleteLocalIPTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             local_ip_translation: params.optional("localIPTranslation")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

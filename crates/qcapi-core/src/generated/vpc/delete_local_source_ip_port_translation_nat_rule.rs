@@ -11,21 +11,28 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `localSourceIPPortTranslation` has the same name as in CreateLocalSourceIPPortTranslationNatRule, so it is typed like that documented action (`localSourceIPPortTranslation.N.translationIPPool`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling is asynchronous, so this one may return a task ID too): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by its translation IP pool (an address, a range `a-b` or a CIDR block, outside the VPC; unique on the gateway); the quota is DescribeVpcLimit type 38 (SNAPT rules per direct-connect gateway, 100); deleting a rule takes its ACL rules. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeleteLocalSourceIPPortTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5191>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteLocalSourceIPPortTranslationNatRule {
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Rules to delete, sent as `localSourceIPPortTranslation.N.<field>` (typed like CreateLocalSourceIPPortTranslationNatRule). Known from the official CLI; not documented.
     /// Wire name `localSourceIPPortTranslation`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub local_source_ip_port_translation:
         Option<Vec<DeleteLocalSourceIPPortTranslationNatRuleLocalSourceIPPortTranslationParam>>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DeleteLocalSourceIPPortTranslationNatRule {
@@ -33,27 +40,22 @@ impl DeleteLocalSourceIPPortTranslationNatRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("DeleteLocalSourceIPPortTranslationNatRule", "vpc", "direct_connect", "Deletes source NAPT rules from a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::object("localSourceIPPortTranslation", "Rules to delete, sent as `localSourceIPPortTranslation.N.<field>` (typed like CreateLocalSourceIPPortTranslationNatRule). Known from the official CLI; not documented.").list().undocumented().fields(&[
                 FieldSpec::string("translationIPPool", "Translation IP pool, as in CreateLocalSourceIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("description", "Description, as in CreateLocalSourceIPPortTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
-            direct_connect_gateway_id: None,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             local_source_ip_port_translation: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `localSourceIPPortTranslation`.
@@ -64,12 +66,6 @@ impl DeleteLocalSourceIPPortTranslationNatRule {
         >,
     ) -> Self {
         self.local_source_ip_port_translation = Some(value.into_iter().collect());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -88,11 +84,11 @@ impl Action for DeleteLocalSourceIPPortTranslationNatRule {
 
     fn write_params(&self, params: &mut Params) {
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
         params.put(
             "localSourceIPPortTranslation",
             &self.local_source_ip_port_translation,
         );
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -106,9 +102,9 @@ impl crate::FromParams for DeleteLocalSourceIPPortTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             local_source_ip_port_translation: params.optional("localSourceIPPortTranslation")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -11,20 +11,27 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names. The rule-list parameter `peerIPTranslation` has the same name as in CreatePeerIPTranslationNatRule, so it is typed like that documented action (`peerIPTranslation.N.originalIP`/`translationIP`/`description`); every field is optional because nothing says which ones the service needs. The response is undocumented (the Create sibling returns no task ID): read the raw response.
+/// Emulator: deletes the rules named all or none (an unknown one is refused); a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 34 (DNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `DeletePeerIPTranslationNatRule`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5202>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidPeerIPTranslation.NotFound`](ErrorCode::InvalidPeerIPTranslationNotFound): No such peer IP translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeletePeerIPTranslationNatRule {
     /// Known from the official CLI; not documented.
     /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Rules to delete, sent as `peerIPTranslation.N.<field>` (typed like CreatePeerIPTranslationNatRule). Known from the official CLI; not documented.
     /// Wire name `peerIPTranslation`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub peer_ip_translation: Option<Vec<DeletePeerIPTranslationNatRulePeerIPTranslationParam>>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DeletePeerIPTranslationNatRule {
@@ -32,28 +39,23 @@ impl DeletePeerIPTranslationNatRule {
     #[rustfmt::skip]
     pub const SPEC: ActionSpec = ActionSpec::new("DeletePeerIPTranslationNatRule", "vpc", "direct_connect", "Deletes peer IP translation rules from a direct-connect gateway.").undocumented()
         .params(&[
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::object("peerIPTranslation", "Rules to delete, sent as `peerIPTranslation.N.<field>` (typed like CreatePeerIPTranslationNatRule). Known from the official CLI; not documented.").list().undocumented().fields(&[
                 FieldSpec::string("originalIP", "Original (peer) IP, as in CreatePeerIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("translationIP", "Translated IP, as in CreatePeerIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
                 FieldSpec::string("description", "Description, as in CreatePeerIPTranslationNatRule. Known from the official CLI; not documented.").undocumented(),
             ]),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidPeerIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
-            direct_connect_gateway_id: None,
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             peer_ip_translation: None,
-            vpc_id: None,
         }
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
     }
 
     /// Sets `peerIPTranslation`.
@@ -62,12 +64,6 @@ impl DeletePeerIPTranslationNatRule {
         value: impl IntoIterator<Item = DeletePeerIPTranslationNatRulePeerIPTranslationParam>,
     ) -> Self {
         self.peer_ip_translation = Some(value.into_iter().collect());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -86,8 +82,8 @@ impl Action for DeletePeerIPTranslationNatRule {
 
     fn write_params(&self, params: &mut Params) {
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
-        params.put("peerIPTranslation", &self.peer_ip_translation);
         params.put("vpcId", &self.vpc_id);
+        params.put("peerIPTranslation", &self.peer_ip_translation);
     }
 }
 
@@ -101,9 +97,9 @@ impl crate::FromParams for DeletePeerIPTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             peer_ip_translation: params.optional("peerIPTranslation")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

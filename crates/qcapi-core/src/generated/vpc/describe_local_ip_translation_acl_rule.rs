@@ -11,26 +11,33 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: lists the rules (only those of `aclRuleIds` when given); ACL rules hang on the local IP translation rule named by `originalIP` and `translationIP` (`InvalidLocalIPTranslation.NotFound` without one) and go with it; each gets a numeric `aclRuleId`; two rules with the same protocol, ports and destination are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling. The answer, undocumented, is the emulator's choice: `totalCount` and `data`, a list of rules shaped like the Create sibling's entries with their `aclRuleId`.
 ///
 /// Wire name `DescribeLocalIPTranslationAclRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5208>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeLocalIPTranslationAclRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Presumably filters by ACL rule ID, sent as `aclRuleIds.N`. Known from the official CLI; not documented.
     /// Wire name `aclRuleIds`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub acl_rule_ids: Option<Vec<String>>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.
     /// Wire name `originalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub original_ip: Option<String>,
     /// Translated IP of the local IP translation rule. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DescribeLocalIPTranslationAclRule {
@@ -39,32 +46,27 @@ impl DescribeLocalIPTranslationAclRule {
     pub const SPEC: ActionSpec = ActionSpec::new("DescribeLocalIPTranslationAclRule", "vpc", "direct_connect", "Lists ACL rules of a local IP translation rule of a direct-connect gateway.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("aclRuleIds", "Presumably filters by ACL rule ID, sent as `aclRuleIds.N`. Known from the official CLI; not documented.").list().undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("originalIP", "Original (VPC) IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "Translated IP of the local IP translation rule. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             acl_rule_ids: None,
-            direct_connect_gateway_id: None,
             original_ip: None,
             translation_ip: None,
-            vpc_id: None,
         }
     }
 
     /// Sets `aclRuleIds`.
     pub fn acl_rule_ids(mut self, value: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.acl_rule_ids = Some(value.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
         self
     }
 
@@ -77,12 +79,6 @@ impl DescribeLocalIPTranslationAclRule {
     /// Sets `translationIP`.
     pub fn translation_ip(mut self, value: impl Into<String>) -> Self {
         self.translation_ip = Some(value.into());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -100,11 +96,11 @@ impl Action for DescribeLocalIPTranslationAclRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("aclRuleIds", &self.acl_rule_ids);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
+        params.put("aclRuleIds", &self.acl_rule_ids);
         params.put("originalIP", &self.original_ip);
         params.put("translationIP", &self.translation_ip);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -118,11 +114,11 @@ impl crate::FromParams for DescribeLocalIPTranslationAclRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             acl_rule_ids: params.optional("aclRuleIds")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             original_ip: params.optional("originalIP")?,
             translation_ip: params.optional("translationIP")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Lists a direct-connect gateway's local IP translation rules.
 ///
+/// Emulator: lists the gateway's rules, filtered by the parameters given and paged with `offset`/`limit` (default 20); a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 32 (SNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise).
+///
 /// Wire name `DescribeLocalIPTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5188>.
 ///
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
 /// - [`InvalidLocalIPTranslation.NotFound`](ErrorCode::InvalidLocalIPTranslationNotFound): No such local IP translation rule on this gateway.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeLocalIPTranslationNatRule {
     /// VPC of the direct-connect gateway.
@@ -61,7 +64,7 @@ impl DescribeLocalIPTranslationNatRule {
                 FieldSpec::string("description", "Description."),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidLocalIPTranslation.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidLocalIPTranslation.NotFound", "InvalidDirectConnectGateway.NotNat"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, direct_connect_gateway_id: impl Into<String>) -> Self {

@@ -11,23 +11,30 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: lists the rules (only those of `aclRuleIds` when given); ACL rules hang on the local source IP-port translation rule named by `translationIPPool` (`InvalidLocalSourceIPPortTranslation.NotFound` without one) and go with it; entries are shaped like CreateLocalIPTranslationAclRule's (`protocol`, `sourcePort`, `destinationCidr`, `destinationPort`); each gets a numeric `aclRuleId`; duplicates are `InvalidAclRule.Duplicate`; there is no quota. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling. The answer, undocumented, is the emulator's choice: `totalCount` and `data`, a list of rules shaped like the Create sibling's entries with their `aclRuleId`.
 ///
 /// Wire name `DescribeLocalSourceIPPortTranslationAclRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5214>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeLocalSourceIPPortTranslationAclRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Presumably filters by ACL rule ID, sent as `aclRuleIds.N`. Known from the official CLI; not documented.
     /// Wire name `aclRuleIds`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub acl_rule_ids: Option<Vec<String>>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Translation IP pool of the source NAPT rule. Known from the official CLI; not documented.
     /// Wire name `translationIPPool`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip_pool: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DescribeLocalSourceIPPortTranslationAclRule {
@@ -36,18 +43,19 @@ impl DescribeLocalSourceIPPortTranslationAclRule {
     pub const SPEC: ActionSpec = ActionSpec::new("DescribeLocalSourceIPPortTranslationAclRule", "vpc", "direct_connect", "Lists ACL rules of a source NAPT pool of a direct-connect gateway.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("aclRuleIds", "Presumably filters by ACL rule ID, sent as `aclRuleIds.N`. Known from the official CLI; not documented.").list().undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("translationIPPool", "Translation IP pool of the source NAPT rule. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             acl_rule_ids: None,
-            direct_connect_gateway_id: None,
             translation_ip_pool: None,
-            vpc_id: None,
         }
     }
 
@@ -57,21 +65,9 @@ impl DescribeLocalSourceIPPortTranslationAclRule {
         self
     }
 
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
-        self
-    }
-
     /// Sets `translationIPPool`.
     pub fn translation_ip_pool(mut self, value: impl Into<String>) -> Self {
         self.translation_ip_pool = Some(value.into());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -89,10 +85,10 @@ impl Action for DescribeLocalSourceIPPortTranslationAclRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("aclRuleIds", &self.acl_rule_ids);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
-        params.put("translationIPPool", &self.translation_ip_pool);
         params.put("vpcId", &self.vpc_id);
+        params.put("aclRuleIds", &self.acl_rule_ids);
+        params.put("translationIPPool", &self.translation_ip_pool);
     }
 }
 
@@ -106,10 +102,10 @@ impl crate::FromParams for DescribeLocalSourceIPPortTranslationAclRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             acl_rule_ids: params.optional("aclRuleIds")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             translation_ip_pool: params.optional("translationIPPool")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

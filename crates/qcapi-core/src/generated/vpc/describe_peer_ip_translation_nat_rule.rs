@@ -11,17 +11,27 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: lists the gateway's rules, filtered by the parameters given and paged with `offset`/`limit` (default 20); a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 34 (DNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling. The answer, undocumented, is the emulator's choice: `totalCount` and `data`, a list of rules shaped like the Create sibling's entries.
 ///
 /// Wire name `DescribePeerIPTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5204>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidPeerIPTranslation.NotFound`](ErrorCode::InvalidPeerIPTranslationNotFound): No such peer IP translation rule on this gateway (the emulator's choice of code).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribePeerIPTranslationNatRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// Presumably filters by description. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub description: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Entries per page. Known from the official CLI; not documented.
     /// Wire name `limit`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub limit: Option<String>,
@@ -34,9 +44,6 @@ pub struct DescribePeerIPTranslationNatRule {
     /// Presumably filters by translated IP. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl DescribePeerIPTranslationNatRule {
@@ -45,36 +52,31 @@ impl DescribePeerIPTranslationNatRule {
     pub const SPEC: ActionSpec = ActionSpec::new("DescribePeerIPTranslationNatRule", "vpc", "direct_connect", "Lists a direct-connect gateway's peer IP translation rules.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("description", "Presumably filters by description. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("limit", "Entries per page. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("offset", "Index of the first entry to return. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("originalIP", "Presumably filters by original IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "Presumably filters by translated IP. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidPeerIPTranslation.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             description: None,
-            direct_connect_gateway_id: None,
             limit: None,
             offset: None,
             original_ip: None,
             translation_ip: None,
-            vpc_id: None,
         }
     }
 
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
         self
     }
 
@@ -101,12 +103,6 @@ impl DescribePeerIPTranslationNatRule {
         self.translation_ip = Some(value.into());
         self
     }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
-        self
-    }
 }
 
 impl Action for DescribePeerIPTranslationNatRule {
@@ -122,13 +118,13 @@ impl Action for DescribePeerIPTranslationNatRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("description", &self.description);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
+        params.put("description", &self.description);
         params.put("limit", &self.limit);
         params.put("offset", &self.offset);
         params.put("originalIP", &self.original_ip);
         params.put("translationIP", &self.translation_ip);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -142,13 +138,13 @@ impl crate::FromParams for DescribePeerIPTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             description: params.optional("description")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             limit: params.optional("limit")?,
             offset: params.optional("offset")?,
             original_ip: params.optional("originalIP")?,
             translation_ip: params.optional("translationIP")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

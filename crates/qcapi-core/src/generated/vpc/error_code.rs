@@ -46,12 +46,18 @@ pub enum ErrorCode {
     InstanceAlreadyLinked,
     /// `InstanceLimitExceeded`: The VPC's quota of linked classic-network CVMs is reached.
     InstanceLimitExceeded,
+    /// `InvalidAclRule.Duplicate`: An ACL rule with the same protocol, ports and destination already exists on this translation rule (the emulator's choice of code).
+    InvalidAclRuleDuplicate,
+    /// `InvalidAclRule.NotFound`: No such ACL rule (by `aclRuleId`) on this translation rule (the emulator's choice of code).
+    InvalidAclRuleNotFound,
     /// `InvalidBillId.NotFound`: No order of the account has this ID. The documentation names no code for this; the name is the emulator's choice.
     InvalidBillIdNotFound,
     /// `InvalidDestinationCidr`: A destination CIDR is invalid or inside the VPC's CIDR.
     InvalidDestinationCidr,
     /// `InvalidDirectConnectGateway.NotFound`: The direct-connect gateway does not exist; check the ID you entered.
     InvalidDirectConnectGatewayNotFound,
+    /// `InvalidDirectConnectGateway.NotNat`: The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+    InvalidDirectConnectGatewayNotNat,
     /// `InvalidDirectConnectGatewayName`: The direct-connect gateway name is invalid (empty or too long).
     InvalidDirectConnectGatewayName,
     /// `InvalidDnaptRule.NotFound`: The gateway has no rule with this protocol, EIP and external port. The documentation names no code for this; the name is the emulator's choice.
@@ -66,8 +72,12 @@ pub enum ErrorCode {
     InvalidInstanceNotFound,
     /// `InvalidLanIp.NotFound`: No CVM has this private IP in the VPC.
     InvalidLanIpNotFound,
+    /// `InvalidLocalDestinationIPPortTranslation.NotFound`: No such local destination IP-port translation rule on this gateway (the emulator's choice of code).
+    InvalidLocalDestinationIPPortTranslationNotFound,
     /// `InvalidLocalIPTranslation.NotFound`: No such local IP translation rule on this gateway.
     InvalidLocalIPTranslationNotFound,
+    /// `InvalidLocalSourceIPPortTranslation.NotFound`: No such local source IP-port translation rule on this gateway (the emulator's choice of code).
+    InvalidLocalSourceIPPortTranslationNotFound,
     /// `InvalidNatGateway.InUse`: The gateway name is already used in this VPC.
     InvalidNatGatewayInUse,
     /// `InvalidNatGatewayId.NotFound`: The NAT gateway does not exist; check the ID you entered.
@@ -98,6 +108,8 @@ pub enum ErrorCode {
     InvalidOriginalIPDuplicate,
     /// `InvalidOriginalIP.NotInVpcCidr`: The original IP address is not inside the VPC's CIDR block.
     InvalidOriginalIPNotInVpcCidr,
+    /// `InvalidPeerIPTranslation.NotFound`: No such peer IP translation rule on this gateway (the emulator's choice of code).
+    InvalidPeerIPTranslationNotFound,
     /// `InvalidPeeringConnection.NotFound`: The peering connection does not exist; check the ID you entered.
     InvalidPeeringConnectionNotFound,
     /// `InvalidPeeringConnectionName`: The peering connection name is invalid (empty or longer than 60 characters).
@@ -268,9 +280,12 @@ impl ErrorCode {
             "FlowLogNameDuplicate" => Self::FlowLogNameDuplicate,
             "InstanceAlreadyLinked" => Self::InstanceAlreadyLinked,
             "InstanceLimitExceeded" => Self::InstanceLimitExceeded,
+            "InvalidAclRule.Duplicate" => Self::InvalidAclRuleDuplicate,
+            "InvalidAclRule.NotFound" => Self::InvalidAclRuleNotFound,
             "InvalidBillId.NotFound" => Self::InvalidBillIdNotFound,
             "InvalidDestinationCidr" => Self::InvalidDestinationCidr,
             "InvalidDirectConnectGateway.NotFound" => Self::InvalidDirectConnectGatewayNotFound,
+            "InvalidDirectConnectGateway.NotNat" => Self::InvalidDirectConnectGatewayNotNat,
             "InvalidDirectConnectGatewayName" => Self::InvalidDirectConnectGatewayName,
             "InvalidDnaptRule.NotFound" => Self::InvalidDnaptRuleNotFound,
             "InvalidEip.InUse" => Self::InvalidEipInUse,
@@ -278,7 +293,13 @@ impl ErrorCode {
             "InvalidFlowLogName" => Self::InvalidFlowLogName,
             "InvalidInstance.NotFound" => Self::InvalidInstanceNotFound,
             "InvalidLanIp.NotFound" => Self::InvalidLanIpNotFound,
+            "InvalidLocalDestinationIPPortTranslation.NotFound" => {
+                Self::InvalidLocalDestinationIPPortTranslationNotFound
+            }
             "InvalidLocalIPTranslation.NotFound" => Self::InvalidLocalIPTranslationNotFound,
+            "InvalidLocalSourceIPPortTranslation.NotFound" => {
+                Self::InvalidLocalSourceIPPortTranslationNotFound
+            }
             "InvalidNatGateway.InUse" => Self::InvalidNatGatewayInUse,
             "InvalidNatGatewayId.NotFound" => Self::InvalidNatGatewayIdNotFound,
             "InvalidNatGatewayName" => Self::InvalidNatGatewayName,
@@ -296,6 +317,7 @@ impl ErrorCode {
             "InvalidNetworkInterfaceName" => Self::InvalidNetworkInterfaceName,
             "InvalidOriginalIP.Duplicate" => Self::InvalidOriginalIPDuplicate,
             "InvalidOriginalIP.NotInVpcCidr" => Self::InvalidOriginalIPNotInVpcCidr,
+            "InvalidPeerIPTranslation.NotFound" => Self::InvalidPeerIPTranslationNotFound,
             "InvalidPeeringConnection.NotFound" => Self::InvalidPeeringConnectionNotFound,
             "InvalidPeeringConnectionName" => Self::InvalidPeeringConnectionName,
             "InvalidPeeringConnectionName.InUse" => Self::InvalidPeeringConnectionNameInUse,
@@ -392,9 +414,12 @@ impl ErrorCode {
             Self::FlowLogNameDuplicate => "FlowLogNameDuplicate",
             Self::InstanceAlreadyLinked => "InstanceAlreadyLinked",
             Self::InstanceLimitExceeded => "InstanceLimitExceeded",
+            Self::InvalidAclRuleDuplicate => "InvalidAclRule.Duplicate",
+            Self::InvalidAclRuleNotFound => "InvalidAclRule.NotFound",
             Self::InvalidBillIdNotFound => "InvalidBillId.NotFound",
             Self::InvalidDestinationCidr => "InvalidDestinationCidr",
             Self::InvalidDirectConnectGatewayNotFound => "InvalidDirectConnectGateway.NotFound",
+            Self::InvalidDirectConnectGatewayNotNat => "InvalidDirectConnectGateway.NotNat",
             Self::InvalidDirectConnectGatewayName => "InvalidDirectConnectGatewayName",
             Self::InvalidDnaptRuleNotFound => "InvalidDnaptRule.NotFound",
             Self::InvalidEipInUse => "InvalidEip.InUse",
@@ -402,7 +427,13 @@ impl ErrorCode {
             Self::InvalidFlowLogName => "InvalidFlowLogName",
             Self::InvalidInstanceNotFound => "InvalidInstance.NotFound",
             Self::InvalidLanIpNotFound => "InvalidLanIp.NotFound",
+            Self::InvalidLocalDestinationIPPortTranslationNotFound => {
+                "InvalidLocalDestinationIPPortTranslation.NotFound"
+            }
             Self::InvalidLocalIPTranslationNotFound => "InvalidLocalIPTranslation.NotFound",
+            Self::InvalidLocalSourceIPPortTranslationNotFound => {
+                "InvalidLocalSourceIPPortTranslation.NotFound"
+            }
             Self::InvalidNatGatewayInUse => "InvalidNatGateway.InUse",
             Self::InvalidNatGatewayIdNotFound => "InvalidNatGatewayId.NotFound",
             Self::InvalidNatGatewayName => "InvalidNatGatewayName",
@@ -420,6 +451,7 @@ impl ErrorCode {
             Self::InvalidNetworkInterfaceName => "InvalidNetworkInterfaceName",
             Self::InvalidOriginalIPDuplicate => "InvalidOriginalIP.Duplicate",
             Self::InvalidOriginalIPNotInVpcCidr => "InvalidOriginalIP.NotInVpcCidr",
+            Self::InvalidPeerIPTranslationNotFound => "InvalidPeerIPTranslation.NotFound",
             Self::InvalidPeeringConnectionNotFound => "InvalidPeeringConnection.NotFound",
             Self::InvalidPeeringConnectionName => "InvalidPeeringConnectionName",
             Self::InvalidPeeringConnectionNameInUse => "InvalidPeeringConnectionName.InUse",

@@ -11,17 +11,30 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: replaces the one rule named by the `old*` parameters (an unknown one is refused); parameters left out keep their values; the result is checked like a new rule; a rule is keyed by protocol, translated IP and translated port (unique on the gateway); ports are 1 to 65535; the quota is DescribeVpcLimit type 36 (DNAPT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyLocalDestinationIPPortTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5197>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalDestinationIPPortTranslation.NotFound`](ErrorCode::InvalidLocalDestinationIPPortTranslationNotFound): No such local destination IP-port translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidOriginalIP.NotInVpcCidr`](ErrorCode::InvalidOriginalIPNotInVpcCidr): The original IP address is not inside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyLocalDestinationIPPortTranslationNatRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// New description. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub description: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Current original IP of the rule. Known from the official CLI; not documented.
     /// Wire name `oldOriginalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub old_original_ip: Option<String>,
@@ -52,9 +65,6 @@ pub struct ModifyLocalDestinationIPPortTranslationNatRule {
     /// New mapped port. Known from the official CLI; not documented.
     /// Wire name `translationPort`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_port: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl ModifyLocalDestinationIPPortTranslationNatRule {
@@ -63,7 +73,7 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
     pub const SPEC: ActionSpec = ActionSpec::new("ModifyLocalDestinationIPPortTranslationNatRule", "vpc", "direct_connect", "Changes one destination NAPT rule of a direct-connect gateway, identified by its current IPs, ports and protocol.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("description", "New description. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("oldOriginalIP", "Current original IP of the rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("oldOriginalPort", "Current original port of the rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("oldProto", "Current protocol of the rule. Known from the official CLI; not documented.").undocumented(),
@@ -74,14 +84,16 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
             FieldSpec::string("proto", "New protocol. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "New mapped IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationPort", "New mapped port. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalDestinationIPPortTranslation.NotFound", "InvalidOriginalIP.NotInVpcCidr", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             description: None,
-            direct_connect_gateway_id: None,
             old_original_ip: None,
             old_original_port: None,
             old_proto: None,
@@ -92,19 +104,12 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
             proto: None,
             translation_ip: None,
             translation_port: None,
-            vpc_id: None,
         }
     }
 
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
         self
     }
 
@@ -167,12 +172,6 @@ impl ModifyLocalDestinationIPPortTranslationNatRule {
         self.translation_port = Some(value.into());
         self
     }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
-        self
-    }
 }
 
 impl Action for ModifyLocalDestinationIPPortTranslationNatRule {
@@ -188,8 +187,9 @@ impl Action for ModifyLocalDestinationIPPortTranslationNatRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("description", &self.description);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
+        params.put("description", &self.description);
         params.put("oldOriginalIP", &self.old_original_ip);
         params.put("oldOriginalPort", &self.old_original_port);
         params.put("oldProto", &self.old_proto);
@@ -200,7 +200,6 @@ impl Action for ModifyLocalDestinationIPPortTranslationNatRule {
         params.put("proto", &self.proto);
         params.put("translationIP", &self.translation_ip);
         params.put("translationPort", &self.translation_port);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -214,8 +213,9 @@ impl crate::FromParams for ModifyLocalDestinationIPPortTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             description: params.optional("description")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             old_original_ip: params.optional("oldOriginalIP")?,
             old_original_port: params.optional("oldOriginalPort")?,
             old_proto: params.optional("oldProto")?,
@@ -226,7 +226,6 @@ impl crate::FromParams for ModifyLocalDestinationIPPortTranslationNatRule {
             proto: params.optional("proto")?,
             translation_ip: params.optional("translationIP")?,
             translation_port: params.optional("translationPort")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -11,26 +11,35 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: replaces the one rule named by the `old*` parameters (an unknown one is refused); parameters left out keep their values; the result is checked like a new rule; a rule is keyed by its translation IP pool (an address, a range `a-b` or a CIDR block, outside the VPC; unique on the gateway); the quota is DescribeVpcLimit type 38 (SNAPT rules per direct-connect gateway, 100); deleting a rule takes its ACL rules. The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyLocalSourceIPPortTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5192>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidLocalSourceIPPortTranslation.NotFound`](ErrorCode::InvalidLocalSourceIPPortTranslationNotFound): No such local source IP-port translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidTranslationIPPool.NotInVpcCidr`](ErrorCode::InvalidTranslationIPPoolNotInVpcCidr): The translation IP pool is invalid with respect to the VPC's CIDR block (it must lie outside the VPC).
+/// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyLocalSourceIPPortTranslationNatRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// New description. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub description: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Current translation IP pool of the rule. Known from the official CLI; not documented.
     /// Wire name `oldTranslationIPPool`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub old_translation_ip_pool: Option<String>,
     /// New translation IP pool. Known from the official CLI; not documented.
     /// Wire name `translationIPPool`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip_pool: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl ModifyLocalSourceIPPortTranslationNatRule {
@@ -39,32 +48,27 @@ impl ModifyLocalSourceIPPortTranslationNatRule {
     pub const SPEC: ActionSpec = ActionSpec::new("ModifyLocalSourceIPPortTranslationNatRule", "vpc", "direct_connect", "Changes one source NAPT rule of a direct-connect gateway, identified by its current translation IP pool.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("description", "New description. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("oldTranslationIPPool", "Current translation IP pool of the rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIPPool", "New translation IP pool. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidLocalSourceIPPortTranslation.NotFound", "InvalidTranslationIPPool.NotInVpcCidr", "InvalidTranslationIP.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             description: None,
-            direct_connect_gateway_id: None,
             old_translation_ip_pool: None,
             translation_ip_pool: None,
-            vpc_id: None,
         }
     }
 
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
         self
     }
 
@@ -77,12 +81,6 @@ impl ModifyLocalSourceIPPortTranslationNatRule {
     /// Sets `translationIPPool`.
     pub fn translation_ip_pool(mut self, value: impl Into<String>) -> Self {
         self.translation_ip_pool = Some(value.into());
-        self
-    }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
         self
     }
 }
@@ -100,11 +98,11 @@ impl Action for ModifyLocalSourceIPPortTranslationNatRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("description", &self.description);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
+        params.put("description", &self.description);
         params.put("oldTranslationIPPool", &self.old_translation_ip_pool);
         params.put("translationIPPool", &self.translation_ip_pool);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -118,11 +116,11 @@ impl crate::FromParams for ModifyLocalSourceIPPortTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             description: params.optional("description")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             old_translation_ip_pool: params.optional("oldTranslationIPPool")?,
             translation_ip_pool: params.optional("translationIPPool")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }

@@ -11,17 +11,30 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only by name and the official CLI's parameter names; all parameters are sent as strings. The response is undocumented: read the raw response.
+/// Emulator: replaces the one rule named by the `old*` parameters (an unknown one is refused); parameters left out keep their values; the result is checked like a new rule; a rule is keyed by its original IP and by its translated IP (each unique on the gateway); the quota is DescribeVpcLimit type 34 (DNAT rules per direct-connect gateway, 100). The gateway must be a NAT-type one of the VPC (`InvalidDirectConnectGateway.NotNat` otherwise). `vpcId` and `directConnectGatewayId` are required (4000 without them), and the business codes are chosen by analogy with the Create sibling.
 ///
 /// Wire name `ModifyPeerIPTranslationNatRule`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5203>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotFound`](ErrorCode::InvalidDirectConnectGatewayNotFound): The direct-connect gateway does not exist; check the ID you entered.
+/// - [`InvalidDirectConnectGateway.NotNat`](ErrorCode::InvalidDirectConnectGatewayNotNat): The direct-connect gateway is of non-NAT type (`type` 0): NAT and ACL rules work only on NAT-type gateways (the emulator's choice of code).
+/// - [`InvalidPeerIPTranslation.NotFound`](ErrorCode::InvalidPeerIPTranslationNotFound): No such peer IP translation rule on this gateway (the emulator's choice of code).
+/// - [`InvalidOriginalIP.Duplicate`](ErrorCode::InvalidOriginalIPDuplicate): The original IP address is already used by another rule of this gateway.
+/// - [`InvalidTranslationIP.InVpcCidr`](ErrorCode::InvalidTranslationIPInVpcCidr): The translated IP address must be outside the VPC's CIDR block.
+/// - [`InvalidTranslationIP.Duplicate`](ErrorCode::InvalidTranslationIPDuplicate): The translated IP address is already used by another rule of this gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyPeerIPTranslationNatRule {
+    /// Known from the official CLI; not documented.
+    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub direct_connect_gateway_id: String,
+    /// Known from the official CLI; not documented.
+    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
+    pub vpc_id: String,
     /// New description. Known from the official CLI; not documented.
     /// Wire name `description`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub description: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `directConnectGatewayId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub direct_connect_gateway_id: Option<String>,
     /// Current original IP of the rule. Known from the official CLI; not documented.
     /// Wire name `oldOriginalIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub old_original_ip: Option<String>,
@@ -34,9 +47,6 @@ pub struct ModifyPeerIPTranslationNatRule {
     /// New translated IP. Known from the official CLI; not documented.
     /// Wire name `translationIP`; undocumented: known from the official CLI, not from Tencent's documentation.
     pub translation_ip: Option<String>,
-    /// Known from the official CLI; not documented.
-    /// Wire name `vpcId`; undocumented: known from the official CLI, not from Tencent's documentation.
-    pub vpc_id: Option<String>,
 }
 
 impl ModifyPeerIPTranslationNatRule {
@@ -45,36 +55,31 @@ impl ModifyPeerIPTranslationNatRule {
     pub const SPEC: ActionSpec = ActionSpec::new("ModifyPeerIPTranslationNatRule", "vpc", "direct_connect", "Changes one peer IP translation rule of a direct-connect gateway, identified by its current original and translated IPs.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("description", "New description. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").undocumented(),
+            FieldSpec::string("directConnectGatewayId", "Known from the official CLI; not documented.").required().undocumented(),
             FieldSpec::string("oldOriginalIP", "Current original IP of the rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("oldTranslationIP", "Current translated IP of the rule. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("originalIP", "New original IP. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("translationIP", "New translated IP. Known from the official CLI; not documented.").undocumented(),
-            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").undocumented(),
-        ]);
+            FieldSpec::string("vpcId", "Known from the official CLI; not documented.").required().undocumented(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidDirectConnectGateway.NotFound", "InvalidDirectConnectGateway.NotNat", "InvalidPeerIPTranslation.NotFound", "InvalidOriginalIP.Duplicate", "InvalidTranslationIP.InVpcCidr", "InvalidTranslationIP.Duplicate"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
-    pub fn new() -> Self {
+    pub fn new(direct_connect_gateway_id: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
+            direct_connect_gateway_id: direct_connect_gateway_id.into(),
+            vpc_id: vpc_id.into(),
             description: None,
-            direct_connect_gateway_id: None,
             old_original_ip: None,
             old_translation_ip: None,
             original_ip: None,
             translation_ip: None,
-            vpc_id: None,
         }
     }
 
     /// Sets `description`.
     pub fn description(mut self, value: impl Into<String>) -> Self {
         self.description = Some(value.into());
-        self
-    }
-
-    /// Sets `directConnectGatewayId`.
-    pub fn direct_connect_gateway_id(mut self, value: impl Into<String>) -> Self {
-        self.direct_connect_gateway_id = Some(value.into());
         self
     }
 
@@ -101,12 +106,6 @@ impl ModifyPeerIPTranslationNatRule {
         self.translation_ip = Some(value.into());
         self
     }
-
-    /// Sets `vpcId`.
-    pub fn vpc_id(mut self, value: impl Into<String>) -> Self {
-        self.vpc_id = Some(value.into());
-        self
-    }
 }
 
 impl Action for ModifyPeerIPTranslationNatRule {
@@ -122,13 +121,13 @@ impl Action for ModifyPeerIPTranslationNatRule {
     }
 
     fn write_params(&self, params: &mut Params) {
-        params.put("description", &self.description);
         params.put("directConnectGatewayId", &self.direct_connect_gateway_id);
+        params.put("vpcId", &self.vpc_id);
+        params.put("description", &self.description);
         params.put("oldOriginalIP", &self.old_original_ip);
         params.put("oldTranslationIP", &self.old_translation_ip);
         params.put("originalIP", &self.original_ip);
         params.put("translationIP", &self.translation_ip);
-        params.put("vpcId", &self.vpc_id);
     }
 }
 
@@ -142,13 +141,13 @@ impl crate::FromParams for ModifyPeerIPTranslationNatRule {
         let params = crate::ParamReader::new(params);
         Self::SPEC.validate_sorted(&params)?;
         Ok(Self {
+            direct_connect_gateway_id: params.required("directConnectGatewayId")?,
+            vpc_id: params.required("vpcId")?,
             description: params.optional("description")?,
-            direct_connect_gateway_id: params.optional("directConnectGatewayId")?,
             old_original_ip: params.optional("oldOriginalIP")?,
             old_translation_ip: params.optional("oldTranslationIP")?,
             original_ip: params.optional("originalIP")?,
             translation_ip: params.optional("translationIP")?,
-            vpc_id: params.optional("vpcId")?,
         })
     }
 }
