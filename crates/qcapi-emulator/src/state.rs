@@ -86,6 +86,9 @@ struct Vpc {
     /// Absent from state files written before NAT gateways were modelled.
     #[serde(default)]
     nat_gateways: Vec<nat::NatGateway>,
+    /// Absent from state files written before VPN gateways were modelled.
+    #[serde(default)]
+    vpn_gateways: Vec<vpn::VpnGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -93,6 +96,9 @@ struct Vpc {
 pub(crate) struct State {
     vpcs: Vec<Vpc>,
     peerings: Vec<Peering>,
+    /// The customer (peer) gateways of every account and region.
+    #[serde(default)]
+    user_gateways: Vec<vpn::UserGateway>,
     tasks: BTreeMap<u64, Task>,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
@@ -116,12 +122,14 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, NAT and VPN gateways), its customer gateways and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
         self.peerings.retain(|p| !p.touches(uin, region));
+        let other = |u: &vpn::UserGateway| !u.is_of(uin, region);
+        self.user_gateways.retain(other);
         (vpcs - self.vpcs.len(), peerings - self.peerings.len())
     }
 }
@@ -189,6 +197,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     eni::register,
     peering::register,
     nat::register,
+    vpn::register,
     task::register,
 ];
 
@@ -261,6 +270,7 @@ mod subnet;
 mod table;
 mod task;
 mod vpc;
+mod vpn;
 
 #[cfg(test)]
 mod testing;

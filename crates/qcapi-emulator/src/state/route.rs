@@ -6,6 +6,8 @@ use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name,
 use super::*;
 use serde::{Deserialize, Serialize};
 
+/// `nextType` of a route through a VPN gateway.
+pub(super) const NEXT_TYPE_VPN: i64 = 1;
 /// `nextType` of a route through a peering connection.
 pub(super) const NEXT_TYPE_PEERING: i64 = 4;
 /// `nextType` of a route through a NAT gateway.
@@ -73,7 +75,8 @@ impl State {
     /// Checks routes for VPC `v`: destinations are blocks not inside the VPC's
     /// own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC, a NAT
-    /// gateway one (`nextType` 8) one of its NAT gateways.
+    /// gateway one (`nextType` 8) one of its NAT gateways, a VPN gateway one
+    /// (`nextType` 1) one of its VPN gateways.
     fn checked_routes<'r>(
         &self,
         v: usize,
@@ -106,6 +109,10 @@ impl State {
                 NEXT_TYPE_NAT => (
                     vpc.nat_gateways.iter().any(|n| n.head.has_id(next_hub)),
                     "a NAT gateway",
+                ),
+                NEXT_TYPE_VPN => (
+                    vpc.vpn_gateways.iter().any(|g| g.head.has_id(next_hub)),
+                    "a VPN gateway",
                 ),
                 _ => (true, ""),
             };

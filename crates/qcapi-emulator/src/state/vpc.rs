@@ -68,6 +68,7 @@ impl Model for CreateVpc {
             multicast: false,
             vips: Vec::new(),
             nat_gateways: Vec::new(),
+            vpn_gateways: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -171,7 +172,7 @@ impl Listed for DescribeVpcEx {
                 cidr_block: Some(v.cidr.to_string()),
                 subnet_num: Some(count(v.subnets.len())),
                 route_table_num: Some(count(v.route_tables.len())),
-                vpn_gw_num: Some(0),
+                vpn_gw_num: Some(count(v.vpn_gateways.len())),
                 vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
                 classic_link_num: Some(0),
@@ -196,10 +197,17 @@ impl Model for DeleteVpc {
         let index = state.vpc_index(caller, id)?;
         let vpc = &state.vpcs[index];
         let peering = state.peerings.iter().find(|p| p.joins(vpc) && p.is_live());
-        let nat = vpc.nat_gateways.first();
-        let blocker = match (vpc.subnets.first(), nat, peering) {
+        let nat = vpc
+            .nat_gateways
+            .first()
+            .map(|n| format!("NAT gateway {}", n.head.id));
+        let vpn = vpc
+            .vpn_gateways
+            .first()
+            .map(|g| format!("VPN gateway {}", g.head.un_id));
+        let blocker = match (vpc.subnets.first(), nat.or(vpn), peering) {
             (Some(subnet), _, _) => Some(format!("subnet {}", subnet.head.id)),
-            (None, Some(n), _) => Some(format!("NAT gateway {}", n.head.id)),
+            (None, Some(gateway), _) => Some(gateway),
             (None, None, Some(p)) => Some(format!(
                 "peering connection {} ({})",
                 p.head.id,
