@@ -93,6 +93,9 @@ struct Vpc {
     /// Absent from state files written before direct-connect gateways were modelled.
     #[serde(default)]
     dc_gateways: Vec<direct_connect::DcGateway>,
+    /// Absent from state files written before VPN gateways were modelled.
+    #[serde(default)]
+    vpn_gateways: Vec<vpn::VpnGateway>,
 }
 
 /// Everything the emulator stores: VPCs, peerings and tasks of every account.
@@ -100,6 +103,9 @@ struct Vpc {
 pub(crate) struct State {
     vpcs: Vec<Vpc>,
     peerings: Vec<Peering>,
+    /// The customer (peer) gateways of every account and region.
+    #[serde(default)]
+    user_gateways: Vec<vpn::UserGateway>,
     tasks: BTreeMap<u64, Task>,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
@@ -123,13 +129,15 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs, NAT and direct-connect gateways, flow logs and classic
-    /// links) and every peering with a side there.
+    /// subnets, route tables, ACLs, ENIs, NAT, VPN and direct-connect gateways, flow logs and
+    /// classic links), its customer gateways and every peering with a side there.
     /// Returns how many VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
         self.peerings.retain(|p| !p.touches(uin, region));
+        let other = |u: &vpn::UserGateway| !u.is_of(uin, region);
+        self.user_gateways.retain(other);
         (vpcs - self.vpcs.len(), peerings - self.peerings.len())
     }
 }
@@ -200,6 +208,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     flow_log::register,
     classic_link::register,
     direct_connect::register,
+    vpn::register,
     task::register,
 ];
 
@@ -275,6 +284,7 @@ mod subnet;
 mod table;
 mod task;
 mod vpc;
+mod vpn;
 
 #[cfg(test)]
 mod testing;

@@ -23,4 +23,5 @@ mod subnet_lifecycle;
 mod tracing_has_no_secrets;
 mod trust;
 mod vpc_lifecycle;
+mod vpn_lifecycle;
 mod waiting_and_paging;

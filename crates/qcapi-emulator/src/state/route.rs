@@ -6,6 +6,8 @@ use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name,
 use super::*;
 use serde::{Deserialize, Serialize};
 
+/// `nextType` of a route through a VPN gateway.
+pub(super) const NEXT_TYPE_VPN: i64 = 1;
 /// `nextType` of a route through a peering connection.
 pub(super) const NEXT_TYPE_PEERING: i64 = 4;
 /// `nextType` of a route through a direct-connect gateway.
@@ -76,7 +78,8 @@ impl State {
     /// own block (the local route covers it), and distinct; a peering next hop
     /// (`nextType` 4) must be an active peering connection of this VPC, a NAT
     /// gateway one (`nextType` 8) one of its NAT gateways, a direct-connect
-    /// gateway one (`nextType` 3) one of its direct-connect gateways.
+    /// gateway one (`nextType` 3) one of its direct-connect gateways, a VPN
+    /// gateway one (`nextType` 1) one of its VPN gateways.
     fn checked_routes<'r>(
         &self,
         v: usize,
@@ -113,6 +116,10 @@ impl State {
                 NEXT_TYPE_DIRECT_CONNECT => (
                     vpc.dc_gateways.iter().any(|g| g.head.has_id(next_hub)),
                     "a direct-connect gateway",
+                ),
+                NEXT_TYPE_VPN => (
+                    vpc.vpn_gateways.iter().any(|g| g.head.has_id(next_hub)),
+                    "a VPN gateway",
                 ),
                 _ => (true, ""),
             };

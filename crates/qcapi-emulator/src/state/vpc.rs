@@ -71,6 +71,7 @@ impl Model for CreateVpc {
             flow_logs: Vec::new(),
             classic_links: Vec::new(),
             dc_gateways: Vec::new(),
+            vpn_gateways: Vec::new(),
         };
         state.vpcs.push(vpc);
         let v = state.vpcs.len() - 1;
@@ -174,7 +175,7 @@ impl Listed for DescribeVpcEx {
                 cidr_block: Some(v.cidr.to_string()),
                 subnet_num: Some(count(v.subnets.len())),
                 route_table_num: Some(count(v.route_tables.len())),
-                vpn_gw_num: Some(0),
+                vpn_gw_num: Some(count(v.vpn_gateways.len())),
                 vpc_peer_num: Some(count(state.peer_count(v))),
                 vpc_device_num: Some(0),
                 classic_link_num: Some(count(v.classic_links.len())),
@@ -211,8 +212,15 @@ impl Model for DeleteVpc {
             let gateway = vpc.dc_gateways.first()?;
             Some(format!("direct-connect gateway {}", gateway.head.id))
         };
+        let vpn = || {
+            Some(format!(
+                "VPN gateway {}",
+                vpc.vpn_gateways.first()?.head.un_id
+            ))
+        };
         let blocker = subnet
             .or_else(nat)
+            .or_else(vpn)
             .or_else(dcg)
             .or_else(link)
             .or_else(peering);

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// Registers a customer-side VPN device, by its public IP address, as a customer gateway.
 ///
+/// Emulator: an account holds at most 20 customer gateways per region (DescribeVpcLimit type 5); the name and the address are unique in them; the address is kept as given (not checked to be an IPv4 address).
+///
 /// Wire name `AddUserGw`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5116>.
 ///

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The AddVpnConnEx page names the IKE and IPsec sets `ikeSet`/`ipsecSet`; the official CLI and the ModifyVpnConnEx page use `IKESet`/`IPsecSet`, which this spec sends. One of `userGwCidrBlock` and `spdAcl` is required.
 ///
+/// Emulator: the connection is created at once, running (`vpcConnStatus` 6), and the task succeeds; a VPN gateway holds at most 20 connections (DescribeVpcLimit type 8) and a customer gateway 20 (type 7), one more is `VpnConnLimitExceeded`; names are unique per VPN gateway. Without `preSharedKey` the emulator makes one up. The key is kept but never shown in the emulator's state dump.
+///
 /// Wire name `AddVpnConnEx`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5110>.
 ///

@@ -9,8 +9,16 @@ use serde::{Deserialize, Serialize};
 
 /// Buys a prepaid IPsec VPN gateway for a VPC and returns the order IDs; find the gateway with DescribeVpnGw `dealId`.
 ///
+/// Emulator: the gateway is created at once, running (`vpnGwStatus` 6), with a public address from 100.64.0.0/10; a VPC holds at most 20 (DescribeVpcLimit type 4), one more is `VpnGwLimitExceeded` (the emulator's choice of code); the name is unique in the VPC. `dealIds` (in both places) holds one order id, which DescribeVpnGw `dealId` finds.
+///
 /// Wire name `CreateVpn`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5106>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGwName`](ErrorCode::InvalidVpnGwName): The VPN gateway name is invalid (empty or longer than 60 characters).
+/// - [`InvalidVpnGwName.InUse`](ErrorCode::InvalidVpnGwNameInUse): The VPN gateway name is already used in this VPC.
+/// - [`VpnGwLimitExceeded`](ErrorCode::VpnGwLimitExceeded): The VPC already holds as many VPN gateways as its quota allows (DescribeVpcLimit type 4, 20 by default). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateVpn {
     /// Gateway name, at most 60 characters, unique in the VPC.
@@ -46,7 +54,8 @@ impl CreateVpn {
             FieldSpec::object("data", "Where the documentation's example puts the order IDs.").fields(&[
                 FieldSpec::string("dealIds", "Order IDs, e.g. `[121]`.").list(),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGwName", "InvalidVpnGwName.InUse", "VpnGwLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

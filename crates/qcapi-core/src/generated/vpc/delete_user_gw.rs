@@ -8,11 +8,14 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes a customer gateway.
 ///
+/// Emulator: a customer gateway still used by a VPN connection is refused with `InvalidUserGw.InUse` (the emulator's choice: the documentation names no code for it).
+///
 /// Wire name `DeleteUserGw`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5117>.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidUserGw.NotFound`](ErrorCode::InvalidUserGwNotFound): The customer gateway does not exist; check the ID you entered.
+/// - [`InvalidUserGw.InUse`](ErrorCode::InvalidUserGwInUse): A VPN connection still uses the customer gateway, so it cannot be deleted. The documentation names no code for this; the emulator reuses AddUserGw's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteUserGw {
     /// Customer gateway, old numeric ID or `cgw-...`.
@@ -27,7 +30,7 @@ impl DeleteUserGw {
         .params(&[
             FieldSpec::string("userGwId", "Customer gateway, old numeric ID or `cgw-...`.").required(),
         ])
-        .errors(&["InvalidUserGw.NotFound"]);
+        .errors(&["InvalidUserGw.NotFound", "InvalidUserGw.InUse"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(user_gw_id: impl Into<String>) -> Self {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Deletes an empty VPC. Irreversible: instances, gateways, peerings and classic links must be gone first.
 ///
-/// Emulator: a VPC that still has subnets, NAT gateways, direct-connect gateways or a live peering connection is refused with `InvalidVpc.CannotDelete`.
+/// Emulator: a VPC that still has subnets, NAT, VPN or direct-connect gateways, classic links or a live peering connection is refused with `InvalidVpc.CannotDelete`.
 ///
 /// Wire name `DeleteVpc`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/1307>.

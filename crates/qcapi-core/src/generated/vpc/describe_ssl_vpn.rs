@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The documentation's example request shows unrelated parameters (`openid`, `openkey`, `pf`, `appid`, `format`, `userip.0`), a copy-and-paste error; they are not part of this spec.
 ///
+/// Emulator: every VPN gateway doubles as the SSL VPN of the same id (`vpngw-...`), port 1194, quota 1 (DescribeVpcLimit type 51 is the SSL VPNs per VPC).
+///
 /// Wire name `DescribeSSLVpn`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5121>.
 #[derive(Debug, Clone, PartialEq)]

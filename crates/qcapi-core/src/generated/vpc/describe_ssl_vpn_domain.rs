@@ -9,8 +9,14 @@ use serde::{Deserialize, Serialize};
 
 /// Reads an SSL VPN's domain settings: work group, client IP pool and ACL.
 ///
+/// Emulator: one entry per VPN gateway of the VPC (or only `sslVpnId`), its group `ugrp-...` fixed at the gateway's creation.
+///
 /// Wire name `DescribeSSLVpnDomain`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5122>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeSSLVpnDomain {
     /// VPC of the SSL VPN (the documentation types it Int, but VPC IDs are strings).
@@ -41,7 +47,8 @@ impl DescribeSSLVpnDomain {
                     FieldSpec::string("destinationCidr", "Destination CIDR."),
                 ]),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>) -> Self {

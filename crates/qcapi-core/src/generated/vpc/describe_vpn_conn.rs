@@ -9,12 +9,15 @@ use serde::{Deserialize, Serialize};
 
 /// Lists VPN connections with their IKE and IPsec settings, with filters and paging.
 ///
+/// Emulator: the documentation lists `InvalidVpnGw.NotFound` twice, once meaning the connection is missing; a missing connection is `InvalidVpnConn.NotFound`, as DeleteVpnConn documents.
+///
 /// Wire name `DescribeVpnConn`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5113>.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist, or (the documentation lists the code twice) the VPN connection does not exist.
+/// - [`InvalidVpnConn.NotFound`](ErrorCode::InvalidVpnConnNotFound): The VPN connection does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeVpnConn {
     /// Only connections of this VPC.
@@ -137,7 +140,7 @@ impl DescribeVpnConn {
                 FieldSpec::string("createTime", "Creation time (only in the documentation's example).").undocumented(),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound", "InvalidVpnConn.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -8,8 +8,15 @@ use serde::{Deserialize, Serialize};
 
 /// Reads a VPN connection's traffic time series (5-minute points, in bit/s).
 ///
+/// Emulator: the documentation lists `InvalidVpnGw.NotFound` twice, once meaning the connection is missing; a missing connection is `InvalidVpnConn.NotFound`, as DeleteVpnConn documents.
+///
 /// Wire name `DescribeVpnConnMonitor`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5115>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpnConn.NotFound`](ErrorCode::InvalidVpnConnNotFound): The VPN connection does not exist; check the ID you entered.
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeVpnConnMonitor {
     /// VPC of the VPN gateway.
@@ -46,7 +53,8 @@ impl DescribeVpnConnMonitor {
         ])
         .outputs(&[
             FieldSpec::json("data", "The points: the table says `data.data` (an array of numbers), the example sends `data` as the array itself; kept untyped because the two shapes conflict."),
-        ]);
+        ])
+        .errors(&["InvalidVpnConn.NotFound", "InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

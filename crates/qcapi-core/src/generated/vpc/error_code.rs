@@ -252,6 +252,8 @@ pub enum ErrorCode {
     VpcLimitExceeded,
     /// `VpnConnLimitExceeded`: The quota of VPN connections is reached.
     VpnConnLimitExceeded,
+    /// `VpnGwLimitExceeded`: The VPC already holds as many VPN gateways as its quota allows (DescribeVpcLimit type 4, 20 by default). The documentation names no code for this; the name is the emulator's choice.
+    VpnGwLimitExceeded,
     /// A code the spec does not list.
     Other(String),
 }
@@ -393,6 +395,7 @@ impl ErrorCode {
             "UserGwLimitExceeded" => Self::UserGwLimitExceeded,
             "VpcLimitExceeded" => Self::VpcLimitExceeded,
             "VpnConnLimitExceeded" => Self::VpnConnLimitExceeded,
+            "VpnGwLimitExceeded" => Self::VpnGwLimitExceeded,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -527,6 +530,7 @@ impl ErrorCode {
             Self::UserGwLimitExceeded => "UserGwLimitExceeded",
             Self::VpcLimitExceeded => "VpcLimitExceeded",
             Self::VpnConnLimitExceeded => "VpnConnLimitExceeded",
+            Self::VpnGwLimitExceeded => "VpnGwLimitExceeded",
             Self::Other(name) => name,
         }
     }

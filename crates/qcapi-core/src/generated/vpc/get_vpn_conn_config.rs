@@ -8,8 +8,13 @@ use serde::{Deserialize, Serialize};
 
 /// Generates a configuration snippet for the customer-side device of a VPN connection.
 ///
+/// Emulator: answers `data` as the documentation's example does, `[{"configFileInfo": "..."}]`, a text configuration naming the vendor, both gateway addresses and the interface; the pre-shared key is not written into it (an output the spec does not mark secret must not carry it). The vendor must be one DescribeUserGwVendor lists (else `InvalidParameter`); an unknown connection is `InvalidVpnConn.NotFound`.
+///
 /// Wire name `GetVpnConnConfig`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5114>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpnConn.NotFound`](ErrorCode::InvalidVpnConnNotFound): The VPN connection does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetVpnConnConfig {
     /// VPN connection.
@@ -42,7 +47,8 @@ impl GetVpnConnConfig {
         ])
         .outputs(&[
             FieldSpec::json("data", "The configuration: the table says `data.configFileInfo` (a string), the example sends `data` as an array `[{\"configFileInfo\": \"...\"}]`; kept untyped because the two shapes conflict."),
-        ]);
+        ])
+        .errors(&["InvalidVpnConn.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -2,6 +2,7 @@
 //! The `InquiryPriceRunVpnGw` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
 /// Known only from the official CLI; its parameters match RunVpnGw's billing parameters, so `chargePrepaid` is presumably the same `{period, isAutoRenewals}` object, sent flattened (`chargePrepaid.period`). The response is undocumented: read the raw response.
+///
+/// Emulator: answers `price`, deterministic: `PREPAID` costs 10.00 CNY a month per Mbps times `chargePrepaid.period` (as InquiryVpnPrice), `POSTPAID_BY_HOUR` 0.02 CNY an hour per Mbps; without `bandwidth` the quote is for 5 Mbps, without `chargeType` by the hour; `PREPAID` needs a positive `chargePrepaid.period` (else `InvalidParameter`).
 ///
 /// Wire name `InquiryPriceRunVpnGw`. Synchronous. Idempotent: safe to retry.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +37,9 @@ impl InquiryPriceRunVpnGw {
             FieldSpec::string("bandwidth", "Bandwidth in Mbps (as in RunVpnGw). Known from the official CLI; not documented.").undocumented(),
             FieldSpec::json("chargePrepaid", "Prepaid settings, e.g. `{\"period\": 1}`; a JSON object is sent flattened as `chargePrepaid.<key>`. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("chargeType", "`PREPAID` or `POSTPAID_BY_HOUR` (as in RunVpnGw). Known from the official CLI; not documented.").undocumented(),
+        ])
+        .outputs(&[
+            FieldSpec::string("price", "The emulator's price in CNY, two decimals (see the note); not in the documentation.").undocumented(),
         ]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
@@ -105,6 +111,10 @@ impl crate::FromParams for InquiryPriceRunVpnGw {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct InquiryPriceRunVpnGwOutput {
+    /// The emulator's price in CNY, two decimals (see the note); not in the documentation.
+    /// Wire name `price`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[serde(rename = "price", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub price: Option<String>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 ///
 /// The documentation lists no price field in the response, only the echoed `period` and `bandwidth`; read the raw response for anything else.
 ///
+/// Emulator: answers also `price`, deterministic: 10.00 CNY a month per Mbps, times `period` (e.g. 5 Mbps for 2 months: `100.00`).
+///
 /// Wire name `InquiryVpnPrice`. Synchronous. Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5104>.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,7 @@ impl InquiryVpnPrice {
         .outputs(&[
             FieldSpec::integer("period", "The period quoted, in months."),
             FieldSpec::integer("bandwidth", "The bandwidth quoted, in Mbps."),
+            FieldSpec::string("price", "The emulator's price in CNY, two decimals (see the note); not in the documentation.").undocumented(),
         ]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
@@ -89,6 +92,10 @@ pub struct InquiryVpnPriceOutput {
     /// Wire name `bandwidth`.
     #[serde(rename = "bandwidth", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
     pub bandwidth: Option<i64>,
+    /// The emulator's price in CNY, two decimals (see the note); not in the documentation.
+    /// Wire name `price`; undocumented: known from the official CLI, not from Tencent's documentation.
+    #[serde(rename = "price", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub price: Option<String>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,

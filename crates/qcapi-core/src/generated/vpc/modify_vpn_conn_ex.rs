@@ -11,12 +11,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// The page lists `IKESet.n`/`IPsecSet.n` as arrays but writes their sub-fields without an index; this spec sends them as arrays (`IKESet.0.<field>`), as AddVpnConnEx does.
 ///
+/// Emulator: the documentation lists `InvalidVpnGw.NotFound` twice, once meaning the connection is missing; a missing connection is `InvalidVpnConn.NotFound`, as DeleteVpnConn documents.
+///
 /// Wire name `ModifyVpnConnEx`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5112>.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist, or (the documentation lists the code twice) the VPN connection does not exist.
+/// - [`InvalidVpnConn.NotFound`](ErrorCode::InvalidVpnConnNotFound): The VPN connection does not exist; check the ID you entered.
 #[derive(Clone, PartialEq)]
 pub struct ModifyVpnConnEx {
     /// VPC of the VPN gateway.
@@ -115,7 +118,7 @@ impl ModifyVpnConnEx {
                 FieldSpec::string("userGwId", "Customer gateway ID."),
             ]),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound", "InvalidVpnConn.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -8,8 +8,15 @@ use serde::{Deserialize, Serialize};
 
 /// Extends a prepaid VPN gateway by a number of months.
 ///
+/// Emulator: moves the gateway's expiry `period` months (30 days each) later; a postpaid gateway (RunVpnGw `POSTPAID_BY_HOUR`) is refused with `InvalidVpnGwState` (the emulator's choice).
+///
 /// Wire name `RenewVpn`. Synchronous. Not idempotent: retried only when it provably was not sent.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5109>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist; check the ID you entered.
+/// - [`InvalidVpnGwState`](ErrorCode::InvalidVpnGwState): The VPN gateway is not in a state that allows this operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenewVpn {
     /// VPC of the gateway.
@@ -31,7 +38,8 @@ impl RenewVpn {
             FieldSpec::string("vpcId", "VPC of the gateway.").required(),
             FieldSpec::string("vpnGwId", "VPN gateway, old numeric ID or `vpngw-...`.").required(),
             FieldSpec::integer("period", "Months to add, at most 36.").required().range(1, 36),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound", "InvalidVpnGwState"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>, vpn_gw_id: impl Into<String>, period: i64) -> Self {

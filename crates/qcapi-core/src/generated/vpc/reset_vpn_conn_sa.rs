@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// Documented on a page that the overview does not link (no page ID known), and absent from the official CLI.
 ///
+/// Emulator: the documentation lists `InvalidVpnGw.NotFound` twice, once meaning the connection is missing; a missing connection is `InvalidVpnConn.NotFound`, as DeleteVpnConn documents.
+///
 /// Wire name `ResetVpnConnSA`. Synchronous. Not idempotent: retried only when it provably was not sent.
 ///
 /// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
 /// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
 /// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist, or (the documentation lists the code twice) the VPN connection does not exist.
+/// - [`InvalidVpnConn.NotFound`](ErrorCode::InvalidVpnConnNotFound): The VPN connection does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResetVpnConnSA {
     /// VPC of the VPN gateway.
@@ -37,7 +40,7 @@ impl ResetVpnConnSA {
             FieldSpec::string("vpnGwId", "VPN gateway.").required(),
             FieldSpec::string("vpnConnId", "VPN connection.").required(),
         ])
-        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound", "InvalidVpnConn.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -11,7 +11,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// Documented on a page that the overview does not link (no page ID known), and absent from the official CLI. The documentation's example request wrongly uses `Action=CreateVpn`.
 ///
+/// Emulator: the gateway is created at once, running (`vpnGwStatus` 6), with a public address from 100.64.0.0/10; a VPC holds at most 20 (DescribeVpcLimit type 4), one more is `VpnGwLimitExceeded` (the emulator's choice of code); the name is unique in the VPC. `chargePrepaid.period` is required for `PREPAID` (else `InvalidParameter`).
+///
 /// Wire name `RunVpnGw`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGwName`](ErrorCode::InvalidVpnGwName): The VPN gateway name is invalid (empty or longer than 60 characters).
+/// - [`InvalidVpnGwName.InUse`](ErrorCode::InvalidVpnGwNameInUse): The VPN gateway name is already used in this VPC.
+/// - [`VpnGwLimitExceeded`](ErrorCode::VpnGwLimitExceeded): The VPC already holds as many VPN gateways as its quota allows (DescribeVpcLimit type 4, 20 by default). The documentation names no code for this; the name is the emulator's choice.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunVpnGw {
     /// Gateway name, at most 60 characters.
@@ -49,7 +57,8 @@ impl RunVpnGw {
             FieldSpec::object("data", "The new gateway.").fields(&[
                 FieldSpec::string("vpnGwId", "ID of the new VPN gateway, `vpngw-...`."),
             ]),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGwName", "InvalidVpnGwName.InUse", "VpnGwLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(

@@ -9,8 +9,14 @@ use serde::{Deserialize, Serialize};
 
 /// Sets an SSL VPN domain's client IP pool and ACL (asynchronous).
 ///
+/// Emulator: the domain of SSL VPN `sslVpnId` (a VPN gateway of the VPC; without it the VPC's first one) takes `ipPool` and `acl` as given (each replaces the old when sent); the task succeeds at once. A missing gateway is `InvalidVpnGw.NotFound` (the emulator's choice).
+///
 /// Wire name `SetSSLVpnDomain`. Asynchronous: returns a `taskId` to poll with [`DescribeVpcTaskResult`](super::DescribeVpcTaskResult). Idempotent: safe to retry.
 /// Documentation: <https://cloud.tencent.com/document/api/215/5123>.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The VPC does not exist; check the ID you entered.
+/// - [`InvalidVpnGw.NotFound`](ErrorCode::InvalidVpnGwNotFound): The VPN gateway does not exist; check the ID you entered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetSSLVpnDomain {
     /// VPC of the SSL VPN.
@@ -53,7 +59,8 @@ impl SetSSLVpnDomain {
         ])
         .outputs(&[
             FieldSpec::integer("taskId", "Task to poll with DescribeVpcTaskResult. The table puts it at the top level, the example at `data.taskId`; the client finds it in either place."),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidVpnGw.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new(vpc_id: impl Into<String>) -> Self {
