@@ -406,6 +406,25 @@ impl Shared {
         self.faults().clear();
     }
 
+    /// Seeds a bare-metal VPC of account `uin` in `region` (see [`state::State::create_bm_vpc`]).
+    pub(crate) fn create_bm_vpc(
+        &self,
+        uin: &str,
+        region: &str,
+        name: &str,
+        cidr: &str,
+    ) -> Result<String, Failure> {
+        let now = self.emulator_now();
+        let caller = Caller {
+            uin: uin.to_owned(),
+            region: region.to_owned(),
+        };
+        let mut inner = self.lock();
+        let id = inner.state.create_bm_vpc(&caller, name, cidr, now)?;
+        inner.persist_or_report();
+        Ok(id)
+    }
+
     /// Forgets the resources of account `uin` in `region` (see [`state::State::reset_scope`]).
     pub(crate) fn reset_scope(&self, uin: &str, region: &str) -> (usize, usize) {
         let mut inner = self.lock();

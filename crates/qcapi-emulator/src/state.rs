@@ -92,6 +92,9 @@ struct Vpc {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct State {
     vpcs: Vec<Vpc>,
+    /// Bare-metal VPCs, a list of their own (absent from older state files).
+    #[serde(default)]
+    bm_vpcs: Vec<bm::BmVpc>,
     peerings: Vec<Peering>,
     tasks: BTreeMap<u64, Task>,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
@@ -116,11 +119,12 @@ impl State {
     }
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
-    /// subnets, route tables, ACLs, ENIs and NAT gateways) and every peering with a side there.
-    /// Returns how many VPCs and peerings went.
+    /// subnets, route tables, ACLs, ENIs and NAT gateways), its bare-metal VPCs, and every
+    /// peering with a side there. Returns how many (ordinary) VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
+        self.bm_vpcs.retain(|v| !v.is_in(uin, region));
         self.peerings.retain(|p| !p.touches(uin, region));
         (vpcs - self.vpcs.len(), peerings - self.peerings.len())
     }
@@ -189,6 +193,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     eni::register,
     peering::register,
     nat::register,
+    bm::register,
     task::register,
 ];
 
@@ -253,6 +258,7 @@ impl State {
 }
 
 mod acl;
+mod bm;
 mod eni;
 mod nat;
 mod peering;

@@ -60,6 +60,8 @@ pub enum ErrorCode {
     InvalidEipNotFound,
     /// `InvalidFlowLogName`: The flow log name is invalid.
     InvalidFlowLogName,
+    /// `InvalidInstance.InUse`: The instance already has an interface in a subnet of this bare-metal VPC. The emulator's choice (undocumented).
+    InvalidInstanceInUse,
     /// `InvalidInstance.NotFound`: The CVM does not exist; check the ID you entered.
     InvalidInstanceNotFound,
     /// `InvalidLanIp.NotFound`: No CVM has this private IP in the VPC.
@@ -126,9 +128,9 @@ pub enum ErrorCode {
     InvalidRouteTableNameInUse,
     /// `InvalidSubnet.AclBound`: The subnet already has a network ACL bound (a subnet has at most one). The documentation names no code for this; the name is the emulator's choice.
     InvalidSubnetAclBound,
-    /// `InvalidSubnet.CannotDelete`: The subnet still holds resources and cannot be deleted.
+    /// `InvalidSubnet.CannotDelete`: Bare-metal instances are still attached to the subnet. The emulator's choice (undocumented).
     InvalidSubnetCannotDelete,
-    /// `InvalidSubnet.Conflict`: A subnet CIDR overlaps another subnet.
+    /// `InvalidSubnet.Conflict`: The block overlaps another subnet of the bare-metal VPC. The emulator's choice (undocumented).
     InvalidSubnetConflict,
     /// `InvalidSubnet.CreateError`: No free CIDR is left in the zone for a default subnet.
     InvalidSubnetCreateError,
@@ -136,11 +138,11 @@ pub enum ErrorCode {
     InvalidSubnetNotFound,
     /// `InvalidSubnetAclRule.NotFound`: The network ACL is not bound to that subnet. The documentation names no code for this; the name is the emulator's choice.
     InvalidSubnetAclRuleNotFound,
-    /// `InvalidSubnetCidr`: A subnet CIDR is invalid or outside the VPC's CIDR.
+    /// `InvalidSubnetCidr`: The block is not a /16 to /28 block inside the bare-metal VPC's. The emulator's choice (undocumented).
     InvalidSubnetCidr,
     /// `InvalidSubnetName`: A subnet name is invalid (empty or longer than 60 characters).
     InvalidSubnetName,
-    /// `InvalidSubnetName.InUse`: A subnet name is already used in this VPC.
+    /// `InvalidSubnetName.InUse`: A subnet of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidSubnetNameInUse,
     /// `InvalidTask.NotFound`: No task of the caller has this ID. The documentation names no code for this; the name is the emulator's choice.
     InvalidTaskNotFound,
@@ -273,6 +275,7 @@ impl ErrorCode {
             "InvalidEip.InUse" => Self::InvalidEipInUse,
             "InvalidEip.NotFound" => Self::InvalidEipNotFound,
             "InvalidFlowLogName" => Self::InvalidFlowLogName,
+            "InvalidInstance.InUse" => Self::InvalidInstanceInUse,
             "InvalidInstance.NotFound" => Self::InvalidInstanceNotFound,
             "InvalidLanIp.NotFound" => Self::InvalidLanIpNotFound,
             "InvalidLocalIPTranslation.NotFound" => Self::InvalidLocalIPTranslationNotFound,
@@ -396,6 +399,7 @@ impl ErrorCode {
             Self::InvalidEipInUse => "InvalidEip.InUse",
             Self::InvalidEipNotFound => "InvalidEip.NotFound",
             Self::InvalidFlowLogName => "InvalidFlowLogName",
+            Self::InvalidInstanceInUse => "InvalidInstance.InUse",
             Self::InvalidInstanceNotFound => "InvalidInstance.NotFound",
             Self::InvalidLanIpNotFound => "InvalidLanIp.NotFound",
             Self::InvalidLocalIPTranslationNotFound => "InvalidLocalIPTranslation.NotFound",
