@@ -1,7 +1,8 @@
 //! Bare-metal (Bm) life cycle through both clients: a bare-metal VPC (seeded:
 //! no action creates one) → subnets → describe → attach instances → refusals
-//! (deleting a subnet with an instance, a duplicate attachment) → detach →
-//! delete → describe shows it gone; ordinary VPCs never list them.
+//! (deleting a subnet with an instance, a duplicate attachment) → a NAT gateway
+//! for a subnet (tasks, rename, refusals) → detach → delete → describe shows it
+//! gone; ordinary VPCs never list them.
 
 use qcapi_core::Error;
 use qcapi_core::vpc::*;
@@ -101,6 +102,60 @@ fn bare_metal_life_cycle_through_both_clients() {
         let elsewhere = DescribeBmSubnetEx::new().vpc_id("vpc-none");
         assert_eq!(api_code_desc(c.send(&elsewhere)), "InvalidVpc.NotFound");
 
+        // A NAT gateway for the db subnet (a task to poll), renamed; the subnet
+        // cannot go while bound, nor be bound twice.
+        let created = c
+            .send(
+                &CreateBmNatGateway::new()
+                    .vpc_id(&vpc)
+                    .nat_name("egress")
+                    .assigned_eip_set(["1.2.3.4"])
+                    .subnet_ids([db.as_str()]),
+            )
+            .expect("CreateBmNatGateway");
+        let nat = created.nat_id.expect("natId");
+        let task = created.task_id.expect("taskId");
+        let status = |task: i64| loop {
+            let out = c
+                .send(&QueryBmTaskResult::new().task_id(task.to_string()))
+                .expect("QueryBmTaskResult");
+            match out.data.and_then(|d| d.status) {
+                Some(2) => continue,
+                other => break other,
+            }
+        };
+        assert_eq!(status(task), Some(0), "{v:?}");
+        c.send(
+            &ModifyBmNatGateway::new()
+                .vpc_id(&vpc)
+                .nat_id(&nat)
+                .nat_name("edge"),
+        )
+        .expect("ModifyBmNatGateway");
+        let listed = c
+            .send(&DescribeBmNatGateway::new().vpc_id(&vpc))
+            .expect("DescribeBmNatGateway")
+            .data
+            .expect("data");
+        assert_eq!(listed[0].nat_name.as_deref(), Some("edge"));
+        assert_eq!(listed[0].subnet_ids.as_ref().map(Vec::len), Some(1));
+        let delete_db = DeleteBmSubnet::new().vpc_id(&vpc).subnet_id(&db);
+        assert_eq!(
+            api_code_desc(c.send(&delete_db)),
+            "InvalidSubnet.CannotDelete"
+        );
+        let rebind = SubnetBindBmNatGateway::new()
+            .vpc_id(&vpc)
+            .nat_id(&nat)
+            .subnet_ids([db.as_str()]);
+        assert_eq!(api_code_desc(c.send(&rebind)), "InvalidSubnet.InUse");
+        let gone = c
+            .send(&DeleteBmNatGateway::new().vpc_id(&vpc).nat_id(&nat))
+            .expect("DeleteBmNatGateway")
+            .task_id
+            .expect("taskId");
+        assert_eq!(status(gone), Some(0));
+
         // Detach, then delete in order.
         c.send(
             &DelBmInterface::new()
@@ -110,8 +165,7 @@ fn bare_metal_life_cycle_through_both_clients() {
         )
         .expect("DelBmInterface");
         c.send(&delete_app).expect("DeleteBmSubnet app");
-        c.send(&DeleteBmSubnet::new().vpc_id(&vpc).subnet_id(&db))
-            .expect("DeleteBmSubnet db");
+        c.send(&delete_db).expect("DeleteBmSubnet db");
         assert!(subnets(&c, &vpc).is_empty(), "{v:?}");
         assert_eq!(api_code_desc(c.send(&delete_app)), "InvalidSubnet.NotFound");
         let state = emulator.state(DEMO_A_UIN, "gz");

@@ -25,7 +25,10 @@ pub(super) fn register(handlers: &mut Handlers) {
         .listing("bmSubnets", || {
             DescribeBmSubnetEx::new().limit(i64::MAX.to_string())
         });
+    nat::register(handlers);
 }
+
+mod nat;
 
 /// A bare-metal VPC of one account and region.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +38,8 @@ pub(super) struct BmVpc {
     head: Head,
     cidr: Cidr,
     subnets: Vec<BmSubnet>,
+    #[serde(default)]
+    nat_gateways: Vec<nat::BmNat>,
 }
 
 table::resource! {
@@ -112,6 +117,7 @@ impl State {
             head,
             cidr,
             subnets: Vec::new(),
+            nat_gateways: Vec::new(),
         });
         Ok(id)
     }
@@ -299,17 +305,21 @@ impl Model for CreateBmSubnet {
 impl Model for DeleteBmSubnet {
     fn run(state: &mut State, caller: &Caller, r: Self, _: Now) -> Result<Self::Output, Failure> {
         let (v, s) = state.bm_subnet(caller, r.vpc_id.as_deref(), r.subnet_id.as_deref())?;
-        let subnets = &mut state.bm_vpcs[v].subnets;
-        if let Some(instance) = subnets[s].instances.first() {
-            let id = &subnets[s].subnet.head.un_id;
-            let message =
-                format!("bare-metal subnet `{id}` still has instance `{instance}` attached");
+        let vpc = &state.bm_vpcs[v];
+        let (subnet, id) = (&vpc.subnets[s], &vpc.subnets[s].subnet.head.un_id);
+        let holder = subnet
+            .instances
+            .first()
+            .map(|i| format!("instance `{i}` attached"));
+        let nat = || nat::bound_gateway(vpc, id).map(|n| format!("NAT gateway `{n}` bound"));
+        if let Some(what) = holder.or_else(nat) {
+            let message = format!("bare-metal subnet `{id}` still has {what}");
             return Err(Failure::business(
                 ErrorCode::InvalidSubnetCannotDelete,
                 message,
             ));
         }
-        subnets.remove(s);
+        state.bm_vpcs[v].subnets.remove(s);
         Ok(DeleteBmSubnetOutput::default())
     }
 }

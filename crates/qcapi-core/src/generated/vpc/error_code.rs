@@ -54,9 +54,9 @@ pub enum ErrorCode {
     InvalidDirectConnectGatewayName,
     /// `InvalidDnaptRule.NotFound`: The gateway has no rule with this protocol, EIP and external port. The documentation names no code for this; the name is the emulator's choice.
     InvalidDnaptRuleNotFound,
-    /// `InvalidEip.InUse`: The EIP is already bound to a NAT gateway of the account. The documentation names no code for this; the name is the emulator's choice.
+    /// `InvalidEip.InUse`: An EIP is already bound to a NAT gateway of the account. The emulator's choice (undocumented).
     InvalidEipInUse,
-    /// `InvalidEip.NotFound`: The EIP is not bound to this gateway. The documentation names no code for this; the name is the emulator's choice.
+    /// `InvalidEip.NotFound`: An EIP is not bound to the gateway. The emulator's choice (undocumented).
     InvalidEipNotFound,
     /// `InvalidFlowLogName`: The flow log name is invalid.
     InvalidFlowLogName,
@@ -68,11 +68,11 @@ pub enum ErrorCode {
     InvalidLanIpNotFound,
     /// `InvalidLocalIPTranslation.NotFound`: No such local IP translation rule on this gateway.
     InvalidLocalIPTranslationNotFound,
-    /// `InvalidNatGateway.InUse`: The gateway name is already used in this VPC.
+    /// `InvalidNatGateway.InUse`: A NAT gateway of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidNatGatewayInUse,
-    /// `InvalidNatGatewayId.NotFound`: The NAT gateway does not exist; check the ID you entered.
+    /// `InvalidNatGatewayId.NotFound`: The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidNatGatewayIdNotFound,
-    /// `InvalidNatGatewayName`: The gateway name is invalid.
+    /// `InvalidNatGatewayName`: The name is not 1 to 60 characters. The emulator's choice (undocumented).
     InvalidNatGatewayName,
     /// `InvalidNetworkAclID.NotFound`: The network ACL does not exist; check the ID you entered.
     InvalidNetworkAclIDNotFound,
@@ -134,6 +134,8 @@ pub enum ErrorCode {
     InvalidSubnetConflict,
     /// `InvalidSubnet.CreateError`: No free CIDR is left in the zone for a default subnet.
     InvalidSubnetCreateError,
+    /// `InvalidSubnet.InUse`: A subnet is already bound to a NAT gateway of the bare-metal VPC (a subnet goes through one at most). The emulator's choice (undocumented).
+    InvalidSubnetInUse,
     /// `InvalidSubnet.NotFound`: The subnet does not exist; check the ID you entered.
     InvalidSubnetNotFound,
     /// `InvalidSubnetAclRule.NotFound`: The network ACL is not bound to that subnet. The documentation names no code for this; the name is the emulator's choice.
@@ -198,11 +200,11 @@ pub enum ErrorCode {
     LocalIPTranslationLimitExceeded,
     /// `LocalSourceIPPortTranslationLimitExceeded`: The quota of local source IP-port translation rules on this gateway is reached.
     LocalSourceIPPortTranslationLimitExceeded,
-    /// `NatGatewayEipLimitExceeded`: The gateway would hold more than its quota of EIPs (10, as DescribeVpcLimit type 56 counts them). The documentation names no code for this; the name is the emulator's choice.
+    /// `NatGatewayEipLimitExceeded`: A NAT gateway holds at most 10 EIPs. The emulator's choice (undocumented).
     NatGatewayEipLimitExceeded,
-    /// `NatGatewayEipNotEmpty`: The gateway must keep at least one EIP.
+    /// `NatGatewayEipNotEmpty`: A NAT gateway keeps at least one EIP. The emulator's choice (undocumented).
     NatGatewayEipNotEmpty,
-    /// `NatGatewayLimitExceeded`: The VPC's quota of NAT gateways is reached.
+    /// `NatGatewayLimitExceeded`: The bare-metal VPC already holds 3 NAT gateways. The emulator's choice (undocumented).
     NatGatewayLimitExceeded,
     /// `NetworkAclID.InUse`: The ACL is still bound to subnets.
     NetworkAclIDInUse,
@@ -314,6 +316,7 @@ impl ErrorCode {
             "InvalidSubnet.CannotDelete" => Self::InvalidSubnetCannotDelete,
             "InvalidSubnet.Conflict" => Self::InvalidSubnetConflict,
             "InvalidSubnet.CreateError" => Self::InvalidSubnetCreateError,
+            "InvalidSubnet.InUse" => Self::InvalidSubnetInUse,
             "InvalidSubnet.NotFound" => Self::InvalidSubnetNotFound,
             "InvalidSubnetAclRule.NotFound" => Self::InvalidSubnetAclRuleNotFound,
             "InvalidSubnetCidr" => Self::InvalidSubnetCidr,
@@ -438,6 +441,7 @@ impl ErrorCode {
             Self::InvalidSubnetCannotDelete => "InvalidSubnet.CannotDelete",
             Self::InvalidSubnetConflict => "InvalidSubnet.Conflict",
             Self::InvalidSubnetCreateError => "InvalidSubnet.CreateError",
+            Self::InvalidSubnetInUse => "InvalidSubnet.InUse",
             Self::InvalidSubnetNotFound => "InvalidSubnet.NotFound",
             Self::InvalidSubnetAclRuleNotFound => "InvalidSubnetAclRule.NotFound",
             Self::InvalidSubnetCidr => "InvalidSubnetCidr",
