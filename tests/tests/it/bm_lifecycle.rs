@@ -1,7 +1,7 @@
 //! Bare-metal (Bm) life cycle through both clients: a bare-metal VPC (seeded:
 //! no action creates one) → subnets → describe → attach instances → refusals
 //! (deleting a subnet with an instance, a duplicate attachment) → a NAT gateway
-//! for a subnet (tasks, rename, refusals) → detach → delete → describe shows it
+//! for a subnet (tasks, rename, refusals) → addresses held and returned → detach → delete → describe shows it
 //! gone; ordinary VPCs never list them.
 
 use qcapi_core::Error;
@@ -155,6 +155,23 @@ fn bare_metal_life_cycle_through_both_clients() {
             .task_id
             .expect("taskId");
         assert_eq!(status(gone), Some(0));
+
+        // Addresses held in the app subnet, then returned.
+        let ips = c
+            .send(&ApplyIps::new().vpc_id(&vpc).subnet_id(&app).count("2"))
+            .expect("ApplyIps")
+            .ips
+            .expect("ips");
+        assert_eq!(ips, ["10.20.1.2", "10.20.1.3"], "{v:?}");
+        let held = c
+            .send(&DescribeBmSubnetIps::new().vpc_id(&vpc).subnet_id(&app))
+            .expect("DescribeBmSubnetIps");
+        assert_eq!(
+            (held.total_count, held.available_ip_num),
+            (Some(2), Some(251))
+        );
+        c.send(&ReturnIps::new().vpc_id(&vpc).ips(ips))
+            .expect("ReturnIps");
 
         // Detach, then delete in order.
         c.send(

@@ -26,8 +26,10 @@ pub(super) fn register(handlers: &mut Handlers) {
             DescribeBmSubnetEx::new().limit(i64::MAX.to_string())
         });
     nat::register(handlers);
+    ips::register(handlers);
 }
 
+mod ips;
 mod nat;
 
 /// A bare-metal VPC of one account and region.
@@ -60,6 +62,9 @@ struct BmSubnet {
     subnet: Subnet,
     vlan_id: i64,
     instances: Vec<String>,
+    /// Addresses held with ApplyIps or RegisterBatchIp, in address order.
+    #[serde(default)]
+    ips: Vec<ips::HeldIp>,
 }
 
 /// An integer parameter sent as a string (non-negative), if present.
@@ -278,12 +283,14 @@ impl Model for CreateBmSubnet {
         let (region, first) = (vpc.region.clone(), vpc.subnets.len());
         for mut subnet in wanted {
             subnet.head = state.head("subnet", Some(&region), subnet.head.name, now);
-            let instances = Vec::new();
-            state.bm_vpcs[v].subnets.push(BmSubnet {
+            let (instances, ips) = (Vec::new(), Vec::new());
+            let added = BmSubnet {
                 subnet,
                 vlan_id,
                 instances,
-            });
+                ips,
+            };
+            state.bm_vpcs[v].subnets.push(added);
         }
         let added = state.bm_vpcs[v].subnets[first..]
             .iter()
@@ -311,8 +318,9 @@ impl Model for DeleteBmSubnet {
             .instances
             .first()
             .map(|i| format!("instance `{i}` attached"));
+        let ip = || subnet.ips.first().map(|h| format!("address {} held", h.ip));
         let nat = || nat::bound_gateway(vpc, id).map(|n| format!("NAT gateway `{n}` bound"));
-        if let Some(what) = holder.or_else(nat) {
+        if let Some(what) = holder.or_else(ip).or_else(nat) {
             let message = format!("bare-metal subnet `{id}` still has {what}");
             return Err(Failure::business(
                 ErrorCode::InvalidSubnetCannotDelete,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DeleteSubnet: a missing `vpcId` or `subnetId` names nothing (not found); a subnet with bare-metal instances attached (CreateBmInterface) or going through a bare-metal NAT gateway (SubnetBindBmNatGateway) is refused with `InvalidSubnet.CannotDelete`.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DeleteSubnet: a missing `vpcId` or `subnetId` names nothing (not found); a subnet with bare-metal instances attached (CreateBmInterface) holding addresses (ApplyIps, RegisterBatchIp) or going through a bare-metal NAT gateway (SubnetBindBmNatGateway) is refused with `InvalidSubnet.CannotDelete`.
 ///
 /// Wire name `DeleteBmSubnet`. Synchronous. Not idempotent: retried only when it provably was not sent.
 ///
