@@ -654,7 +654,8 @@ impl Emulator {
         seeded.map_err(|f| f.code_desc)
     }
 
-    /// Forgets account `uin`'s VPCs in `region` (with everything in them) and the
+    /// Forgets account `uin`'s VPCs in `region` (with everything in them; bare-metal
+    /// ones too, uncounted) and the
     /// peerings with a side there, as `POST /_emulator/reset?account=UIN&region=R`
     /// does. Returns how many VPCs and peerings went.
     pub fn reset_account(&self, uin: &str, region: &str) -> (usize, usize) {
