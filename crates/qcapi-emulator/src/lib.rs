@@ -639,7 +639,23 @@ impl Emulator {
         self.shared.reset();
     }
 
-    /// Forgets account `uin`'s VPCs in `region` (with everything in them) and the
+    /// Seeds a bare-metal VPC of account `uin` in `region`, named `name` with block
+    /// `cidr` (CreateVpc's rules), and returns its unified id: no action at
+    /// `vpc.api.qcloud.com` creates one, yet the Bm actions need one. Errors with
+    /// the `codeDesc` CreateVpc would answer (`InvalidVpcName.InUse`, `InvalidVpcCidr`).
+    pub fn create_bm_vpc(
+        &self,
+        uin: &str,
+        region: &str,
+        name: &str,
+        cidr: &str,
+    ) -> Result<String, String> {
+        let seeded = self.shared.create_bm_vpc(uin, region, name, cidr);
+        seeded.map_err(|f| f.code_desc)
+    }
+
+    /// Forgets account `uin`'s VPCs in `region` (with everything in them; bare-metal
+    /// ones too, uncounted) and the
     /// peerings with a side there, as `POST /_emulator/reset?account=UIN&region=R`
     /// does. Returns how many VPCs and peerings went.
     pub fn reset_account(&self, uin: &str, region: &str) -> (usize, usize) {

@@ -406,6 +406,25 @@ impl Shared {
         self.faults().clear();
     }
 
+    /// Seeds a bare-metal VPC of account `uin` in `region` (see [`state::State::create_bm_vpc`]).
+    pub(crate) fn create_bm_vpc(
+        &self,
+        uin: &str,
+        region: &str,
+        name: &str,
+        cidr: &str,
+    ) -> Result<String, Failure> {
+        let now = self.emulator_now();
+        let caller = Caller {
+            uin: uin.to_owned(),
+            region: region.to_owned(),
+        };
+        let mut inner = self.lock();
+        let id = inner.state.create_bm_vpc(&caller, name, cidr, now)?;
+        inner.persist_or_report();
+        Ok(id)
+    }
+
     /// Forgets the resources of account `uin` in `region` (see [`state::State::reset_scope`]).
     pub(crate) fn reset_scope(&self, uin: &str, region: &str) -> (usize, usize) {
         let mut inner = self.lock();
@@ -877,6 +896,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/clock", get(show_clock))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/state", get(show_state))
+        .route("/_emulator/bm-vpcs", post(seed_bm_vpc))
         .route(
             "/_emulator/answers",
             get(list_answers).post(add_answer).delete(clear_answers),
@@ -1183,6 +1203,20 @@ async fn show_state(State(shared): SharedState, uri: Uri) -> Answer {
     let (uin, region) =
         account_and_region(&query).ok_or_else(|| bad_request("expected ?account=UIN&region=R"))?;
     Ok(json_ok(shared.state_json(uin, region)))
+}
+
+/// `POST /_emulator/bm-vpcs?account=UIN&region=R&name=N&cidrBlock=C`: seeds a bare-metal VPC.
+async fn seed_bm_vpc(State(shared): SharedState, uri: Uri) -> Answer {
+    let query = admin_query(&uri).unwrap_or_default();
+    let expected = "expected ?account=UIN&region=R&name=N&cidrBlock=C";
+    let (uin, region) = account_and_region(&query).ok_or_else(|| bad_request(expected))?;
+    let (name, cidr) = (query.get("name"), query.get("cidrBlock"));
+    let (name, cidr) = name.zip(cidr).ok_or_else(|| bad_request(expected))?;
+    let failure = |f: Failure| bad_request(format!("{}: {}", f.code_desc, f.message));
+    let id = shared
+        .create_bm_vpc(uin, region, name, cidr)
+        .map_err(failure)?;
+    Ok(json_ok(json!({"vpcId": id})))
 }
 
 /// `POST /_emulator/clock/advance?seconds=N`.

@@ -102,6 +102,9 @@ struct Vpc {
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub(crate) struct State {
     vpcs: Vec<Vpc>,
+    /// Bare-metal VPCs, a list of their own (absent from older state files).
+    #[serde(default)]
+    bm_vpcs: Vec<bm::BmVpc>,
     peerings: Vec<Peering>,
     /// The customer (peer) gateways of every account and region.
     #[serde(default)]
@@ -130,11 +133,12 @@ impl State {
 
     /// Forgets the resources of account `uin` in `region`: its VPCs (with their
     /// subnets, route tables, ACLs, ENIs, NAT, VPN and direct-connect gateways, flow logs and
-    /// classic links), its customer gateways and every peering with a side there.
-    /// Returns how many VPCs and peerings went.
+    /// classic links), its customer gateways, its bare-metal VPCs and every peering with a side
+    /// there. Returns how many (ordinary) VPCs and peerings went.
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
+        self.bm_vpcs.retain(|v| !v.is_in(uin, region));
         self.peerings.retain(|p| !p.touches(uin, region));
         let other = |u: &vpn::UserGateway| !u.is_of(uin, region);
         self.user_gateways.retain(other);
@@ -209,6 +213,7 @@ const FAMILIES: &[fn(&mut Handlers)] = &[
     classic_link::register,
     direct_connect::register,
     vpn::register,
+    bm::register,
     task::register,
 ];
 
@@ -273,6 +278,7 @@ impl State {
 }
 
 mod acl;
+mod bm;
 mod classic_link;
 mod direct_connect;
 mod eni;

@@ -3,6 +3,7 @@
 //! generated code again. `response_limit_memory` stays a binary of its own (it
 //! measures the whole process's peak memory).
 
+mod bm_lifecycle;
 mod classic_link_lifecycle;
 mod conformance;
 mod credential_providers;

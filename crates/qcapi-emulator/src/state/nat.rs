@@ -96,9 +96,9 @@ fn check_eip(text: &str) -> Result<(), Failure> {
 
 impl State {
     /// The EIPs to bind to a gateway holding `held`: the `assigned` ones (well
-    /// formed, distinct, bound to no gateway of the account) then `auto` new
-    /// addresses, within the gateway's quota.
-    fn new_eips(
+    /// formed, distinct, bound to no gateway of the account, bare-metal ones
+    /// included) then `auto` new addresses, within the gateway's quota.
+    pub(super) fn new_eips(
         &mut self,
         caller: &Caller,
         held: usize,
@@ -125,6 +125,7 @@ impl State {
         let mine = self.vpcs.iter().filter(|v| v.uin == caller.uin);
         let gateways = mine.flat_map(|v| &v.nat_gateways);
         let mut bound: Vec<String> = gateways.flat_map(|n| n.eips.clone()).collect();
+        bound.extend(self.bm_eips(&caller.uin));
         for eip in &assigned {
             check_eip(eip)?;
             if bound.contains(eip) {

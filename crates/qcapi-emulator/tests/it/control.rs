@@ -274,3 +274,31 @@ fn state_dumps_one_account_and_region_in_describe_shapes() {
         assert_eq!(status, 400, "{bad}: {body}");
     }
 }
+
+#[test]
+fn bare_metal_vpcs_are_seeded_over_http() {
+    let emulator = Emulator::start().expect("start");
+    let a = Account::demo_a();
+    let seed = |query: &str| admin(&emulator, "POST", &format!("/_emulator/bm-vpcs{query}"));
+    let query = format!("?account={}&region=gz&name=bm&cidrBlock=10.0.0.0/16", a.uin);
+    let (status, body) = seed(&query);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["vpcId"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("vpc-")),
+        "{body}"
+    );
+    let (status, body) = seed(&query);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("InvalidVpcName.InUse")),
+        "{body}"
+    );
+    assert_eq!(seed("?account=1&region=gz").0, 400);
+    let state = emulator.state(&a.uin, "gz");
+    assert_eq!(state["bmVpcs"][0]["vpcName"], "bm", "{state}");
+    assert_eq!(state["vpcs"], serde_json::json!([]));
+}

@@ -2,6 +2,7 @@
 //! The `ApplyIps` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with AssignPrivateIpAddresses with a count: holds `count` (an integer, at least 1) free addresses of the subnet, the lowest first, with `ipClass` kept as given. Held addresses are the subnet's, out of its block but the network, gateway (network + 1) and broadcast addresses, as AssignPrivateIpAddresses; a subnet holding any cannot be deleted (DeleteBmSubnet). Answers them as `ips`.
 ///
 /// Wire name `ApplyIps`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC (a missing `subnetId` names none). The emulator's choice (undocumented).
+/// - [`ResourceInsufficient.Subnet`](ErrorCode::ResourceInsufficientSubnet): The subnet has fewer free addresses than `count`. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApplyIps {
     /// Known from the official CLI; not documented.
@@ -38,7 +44,11 @@ impl ApplyIps {
             FieldSpec::string("ipClass", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::string("ips", "The addresses now held. The emulator's choice (undocumented).").list(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "ResourceInsufficient.Subnet"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -118,6 +128,10 @@ impl crate::FromParams for ApplyIps {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct ApplyIpsOutput {
+    /// The addresses now held. The emulator's choice (undocumented).
+    /// Wire name `ips`.
+    #[serde(rename = "ips", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string_list")]
+    pub ips: Option<Vec<String>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,

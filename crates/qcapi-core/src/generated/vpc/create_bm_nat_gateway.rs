@@ -2,6 +2,7 @@
 //! The `CreateBmNatGateway` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,19 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with CreateNatGateway in a bare-metal VPC (at most 3 per VPC, names unique in it, 1 to 60 characters). `maxConcurrent` is 1000000, 3000000 or 10000000 (a string; other values are 4000), default 1000000. EIPs: the `assignedEipSet` ones (IPv4 addresses or `eip-` ids, kept as given, bound to no NAT gateway of the account, ordinary or bare-metal) then `autoAllocEipNum` new addresses (a non-negative integer); at least one, at most 10 per gateway, as CreateNatGateway. The subnets whose traffic goes through it: every subnet of the VPC not yet going through a gateway when `subnetAll` is `1`, else those of `subnetIds` (either id); `ips` is accepted and ignored. Changes are immediate; answers the gateway's `natId` and a succeeding `taskId`.
 ///
 /// Wire name `CreateBmNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayName`](ErrorCode::InvalidNatGatewayName): The name is not 1 to 60 characters. The emulator's choice (undocumented).
+/// - [`InvalidNatGateway.InUse`](ErrorCode::InvalidNatGatewayInUse): A NAT gateway of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`NatGatewayLimitExceeded`](ErrorCode::NatGatewayLimitExceeded): The bare-metal VPC already holds 3 NAT gateways. The emulator's choice (undocumented).
+/// - [`InvalidEip.InUse`](ErrorCode::InvalidEipInUse): An EIP is already bound to a NAT gateway of the account. The emulator's choice (undocumented).
+/// - [`NatGatewayEipLimitExceeded`](ErrorCode::NatGatewayEipLimitExceeded): A NAT gateway holds at most 10 EIPs. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): A subnet named is not one of the bare-metal VPC's (or, to unbind, not bound to the gateway). The emulator's choice (undocumented).
+/// - [`InvalidSubnet.InUse`](ErrorCode::InvalidSubnetInUse): A subnet is already bound to a NAT gateway of the bare-metal VPC (a subnet goes through one at most). The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateBmNatGateway {
     /// Elastic IPs, sent as `assignedEipSet.N`. Known from the official CLI; not documented.
@@ -54,7 +65,12 @@ impl CreateBmNatGateway {
             FieldSpec::string("subnetAll", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("subnetIds", "Subnets, sent as `subnetIds.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::string("natId", "The new gateway's id (`nat-` and 8 characters). The emulator's choice (undocumented)."),
+            FieldSpec::integer("taskId", "A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented)."),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayName", "InvalidNatGateway.InUse", "NatGatewayLimitExceeded", "InvalidEip.InUse", "NatGatewayEipLimitExceeded", "InvalidSubnet.NotFound", "InvalidSubnet.InUse"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -170,6 +186,14 @@ impl crate::FromParams for CreateBmNatGateway {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct CreateBmNatGatewayOutput {
+    /// The new gateway's id (`nat-` and 8 characters). The emulator's choice (undocumented).
+    /// Wire name `natId`.
+    #[serde(rename = "natId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub nat_id: Option<String>,
+    /// A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented).
+    /// Wire name `taskId`.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub task_id: Option<i64>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -182,5 +206,13 @@ impl Output for CreateBmNatGatewayOutput {
 
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
+    }
+
+    fn task_id(&self) -> Option<i64> {
+        self.task_id
+    }
+
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }

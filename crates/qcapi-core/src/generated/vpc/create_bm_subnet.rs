@@ -2,6 +2,7 @@
 //! The `CreateBmSubnet` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with CreateSubnet, with the same checks: a missing `vpcId` names no VPC (`InvalidVpc.NotFound`); `subnetSet` is a non-empty list of `{subnetName, cidrBlock, zoneId}` (`zoneId` defaults to 0); each block lies inside the VPC's with a /16 to /28 mask and overlaps no other subnet; names are 1 to 60 characters, unique in the VPC. `vlanId` (an integer, default 0) is kept on every subnet created; `dockerFlag` is accepted and ignored.
 ///
 /// Wire name `CreateBmSubnet`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
+/// - [`InvalidSubnetName.InUse`](ErrorCode::InvalidSubnetNameInUse): A subnet of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidSubnetCidr`](ErrorCode::InvalidSubnetCidr): The block is not a /16 to /28 block inside the bare-metal VPC's. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.Conflict`](ErrorCode::InvalidSubnetConflict): The block overlaps another subnet of the bare-metal VPC. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateBmSubnet {
     /// Known from the official CLI; not documented.
@@ -38,7 +45,18 @@ impl CreateBmSubnet {
             FieldSpec::json("subnetSet", "Subnets to create as a JSON array of objects, sent flattened as `subnetSet.N.<key>`; the keys are undocumented. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vlanId", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::object("subnetSet", "The subnets created. The emulator's choice (undocumented).").list().fields(&[
+                FieldSpec::string("subnetId", "`subnetId`."),
+                FieldSpec::string("unSubnetId", "`unSubnetId`."),
+                FieldSpec::string("subnetName", "`subnetName`."),
+                FieldSpec::string("cidrBlock", "`cidrBlock`."),
+                FieldSpec::integer("zoneId", "`zoneId`."),
+                FieldSpec::integer("vlanId", "`vlanId`."),
+            ]),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnetName.InUse", "InvalidSubnetCidr", "InvalidSubnet.Conflict"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -118,6 +136,10 @@ impl crate::FromParams for CreateBmSubnet {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct CreateBmSubnetOutput {
+    /// The subnets created. The emulator's choice (undocumented).
+    /// Wire name `subnetSet`.
+    #[serde(rename = "subnetSet", skip_serializing_if = "Option::is_none")]
+    pub subnet_set: Option<Vec<CreateBmSubnetSubnetSet>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -131,4 +153,35 @@ impl Output for CreateBmSubnetOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The subnets created. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct CreateBmSubnetSubnetSet {
+    /// `subnetId`.
+    /// Wire name `subnetId`.
+    #[serde(rename = "subnetId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub subnet_id: Option<String>,
+    /// `unSubnetId`.
+    /// Wire name `unSubnetId`.
+    #[serde(rename = "unSubnetId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub un_subnet_id: Option<String>,
+    /// `subnetName`.
+    /// Wire name `subnetName`.
+    #[serde(rename = "subnetName", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub subnet_name: Option<String>,
+    /// `cidrBlock`.
+    /// Wire name `cidrBlock`.
+    #[serde(rename = "cidrBlock", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub cidr_block: Option<String>,
+    /// `zoneId`.
+    /// Wire name `zoneId`.
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub zone_id: Option<i64>,
+    /// `vlanId`.
+    /// Wire name `vlanId`.
+    #[serde(rename = "vlanId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub vlan_id: Option<i64>,
 }

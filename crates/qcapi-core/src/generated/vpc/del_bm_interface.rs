@@ -10,9 +10,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with detaching instances from a subnet: a missing `vpcId` or `subnetId` names nothing (not found); `instanceIds` must name at least one instance (else 4000); an instance not attached to the subnet is `InvalidInstance.NotFound`, and then none is detached.
 ///
 /// Wire name `DelBmInterface`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidInstance.NotFound`](ErrorCode::InvalidInstanceNotFound): The instance has no interface in the subnet. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DelBmInterface {
     /// Bare-metal instances, sent as `instanceIds.N`. Known from the official CLI; not documented.
@@ -34,7 +39,8 @@ impl DelBmInterface {
             FieldSpec::string("instanceIds", "Bare-metal instances, sent as `instanceIds.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidInstance.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

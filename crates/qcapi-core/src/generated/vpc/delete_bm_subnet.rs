@@ -10,9 +10,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DeleteSubnet: a missing `vpcId` or `subnetId` names nothing (not found); a subnet with bare-metal instances attached (CreateBmInterface) holding addresses (ApplyIps, RegisterBatchIp) or going through a bare-metal NAT gateway (SubnetBindBmNatGateway) is refused with `InvalidSubnet.CannotDelete`.
 ///
 /// Wire name `DeleteBmSubnet`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.CannotDelete`](ErrorCode::InvalidSubnetCannotDelete): Bare-metal instances are still attached to the subnet. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteBmSubnet {
     /// Bare-metal subnet. Known from the official CLI; not documented.
@@ -30,7 +35,8 @@ impl DeleteBmSubnet {
         .params(&[
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidSubnet.CannotDelete"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

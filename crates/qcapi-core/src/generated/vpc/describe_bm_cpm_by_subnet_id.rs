@@ -2,6 +2,7 @@
 //! The `DescribeBmCpmBySubnetId` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with the subnet's attached resources: a missing `vpcId` or `subnetId` names nothing (not found); answers the ids of the instances attached with CreateBmInterface, in attachment order.
 ///
 /// Wire name `DescribeBmCpmBySubnetId`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeBmCpmBySubnetId {
     /// Bare-metal subnet. Known from the official CLI; not documented.
@@ -30,7 +35,12 @@ impl DescribeBmCpmBySubnetId {
         .params(&[
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("totalCount", "How many instances are attached. The emulator's choice (undocumented)."),
+            FieldSpec::string("data", "The attached instances' ids. The emulator's choice (undocumented).").list(),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -92,6 +102,14 @@ impl crate::FromParams for DescribeBmCpmBySubnetId {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct DescribeBmCpmBySubnetIdOutput {
+    /// How many instances are attached. The emulator's choice (undocumented).
+    /// Wire name `totalCount`.
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub total_count: Option<i64>,
+    /// The attached instances' ids. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string_list")]
+    pub data: Option<Vec<String>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,

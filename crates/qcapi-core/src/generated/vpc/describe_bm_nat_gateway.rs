@@ -2,6 +2,7 @@
 //! The `DescribeBmNatGateway` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DescribeNatGateway over bare-metal NAT gateways: `vpcId` (an unknown one is `InvalidVpc.NotFound`), `natId`, `natName` (substring) filter; `orderFeild=natName` sorts by name, otherwise by creation; `orderDirection=desc` reverses; `offset`/`limit` (default 20) must be non-negative integers.
 ///
 /// Wire name `DescribeBmNatGateway`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeBmNatGateway {
     /// Entries per page. Known from the official CLI; not documented.
@@ -50,7 +54,22 @@ impl DescribeBmNatGateway {
             FieldSpec::string("orderDirection", "Sort direction. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("orderFeild", "Sort key. The API spells it `orderFeild` (sic). Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("totalCount", "How many gateways match. The emulator's choice (undocumented)."),
+            FieldSpec::object("data", "The page of gateways. The emulator's choice (undocumented).").list().fields(&[
+                FieldSpec::string("natId", "`natId`."),
+                FieldSpec::string("natName", "`natName`."),
+                FieldSpec::string("vpcId", "`vpcId`."),
+                FieldSpec::string("unVpcId", "`unVpcId`."),
+                FieldSpec::integer("maxConcurrent", "`maxConcurrent`."),
+                FieldSpec::integer("eipCount", "`eipCount`."),
+                FieldSpec::string("eipSet", "`eipSet`.").list(),
+                FieldSpec::string("subnetIds", "`subnetIds`.").list(),
+                FieldSpec::string("createTime", "`createTime`."),
+            ]),
+        ])
+        .errors(&["InvalidVpc.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -157,6 +176,14 @@ impl crate::FromParams for DescribeBmNatGateway {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct DescribeBmNatGatewayOutput {
+    /// How many gateways match. The emulator's choice (undocumented).
+    /// Wire name `totalCount`.
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub total_count: Option<i64>,
+    /// The page of gateways. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<DescribeBmNatGatewayData>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -170,4 +197,47 @@ impl Output for DescribeBmNatGatewayOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The page of gateways. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct DescribeBmNatGatewayData {
+    /// `natId`.
+    /// Wire name `natId`.
+    #[serde(rename = "natId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub nat_id: Option<String>,
+    /// `natName`.
+    /// Wire name `natName`.
+    #[serde(rename = "natName", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub nat_name: Option<String>,
+    /// `vpcId`.
+    /// Wire name `vpcId`.
+    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub vpc_id: Option<String>,
+    /// `unVpcId`.
+    /// Wire name `unVpcId`.
+    #[serde(rename = "unVpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub un_vpc_id: Option<String>,
+    /// `maxConcurrent`.
+    /// Wire name `maxConcurrent`.
+    #[serde(rename = "maxConcurrent", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub max_concurrent: Option<i64>,
+    /// `eipCount`.
+    /// Wire name `eipCount`.
+    #[serde(rename = "eipCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub eip_count: Option<i64>,
+    /// `eipSet`.
+    /// Wire name `eipSet`.
+    #[serde(rename = "eipSet", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string_list")]
+    pub eip_set: Option<Vec<String>>,
+    /// `subnetIds`.
+    /// Wire name `subnetIds`.
+    #[serde(rename = "subnetIds", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string_list")]
+    pub subnet_ids: Option<Vec<String>>,
+    /// `createTime`.
+    /// Wire name `createTime`.
+    #[serde(rename = "createTime", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub create_time: Option<String>,
 }

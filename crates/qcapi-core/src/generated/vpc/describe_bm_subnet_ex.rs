@@ -2,6 +2,7 @@
 //! The `DescribeBmSubnetEx` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DescribeSubnetEx, over bare-metal subnets: `vpcId` (an unknown one is `InvalidVpc.NotFound`), `subnetId`, `subnetName` (substring), `vlanId` and `zoneIds` filter; `orderFeild=subnetName` sorts by name, otherwise by creation, descending unless `orderDirection=asc`; `offset`/`limit` (default 20) must be non-negative integers.
 ///
 /// Wire name `DescribeBmSubnetEx`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeBmSubnetEx {
     /// Entries per page. Known from the official CLI; not documented.
@@ -58,7 +62,23 @@ impl DescribeBmSubnetEx {
             FieldSpec::string("vlanId", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("zoneIds", "Availability zones, sent as `zoneIds.N`. Known from the official CLI; not documented.").list().undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("totalCount", "How many bare-metal subnets match. The emulator's choice (undocumented)."),
+            FieldSpec::object("data", "The page of bare-metal subnets. The emulator's choice (undocumented).").list().fields(&[
+                FieldSpec::string("vpcId", "`vpcId`."),
+                FieldSpec::string("unVpcId", "`unVpcId`."),
+                FieldSpec::string("subnetId", "`subnetId`."),
+                FieldSpec::string("unSubnetId", "`unSubnetId`."),
+                FieldSpec::string("subnetName", "`subnetName`."),
+                FieldSpec::string("cidrBlock", "`cidrBlock`."),
+                FieldSpec::integer("zoneId", "`zoneId`."),
+                FieldSpec::integer("vlanId", "`vlanId`."),
+                FieldSpec::integer("cpmNum", "`cpmNum`."),
+                FieldSpec::string("createTime", "`createTime`."),
+            ]),
+        ])
+        .errors(&["InvalidVpc.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -183,6 +203,14 @@ impl crate::FromParams for DescribeBmSubnetEx {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct DescribeBmSubnetExOutput {
+    /// How many bare-metal subnets match. The emulator's choice (undocumented).
+    /// Wire name `totalCount`.
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub total_count: Option<i64>,
+    /// The page of bare-metal subnets. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<DescribeBmSubnetExData>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -196,4 +224,51 @@ impl Output for DescribeBmSubnetExOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The page of bare-metal subnets. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct DescribeBmSubnetExData {
+    /// `vpcId`.
+    /// Wire name `vpcId`.
+    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub vpc_id: Option<String>,
+    /// `unVpcId`.
+    /// Wire name `unVpcId`.
+    #[serde(rename = "unVpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub un_vpc_id: Option<String>,
+    /// `subnetId`.
+    /// Wire name `subnetId`.
+    #[serde(rename = "subnetId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub subnet_id: Option<String>,
+    /// `unSubnetId`.
+    /// Wire name `unSubnetId`.
+    #[serde(rename = "unSubnetId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub un_subnet_id: Option<String>,
+    /// `subnetName`.
+    /// Wire name `subnetName`.
+    #[serde(rename = "subnetName", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub subnet_name: Option<String>,
+    /// `cidrBlock`.
+    /// Wire name `cidrBlock`.
+    #[serde(rename = "cidrBlock", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub cidr_block: Option<String>,
+    /// `zoneId`.
+    /// Wire name `zoneId`.
+    #[serde(rename = "zoneId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub zone_id: Option<i64>,
+    /// `vlanId`.
+    /// Wire name `vlanId`.
+    #[serde(rename = "vlanId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub vlan_id: Option<i64>,
+    /// `cpmNum`.
+    /// Wire name `cpmNum`.
+    #[serde(rename = "cpmNum", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub cpm_num: Option<i64>,
+    /// `createTime`.
+    /// Wire name `createTime`.
+    #[serde(rename = "createTime", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub create_time: Option<String>,
 }

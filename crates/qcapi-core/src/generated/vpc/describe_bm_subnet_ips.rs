@@ -2,6 +2,7 @@
 //! The `DescribeBmSubnetIps` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with listing a subnet's held addresses (ApplyIps, RegisterBatchIp), in address order, with their `ipClass`, and how many remain free.
 ///
 /// Wire name `DescribeBmSubnetIps`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC (a missing `subnetId` names none). The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeBmSubnetIps {
     /// Bare-metal subnet. Known from the official CLI; not documented.
@@ -30,7 +35,16 @@ impl DescribeBmSubnetIps {
         .params(&[
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("totalCount", "How many addresses are held. The emulator's choice (undocumented)."),
+            FieldSpec::integer("availableIpNum", "How many assignable addresses are free. The emulator's choice (undocumented)."),
+            FieldSpec::object("data", "The held addresses. The emulator's choice (undocumented).").list().fields(&[
+                FieldSpec::string("ip", "`ip`."),
+                FieldSpec::string("ipClass", "`ipClass`."),
+            ]),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -92,6 +106,18 @@ impl crate::FromParams for DescribeBmSubnetIps {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct DescribeBmSubnetIpsOutput {
+    /// How many addresses are held. The emulator's choice (undocumented).
+    /// Wire name `totalCount`.
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub total_count: Option<i64>,
+    /// How many assignable addresses are free. The emulator's choice (undocumented).
+    /// Wire name `availableIpNum`.
+    #[serde(rename = "availableIpNum", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub available_ip_num: Option<i64>,
+    /// The held addresses. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<DescribeBmSubnetIpsData>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -105,4 +131,19 @@ impl Output for DescribeBmSubnetIpsOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The held addresses. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct DescribeBmSubnetIpsData {
+    /// `ip`.
+    /// Wire name `ip`.
+    #[serde(rename = "ip", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub ip: Option<String>,
+    /// `ipClass`.
+    /// Wire name `ipClass`.
+    #[serde(rename = "ipClass", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub ip_class: Option<String>,
 }

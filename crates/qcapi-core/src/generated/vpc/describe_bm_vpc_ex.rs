@@ -2,6 +2,7 @@
 //! The `DescribeBmVpcEx` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DescribeVpcEx, over bare-metal VPCs, a list of their own (not the ordinary VPCs). No action at this host creates one: tests seed them with `Emulator::create_bm_vpc`. Filters: `vpcId` (either id), `vpcName` (substring); `vpcStatus` and `zoneIds` are accepted and ignored; `orderField=vpcName` sorts by name, otherwise by creation; `offset`/`limit` (default 20) must be non-negative integers.
 ///
 /// Wire name `DescribeBmVpcEx`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeBmVpcEx {
     /// Entries per page. Known from the official CLI; not documented.
@@ -54,7 +58,19 @@ impl DescribeBmVpcEx {
             FieldSpec::string("vpcName", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcStatus", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("zoneIds", "Availability zones, sent as `zoneIds.N`. Known from the official CLI; not documented.").list().undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("totalCount", "How many bare-metal VPCs match. The emulator's choice (undocumented)."),
+            FieldSpec::object("data", "The page of bare-metal VPCs. The emulator's choice (undocumented).").list().fields(&[
+                FieldSpec::string("vpcId", "`vpcId`."),
+                FieldSpec::string("unVpcId", "`unVpcId`."),
+                FieldSpec::string("vpcName", "`vpcName`."),
+                FieldSpec::string("cidrBlock", "`cidrBlock`."),
+                FieldSpec::integer("subnetNum", "`subnetNum`."),
+                FieldSpec::string("createTime", "`createTime`."),
+            ]),
+        ])
+        .errors(&["InvalidVpc.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -170,6 +186,14 @@ impl crate::FromParams for DescribeBmVpcEx {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct DescribeBmVpcExOutput {
+    /// How many bare-metal VPCs match. The emulator's choice (undocumented).
+    /// Wire name `totalCount`.
+    #[serde(rename = "totalCount", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub total_count: Option<i64>,
+    /// The page of bare-metal VPCs. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<DescribeBmVpcExData>>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -183,4 +207,35 @@ impl Output for DescribeBmVpcExOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The page of bare-metal VPCs. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct DescribeBmVpcExData {
+    /// `vpcId`.
+    /// Wire name `vpcId`.
+    #[serde(rename = "vpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub vpc_id: Option<String>,
+    /// `unVpcId`.
+    /// Wire name `unVpcId`.
+    #[serde(rename = "unVpcId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub un_vpc_id: Option<String>,
+    /// `vpcName`.
+    /// Wire name `vpcName`.
+    #[serde(rename = "vpcName", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub vpc_name: Option<String>,
+    /// `cidrBlock`.
+    /// Wire name `cidrBlock`.
+    #[serde(rename = "cidrBlock", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub cidr_block: Option<String>,
+    /// `subnetNum`.
+    /// Wire name `subnetNum`.
+    #[serde(rename = "subnetNum", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub subnet_num: Option<i64>,
+    /// `createTime`.
+    /// Wire name `createTime`.
+    #[serde(rename = "createTime", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::string")]
+    pub create_time: Option<String>,
 }

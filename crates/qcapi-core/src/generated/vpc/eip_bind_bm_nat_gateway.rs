@@ -2,6 +2,7 @@
 //! The `EipBindBmNatGateway` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with EipBindNatGateway. EIPs: the `assignedEipSet` ones (IPv4 addresses or `eip-` ids, kept as given, bound to no NAT gateway of the account, ordinary or bare-metal) then `autoAllocEipNum` new addresses (a non-negative integer); at least one, at most 10 per gateway, as CreateNatGateway. Answers a succeeding `taskId`.
 ///
 /// Wire name `EipBindBmNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidEip.InUse`](ErrorCode::InvalidEipInUse): An EIP is already bound to a NAT gateway of the account. The emulator's choice (undocumented).
+/// - [`NatGatewayEipLimitExceeded`](ErrorCode::NatGatewayEipLimitExceeded): A NAT gateway holds at most 10 EIPs. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EipBindBmNatGateway {
     /// Elastic IPs, sent as `assignedEipSet.N`. Known from the official CLI; not documented.
@@ -38,7 +45,11 @@ impl EipBindBmNatGateway {
             FieldSpec::string("autoAllocEipNum", "Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("natId", "Bare-metal NAT gateway. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("taskId", "A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented)."),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidEip.InUse", "NatGatewayEipLimitExceeded"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -118,6 +129,10 @@ impl crate::FromParams for EipBindBmNatGateway {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct EipBindBmNatGatewayOutput {
+    /// A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented).
+    /// Wire name `taskId`.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub task_id: Option<i64>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -130,5 +145,13 @@ impl Output for EipBindBmNatGatewayOutput {
 
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
+    }
+
+    fn task_id(&self) -> Option<i64> {
+        self.task_id
+    }
+
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }

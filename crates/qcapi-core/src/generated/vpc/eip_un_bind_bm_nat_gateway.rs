@@ -2,6 +2,7 @@
 //! The `EipUnBindBmNatGateway` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with EipUnBindNatGateway: every EIP of `assignedEipSet` must be bound to the gateway, and it keeps at least one. Answers a succeeding `taskId`.
 ///
 /// Wire name `EipUnBindBmNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidEip.NotFound`](ErrorCode::InvalidEipNotFound): An EIP is not bound to the gateway. The emulator's choice (undocumented).
+/// - [`NatGatewayEipNotEmpty`](ErrorCode::NatGatewayEipNotEmpty): A NAT gateway keeps at least one EIP. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EipUnBindBmNatGateway {
     /// Elastic IPs, sent as `assignedEipSet.N`. Known from the official CLI; not documented.
@@ -34,7 +41,11 @@ impl EipUnBindBmNatGateway {
             FieldSpec::string("assignedEipSet", "Elastic IPs, sent as `assignedEipSet.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("natId", "Bare-metal NAT gateway. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("taskId", "A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented)."),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidEip.NotFound", "NatGatewayEipNotEmpty"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -105,6 +116,10 @@ impl crate::FromParams for EipUnBindBmNatGateway {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct EipUnBindBmNatGatewayOutput {
+    /// A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented).
+    /// Wire name `taskId`.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub task_id: Option<i64>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -117,5 +132,13 @@ impl Output for EipUnBindBmNatGatewayOutput {
 
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
+    }
+
+    fn task_id(&self) -> Option<i64> {
+        self.task_id
+    }
+
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }

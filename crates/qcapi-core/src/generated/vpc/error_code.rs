@@ -62,12 +62,14 @@ pub enum ErrorCode {
     InvalidDirectConnectGatewayName,
     /// `InvalidDnaptRule.NotFound`: The gateway has no rule with this protocol, EIP and external port. The documentation names no code for this; the name is the emulator's choice.
     InvalidDnaptRuleNotFound,
-    /// `InvalidEip.InUse`: The EIP is already bound to a NAT gateway of the account. The documentation names no code for this; the name is the emulator's choice.
+    /// `InvalidEip.InUse`: An EIP is already bound to a NAT gateway of the account. The emulator's choice (undocumented).
     InvalidEipInUse,
-    /// `InvalidEip.NotFound`: The EIP is not bound to this gateway. The documentation names no code for this; the name is the emulator's choice.
+    /// `InvalidEip.NotFound`: An EIP is not bound to the gateway. The emulator's choice (undocumented).
     InvalidEipNotFound,
     /// `InvalidFlowLogName`: The flow log name is invalid.
     InvalidFlowLogName,
+    /// `InvalidInstance.InUse`: The instance already has an interface in a subnet of this bare-metal VPC. The emulator's choice (undocumented).
+    InvalidInstanceInUse,
     /// `InvalidInstance.NotFound`: The CVM does not exist; check the ID you entered.
     InvalidInstanceNotFound,
     /// `InvalidLanIp.NotFound`: No CVM has this private IP in the VPC.
@@ -78,11 +80,11 @@ pub enum ErrorCode {
     InvalidLocalIPTranslationNotFound,
     /// `InvalidLocalSourceIPPortTranslation.NotFound`: No such local source IP-port translation rule on this gateway (the emulator's choice of code).
     InvalidLocalSourceIPPortTranslationNotFound,
-    /// `InvalidNatGateway.InUse`: The gateway name is already used in this VPC.
+    /// `InvalidNatGateway.InUse`: A NAT gateway of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidNatGatewayInUse,
-    /// `InvalidNatGatewayId.NotFound`: The NAT gateway does not exist; check the ID you entered.
+    /// `InvalidNatGatewayId.NotFound`: The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidNatGatewayIdNotFound,
-    /// `InvalidNatGatewayName`: The gateway name is invalid.
+    /// `InvalidNatGatewayName`: The name is not 1 to 60 characters. The emulator's choice (undocumented).
     InvalidNatGatewayName,
     /// `InvalidNetworkAclID.NotFound`: The network ACL does not exist; check the ID you entered.
     InvalidNetworkAclIDNotFound,
@@ -140,21 +142,23 @@ pub enum ErrorCode {
     InvalidRouteTableNameInUse,
     /// `InvalidSubnet.AclBound`: The subnet already has a network ACL bound (a subnet has at most one). The documentation names no code for this; the name is the emulator's choice.
     InvalidSubnetAclBound,
-    /// `InvalidSubnet.CannotDelete`: The subnet still holds resources and cannot be deleted.
+    /// `InvalidSubnet.CannotDelete`: Bare-metal instances are still attached to the subnet. The emulator's choice (undocumented).
     InvalidSubnetCannotDelete,
-    /// `InvalidSubnet.Conflict`: A subnet CIDR overlaps another subnet.
+    /// `InvalidSubnet.Conflict`: The block overlaps another subnet of the bare-metal VPC. The emulator's choice (undocumented).
     InvalidSubnetConflict,
     /// `InvalidSubnet.CreateError`: No free CIDR is left in the zone for a default subnet.
     InvalidSubnetCreateError,
+    /// `InvalidSubnet.InUse`: A subnet is already bound to a NAT gateway of the bare-metal VPC (a subnet goes through one at most). The emulator's choice (undocumented).
+    InvalidSubnetInUse,
     /// `InvalidSubnet.NotFound`: The subnet does not exist; check the ID you entered.
     InvalidSubnetNotFound,
     /// `InvalidSubnetAclRule.NotFound`: The network ACL is not bound to that subnet. The documentation names no code for this; the name is the emulator's choice.
     InvalidSubnetAclRuleNotFound,
-    /// `InvalidSubnetCidr`: A subnet CIDR is invalid or outside the VPC's CIDR.
+    /// `InvalidSubnetCidr`: The block is not a /16 to /28 block inside the bare-metal VPC's. The emulator's choice (undocumented).
     InvalidSubnetCidr,
     /// `InvalidSubnetName`: A subnet name is invalid (empty or longer than 60 characters).
     InvalidSubnetName,
-    /// `InvalidSubnetName.InUse`: A subnet name is already used in this VPC.
+    /// `InvalidSubnetName.InUse`: A subnet of that name already exists in the bare-metal VPC. The emulator's choice (undocumented).
     InvalidSubnetNameInUse,
     /// `InvalidTask.NotFound`: No task of the caller has this ID. The documentation names no code for this; the name is the emulator's choice.
     InvalidTaskNotFound,
@@ -210,11 +214,11 @@ pub enum ErrorCode {
     LocalIPTranslationLimitExceeded,
     /// `LocalSourceIPPortTranslationLimitExceeded`: The quota of local source IP-port translation rules on this gateway is reached.
     LocalSourceIPPortTranslationLimitExceeded,
-    /// `NatGatewayEipLimitExceeded`: The gateway would hold more than its quota of EIPs (10, as DescribeVpcLimit type 56 counts them). The documentation names no code for this; the name is the emulator's choice.
+    /// `NatGatewayEipLimitExceeded`: A NAT gateway holds at most 10 EIPs. The emulator's choice (undocumented).
     NatGatewayEipLimitExceeded,
-    /// `NatGatewayEipNotEmpty`: The gateway must keep at least one EIP.
+    /// `NatGatewayEipNotEmpty`: A NAT gateway keeps at least one EIP. The emulator's choice (undocumented).
     NatGatewayEipNotEmpty,
-    /// `NatGatewayLimitExceeded`: The VPC's quota of NAT gateways is reached.
+    /// `NatGatewayLimitExceeded`: The bare-metal VPC already holds 3 NAT gateways. The emulator's choice (undocumented).
     NatGatewayLimitExceeded,
     /// `NetworkAclID.InUse`: The ACL is still bound to subnets.
     NetworkAclIDInUse,
@@ -293,6 +297,7 @@ impl ErrorCode {
             "InvalidEip.InUse" => Self::InvalidEipInUse,
             "InvalidEip.NotFound" => Self::InvalidEipNotFound,
             "InvalidFlowLogName" => Self::InvalidFlowLogName,
+            "InvalidInstance.InUse" => Self::InvalidInstanceInUse,
             "InvalidInstance.NotFound" => Self::InvalidInstanceNotFound,
             "InvalidLanIp.NotFound" => Self::InvalidLanIpNotFound,
             "InvalidLocalDestinationIPPortTranslation.NotFound" => {
@@ -338,6 +343,7 @@ impl ErrorCode {
             "InvalidSubnet.CannotDelete" => Self::InvalidSubnetCannotDelete,
             "InvalidSubnet.Conflict" => Self::InvalidSubnetConflict,
             "InvalidSubnet.CreateError" => Self::InvalidSubnetCreateError,
+            "InvalidSubnet.InUse" => Self::InvalidSubnetInUse,
             "InvalidSubnet.NotFound" => Self::InvalidSubnetNotFound,
             "InvalidSubnetAclRule.NotFound" => Self::InvalidSubnetAclRuleNotFound,
             "InvalidSubnetCidr" => Self::InvalidSubnetCidr,
@@ -428,6 +434,7 @@ impl ErrorCode {
             Self::InvalidEipInUse => "InvalidEip.InUse",
             Self::InvalidEipNotFound => "InvalidEip.NotFound",
             Self::InvalidFlowLogName => "InvalidFlowLogName",
+            Self::InvalidInstanceInUse => "InvalidInstance.InUse",
             Self::InvalidInstanceNotFound => "InvalidInstance.NotFound",
             Self::InvalidLanIpNotFound => "InvalidLanIp.NotFound",
             Self::InvalidLocalDestinationIPPortTranslationNotFound => {
@@ -473,6 +480,7 @@ impl ErrorCode {
             Self::InvalidSubnetCannotDelete => "InvalidSubnet.CannotDelete",
             Self::InvalidSubnetConflict => "InvalidSubnet.Conflict",
             Self::InvalidSubnetCreateError => "InvalidSubnet.CreateError",
+            Self::InvalidSubnetInUse => "InvalidSubnet.InUse",
             Self::InvalidSubnetNotFound => "InvalidSubnet.NotFound",
             Self::InvalidSubnetAclRuleNotFound => "InvalidSubnetAclRule.NotFound",
             Self::InvalidSubnetCidr => "InvalidSubnetCidr",

@@ -10,9 +10,15 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with ModifyNatGateway: renames the gateway (`natName`, unique in the VPC); without `natName` nothing changes.
 ///
 /// Wire name `ModifyBmNatGateway`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayName`](ErrorCode::InvalidNatGatewayName): The name is not 1 to 60 characters. The emulator's choice (undocumented).
+/// - [`InvalidNatGateway.InUse`](ErrorCode::InvalidNatGatewayInUse): Another NAT gateway of the bare-metal VPC has that name. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModifyBmNatGateway {
     /// Bare-metal NAT gateway. Known from the official CLI; not documented.
@@ -34,7 +40,8 @@ impl ModifyBmNatGateway {
             FieldSpec::string("natId", "Bare-metal NAT gateway. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("natName", "NAT gateway name. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidNatGatewayName", "InvalidNatGateway.InUse"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -2,6 +2,7 @@
 //! The `QueryBmTaskResult` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,12 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with DescribeVpcTaskResult, over the same tasks (those of the Bm actions included): `taskId` is a number; answers `data.status` (0 succeeded, 1 failed, 2 running) and, once finished, `data.output`; a task of another account, or none, is `InvalidTask.NotFound`.
 ///
 /// Wire name `QueryBmTaskResult`. Synchronous. Idempotent: safe to retry.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidTask.NotFound`](ErrorCode::InvalidTaskNotFound): No task of the account has that id. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QueryBmTaskResult {
     /// Task to query. Known from the official CLI; not documented.
@@ -26,7 +30,14 @@ impl QueryBmTaskResult {
     pub const SPEC: ActionSpec = ActionSpec::new("QueryBmTaskResult", "vpc", "bare_metal", "Reports the state of an asynchronous bare-metal VPC task (inferred from the name); it is a query, not itself asynchronous.").idempotent().undocumented()
         .params(&[
             FieldSpec::string("taskId", "Task to query. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::object("data", "The task's status and output. The emulator's choice (undocumented).").fields(&[
+                FieldSpec::integer("status", "`status`."),
+                FieldSpec::json("output", "`output`."),
+            ]),
+        ])
+        .errors(&["InvalidTask.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -77,6 +88,10 @@ impl crate::FromParams for QueryBmTaskResult {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct QueryBmTaskResultOutput {
+    /// The task's status and output. The emulator's choice (undocumented).
+    /// Wire name `data`.
+    #[serde(rename = "data", skip_serializing_if = "Option::is_none")]
+    pub data: Option<QueryBmTaskResultData>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -90,4 +105,19 @@ impl Output for QueryBmTaskResultOutput {
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
     }
+}
+
+/// The task's status and output. The emulator's choice (undocumented).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[rustfmt::skip::attributes(serde)]
+pub struct QueryBmTaskResultData {
+    /// `status`.
+    /// Wire name `status`.
+    #[serde(rename = "status", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub status: Option<i64>,
+    /// `output`.
+    /// Wire name `output`.
+    #[serde(rename = "output", skip_serializing_if = "Option::is_none")]
+    pub output: Option<serde_json::Value>,
 }

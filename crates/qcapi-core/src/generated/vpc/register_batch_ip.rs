@@ -10,9 +10,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with AssignPrivateIpAddresses with given addresses: holds every address of `ipList` (at least one, distinct, IPv4 inside the subnet's assignable range, else 4000), with `ipClass` kept as given; all or none. Held addresses are the subnet's, out of its block but the network, gateway (network + 1) and broadcast addresses, as AssignPrivateIpAddresses; a subnet holding any cannot be deleted (DeleteBmSubnet).
 ///
 /// Wire name `RegisterBatchIp`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): The bare-metal subnet does not exist in the bare-metal VPC (a missing `subnetId` names none). The emulator's choice (undocumented).
+/// - [`InvalidPrivateIpAddress.InUse`](ErrorCode::InvalidPrivateIpAddressInUse): The address is already held in the subnet. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegisterBatchIp {
     /// Known from the official CLI; not documented.
@@ -38,7 +43,8 @@ impl RegisterBatchIp {
             FieldSpec::string("ipList", "IP addresses, sent as `ipList.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("subnetId", "Bare-metal subnet. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidSubnet.NotFound", "InvalidPrivateIpAddress.InUse"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

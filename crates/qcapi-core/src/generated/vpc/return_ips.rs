@@ -10,9 +10,13 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with UnassignPrivateIpAddresses: frees every address of `ips` (at least one) held in any subnet of the bare-metal VPC; all or none.
 ///
 /// Wire name `ReturnIps`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidPrivateIpAddress.NotFound`](ErrorCode::InvalidPrivateIpAddressNotFound): An address is not held in the bare-metal VPC. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReturnIps {
     /// IP addresses, sent as `ips.N`. Known from the official CLI; not documented.
@@ -30,7 +34,8 @@ impl ReturnIps {
         .params(&[
             FieldSpec::string("ips", "IP addresses, sent as `ips.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidPrivateIpAddress.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {

@@ -2,6 +2,7 @@
 //! The `SubnetUnBindBmNatGateway` action: its request and output types.
 
 use super::*;
+use crate::lenient;
 use crate::spec::{ActionSpec, FieldSpec};
 use crate::{Action, Output, Params, ResponseMeta};
 use serde::{Deserialize, Serialize};
@@ -10,9 +11,14 @@ use serde::{Deserialize, Serialize};
 ///
 /// **Undocumented action**: Tencent's documentation does not describe it; its parameter names come from the official CLI and their types are best guesses (mostly strings).
 ///
-/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented: read the raw response.
+/// A bare-metal ("black stone") VPC action that the official CLI also sends to this host (it ships it again for `bmvpc.api.qcloud.com`). Known only by name and the CLI's parameter names; the response is undocumented. The emulator models it by analogy with SubnetBindBmNatGateway, reversed: every subnet of `subnetIds` (at least one) must be bound to the gateway. Answers a succeeding `taskId`.
 ///
 /// Wire name `SubnetUnBindBmNatGateway`. Synchronous. Not idempotent: retried only when it provably was not sent.
+///
+/// Errors: business codes (`codeDesc`, read with [`ErrorCode::of`]) besides the common numeric codes:
+/// - [`InvalidVpc.NotFound`](ErrorCode::InvalidVpcNotFound): The bare-metal VPC does not exist in the account and region (a missing `vpcId` names none). The emulator's choice (undocumented).
+/// - [`InvalidNatGatewayId.NotFound`](ErrorCode::InvalidNatGatewayIdNotFound): The NAT gateway does not exist in the bare-metal VPC. The emulator's choice (undocumented).
+/// - [`InvalidSubnet.NotFound`](ErrorCode::InvalidSubnetNotFound): A subnet is not bound to the gateway. The emulator's choice (undocumented).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubnetUnBindBmNatGateway {
     /// Bare-metal NAT gateway. Known from the official CLI; not documented.
@@ -34,7 +40,11 @@ impl SubnetUnBindBmNatGateway {
             FieldSpec::string("natId", "Bare-metal NAT gateway. Known from the official CLI; not documented.").undocumented(),
             FieldSpec::string("subnetIds", "Subnets, sent as `subnetIds.N`. Known from the official CLI; not documented.").list().undocumented(),
             FieldSpec::string("vpcId", "Bare-metal VPC. Known from the official CLI; not documented.").undocumented(),
-        ]);
+        ])
+        .outputs(&[
+            FieldSpec::integer("taskId", "A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented)."),
+        ])
+        .errors(&["InvalidVpc.NotFound", "InvalidNatGatewayId.NotFound", "InvalidSubnet.NotFound"]);
 
     /// A request with its required parameters; set optional ones with the builder methods.
     pub fn new() -> Self {
@@ -105,6 +115,10 @@ impl crate::FromParams for SubnetUnBindBmNatGateway {
 #[serde(default)]
 #[rustfmt::skip::attributes(serde)]
 pub struct SubnetUnBindBmNatGatewayOutput {
+    /// A task that QueryBmTaskResult (or DescribeVpcTaskResult) reports on; it succeeds. The emulator's choice (undocumented).
+    /// Wire name `taskId`.
+    #[serde(rename = "taskId", skip_serializing_if = "Option::is_none", deserialize_with = "lenient::integer")]
+    pub task_id: Option<i64>,
     /// The whole body, `codeDesc` and `message` (not part of the JSON fields).
     #[serde(skip)]
     pub meta: ResponseMeta,
@@ -117,5 +131,13 @@ impl Output for SubnetUnBindBmNatGatewayOutput {
 
     fn set_meta(&mut self, meta: ResponseMeta) {
         self.meta = meta;
+    }
+
+    fn task_id(&self) -> Option<i64> {
+        self.task_id
+    }
+
+    fn fill_task_id(&mut self, find: &dyn Fn() -> Option<i64>) {
+        self.task_id = self.task_id.or_else(find);
     }
 }
