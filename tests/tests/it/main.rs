@@ -7,6 +7,7 @@ mod bm_lifecycle;
 mod classic_link_lifecycle;
 mod conformance;
 mod credential_providers;
+mod direct_connect_lifecycle;
 mod endpoints;
 mod eni_attachment_lifecycle;
 mod eni_lifecycle;

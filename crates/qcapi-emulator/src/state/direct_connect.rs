@@ -362,7 +362,7 @@ impl State {
 }
 
 impl Family {
-    /// The index of the rule named by `wanted`'s identity fields.
+    /// The index of the rule named by `wanted`'s identity fields (and its other key fields given).
     fn find(&self, table: &[Rule], wanted: &Rule) -> Result<usize, Failure> {
         let named = |r: &Rule| self.identity.iter().all(|k| r.get(*k) == wanted.get(*k));
         let on_parent = |r: &Rule| {
@@ -371,7 +371,14 @@ impl Family {
                 .iter()
                 .all(|k| wanted.get(*k).is_none_or(|w| r.get(*k) == Some(w)))
         };
-        let found = table.iter().position(|r| named(r) && on_parent(r));
+        // Key fields given besides the identity (an old translated IP) must match too.
+        let keyed = |r: &Rule| {
+            let mut keys = self.unique.iter().flat_map(|(keys, _)| keys.iter());
+            keys.all(|k| wanted.get(*k).is_none_or(|w| r.get(*k) == Some(w)))
+        };
+        let found = table
+            .iter()
+            .position(|r| named(r) && on_parent(r) && keyed(r));
         let message = || format!("no {} rule {wanted:?} on this gateway", self.name);
         found.ok_or_else(|| Failure::business(self.not_found.clone(), message()))
     }
@@ -1252,5 +1259,552 @@ mod tests {
             "InvalidDirectConnectGateway.NotFound"
         );
         assert_eq!(outcome(&mut state, "DeleteVpc", &[("vpcId", &vpc)]), "ok");
+    }
+
+    /// `base` and `extra` as owned pairs.
+    fn owned(base: &[(&str, &str)], extra: &[(String, String)]) -> Vec<(String, String)> {
+        let base = base.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        base.chain(extra.iter().cloned()).collect()
+    }
+
+    /// Runs `action` for A with owned pairs; its outcome, as [`outcome`].
+    fn run(state: &mut State, action: &str, pairs: &[(String, String)]) -> String {
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        outcome(state, action, &pairs)
+    }
+
+    /// Lists `action`'s rules with `extra` filters; the answer.
+    fn listed(
+        state: &mut State,
+        action: &str,
+        at: &[(&str, &str)],
+        extra: &[(&str, &str)],
+    ) -> Value {
+        let pairs = [at, extra].concat();
+        ok(call(state, &caller(A, "gz"), action, &pairs, T0))
+    }
+
+    /// The routes of route table `table` as (destination, next type) pairs.
+    fn routes(state: &mut State, table: &str) -> Vec<(String, i64)> {
+        let out = ok(call(
+            state,
+            &caller(A, "gz"),
+            "DescribeRouteTable",
+            &[("routeTableId", table)],
+            T0,
+        ));
+        let set = out["data"][0]["routeSet"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let route = |r: &Value| {
+            let destination = r["destinationCidrBlock"].as_str().unwrap_or("").to_owned();
+            (destination, r["nextType"].as_i64().unwrap_or(-1))
+        };
+        set.iter().map(route).collect()
+    }
+
+    #[test]
+    fn routes_through_a_gateway_need_it_and_go_with_it() {
+        let mut state = State::default();
+        let (vpc, dcg) = gateway(&mut state);
+        let table = |name: &str, hub: &str| {
+            [
+                ("vpcId", vpc.clone()),
+                ("routeTableName", name.to_owned()),
+                (
+                    "routeSet.0.destinationCidrBlock",
+                    "172.16.0.0/16".to_owned(),
+                ),
+                ("routeSet.0.nextType", "3".to_owned()),
+                ("routeSet.0.nextHub", hub.to_owned()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v))
+        };
+        // A gateway of another VPC is as unknown as a made-up one.
+        let other = create_vpc(&mut state, &caller(A, "gz"), "w", "10.1.0.0/16");
+        let elsewhere = [
+            ("vpcId", other.as_str()),
+            ("directConnectGatewayName", "o"),
+            ("type", "1"),
+        ];
+        let out = ok(call(
+            &mut state,
+            &caller(A, "gz"),
+            "CreateDirectConnectGateway",
+            &elsewhere,
+            T0,
+        ));
+        let foreign = out["data"]["directConnectGatewayId"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        for (hub, expected) in [
+            ("dcg-00000000", "InvalidRouteNextHub.NotFound"),
+            (foreign.as_str(), "InvalidRouteNextHub.NotFound"),
+            (dcg.as_str(), "ok"),
+        ] {
+            assert_eq!(
+                run(&mut state, "CreateRouteTable", &table(hub, hub)),
+                expected,
+                "{hub}"
+            );
+        }
+        let found = ok(call(
+            &mut state,
+            &caller(A, "gz"),
+            "DescribeRouteTable",
+            &[("vpcId", &vpc), ("routeTableName", &dcg)],
+            T0,
+        ));
+        let id = found["data"][0]["unRouteTableId"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        let through = ("172.16.0.0/16".to_owned(), 3);
+        assert!(
+            routes(&mut state, &id).contains(&through),
+            "{:?}",
+            routes(&mut state, &id)
+        );
+        let at = [
+            ("vpcId", vpc.as_str()),
+            ("directConnectGatewayId", dcg.as_str()),
+        ];
+        assert_eq!(outcome(&mut state, "DeleteDirectConnectGateway", &at), "ok");
+        let left = routes(&mut state, &id);
+        assert!(!left.contains(&through) && left.len() == 1, "{left:?}");
+    }
+
+    /// Create action, its list parameter, the DescribeVpcLimit type, the code
+    /// beyond it, and the fields of the `i`th distinct good rule.
+    type Quota = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(usize) -> Vec<(&'static str, String)>,
+    );
+
+    #[test]
+    fn each_rule_family_stops_at_its_quota() {
+        let quotas: &[Quota] = &[
+            (
+                "CreateLocalIPTranslationNatRule",
+                "localIPTranslation",
+                "32",
+                "LocalIPTranslationLimitExceeded",
+                |i| {
+                    vec![
+                        ("originalIP", format!("10.0.{}.{}", i / 200, i % 200 + 1)),
+                        ("translationIP", format!("1.1.{}.{}", i / 200, i % 200 + 1)),
+                    ]
+                },
+            ),
+            (
+                "CreatePeerIPTranslationNatRule",
+                "peerIPTranslation",
+                "34",
+                "PeerIPTranslationLimitExceeded",
+                |i| {
+                    vec![
+                        ("originalIP", format!("2.2.{}.{}", i / 200, i % 200 + 1)),
+                        ("translationIP", format!("3.3.{}.{}", i / 200, i % 200 + 1)),
+                    ]
+                },
+            ),
+            (
+                "CreateLocalDestinationIPPortTranslationNatRule",
+                "localDestinationIPPortTranslation",
+                "36",
+                "LocalDestinationIPPortTranslationLimitExceeded",
+                |i| {
+                    vec![
+                        ("proto", "tcp".to_owned()),
+                        ("originalIP", "10.0.0.6".to_owned()),
+                        ("originalPort", "80".to_owned()),
+                        ("translationIP", "5.5.5.5".to_owned()),
+                        ("translationPort", (1000 + i).to_string()),
+                    ]
+                },
+            ),
+            (
+                "CreateLocalSourceIPPortTranslationNatRule",
+                "localSourceIPPortTranslation",
+                "38",
+                "LocalSourceIPPortTranslationLimitExceeded",
+                |i| {
+                    vec![(
+                        "translationIPPool",
+                        format!("4.4.{}.{}", i / 200, i % 200 + 1),
+                    )]
+                },
+            ),
+        ];
+        let mut state = State::default();
+        let (vpc, dcg) = gateway(&mut state);
+        let at = [
+            ("vpcId", vpc.as_str()),
+            ("directConnectGatewayId", dcg.as_str()),
+        ];
+        for &(action, list, limit, exceeded, rule) in quotas {
+            let quota = super::DEFAULT_LIMITS
+                .iter()
+                .find(|(c, _)| *c == limit)
+                .expect("a quota")
+                .1;
+            let quota = usize::try_from(quota).expect("a count");
+            let entries = |range: std::ops::Range<usize>| -> Vec<(String, String)> {
+                let at = range.clone().start;
+                range
+                    .flat_map(|i| {
+                        rule(i)
+                            .into_iter()
+                            .map(move |(k, v)| (format!("{list}.{}.{k}", i - at), v))
+                    })
+                    .collect()
+            };
+            // One past the quota at once is refused whole; up to it, accepted; one more, refused.
+            assert_eq!(
+                run(&mut state, action, &owned(&at, &entries(0..quota + 1))),
+                exceeded,
+                "{action}"
+            );
+            assert_eq!(
+                run(&mut state, action, &owned(&at, &entries(0..quota))),
+                "ok",
+                "{action}"
+            );
+            assert_eq!(
+                run(&mut state, action, &owned(&at, &entries(quota..quota + 1))),
+                exceeded,
+                "{action}"
+            );
+            let describe = action.replacen("Create", "Describe", 1);
+            let held = listed(&mut state, &describe, &at, &[]);
+            assert_eq!(held["totalCount"], quota, "{action}");
+        }
+    }
+
+    #[test]
+    fn a_modified_rule_is_found_by_its_new_identity_and_checked_again() {
+        // Create action, its list parameter, the rule, Modify pairs (the old
+        // identity and the new fields), a Modify breaking a check and its code,
+        // and a Describe filter finding the rule by its new identity.
+        type Change<'a> = (
+            &'a str,
+            &'a str,
+            &'a [(&'a str, &'a str)],
+            &'a [(&'a str, &'a str)],
+            (&'a str, &'a str),
+            (&'a str, &'a str),
+        );
+        let changes: &[Change] = &[
+            (
+                "LocalIPTranslationNatRule",
+                "localIPTranslation",
+                &[("originalIP", "10.0.0.5"), ("translationIP", "1.1.1.1")],
+                &[
+                    ("oldOriginalIP", "10.0.0.5"),
+                    ("oldTranslationIP", "1.1.1.1"),
+                    ("originalIP", "10.0.0.7"),
+                    ("description", "moved"),
+                ],
+                ("translationIP", "10.0.9.9"),
+                ("originalIP", "10.0.0.7"),
+            ),
+            (
+                "PeerIPTranslationNatRule",
+                "peerIPTranslation",
+                &[("originalIP", "2.2.2.2"), ("translationIP", "3.3.3.3")],
+                &[
+                    ("oldOriginalIP", "2.2.2.2"),
+                    ("oldTranslationIP", "3.3.3.3"),
+                    ("translationIP", "3.3.3.4"),
+                    ("description", "moved"),
+                ],
+                ("translationIP", "10.0.3.3"),
+                ("translationIP", "3.3.3.4"),
+            ),
+            (
+                "LocalSourceIPPortTranslationNatRule",
+                "localSourceIPPortTranslation",
+                &[("translationIPPool", "4.4.4.0/24")],
+                &[
+                    ("oldTranslationIPPool", "4.4.4.0/24"),
+                    ("translationIPPool", "4.4.5.0/24"),
+                    ("description", "moved"),
+                ],
+                ("translationIPPool", "10.0.0.0/24"),
+                ("description", "moved"),
+            ),
+            (
+                "LocalDestinationIPPortTranslationNatRule",
+                "localDestinationIPPortTranslation",
+                &[
+                    ("proto", "tcp"),
+                    ("originalIP", "10.0.0.6"),
+                    ("originalPort", "80"),
+                    ("translationIP", "5.5.5.5"),
+                    ("translationPort", "8080"),
+                ],
+                &[
+                    ("oldProto", "tcp"),
+                    ("oldTranslationIP", "5.5.5.5"),
+                    ("oldTranslationPort", "8080"),
+                    ("translationPort", "8081"),
+                    ("description", "moved"),
+                ],
+                ("translationPort", "0"),
+                ("translationPORT", "8081"),
+            ),
+        ];
+        let mut state = State::default();
+        let (vpc, dcg) = gateway(&mut state);
+        let at = [
+            ("vpcId", vpc.as_str()),
+            ("directConnectGatewayId", dcg.as_str()),
+        ];
+        for &(family, list, rule, change, (field, bad), found) in changes {
+            let entry: Vec<(String, String)> = rule
+                .iter()
+                .map(|(k, v)| (format!("{list}.0.{k}"), (*v).to_owned()))
+                .collect();
+            assert_eq!(
+                run(&mut state, &format!("Create{family}"), &owned(&at, &entry)),
+                "ok",
+                "{family}"
+            );
+            let modify = format!("Modify{family}");
+            let change = [&at[..], change].concat();
+            // Breaking a check changes nothing; the good change lands once, then the old identity is gone.
+            let broken: Vec<(&str, &str)> = change
+                .iter()
+                .filter(|(k, _)| *k != field)
+                .copied()
+                .chain([(field, bad)])
+                .collect();
+            let refused = outcome(&mut state, &modify, &broken);
+            assert!(refused != "ok", "{family}: {refused}");
+            assert_eq!(outcome(&mut state, &modify, &change), "ok", "{family}");
+            let again = outcome(&mut state, &modify, &change);
+            assert!(again.ends_with(".NotFound"), "{family}: {again}");
+            let held = listed(&mut state, &format!("Describe{family}"), &at, &[found]);
+            assert_eq!(held["totalCount"], 1, "{family}: {held}");
+            assert_eq!(held["data"][0]["description"], "moved", "{family}: {held}");
+        }
+    }
+
+    #[test]
+    fn source_pool_acl_rules_follow_their_pool_and_go_with_it() {
+        let mut state = State::default();
+        let (vpc, dcg) = gateway(&mut state);
+        let at = [
+            ("vpcId", vpc.as_str()),
+            ("directConnectGatewayId", dcg.as_str()),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| [&at[..], extra].concat();
+        let acl = [
+            ("translationIPPool", "4.4.4.0/24"),
+            ("aclRules.0.protocol", "TCP"),
+            ("aclRules.0.sourcePort", "0"),
+            ("aclRules.0.destinationCidr", "6.6.6.0/24"),
+            ("aclRules.0.destinationPort", "80"),
+        ];
+        let pool = [(
+            "localSourceIPPortTranslation.0.translationIPPool",
+            "4.4.4.0/24",
+        )];
+        let create = "CreateLocalSourceIPPortTranslationAclRule";
+        let describe = "DescribeLocalSourceIPPortTranslationAclRule";
+        assert_eq!(
+            outcome(&mut state, create, &with(&acl)),
+            "InvalidLocalSourceIPPortTranslation.NotFound"
+        );
+        assert_eq!(
+            outcome(
+                &mut state,
+                "CreateLocalSourceIPPortTranslationNatRule",
+                &with(&pool)
+            ),
+            "ok"
+        );
+        assert_eq!(outcome(&mut state, create, &with(&acl)), "ok");
+        assert_eq!(
+            outcome(&mut state, create, &with(&acl)),
+            "InvalidAclRule.Duplicate"
+        );
+        let held = listed(&mut state, describe, &at, &[]);
+        assert_eq!(held["totalCount"], 1, "{held}");
+        let id = held["data"][0]["aclRuleId"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+
+        // Modify by id; the pool's rename carries the ACL rule along.
+        let modify = [
+            ("translationIPPool", "4.4.4.0/24"),
+            ("aclRules.0.aclRuleId", id.as_str()),
+            ("aclRules.0.destinationPort", "443"),
+        ];
+        assert_eq!(
+            outcome(
+                &mut state,
+                "ModifyLocalSourceIPPortTranslationAclRule",
+                &[&at[..], &modify].concat()
+            ),
+            "ok"
+        );
+        let renamed = [
+            ("oldTranslationIPPool", "4.4.4.0/24"),
+            ("translationIPPool", "4.4.5.0/24"),
+        ];
+        assert_eq!(
+            outcome(
+                &mut state,
+                "ModifyLocalSourceIPPortTranslationNatRule",
+                &with(&renamed)
+            ),
+            "ok"
+        );
+        let held = listed(
+            &mut state,
+            describe,
+            &at,
+            &[("translationIPPool", "4.4.5.0/24")],
+        );
+        assert_eq!(held["totalCount"], 1, "{held}");
+        assert_eq!(held["data"][0]["destinationPort"], "443", "{held}");
+        let stale = listed(
+            &mut state,
+            describe,
+            &at,
+            &[("translationIPPool", "4.4.4.0/24")],
+        );
+        assert_eq!(stale["totalCount"], 0, "{stale}");
+
+        // Delete by id (twice: the second is unknown); a new one goes with its pool.
+        let doomed = [
+            ("translationIPPool", "4.4.5.0/24"),
+            ("aclRules.0", id.as_str()),
+        ];
+        let delete = "DeleteLocalSourceIPPortTranslationAclRule";
+        assert_eq!(
+            outcome(&mut state, delete, &[&at[..], &doomed].concat()),
+            "ok"
+        );
+        assert_eq!(
+            outcome(&mut state, delete, &[&at[..], &doomed].concat()),
+            "InvalidAclRule.NotFound"
+        );
+        let moved: Vec<(&str, &str)> = acl
+            .iter()
+            .map(|&(k, v)| {
+                if k == "translationIPPool" {
+                    (k, "4.4.5.0/24")
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        assert_eq!(outcome(&mut state, create, &with(&moved)), "ok");
+        let pool = [(
+            "localSourceIPPortTranslation.0.translationIPPool",
+            "4.4.5.0/24",
+        )];
+        assert_eq!(
+            outcome(
+                &mut state,
+                "DeleteLocalSourceIPPortTranslationNatRule",
+                &with(&pool)
+            ),
+            "ok"
+        );
+        assert_eq!(listed(&mut state, describe, &at, &[])["totalCount"], 0);
+    }
+
+    #[test]
+    fn rules_need_a_nat_type_gateway() {
+        let mut state = State::default();
+        let (vpc, nat) = gateway(&mut state);
+        let pairs = [
+            ("vpcId", vpc.as_str()),
+            ("directConnectGatewayName", "plain"),
+            ("type", "0"),
+        ];
+        let out = ok(call(
+            &mut state,
+            &caller(A, "gz"),
+            "CreateDirectConnectGateway",
+            &pairs,
+            T0,
+        ));
+        let plain = out["data"]["directConnectGatewayId"]
+            .as_str()
+            .expect("an id")
+            .to_owned();
+        let actions: &[(&str, &[(&str, &str)])] = &[
+            (
+                "CreateLocalIPTranslationNatRule",
+                &[
+                    ("localIPTranslation.0.originalIP", "10.0.0.5"),
+                    ("localIPTranslation.0.translationIP", "1.1.1.1"),
+                ],
+            ),
+            (
+                "CreatePeerIPTranslationNatRule",
+                &[
+                    ("peerIPTranslation.0.originalIP", "2.2.2.2"),
+                    ("peerIPTranslation.0.translationIP", "3.3.3.3"),
+                ],
+            ),
+            (
+                "CreateLocalSourceIPPortTranslationNatRule",
+                &[(
+                    "localSourceIPPortTranslation.0.translationIPPool",
+                    "4.4.4.0/24",
+                )],
+            ),
+            ("DescribeLocalIPTranslationNatRule", &[]),
+            ("DescribePeerIPTranslationNatRule", &[]),
+            ("DescribeLocalSourceIPPortTranslationNatRule", &[]),
+            ("DescribeLocalDestinationIPPortTranslationNatRule", &[]),
+            ("DescribeLocalIPTranslationAclRule", &[]),
+            ("DescribeLocalSourceIPPortTranslationAclRule", &[]),
+        ];
+        for &(action, extra) in actions {
+            for (gateway, expected) in [
+                (plain.as_str(), "InvalidDirectConnectGateway.NotNat"),
+                (nat.as_str(), "ok"),
+            ] {
+                let at = [("vpcId", vpc.as_str()), ("directConnectGatewayId", gateway)];
+                assert_eq!(
+                    outcome(&mut state, action, &[&at[..], extra].concat()),
+                    expected,
+                    "{action} on {gateway}"
+                );
+            }
+        }
+        let listed = ok(call(
+            &mut state,
+            &caller(A, "gz"),
+            "DescribeDirectConnectGateway",
+            &[("vpcId", &vpc)],
+            T0,
+        ));
+        let types: Vec<_> = listed["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|g| g["type"].clone())
+            .collect();
+        assert_eq!(types.len(), 2, "{listed}");
+        assert!(
+            types.contains(&json!(0)) && types.contains(&json!(1)),
+            "{types:?}"
+        );
     }
 }
