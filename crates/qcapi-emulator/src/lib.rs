@@ -633,8 +633,8 @@ impl Emulator {
         let _ = self.shared.advance_clock(by.as_secs());
     }
 
-    /// Forgets every resource, task, request count, fault rule and journal entry, as
-    /// `POST /_emulator/reset` does; accounts, roles, credentials and the clock stay.
+    /// Forgets every resource, task, request count, fault rule and journal entry and
+    /// restores the default quotas, as `POST /_emulator/reset` does; accounts, roles, credentials and the clock stay.
     pub fn reset(&self) {
         self.shared.reset();
     }
@@ -704,6 +704,40 @@ impl Emulator {
     /// many rules went.
     pub fn clear_task_rules(&self) -> usize {
         self.shared.lock().state.task_rules.clear()
+    }
+
+    /// The quotas in force, by DescribeVpcLimit type code (`GET /_emulator/limits`):
+    /// the defaults until [`set_limit`](Self::set_limit) changes one. DescribeVpcLimit
+    /// answers them, and creating one resource past a quota answers its action's
+    /// `*LimitExceeded` code.
+    ///
+    /// ```
+    /// let emulator = qcapi_emulator::Emulator::start()?;
+    /// assert_eq!(emulator.limits()["0"], 20); // VPCs per account and region
+    /// emulator.set_limit("0", 1).expect("a known code");
+    /// assert_eq!(emulator.limits()["0"], 1);
+    /// assert!(emulator.set_limit("999", 1).is_err());
+    /// assert!(emulator.set_limit("0", -1).is_err());
+    /// emulator.reset_limits();
+    /// assert_eq!(emulator.limits()["0"], 20);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn limits(&self) -> std::collections::BTreeMap<String, i64> {
+        self.shared.limits()
+    }
+
+    /// Sets quota `code` (a DescribeVpcLimit type) to `value`, as
+    /// `POST /_emulator/limits` does; errs (changing nothing) for a code outside
+    /// the table or a negative value. Resources already past the new quota stay.
+    pub fn set_limit(&self, code: &str, value: i64) -> Result<(), String> {
+        let new = std::collections::BTreeMap::from([(code.to_owned(), value)]);
+        self.shared.set_limits(&new).map(drop)
+    }
+
+    /// Back to the default quotas (`DELETE /_emulator/limits`); a full
+    /// [`reset`](Self::reset) restores them too.
+    pub fn reset_limits(&self) {
+        self.shared.reset_limits();
     }
 
     /// The calls received on `/v2/index.php`, oldest first, as

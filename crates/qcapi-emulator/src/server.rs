@@ -3,7 +3,7 @@
 //! machine, STS (`POST /`), the CVM metadata paths, and the admin endpoints.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -404,6 +404,31 @@ impl Shared {
         inner.persist_or_report();
         drop(inner);
         self.faults().clear();
+    }
+
+    /// The quotas in force, by DescribeVpcLimit type code.
+    pub(crate) fn limits(&self) -> BTreeMap<String, i64> {
+        self.lock().state.limits().clone()
+    }
+
+    /// Sets quotas, all or none (an unknown code or a negative value refuses
+    /// the lot); returns every quota in force.
+    pub(crate) fn set_limits(
+        &self,
+        new: &BTreeMap<String, i64>,
+    ) -> Result<BTreeMap<String, i64>, String> {
+        let mut inner = self.lock();
+        inner.state.set_limits(new)?;
+        inner.persist_or_report();
+        Ok(inner.state.limits().clone())
+    }
+
+    /// Back to the default quotas; returns them.
+    pub(crate) fn reset_limits(&self) -> BTreeMap<String, i64> {
+        let mut inner = self.lock();
+        inner.state.reset_limits();
+        inner.persist_or_report();
+        inner.state.limits().clone()
     }
 
     /// Seeds a bare-metal VPC of account `uin` in `region` (see [`state::State::create_bm_vpc`]).
@@ -908,6 +933,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 .delete(clear_task_rules),
         )
         .route(
+            "/_emulator/limits",
+            get(list_limits).post(set_limits).delete(reset_limits),
+        )
+        .route(
             "/_emulator/requests",
             get(list_requests).delete(clear_requests),
         )
@@ -1295,6 +1324,38 @@ async fn add_task_rule(
 /// `DELETE /_emulator/tasks`: back to the default (running once, then the outcome).
 async fn clear_task_rules(State(shared): SharedState) -> Response {
     cleared(shared.lock().state.task_rules.clear())
+}
+
+/// `GET /_emulator/limits`: the quotas in force, by DescribeVpcLimit type code.
+async fn list_limits(State(shared): SharedState) -> Response {
+    json_ok(json!({"limits": shared.limits()}))
+}
+
+/// `POST /_emulator/limits` with `{"<code>": N, ...}`: sets those quotas (all or
+/// none; an unknown code or a negative value is a `400`).
+async fn set_limits(
+    State(shared): SharedState,
+    Extension(connection): Extension<ConnectionHandle>,
+    request: Request,
+) -> Answer {
+    let new = json_body(&connection, request, |value| {
+        let object = value.as_object().ok_or("the body must be a JSON object")?;
+        let number = |(code, n): (&String, &Value)| {
+            let n = n
+                .as_i64()
+                .ok_or(format!("limit `{code}` must be an integer"))?;
+            Ok((code.clone(), n))
+        };
+        object.iter().map(number).collect::<Result<_, String>>()
+    })
+    .await?;
+    let limits = shared.set_limits(&new).map_err(bad_request)?;
+    Ok(json_ok(json!({"limits": limits})))
+}
+
+/// `DELETE /_emulator/limits`: back to the default quotas.
+async fn reset_limits(State(shared): SharedState) -> Response {
+    json_ok(json!({"limits": shared.reset_limits()}))
 }
 
 /// An admin endpoint's query, decoded; `None` when it is not UTF-8.

@@ -110,6 +110,10 @@ pub(crate) struct State {
     #[serde(default)]
     user_gateways: Vec<vpn::UserGateway>,
     tasks: BTreeMap<u64, Task>,
+    /// The quotas in force, by DescribeVpcLimit type code (absent from older
+    /// state files, which get the defaults).
+    #[serde(default)]
+    limits: Limits,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
     next_task: u64,
@@ -121,8 +125,77 @@ pub(crate) struct State {
     acting: (&'static str, Now),
 }
 
+/// The quotas in force, by DescribeVpcLimit type code: every code of
+/// [`vpc::DEFAULT_LIMITS`], starting from its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Limits(BTreeMap<String, i64>);
+
+impl Default for Limits {
+    fn default() -> Self {
+        let pairs = vpc::DEFAULT_LIMITS.iter();
+        Self(pairs.map(|&(code, n)| (code.to_owned(), n)).collect())
+    }
+}
+
 impl State {
-    /// Forgets every resource and task; ids keep counting up, so none is reused.
+    /// The quota of DescribeVpcLimit type `code` in force (0 for a code
+    /// outside the table, which the control plane refuses to set).
+    pub(crate) fn limit(&self, code: &str) -> i64 {
+        self.limits.0.get(code).copied().unwrap_or(0)
+    }
+
+    /// [`limit`](Self::limit) as a count, for comparing with lengths.
+    pub(crate) fn quota(&self, code: &str) -> usize {
+        usize::try_from(self.limit(code)).unwrap_or(0)
+    }
+
+    /// Refuses with `exceeded` when `held` plus `adding` goes past quota
+    /// `code`; `what` names the holder and the things held, for the message.
+    pub(crate) fn within(
+        &self,
+        code: &str,
+        (held, adding): (usize, usize),
+        exceeded: api::ErrorCode,
+        what: &str,
+    ) -> Result<(), Failure> {
+        let quota = self.quota(code);
+        if held.saturating_add(adding) > quota {
+            let message = format!("{what}: at most {quota} (DescribeVpcLimit type {code})");
+            return Err(Failure::business(exceeded, message));
+        }
+        Ok(())
+    }
+
+    /// Every quota in force, by code.
+    pub(crate) fn limits(&self) -> &BTreeMap<String, i64> {
+        &self.limits.0
+    }
+
+    /// Sets quotas: all or none, refusing a code outside the table or a
+    /// negative value.
+    pub(crate) fn set_limits(&mut self, new: &BTreeMap<String, i64>) -> Result<(), String> {
+        for (code, &n) in new {
+            if !self.limits.0.contains_key(code) {
+                return Err(format!("unknown limit type `{code}`"));
+            }
+            if n < 0 {
+                return Err(format!("limit `{code}` must not be negative, got {n}"));
+            }
+        }
+        self.limits
+            .0
+            .extend(new.iter().map(|(c, &n)| (c.clone(), n)));
+        Ok(())
+    }
+
+    /// Back to the default quotas.
+    pub(crate) fn reset_limits(&mut self) {
+        self.limits = Limits::default();
+    }
+
+    /// Forgets every resource and task and restores the default quotas; ids
+    /// keep counting up, so none is reused.
     pub(crate) fn reset(&mut self) {
         *self = Self {
             next_serial: self.next_serial,

@@ -199,6 +199,9 @@ impl Model for CreateNetworkAcl {
         let v = state.vpc_index(caller, &r.vpc_id)?;
         let name = r.network_acl_name;
         check_new_name(&state.vpcs[v].network_acls, &name, None, "the VPC")?;
+        let held = (state.vpcs[v].network_acls.len(), 1);
+        let what = "network ACLs of a VPC";
+        state.within("15", held, ErrorCode::NetworkAclLimitExceeded, what)?;
         let head = state.head("acl", None, name, now);
         let network_acl_id = head.id.clone();
         state.vpcs[v].network_acls.push(NetworkAcl {
@@ -286,6 +289,20 @@ impl Model for ModifyNetworkAclEntry {
         let (v, a) = state.child::<NetworkAcl>(caller, &r.vpc_id, &r.network_acl_id)?;
         for (i, e) in r.network_acl_entry_set.iter().enumerate() {
             check_entry(i, e)?;
+        }
+        let wanted = (0, r.network_acl_entry_set.len());
+        if r.rule_direction == INBOUND {
+            let (code, what) = (
+                ErrorCode::NetworkAclInLimitExceeded,
+                "inbound rules of an ACL",
+            );
+            state.within("17", wanted, code, what)?;
+        } else {
+            let (code, what) = (
+                ErrorCode::NetworkAclOutLimitExceeded,
+                "outbound rules of an ACL",
+            );
+            state.within("18", wanted, code, what)?;
         }
         let acl = &mut state.vpcs[v].network_acls[a];
         let rules = if r.rule_direction == INBOUND {

@@ -19,8 +19,8 @@ pub(super) fn register(handlers: &mut Handlers) {
         });
 }
 
-/// CVMs a VPC may link (DescribeVpcLimit type 22; the value is the emulator's choice).
-const PER_VPC: usize = 100;
+/// DescribeVpcLimit type of the CVMs a VPC may link (by default 100, the emulator's choice).
+const PER_VPC: &str = "22";
 
 /// A CVM linked to its VPC: the head's name is the instance id, its id the link's `vcx-…`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,8 +66,9 @@ impl Model for AttachClassicLinkVpc {
             return Err(Failure::business(ErrorCode::InstanceAlreadyLinked, message));
         }
         let held = state.vpcs[v].classic_links.len();
-        if held + r.instance_ids.len() > PER_VPC {
-            let message = format!("VPC `{}` links {held} CVMs, at most {PER_VPC}", r.vpc_id);
+        let quota = state.quota(PER_VPC);
+        if held + r.instance_ids.len() > quota {
+            let message = format!("VPC `{}` links {held} CVMs, at most {quota}", r.vpc_id);
             return Err(Failure::business(ErrorCode::InstanceLimitExceeded, message));
         }
         for id in r.instance_ids {

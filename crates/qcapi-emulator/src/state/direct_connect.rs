@@ -14,7 +14,6 @@ use qcapi_core::vpc::*;
 
 use super::route::NEXT_TYPE_DIRECT_CONNECT;
 use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_name, count};
-use super::vpc::DEFAULT_LIMITS;
 use super::*;
 
 pub(super) fn register(handlers: &mut Handlers) {
@@ -276,6 +275,7 @@ impl State {
     ) -> Result<Fields, Failure> {
         let (v, g) = self.nat_gateway(caller, vpc, gateway)?;
         let cidr = self.vpcs[v].cidr;
+        let quota = family.limit.as_ref().map(|(code, _)| self.quota(code));
         let rules = &mut self.vpcs[v].dc_gateways[g].rules;
         let mut table = rules.get(family.name).cloned().unwrap_or_default();
         let mut renamed = Vec::new();
@@ -288,9 +288,7 @@ impl State {
                     }
                     table.push(family.checked(rules, cidr, &table, rule)?);
                 }
-                if let Some((code, exceeded)) = family.limit.clone() {
-                    let quota = DEFAULT_LIMITS.iter().find(|(c, _)| *c == code);
-                    let quota = quota.map_or(usize::MAX, |(_, n)| usize::try_from(*n).unwrap_or(0));
+                if let (Some((_, exceeded)), Some(quota)) = (family.limit.clone(), quota) {
                     if table.len() > quota {
                         let message =
                             format!("a gateway holds at most {quota} {} rules", family.name);
@@ -1451,12 +1449,7 @@ mod tests {
             ("directConnectGatewayId", dcg.as_str()),
         ];
         for &(action, list, limit, exceeded, rule) in quotas {
-            let quota = super::DEFAULT_LIMITS
-                .iter()
-                .find(|(c, _)| *c == limit)
-                .expect("a quota")
-                .1;
-            let quota = usize::try_from(quota).expect("a count");
+            let quota = state.quota(limit);
             let entries = |range: std::ops::Range<usize>| -> Vec<(String, String)> {
                 let at = range.clone().start;
                 range

@@ -219,6 +219,9 @@ impl Model for CreateNetworkInterface {
         let (v, s) = state.child::<Subnet>(caller, &r.vpc_id, &r.subnet_id)?;
         let vpc = &state.vpcs[v];
         check_new_name(&vpc.enis, &r.eni_name, None, "the VPC")?;
+        let what = "network interfaces of a VPC";
+        let code = ErrorCode::NetworkInterfaceLimitExceeded;
+        state.within("57", (vpc.enis.len(), 1), code, what)?;
         let set = r.private_ip_address_set.iter().flatten();
         let explicit = explicit_ips(set.map(|ip| (ip.private_ip_address.as_str(), ip.primary)))?;
         let primaries = explicit.iter().filter(|(_, primary)| *primary).count();

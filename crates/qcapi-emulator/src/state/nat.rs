@@ -12,12 +12,12 @@ use super::route::NEXT_TYPE_NAT;
 use super::table::{Handlers, Listed, Listing, Model, Now, Order, check_new_name, count};
 use super::*;
 
-/// How many NAT gateways a VPC may hold: Tencent's documented default quota
-/// (DescribeVpcLimit type 55); one more is `NatGatewayLimitExceeded`.
-pub(super) const NAT_GATEWAYS_PER_VPC: usize = 3;
+/// The DescribeVpcLimit type of how many NAT gateways a VPC may hold (by
+/// default Tencent's documented 3); one more is `NatGatewayLimitExceeded`.
+pub(super) const NAT_GATEWAYS_PER_VPC: &str = "55";
 
-/// How many EIPs a NAT gateway may hold (DescribeVpcLimit type 56, documented as 10).
-const EIPS_PER_NAT_GATEWAY: usize = 10;
+/// The type of how many EIPs a NAT gateway may hold (documented as 10).
+const EIPS_PER_NAT_GATEWAY: &str = "56";
 
 /// The longest port-forwarding rule description (the emulator's choice; `29151` beyond).
 const DESCRIPTION_MAX: usize = 100;
@@ -114,9 +114,9 @@ impl State {
             return Err(Failure::invalid_parameter(message));
         }
         let total = held + assigned.len() + auto;
-        if total > EIPS_PER_NAT_GATEWAY {
-            let message =
-                format!("a NAT gateway holds at most {EIPS_PER_NAT_GATEWAY} EIPs, {total} wanted");
+        let quota = self.quota(EIPS_PER_NAT_GATEWAY);
+        if total > quota {
+            let message = format!("a NAT gateway holds at most {quota} EIPs, {total} wanted");
             return Err(Failure::business(
                 ErrorCode::NatGatewayEipLimitExceeded,
                 message,
@@ -285,8 +285,9 @@ impl Model for CreateNatGateway {
         let v = state.vpc_index(caller, &r.vpc_id)?;
         let gateways = &state.vpcs[v].nat_gateways;
         check_new_name(gateways, &r.nat_name, None, "the VPC")?;
-        if gateways.len() >= NAT_GATEWAYS_PER_VPC {
-            let message = format!("a VPC holds at most {NAT_GATEWAYS_PER_VPC} NAT gateways");
+        let quota = state.quota(NAT_GATEWAYS_PER_VPC);
+        if gateways.len() >= quota {
+            let message = format!("a VPC holds at most {quota} NAT gateways");
             return Err(Failure::business(
                 ErrorCode::NatGatewayLimitExceeded,
                 message,

@@ -313,6 +313,13 @@ impl State {
                 ),
             ));
         }
+        // Each side holds at most its quota of live (pending or active) peerings.
+        for vpc in [local, peer] {
+            let held = self.peerings.iter().filter(|p| p.is_live() && p.joins(vpc));
+            let what = format!("live peering connections of VPC `{}`", vpc.head.un_id);
+            let code = ErrorCode::PeeringConnectionLimitExceeded;
+            self.within("20", (held.count(), 1), code, &what)?;
+        }
         // Within one account nobody needs to accept: the peering is active at once.
         let state = if peer.uin == caller.uin {
             PeeringState::Active

@@ -218,11 +218,19 @@ fn table_item(v: &Vpc, t: &RouteTable) -> DescribeRouteTableData {
     }
 }
 
+/// What quota type 3 counts, for its message.
+const ROUTES: &str = "routes of a route table";
+
 impl Model for CreateRouteTable {
     fn run(state: &mut State, caller: &Caller, r: Self, now: Now) -> Result<Self::Output, Failure> {
         let v = state.vpc_index(caller, &r.vpc_id)?;
         let name = r.route_table_name;
         check_new_name(&state.vpcs[v].route_tables, &name, None, "the VPC")?;
+        let held = (state.vpcs[v].route_tables.len(), 1);
+        let what = "route tables of a VPC";
+        state.within("2", held, ErrorCode::RouteTableLimitExceeded, what)?;
+        let adding = r.route_set.as_ref().map_or(0, Vec::len);
+        state.within("3", (0, adding), ErrorCode::RouteLimitExceeded, ROUTES)?;
         let wanted = r.route_set.iter().flatten().map(|r| Wish {
             destination: &r.destination_cidr_block,
             next_type: &r.next_type,
@@ -269,6 +277,14 @@ impl Model for ModifyRouteTableAttribute {
             })
         });
         let routes = wanted.map(|w| state.checked_routes(v, w)).transpose()?;
+        if let Some(routes) = &routes {
+            state.within(
+                "3",
+                (0, routes.len()),
+                ErrorCode::RouteLimitExceeded,
+                ROUTES,
+            )?;
+        }
         let table = &mut state.vpcs[v].route_tables[t];
         if let Some(name) = r.route_table_name {
             table.head.name = name;
@@ -329,6 +345,8 @@ impl Model for CreateRoute {
             description: None,
         });
         let routes = state.checked_routes(v, wanted)?;
+        let held = (state.vpcs[v].route_tables[t].routes.len(), routes.len());
+        state.within("3", held, ErrorCode::RouteLimitExceeded, ROUTES)?;
         let table = &mut state.vpcs[v].route_tables[t];
         let existing = |r: &&Route| table.routes.iter().any(|e| e.destination == r.destination);
         if let Some(r) = routes.iter().find(existing) {

@@ -164,6 +164,9 @@ impl Model for CreateSubnet {
             ));
         }
         let wanted = subnet_wishes(&specs, vpc.cidr, &vpc.subnets)?;
+        let (held, what) = ((vpc.subnets.len(), wanted.len()), "subnets of a VPC");
+        state.within("1", held, ErrorCode::SubnetLimitExceeded, what)?;
+        let vpc = &state.vpcs[v];
         let default_table = vpc.route_tables.iter().find(|t| t.kind == 1);
         let un_table = default_table
             .map(|t| t.head.un_id.clone())

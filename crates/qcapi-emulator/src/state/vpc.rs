@@ -49,6 +49,9 @@ impl Model for CreateVpc {
         let region = caller.region.as_str();
         let scope = format!("region `{region}`");
         check_new_name(state.vpcs_of(caller), &r.vpc_name, None, &scope)?;
+        let held = state.vpcs_of(caller).count();
+        let what = format!("VPCs of an account in {scope}");
+        state.within("0", (held, 1), ErrorCode::VpcLimitExceeded, &what)?;
         // Check every subnet before allocating anything, so a failure changes nothing.
         let wanted = subnet_wishes(r.subnet_set.as_deref().unwrap_or_default(), cidr, &[])?;
 
@@ -321,8 +324,9 @@ impl Listed for DescribeVpcs {
 
 /// The emulator's default quotas, by DescribeVpcLimit type code (every code
 /// the spec allows). The values are the emulator's choice, in the range of
-/// Tencent's published quotas; nothing enforces them yet. One table, so that
-/// a later change can make them settable (per account) and enforce them.
+/// Tencent's published quotas. They are where [`State`]'s limits start (and
+/// return to on a reset); the control plane can change them, and every family
+/// reads them through `State::limit`.
 pub(crate) const DEFAULT_LIMITS: &[(&str, i64)] = &[
     ("0", 20),   // VPCs per account (and region)
     ("1", 100),  // subnets per VPC
@@ -349,11 +353,10 @@ pub(crate) const DEFAULT_LIMITS: &[(&str, i64)] = &[
 ];
 
 impl Listed for DescribeVpcLimit {
-    fn list(_: &State, _: &Caller, r: &Self) -> Result<Self::Output, Failure> {
-        let limit = |code: &String| DEFAULT_LIMITS.iter().find(|(c, _)| c == code);
+    fn list(state: &State, _: &Caller, r: &Self) -> Result<Self::Output, Failure> {
+        let limit = |code: &String| Some((code.clone(), Value::from(*state.limits().get(code)?)));
         // The spec allows only the table's codes.
         let limits = r.r#type.iter().filter_map(limit);
-        let limits = limits.map(|&(code, n)| (code.to_owned(), Value::from(n)));
         Ok(DescribeVpcLimitOutput {
             data: Some(DescribeVpcLimitData {
                 limit: Some(Value::Object(limits.collect())),

@@ -13,13 +13,13 @@ use qcapi_core::vpc::*;
 use super::table::{Handlers, Listed, Listing, Model, Now, Order, Resource, check_new_name, count};
 use super::*;
 
-/// VPN gateways per VPC (DescribeVpcLimit type 4); one more is `VpnGwLimitExceeded`.
-const VPN_GATEWAYS_PER_VPC: usize = 20;
-/// Customer gateways per account and region (type 5); one more is `UserGwLimitExceeded`.
-const USER_GATEWAYS_PER_ACCOUNT: usize = 20;
-/// Connections per customer gateway (type 7) and per VPN gateway (type 8): `VpnConnLimitExceeded`.
-const CONNS_PER_USER_GATEWAY: usize = 20;
-const CONNS_PER_VPN_GATEWAY: usize = 20;
+/// DescribeVpcLimit type of VPN gateways per VPC; one more is `VpnGwLimitExceeded`.
+const VPN_GATEWAYS_PER_VPC: &str = "4";
+/// Type of customer gateways per account and region; one more is `UserGwLimitExceeded`.
+const USER_GATEWAYS_PER_ACCOUNT: &str = "5";
+/// Types of connections per customer gateway and per VPN gateway: `VpnConnLimitExceeded`.
+const CONNS_PER_USER_GATEWAY: &str = "7";
+const CONNS_PER_VPN_GATEWAY: &str = "8";
 
 /// What the dump shows instead of a pre-shared key.
 const MASK: &str = "<redacted>";
@@ -198,8 +198,9 @@ impl State {
         let v = self.vpc_index(caller, vpc_id)?;
         let gateways = &self.vpcs[v].vpn_gateways;
         check_new_name(gateways, &name, None, "the VPC")?;
-        if gateways.len() >= VPN_GATEWAYS_PER_VPC {
-            let message = format!("a VPC holds at most {VPN_GATEWAYS_PER_VPC} VPN gateways");
+        let quota = self.quota(VPN_GATEWAYS_PER_VPC);
+        if gateways.len() >= quota {
+            let message = format!("a VPC holds at most {quota} VPN gateways");
             return Err(Failure::business(ErrorCode::VpnGwLimitExceeded, message));
         }
         let mut head = self.head("vpngw", None, name, now);
@@ -519,9 +520,9 @@ impl Model for AddUserGw {
         let refusal = if mine.iter().any(|u| u.address == r.user_gw_addr) {
             let message = format!("a customer gateway already has address {}", r.user_gw_addr);
             Some((ErrorCode::InvalidUserGwInUse, message))
-        } else if mine.len() >= USER_GATEWAYS_PER_ACCOUNT {
-            let message =
-                format!("an account holds at most {USER_GATEWAYS_PER_ACCOUNT} customer gateways");
+        } else if mine.len() >= state.quota(USER_GATEWAYS_PER_ACCOUNT) {
+            let quota = state.quota(USER_GATEWAYS_PER_ACCOUNT);
+            let message = format!("an account holds at most {quota} customer gateways");
             Some((ErrorCode::UserGwLimitExceeded, message))
         } else {
             None
@@ -699,9 +700,13 @@ impl Model for AddVpnConnEx {
             }
         };
         let used = state.conns_using(caller, &user.head.un_id);
-        if gateway.conns.len() >= CONNS_PER_VPN_GATEWAY || used >= CONNS_PER_USER_GATEWAY {
+        let (per_vpn, per_user) = (
+            state.quota(CONNS_PER_VPN_GATEWAY),
+            state.quota(CONNS_PER_USER_GATEWAY),
+        );
+        if gateway.conns.len() >= per_vpn || used >= per_user {
             let message = format!(
-                "a VPN gateway holds at most {CONNS_PER_VPN_GATEWAY} connections, a customer gateway {CONNS_PER_USER_GATEWAY}"
+                "a VPN gateway holds at most {per_vpn} connections, a customer gateway {per_user}"
             );
             return Err(Failure::business(ErrorCode::VpnConnLimitExceeded, message));
         }
@@ -861,7 +866,6 @@ impl Model for ResetVpnConnSA {
 #[cfg(test)]
 mod tests {
     use super::super::testing::*;
-    use super::super::vpc::DEFAULT_LIMITS;
 
     fn id(out: &Value, pointer: &str) -> String {
         out.pointer(pointer)
@@ -871,17 +875,16 @@ mod tests {
     }
 
     #[test]
-    fn quotas_are_the_default_limits() {
-        let limit = |code| {
-            DEFAULT_LIMITS
-                .iter()
-                .find(|(c, _)| *c == code)
-                .map(|&(_, n)| n as usize)
-        };
-        assert_eq!(limit("4"), Some(super::VPN_GATEWAYS_PER_VPC));
-        assert_eq!(limit("5"), Some(super::USER_GATEWAYS_PER_ACCOUNT));
-        assert_eq!(limit("7"), Some(super::CONNS_PER_USER_GATEWAY));
-        assert_eq!(limit("8"), Some(super::CONNS_PER_VPN_GATEWAY));
+    fn quotas_are_codes_of_the_limit_table() {
+        let state = State::default();
+        for code in [
+            super::VPN_GATEWAYS_PER_VPC,
+            super::USER_GATEWAYS_PER_ACCOUNT,
+            super::CONNS_PER_USER_GATEWAY,
+            super::CONNS_PER_VPN_GATEWAY,
+        ] {
+            assert_eq!(state.limit(code), 20, "type {code}");
+        }
     }
 
     #[test]
@@ -1045,7 +1048,7 @@ mod tests {
                 )
             })
             .collect();
-        let codes: Vec<String> = (0..=super::CONNS_PER_VPN_GATEWAY)
+        let codes: Vec<String> = (0..=state.quota(super::CONNS_PER_VPN_GATEWAY))
             .map(|i| {
                 let name = format!("c{i}");
                 let p = [
@@ -1058,7 +1061,7 @@ mod tests {
                 outcome(&mut state, "AddVpnConnEx", &p)
             })
             .collect();
-        let (fits, over) = codes.split_at(super::CONNS_PER_VPN_GATEWAY);
+        let (fits, over) = codes.split_at(state.quota(super::CONNS_PER_VPN_GATEWAY));
         assert!(fits.iter().all(|c| c == "ok"), "{codes:?}");
         assert_eq!(over, ["VpnConnLimitExceeded"]);
         let price = ok(call(

@@ -13,6 +13,16 @@ fn call_in(
     region: &str,
     action: &impl qcapi_core::Action,
 ) -> Value {
+    expect_ok(answer_in(emulator, account, region, action))
+}
+
+/// Calls `action` as `account` in `region`; returns the body, success or not.
+fn answer_in(
+    emulator: &Emulator,
+    account: &Account,
+    region: &str,
+    action: &impl qcapi_core::Action,
+) -> Value {
     let config = Config::builder()
         .endpoint(emulator.base_url())
         .credentials(account.credentials())
@@ -24,7 +34,7 @@ fn call_in(
         build_request(action, &config, SignContext::new(now(), nonce())).expect("a valid request");
     let (status, body) = send(&request);
     assert_eq!(status, 200, "{body}");
-    expect_ok(body)
+    body
 }
 
 fn vpc_count(emulator: &Emulator, account: &Account, region: &str) -> i64 {
@@ -301,4 +311,69 @@ fn bare_metal_vpcs_are_seeded_over_http() {
     let state = emulator.state(&a.uin, "gz");
     assert_eq!(state["bmVpcs"][0]["vpcName"], "bm", "{state}");
     assert_eq!(state["vpcs"], serde_json::json!([]));
+}
+
+#[test]
+fn limits_are_listed_set_enforced_and_restored_over_http() {
+    let emulator = Emulator::start().expect("start");
+    let a = Account::demo_a();
+    let (status, body) = admin(&emulator, "GET", "/_emulator/limits");
+    assert_eq!(
+        (status, &body["limits"]["0"]),
+        (200, &Value::from(20)),
+        "{body}"
+    );
+
+    let set =
+        |body: &str| qcapi_tests::wire::admin(&emulator, "POST", "/_emulator/limits", Some(body));
+    let (status, body) = set(r#"{"0":1}"#);
+    assert_eq!(
+        (status, &body["limits"]["0"]),
+        (200, &Value::from(1)),
+        "{body}"
+    );
+    for refused in [r#"{"999":1}"#, r#"{"0":-1}"#, r#"{"0":"x"}"#, "[]"] {
+        let (status, body) = set(refused);
+        assert_eq!(status, 400, "{refused}: {body}");
+        assert!(body["error"].is_string(), "{body}");
+    }
+    let (_, body) = admin(&emulator, "GET", "/_emulator/limits");
+    assert_eq!(body["limits"]["0"], 1, "a refusal changes nothing: {body}");
+
+    call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpc::new("one", "10.1.0.0/16"),
+    );
+    let second = vpc::CreateVpc::new("two", "10.2.0.0/16");
+    let body = answer_in(&emulator, &a, "gz", &second);
+    assert_eq!(body["codeDesc"], "VpcLimitExceeded", "{body}");
+    // Another region has a quota of its own.
+    call_in(
+        &emulator,
+        &a,
+        "sh",
+        &vpc::CreateVpc::new("one", "10.1.0.0/16"),
+    );
+    let describe = vpc::DescribeVpcLimit::new(vec!["0".to_owned()]);
+    let answered = call_in(&emulator, &a, "gz", &describe);
+    assert_eq!(answered["data"]["limit"]["0"], 1, "{answered}");
+
+    let (status, body) = admin(&emulator, "DELETE", "/_emulator/limits");
+    assert_eq!(
+        (status, &body["limits"]["0"]),
+        (200, &Value::from(20)),
+        "{body}"
+    );
+    call_in(&emulator, &a, "gz", &second);
+
+    emulator.set_limit("0", 2).expect("a known code");
+    let (_, body) = admin(&emulator, "POST", "/_emulator/reset");
+    assert_eq!(body["reset"], "all");
+    assert_eq!(
+        emulator.limits()["0"],
+        20,
+        "a full reset restores the defaults"
+    );
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Reads the account's or VPC's quota values for the given feature types (VPCs per account, subnets per VPC, and so on).
 ///
-/// Not in the documentation's overview list. The response maps each requested type code (as a string key) to its quota, e.g. `{"data":{"limit":{"1":10,"2":10}}}`. The emulator answers fixed default quotas of its choice (`DEFAULT_LIMITS` in its VPC family) and does not enforce them yet.
+/// Not in the documentation's overview list. The response maps each requested type code (as a string key) to its quota, e.g. `{"data":{"limit":{"1":10,"2":10}}}`. The emulator answers the quotas in force: defaults of its choice (`DEFAULT_LIMITS` in its VPC family), settable through `POST /_emulator/limits`; creating one resource past a quota answers the creating action's `*LimitExceeded` code.
 ///
 /// Wire name `DescribeVpcLimit`. Synchronous. Idempotent: safe to retry.
 #[derive(Debug, Clone, PartialEq)]

@@ -119,8 +119,9 @@ impl Model for CreateBmNatGateway {
         let vpc = &state.bm_vpcs[v];
         let name = r.nat_name.unwrap_or_default();
         check_new_name(&vpc.nat_gateways, &name, None, "the bare-metal VPC")?;
-        if vpc.nat_gateways.len() >= NAT_GATEWAYS_PER_VPC {
-            let message = format!("a VPC holds at most {NAT_GATEWAYS_PER_VPC} NAT gateways");
+        let quota = state.quota(NAT_GATEWAYS_PER_VPC);
+        if vpc.nat_gateways.len() >= quota {
+            let message = format!("a VPC holds at most {quota} NAT gateways");
             return Err(Failure::business(
                 ErrorCode::NatGatewayLimitExceeded,
                 message,
