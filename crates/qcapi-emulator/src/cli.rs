@@ -161,6 +161,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "N", default_value_t = crate::journal::DEFAULT_JOURNAL_CAPACITY)]
     pub journal_size: usize,
 
+    /// Give each account and region, on its first request there, a default VPC
+    /// `Default-VPC` (172.16.0.0/16) with subnet `Default-Subnet` (172.16.0.0/20,
+    /// zone 100003), marked as the default.
+    #[arg(long)]
+    pub default_vpc: bool,
+
     /// Keep the state (resources, tasks, emulator time) in PATH across restarts:
     /// loaded at start, written durably before every answer that changed it. A file
     /// of another version, or a corrupt one, is refused, never replaced.
@@ -246,6 +252,7 @@ impl EmulatorArgs {
             .max_connections(self.max_connections)
             .credential_lifetime(Duration::from_secs(self.credential_lifetime))
             .journal_capacity(self.journal_size)
+            .default_vpc(self.default_vpc)
             .clock_offset(self.clock_offset);
         for flag in &self.roles {
             builder = builder.role(&flag.name, account_of(flag)?);

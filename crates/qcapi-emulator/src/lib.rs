@@ -475,6 +475,22 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether each account and region gets, on its first request there, a default
+    /// VPC `Default-VPC` (172.16.0.0/16) with a default subnet `Default-Subnet`
+    /// (172.16.0.0/20, zone 100003), marked `isDefault` in DescribeVpcEx and
+    /// DescribeSubnetEx (default off; `--default-vpc`). A reset forgets them, and
+    /// the next request makes them again.
+    ///
+    /// ```
+    /// let emulator = qcapi_emulator::Emulator::builder().default_vpc(true).start()?;
+    /// let _ = emulator.base_url();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn default_vpc(mut self, on: bool) -> Self {
+        self.settings.default_vpc = on;
+        self
+    }
+
     /// How many requests the journal keeps (default [`DEFAULT_JOURNAL_CAPACITY`]; the
     /// oldest go first; 0 keeps none).
     pub fn journal_capacity(mut self, entries: usize) -> Self {

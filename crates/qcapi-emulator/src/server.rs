@@ -109,6 +109,8 @@ pub(crate) struct Settings {
     pub(crate) journal_capacity: usize,
     /// Where the state is kept across restarts, if anywhere.
     pub(crate) state_file: Option<std::path::PathBuf>,
+    /// Whether each account and region gets a default VPC on its first request.
+    pub(crate) default_vpc: bool,
 }
 
 impl Default for Settings {
@@ -116,6 +118,7 @@ impl Default for Settings {
         Self {
             journal_capacity: crate::journal::DEFAULT_JOURNAL_CAPACITY,
             state_file: None,
+            default_vpc: false,
             clock_offset: 0,
             roles: Vec::new(),
             instance_role: None,
@@ -297,7 +300,9 @@ impl Shared {
         let (file, loaded) = StateFile::open(path)?;
         let mut inner = self.lock();
         if let Some((state, clock_offset)) = loaded {
+            let default_vpc = inner.state.default_vpc;
             inner.state = state;
+            inner.state.default_vpc = default_vpc;
             inner.clock_offset = clock_offset;
         }
         inner.state_file = Some(file);
@@ -312,6 +317,8 @@ impl Shared {
     ) -> Self {
         let mut roles: BTreeSet<Role> = settings.roles.into_iter().collect();
         roles.extend(settings.instance_role.clone());
+        let mut state = crate::state::State::default();
+        state.default_vpc = settings.default_vpc;
         Self {
             accounts: accounts
                 .iter()
@@ -327,6 +334,7 @@ impl Shared {
                 roles,
                 instance_role: settings.instance_role,
                 journal: crate::journal::Journal::new(settings.journal_capacity),
+                state,
                 ..Inner::default()
             }),
             faults: Mutex::new(FaultSet::default()),

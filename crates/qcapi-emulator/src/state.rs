@@ -114,6 +114,14 @@ pub(crate) struct State {
     /// state files, which get the defaults).
     #[serde(default)]
     limits: Limits,
+    /// The default VPC and subnet made for each `uin/region` (unified ids),
+    /// when [`default_vpc`](Self::default_vpc) is on (absent from older files).
+    #[serde(default)]
+    default_vpcs: BTreeMap<String, (String, String)>,
+    /// Whether each account and region gets a default VPC on its first request
+    /// there (a setting of the emulator, not saved with the state).
+    #[serde(skip)]
+    pub(crate) default_vpc: bool,
     /// Source of old-style numeric ids and unified id suffixes; never reused.
     next_serial: u64,
     next_task: u64,
@@ -189,6 +197,31 @@ impl State {
         Ok(())
     }
 
+    /// With [`default_vpc`](Self::default_vpc) on, makes `caller`'s default VPC
+    /// (`Default-VPC`, 172.16.0.0/16, with subnet `Default-Subnet` 172.16.0.0/20 in
+    /// zone 100003) unless its account and region already had one.
+    fn ensure_default_vpc(&mut self, caller: &Caller, now: Now) {
+        let key = format!("{}/{}", caller.uin, caller.region);
+        if !self.default_vpc || self.default_vpcs.contains_key(&key) {
+            return;
+        }
+        let subnet = api::SubnetSpec::new("Default-Subnet", "172.16.0.0/20", 100_003);
+        let request = api::CreateVpc::new("Default-VPC", "172.16.0.0/16").subnet_set(vec![subnet]);
+        // A name in use or a zero quota leaves the account without one.
+        if let Ok(out) = table::Model::run(self, caller, request, now) {
+            let vpc = out.un_vpc_id.unwrap_or_default();
+            let subnet = out.subnet_set.unwrap_or_default().into_iter().next();
+            let subnet = subnet.and_then(|s| s.un_subnet_id).unwrap_or_default();
+            self.default_vpcs.insert(key, (vpc, subnet));
+        }
+    }
+
+    /// Whether `un_id` is a default VPC's (`vpc-…`) or default subnet's (`subnet-…`).
+    fn is_default(&self, un_id: &str) -> bool {
+        let ids = self.default_vpcs.values();
+        ids.flat_map(|(v, s)| [v, s]).any(|id| id == un_id)
+    }
+
     /// Back to the default quotas.
     pub(crate) fn reset_limits(&mut self) {
         self.limits = Limits::default();
@@ -200,6 +233,7 @@ impl State {
         *self = Self {
             next_serial: self.next_serial,
             next_task: self.next_task,
+            default_vpc: self.default_vpc,
             ..Self::default()
         };
     }
@@ -211,6 +245,7 @@ impl State {
     pub(crate) fn reset_scope(&mut self, uin: &str, region: &str) -> (usize, usize) {
         let (vpcs, peerings) = (self.vpcs.len(), self.peerings.len());
         self.vpcs.retain(|v| !(v.uin == uin && v.region == region));
+        self.default_vpcs.remove(&format!("{uin}/{region}"));
         self.bm_vpcs.retain(|v| !v.is_in(uin, region));
         self.peerings.retain(|p| !p.touches(uin, region));
         let other = |u: &vpn::UserGateway| !u.is_of(uin, region);
@@ -233,6 +268,7 @@ pub(crate) fn handle(
 ) -> Result<String, Failure> {
     state.expire_pending(now);
     state.acting = (spec.name, now);
+    state.ensure_default_vpc(caller, now);
     let mut before = |state: &mut State| {
         let answer = before_model()?;
         Some(canned(state, caller, spec, answer))

@@ -110,7 +110,10 @@ impl Listed for DescribeSubnetEx {
         };
         let (total, page) = listing.page(in_zones, |(_, s)| *s);
         let with_acl = request.get_acl_id_flag == Some(1);
-        let data = page.into_iter().map(|(v, s)| subnet_item(v, s, with_acl));
+        let data = page.into_iter().map(|(v, s)| DescribeSubnetExData {
+            is_default: Some(state.is_default(&s.head.un_id)),
+            ..subnet_item(v, s, with_acl)
+        });
         Ok(DescribeSubnetExOutput {
             total_count: Some(total),
             data: Some(data.collect()),

@@ -184,7 +184,7 @@ impl Listed for DescribeVpcEx {
                 classic_link_num: Some(count(v.classic_links.len())),
                 vpg_num: Some(0),
                 nat_num: Some(count(v.nat_gateways.len())),
-                is_default: Some(false),
+                is_default: Some(state.is_default(&v.head.un_id)),
                 is_multicast: Some(v.multicast),
                 create_time: Some(format_datetime(v.head.created)),
             })

@@ -123,6 +123,7 @@ fn long_help_documents_the_admin_endpoints_and_limits() {
         "POST   /_emulator/faults",
         "DELETE /_emulator/faults",
         "GET    /_emulator/limits",
+        "--default-vpc",
         "POST   /_emulator/limits",
         "DELETE /_emulator/limits",
         "\"kind\":\"latency\",\"millis\"",

@@ -377,3 +377,48 @@ fn limits_are_listed_set_enforced_and_restored_over_http() {
         "a full reset restores the defaults"
     );
 }
+
+#[test]
+fn a_default_vpc_is_made_once_per_account_and_region() {
+    let emulator = Emulator::builder()
+        .default_vpc(true)
+        .start()
+        .expect("start");
+    let (a, b) = (Account::demo_a(), Account::demo_b());
+    for (account, region) in [(&a, "gz"), (&a, "gz"), (&a, "sh"), (&b, "gz")] {
+        let body = call_in(&emulator, account, region, &vpc::DescribeVpcEx::new());
+        assert_eq!(body["totalCount"], 1, "{region}: {body}");
+        let vpc = &body["data"][0];
+        assert_eq!(vpc["vpcName"], "Default-VPC", "{body}");
+        assert_eq!(vpc["cidrBlock"], "172.16.0.0/16", "{body}");
+        assert_eq!(vpc["isDefault"], true, "{body}");
+        let subnets = call_in(&emulator, account, region, &vpc::DescribeSubnetEx::new());
+        let subnet = &subnets["data"][0];
+        assert_eq!(subnets["totalCount"], 1, "{subnets}");
+        assert_eq!(subnet["subnetName"], "Default-Subnet", "{subnets}");
+        assert_eq!(subnet["cidrBlock"], "172.16.0.0/20", "{subnets}");
+        assert_eq!(subnet["zoneId"], 100_003, "{subnets}");
+        assert_eq!(subnet["isDefault"], true, "{subnets}");
+    }
+    // A VPC of one's own is not the default.
+    call_in(
+        &emulator,
+        &a,
+        "gz",
+        &vpc::CreateVpc::new("mine", "10.0.0.0/16"),
+    );
+    let body = call_in(&emulator, &a, "gz", &vpc::DescribeVpcEx::new());
+    let defaults: Vec<&Value> = body["data"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| &v["isDefault"])
+        .collect();
+    assert_eq!(body["totalCount"], 2, "{body}");
+    assert!(defaults.contains(&&Value::from(false)), "{body}");
+    assert_eq!(
+        vpc_count(&Emulator::start().expect("start"), &a, "gz"),
+        0,
+        "off by default"
+    );
+}
