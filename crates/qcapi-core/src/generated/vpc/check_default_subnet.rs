@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Checks whether a default subnet can still be created in a zone, e.g. before buying resources without choosing a network.
 ///
-/// Not in the documentation's overview list. The emulator has no default VPC yet (one would have room for a default subnet in any zone), so it always answers `checkResult: true` and never `InvalidSubnet.CreateError`; a `zoneId` that is not a number is `InvalidParameter`.
+/// Not in the documentation's overview list. The emulator's default VPC (with `--default-vpc`; 172.16.0.0/16 holding one /20 default subnet) has room for a default subnet in any zone, so it always answers `checkResult: true` and never `InvalidSubnet.CreateError`; a `zoneId` that is not a number is `InvalidParameter`.
 ///
 /// Wire name `CheckDefaultSubnet`. Synchronous. Idempotent: safe to retry.
 ///
