@@ -86,6 +86,8 @@ fn wait_for_task_times_out_on_a_deadline() {
 fn paging_walks_every_entry_with_both_clients() {
     for v in variants() {
         let emulator = Emulator::start().unwrap();
+        // Three pages of VPCs take more than the default quota of 20 per region.
+        emulator.set_limit("0", 45).expect("a known limit");
         let a = Account::demo_a();
         let ca = client(&emulator, &a, v);
         for i in 0..45 {

@@ -85,6 +85,8 @@ fn run(args: &[String]) -> Result<serde_json::Value, String> {
                 .fold(Emulator::builder(), |b, a| b.account(a))
                 .start()
                 .map_err(|e| e.to_string())?;
+            // Each round leaves one VPC: more than the default quota of 20 per region.
+            emulator.set_limit("0", 1_000_000)?;
             let report = load::mixed(&emulator.base_url(), clients, calls);
             eprintln!(
                 "mixed, {clients} clients x {} rounds x {} calls: {}",
@@ -177,6 +179,10 @@ fn spawn_emulator(
         .spawn()
         .map_err(|e| format!("starting {}: {e}", binary.display()))?;
     let endpoint = listening_on(&mut emulator)?;
+    // The runs create more VPCs than the emulator's default quota of 20 per region.
+    ureq::post(format!("{endpoint}/_emulator/limits"))
+        .send(r#"{"0":1000000}"#)
+        .map_err(|e| format!("raising the emulator's VPC quota: {e}"))?;
     Ok((emulator, endpoint))
 }
 
