@@ -21,6 +21,7 @@ mod resilience;
 mod route_table_lifecycle;
 mod seed_flows;
 mod server_side_types;
+mod ssl_vpn_lifecycle;
 mod subnet_lifecycle;
 mod tracing_has_no_secrets;
 mod trust;
