@@ -125,7 +125,7 @@ table::resource! {
 
 /// `base` with the fields `given` sets (both serialized with wire names; the
 /// fields `T` lacks are dropped).
-fn merged<T: Serialize + DeserializeOwned>(base: &T, given: Option<&impl Serialize>) -> T {
+fn merged<T: Serialize + DeserializeOwned + Clone>(base: &T, given: Option<&impl Serialize>) -> T {
     let mut out = serde_json::to_value(base).unwrap_or_default();
     let given = given.and_then(|g| serde_json::to_value(g).ok());
     if let (Some(out), Some(Value::Object(given))) = (out.as_object_mut(), given) {
@@ -135,8 +135,9 @@ fn merged<T: Serialize + DeserializeOwned>(base: &T, given: Option<&impl Seriali
             }
         }
     }
-    serde_json::from_value(out)
-        .unwrap_or_else(|_| serde_json::from_value(json!({})).expect("all optional"))
+    // Both sides come from typed values with the same wire names, so this reads back; should a
+    // field's type ever differ, the stored settings stay as they were rather than panic.
+    serde_json::from_value(out).unwrap_or_else(|_| base.clone())
 }
 
 fn not_found(code: ErrorCode, kind: &str, id: &str) -> Failure {
