@@ -212,14 +212,6 @@ fn acl_entries(value: Option<&Value>) -> Result<Vec<Rule>, Failure> {
     Ok(items.into_iter().map(entry).collect())
 }
 
-/// An undocumented action's parameter that the emulator requires.
-fn required<'a>(name: &str, value: &'a Option<String>) -> Result<&'a str, Failure> {
-    let message = || format!("parameter `{name}` is required");
-    value
-        .as_deref()
-        .ok_or_else(|| Failure::invalid_parameter(message()))
-}
-
 /// The addresses `text` names: one address, a range `a-b` or a CIDR block.
 fn addresses(text: &str) -> Option<(u32, u32)> {
     let ip = |s: &str| s.trim().parse::<Ipv4Addr>().ok().map(u32::from);
@@ -246,15 +238,8 @@ enum Op {
 
 impl State {
     /// The NAT-type gateway `gateway` of the caller's VPC `vpc`.
-    fn nat_gateway(
-        &self,
-        caller: &Caller,
-        vpc: Option<&str>,
-        gateway: Option<&str>,
-    ) -> Result<(usize, usize), Failure> {
-        let vpc = required("vpcId", &vpc.map(str::to_owned))?.to_owned();
-        let id = required("directConnectGatewayId", &gateway.map(str::to_owned))?.to_owned();
-        let (v, g) = self.child::<DcGateway>(caller, &vpc, &id)?;
+    fn nat_gateway(&self, caller: &Caller, vpc: &str, id: &str) -> Result<(usize, usize), Failure> {
+        let (v, g) = self.child::<DcGateway>(caller, vpc, id)?;
         if !self.vpcs[v].dc_gateways[g].nat {
             let message = format!("direct-connect gateway `{id}` is not of NAT type");
             return Err(Failure::business(
@@ -270,7 +255,7 @@ impl State {
         &mut self,
         caller: &Caller,
         family: &'static Family,
-        (vpc, gateway): (Option<&str>, Option<&str>),
+        (vpc, gateway): (&str, &str),
         op: Op,
     ) -> Result<Fields, Failure> {
         let (v, g) = self.nat_gateway(caller, vpc, gateway)?;
@@ -564,10 +549,7 @@ fn register_rules(h: &mut Handlers) {
         let done = s.rules(
             c,
             &LOCAL_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Create(new),
         )?;
         Ok(with_task(s, c, done))
@@ -582,10 +564,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &LOCAL_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Delete(doomed),
         )
     };
@@ -602,10 +581,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &LOCAL_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Modify(old, new),
         )
     };
@@ -618,10 +594,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &LOCAL_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Describe(filters, None, r.offset, r.limit),
         )
     };
@@ -630,10 +603,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &PEER_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Create(new),
         )
     };
@@ -647,10 +617,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &PEER_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Delete(doomed),
         )
     };
@@ -667,10 +634,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &PEER_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Modify(old, new),
         )
     };
@@ -684,10 +648,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &PEER_IP,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Describe(filters, None, page.0, page.1),
         )
     };
@@ -700,10 +661,7 @@ fn register_rules(h: &mut Handlers) {
         let done = s.rules(
             c,
             &SOURCE,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Create(new),
         )?;
         Ok(with_task(s, c, done))
@@ -718,10 +676,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &SOURCE,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Delete(doomed),
         )
     };
@@ -734,10 +689,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &SOURCE,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Modify(old, new),
         )
     };
@@ -747,10 +699,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &SOURCE,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Describe(filters, None, page.0, page.1),
         )
     };
@@ -763,10 +712,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &DESTINATION,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Create(new),
         )
     };
@@ -780,10 +726,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &DESTINATION,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Delete(doomed),
         )
     };
@@ -806,10 +749,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &DESTINATION,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Modify(old, new),
         )
     };
@@ -826,10 +766,7 @@ fn register_rules(h: &mut Handlers) {
         s.rules(
             c,
             &DESTINATION,
-            (
-                Some(r.vpc_id.as_str()),
-                Some(r.direct_connect_gateway_id.as_str()),
-            ),
+            (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str()),
             Op::Describe(filters, None, page.0, page.1),
         )
     };
@@ -858,7 +795,7 @@ fn acl_op(
     s: &mut State,
     c: &Caller,
     family: &'static Family,
-    at: (Option<&str>, Option<&str>),
+    at: (&str, &str),
     parent: &Rule,
     verb: &str,
     entries: Vec<Rule>,
@@ -915,18 +852,12 @@ fn register_acls(h: &mut Handlers) {
             ("translationIP", &Some(r.translation_ip.clone())),
         ]);
         let entries = r.acl_rules.iter().map(rule_of).collect();
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(s, c, &LOCAL_IP_ACL, at, &parent, "Create", entries)
     };
     let delete_local: R<DeleteLocalIPTranslationAclRule> = |s, c, r, _| {
         let parent = local(&r.original_ip, &r.translation_ip)?;
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(
             s,
             c,
@@ -939,10 +870,7 @@ fn register_acls(h: &mut Handlers) {
     };
     let modify_local: R<ModifyLocalIPTranslationAclRule> = |s, c, r, _| {
         let parent = local(&r.original_ip, &r.translation_ip)?;
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(
             s,
             c,
@@ -958,10 +886,7 @@ fn register_acls(h: &mut Handlers) {
             ("originalIP", &r.original_ip),
             ("translationIP", &r.translation_ip),
         ]);
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         s.rules(
             c,
             &LOCAL_IP_ACL,
@@ -971,10 +896,7 @@ fn register_acls(h: &mut Handlers) {
     };
     let create_pool: R<CreateLocalSourceIPPortTranslationAclRule> = |s, c, r, _| {
         let parent = pool(&r.translation_ip_pool)?;
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(
             s,
             c,
@@ -987,10 +909,7 @@ fn register_acls(h: &mut Handlers) {
     };
     let delete_pool: R<DeleteLocalSourceIPPortTranslationAclRule> = |s, c, r, _| {
         let parent = pool(&r.translation_ip_pool)?;
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(
             s,
             c,
@@ -1003,10 +922,7 @@ fn register_acls(h: &mut Handlers) {
     };
     let modify_pool: R<ModifyLocalSourceIPPortTranslationAclRule> = |s, c, r, _| {
         let parent = pool(&r.translation_ip_pool)?;
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         acl_op(
             s,
             c,
@@ -1019,10 +935,7 @@ fn register_acls(h: &mut Handlers) {
     };
     let describe_pool: R<DescribeLocalSourceIPPortTranslationAclRule> = |s, c, r, _| {
         let parent = fields(&[("translationIPPool", &r.translation_ip_pool)]);
-        let at = (
-            Some(r.vpc_id.as_str()),
-            Some(r.direct_connect_gateway_id.as_str()),
-        );
+        let at = (r.vpc_id.as_str(), r.direct_connect_gateway_id.as_str());
         s.rules(
             c,
             &SOURCE_ACL,
